@@ -1,0 +1,24 @@
+/** Machine-readable reasons a caffe-import operation failed. */
+export type CaffeImportErrorCode = 'truncated' | 'bad-wire-type' | 'bad-length' | 'bad-text' | 'not-caffe' | 'shape-mismatch' | 'missing-scale' | 'unsupported' | 'io';
+
+/**
+ * The one error class of `@objsel/caffe-import`: a `code`, the `file` involved (if any) and `where`
+ * in it (byte offset, line:column or layer name). The CLI prints `message` on one line.
+ */
+export class CaffeImportError extends Error {
+  /** What went wrong, for programs. */
+  readonly code: CaffeImportErrorCode;
+  /** The file involved, if any. */
+  readonly file: string | undefined;
+  /** Where in the file (byte offset, line:column or layer name), if known. */
+  readonly where: string | undefined;
+
+  constructor(code: CaffeImportErrorCode, message: string, options: { file?: string; where?: string; cause?: unknown } = {}) {
+    const place = [options.file, options.where].filter(Boolean).join(': ');
+    super(place ? `${place}: ${message}` : message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CaffeImportError';
+    this.code = code;
+    this.file = options.file;
+    this.where = options.where;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * `@objsel/cli`: the `objsel` command. Programs can run it in-process with {@link main} or
+ * extend it from {@link createProgram}.
+ *
+ * @packageDocumentation
+ */
+export { createProgram, main, VERSION } from './program';
+export { CliContext, type CliStreams, type GlobalOptions } from './context';
+export { CliError, type CliErrorCode, exitCodeOf, formatError, isUserError } from './errors';
+export { BarRenderer, JsonLinesRenderer, SilentRenderer, formatDuration, type ProgressEvent, type ProgressRenderer } from './progress';
+export { withExamples } from './examples';

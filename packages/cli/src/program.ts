@@ -1,0 +1,62 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CliContext, type CliStreams, type GlobalOptions } from './context';
+import { COMMANDS } from './commands/index';
+import { exitCodeOf, formatError, isFsError, isUserError } from './errors';
+import { withExamples } from './examples';
+
+declare const __OBJSEL_VERSION__: string | undefined;
+
+/** The CLI's version, from its package.json at build time. */
+export const VERSION: string = typeof __OBJSEL_VERSION__ === 'string' ? __OBJSEL_VERSION__ : '0.0.0-dev';
+
+/**
+ * Builds the `objsel` commander program. Global flags (`--backend`, `--json`, `--quiet`) may
+ * stand before or after the command name. Commander errors are thrown (`exitOverride`), never
+ * `process.exit`, so {@link main} decides the exit code; subcommands inherit this.
+ */
+export function createProgram(streams: CliStreams = { stdout: process.stdout, stderr: process.stderr }): Command {
+  const program = new Command('objsel');
+  let ctx: CliContext | undefined;
+  const context = (): CliContext => {
+    if (!ctx) ctx = new CliContext(program.opts<GlobalOptions>(), streams);
+    return ctx;
+  };
+  program
+    .description('DeepLab-ResNet, interactive object selection and DCSP on TensorFlow.js')
+    .version(VERSION, '-V, --version', 'print the version')
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
+    )
+    .option('--json', 'machine-readable output: JSON lines (progress events and the result) on stdout', false)
+    .option('-q, --quiet', 'no progress and no informational output', false)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => streams.stdout.write(s),
+      writeErr: (s) => streams.stderr.write(s),
+    });
+  for (const register of COMMANDS) register(program, context);
+  withExamples(program, ['objsel doctor', 'objsel <command> --help']);
+  program.hook('postAction', () => ctx?.progress.finish());
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (as `process.argv`) and returns the exit code: 0 on success, 2 for bad
+ * input or flags (one line on stderr), 1 for unexpected failures.
+ */
+export async function main(argv: string[], streams: CliStreams = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const program = createProgram(streams);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successes; usage errors were already printed by commander.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    streams.stderr.write(`objsel: ${formatError(error)}\n`);
+    if (!isUserError(error) && !isFsError(error) && process.env.OBJSEL_DEBUG) streams.stderr.write(`${(error as Error).stack}\n`);
+    return exitCodeOf(error);
+  }
+}

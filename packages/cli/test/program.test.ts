@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { BarRenderer, JsonLinesRenderer, createProgram, formatDuration, main } from '../src/index';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    streams: { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
+    out: () => out.join(''),
+    err: () => err.join(''),
+  };
+}
+
+/** Every command path, e.g. ['dcsp', 'train'], so each one's --help is checked. */
+function commandPaths(): string[][] {
+  const paths: string[][] = [];
+  const walk = (cmd: ReturnType<typeof createProgram>, prefix: string[]) => {
+    for (const sub of cmd.commands) {
+      const p = [...prefix, sub.name()];
+      paths.push(p);
+      walk(sub, p);
+    }
+  };
+  walk(createProgram(capture().streams), []);
+  return paths;
+}
+
+describe('objsel CLI', () => {
+  it('prints help with examples for the program and every command, exit 0', async () => {
+    const paths = commandPaths();
+    expect(paths.length).toBeGreaterThan(0);
+    for (const p of [[], ...paths]) {
+      const io = capture();
+      expect(await main(['node', 'objsel', ...p, '--help'], io.streams)).toBe(0);
+      expect(io.out()).toContain('Usage: objsel');
+      expect(io.out()).toContain('Examples:');
+    }
+  });
+
+  it('prints the version', async () => {
+    const io = capture();
+    expect(await main(['node', 'objsel', '--version'], io.streams)).toBe(0);
+    expect(io.out().trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('rejects unknown commands and bad backends with exit 2', async () => {
+    const io = capture();
+    expect(await main(['node', 'objsel', 'no-such-command'], io.streams)).toBe(2);
+    expect(io.err()).toContain("unknown command 'no-such-command'");
+    const io2 = capture();
+    expect(await main(['node', 'objsel', 'doctor', '--backend', 'gpu9000'], io2.streams)).toBe(2);
+    expect(io2.err()).toContain('Allowed choices are auto, tensorflow, webgpu, wasm, cpu');
+  });
+
+  it('doctor names the package to install for the tensorflow backend, on one line, exit 2', async () => {
+    const io = capture();
+    expect(await main(['node', 'objsel', 'doctor', '--backend', 'tensorflow', '--json'], io.streams)).toBe(2);
+    process.exitCode = 0;
+    const result = JSON.parse(io.out().trim().split('\n').pop()!);
+    expect(result.backend).toBeNull();
+    expect(result.backendError).toContain('npm install @tensorflow/tfjs-node-gpu@4.22.0');
+    expect(result.backendError).not.toContain('\n');
+  });
+});
+
+describe('progress rendering', () => {
+  it('formats durations', () => {
+    expect(formatDuration(5.4)).toBe('5s');
+    expect(formatDuration(185)).toBe('3m05s');
+    expect(formatDuration(3725)).toBe('1h02m');
+    expect(formatDuration(Number.NaN)).toBe('?');
+  });
+
+  it('draws a bar with percentage and an ETA from the rate so far', () => {
+    let t = 0;
+    const writes: string[] = [];
+    const bar = new BarRenderer({ write: (s: string) => writes.push(s), columns: 200 }, () => t);
+    bar.update({ task: 'train', done: 0, total: 100 });
+    t = 10_000; // 10 s for 25 steps -> 30 s left
+    bar.update({ task: 'train', done: 25, total: 100, metrics: { loss: 0.5 } });
+    const last = writes.at(-1)!;
+    expect(last).toContain('25/100 25% eta 30s');
+    expect(last).toContain('loss=0.5000');
+    expect(last).toContain('[######------------------]');
+  });
+
+  it('writes one JSON object per event', () => {
+    const lines: string[] = [];
+    const r = new JsonLinesRenderer({ write: (s: string) => lines.push(s) }, () => 0);
+    r.update({ task: 'convert', done: 3, total: 7 });
+    expect(JSON.parse(lines[0]!)).toEqual({ type: 'progress', task: 'convert', done: 3, total: 7, elapsed: 0 });
+  });
+});

@@ -1,0 +1,149 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DeeplabError } from './errors';
+
+/** Backends objsel can run on; `auto` picks the fastest one that initialises here. */
+export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+/** Every value accepted by {@link loadBackend}, in `--help` order. */
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/** What {@link loadBackend} settled on. */
+export interface LoadedBackend {
+  /** The name requested. */
+  requested: BackendName;
+  /** The TF.js backend now active (`tensorflow`, `webgpu`, `wasm` or `cpu`). */
+  name: string;
+  /** Human-readable notes: fallbacks taken, packages missing. */
+  notes: string[];
+}
+
+/** One step of backend setup: import the packages it needs, then activate it. */
+type Activator = () => Promise<void>;
+
+/**
+ * A hook run after a backend's module is imported and before `tf.setBackend`, e.g. to register
+ * the kernels wasm lacks. Keyed by TF.js backend name.
+ */
+const preparers = new Map<string, Array<() => void | Promise<void>>>();
+
+/**
+ * Registers work to do when a backend is activated by {@link loadBackend} (kernel patches).
+ * Runs at most once per backend and process.
+ */
+export function onBackendPrepare(backend: string, prepare: () => void | Promise<void>): void {
+  const list = preparers.get(backend) ?? [];
+  list.push(prepare);
+  preparers.set(backend, list);
+}
+
+const prepared = new Set<string>();
+
+async function prepare(backend: string): Promise<void> {
+  if (prepared.has(backend)) return;
+  prepared.add(backend);
+  for (const fn of preparers.get(backend) ?? []) await fn();
+}
+
+/** `import()` a package by a name TypeScript and bundlers must not resolve at build time. */
+async function importOptional(specifier: string): Promise<unknown> {
+  return import(/* @vite-ignore */ specifier);
+}
+
+/** Node says `Cannot find module/package`; bundlers and Vite say `Could not / Failed to resolve`. */
+function isMissingModule(error: unknown, specifier: string): boolean {
+  const e = error as { code?: string; message?: string };
+  const message = e?.message ?? '';
+  const missing =
+    e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|(Could not|Failed to) resolve/.test(message);
+  return missing && message.includes(specifier);
+}
+
+async function activate(name: string): Promise<void> {
+  await prepare(name);
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new DeeplabError('backend-init-failed', `TF.js backend '${name}' failed to initialise`);
+  await tf.ready();
+}
+
+const TFJS_VERSION = '4.22.0';
+
+const activators: Record<Exclude<BackendName, 'auto'>, Activator> = {
+  async tensorflow() {
+    const tried: string[] = [];
+    for (const spec of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+      try {
+        await importOptional(spec);
+        await activate('tensorflow');
+        return;
+      } catch (error) {
+        if (!isMissingModule(error, spec)) throw error;
+        tried.push(spec);
+      }
+    }
+    throw new DeeplabError(
+      'backend-unavailable',
+      `backend 'tensorflow' needs @tensorflow/tfjs-node-gpu (or @tensorflow/tfjs-node): npm install @tensorflow/tfjs-node-gpu@${TFJS_VERSION}`,
+    );
+  },
+  async webgpu() {
+    const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+    if (!nav?.gpu) {
+      throw new DeeplabError(
+        'backend-unavailable',
+        "backend 'webgpu' needs navigator.gpu: run in a WebGPU browser, or in Node install the 'webgpu' package and load its preload",
+      );
+    }
+    try {
+      await importOptional('@tensorflow/tfjs-backend-webgpu');
+    } catch (error) {
+      if (isMissingModule(error, '@tensorflow/tfjs-backend-webgpu')) {
+        throw new DeeplabError('backend-unavailable', `backend 'webgpu' needs @tensorflow/tfjs-backend-webgpu: npm install @tensorflow/tfjs-backend-webgpu@${TFJS_VERSION}`);
+      }
+      throw error;
+    }
+    await activate('webgpu');
+  },
+  async wasm() {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await activate('wasm');
+  },
+  async cpu() {
+    await import('@tensorflow/tfjs-backend-cpu');
+    await activate('cpu');
+  },
+};
+
+/** Order `auto` tries: native TensorFlow, then WebGPU (browsers), then wasm, then cpu. */
+const AUTO_ORDER: Array<Exclude<BackendName, 'auto'>> = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/**
+ * Activates a TF.js backend by name. `tensorflow` loads `@tensorflow/tfjs-node-gpu`, falling back
+ * to `@tensorflow/tfjs-node`; both are optional peers, so a missing one throws a
+ * {@link DeeplabError} with code `backend-unavailable` naming the package to install. `auto`
+ * takes the first of tensorflow, webgpu (only where `navigator.gpu` exists), wasm, cpu that
+ * initialises. Gradients must be registered by the entry point (`import '@tensorflow/tfjs'`).
+ *
+ * @example
+ * ```ts
+ * const { name } = await loadBackend('auto'); // 'wasm' on a CPU-only Node machine
+ * ```
+ */
+export async function loadBackend(requested: BackendName = 'auto'): Promise<LoadedBackend> {
+  if (!BACKEND_NAMES.includes(requested)) {
+    throw new DeeplabError('bad-config', `unknown backend '${String(requested)}' (expected one of ${BACKEND_NAMES.join(', ')})`);
+  }
+  if (requested !== 'auto') {
+    await activators[requested]();
+    return { requested, name: tf.getBackend(), notes: [] };
+  }
+  const notes: string[] = [];
+  for (const candidate of AUTO_ORDER) {
+    try {
+      await activators[candidate]();
+      return { requested, name: tf.getBackend(), notes };
+    } catch (error) {
+      notes.push(`${candidate}: ${(error as Error).message}`);
+    }
+  }
+  throw new DeeplabError('backend-init-failed', `no TF.js backend initialised (${notes.join('; ')})`);
+}

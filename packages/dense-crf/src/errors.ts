@@ -1,0 +1,24 @@
+/** Machine-readable reasons a dense-crf operation failed. */
+export type DenseCrfErrorCode = 'bad-shape' | 'bad-parameter' | 'not-ready';
+
+/**
+ * The one error class of `@objsel/dense-crf`: a `code`, the `file` involved (if any) and `where`
+ * in it (argument name). The CLI prints `message` on one line.
+ */
+export class DenseCrfError extends Error {
+  /** What went wrong, for programs. */
+  readonly code: DenseCrfErrorCode;
+  /** The file involved, if any. */
+  readonly file: string | undefined;
+  /** Where in the file (argument name), if known. */
+  readonly where: string | undefined;
+
+  constructor(code: DenseCrfErrorCode, message: string, options: { file?: string; where?: string; cause?: unknown } = {}) {
+    const place = [options.file, options.where].filter(Boolean).join(': ');
+    super(place ? `${place}: ${message}` : message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DenseCrfError';
+    this.code = code;
+    this.file = options.file;
+    this.where = options.where;
+  }
+}

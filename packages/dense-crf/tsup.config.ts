@@ -1,0 +1,3 @@
+import { packageConfig } from '../../tools/tsup.shared';
+
+export default packageConfig(['src/index.ts']);

@@ -1,0 +1,24 @@
+/** Machine-readable reasons a voc-data operation failed. */
+export type VocDataErrorCode = 'missing-file' | 'unreadable' | 'bad-list' | 'bad-values' | 'size-mismatch' | 'bad-npy' | 'bad-mat' | 'unsupported' | 'io';
+
+/**
+ * The one error class of `@objsel/voc-data`: a `code`, the `file` involved (if any) and `where`
+ * in it (line of a list, byte offset or array name). The CLI prints `message` on one line.
+ */
+export class VocDataError extends Error {
+  /** What went wrong, for programs. */
+  readonly code: VocDataErrorCode;
+  /** The file involved, if any. */
+  readonly file: string | undefined;
+  /** Where in the file (line of a list, byte offset or array name), if known. */
+  readonly where: string | undefined;
+
+  constructor(code: VocDataErrorCode, message: string, options: { file?: string; where?: string; cause?: unknown } = {}) {
+    const place = [options.file, options.where].filter(Boolean).join(': ');
+    super(place ? `${place}: ${message}` : message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'VocDataError';
+    this.code = code;
+    this.file = options.file;
+    this.where = options.where;
+  }
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// Enforces the package boundaries of ARCHITECTURE.md: which @objsel packages each package may
+// import, and that leaf packages never touch TensorFlow.js. Checks source imports, package.json
+// dependencies and (with --nx) the edges of nx's project graph. Exits 1 on any violation.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SOURCE_EXT = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
+// import x from 'a'; import 'a'; export * from 'a'; import('a'); require('a')
+const IMPORT_RE = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
+
+function walk(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' || e.name === 'dist' ? [] : walk(p);
+    return SOURCE_EXT.test(e.name) ? [p] : [];
+  });
+}
+
+/** The import specifiers of a source file, with 1-based line numbers. */
+export function importsOf(text) {
+  const found = [];
+  const stripped = text.replace(/\/\*[\s\S]*?\*\//g, (m) => m.replace(/[^\n]/g, ' ')).replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+  for (const m of stripped.matchAll(IMPORT_RE)) {
+    const line = stripped.slice(0, m.index).split('\n').length;
+    found.push({ specifier: m[1], line });
+  }
+  return found;
+}
+
+function objselName(specifier) {
+  const m = /^@objsel\/([^/]+)/.exec(specifier);
+  return m ? m[1] : undefined;
+}
+
+const isTensorflow = (spec) => spec.startsWith('@tensorflow/');
+
+/**
+ * Checks every package under `root/packages` against `rules` ({leaf, allowed}); returns a list
+ * of violations as `{ file, line?, message }`, empty when the boundaries hold.
+ */
+export function checkBoundaries(root, rules) {
+  const violations = [];
+  const leaf = new Set(rules.leaf);
+  const pkgDir = path.join(root, 'packages');
+  for (const name of fs.readdirSync(pkgDir).sort()) {
+    const manifestPath = path.join(pkgDir, name, 'package.json');
+    if (!fs.existsSync(manifestPath)) continue;
+    const allowed = rules.allowed[name];
+    if (!allowed) {
+      violations.push({ file: manifestPath, message: `package '${name}' is not in the architecture table (tools/boundaries.json)` });
+      continue;
+    }
+    const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+    const declared = { ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies };
+    for (const dep of Object.keys(declared)) {
+      const target = objselName(dep);
+      if (target && !allowed.includes(target)) violations.push({ file: manifestPath, message: `@objsel/${name} may not depend on ${dep}` });
+      if (leaf.has(name) && isTensorflow(dep)) violations.push({ file: manifestPath, message: `leaf package @objsel/${name} may not depend on ${dep}` });
+    }
+    for (const file of walk(path.join(pkgDir, name, 'src'))) {
+      for (const { specifier, line } of importsOf(fs.readFileSync(file, 'utf8'))) {
+        const target = objselName(specifier);
+        const rel = path.relative(root, file);
+        if (target && target !== name && !allowed.includes(target)) {
+          violations.push({ file: rel, line, message: `@objsel/${name} may not import ${specifier} (allowed: ${allowed.join(', ') || 'none'})` });
+        } else if (target && target !== name && specifier !== `@objsel/${target}`) {
+          violations.push({ file: rel, line, message: `deep import ${specifier}: import the package entry @objsel/${target}` });
+        }
+        if (leaf.has(name) && isTensorflow(specifier)) {
+          violations.push({ file: rel, line, message: `leaf package @objsel/${name} may not import TensorFlow.js (${specifier})` });
+        }
+      }
+    }
+  }
+  return violations;
+}
+
+/** Edges of nx's project graph that the rules forbid. */
+export function checkNxGraph(root, rules) {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-graph-')), 'graph.json');
+  execFileSync(process.execPath, [path.join(root, 'node_modules/nx/bin/nx.js'), 'graph', `--file=${out}`], {
+    cwd: root,
+    stdio: 'pipe',
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+  });
+  const { graph } = JSON.parse(fs.readFileSync(out, 'utf8'));
+  const violations = [];
+  const short = (project) => project.replace(/^@objsel\//, '');
+  for (const [source, deps] of Object.entries(graph.dependencies)) {
+    const allowed = rules.allowed[short(source)];
+    for (const dep of deps) {
+      if (!dep.target.startsWith('@objsel/')) continue;
+      if (!allowed || !allowed.includes(short(dep.target))) {
+        violations.push({ file: 'nx graph', message: `forbidden edge ${source} -> ${dep.target}` });
+      }
+    }
+  }
+  return violations;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const rules = JSON.parse(fs.readFileSync(path.join(root, 'tools/boundaries.json'), 'utf8'));
+  const violations = checkBoundaries(root, rules);
+  if (process.argv.includes('--nx')) violations.push(...checkNxGraph(root, rules));
+  for (const v of violations) console.error(`${v.file}${v.line ? `:${v.line}` : ''}: ${v.message}`);
+  if (violations.length) {
+    console.error(`boundary check failed: ${violations.length} violation(s)`);
+    process.exit(1);
+  }
+  console.log('boundaries hold: every import and nx graph edge is allowed by ARCHITECTURE.md');
+}
