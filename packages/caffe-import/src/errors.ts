@@ -1,5 +1,15 @@
 /** Machine-readable reasons a caffe-import operation failed. */
-export type CaffeImportErrorCode = 'truncated' | 'bad-wire-type' | 'bad-length' | 'bad-text' | 'not-caffe' | 'shape-mismatch' | 'missing-scale' | 'unsupported' | 'io';
+export type CaffeImportErrorCode =
+  | 'truncated'
+  | 'bad-wire-type'
+  | 'bad-length'
+  | 'bad-text'
+  | 'not-caffe'
+  | 'shape-mismatch'
+  | 'missing-scale'
+  | 'unsupported'
+  | 'bad-weights'
+  | 'io';
 
 /**
  * The one error class of `@objsel/caffe-import`: a `code`, the `file` involved (if any) and `where`
@@ -12,6 +22,8 @@ export class CaffeImportError extends Error {
   readonly file: string | undefined;
   /** Where in the file (byte offset, line:column or layer name), if known. */
   readonly where: string | undefined;
+  /** The message without the file and place prefix. */
+  readonly detail: string;
 
   constructor(code: CaffeImportErrorCode, message: string, options: { file?: string; where?: string; cause?: unknown } = {}) {
     const place = [options.file, options.where].filter(Boolean).join(': ');
@@ -20,5 +32,13 @@ export class CaffeImportError extends Error {
     this.code = code;
     this.file = options.file;
     this.where = options.where;
+    this.detail = message;
+  }
+
+  /** The same error naming `file` (used when a bytes-level parser's error reaches file level). */
+  withFile(file: string): CaffeImportError {
+    if (this.file !== undefined) return this;
+    const where = this.where === undefined ? {} : { where: this.where };
+    return new CaffeImportError(this.code, this.detail, { file, ...where, cause: this.cause });
   }
 }
