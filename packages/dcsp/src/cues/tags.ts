@@ -1,0 +1,35 @@
+import { DcspError } from '../errors';
+import { DCSP_NUM_CLASSES } from './constants';
+
+/**
+ * The present object classes of an image, sorted ascending and de-duplicated: the order in
+ * which DCSP's `get_localization` stores the present channels (`tf.where` over the tag vector).
+ * Throws `bad-input` for a tag outside `1..numClasses-1`.
+ */
+export function presentClasses(tags: readonly number[], numClasses = DCSP_NUM_CLASSES): number[] {
+  for (const t of tags) {
+    if (!Number.isInteger(t) || t < 1 || t >= numClasses) {
+      throw new DcspError('bad-input', `tag ${t} is not an object class (expected an integer in 1..${numClasses - 1})`);
+    }
+  }
+  return [...new Set(tags)].sort((a, b) => a - b);
+}
+
+/**
+ * The binary tag vector. Without background (DCSP's `catg_wo_bcgd`, the classification target):
+ * `numClasses - 1` entries, entry `c - 1` is 1 for a present class `c`. With background
+ * (`catg_with_bcgd`, the adaptation mask): `numClasses` entries, entry 0 always 1.
+ */
+export function tagVector(tags: readonly number[], options: { withBackground: boolean; numClasses?: number }): Float32Array {
+  const numClasses = options.numClasses ?? DCSP_NUM_CLASSES;
+  const present = presentClasses(tags, numClasses);
+  if (options.withBackground) {
+    const v = new Float32Array(numClasses);
+    v[0] = 1;
+    for (const c of present) v[c] = 1;
+    return v;
+  }
+  const v = new Float32Array(numClasses - 1);
+  for (const c of present) v[c - 1] = 1;
+  return v;
+}
