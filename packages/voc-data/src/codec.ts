@@ -1,0 +1,70 @@
+import { VocDataError } from './errors';
+import { sniffImageFormat, type ImageFormat, type RgbImage } from './image';
+import { decodeJpegPure } from './jpeg';
+import { decodePngToRgb } from './png';
+import { browserCodec } from './codecs/browser';
+import { loadSharpCodec } from './codecs/sharp';
+
+/**
+ * Something that turns JPEG or PNG bytes into an RGB image. objsel ships three: pure JS
+ * (jpeg-js + fast-png), sharp (libvips, Node, optional) and the browser's own decoder
+ * (`createImageBitmap` + `OffscreenCanvas`). Label PNGs never go through a codec: they need
+ * palette indices, which only {@link decodeLabel} keeps.
+ */
+export interface ImageCodec {
+  /** For reports, e.g. `sharp+fast-png`. */
+  readonly name: string;
+  /** Decodes `bytes` of the given format to 8-bit RGB; throws {@link VocDataError} `unreadable`. */
+  decode(bytes: Uint8Array, format: ImageFormat, file?: string): Promise<RgbImage>;
+}
+
+/** jpeg-js for JPEG and fast-png for PNG: pure JavaScript, synchronous underneath, runs anywhere. */
+export const pureJsCodec: ImageCodec = {
+  name: 'jpeg-js+fast-png',
+  decode: async (bytes, format, file) => decodeImageSync(bytes, file, format),
+};
+
+/** Decodes JPEG or PNG bytes synchronously with the pure-JS decoders. */
+export function decodeImageSync(bytes: Uint8Array, file?: string, format: ImageFormat | undefined = sniffImageFormat(bytes)): RgbImage {
+  if (format === 'png') return decodePngToRgb(bytes, file);
+  if (format === 'jpeg') return decodeJpegPure(bytes, file);
+  throw new VocDataError('unreadable', 'neither a JPEG nor a PNG (unknown signature)', { file });
+}
+
+let chosen: Promise<ImageCodec> | undefined;
+
+/** True when running under Node (or Bun/Deno's Node layer) rather than a browser. */
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === 'string';
+}
+
+/**
+ * The codec {@link decodeImage} uses unless told otherwise: in a browser (or worker) the native
+ * decoder; in Node sharp for JPEG when it is installed (an optional dependency), else jpeg-js;
+ * PNG photos through fast-png.
+ */
+export function defaultImageCodec(): Promise<ImageCodec> {
+  chosen ??= (async () => {
+    if (!isNode()) return browserCodec() ?? pureJsCodec;
+    const sharp = await loadSharpCodec();
+    if (!sharp) return pureJsCodec;
+    return {
+      name: 'sharp+fast-png',
+      decode: (bytes, format, file) => (format === 'jpeg' ? sharp.decode(bytes, format, file) : pureJsCodec.decode(bytes, format, file)),
+    };
+  })();
+  return chosen;
+}
+
+/** Replaces the default codec (e.g. `pureJsCodec` for bit-identical results across machines). */
+export function setImageCodec(codec: ImageCodec | undefined): void {
+  chosen = codec ? Promise.resolve(codec) : undefined;
+}
+
+/** JPEG or PNG bytes (any PNG colour type and bit depth) → 8-bit RGB, with the default codec. */
+export async function decodeImage(bytes: Uint8Array, file?: string, codec?: ImageCodec): Promise<RgbImage> {
+  const format = sniffImageFormat(bytes);
+  if (!format) throw new VocDataError('unreadable', 'neither a JPEG nor a PNG (unknown signature)', { file });
+  return (codec ?? (await defaultImageCodec())).decode(bytes, format, file);
+}

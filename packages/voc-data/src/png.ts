@@ -1,0 +1,162 @@
+import { decode as fastPngDecode, encode as fastPngEncode, type DecodedPng } from 'fast-png';
+import { VocDataError } from './errors';
+import type { LabelImage, RgbImage } from './image';
+import { VOC_PALETTE, vocIndexOfColour } from './palette';
+
+/** A PNG as stored: one sample per pixel and channel at its native bit depth (sub-byte depths unpacked). */
+export interface RawPng {
+  width: number;
+  height: number;
+  /** 1 grey or palette index, 2 grey+alpha, 3 RGB, 4 RGBA. */
+  channels: number;
+  depth: number;
+  /** Samples, `width * height * channels`, values in [0, 2^depth). */
+  samples: Uint8Array | Uint16Array;
+  /** Palette colours (RGB or RGBA entries) for colour type 3. */
+  palette?: number[][];
+}
+
+/** Decodes a PNG's header and pixels without interpreting colours (palette indices are kept). */
+export function readPng(bytes: Uint8Array, file?: string): RawPng {
+  let png: DecodedPng;
+  try {
+    png = fastPngDecode(bytes, { checkCrc: false });
+  } catch (error) {
+    throw new VocDataError('unreadable', `not a readable PNG (${(error as Error).message})`, { file, cause: error });
+  }
+  const { width, height, channels, depth } = png;
+  const n = width * height * channels;
+  if (!(width > 0 && height > 0)) throw new VocDataError('unreadable', `PNG has an empty size ${width}x${height}`, { file });
+  let samples: Uint8Array | Uint16Array;
+  if (depth >= 8) {
+    samples = depth === 16 ? (png.data as Uint16Array) : png.data instanceof Uint8Array ? png.data : new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length);
+  } else {
+    // Rows of sub-byte samples are packed, each row starting on a byte boundary.
+    samples = new Uint8Array(n);
+    const packed = png.data as Uint8Array;
+    const rowBytes = Math.ceil((width * channels * depth) / 8);
+    const mask = (1 << depth) - 1;
+    const perRow = width * channels;
+    for (let y = 0; y < height; y++) {
+      const row = y * rowBytes;
+      for (let x = 0; x < perRow; x++) {
+        const bit = x * depth;
+        samples[y * perRow + x] = (packed[row + (bit >> 3)]! >> (8 - depth - (bit & 7))) & mask;
+      }
+    }
+  }
+  if (samples.length < n) throw new VocDataError('unreadable', `truncated PNG: ${samples.length} of ${n} samples`, { file });
+  return { width, height, channels, depth, samples, ...(png.palette ? { palette: png.palette } : {}) };
+}
+
+/** Scale factor from a `depth`-bit sample to 8 bits. */
+function to8bit(value: number, depth: number): number {
+  if (depth === 8) return value;
+  if (depth === 16) return Math.round(value / 257);
+  return Math.round((value * 255) / ((1 << depth) - 1));
+}
+
+/** Any PNG (grey, grey+alpha, palette, RGB, RGBA; 1–16 bits) → 8-bit RGB; alpha is dropped. */
+export function decodePngToRgb(bytes: Uint8Array, file?: string): RgbImage {
+  const png = readPng(bytes, file);
+  return rawPngToRgb(png);
+}
+
+/** The RGB view of an already decoded PNG. */
+export function rawPngToRgb(png: RawPng): RgbImage {
+  const { width, height, channels, depth, samples, palette } = png;
+  const n = width * height;
+  const out = new Uint8Array(n * 3);
+  if (palette) {
+    for (let i = 0; i < n; i++) {
+      const colour = palette[samples[i]!];
+      if (!colour) continue; // index past the palette: black
+      out[i * 3] = colour[0]!;
+      out[i * 3 + 1] = colour[1]!;
+      out[i * 3 + 2] = colour[2]!;
+    }
+  } else if (channels <= 2) {
+    for (let i = 0; i < n; i++) {
+      const v = to8bit(samples[i * channels]!, depth);
+      out[i * 3] = v;
+      out[i * 3 + 1] = v;
+      out[i * 3 + 2] = v;
+    }
+  } else if (channels === 3 && depth === 8) {
+    out.set(samples.subarray(0, n * 3));
+  } else {
+    for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) out[i * 3 + k] = to8bit(samples[i * channels + k]!, depth);
+  }
+  return { width, height, data: out };
+}
+
+/**
+ * A label PNG → class indices (255 = ignore), whatever form it was stored in:
+ * - palette PNG (VOC `SegmentationClass`): the palette indices themselves, never their colours;
+ * - single-channel PNG (`SegmentationClassAug`, SBD exports): the values (16-bit values above 255 → 255);
+ * - RGB(A) PNG (colour masks): each colour looked up in the VOC colour map, unknown colours → 255.
+ *   An RGB PNG whose pixels are all grey, with grey levels other than the VOC map's 0 and 128,
+ *   is an index PNG saved as RGB and reads as `gray`.
+ */
+export function decodeLabel(bytes: Uint8Array, file?: string): LabelImage {
+  const png = readPng(bytes, file);
+  const { width, height, channels, samples } = png;
+  const n = width * height;
+  const data = new Uint8Array(n);
+  if (png.palette) {
+    for (let i = 0; i < n; i++) data[i] = samples[i]!;
+    return { width, height, data, form: 'palette' };
+  }
+  if (channels <= 2) {
+    for (let i = 0; i < n; i++) {
+      const v = samples[i * channels]!;
+      data[i] = v > 255 ? 255 : v;
+    }
+    return { width, height, data, form: 'gray' };
+  }
+  const rgb = rawPngToRgb(png).data;
+  let allGrey = true;
+  let greyOutsideMap = false;
+  for (let i = 0; i < n && allGrey; i++) {
+    const r = rgb[i * 3]!;
+    if (r !== rgb[i * 3 + 1] || r !== rgb[i * 3 + 2]) allGrey = false;
+    else if (r !== 0 && r !== 128) greyOutsideMap = true;
+  }
+  if (allGrey && greyOutsideMap) {
+    for (let i = 0; i < n; i++) data[i] = rgb[i * 3]!;
+    return { width, height, data, form: 'gray' };
+  }
+  let lastKey = -1;
+  let lastIndex = 0;
+  for (let i = 0; i < n; i++) {
+    const r = rgb[i * 3]!;
+    const g = rgb[i * 3 + 1]!;
+    const b = rgb[i * 3 + 2]!;
+    const key = (r << 16) | (g << 8) | b;
+    if (key !== lastKey) {
+      lastKey = key;
+      lastIndex = vocIndexOfColour(r, g, b);
+    }
+    data[i] = lastIndex;
+  }
+  return { width, height, data, form: 'color' };
+}
+
+/** Encodes 8-bit pixels (1 grey, 3 RGB or 4 RGBA channels, interleaved) as a PNG. */
+export function encodePng(image: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array }): Uint8Array {
+  const { width, height, channels, data } = image;
+  if (data.length !== width * height * channels) throw new RangeError(`encodePng: ${data.length} bytes for ${width}x${height}x${channels}`);
+  return fastPngEncode({ width, height, channels, depth: 8, data });
+}
+
+/**
+ * Encodes class indices as a palettised 8-bit PNG (colour type 3), the form VOC's
+ * `SegmentationClass` and the evaluation server use; `palette` is 768 bytes (default {@link VOC_PALETTE}).
+ */
+export function encodeIndexPng(indices: Uint8Array, width: number, height: number, palette: Uint8Array = VOC_PALETTE): Uint8Array {
+  if (indices.length !== width * height) throw new RangeError(`encodeIndexPng: ${indices.length} indices for ${width}x${height}`);
+  if (palette.length !== 768) throw new RangeError(`encodeIndexPng: palette must be 768 bytes, got ${palette.length}`);
+  const entries: number[][] = [];
+  for (let i = 0; i < 256; i++) entries.push([palette[i * 3]!, palette[i * 3 + 1]!, palette[i * 3 + 2]!]);
+  return fastPngEncode({ width, height, channels: 1, depth: 8, data: indices, palette: entries });
+}
