@@ -4,3 +4,6 @@
  * @packageDocumentation
  */
 export { ClicksError, type ClicksErrorCode } from './errors';
+export type { Click, LabelArray, OnProgress, Point, ProgressEvent, RgbImage } from './types';
+export { distanceToOtherSet, distanceToSet, squaredDistanceToSet, type DistanceTarget, type DistanceToSetOptions } from './edt';
+export { clickMaps, distanceMap, distanceMaps, splitClicks, writeDistanceMap, type DistanceMapOptions } from './distance-maps';
