@@ -54,7 +54,7 @@ describe('DcspNetwork', () => {
     expect(w.shape).toEqual([1, 1, 21, 20]);
     expect(b.shape).toEqual([20]);
     expect(w.trainable && b.trainable).toBe(true);
-    const wd = await w.data();
+    const wd = Array.from(await w.data());
     const mean = wd.reduce((s, v) => s + v, 0) / wd.length;
     const std = Math.sqrt(wd.reduce((s, v) => s + (v - mean) ** 2, 0) / wd.length);
     expect(std).toBeGreaterThan(0.008);
