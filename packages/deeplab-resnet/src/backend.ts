@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DeeplabError } from './errors';
+import { registerConvGradKernels } from './kernels/conv-grad';
 
 /** Backends objsel can run on; `auto` picks the fastest one that initialises here. */
 export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -35,6 +36,10 @@ export function onBackendPrepare(backend: string, prepare: () => void | Promise<
   list.push(prepare);
   preparers.set(backend, list);
 }
+
+// The CPU backends get convolution gradients as forward convolutions (and wasm the kernels it lacks).
+onBackendPrepare('wasm', () => registerConvGradKernels('wasm'));
+onBackendPrepare('cpu', () => registerConvGradKernels('cpu'));
 
 const prepared = new Set<string>();
 
