@@ -5,6 +5,7 @@ export type DeeplabErrorCode =
   | 'bad-weights'
   | 'bad-config'
   | 'bad-input'
+  | 'non-finite-loss'
   | 'io';
 
 /**
