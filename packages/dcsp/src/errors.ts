@@ -1,5 +1,5 @@
 /** Machine-readable reasons a dcsp operation failed. */
-export type DcspErrorCode = 'bad-input' | 'bad-config' | 'io';
+export type DcspErrorCode = 'bad-input' | 'bad-config' | 'io' | 'non-finite-loss';
 
 /**
  * The one error class of `@objsel/dcsp`: a `code`, the `file` involved (if any) and `where`

@@ -5,7 +5,7 @@
  */
 export { DcspError, type DcspErrorCode } from './errors';
 export { DCSP_BACKGROUND_THRESHOLD, DCSP_EPSILON, DCSP_NUM_CLASSES, DCSP_NUM_OBJECT_CLASSES, DCSP_SCALES } from './cues/constants';
-export { presentClasses, tagVector } from './cues/tags';
+export { presentClasses, tagMask } from './cues/tags';
 export { normalizePerClass } from './cues/normalize';
 export { maxFuse } from './cues/multiscale';
 export { attentionCues, maskByTags, type AttentionCues } from './cues/attention-cues';

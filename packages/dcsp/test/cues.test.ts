@@ -11,7 +11,7 @@ import {
   maxFuse,
   normalizePerClass,
   presentClasses,
-  tagVector,
+  tagMask,
 } from '../src/index';
 
 const C = 20;
@@ -31,11 +31,8 @@ describe('tags', () => {
     expect(() => presentClasses([2.5])).toThrow(DcspError);
   });
 
-  it('builds the tag vectors with and without background', () => {
-    const wo = tagVector([3, 15], { withBackground: false });
-    expect(wo.length).toBe(20);
-    expect([...wo].map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).toEqual([2, 14]);
-    const w = tagVector([3, 15], { withBackground: true });
+  it('builds the tag mask with background', () => {
+    const w = tagMask([3, 15]);
     expect(w.length).toBe(21);
     expect([...w].map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).toEqual([0, 3, 15]);
   });

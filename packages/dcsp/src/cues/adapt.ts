@@ -1,6 +1,6 @@
 import { DcspError } from '../errors';
 import { DCSP_NUM_CLASSES } from './constants';
-import { tagVector } from './tags';
+import { tagMask } from './tags';
 
 /**
  * How absent classes are suppressed when cues are regenerated from the segmentation network.
@@ -28,7 +28,7 @@ export function adaptCues(input: {
   if (input.logits.length !== pixels * numClasses) {
     throw new DcspError('bad-input', `logits have ${input.logits.length} values, expected ${input.height}x${input.width}x${numClasses}`);
   }
-  const mask = tagVector(input.tags, { withBackground: true, numClasses });
+  const mask = tagMask(input.tags, numClasses);
   const restrict = input.masking === 'restrict';
   const labels = new Uint8Array(pixels);
   for (let i = 0; i < pixels; i++) {

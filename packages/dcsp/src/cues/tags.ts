@@ -16,20 +16,13 @@ export function presentClasses(tags: readonly number[], numClasses = DCSP_NUM_CL
 }
 
 /**
- * The binary tag vector. Without background (DCSP's `catg_wo_bcgd`, the classification target):
- * `numClasses - 1` entries, entry `c - 1` is 1 for a present class `c`. With background
- * (`catg_with_bcgd`, the adaptation mask): `numClasses` entries, entry 0 always 1.
+ * DCSP's tag mask with background (`catg_with_bcgd`, the adaptation mask): `numClasses`
+ * entries, entry 0 (background) always 1, entry `c` 1 for a present class `c`. (The
+ * classification target without background is voc-data's `tagVector`.)
  */
-export function tagVector(tags: readonly number[], options: { withBackground: boolean; numClasses?: number }): Float32Array {
-  const numClasses = options.numClasses ?? DCSP_NUM_CLASSES;
-  const present = presentClasses(tags, numClasses);
-  if (options.withBackground) {
-    const v = new Float32Array(numClasses);
-    v[0] = 1;
-    for (const c of present) v[c] = 1;
-    return v;
-  }
-  const v = new Float32Array(numClasses - 1);
-  for (const c of present) v[c - 1] = 1;
+export function tagMask(tags: readonly number[], numClasses = DCSP_NUM_CLASSES): Float32Array {
+  const v = new Float32Array(numClasses);
+  v[0] = 1;
+  for (const c of presentClasses(tags, numClasses)) v[c] = 1;
   return v;
 }
