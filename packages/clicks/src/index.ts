@@ -7,3 +7,18 @@ export { ClicksError, type ClicksErrorCode } from './errors';
 export type { Click, LabelArray, OnProgress, Point, ProgressEvent, RgbImage } from './types';
 export { distanceToOtherSet, distanceToSet, squaredDistanceToSet, type DistanceTarget, type DistanceToSetOptions } from './edt';
 export { clickMaps, distanceMap, distanceMaps, splitClicks, writeDistanceMap, type DistanceMapOptions } from './distance-maps';
+export { createRng, type Rng } from './rng';
+export {
+  DEFAULT_SAMPLING,
+  PAPER_SAMPLING,
+  objectIds,
+  resolveSamplingParams,
+  sampleClicks,
+  sampleTrainingClicks,
+  type ClickGroup,
+  type ClickSample,
+  type NegativeStrategy,
+  type SampleClicksOptions,
+  type SamplingParams,
+  type TrainingClicksOptions,
+} from './sampling';
