@@ -22,3 +22,16 @@ export {
   type SamplingParams,
   type TrainingClicksOptions,
 } from './sampling';
+export { maskIou, nextClick, type NextClickOptions } from './robot';
+export {
+  evaluateNoc,
+  nocKey,
+  runRobot,
+  type MaybePromise,
+  type NocInstance,
+  type NocInstanceResult,
+  type NocReport,
+  type PredictMask,
+  type RobotOptions,
+  type RobotRun,
+} from './noc';
