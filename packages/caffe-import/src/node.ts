@@ -11,7 +11,8 @@ import path from 'node:path';
 import {
   CaffeImportError,
   decodeWeights,
-  encodeWeights,
+  forEachShard,
+  planWeights,
   validateModelJson,
   type EncodeWeightsOptions,
   type ObjselModelJson,
@@ -46,7 +47,7 @@ async function exists(p: string): Promise<boolean> {
  * Writes `dir/model.json` and its shards. Atomic: everything goes into a sibling temporary
  * directory first, which then replaces `dir` by rename, so a crash never leaves a half-written
  * weights directory at `dir` (at worst a stray `.<name>.tmp-*` / `.<name>.old-*` sibling). An
- * existing `dir` is replaced as a whole.
+ * existing `dir` is replaced as a whole. Shards are written one at a time from a reused buffer.
  *
  * @returns the written `model.json`.
  */
@@ -56,7 +57,8 @@ export async function writeWeightsDir(
   meta: ObjselNetworkMeta,
   options?: EncodeWeightsOptions,
 ): Promise<ObjselModelJson> {
-  const { modelJson, shards } = encodeWeights(entries, meta, options);
+  const { modelJson, shardBytes } = planWeights(entries, meta, options);
+  const paths = modelJson.weightsManifest[0]!.paths;
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   const base = path.basename(target);
@@ -65,7 +67,8 @@ export async function writeWeightsDir(
   await fs.mkdir(parent, { recursive: true });
   await fs.mkdir(temp);
   try {
-    for (const shard of shards) await writeFileSynced(path.join(temp, shard.path), shard.data);
+    // One shard in memory at a time: the model is never copied whole.
+    await forEachShard(entries, shardBytes, (i, bytes) => writeFileSynced(path.join(temp, paths[i]!), bytes));
     await writeFileSynced(path.join(temp, MODEL_JSON), `${JSON.stringify(modelJson, null, 2)}\n`);
     if (await exists(target)) {
       // rename() cannot replace a non-empty directory: move the old one aside first.

@@ -136,19 +136,7 @@ function badWeights(message: string, where?: string): CaffeImportError {
   return new CaffeImportError('bad-weights', message, where === undefined ? {} : { where });
 }
 
-/**
- * Encodes named float32 tensors and the network description as `model.json` plus TF.js
- * shards. All weights are copied once into one buffer; the shards are views into it.
- *
- * @throws CaffeImportError `bad-weights` on duplicate names, bad shapes or a bad `shardBytes`.
- */
-export function encodeWeights(
-  entries: WeightEntry[],
-  meta: ObjselNetworkMeta,
-  options: EncodeWeightsOptions = {},
-): { modelJson: ObjselModelJson; shards: WeightShard[] } {
-  const shardBytes = options.shardBytes ?? DEFAULT_SHARD_BYTES;
-  if (!Number.isSafeInteger(shardBytes) || shardBytes <= 0) throw badWeights(`shardBytes must be a positive integer, got ${shardBytes}`);
+function validateEntries(entries: WeightEntry[]): number {
   const seen = new Set<string>();
   let totalBytes = 0;
   for (const entry of entries) {
@@ -163,34 +151,115 @@ export function encodeWeights(
     }
     totalBytes += entry.data.byteLength;
   }
+  return totalBytes;
+}
 
-  const bytes = new Uint8Array(totalBytes);
-  let offset = 0;
-  const view = LITTLE_ENDIAN_HOST ? undefined : new DataView(bytes.buffer);
-  for (const { data } of entries) {
-    if (view) {
-      for (let i = 0; i < data.length; i++) view.setFloat32(offset + i * 4, data[i]!, true);
-    } else {
-      bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
-    }
-    offset += data.byteLength;
-  }
+function checkShardBytes(shardBytes: number): void {
+  if (!Number.isSafeInteger(shardBytes) || shardBytes <= 0) throw badWeights(`shardBytes must be a positive integer, got ${shardBytes}`);
+}
 
-  const count = totalBytes === 0 ? 0 : Math.ceil(totalBytes / shardBytes);
-  const shards: WeightShard[] = [];
-  for (let i = 0; i < count; i++) {
-    shards.push({ path: shardFileName(i, count), data: bytes.subarray(i * shardBytes, Math.min(totalBytes, (i + 1) * shardBytes)) });
-  }
+/**
+ * The `model.json` for `entries` without encoding any data (what {@link encodeWeights} returns
+ * as `modelJson`), plus the shard count and total bytes.
+ *
+ * @throws CaffeImportError `bad-weights` as {@link encodeWeights}.
+ */
+export function planWeights(
+  entries: WeightEntry[],
+  meta: ObjselNetworkMeta,
+  options: EncodeWeightsOptions = {},
+): { modelJson: ObjselModelJson; shardCount: number; totalBytes: number; shardBytes: number } {
+  const shardBytes = options.shardBytes ?? DEFAULT_SHARD_BYTES;
+  checkShardBytes(shardBytes);
+  const totalBytes = validateEntries(entries);
+  const shardCount = totalBytes === 0 ? 0 : Math.ceil(totalBytes / shardBytes);
   const modelJson: ObjselModelJson = {
     format: 'objsel-weights',
     generatedBy: options.generatedBy ?? '@objsel/caffe-import',
     convertedBy: options.convertedBy ?? null,
     modelTopology: null,
     weightsManifest: [
-      { paths: shards.map((s) => s.path), weights: entries.map((e) => ({ name: e.name, shape: [...e.shape], dtype: 'float32' as const })) },
+      {
+        paths: Array.from({ length: shardCount }, (_, i) => shardFileName(i, shardCount)),
+        weights: entries.map((e) => ({ name: e.name, shape: [...e.shape], dtype: 'float32' as const })),
+      },
     ],
     objsel: meta,
   };
+  return { modelJson, shardCount, totalBytes, shardBytes };
+}
+
+/** Copies `data` as little-endian float32 bytes into `out` at `offset`. */
+function putFloats(data: Float32Array, from: number, count: number, out: Uint8Array, offset: number): void {
+  if (LITTLE_ENDIAN_HOST) {
+    out.set(new Uint8Array(data.buffer, data.byteOffset + from * 4, count * 4), offset);
+  } else {
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    for (let i = 0; i < count; i++) view.setFloat32(offset + i * 4, data[from + i]!, true);
+  }
+}
+
+/**
+ * Produces the shards of `entries` one at a time into one reused buffer of `shardBytes` (the
+ * callback must finish with the bytes before returning), so that writing a model needs only one
+ * shard of extra memory. Entries must be valid (see {@link planWeights}).
+ */
+export async function forEachShard(
+  entries: WeightEntry[],
+  shardBytes: number,
+  write: (index: number, bytes: Uint8Array) => Promise<void> | void,
+): Promise<void> {
+  checkShardBytes(shardBytes);
+  const total = entries.reduce((n, e) => n + e.data.byteLength, 0);
+  const buffer = new Uint8Array(Math.min(shardBytes, total));
+  let fill = 0;
+  let index = 0;
+  for (const { data } of entries) {
+    // Shards split on bytes (a weight may span shards, as tf.io writes them).
+    let bytes: Uint8Array;
+    if (LITTLE_ENDIAN_HOST) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    else {
+      bytes = new Uint8Array(data.byteLength);
+      putFloats(data, 0, data.length, bytes, 0);
+    }
+    let done = 0;
+    while (done < data.byteLength) {
+      const n = Math.min(buffer.length - fill, data.byteLength - done);
+      buffer.set(bytes.subarray(done, done + n), fill);
+      fill += n;
+      done += n;
+      if (fill === buffer.length) {
+        await write(index++, buffer);
+        fill = 0;
+      }
+    }
+  }
+  if (fill > 0) await write(index, buffer.subarray(0, fill));
+}
+
+/**
+ * Encodes named float32 tensors and the network description as `model.json` plus TF.js
+ * shards. All weights are copied once into one buffer; the shards are views into it.
+ *
+ * @throws CaffeImportError `bad-weights` on duplicate names, bad shapes or a bad `shardBytes`.
+ */
+export function encodeWeights(
+  entries: WeightEntry[],
+  meta: ObjselNetworkMeta,
+  options: EncodeWeightsOptions = {},
+): { modelJson: ObjselModelJson; shards: WeightShard[] } {
+  const { modelJson, shardCount, totalBytes, shardBytes } = planWeights(entries, meta, options);
+  const bytes = new Uint8Array(totalBytes);
+  let offset = 0;
+  for (const { data } of entries) {
+    putFloats(data, 0, data.length, bytes, offset);
+    offset += data.byteLength;
+  }
+  const paths = modelJson.weightsManifest[0]!.paths;
+  const shards: WeightShard[] = [];
+  for (let i = 0; i < shardCount; i++) {
+    shards.push({ path: paths[i]!, data: bytes.subarray(i * shardBytes, Math.min(totalBytes, (i + 1) * shardBytes)) });
+  }
   return { modelJson, shards };
 }
 
