@@ -291,10 +291,16 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
         loss: result.loss,
         savedAt: new Date().toISOString(),
       };
+      const weights = await network.toWeightEntries();
+      const broken = weights.find((e) => !e.data.every(Number.isFinite));
+      if (broken) {
+        const keepMsg = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written';
+        throw new DeeplabError('non-finite-loss', `weights became NaN or infinite at step ${trainer.step}; training stopped, ${keepMsg} (try a lower --learning-rate)`, { where: broken.name });
+      }
       lastCheckpoint = await saveCheckpoint(
         fs,
         snapshotDir,
-        { network: { entries: await network.toWeightEntries(), meta: network.meta() }, optimizer: optimizerState.entries, state },
+        { network: { entries: weights, meta: network.meta() }, optimizer: optimizerState.entries, state },
         { keep: options.keep ?? 10 },
       );
     };
