@@ -8,7 +8,8 @@ import { DeeplabError, loadBackend, resnetConfig } from '../src/index';
 import { findLatestCheckpoint, loadCheckpoint } from '../src/checkpoint/checkpoint';
 import type { FileSystemLike } from '../src/checkpoint/file-system';
 import { ListTrainingData } from '../src/train/data-feed';
-import { train, type ProgressEvent, type TrainOptions } from '../src/train/run';
+import { train, type TrainOptions } from '../src/train/run';
+import type { ProgressEvent } from '../src/train/progress';
 import { parseList } from '@objsel/voc-data';
 import { writeTinyDataset } from './helpers/dataset';
 

@@ -18,19 +18,8 @@ import { readWeightsFrom } from '../checkpoint/weights-dir';
 import { ListTrainingData, type FeedBatch, type TrainingDataOptions } from './data-feed';
 import { isLastLayer } from './param-groups';
 import { predictionStrip, trainingCurveSvg, type CurvePoint } from './pictures';
+import type { OnProgress } from './progress';
 import { FINE_TUNE_DEFAULTS, TRAIN_DEFAULTS, Trainer, type StepResult, type TrainerConfig } from './trainer';
-
-/** A progress event as every objsel library reports it; the CLI renders it. */
-export interface ProgressEvent {
-  task: string;
-  done: number;
-  total?: number;
-  message?: string;
-  metrics?: Record<string, number>;
-}
-
-/** Receives {@link ProgressEvent}s. */
-export type OnProgress = (event: ProgressEvent) => void;
 
 /** Everything `objsel train` / `objsel fine-tune` do, as options. */
 export interface TrainOptions {

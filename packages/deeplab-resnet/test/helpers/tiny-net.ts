@@ -46,6 +46,7 @@ export function tinyShapes(s: TinyShape = TINY): Record<string, number[]> {
 /** conv1 3x3/2 'SAME' → BN → ReLU → fc1_voc12_c0 (3x3) + fc1_voc12_c1 (1x1), both biased. */
 export class TinyNet implements TrainableNetwork {
   readonly variables = new Map<string, tf.Variable>();
+  readonly config: { numClasses: number; inputChannels: number };
 
   constructor(
     readonly shape: TinyShape = TINY,
@@ -53,6 +54,7 @@ export class TinyNet implements TrainableNetwork {
     readonly bnEpsilon = 1e-5,
   ) {
     counter += 1;
+    this.config = { numClasses: shape.numClasses, inputChannels: shape.inputChannels };
     let k = 0;
     for (const [name, dims] of Object.entries(tinyShapes(shape))) {
       const n = dims.reduce((a, b) => a * b, 1);
