@@ -25,3 +25,43 @@ export { DeepLabResNet, configFromMeta, type BatchStat, type ForwardOptions, typ
 export { atrousConv2d } from './ops/atrous';
 export { atrousDimPlan, atrousPlan, samePadding, type AtrousDimPlan, type AtrousPlan, type DimPadding, type SamePadding } from './ops/padding';
 export { borrowCpuKernel, registerConvGradKernels, stockKernel } from './kernels/conv-grad';
+export {
+  FINE_TUNE_DEFAULTS,
+  TRAIN_DEFAULTS,
+  Trainer,
+  scaledSize,
+  validateTrainerConfig,
+  type PredictionMap,
+  type StepResult,
+  type TrainerConfig,
+  type TrainingBatch,
+} from './train/trainer';
+export { l2Penalty, segmentationCrossEntropy, type IgnoreMode } from './train/loss';
+export { nearestSourceIndices, resizeLabelsNearest } from './train/labels';
+export { polyLearningRate } from './train/schedule';
+export { AdamOptimizer, MomentumOptimizer, type TrainingOptimizer } from './train/optimizer';
+export { isBatchNormVariable, isLastLayer, isTrainable, isWeightDecayed, learningRateMultiplier, type TrainableSet } from './train/param-groups';
+export type { BatchNormStats, TrainableNetwork } from './train/network';
+export { ListTrainingData, type FeedBatch, type ReadBytes, type TrainingDataOptions } from './train/data-feed';
+export { predictionStrip, trainingCurveSvg, type CurvePoint } from './train/pictures';
+export { initializeLastLayers, train, type MetricsLine, type TrainOptions, type TrainSummary } from './train/run';
+export type { OnProgress, ProgressEvent } from './train/progress';
+export { ConfusionMatrix } from './eval/confusion';
+export { classNamesFor, evaluate, segmentImage, type EvaluateOptions, type EvaluationResult, type Refine, type RefineInput, type SegmentationNetwork } from './eval/evaluate';
+export {
+  CHECKPOINT_INDEX,
+  DEFAULT_KEEP,
+  OPTIMIZER_DIR,
+  TRAINER_STATE,
+  checkpointName,
+  cleanStaleCheckpointFiles,
+  findLatestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  saveCheckpoint,
+  type CheckpointContents,
+  type CheckpointRef,
+  type TrainerStateFile,
+} from './checkpoint/checkpoint';
+export { joinPath, writeFileAtomic, type FileSystemLike } from './checkpoint/file-system';
+export { readWeightsFrom, writeWeightsTo } from './checkpoint/weights-dir';
