@@ -17,6 +17,8 @@ export interface LabelImage {
   height: number;
   data: Uint8Array;
   form: LabelForm;
+  /** `color` labels only: pixels whose colour is not in the VOC colour map (decoded as 255). */
+  unknownColours?: number;
 }
 
 /** The image formats objsel decodes, found from the file's magic bytes. */

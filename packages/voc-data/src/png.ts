@@ -1,5 +1,5 @@
-import { decode as fastPngDecode, encode as fastPngEncode, type DecodedPng } from 'fast-png';
-import { VocDataError } from './errors';
+import { encode as fastPngEncode } from 'fast-png';
+import { decodePngPixels } from './png-decode';
 import type { LabelImage, RgbImage } from './image';
 import { VOC_PALETTE, vocIndexOfColour } from './palette';
 
@@ -12,41 +12,14 @@ export interface RawPng {
   depth: number;
   /** Samples, `width * height * channels`, values in [0, 2^depth). */
   samples: Uint8Array | Uint16Array;
-  /** Palette colours (RGB or RGBA entries) for colour type 3. */
-  palette?: number[][];
+  /** Palette colours as RGB triples, for colour type 3. */
+  palette?: Uint8Array;
 }
 
 /** Decodes a PNG's header and pixels without interpreting colours (palette indices are kept). */
 export function readPng(bytes: Uint8Array, file?: string): RawPng {
-  let png: DecodedPng;
-  try {
-    png = fastPngDecode(bytes, { checkCrc: false });
-  } catch (error) {
-    throw new VocDataError('unreadable', `not a readable PNG (${(error as Error).message})`, { file, cause: error });
-  }
-  const { width, height, channels, depth } = png;
-  const n = width * height * channels;
-  if (!(width > 0 && height > 0)) throw new VocDataError('unreadable', `PNG has an empty size ${width}x${height}`, { file });
-  let samples: Uint8Array | Uint16Array;
-  if (depth >= 8) {
-    samples = depth === 16 ? (png.data as Uint16Array) : png.data instanceof Uint8Array ? png.data : new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length);
-  } else {
-    // Rows of sub-byte samples are packed, each row starting on a byte boundary.
-    samples = new Uint8Array(n);
-    const packed = png.data as Uint8Array;
-    const rowBytes = Math.ceil((width * channels * depth) / 8);
-    const mask = (1 << depth) - 1;
-    const perRow = width * channels;
-    for (let y = 0; y < height; y++) {
-      const row = y * rowBytes;
-      for (let x = 0; x < perRow; x++) {
-        const bit = x * depth;
-        samples[y * perRow + x] = (packed[row + (bit >> 3)]! >> (8 - depth - (bit & 7))) & mask;
-      }
-    }
-  }
-  if (samples.length < n) throw new VocDataError('unreadable', `truncated PNG: ${samples.length} of ${n} samples`, { file });
-  return { width, height, channels, depth, samples, ...(png.palette ? { palette: png.palette } : {}) };
+  const png = decodePngPixels(bytes, file);
+  return { width: png.width, height: png.height, channels: png.channels, depth: png.depth, samples: png.samples, ...(png.palette ? { palette: png.palette } : {}) };
 }
 
 /** Scale factor from a `depth`-bit sample to 8 bits. */
@@ -68,12 +41,13 @@ export function rawPngToRgb(png: RawPng): RgbImage {
   const n = width * height;
   const out = new Uint8Array(n * 3);
   if (palette) {
+    const entries = palette.length / 3;
     for (let i = 0; i < n; i++) {
-      const colour = palette[samples[i]!];
-      if (!colour) continue; // index past the palette: black
-      out[i * 3] = colour[0]!;
-      out[i * 3 + 1] = colour[1]!;
-      out[i * 3 + 2] = colour[2]!;
+      const p = samples[i]!;
+      if (p >= entries) continue; // index past the palette: black
+      out[i * 3] = palette[p * 3]!;
+      out[i * 3 + 1] = palette[p * 3 + 1]!;
+      out[i * 3 + 2] = palette[p * 3 + 2]!;
     }
   } else if (channels <= 2) {
     for (let i = 0; i < n; i++) {
@@ -128,6 +102,8 @@ export function decodeLabel(bytes: Uint8Array, file?: string): LabelImage {
   }
   let lastKey = -1;
   let lastIndex = 0;
+  let lastKnown = true;
+  let unknownColours = 0;
   for (let i = 0; i < n; i++) {
     const r = rgb[i * 3]!;
     const g = rgb[i * 3 + 1]!;
@@ -136,10 +112,12 @@ export function decodeLabel(bytes: Uint8Array, file?: string): LabelImage {
     if (key !== lastKey) {
       lastKey = key;
       lastIndex = vocIndexOfColour(r, g, b);
+      lastKnown = lastIndex !== 255 || key === 0xe0e0c0;
     }
     data[i] = lastIndex;
+    if (!lastKnown) unknownColours++;
   }
-  return { width, height, data, form: 'color' };
+  return { width, height, data, form: 'color', unknownColours };
 }
 
 /** Encodes 8-bit pixels (1 grey, 3 RGB or 4 RGBA channels, interleaved) as a PNG. */
