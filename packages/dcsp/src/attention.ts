@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { scaledSize } from '@objsel/deeplab-resnet';
 import { DCSP_SCALES } from './cues/constants';
 import { DcspError } from './errors';
 import type { DcspNetwork } from './network';
@@ -34,7 +35,7 @@ export type DcspOutput = 'attention' | 'logits';
  */
 export function scaledSizes(height: number, width: number, scales: readonly number[] = DCSP_SCALES): Array<[number, number]> {
   return scales.map((s) => {
-    const size: [number, number] = [Math.trunc(Math.fround(height * s)), Math.trunc(Math.fround(width * s))];
+    const size: [number, number] = [scaledSize(height, s), scaledSize(width, s)];
     if (size[0] < 1 || size[1] < 1) throw new DcspError('bad-input', `scale ${s} of a ${height}x${width} image is empty`);
     return size;
   });

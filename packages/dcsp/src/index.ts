@@ -13,3 +13,11 @@ export { fuseCues, harmonicMean, labelsFromCues, type FuseCuesInput } from './cu
 export { adaptCues, type AdaptMasking } from './cues/adapt';
 export { ATTENTION_BIASES, ATTENTION_LAYER, ATTENTION_WEIGHTS, DcspNetwork, type DcspForwardResult, type DcspNetworkMeta, type DcspWeightEntry } from './network';
 export { classificationLoss, globalAveragePool, multiScaleOutput, scaledSizes, type DcspOutput } from './attention';
+export { arrayDataSource, checkSample, type DcspDataSource, type DcspSample } from './data';
+export type { DcspProgress } from './progress';
+export { MemoryCueStore, type CueLabels, type CueStage, type CueStore } from './train/cue-store';
+export { FileCueStore } from './train/file-cue-store';
+export { DcspBatcher, type BatchOptions, type DcspBatch } from './train/batches';
+export { StageTrainer, type DcspObjective, type DcspTrainableSet, type StageConfig, type StageStepResult } from './train/step';
+export { attentionMap, generateAdaptedCues, generateInitialCues, imageTensor, logitsMap, type CuePassOptions } from './train/cues';
+export { trainDcsp, type DcspStage, type DcspTrainOptions, type DcspTrainResult, type StageSummary } from './train/schedule';

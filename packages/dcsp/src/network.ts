@@ -47,6 +47,11 @@ export class DcspNetwork {
     this.variables.set(ATTENTION_BIASES, head.biases);
   }
 
+  /** The DeepLab configuration (so the network fits deeplab-resnet's training and evaluation code). */
+  get config(): DeepLabConfig {
+    return this.deeplab.config;
+  }
+
   /** Classes of `fc1_voc12` (with background). */
   get numClasses(): number {
     return this.deeplab.config.numClasses;

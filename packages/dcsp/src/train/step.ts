@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { MomentumOptimizer, isBatchNormVariable, isWeightDecayed, learningRateMultiplier, polyLearningRate, resizeLabelsNearest, segmentationCrossEntropy } from '@objsel/deeplab-resnet';
+import { classificationLoss } from '../attention';
+import { DcspError } from '../errors';
+import type { DcspNetwork } from '../network';
+import type { DcspBatch } from './batches';
+
+/**
+ * Which variables a DCSP stage trains: `fc` = train_fcan.py (names containing `fc`: the ASPP
+ * head and `fc1_voc12_d0`), `all` = train_segmentation.py (every convolution; BatchNorm stays
+ * frozen, as `is_training=False` and the beta/gamma filter leave it).
+ */
+export type DcspTrainableSet = 'fc' | 'all';
+
+/** What a stage optimises: `classification` (attention stage) or `segmentation` (+ classification). */
+export type DcspObjective = 'classification' | 'segmentation';
+
+/** Hyper-parameters of one training stage (train_fcan.py / train_segmentation.py constants). */
+export interface StageConfig {
+  /** Updates in this stage. The poly schedule runs over `steps + 1` as DCSP's `num_steps`. */
+  steps: number;
+  /** Base learning rate (1e-3 in DCSP). */
+  learningRate: number;
+  /** 0.9. */
+  momentum: number;
+  /** Poly exponent, 0.9. */
+  power: number;
+  /** L2 factor on every `weights` variable, 5e-4. */
+  weightDecay: number;
+  trainable: DcspTrainableSet;
+  objective: DcspObjective;
+}
+
+/** What one update did. */
+export interface StageStepResult {
+  /** Updates applied in this stage, this one included. */
+  step: number;
+  /** The whole loss (task terms + L2 over all convolution weights), before the update. */
+  loss: number;
+  /** Segmentation cross-entropy (segmentation objective). */
+  segmentation?: number;
+  /** Multi-label sigmoid cross-entropy on the pooled attention. */
+  classification: number;
+  /** The base learning rate used. */
+  learningRate: number;
+}
+
+/**
+ * One DCSP training stage's optimisation: a fresh momentum optimiser (TF's update, multipliers
+ * 1 / 10 for `fc*` weights / 20 for `fc*` biases), DCSP's poly schedule
+ * `lr = base (1 - s / (steps + 1))^0.9` for updates `s = 1..steps`, the stage's objective, and
+ * `weightDecay * w` added to the gradient of every trained `weights` variable.
+ */
+export class StageTrainer {
+  /** Updates applied so far. */
+  step = 0;
+  readonly trainedNames: string[];
+  private readonly optimizer: MomentumOptimizer;
+  private readonly keyOfVariable = new Map<string, string>();
+  private readonly decayedNames: string[];
+
+  constructor(
+    readonly network: DcspNetwork,
+    readonly config: StageConfig,
+  ) {
+    if (!(Number.isSafeInteger(config.steps) && config.steps >= 0)) throw new DcspError('bad-config', `steps must be an integer >= 0, got ${config.steps}`);
+    const candidates = [...network.variables.keys()].filter((n) => !isBatchNormVariable(n));
+    this.trainedNames = config.trainable === 'fc' ? candidates.filter((n) => n.includes('fc')) : candidates;
+    for (const n of this.trainedNames) this.keyOfVariable.set(network.variables.get(n)!.name, n);
+    this.decayedNames = [...network.variables.keys()].filter(isWeightDecayed);
+    this.optimizer = new MomentumOptimizer(network.variables, this.trainedNames, config.momentum, learningRateMultiplier);
+  }
+
+  /** The base learning rate of update `s` (1-based), as DCSP feeds `step_ph`. */
+  learningRateAt(s: number): number {
+    return polyLearningRate(this.config.learningRate, s, this.config.steps + 1, this.config.power);
+  }
+
+  /** `weightDecay * sum(0.5 w^2)` over every convolution kernel (DCSP sums over all trainable TF variables named `weights`). */
+  private async l2Value(): Promise<number> {
+    if (this.config.weightDecay === 0) return 0;
+    const t = tf.tidy(() => tf.mul(tf.addN(this.decayedNames.map((n) => tf.sum(tf.square(this.network.variables.get(n)!)))), 0.5 * this.config.weightDecay));
+    const v = (await t.data())[0]!;
+    t.dispose();
+    return v;
+  }
+
+  /** One update on `batch`. Throws `non-finite-loss` (weights untouched) if the loss is NaN or infinite. */
+  async trainStep(batch: DcspBatch): Promise<StageStepResult> {
+    const { batchSize: n, height: h, width: w } = batch;
+    const segmentation = this.config.objective === 'segmentation';
+    if (segmentation && !batch.labels) throw new DcspError('bad-input', 'a segmentation step needs cue labels');
+    const numClasses = this.network.numClasses;
+    const x = tf.tensor4d(batch.images, [n, h, w, 3]);
+    const parts: { seg?: tf.Scalar; cls?: tf.Scalar } = {};
+    const trainedVars = this.trainedNames.map((name) => this.network.variables.get(name)!);
+    let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      result = tf.variableGrads(() => {
+        const out = this.network.forward(x);
+        const cls = classificationLoss(out.attention, batch.tags);
+        parts.cls = tf.keep(tf.clone(cls));
+        if (!segmentation) return cls;
+        const [, lh, lw] = out.logits.shape;
+        const small = resizeLabelsNearest(batch.labels!, n, h, w, lh, lw);
+        const seg = segmentationCrossEntropy(out.logits, small, numClasses, 'drop');
+        parts.seg = tf.keep(tf.clone(seg));
+        return tf.add(seg, cls) as tf.Scalar;
+      }, trainedVars);
+    } finally {
+      x.dispose();
+    }
+    const grads = new Map<string, tf.Tensor>();
+    for (const [varName, g] of Object.entries(result.grads)) grads.set(this.keyOfVariable.get(varName) ?? varName, g);
+    try {
+      const task = (await result.value.data())[0]!;
+      const cls = (await parts.cls!.data())[0]!;
+      const seg = parts.seg ? (await parts.seg.data())[0]! : undefined;
+      const l2 = await this.l2Value();
+      if (!Number.isFinite(task)) {
+        throw new DcspError('non-finite-loss', `loss is ${task} at update ${this.step + 1}; no update applied`, { where: `step ${this.step + 1}` });
+      }
+      const learningRate = this.learningRateAt(this.step + 1);
+      const withDecay = new Map<string, tf.Tensor>();
+      tf.tidy(() => {
+        for (const [name, g] of grads) {
+          const decayed = this.config.weightDecay > 0 && isWeightDecayed(name) ? tf.add(g, tf.mul(this.network.variables.get(name)!, this.config.weightDecay)) : tf.clone(g);
+          withDecay.set(name, tf.keep(decayed));
+        }
+      });
+      try {
+        this.optimizer.apply(withDecay, learningRate);
+      } finally {
+        for (const g of withDecay.values()) g.dispose();
+      }
+      this.step += 1;
+      return { step: this.step, loss: task + l2, classification: cls, ...(seg === undefined ? {} : { segmentation: seg }), learningRate };
+    } finally {
+      result.value.dispose();
+      for (const g of grads.values()) g.dispose();
+      parts.cls?.dispose();
+      parts.seg?.dispose();
+    }
+  }
+
+  /** Frees the optimiser state. */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
