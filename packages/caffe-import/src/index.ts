@@ -40,3 +40,4 @@ export { convertDeeplab, type ConvertDeeplabOptions, type DeeplabConversion } fr
 export { encodeCaffemodel, seededRandom, syntheticLayers, type BlobSpec, type EncodeCaffemodelOptions, type LayerSpec, type SyntheticOptions } from './synthetic';
 export { V1_LAYER_TYPES, v1NumberOfType, v1TypeFromName, v1TypeFromNumber } from './layer-types';
 export type { OnProgress, ProgressEvent } from './progress';
+export { MODEL_JSON, fileSystemFromNode, readWeightsDirWith, writeWeightsDirWith, type NodeFsPromisesLike, type WeightsFileSystem } from './weights-dir';

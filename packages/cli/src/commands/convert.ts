@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { convertDeeplab, fileSystemFromNode, writeWeightsDirWith, type ConversionReport, type ObjselNetworkMeta } from '@objsel/caffe-import';
+import type { Command } from 'commander';
+import { CliError } from '../errors';
+import type { CliContext } from '../context';
+import { withExamples } from '../examples';
+
+/** Node's file system for caffe-import's atomic weights-directory writer. */
+export const nodeWeightsFs = fileSystemFromNode(fs, path, () => `${process.pid}-${randomBytes(4).toString('hex')}`);
+
+/** Inputs of {@link runConvert}. */
+export interface ConvertRequest {
+  prototxt: string;
+  caffemodel: string;
+  out: string;
+  allowMissing?: boolean;
+  phase?: 'TRAIN' | 'TEST';
+  shardBytes?: number;
+  generatedBy?: string;
+}
+
+/** What `objsel convert` reports. */
+export interface ConvertResult {
+  out: string;
+  modelJson: string;
+  shards: number;
+  network: Pick<ObjselNetworkMeta, 'architecture' | 'inputChannels' | 'numClasses' | 'blocks' | 'widthMultiplier' | 'bnEpsilon'>;
+  report: ConversionReport;
+  timingsMs: { read: number; parsePrototxt: number; parseCaffemodel: number; convert: number; write: number; total: number };
+}
+
+const since = (t: number) => Math.round(performance.now() - t);
+
+/**
+ * Reads a prototxt and caffemodel, converts them (in place, so memory stays near the file size)
+ * and writes `out/model.json` + shards atomically.
+ */
+export async function runConvert(request: ConvertRequest, onProgress?: CliContext['onProgress']): Promise<ConvertResult> {
+  const t0 = performance.now();
+  const [text, bytes] = await Promise.all([fs.readFile(request.prototxt, 'utf8'), fs.readFile(request.caffemodel)]);
+  const read = since(t0);
+  const result = convertDeeplab(text, bytes, {
+    prototxtFile: request.prototxt,
+    caffemodelFile: request.caffemodel,
+    consumeInput: true,
+    allowMissing: request.allowMissing ?? false,
+    ...(request.phase ? { phase: request.phase } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
+  const t1 = performance.now();
+  const modelJson = await writeWeightsDirWith(nodeWeightsFs, request.out, result.entries, result.meta, {
+    ...(request.shardBytes ? { shardBytes: request.shardBytes } : {}),
+    generatedBy: request.generatedBy ?? '@objsel/cli',
+    convertedBy: '@objsel/caffe-import',
+    ...(onProgress ? { onProgress } : {}),
+  });
+  const { architecture, inputChannels, numClasses, blocks, widthMultiplier, bnEpsilon } = result.meta;
+  return {
+    out: request.out,
+    modelJson: path.join(request.out, 'model.json'),
+    shards: modelJson.weightsManifest[0]!.paths.length,
+    network: { architecture, inputChannels, numClasses, blocks, widthMultiplier, bnEpsilon },
+    report: result.report,
+    timingsMs: {
+      read,
+      parsePrototxt: Math.round(result.timings.parsePrototxt),
+      parseCaffemodel: Math.round(result.timings.parseCaffemodel),
+      convert: Math.round(result.timings.convert),
+      write: since(t1),
+      total: since(t0),
+    },
+  };
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): string {
+  const counts = new Map<string, number>();
+  for (const i of items) counts.set(key(i), (counts.get(key(i)) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${k} ${n}`).join(', ');
+}
+
+function list(names: string[], max = 6): string {
+  return names.length > max ? `${names.slice(0, max).join(', ')}, ... (${names.length} in all)` : names.join(', ');
+}
+
+/** The human summary of a conversion. */
+export function formatConvert(r: ConvertResult): string {
+  const { report: rep, network: n } = r;
+  const mib = (rep.totals.bytes / 1024 / 1024).toFixed(1);
+  const lines = [
+    `wrote ${r.modelJson} + ${r.shards} shard(s): ${rep.totals.weights} weights, ${rep.totals.parameters.toLocaleString('en-US')} parameters, ${mib} MiB`,
+    `network   ${n.architecture}, blocks [${n.blocks.join(',')}], ${n.inputChannels} input channel(s), ${n.numClasses} classes, width x${n.widthMultiplier}, BatchNorm eps ${n.bnEpsilon}`,
+    `converted ${rep.converted.length} layer(s) (${countBy(rep.converted, (c) => (c.fusedWith ? `${c.type}+Scale` : c.type))})`,
+    `skipped   ${rep.skipped.length} layer(s) without parameters${rep.skipped.length ? ` (${countBy(rep.skipped, (s) => s.type)})` : ''}`,
+  ];
+  const { layersWithoutBlobs, blobsWithoutLayers } = rep.missing;
+  if (layersWithoutBlobs.length === 0 && blobsWithoutLayers.length === 0) lines.push('missing   none: every prototxt layer with parameters has blobs, every blob has a layer');
+  if (layersWithoutBlobs.length) lines.push(`missing   ${layersWithoutBlobs.length} prototxt layer(s) without blobs: ${list(layersWithoutBlobs.map((l) => l.layer))}`);
+  if (blobsWithoutLayers.length) lines.push(`unused    ${blobsWithoutLayers.length} caffemodel layer(s) not in the prototxt: ${list(blobsWithoutLayers.map((l) => l.layer))}`);
+  if (rep.unsupported.length) lines.push(`unsupported ${rep.unsupported.length} layer(s) with blobs of unmapped types: ${list(rep.unsupported.map((l) => `${l.layer} (${l.type})`))}`);
+  for (const w of rep.warnings) lines.push(`warning   ${w}`);
+  const t = r.timingsMs;
+  lines.push(`time      ${t.total} ms (read ${t.read}, prototxt ${t.parsePrototxt}, caffemodel ${t.parseCaffemodel}, convert ${t.convert}, write ${t.write})`);
+  return lines.join('\n');
+}
+
+/** `objsel convert`: Caffe DeepLab weights → objsel/TF.js weights directory. */
+export function registerConvert(program: Command, context: () => CliContext): void {
+  const cmd = program
+    .command('convert')
+    .description('convert a DeepLab-v2 ResNet .prototxt + .caffemodel to an objsel weights directory (model.json + TF.js shards)')
+    .requiredOption('--prototxt <file>', 'Caffe network definition (e.g. deploy.prototxt)')
+    .requiredOption('--caffemodel <file>', 'Caffe weights (binary NetParameter)')
+    .requiredOption('--out <dir>', 'output directory (replaced atomically)')
+    .option('--allow-missing', 'convert even if prototxt layers with parameters have no blobs (they are listed in the report)', false)
+    .option('-p, --phase <phase>', 'keep layers for this phase (include/exclude rules): TEST or TRAIN', 'TEST')
+    .option('--shard-mb <n>', 'largest shard in MiB', '4')
+    .action(async (opts: { prototxt: string; caffemodel: string; out: string; allowMissing: boolean; phase: string; shardMb: string }) => {
+      const ctx = context();
+      const phase = opts.phase.toUpperCase();
+      if (phase !== 'TEST' && phase !== 'TRAIN') throw new CliError('usage', `--phase must be TEST or TRAIN, got ${opts.phase}`);
+      const shardMb = Number(opts.shardMb);
+      if (!(shardMb > 0) || !Number.isFinite(shardMb)) throw new CliError('usage', `--shard-mb must be a positive number, got ${opts.shardMb}`);
+      const result = await runConvert(
+        { prototxt: opts.prototxt, caffemodel: opts.caffemodel, out: opts.out, allowMissing: opts.allowMissing, phase, shardBytes: Math.round(shardMb * 1024 * 1024) },
+        ctx.onProgress,
+      );
+      ctx.result(result, () => formatConvert(result));
+    });
+  withExamples(cmd, [
+    'objsel convert --prototxt deploy.prototxt --caffemodel train_iter_20000.caffemodel --out deeplab_resnet',
+    'objsel convert --prototxt deploy.prototxt --caffemodel init.caffemodel --out init --allow-missing --json',
+  ]);
+}
