@@ -4,3 +4,29 @@
  * @packageDocumentation
  */
 export { DenseCrfError, type DenseCrfErrorCode } from './errors';
+export {
+  KernelType,
+  NormalizationType,
+  CONST_KERNEL,
+  DIAG_KERNEL,
+  FULL_KERNEL,
+  NO_NORMALIZATION,
+  NORMALIZE_BEFORE,
+  NORMALIZE_AFTER,
+  NORMALIZE_SYMMETRIC,
+  type Layout,
+} from './constants';
+export { DenseCRF, DenseCRF2D, MeanFieldState, type DenseCrfOptions, type InferenceOptions, type GaussianOptions, type BilateralOptions } from './dense-crf';
+export type { CompatibilityInput, LabelCompatibility } from './compatibility';
+export type { EngineKind } from './engine';
+export { unaryFromSoftmax, unaryFromLabels, type UnaryFromSoftmaxOptions } from './unary';
+export { createPairwiseGaussian, createPairwiseBilateral } from './features';
+export { hwcToChw, chwToHwc, argmaxLabels } from './layout';
+export { labelsFromColors, colorizeLabels, type ColorAnnotation } from './color-labels';
+export { buildLattice, type PermutohedralLattice } from './permutohedral';
+export { latticeFilter } from './lattice-filter';
+export { CRF_PRESETS, CRF_PRESET_NAMES, crfPreset, type CrfParams, type CrfPresetName, type GaussianParams, type BilateralParams } from './presets';
+export { crfRefine, type CrfRefineOptions, type CrfRefineResult } from './refine';
+export { wasmSimdSupported } from './wasm/runtime';
+export { threadsSupported } from './wasm/threads';
+export type { ProgressEvent, OnProgress } from './progress';

@@ -1,0 +1,209 @@
+import { F32, FunctionBody, I32, V128, assembleModule, type MemoryImport } from './emitter';
+
+/*
+ * The mean-field hot loops as WebAssembly SIMD (f32x4) kernels. Values are pixel-major rows of
+ * `vecs` 16-byte vectors (labels padded to a multiple of 4); all pointers are byte addresses in
+ * the imported memory. Lattice offsets and neighbours are stored pre-multiplied by the row size
+ * in bytes, so the kernels add them to a base pointer. `splat`/`slice` are generated for one
+ * feature count d, keeping the d+1 simplex corners in locals.
+ */
+
+/**
+ * splat(offs, wts, n, in, inStride, scale, vals, rowBytes, vecs):
+ * vals[corner] += w·scale[i]·in[i] for `vecs` vectors per point.
+ */
+function splatKernel(d: number): FunctionBody {
+  const d1 = d + 1;
+  const f = new FunctionBody('splat', [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [offs, wts, n, inp, inStride, scale, vals, rowBytes, vecs] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const i = f.local(I32);
+  const v = f.local(I32);
+  const p = f.local(I32);
+  const s = f.local(F32);
+  const x = f.local(V128);
+  const o = Array.from({ length: d1 }, () => f.local(I32));
+  const w = Array.from({ length: d1 }, () => f.local(V128));
+  f.forRange(i, n, () => {
+    f.get(scale).f32Load().set(s).bump(scale, 4);
+    for (let r = 0; r < d1; r++) {
+      f.get(vals).get(offs).i32Load(4 * r).get(rowBytes).i32Mul().i32Add().set(o[r]!);
+      f.get(wts).f32Load(4 * r).get(s).f32Mul().f32x4Splat().set(w[r]!);
+    }
+    f.bump(offs, 4 * d1).bump(wts, 4 * d1);
+    f.get(inp).set(p);
+    f.forRange(v, vecs, () => {
+      f.get(p).v128Load().set(x).bump(p, 16);
+      for (let r = 0; r < d1; r++) {
+        f.get(o[r]!).get(o[r]!).v128Load().get(w[r]!).get(x).f32x4Mul().f32x4Add().v128Store();
+        f.bump(o[r]!, 16);
+      }
+    });
+    f.bumpBy(inp, inStride);
+  });
+  return f;
+}
+
+/**
+ * slice(offs, wts, n, vals, rowBytes, out, outStride, base, scale, factor, alpha, vecs):
+ * out[i] = base[i] + factor ∘ (alpha·scale[i]·Σ w·vals[corner]), base = 0 meaning none
+ * (base may equal out, which accumulates).
+ */
+function sliceKernel(d: number): FunctionBody {
+  const d1 = d + 1;
+  const f = new FunctionBody('slice', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F32, I32]);
+  const [offs, wts, n, vals, rowBytes, out, outStride, base, scale, factor, alpha, vecs] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const i = f.local(I32);
+  const v = f.local(I32);
+  const p = f.local(I32);
+  const fp = f.local(I32);
+  const bp = f.local(I32);
+  const s = f.local(F32);
+  const acc = f.local(V128);
+  const o = Array.from({ length: d1 }, () => f.local(I32));
+  const w = Array.from({ length: d1 }, () => f.local(V128));
+  f.forRange(i, n, () => {
+    f.get(scale).f32Load().get(alpha).f32Mul().set(s).bump(scale, 4);
+    for (let r = 0; r < d1; r++) {
+      f.get(vals).get(offs).i32Load(4 * r).get(rowBytes).i32Mul().i32Add().set(o[r]!);
+      f.get(wts).f32Load(4 * r).get(s).f32Mul().f32x4Splat().set(w[r]!);
+    }
+    f.bump(offs, 4 * d1).bump(wts, 4 * d1);
+    f.get(out).set(p);
+    f.get(base).set(bp);
+    f.get(factor).set(fp);
+    f.forRange(v, vecs, () => {
+      f.get(o[0]!).v128Load().get(w[0]!).f32x4Mul();
+      f.bump(o[0]!, 16);
+      for (let r = 1; r < d1; r++) {
+        f.get(o[r]!).v128Load().get(w[r]!).f32x4Mul().f32x4Add();
+        f.bump(o[r]!, 16);
+      }
+      f.get(fp).v128Load().f32x4Mul().set(acc);
+      f.get(base).ifElse(() => {
+        f.get(acc).get(bp).v128Load().f32x4Add().set(acc);
+      });
+      f.get(p).get(acc).v128Store();
+      f.bump(p, 16).bump(fp, 16).bump(bp, 16);
+    });
+    f.bumpBy(out, outStride);
+    f.get(base).ifElse(() => {
+      f.bumpBy(base, outStride);
+    });
+  });
+  return f;
+}
+
+/**
+ * blur(nb, m, src, dst, rowBytes, vecs): one lattice axis, dst[v] = src[v] + ½(src[n1] + src[n2])
+ * for rows 1..m (neighbour rows from `nb`, row 0 = zeros).
+ */
+function blurKernel(): FunctionBody {
+  const f = new FunctionBody('blur', [I32, I32, I32, I32, I32, I32]);
+  const [nb, m, src, dst, rowBytes, vecs] = [0, 1, 2, 3, 4, 5];
+  const i = f.local(I32);
+  const k = f.local(I32);
+  const p = f.local(I32);
+  const q = f.local(I32);
+  const a = f.local(I32);
+  const b = f.local(I32);
+  const half = f.local(V128);
+  f.f32Const(0.5).f32x4Splat().set(half);
+  const row = f.local(I32);
+  f.forRange(i, m, () => {
+    // Vertex i lives in row i+1.
+    f.get(i).i32Const(1).i32Add().get(rowBytes).i32Mul().set(row);
+    f.get(src).get(row).i32Add().set(p);
+    f.get(dst).get(row).i32Add().set(q);
+    f.get(src).get(nb).i32Load(0).get(rowBytes).i32Mul().i32Add().set(a);
+    f.get(src).get(nb).i32Load(4).get(rowBytes).i32Mul().i32Add().set(b);
+    f.bump(nb, 8);
+    f.forRange(k, vecs, () => {
+      f.get(q).get(p).v128Load().get(a).v128Load().get(b).v128Load().f32x4Add().get(half).f32x4Mul().f32x4Add().v128Store();
+      f.bump(p, 16).bump(q, 16).bump(a, 16).bump(b, 16);
+    });
+  });
+  return f;
+}
+
+/**
+ * expNormalize(energy, q, n, vecs): q = softmax(energy) per pixel row. exp is evaluated as
+ * 2ⁿ·p(r) with r = x − n·ln2 and a degree-7 Taylor polynomial (relative error < 1e-8, below
+ * float32 resolution); x is clamped at −88 where 2ⁿ's exponent field becomes 0, so padding
+ * lanes holding −∞ come out exactly 0.
+ */
+function expNormalizeKernel(): FunctionBody {
+  const f = new FunctionBody('expNormalize', [I32, I32, I32, I32]);
+  const [energy, q, n, vecs] = [0, 1, 2, 3];
+  const i = f.local(I32);
+  const v = f.local(I32);
+  const e = f.local(I32);
+  const p = f.local(I32);
+  const mx = f.local(V128);
+  const x = f.local(V128);
+  const k = f.local(V128);
+  const r = f.local(V128);
+  const sum = f.local(V128);
+  const inv = f.local(V128);
+  const m = f.local(F32);
+  const splat = (c: number) => f.f32Const(c).f32x4Splat();
+  const coefficients = [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1, 1];
+  f.forRange(i, n, () => {
+    // Row maximum.
+    f.get(energy).v128Load().set(mx);
+    f.get(energy).set(e);
+    f.forRange(v, vecs, () => {
+      f.get(mx).get(e).v128Load().f32x4Max().set(mx).bump(e, 16);
+    });
+    f.get(mx).f32x4ExtractLane(0).get(mx).f32x4ExtractLane(1).f32Max();
+    f.get(mx).f32x4ExtractLane(2).get(mx).f32x4ExtractLane(3).f32Max().f32Max().set(m);
+    f.get(m).f32x4Splat().set(mx);
+    // exp(x − max), stored, and summed.
+    f.f32Const(0).f32x4Splat().set(sum);
+    f.get(energy).set(e);
+    f.get(q).set(p);
+    f.forRange(v, vecs, () => {
+      f.get(e).v128Load().get(mx).f32x4Sub();
+      splat(-88).f32x4Max().set(x);
+      f.get(x);
+      splat(Math.LOG2E).f32x4Mul().f32x4Nearest().set(k);
+      f.get(x).get(k);
+      splat(0.693359375).f32x4Mul().f32x4Sub().get(k);
+      splat(-2.12194440e-4).f32x4Mul().f32x4Sub().set(r);
+      splat(coefficients[0]!);
+      for (const c of coefficients.slice(1)) {
+        f.get(r).f32x4Mul();
+        splat(c).f32x4Add();
+      }
+      // × 2^k via the exponent field: (k + 127) << 23.
+      f.get(k).i32x4TruncSatF32x4S().i32Const(127).i32x4Splat().i32x4Add().i32Const(23).i32x4Shl().f32x4Mul().set(x);
+      f.get(p).get(x).v128Store();
+      f.get(sum).get(x).f32x4Add().set(sum);
+      f.bump(e, 16).bump(p, 16);
+    });
+    f.f32Const(1);
+    f.get(sum).f32x4ExtractLane(0).get(sum).f32x4ExtractLane(1).f32Add();
+    f.get(sum).f32x4ExtractLane(2).get(sum).f32x4ExtractLane(3).f32Add().f32Add();
+    f.f32Div().f32x4Splat().set(inv);
+    f.get(q).set(p);
+    f.forRange(v, vecs, () => {
+      f.get(p).get(p).v128Load().get(inv).f32x4Mul().v128Store().bump(p, 16);
+    });
+    const rowBytes = f.local(I32);
+    f.get(vecs).i32Const(16).i32Mul().set(rowBytes);
+    f.bumpBy(energy, rowBytes).bumpBy(q, rowBytes);
+  });
+  return f;
+}
+
+/** The exports of a kernel module (all pointers are byte addresses). */
+export interface KernelExports {
+  splat(offs: number, wts: number, n: number, input: number, inStride: number, scale: number, vals: number, rowBytes: number, vecs: number): void;
+  slice(offs: number, wts: number, n: number, vals: number, rowBytes: number, out: number, outStride: number, base: number, scale: number, factor: number, alpha: number, vecs: number): void;
+  blur(nb: number, m: number, src: number, dst: number, rowBytes: number, vecs: number): void;
+  expNormalize(energy: number, q: number, n: number, vecs: number): void;
+}
+
+/** The bytes of the kernel module for feature count `d`. */
+export function kernelModuleBytes(d: number, memory: MemoryImport): Uint8Array {
+  return assembleModule([splatKernel(d), sliceKernel(d), blurKernel(), expNormalizeKernel()], memory);
+}

@@ -1,0 +1,82 @@
+import { kernelModuleBytes, type KernelExports } from './kernels';
+
+const PAGE = 65536;
+const compiled = new Map<string, WebAssembly.Module>();
+let simdSupport: boolean | undefined;
+
+/** Whether this runtime runs WebAssembly with 128-bit SIMD (Node ≥ 16, current browsers). */
+export function wasmSimdSupported(): boolean {
+  if (simdSupport === undefined) {
+    try {
+      simdSupport = typeof WebAssembly === 'object' && WebAssembly.validate(kernelModuleBytes(2, { initialPages: 1 }) as Uint8Array<ArrayBuffer>);
+    } catch {
+      simdSupport = false;
+    }
+  }
+  return simdSupport;
+}
+
+/** The compiled kernel module for feature count d, for a plain or a shared memory (compiled once per process). */
+export function kernelModule(d: number, shared: boolean): WebAssembly.Module {
+  const key = `${d}${shared ? 's' : ''}`;
+  let module = compiled.get(key);
+  if (!module) {
+    const memory = shared ? { initialPages: 1, maximumPages: 65536, shared: true } : { initialPages: 1 };
+    module = new WebAssembly.Module(kernelModuleBytes(d, memory) as Uint8Array<ArrayBuffer>);
+    compiled.set(key, module);
+  }
+  return module;
+}
+
+/**
+ * One WebAssembly memory with a bump allocator (16-byte aligned blocks, never freed: an arena
+ * lives as long as the CRF engine that owns it) and kernel instances bound to it.
+ */
+export class WasmArena {
+  readonly memory: WebAssembly.Memory;
+  private top = 16;
+  private readonly instances = new Map<number, KernelExports>();
+
+  /** `bytes` is the total the caller will allocate; a shared memory (for threads) cannot grow beyond it. */
+  constructor(
+    bytes: number,
+    readonly shared = false,
+  ) {
+    const pages = Math.max(1, Math.ceil((bytes + 64) / PAGE));
+    this.memory = shared ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : new WebAssembly.Memory({ initial: pages });
+  }
+
+  /** A new zeroed block of `bytes` bytes; returns its address. */
+  alloc(bytes: number): number {
+    const at = this.top;
+    this.top = at + Math.ceil(bytes / 16) * 16;
+    const have = this.memory.buffer.byteLength;
+    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE));
+    return at;
+  }
+
+  /** A Float32Array view of `length` floats at `ptr` (views die when the memory grows). */
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, length);
+  }
+
+  /** An Int32Array view of `length` ints at `ptr`. */
+  i32(ptr: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, length);
+  }
+
+  /** All kernel instances made so far, by feature count. */
+  kernelsByD(): Record<number, KernelExports> {
+    return Object.fromEntries(this.instances);
+  }
+
+  /** The kernels for feature count d, bound to this memory. */
+  kernels(d: number): KernelExports {
+    let k = this.instances.get(d);
+    if (!k) {
+      k = new WebAssembly.Instance(kernelModule(d, this.shared), { env: { memory: this.memory } }).exports as unknown as KernelExports;
+      this.instances.set(d, k);
+    }
+    return k;
+  }
+}
