@@ -136,6 +136,7 @@ class ModelParser {
     let sawLayer = false;
     let sawLayers = false;
     let known = 0;
+    if (bytes.length === 0) throw r.error('not-caffe', 'expected a binary Caffe NetParameter (.caffemodel), the file is empty', 0);
     const what = sniff(bytes);
     if (what) throw r.error('not-caffe', `expected a binary Caffe NetParameter (.caffemodel), this looks like ${what}`, 0);
     try {
@@ -145,39 +146,39 @@ class ModelParser {
         switch (field) {
           case 1:
             r.expect(wire, WireType.LENGTH_DELIMITED, 'NetParameter.name (1)', at);
-            model.name = r.string();
             known++;
+            model.name = r.string();
             break;
           case 2: {
             r.expect(wire, WireType.LENGTH_DELIMITED, 'NetParameter.layers (2, V1LayerParameter)', at);
+            known++;
             const [s, e] = r.lengthDelimited();
             model.layers.push(this.parseV1Layer(s, e, at));
             sawLayers = true;
-            known++;
             break;
           }
           case 3:
             r.expect(wire, WireType.LENGTH_DELIMITED, 'NetParameter.input (3)', at);
-            model.inputs.push(r.string());
             known++;
+            model.inputs.push(r.string());
             break;
           case 4:
-            this.readInts(r, wire, 'NetParameter.input_dim (4)', at, model.inputDims);
             known++;
+            this.readInts(r, wire, 'NetParameter.input_dim (4)', at, model.inputDims);
             break;
           case 8: {
             r.expect(wire, WireType.LENGTH_DELIMITED, 'NetParameter.input_shape (8)', at);
+            known++;
             const [s, e] = r.lengthDelimited();
             model.inputShapes.push(this.parseBlobShape(s, e));
-            known++;
             break;
           }
           case 100: {
             r.expect(wire, WireType.LENGTH_DELIMITED, 'NetParameter.layer (100, LayerParameter)', at);
+            known++;
             const [s, e] = r.lengthDelimited();
             model.layers.push(this.parseLayer(s, e, at));
             sawLayer = true;
-            known++;
             break;
           }
           default:
