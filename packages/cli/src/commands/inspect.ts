@@ -97,7 +97,7 @@ const dims = (s: number[] | null | undefined) => (s ? s.join('x') : '?');
 /** The human listing. */
 export function formatInspect(r: InspectResult): string {
   const lines = [
-    `${r.file}: ${r.kind} '${r.name}' (${r.format === 'layers' ? "legacy V1 'layers'" : r.format === 'layer' ? "'layer'" : 'no layers'}), ${r.totals.layers} layers` +
+    `${r.file}: ${r.kind} ${r.name ? `'${r.name}'` : '(unnamed)'} (${r.format === 'layers' ? "legacy V1 'layers'" : r.format === 'layer' ? "'layer'" : 'no layers'}), ${r.totals.layers} layers` +
       (r.kind === 'caffemodel' ? `, ${r.totals.blobs} blobs, ${r.totals.parameters.toLocaleString('en-US')} parameters` : ''),
   ];
   for (const i of r.inputs) lines.push(`input  ${i.name} ${dims(i.shape)}`);
