@@ -5,10 +5,13 @@ import { registerDcsp } from './dcsp';
 import { registerData } from './data';
 import { registerDemo } from './demo';
 import { registerDoctor } from './doctor';
+import { registerEvaluate } from './evaluate';
+import { registerFineTune } from './fine-tune';
 import { registerInspect } from './inspect';
+import { registerTrain } from './train';
 
 /** Adds one command (or a group) to the program; `context` is valid once parsing has begun. */
 export type RegisterCommand = (program: Command, context: () => CliContext) => void;
 
 /** Every command of `objsel`, in `--help` order. */
-export const COMMANDS: RegisterCommand[] = [registerDoctor, registerConvert, registerInspect, registerDcsp, registerData, registerDemo];
+export const COMMANDS: RegisterCommand[] = [registerDoctor, registerConvert, registerInspect, registerDcsp, registerData, registerTrain, registerFineTune, registerEvaluate, registerDemo];

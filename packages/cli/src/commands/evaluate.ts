@@ -1,0 +1,118 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { DeepLabResNet, EvaluationResult, Refine } from '@objsel/deeplab-resnet';
+import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { withExamples } from '../examples';
+import { listFlag, nodeTrainingFs, numberFlag } from './train';
+
+/**
+ * Loads a network from a weights directory (`objsel convert` output or a checkpoint), or from a
+ * snapshot directory's latest checkpoint.
+ */
+export async function loadNetwork(dir: string, options: { bnEpsilon?: number } = {}): Promise<{ network: DeepLabResNet; weightsDir: string }> {
+  const { DeepLabResNet, findLatestCheckpoint, readWeightsFrom } = await import('@objsel/deeplab-resnet');
+  let weightsDir = dir;
+  const hasModel = await fs.stat(path.join(dir, 'model.json')).then(
+    () => true,
+    () => false,
+  );
+  if (!hasModel) {
+    const latest = await findLatestCheckpoint(nodeTrainingFs, dir);
+    if (latest) weightsDir = latest.path;
+  }
+  const { entries, modelJson } = await readWeightsFrom(nodeTrainingFs, weightsDir);
+  const network = DeepLabResNet.fromWeights(entries, modelJson.objsel, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon });
+  return { network, weightsDir };
+}
+
+/** A dense-CRF refinement with a preset of `@objsel/dense-crf`. */
+export async function crfRefiner(preset: string): Promise<Refine> {
+  const { crfPreset, crfRefine } = await import('@objsel/dense-crf');
+  crfPreset(preset); // unknown names fail here, before any image is processed
+  return ({ probs, image, width, height, numLabels }) => crfRefine({ probs, image: image.data, width, height, numLabels, preset }).labels;
+}
+
+/** The per-class IoU table and mean IoU, as evaluate.py prints `Mean IoU`. */
+export function formatEvaluation(result: EvaluationResult): string {
+  const pct = (v: number | null) => (v === null ? '   n/a' : `${(100 * v).toFixed(2).padStart(6)}`);
+  const width = Math.max(5, ...result.perClassIoU.map((c) => c.name.length));
+  const lines = [`${'class'.padEnd(width)}  IoU (%)`];
+  for (const c of result.perClassIoU) lines.push(`${c.name.padEnd(width)}  ${pct(c.iou)}`);
+  lines.push('');
+  lines.push(`Mean IoU: ${(100 * result.miou).toFixed(2)}% over ${result.images} image(s) (pixel accuracy ${(100 * result.pixelAccuracy).toFixed(2)}%${result.scales.length > 1 ? `, scales ${result.scales.join(',')}` : ''}${result.crf ? ', dense CRF' : ''})`);
+  return lines.join('\n');
+}
+
+interface EvaluateFlags {
+  dataDir: string;
+  dataList: string;
+  weights?: string;
+  restoreFrom?: string;
+  numSteps?: string;
+  numClasses?: string;
+  scales: string;
+  crf?: string | boolean;
+  bnEpsilon?: string;
+  saveDir?: string;
+}
+
+/** `objsel evaluate`: evaluate.py / evaluate_msc.py (+ the crf branch's `--crf`). */
+export function registerEvaluate(program: Command, context: () => CliContext): void {
+  const cmd = program
+    .command('evaluate')
+    .description('mean IoU of a network on a labelled list: full-size images, bilinear upsampling, argmax, 255 ignored (evaluate.py, evaluate_msc.py)')
+    .option('--data-dir <dir>', 'directory the list paths are appended to', '/home/VOCdevkit')
+    .option('--data-list <file>', 'list of "/JPEGImages/x.jpg /SegmentationClassAug/x.png" lines', './dataset/val.txt')
+    .option('--weights <dir>', 'weights directory, checkpoint, or snapshot directory (its latest checkpoint)')
+    .option('--restore-from <dir>', 'the same as --weights (evaluate.py name)')
+    .option('--num-steps <n>', 'number of images to evaluate (default: the whole list; evaluate.py used 1449)')
+    .option('--num-classes <n>', 'classes of the network (checked against the weights)')
+    .option('--scales <list>', 'input scales, max-fused at logit resolution (1,0.75,0.5 = evaluate_msc.py)', '1')
+    .option('--crf [preset]', 'refine with a dense CRF (@objsel/dense-crf preset, default deeplab-v2)')
+    .option('--bn-epsilon <e>', 'override the BatchNorm epsilon of the weights (0.001 = TF port)')
+    .option('--save-dir <dir>', 'also write <id>_mask.png (VOC palette) per image')
+    .action(async (flags: EvaluateFlags) => {
+      const ctx = context();
+      const weights = flags.weights ?? flags.restoreFrom;
+      if (!weights) throw new CliError('usage', 'give the network with --weights DIR');
+      const scales = listFlag('--scales', flags.scales);
+      const numSteps = flags.numSteps === undefined ? undefined : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 });
+      const bnEpsilon = flags.bnEpsilon === undefined ? undefined : numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
+      const refine = flags.crf === undefined || flags.crf === false ? undefined : await crfRefiner(flags.crf === true ? 'deeplab-v2' : flags.crf);
+      const backend = await ctx.useBackend();
+      const { evaluate } = await import('@objsel/deeplab-resnet');
+      const { encodeIndexPng, parseList } = await import('@objsel/voc-data');
+      const { network, weightsDir } = await loadNetwork(weights, bnEpsilon === undefined ? {} : { bnEpsilon });
+      try {
+        if (flags.numClasses !== undefined) {
+          const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 1 });
+          if (n !== network.config.numClasses) throw new CliError('usage', `--num-classes ${n} does not match the weights (${network.config.numClasses} classes)`);
+        }
+        const entries = parseList(await fs.readFile(flags.dataList, 'utf8'), { file: flags.dataList, dataDir: flags.dataDir });
+        if (flags.saveDir) await fs.mkdir(flags.saveDir, { recursive: true });
+        const saveDir = flags.saveDir;
+        const result = await evaluate({
+          network,
+          entries,
+          read: (p) => fs.readFile(p),
+          scales,
+          ...(numSteps === undefined ? {} : { numSteps }),
+          ...(refine ? { refine } : {}),
+          onProgress: ctx.onProgress,
+          ...(saveDir
+            ? { onImage: async ({ entry, image, prediction }) => fs.writeFile(path.join(saveDir, `${entry.id}_mask.png`), encodeIndexPng(prediction, image.width, image.height)) }
+            : {}),
+        });
+        ctx.result({ ...result, weights: weightsDir, dataList: flags.dataList, backend }, () => formatEvaluation(result));
+      } finally {
+        network.dispose();
+      }
+    });
+  withExamples(cmd, [
+    'objsel evaluate --data-dir ~/VOCdevkit/VOC2012 --data-list dataset/val.txt --weights deeplab_resnet',
+    'objsel evaluate --weights snapshots --scales 1,0.75,0.5 --crf --json > miou.json',
+    'objsel evaluate --weights snapshots/ckpt-20000 --num-steps 100 --save-dir masks',
+  ]);
+}
