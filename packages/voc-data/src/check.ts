@@ -98,7 +98,7 @@ export async function checkDataset(entries: readonly ListEntry[], files: FileSou
   }
   const seen = new Map<string, number>();
   for (const e of entries) {
-    const key = `${e.image} ${e.label ?? ''}`;
+    const key = [e.image, e.label, e.classes, e.attention, e.saliency].join(' ');
     const first = seen.get(key);
     if (first !== undefined) report.warnings.push({ line: e.line, file: e.image, problem: 'duplicate', message: `${e.image}: same entry as line ${first}` });
     else seen.set(key, e.line);

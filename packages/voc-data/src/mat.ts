@@ -137,6 +137,8 @@ class Reader {
         return { name, value: { type: 'char', dims, text: this.text(t.type, t.start, t.length) } };
       }
       case 1: {
+        // Every cell is a tagged element of at least 8 bytes: more cells than that cannot fit.
+        if (count > (end - at) / 8) this.fail(`${count} cells do not fit in ${end - at} bytes`, start);
         const cells: MatValue[] = [];
         for (let i = 0; i < count; i++) cells.push(child());
         return { name, value: { type: 'cell', dims, cells } };
@@ -155,6 +157,7 @@ class Reader {
             fields.push(new TextDecoder().decode(zero >= 0 ? raw.subarray(0, zero) : raw));
           }
         }
+        if (fields.length > 0 ? count * fields.length > (end - at) / 8 : count > 1 << 24) this.fail(`struct array of ${count} elements does not fit`, start);
         const elements: Array<Record<string, MatValue>> = [];
         for (let i = 0; i < count; i++) {
           const element: Record<string, MatValue> = {};

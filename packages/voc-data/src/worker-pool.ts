@@ -30,13 +30,17 @@ interface NodeWorker {
   terminate(): Promise<number>;
 }
 
-/** The built worker script beside this module (dist/worker.js), if it exists. */
+/** The built worker script beside this module (dist/worker.js). */
 async function defaultWorkerUrl(): Promise<URL> {
-  const url = new URL(WORKER_FILE, import.meta.url);
+  return new URL(WORKER_FILE, import.meta.url);
+}
+
+/** Fails early (so the loader can fall back to in-process decoding) when the script is missing. */
+async function assertExists(url: URL | string): Promise<void> {
   const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ FS)) as { existsSync(p: string): boolean };
-  const { fileURLToPath } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ URL_MODULE)) as { fileURLToPath(u: URL): string };
-  if (!fs.existsSync(fileURLToPath(url))) throw new Error(`no worker script at ${fileURLToPath(url)} (build @objsel/voc-data, or pass workerUrl)`);
-  return url;
+  const { fileURLToPath } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ URL_MODULE)) as { fileURLToPath(u: URL | string): string };
+  const file = url instanceof URL || url.startsWith('file:') ? fileURLToPath(url) : url;
+  if (!fs.existsSync(file)) throw new Error(`no worker script at ${file} (build @objsel/voc-data, or pass workerUrl)`);
 }
 
 /**
@@ -46,6 +50,7 @@ async function defaultWorkerUrl(): Promise<URL> {
 export async function startWorkerPool(size: number, options: SampleOptions, workerUrl?: string | URL): Promise<WorkerPool> {
   const { Worker } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ WORKER_THREADS)) as { Worker: new (url: URL | string, opts: object) => NodeWorker };
   const url = workerUrl ? (typeof workerUrl === 'string' && !/^file:/.test(workerUrl) ? workerUrl : new URL(workerUrl)) : await defaultWorkerUrl();
+  await assertExists(url);
   const callbacks = new Map<number, { resolve: (s: BatchSample) => void; reject: (e: Error) => void; worker: number }>();
   const load = new Array<number>(size).fill(0);
   const workers: NodeWorker[] = [];
