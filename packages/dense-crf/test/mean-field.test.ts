@@ -13,7 +13,7 @@ function maxDiff(a: Float32Array, b: Float64Array[], n: number): number {
   return m;
 }
 
-const ENGINES = ['js', ...(wasmSimdSupported() ? ['wasm'] : [])] as const;
+const ENGINES: Array<'js' | 'wasm'> = ['js', ...(wasmSimdSupported() ? (['wasm'] as const) : [])];
 // float64 JS engine vs float64 brute force; the WebAssembly engine computes in float32.
 const TOLERANCE = { js: 2e-5, wasm: 3e-4 } as const;
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { registerConvert } from './convert';
+import { registerCrf } from './crf';
 import { registerDcsp } from './dcsp';
 import { registerData } from './data';
 import { registerDemo } from './demo';
@@ -14,4 +15,4 @@ import { registerTrain } from './train';
 export type RegisterCommand = (program: Command, context: () => CliContext) => void;
 
 /** Every command of `objsel`, in `--help` order. */
-export const COMMANDS: RegisterCommand[] = [registerDoctor, registerConvert, registerInspect, registerDcsp, registerData, registerTrain, registerFineTune, registerEvaluate, registerDemo];
+export const COMMANDS: RegisterCommand[] = [registerDoctor, registerConvert, registerInspect, registerDcsp, registerData, registerTrain, registerFineTune, registerEvaluate, registerCrf, registerDemo];

@@ -1,0 +1,173 @@
+import { promises as fs } from 'node:fs';
+import {
+  argmaxLabels,
+  colorizeLabels,
+  CRF_PRESET_NAMES,
+  crfPreset,
+  crfRefine,
+  DenseCRF2D,
+  labelsFromColors,
+  unaryFromLabels,
+  type CrfParams,
+} from '@objsel/dense-crf';
+import { decodeImage, decodePngToRgb, encodeIndexPng, encodePng, readNpy, writeNpy } from '@objsel/voc-data';
+import { Option, type Command } from 'commander';
+import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { withExamples } from '../examples';
+
+/** Options of `objsel crf`. */
+export interface CrfCommandOptions {
+  image: string;
+  probs?: string;
+  labels?: string;
+  gtProb: number;
+  iterations?: number;
+  gaussian?: [number, number];
+  bilateral?: [number, number, number];
+  preset?: string;
+  out: string;
+  saveProbs?: string;
+  threads: number;
+}
+
+/** What `objsel crf` reports. */
+export interface CrfCommandResult {
+  out: string;
+  mode: 'probs' | 'labels';
+  width: number;
+  height: number;
+  numLabels: number;
+  params: CrfParams;
+  /** Pixels whose label differs from the input's (argmax of the probabilities, or the annotation where known). */
+  changedPixels: number;
+  seconds: number;
+  saveProbs: string | null;
+}
+
+function numbers(name: string, count: number) {
+  return (value: string): number[] => {
+    const parts = value.split(',').map((s) => Number(s.trim()));
+    if (parts.length !== count || parts.some((v) => !Number.isFinite(v) || v <= 0)) {
+      throw new CliError('usage', `${name} takes ${count} positive numbers separated by commas, got ${JSON.stringify(value)}`);
+    }
+    return parts;
+  };
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new CliError('usage', `${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new CliError('usage', `${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+/** The preset, then the flags on top of it. */
+function resolveParams(options: CrfCommandOptions, defaultPreset: string): CrfParams {
+  const params = crfPreset(options.preset ?? defaultPreset);
+  if (options.iterations !== undefined) params.iterations = options.iterations;
+  if (options.gaussian) params.gaussian = { sxy: options.gaussian[0], compat: options.gaussian[1] };
+  if (options.bilateral) params.bilateral = { sxy: options.bilateral[0], srgb: options.bilateral[1], compat: options.bilateral[2] };
+  return params;
+}
+
+/**
+ * Runs `objsel crf`: dense-CRF refinement of softmax probabilities (`--probs`, float32 .npy
+ * [H, W, C]) or of a sparse colour annotation (`--labels`, pydensecrf's example program).
+ */
+export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext['onProgress']): Promise<CrfCommandResult> {
+  if (!options.probs === !options.labels) throw new CliError('usage', 'give exactly one of --probs P.npy or --labels L.png');
+  const start = performance.now();
+  const image = await decodeImage(new Uint8Array(await fs.readFile(options.image)), options.image);
+  const { width, height } = image;
+  const n = width * height;
+
+  if (options.probs) {
+    const array = readNpy(new Uint8Array(await fs.readFile(options.probs)), options.probs);
+    if (array.shape.length !== 3 || array.shape[0] !== height || array.shape[1] !== width) {
+      throw new CliError('usage', `probabilities must be [H, W, C] = [${height}, ${width}, C] like the image, got [${array.shape.join(', ')}]`, { file: options.probs });
+    }
+    if (array.dtype !== 'float32' && array.dtype !== 'float64') throw new CliError('usage', `probabilities must be float32 (or float64), got ${array.dtype}`, { file: options.probs });
+    const numLabels = array.shape[2]!;
+    const probs = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as Float64Array);
+    const params = resolveParams(options, 'deeplab-v2');
+    const result = crfRefine({ probs, image: image.data, width, height, numLabels, params, threads: options.threads, onProgress });
+    const before = argmaxLabels(probs, n, numLabels, 'hwc');
+    let changed = 0;
+    for (let i = 0; i < n; i++) if (before[i] !== result.labels[i]) changed++;
+    await fs.writeFile(options.out, encodeIndexPng(result.labels, width, height));
+    if (options.saveProbs) await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, numLabels], data: result.probs }));
+    return { out: options.out, mode: 'probs', width, height, numLabels, params: result.params, changedPixels: changed, seconds: (performance.now() - start) / 1000, saveProbs: options.saveProbs ?? null };
+  }
+
+  // --labels: each distinct colour is a label, black is unknown (pydensecrf examples/inference.py).
+  const anno = decodePngToRgb(new Uint8Array(await fs.readFile(options.labels!)), options.labels);
+  if (anno.width !== width || anno.height !== height) {
+    throw new CliError('usage', `annotation is ${anno.width}x${anno.height}, image is ${width}x${height}`, { file: options.labels });
+  }
+  const a = labelsFromColors(anno.data, n);
+  if (a.nLabels < 2) throw new CliError('usage', `the annotation needs at least two colours besides black, found ${a.nLabels}`, { file: options.labels });
+  const params = resolveParams(options, 'pydensecrf-example');
+  const crf = new DenseCRF2D(width, height, a.nLabels, { threads: options.threads });
+  crf.setUnaryEnergy(unaryFromLabels(a.labels, a.nLabels, options.gtProb, a.hasUnknown));
+  crf.addPairwiseGaussian({ sxy: params.gaussian.sxy, compat: params.gaussian.compat });
+  if (params.bilateral) crf.addPairwiseBilateral({ sxy: params.bilateral.sxy, srgb: params.bilateral.srgb, rgbim: image.data, compat: params.bilateral.compat });
+  const q = crf.inference(params.iterations, { layout: 'hwc', onProgress });
+  const map = argmaxLabels(q, n, a.nLabels, 'hwc');
+  let changed = 0;
+  const shift = a.hasUnknown ? 1 : 0;
+  for (let i = 0; i < n; i++) if (a.labels[i]! >= shift && a.labels[i]! - shift !== map[i]) changed++;
+  await fs.writeFile(options.out, encodePng({ width, height, channels: 3, data: colorizeLabels(map, a.colors) }));
+  if (options.saveProbs) await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, a.nLabels], data: q }));
+  return { out: options.out, mode: 'labels', width, height, numLabels: a.nLabels, params, changedPixels: changed, seconds: (performance.now() - start) / 1000, saveProbs: options.saveProbs ?? null };
+}
+
+/** `objsel crf`: fully connected CRF post-processing (pydensecrf in TypeScript). */
+export function registerCrf(program: Command, context: () => CliContext): void {
+  const cmd = program
+    .command('crf')
+    .description('refine a segmentation with a fully connected CRF (Krähenbühl & Koltun; pydensecrf-compatible)')
+    .requiredOption('--image <file>', 'the RGB image (PNG or JPEG)')
+    .option('--probs <file>', 'softmax probabilities, float32 .npy [H, W, C]')
+    .option('--labels <file>', "sparse colour annotation PNG: each colour a label, black unknown (pydensecrf's example)")
+    .addOption(
+      new Option('--gt-prob <p>', 'with --labels: probability that an annotated label is right').default(0.7).argParser((v: string) => {
+        const p = Number(v);
+        if (!(p > 0 && p < 1)) throw new CliError('usage', `--gt-prob must be in (0, 1), got ${JSON.stringify(v)}`);
+        return p;
+      }),
+    )
+    .option('--iterations <n>', 'mean-field iterations (default: the preset\'s)', nonNegativeInt('--iterations'))
+    .option('--gaussian <sxy,compat>', 'smoothness term: position std in pixels, Potts weight', numbers('--gaussian', 2))
+    .option('--bilateral <sxy,srgb,compat>', 'appearance term: position std, colour std, Potts weight', numbers('--bilateral', 3))
+    .addOption(new Option('--preset <name>', 'parameter set (default deeplab-v2 with --probs, pydensecrf-example with --labels)').choices(CRF_PRESET_NAMES))
+    .requiredOption('--out <file>', 'output PNG: VOC-palette labels (--probs) or the annotation colours (--labels)')
+    .option('--save-probs <file>', 'also write the CRF marginals Q as float32 .npy [H, W, C]')
+    .option('--threads <n>', 'threads for the WebAssembly solver (worker threads)', positiveInt('--threads'), 1)
+    .action(async (raw: Omit<CrfCommandOptions, 'gtProb'> & { gtProb: number }) => {
+      const ctx = context();
+      const result = await runCrf(raw, ctx.onProgress);
+      ctx.result(result, () =>
+        [
+          `wrote ${result.out} (${result.width}x${result.height}, ${result.numLabels} labels, ${result.mode})`,
+          `params ${result.params.iterations} iterations, gaussian ${JSON.stringify(result.params.gaussian)}, bilateral ${JSON.stringify(result.params.bilateral)}`,
+          `changed ${result.changedPixels} pixels in ${result.seconds.toFixed(2)} s`,
+          ...(result.saveProbs ? [`wrote ${result.saveProbs}`] : []),
+        ].join('\n'),
+      );
+    });
+  withExamples(cmd, [
+    'objsel crf --image im1.png --labels anno1.png --out out1.png',
+    'objsel crf --image img.jpg --probs softmax.npy --preset deeplab-v2 --out mask.png --save-probs q.npy',
+    'objsel crf --image img.jpg --probs softmax.npy --iterations 5 --gaussian 3,3 --bilateral 80,13,10 --out mask.png --json',
+  ]);
+}
