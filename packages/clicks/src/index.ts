@@ -35,3 +35,15 @@ export {
   type RobotOptions,
   type RobotRun,
 } from './noc';
+export { buildFlowGraph, maxflow, setTerminal, type EdgeList, type FlowGraph, type MaxflowResult } from './maxflow';
+export {
+  DEFAULT_LAMBDA,
+  PROBABILITY_FLOOR,
+  buildGridGraph,
+  estimateSigma,
+  graphCut,
+  gridEnergy,
+  type GraphCutOptions,
+  type GraphCutResult,
+  type GridGraph,
+} from './graphcut';
