@@ -25,6 +25,7 @@ export { DeepLabResNet, configFromMeta, type BatchStat, type ForwardOptions, typ
 export { atrousConv2d } from './ops/atrous';
 export { atrousDimPlan, atrousPlan, samePadding, type AtrousDimPlan, type AtrousPlan, type DimPadding, type SamePadding } from './ops/padding';
 export { borrowCpuKernel, registerConvGradKernels, stockKernel } from './kernels/conv-grad';
+export { FoldedDeepLab, type AtrousMode, type FoldOptions } from './model/folded';
 export {
   FINE_TUNE_DEFAULTS,
   TRAIN_DEFAULTS,
@@ -65,3 +66,4 @@ export {
 } from './checkpoint/checkpoint';
 export { joinPath, writeFileAtomic, type FileSystemLike } from './checkpoint/file-system';
 export { readWeightsFrom, writeWeightsTo } from './checkpoint/weights-dir';
+export { batchToSpace2d, spaceToBatch2d } from './ops/space-to-batch';
