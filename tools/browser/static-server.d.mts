@@ -1,0 +1,17 @@
+/** One request the server answered. */
+export interface ServedRequest {
+  method: string | undefined;
+  path: string | undefined;
+  status: number;
+}
+/** A running static server. */
+export interface StaticServer {
+  /** `http://127.0.0.1:<port>/`. */
+  url: string;
+  port: number;
+  /** Every request served so far. */
+  requests: ServedRequest[];
+  close(): Promise<void>;
+}
+/** Serves `root` on 127.0.0.1 (a random free port unless `port` is given). */
+export function serveStatic(root: string, options?: { port?: number; host?: string; quiet?: boolean }): Promise<StaticServer>;

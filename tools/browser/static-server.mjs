@@ -1,0 +1,70 @@
+// A tiny static file server for the browser tests and `npm run example:web`: node:http on
+// 127.0.0.1, a random free port unless one is given, files only from one directory, and a log
+// of every request so tests can prove the page never asked for anything else.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+/** Content types of the files a built page contains. */
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.bin': 'application/octet-stream',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Serves `root` over HTTP. Resolves to `{ url, port, requests, close }`; `requests` lists
+ * `{ method, path, status }` of every request served.
+ *
+ * @param {string} root directory to serve (index.html for `/`)
+ * @param {{ port?: number, host?: string, quiet?: boolean }} [options]
+ */
+export function serveStatic(root, options = {}) {
+  const base = path.resolve(root);
+  const host = options.host ?? '127.0.0.1';
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    const finish = (status, headers, body) => {
+      requests.push({ method: req.method, path: req.url, status });
+      res.writeHead(status, { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
+      res.end(body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return finish(405, { Allow: 'GET, HEAD' }, 'method not allowed');
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      return finish(400, {}, 'bad request');
+    }
+    let file = path.join(base, pathname);
+    // Never leave the served directory (`..`, encoded or not).
+    if (file !== base && !file.startsWith(base + path.sep)) return finish(403, {}, 'forbidden');
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return finish(404, { 'Content-Type': 'text/plain' }, 'not found');
+    const body = req.method === 'HEAD' ? undefined : fs.readFileSync(file);
+    finish(200, { 'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream' }, body);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+      resolve({
+        url: `http://${host}:${port}/`,
+        port,
+        requests,
+        close: () => new Promise((done) => server.close(() => done(undefined))),
+      });
+    });
+  });
+}
