@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { VOC_PALETTE, encodePng, encodeSaliencyPng, readPng, writeNpy } from '@objsel/voc-data';
+import { VOC_PALETTE, encodePng, encodeSaliencyPng, makeSyntheticDataset, readNpz, readPng, writeNpy } from '@objsel/voc-data';
 import { main } from '../src/index';
 
 function capture() {
@@ -90,5 +90,93 @@ describe('objsel dcsp cues', () => {
     expect(await main(['node', 'objsel', 'dcsp', 'cues', '--image', inputs.image, '--attention', inputs.attention, '--saliency', small, '--tags', '3', '--out', path.join(dir, 'x.png')], io2.streams)).toBe(2);
     expect(io2.err()).toMatch(/saliency is 4x4; expected the image size 4x8/);
     expect(io2.err().trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('objsel dcsp train / evaluate / test-voc on a tiny synthetic dataset', () => {
+  it('runs attention, cues, segmentation and adaptation, then evaluates with the CRF and writes server PNGs', async () => {
+    const data = path.join(dir, 'synth');
+    await makeSyntheticDataset({ count: 6, seed: 7, width: 40, height: 32, classes: 2, minSize: 12, maxSize: 24, sbd: false, valFraction: 0.34 }, (p, bytes) => {
+      fs.mkdirSync(path.dirname(path.join(data, p)), { recursive: true });
+      fs.writeFileSync(path.join(data, p), bytes);
+    });
+    const snaps = path.join(dir, 'snaps');
+    const attn = path.join(dir, 'attn');
+    const io = capture();
+    const code = await main(
+      [
+        'node', 'objsel', '--json', '--backend', 'wasm', 'dcsp', 'train',
+        '--data-dir', data,
+        '--classfc-data-list', path.join(data, 'train_labels_only.txt'),
+        '--segment-data-list', path.join(data, 'train_attn_sal_labels.txt'),
+        '--classfc-steps', '2', '--adapt-after', '2', '--learning-rate', '1e-3',
+        '--attn-snapshot-dir', attn, '--snapshot-dir', snaps,
+        '--from-scratch', '--depth', '50', '--width-multiplier', '0.0625', '--blocks', '1,1,1,1', '--aspp-rates', '1,2',
+        '--num-classes', '3', '--batch-size', '2', '--input-size', '32,32', '--attention-train', 'all', '--is-training',
+      ],
+      io.streams,
+    );
+    expect(io.err()).toBe('');
+    expect(code).toBe(0);
+    const lines = io.out().trim().split('\n').map((l) => JSON.parse(l));
+    const result = lines.at(-1);
+    expect(result.type).toBe('result');
+    expect(result.stages.map((s: { stage: string; steps: number }) => [s.stage, s.steps])).toEqual([
+      ['attention', 2],
+      ['segmentation', 2],
+      ['segmentation-adapted', 2],
+    ]);
+    expect(lines.some((l) => l.task === 'dcsp initial cues')).toBe(true);
+    expect(lines.some((l) => l.task === 'dcsp adapted cues')).toBe(true);
+    // Checkpoints named as dcsp.py names them, loadable, with the attention head.
+    expect(fs.existsSync(path.join(attn, 'ckpt-2', 'model.json'))).toBe(true);
+    for (const step of [2, 4]) expect(fs.existsSync(path.join(snaps, `ckpt-${step}`, 'model.json'))).toBe(true);
+    const modelJson = JSON.parse(fs.readFileSync(path.join(snaps, 'ckpt-4', 'model.json'), 'utf8'));
+    expect(modelJson.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toContain('fc1_voc12_d0/weights');
+    expect(JSON.parse(fs.readFileSync(path.join(snaps, 'checkpoint.json'), 'utf8')).latest).toBe('ckpt-4');
+    // Cues: DCSP's actv arrays (present classes only) and VOC-palette label PNGs.
+    const trainIds = fs.readFileSync(path.join(data, 'ImageSets/Segmentation/train.txt'), 'utf8').trim().split('\n');
+    const first = trainIds[0]!;
+    const tags = fs.readFileSync(path.join(data, 'ClassCategories', `${first}.txt`), 'utf8').trim().split('\n');
+    const actv = readNpz(new Uint8Array(fs.readFileSync(path.join(snaps, 'cues', 'initial', `${first}.npz`)))).get('actv')!;
+    expect(actv.shape).toEqual([32, 40, tags.length]);
+    expect(Math.max(...(actv.data as Float32Array))).toBeLessThanOrEqual(1);
+    for (const stage of ['initial', 'adapted']) {
+      const png = readPng(new Uint8Array(fs.readFileSync(path.join(snaps, 'cues', stage, `${first}.png`))));
+      expect(png.palette).toBeDefined();
+      // Initial cues hold background and the tagged classes; adapted ones any of the 3 classes
+      // (DCSP multiplies logits by the tag mask, so an absent class scores 0 and may still win).
+      const allowed = stage === 'initial' ? new Set([0, ...tags.map(Number)]) : new Set([0, 1, 2]);
+      expect([...png.samples].every((v) => allowed.has(v))).toBe(true);
+    }
+
+    const ev = capture();
+    expect(await main(['node', 'objsel', '--json', '--backend', 'wasm', 'dcsp', 'evaluate', '--data-dir', data, '--data-list', path.join(data, 'val.txt'), '--restore-from', snaps, '--crf'], ev.streams)).toBe(0);
+    const evaluation = JSON.parse(ev.out().trim().split('\n').pop()!);
+    expect(evaluation.crf).toBe(true);
+    expect(evaluation.scales).toEqual([1, 0.75, 0.5]);
+    expect(evaluation.miou).toBeGreaterThanOrEqual(0);
+    expect(evaluation.miou).toBeLessThanOrEqual(1);
+    expect(evaluation.restoreFrom).toContain('ckpt-4');
+    expect(evaluation.images).toBe(2);
+
+    const out = path.join(dir, 'server');
+    const tv = capture();
+    expect(await main(['node', 'objsel', '--backend', 'wasm', 'dcsp', 'test-voc', '--data-dir', data, '--data-list', path.join(data, 'test.txt'), '--restore-from', snaps, '--save-dir', out], tv.streams)).toBe(0);
+    expect(tv.out()).toContain('saved to');
+    const testIds = fs.readFileSync(path.join(data, 'test.txt'), 'utf8').trim().split('\n').map((l) => path.basename(l, '.jpg'));
+    expect(fs.readdirSync(out).sort()).toEqual(testIds.map((id) => `${id}.png`).sort());
+    const mask = readPng(new Uint8Array(fs.readFileSync(path.join(out, `${testIds[0]}.png`))));
+    expect(mask.channels).toBe(1);
+    expect([...mask.palette!.subarray(0, 768)]).toEqual([...VOC_PALETTE]);
+    expect(mask.width).toBe(40);
+  });
+
+  it('rejects a list without class-category files on one line', async () => {
+    const list = path.join(dir, 'bad.txt');
+    fs.writeFileSync(list, '/JPEGImages/a.jpg /SegmentationClassAug/a.png\n');
+    const io = capture();
+    expect(await main(['node', 'objsel', 'dcsp', 'train', '--classfc-data-list', list, '--segment-data-list', list, '--data-dir', dir], io.streams)).toBe(2);
+    expect(io.err()).toMatch(/--classfc-data-list: line 1 lacks a class-category file/);
   });
 });

@@ -21,3 +21,7 @@ export { DcspBatcher, type BatchOptions, type DcspBatch } from './train/batches'
 export { StageTrainer, type DcspObjective, type DcspTrainableSet, type StageConfig, type StageStepResult } from './train/step';
 export { attentionMap, generateAdaptedCues, generateInitialCues, imageTensor, logitsMap, type CuePassOptions } from './train/cues';
 export { trainDcsp, type DcspStage, type DcspTrainOptions, type DcspTrainResult, type StageSummary } from './train/schedule';
+export { listDataSource } from './list-data';
+export { dcspCrf, evaluateDcsp, predictDcsp, type DcspPredictOptions } from './eval';
+export { cueMeanIoU, runDcspDemo, type DcspDemoOptions, type DcspDemoSummary } from './demo';
+export { loadDcspNetwork } from './weights';

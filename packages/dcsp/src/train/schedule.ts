@@ -1,3 +1,4 @@
+import { saveCheckpoint, type FileSystemLike } from '@objsel/deeplab-resnet';
 import { Rng } from '@objsel/voc-data';
 import type { AdaptMasking } from '../cues/adapt';
 import { DCSP_BACKGROUND_THRESHOLD, DCSP_SCALES } from '../cues/constants';
@@ -47,6 +48,10 @@ export interface DcspTrainOptions {
    * commented out; needed when the backbone was not pre-trained as a classifier).
    */
   attentionTrainable?: DcspTrainableSet;
+  /** BatchNorm on batch statistics with moving-average updates (not DCSP's; for training from scratch). */
+  trainBatchNorm?: boolean;
+  /** Decay of the moving statistics with `trainBatchNorm` (slim: 0.999). */
+  bnDecay?: number;
   /** Scales of the cue passes, 1, 0.75, 0.5. */
   scales?: readonly number[];
   /** Background threshold of the initial cues, 0.4. */
@@ -54,11 +59,13 @@ export interface DcspTrainOptions {
   /** Adaptation masking, DCSP's `multiply`. */
   adaptMasking?: AdaptMasking;
   /**
-   * Called after each training stage (and every `saveEvery` updates) with the stage and DCSP's
-   * global step: the attention stage counts its own updates; segmentation continues across
-   * adaptation rounds (`adaptAfter`, `2 * adaptAfter`, ...).
+   * Where checkpoints go (deeplab-resnet's format: `<dir>/ckpt-<step>/` with `model.json` and
+   * shards, optimiser state, `checkpoint.json` naming the latest, the last `keep` kept). The
+   * attention stage writes `attnSnapshotDir/ckpt-<classfcSteps>`; segmentation writes
+   * `snapshotDir/ckpt-<global step>`, the global step running on across adaptation rounds
+   * (`adaptAfter`, `2 * adaptAfter`), as dcsp.py names them.
    */
-  saveCheckpoint?: (info: { stage: 'attention' | 'segmentation'; globalStep: number; network: DcspNetwork }) => Promise<void>;
+  checkpoints?: { fs: FileSystemLike; attnSnapshotDir: string; snapshotDir: string; keep?: number };
   /** Checkpoint every this many updates within a stage (DCSP: 1000); the end of a stage always saves. */
   saveEvery?: number;
   /** Called after each stage with what has been done so far (e.g. to measure the cues). */
@@ -87,15 +94,38 @@ async function runStage(
   name: StageSummary['stage'],
   network: DcspNetwork,
   batcher: DcspBatcher,
-  config: { steps: number; learningRate: number; momentum: number; power: number; weightDecay: number; trainable: DcspTrainableSet; objective: DcspObjective; batchSize: number },
-  checkpoint: { every: number; offset: number; save?: DcspTrainOptions['saveCheckpoint'] },
+  config: { steps: number; learningRate: number; momentum: number; power: number; weightDecay: number; trainable: DcspTrainableSet; objective: DcspObjective; batchSize: number; trainBatchNorm: boolean; bnDecay: number },
+  checkpoint: { every: number; offset: number; target?: { fs: FileSystemLike; dir: string; keep?: number }; run: Record<string, unknown> },
   onProgress?: (event: DcspProgress) => void,
 ): Promise<StageSummary> {
   const start = performance.now();
   const trainer = new StageTrainer(network, config);
   let first: StageStepResult | undefined;
   let last: StageStepResult | undefined;
-  const kind = name === 'attention' ? 'attention' : 'segmentation';
+  const save = async (step: number, loss: number | undefined) => {
+    const target = checkpoint.target;
+    if (!target) return;
+    const globalStep = checkpoint.offset + step;
+    await saveCheckpoint(
+      target.fs,
+      target.dir,
+      {
+        network: { entries: await network.toWeightEntries(), meta: network.meta() },
+        optimizer: await trainer.optimizerState(),
+        state: {
+          format: 'objsel-trainer-state',
+          version: 1,
+          step: globalStep,
+          optimizerScalars: {},
+          data: { stage: name, stageStep: step },
+          run: checkpoint.run,
+          ...(loss === undefined ? {} : { loss }),
+          savedAt: new Date().toISOString(),
+        },
+      },
+      target.keep === undefined ? {} : { keep: target.keep },
+    );
+  };
   try {
     for (let s = 0; s < config.steps; s++) {
       const t0 = performance.now();
@@ -106,15 +136,12 @@ async function runStage(
       const metrics: Record<string, number> = { loss: last.loss, lr: last.learningRate, classification: last.classification, imagesPerSecond: config.batchSize / seconds };
       if (last.segmentation !== undefined) metrics.segmentation = last.segmentation;
       onProgress?.({ task: `dcsp ${name}`, done: last.step, total: config.steps, metrics });
-      const step = last.step;
-      if (checkpoint.save && checkpoint.every > 0 && step % checkpoint.every === 0 && step !== config.steps) {
-        await checkpoint.save({ stage: kind, globalStep: checkpoint.offset + step, network });
-      }
+      if (checkpoint.every > 0 && last.step % checkpoint.every === 0 && last.step !== config.steps) await save(last.step, last.loss);
     }
+    await save(config.steps, last?.loss);
   } finally {
     trainer.dispose();
   }
-  if (checkpoint.save) await checkpoint.save({ stage: kind, globalStep: checkpoint.offset + config.steps, network });
   return { stage: name, steps: config.steps, firstLoss: first?.loss ?? null, lastLoss: last?.loss ?? null, seconds: (performance.now() - start) / 1000 };
 }
 
@@ -144,6 +171,8 @@ export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainRes
     power: options.power ?? 0.9,
     weightDecay: options.weightDecay ?? 5e-4,
     batchSize: options.batchSize ?? 10,
+    trainBatchNorm: options.trainBatchNorm ?? false,
+    bnDecay: options.bnDecay ?? 0.999,
   };
   if (!(Number.isSafeInteger(base.batchSize) && base.batchSize > 0)) throw new DcspError('bad-config', `batchSize must be a positive integer, got ${base.batchSize}`);
   const batchOptions = {
@@ -159,8 +188,11 @@ export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainRes
     ...(options.adaptMasking ? { masking: options.adaptMasking } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
-  const save = options.saveCheckpoint;
   const every = options.saveEvery ?? 1000;
+  const ck = options.checkpoints;
+  const attnTarget = ck ? { fs: ck.fs, dir: ck.attnSnapshotDir, ...(ck.keep === undefined ? {} : { keep: ck.keep }) } : undefined;
+  const segTarget = ck ? { fs: ck.fs, dir: ck.snapshotDir, ...(ck.keep === undefined ? {} : { keep: ck.keep }) } : undefined;
+  const run: Record<string, unknown> = { algorithm: 'dcsp', classfcSteps, adaptAfter, adaptRounds, ...base, inputSize: batchOptions.inputSize, randomSeed: options.randomSeed ?? 1234 };
   const rng = new Rng(options.randomSeed ?? 1234);
   const stages: StageSummary[] = [];
   let cueSeconds = 0;
@@ -168,7 +200,7 @@ export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainRes
   // 1. Attention network (train_fcan.py).
   const classfc = new DcspBatcher(options.classfcData, rng, batchOptions);
   stages.push(
-    await runStage('attention', network, classfc, { ...base, steps: classfcSteps, trainable: options.attentionTrainable ?? 'fc', objective: 'classification' }, { every, offset: 0, ...(save ? { save } : {}) }, options.onProgress),
+    await runStage('attention', network, classfc, { ...base, steps: classfcSteps, trainable: options.attentionTrainable ?? 'fc', objective: 'classification' }, { every, offset: 0, run, ...(attnTarget ? { target: attnTarget } : {}) }, options.onProgress),
   );
   await options.onStage?.('attention', store);
 
@@ -187,7 +219,7 @@ export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainRes
   const segConfig = { ...base, steps: adaptAfter, trainable: 'all' as const, objective: 'segmentation' as const };
 
   // 3. Segmentation before adaptation (train_segmentation.py, adapt=False).
-  stages.push(await runStage('segmentation', network, segment, segConfig, { every, offset: 0, ...(save ? { save } : {}) }, options.onProgress));
+  stages.push(await runStage('segmentation', network, segment, segConfig, { every, offset: 0, run, ...(segTarget ? { target: segTarget } : {}) }, options.onProgress));
   await options.onStage?.('segmentation', store);
 
   // 4. Adaptation rounds.
@@ -196,7 +228,7 @@ export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainRes
     await generateAdaptedCues(network, options.segmentData, store, cueOptions);
     cueSeconds += (performance.now() - t0) / 1000;
     await options.onStage?.('adapt', store);
-    stages.push(await runStage('segmentation-adapted', network, segment, segConfig, { every, offset: round * adaptAfter, ...(save ? { save } : {}) }, options.onProgress));
+    stages.push(await runStage('segmentation-adapted', network, segment, segConfig, { every, offset: round * adaptAfter, run, ...(segTarget ? { target: segTarget } : {}) }, options.onProgress));
     await options.onStage?.('segmentation-adapted', store);
   }
   return { stages, cueSeconds, cueStore: store };

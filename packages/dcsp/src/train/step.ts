@@ -29,6 +29,14 @@ export interface StageConfig {
   weightDecay: number;
   trainable: DcspTrainableSet;
   objective: DcspObjective;
+  /**
+   * BatchNorm normalises with the batch statistics and updates its moving statistics
+   * (`moving -= (1 - bnDecay) (moving - batch)`, slim's rule; the TF port's `--is-training`).
+   * DCSP keeps BatchNorm frozen (false); training from scratch needs it.
+   */
+  trainBatchNorm?: boolean;
+  /** Decay of the moving statistics under `trainBatchNorm` (slim: 0.999). */
+  bnDecay?: number;
 }
 
 /** What one update did. */
@@ -93,11 +101,14 @@ export class StageTrainer {
     const numClasses = this.network.numClasses;
     const x = tf.tensor4d(batch.images, [n, h, w, 3]);
     const parts: { seg?: tf.Scalar; cls?: tf.Scalar } = {};
+    const trainBatchNorm = this.config.trainBatchNorm === true;
+    const stats: Array<{ layer: string; mean: tf.Tensor; variance: tf.Tensor }> = [];
     const trainedVars = this.trainedNames.map((name) => this.network.variables.get(name)!);
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
       result = tf.variableGrads(() => {
-        const out = this.network.forward(x);
+        const out = this.network.forward(x, { trainBatchNorm });
+        for (const st of out.batchStats ?? []) stats.push({ layer: st.layer, mean: tf.keep(st.mean), variance: tf.keep(st.variance) });
         const cls = classificationLoss(out.attention, batch.tags);
         parts.cls = tf.keep(tf.clone(cls));
         if (!segmentation) return cls;
@@ -133,6 +144,7 @@ export class StageTrainer {
       } finally {
         for (const g of withDecay.values()) g.dispose();
       }
+      this.updateBatchNormStatistics(stats);
       this.step += 1;
       return { step: this.step, loss: task + l2, classification: cls, ...(seg === undefined ? {} : { segmentation: seg }), learningRate };
     } finally {
@@ -140,7 +152,30 @@ export class StageTrainer {
       for (const g of grads.values()) g.dispose();
       parts.cls?.dispose();
       parts.seg?.dispose();
+      for (const st of stats) tf.dispose([st.mean, st.variance]);
     }
+  }
+
+  /** slim's `assign_moving_average` without zero-debias: `moving -= (1 - decay) (moving - batch)`. */
+  private updateBatchNormStatistics(stats: ReadonlyArray<{ layer: string; mean: tf.Tensor; variance: tf.Tensor }>): void {
+    const rate = 1 - (this.config.bnDecay ?? 0.999);
+    tf.tidy(() => {
+      for (const st of stats) {
+        for (const [suffix, value] of [
+          ['moving_mean', st.mean],
+          ['moving_variance', st.variance],
+        ] as const) {
+          const v = this.network.variables.get(`${st.layer}/${suffix}`);
+          if (!v) throw new DcspError('bad-config', 'batch statistics for a layer without moving statistics', { where: `${st.layer}/${suffix}` });
+          v.assign(tf.sub(v, tf.mul(tf.sub(v, value), rate)));
+        }
+      }
+    });
+  }
+
+  /** The optimiser's accumulators (`momentum/<variable>`), for a checkpoint. */
+  optimizerState(): ReturnType<MomentumOptimizer['stateEntries']> {
+    return this.optimizer.stateEntries();
   }
 
   /** Frees the optimiser state. */
