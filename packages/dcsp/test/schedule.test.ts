@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadBackend, resnetConfig, type FileSystemLike } from '@objsel/deeplab-resnet';
+import { renderSyntheticSample } from '@objsel/voc-data';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DcspNetwork,
+  FileCueStore,
+  MemoryCueStore,
+  adaptCues,
+  arrayDataSource,
+  attentionCues,
+  attentionMap,
+  labelsFromCues,
+  loadDcspNetwork,
+  logitsMap,
+  trainDcsp,
+  type DcspSample,
+  type DcspStage,
+} from '../src/index';
+
+beforeAll(async () => {
+  await loadBackend('wasm');
+});
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-dcsp-schedule-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const nodeFs: FileSystemLike = {
+  readFile: async (p) => new Uint8Array(await fs.promises.readFile(p)),
+  writeFile: (p, d) => fs.promises.writeFile(p, d),
+  appendFile: (p, d) => fs.promises.appendFile(p, d),
+  mkdir: (p, o) => fs.promises.mkdir(p, o),
+  rename: (a, b) => fs.promises.rename(a, b),
+  rm: (p, o) => fs.promises.rm(p, o),
+  readdir: (p) => fs.promises.readdir(p),
+};
+
+/** Synthetic samples (voc-data's maker) with 2 object classes: image, tags and saliency. */
+function samples(count: number): DcspSample[] {
+  return Array.from({ length: count }, (_, i) => {
+    const s = renderSyntheticSample(i, { seed: 3, width: 36, height: 28, classes: 2, minSize: 10, maxSize: 20 });
+    return { name: s.id, image: s.image, tags: [...new Set(s.objects.map((o) => o.classId))], saliency: s.saliency, label: s.classLabel };
+  });
+}
+
+const tiny = () => resnetConfig(50, { widthMultiplier: 1 / 16, blocks: [1, 1, 1, 1], numClasses: 3, asppRates: [1, 2] });
+
+describe('trainDcsp', () => {
+  it('runs the stages in DCSP order, stores cues that follow the rules, and checkpoints with global steps', async () => {
+    const data = samples(4);
+    const net = DcspNetwork.create(tiny(), { seed: 2 });
+    const store = new MemoryCueStore();
+    const seen: DcspStage[] = [];
+    const snapshots: Record<string, unknown> = {};
+    const before = tf.memory().numTensors;
+    const result = await trainDcsp({
+      network: net,
+      classfcData: arrayDataSource(data),
+      segmentData: arrayDataSource(data),
+      cueStore: store,
+      classfcSteps: 2,
+      adaptAfter: 2,
+      batchSize: 2,
+      inputSize: [24, 24],
+      attentionTrainable: 'all',
+      trainBatchNorm: true,
+      saveEvery: 1,
+      checkpoints: { fs: nodeFs, attnSnapshotDir: path.join(dir, 'attn'), snapshotDir: path.join(dir, 'seg') },
+      onStage: async (stage, s) => {
+        seen.push(stage);
+        if (stage === 'initial-cues') {
+          // The stored initial cues are exactly the cue rule applied to the network's attention.
+          for (const sample of data) {
+            const raw = await attentionMap(net, sample.image);
+            const cues = attentionCues({ attention: raw, tags: sample.tags, width: 36, height: 28, channels: 2 });
+            expect(store.stageOf(sample.name)).toBe('initial');
+            expect([...(await s.get(sample.name))!.labels]).toEqual([...labelsFromCues(cues, sample.saliency!)]);
+            expect(store.attentionOf(sample.name)!.classes).toEqual([...new Set(sample.tags)].sort());
+          }
+          snapshots.initial = true;
+        }
+        if (stage === 'adapt') {
+          for (const sample of data) {
+            const logits = await logitsMap(net, sample.image);
+            expect([...(await s.get(sample.name))!.labels]).toEqual([...adaptCues({ logits, tags: sample.tags, width: 36, height: 28, numClasses: 3 })]);
+            expect(store.stageOf(sample.name)).toBe('adapted');
+          }
+          snapshots.adapted = true;
+        }
+      },
+    });
+    expect(seen).toEqual(['attention', 'initial-cues', 'segmentation', 'adapt', 'segmentation-adapted']);
+    expect(snapshots).toEqual({ initial: true, adapted: true });
+    expect(result.stages.map((s) => s.steps)).toEqual([2, 2, 2]);
+    expect(tf.memory().numTensors).toBe(before);
+    // Attention: ckpt-1 (every 1) and ckpt-2; segmentation: 1, 2, then 3, 4 after the adaptation.
+    const names = (d: string) => fs.readdirSync(path.join(dir, d)).filter((n) => n.startsWith('ckpt-')).sort();
+    expect(names('attn')).toEqual(['ckpt-1', 'ckpt-2']);
+    expect(names('seg')).toEqual(['ckpt-1', 'ckpt-2', 'ckpt-3', 'ckpt-4']);
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'seg', 'ckpt-3', 'trainer.json'), 'utf8'));
+    expect(state.step).toBe(3);
+    expect(state.data).toEqual({ stage: 'segmentation-adapted', stageStep: 1 });
+    // The latest segmentation checkpoint restores this network exactly, attention head included.
+    const { network: restored, weightsDir } = await loadDcspNetwork(nodeFs, path.join(dir, 'seg'));
+    expect(weightsDir).toContain('ckpt-4');
+    const x = tf.randomNormal([1, 28, 36, 3], 0, 40, 'float32', 1) as tf.Tensor4D;
+    const a = net.forward(x);
+    const b = restored.forward(x);
+    expect([...(await b.attention.data())]).toEqual([...(await a.attention.data())]);
+    tf.dispose([x, a.logits, a.attention, b.logits, b.attention]);
+    restored.dispose();
+    net.dispose();
+  });
+
+  it('FileCueStore writes DCSP actv arrays and palette PNGs and reads back the latest stage', async () => {
+    const store = new FileCueStore(nodeFs, path.join(dir, 'cues'));
+    const cues = { width: 3, height: 2, labels: Uint8Array.from([0, 1, 2, 2, 1, 0]) };
+    const actv = { actv: Float32Array.from([1, 0.5, 0.25, 1, 0.5, 0.2, 0.1, 1, 0.3, 0.3, 0.9, 0.1]), classes: [1, 2], width: 3, height: 2 };
+    await store.put('img', 'initial', cues, actv);
+    expect([...(await store.get('img'))!.labels]).toEqual([0, 1, 2, 2, 1, 0]);
+    await store.put('img', 'adapted', { ...cues, labels: Uint8Array.from([1, 1, 1, 0, 0, 0]) });
+    expect([...(await store.get('img'))!.labels]).toEqual([1, 1, 1, 0, 0, 0]);
+    const { readNpz } = await import('@objsel/voc-data');
+    const npz = readNpz(new Uint8Array(fs.readFileSync(path.join(dir, 'cues', 'initial', 'img.npz')))).get('actv')!;
+    expect(npz.shape).toEqual([2, 3, 2]);
+    expect([...(npz.data as Float32Array)]).toEqual([...actv.actv]);
+    expect(await store.get('missing')).toBeUndefined();
+  });
+});
