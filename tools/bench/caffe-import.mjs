@@ -26,6 +26,11 @@ async function nodeLib() {
   return import(path.join(DIST, 'node.js'));
 }
 const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
+// CPU time (user + system) of this process: less disturbed than wall time on a shared machine.
+const cpuMs = (since) => {
+  const u = process.cpuUsage(since);
+  return Math.round((u.user + u.system) / 100) / 10;
+};
 const ms = (t0) => Math.round((performance.now() - t0) * 10) / 10;
 
 // ---- child phases -------------------------------------------------------------------------
@@ -46,24 +51,39 @@ const phases = {
     const bytes = fs.readFileSync(file);
     const readMs = ms(t0);
     const t1 = performance.now();
+    const c1 = process.cpuUsage();
     const model = parseCaffemodel(bytes, { reuseBuffer: consume === '1' });
     const parseMs = ms(t1);
+    const parseCpuMs = cpuMs(c1);
     const blobs = model.layers.flatMap((l) => l.blobs);
-    return { readMs, parseMs, layers: model.layers.length, blobs: blobs.length, views: blobs.filter((b) => b.isView).length, peakRssMB: peakRssMB() };
+    return { readMs, parseMs, parseCpuMs, layers: model.layers.length, blobs: blobs.length, views: blobs.filter((b) => b.isView).length, peakRssMB: peakRssMB() };
   },
   // What `objsel convert` does: read both files, parse, convert (in place), write the weights dir.
   async convert([prototxt, file, outDir]) {
     const { convertDeeplab } = await lib();
     const { writeWeightsDir } = await nodeLib();
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const text = fs.readFileSync(prototxt, 'utf8');
     const bytes = fs.readFileSync(file);
     const readMs = ms(t0);
+    const c1 = process.cpuUsage();
     const result = convertDeeplab(text, bytes, { consumeInput: true });
+    const convertCpuMs = cpuMs(c1);
     const t1 = performance.now();
     await writeWeightsDir(outDir, result.entries, result.meta);
     const writeMs = ms(t1);
-    return { readMs, ...result.timings, writeMs, totalMs: ms(t0), parameters: result.report.totals.parameters, weights: result.report.totals.weights, peakRssMB: peakRssMB() };
+    return { readMs, ...result.timings, convertCpuMs, writeMs, totalMs: ms(t0), totalCpuMs: cpuMs(c0), parameters: result.report.totals.parameters, weights: result.report.totals.weights, peakRssMB: peakRssMB() };
+  },
+  // `objsel convert` through the CLI's main() (module loading excluded, everything else included).
+  async cli([prototxt, file, outDir]) {
+    const { main } = await import(path.join(ROOT, 'packages/cli/dist/index.js'));
+    const quiet = { write: () => true, isTTY: false };
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const code = await main(['node', 'objsel', 'convert', '--prototxt', prototxt, '--caffemodel', file, '--out', outDir, '--quiet'], { stdout: quiet, stderr: quiet });
+    if (code !== 0) throw new Error(`objsel convert exited ${code}`);
+    return { wallMs: ms(t0), cpuMs: cpuMs(c0), peakRssMB: peakRssMB() };
   },
   // The same decode with protobufjs reflection (a subset schema), for comparison.
   async protobufjs([file]) {
@@ -118,6 +138,7 @@ function child(phase, ...rest) {
   return JSON.parse(r.stdout);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const summary = (rs, key) => ({ median: median(rs.map((r) => r[key])), runs: rs.map((r) => r[key]) });
 
 const prototxt = flag('--prototxt', path.resolve(ROOT, '../shared/fixtures/deeplab/deploy.prototxt'));
 const repeat = Number(flag('--repeat', 3));
@@ -134,25 +155,34 @@ try {
   const pbjs = child('protobufjs', model);
   let cli = null;
   const cliJs = path.join(ROOT, 'packages/cli/dist/cli.js');
-  if (fs.existsSync(cliJs)) {
+  if (fs.existsSync(cliJs)) try {
     const times = [];
     for (let i = 0; i < repeat; i++) {
       const t0 = performance.now();
       execFileSync(process.execPath, [cliJs, 'convert', '--prototxt', prototxt, '--caffemodel', model, '--out', path.join(work, 'cli-out'), '--quiet'], { stdio: 'ignore' });
       times.push(ms(t0));
     }
-    cli = { wallMs: median(times), runsMs: times, note: 'whole process: Node start-up, module loading, read, parse, convert, write' };
+    const inProcess = runs('cli', prototxt, model, path.join(work, 'cli-out2'));
+    cli = {
+      processWallMs: { median: median(times), runs: times, note: 'whole process: Node start-up, module loading, read, parse, convert, write (fsync)' },
+      commandWallMs: summary(inProcess, 'wallMs'),
+      commandCpuMs: summary(inProcess, 'cpuMs'),
+      peakRssMB: median(inProcess.map((r) => r.peakRssMB)),
+      peakRssOverFileSize: Math.round((median(inProcess.map((r) => r.peakRssMB)) / fileMB) * 100) / 100,
+    };
+  } catch (error) {
+    // Other packages' dist/ may be mid-rebuild on a shared checkout: report, do not fail.
+    cli = { error: String(error.message).split('\n').slice(0, 3).join(' ') };
   }
-  const summary = (rs, key) => ({ median: median(rs.map((r) => r[key])), runs: rs.map((r) => r[key]) });
   console.log(
     JSON.stringify(
       {
         benchmark: 'caffe-import',
-        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, note: 'shared 2-core machine: timings are noisy' },
+        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10), note: 'shared 2-core machine: wall timings are noisy, CPU times less so' },
         file: { bytes: generated.bytes, megabytes: Math.round(fileMB * 10) / 10, layers: parseCopy[0].layers, blobs: parseCopy[0].blobs, generateMs: generated.ms },
         parse: {
-          copyMisaligned: { parseMs: summary(parseCopy, 'parseMs'), readMs: summary(parseCopy, 'readMs'), views: parseCopy[0].views, peakRssMB: median(parseCopy.map((r) => r.peakRssMB)) },
-          reuseBuffer: { parseMs: summary(parseInPlace, 'parseMs'), views: parseInPlace[0].views, peakRssMB: median(parseInPlace.map((r) => r.peakRssMB)) },
+          copyMisaligned: { parseMs: summary(parseCopy, 'parseMs'), parseCpuMs: summary(parseCopy, 'parseCpuMs'), readMs: summary(parseCopy, 'readMs'), views: parseCopy[0].views, peakRssMB: median(parseCopy.map((r) => r.peakRssMB)) },
+          reuseBuffer: { parseMs: summary(parseInPlace, 'parseMs'), parseCpuMs: summary(parseInPlace, 'parseCpuMs'), views: parseInPlace[0].views, peakRssMB: median(parseInPlace.map((r) => r.peakRssMB)) },
         },
         convert: {
           totalMs: summary(convert, 'totalMs'),
@@ -160,6 +190,8 @@ try {
           parseCaffemodelMs: summary(convert, 'parseCaffemodel'),
           parsePrototxtMs: summary(convert, 'parsePrototxt'),
           convertMs: summary(convert, 'convert'),
+          convertCpuMs: summary(convert, 'convertCpuMs'),
+          totalCpuMs: summary(convert, 'totalCpuMs'),
           writeMs: summary(convert, 'writeMs'),
           peakRssMB: median(convert.map((r) => r.peakRssMB)),
           peakRssOverFileSize: Math.round((median(convert.map((r) => r.peakRssMB)) / fileMB) * 100) / 100,

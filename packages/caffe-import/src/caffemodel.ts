@@ -436,7 +436,10 @@ class ModelParser {
       this.viewGuard = e - misalign;
       return { data: new Float32Array(bytes.buffer, absolute - misalign, n), isView: true };
     }
-    return { data: new Float32Array(bytes.slice(s, e).buffer), isView: false };
+    // (Not bytes.slice: on a Node Buffer that is a view, not a copy.)
+    const copy = new Uint8Array(e - s);
+    copy.set(bytes.subarray(s, e));
+    return { data: new Float32Array(copy.buffer), isView: false };
   }
 
   /** Pass 2 for blobs with unpacked or several packed float fields: values in file order. */

@@ -103,6 +103,10 @@ describe('parseCaffemodel', () => {
     for (const b of views) expect(b.data.buffer).toBe(bytes.buffer);
     for (const b of blobs.filter((x) => !x.isView)) expect(b.data.buffer).not.toBe(bytes.buffer);
 
+    // The same from a Node Buffer (whose slice() is a view, not a copy).
+    const fromBuffer = parseCaffemodel(Buffer.from(bytes));
+    fromBuffer.layers.flatMap((l) => l.blobs).forEach((b, i) => expect(Array.from(b.data)).toEqual(Array.from(blobs[i]!.data)));
+
     const reused = parseCaffemodel(bytes, { reuseBuffer: true });
     const blobs2 = reused.layers.flatMap((l) => l.blobs);
     expect(blobs2.every((b) => b.isView && b.data.buffer === bytes.buffer)).toBe(true);

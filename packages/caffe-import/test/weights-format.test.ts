@@ -11,7 +11,8 @@ import {
   type ObjselNetworkMeta,
   type WeightEntry,
 } from '@objsel/caffe-import';
-import { readWeightsDir, writeWeightsDir } from '../src/node';
+import { writeWeightsDirWith, type WeightsFileSystem } from '@objsel/caffe-import';
+import { nodeFileSystem, readWeightsDir, writeWeightsDir } from '../src/node';
 
 const META: ObjselNetworkMeta = {
   version: 1,
@@ -186,6 +187,26 @@ describe('writeWeightsDir / readWeightsDir', () => {
     await expect(writeWeightsDir(out, [{ name: 'bad', shape: [5], data: new Float32Array(2) }], META)).rejects.toThrow(CaffeImportError);
     expect((await readWeightsDir(out)).entries[0]!.name).toBe('a');
     expect(fs.readdirSync(path.dirname(out))).toEqual(['model']);
+  });
+
+  it('a failure in the middle of writing leaves the previous directory whole and no temp dir', async () => {
+    const out = path.join(tmp(), 'model');
+    await writeWeightsDir(out, [entry('old', [100], 1)], META);
+    let writes = 0;
+    const failing: WeightsFileSystem = {
+      ...nodeFileSystem,
+      async writeFile(file, data) {
+        if (++writes === 3) throw new Error('disk full (simulated)');
+        await nodeFileSystem.writeFile(file, data);
+      },
+    };
+    const progress: number[] = [];
+    await expect(writeWeightsDirWith(failing, out, [entry('new', [5000], 2)], META, { shardBytes: 4000, onProgress: (e) => progress.push(e.done) })).rejects.toThrow('disk full');
+    expect(progress).toEqual([1, 2]);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['model']);
+    const kept = await readWeightsDir(out);
+    expect(kept.entries.map((e) => e.name)).toEqual(['old']);
+    expect(Array.from(kept.entries[0]!.data)).toEqual(Array.from(entry('old', [100], 1).data));
   });
 
   it('names the file for a missing shard, bad JSON and a shard path leaving the directory', async () => {
