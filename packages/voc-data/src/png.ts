@@ -1,4 +1,6 @@
 import { encode as fastPngEncode } from 'fast-png';
+import { VocDataError } from './errors';
+import { sniffImageFormat } from './image';
 import { decodePngPixels } from './png-decode';
 import type { LabelImage, RgbImage } from './image';
 import { VOC_PALETTE, vocIndexOfColour } from './palette';
@@ -73,6 +75,7 @@ export function rawPngToRgb(png: RawPng): RgbImage {
  *   is an index PNG saved as RGB and reads as `gray`.
  */
 export function decodeLabel(bytes: Uint8Array, file?: string): LabelImage {
+  if (sniffImageFormat(bytes) === 'jpeg') throw new VocDataError('unreadable', 'a JPEG cannot be a label: lossy compression changes class indices; use PNG', { file });
   const png = readPng(bytes, file);
   const { width, height, channels, samples } = png;
   const n = width * height;

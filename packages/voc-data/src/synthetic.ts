@@ -378,8 +378,10 @@ export interface SyntheticSummary {
   classes: string[];
   /** Pixels per class over all labels (void excluded), 0..numClasses-1. */
   histogram: number[];
+  /** Files written. */
   files: number;
-  lists: Record<string, string>;
+  /** The list files written (relative paths). */
+  lists: string[];
 }
 
 /** Encodes RGB as a baseline JPEG with jpeg-js (pure JS). */
@@ -391,8 +393,17 @@ export function encodeJpeg(image: RgbImage, quality = 90): Uint8Array {
     rgba[j + 2] = image.data[i + 2]!;
     rgba[j + 3] = 255;
   }
-  const out = jpegJs.encode({ data: rgba, width: image.width, height: image.height }, quality).data;
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  // jpeg-js returns Buffer.from(bytes) when bundled as CommonJS; browsers have no Buffer, so lend
+  // it the one method it calls for the duration of the call.
+  const g = globalThis as { Buffer?: unknown };
+  const lent = g.Buffer === undefined;
+  if (lent) g.Buffer = { from: (a: ArrayLike<number>) => Uint8Array.from(a) };
+  try {
+    const out = jpegJs.encode({ data: rgba, width: image.width, height: image.height }, quality).data;
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } finally {
+    if (lent) delete g.Buffer;
+  }
 }
 
 /**
@@ -473,7 +484,6 @@ export async function makeSyntheticDataset(
   };
   for (const [path, content] of Object.entries(lists)) await put(path, text(content));
   const classes = VOC_CLASSES.slice(0, numClasses) as string[];
-  const summary: SyntheticSummary = { count, train: nTrain, val: nVal, numClasses, classes, histogram, files: files + 1, lists: Object.fromEntries(Object.keys(lists).map((k) => [k, k])) };
   const meta = {
     generator: '@objsel/voc-data makeSyntheticDataset',
     options: { seed: options.seed ?? 1234, width: options.width ?? 320, height: options.height ?? 240, classes: K, minObjects: options.minObjects ?? 1, maxObjects: options.maxObjects ?? 3, minSize: options.minSize ?? 64, maxSize: options.maxSize ?? 160, voidBorder: options.voidBorder ?? 2 },
@@ -486,6 +496,5 @@ export async function makeSyntheticDataset(
     histogram,
   };
   await put('dataset.json', text(JSON.stringify(meta, null, 2) + '\n'));
-  summary.files = files;
-  return summary;
+  return { count, train: nTrain, val: nVal, numClasses, classes, histogram, files, lists: Object.keys(lists) };
 }
