@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DeeplabError } from './errors';
 import { registerConvGradKernels } from './kernels/conv-grad';
+import { nodeCpuCount, prepareNodeWasmThreads, type WasmBackendModule } from './kernels/wasm-threads';
 
 /** Backends objsel can run on; `auto` picks the fastest one that initialises here. */
 export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -16,10 +17,45 @@ export interface LoadedBackend {
   name: string;
   /** Human-readable notes: fallbacks taken, packages missing. */
   notes: string[];
+  /** Threads the wasm backend runs (1 unless multi-threaded wasm initialised). */
+  wasmThreads?: number;
+}
+
+/** Options of {@link loadBackend}. */
+export interface LoadBackendOptions {
+  /**
+   * Threads for the wasm backend in Node (default: `OBJSEL_WASM_THREADS`, else every CPU Node
+   * reports; 1 = the stock single-threaded SIMD binary). Only applies when wasm is first
+   * initialised in the process. Browsers pick their own count (needs cross-origin isolation).
+   */
+  wasmThreads?: number;
 }
 
 /** One step of backend setup: import the packages it needs, then activate it. */
-type Activator = () => Promise<void>;
+type Activator = (options: LoadBackendOptions) => Promise<void>;
+
+/** Whether the engine already holds an instance of a backend (`tf.findBackend` would start initialising it). */
+function isInitialised(name: string): boolean {
+  const registry = (tf.engine() as unknown as { registry?: Record<string, unknown> }).registry;
+  return registry !== undefined && name in registry;
+}
+
+function wasmThreadCount(options: LoadBackendOptions): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.OBJSEL_WASM_THREADS;
+  const requested = options.wasmThreads ?? (env ? Number(env) : nodeCpuCount());
+  return Number.isFinite(requested) ? Math.max(1, Math.min(8, Math.floor(requested))) : 1;
+}
+
+/** Threads of the active wasm backend (1 if it is not active or single-threaded). */
+async function activeWasmThreads(): Promise<number> {
+  if (tf.getBackend() !== 'wasm') return 1;
+  const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmBackendModule;
+  try {
+    return Math.max(1, wasm.getThreadsCount());
+  } catch {
+    return 1;
+  }
+}
 
 /**
  * A hook run after a backend's module is imported and before `tf.setBackend`, e.g. to register
@@ -108,9 +144,22 @@ const activators: Record<Exclude<BackendName, 'auto'>, Activator> = {
     }
     await activate('webgpu');
   },
-  async wasm() {
-    await import('@tensorflow/tfjs-backend-wasm');
-    await activate('wasm');
+  async wasm(options) {
+    const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmBackendModule;
+    // Threads can only be chosen before the backend's first initialisation.
+    const restore = isInitialised('wasm') ? undefined : prepareNodeWasmThreads(wasm, wasmThreadCount(options));
+    try {
+      await activate('wasm');
+    } catch (error) {
+      if (!restore) throw error;
+      // Threaded init failed: fall back to the stock single-threaded binary.
+      restore();
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      wasm.setThreadsCount(1);
+      await activate('wasm');
+    } finally {
+      restore?.();
+    }
   },
   async cpu() {
     await import('@tensorflow/tfjs-backend-cpu');
@@ -133,19 +182,19 @@ const AUTO_ORDER: Array<Exclude<BackendName, 'auto'>> = ['tensorflow', 'webgpu',
  * const { name } = await loadBackend('auto'); // 'wasm' on a CPU-only Node machine
  * ```
  */
-export async function loadBackend(requested: BackendName = 'auto'): Promise<LoadedBackend> {
+export async function loadBackend(requested: BackendName = 'auto', options: LoadBackendOptions = {}): Promise<LoadedBackend> {
   if (!BACKEND_NAMES.includes(requested)) {
     throw new DeeplabError('bad-config', `unknown backend '${String(requested)}' (expected one of ${BACKEND_NAMES.join(', ')})`);
   }
   if (requested !== 'auto') {
-    await activators[requested]();
-    return { requested, name: tf.getBackend(), notes: [] };
+    await activators[requested](options);
+    return { requested, name: tf.getBackend(), notes: [], wasmThreads: await activeWasmThreads() };
   }
   const notes: string[] = [];
   for (const candidate of AUTO_ORDER) {
     try {
-      await activators[candidate]();
-      return { requested, name: tf.getBackend(), notes };
+      await activators[candidate](options);
+      return { requested, name: tf.getBackend(), notes, wasmThreads: await activeWasmThreads() };
     } catch (error) {
       notes.push(`${candidate}: ${(error as Error).message}`);
     }

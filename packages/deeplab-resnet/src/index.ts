@@ -67,3 +67,4 @@ export {
 export { joinPath, writeFileAtomic, type FileSystemLike } from './checkpoint/file-system';
 export { readWeightsFrom, writeWeightsTo } from './checkpoint/weights-dir';
 export { batchToSpace2d, spaceToBatch2d } from './ops/space-to-batch';
+export { WASM_THREADS_TFJS_VERSION, nodeCpuCount, prepareNodeWasmThreads, type WasmBackendModule } from './kernels/wasm-threads';
