@@ -11,7 +11,7 @@ beforeAll(async () => {
 
 describe('DCSP prediction', () => {
   it("uses DCSP's CRF parameters: 10 iterations, Gaussian 3/3, bilateral 49/5/4", () => {
-    const s = renderSyntheticSample(0, { seed: 5, width: 30, height: 20, classes: 2 });
+    const s = renderSyntheticSample(0, { count: 1, seed: 5, width: 30, height: 20, classes: 2 });
     const n = 30 * 20;
     let seed = 9;
     const probs = new Float32Array(n * 3);
@@ -29,7 +29,7 @@ describe('DCSP prediction', () => {
 
   it("agrees with deeplab-resnet's multi-scale segmentation (3 scales, max, bilinear, argmax)", async () => {
     const net = DcspNetwork.create(resnetConfig(50, { widthMultiplier: 1 / 16, blocks: [1, 1, 1, 1], numClasses: 3, asppRates: [1, 2] }), { seed: 4 });
-    const s = renderSyntheticSample(1, { seed: 5, width: 37, height: 29, classes: 2 });
+    const s = renderSyntheticSample(1, { count: 2, seed: 5, width: 37, height: 29, classes: 2 });
     const before = tf.memory().numTensors;
     const labels = await predictDcsp(net, s.image);
     const logits = await logitsMap(net, s.image);

@@ -41,7 +41,7 @@ const nodeFs: FileSystemLike = {
 /** Synthetic samples (voc-data's maker) with 2 object classes: image, tags and saliency. */
 function samples(count: number): DcspSample[] {
   return Array.from({ length: count }, (_, i) => {
-    const s = renderSyntheticSample(i, { seed: 3, width: 36, height: 28, classes: 2, minSize: 10, maxSize: 20 });
+    const s = renderSyntheticSample(i, { count, seed: 3, width: 36, height: 28, classes: 2, minSize: 10, maxSize: 20 });
     return { name: s.id, image: s.image, tags: [...new Set(s.objects.map((o) => o.classId))], saliency: s.saliency, label: s.classLabel };
   });
 }
