@@ -68,3 +68,4 @@ export { joinPath, writeFileAtomic, type FileSystemLike } from './checkpoint/fil
 export { readWeightsFrom, writeWeightsTo } from './checkpoint/weights-dir';
 export { batchToSpace2d, spaceToBatch2d } from './ops/space-to-batch';
 export { WASM_THREADS_TFJS_VERSION, nodeCpuCount, prepareNodeWasmThreads, type WasmBackendModule } from './kernels/wasm-threads';
+export { DeepLabSegmenter, MSC_SCALES, type SegmentOptions, type SegmentResult, type SegmenterOptions } from './infer/segmenter';

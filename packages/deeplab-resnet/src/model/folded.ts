@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DeeplabError } from '../errors';
 import { atrousPlan } from '../ops/padding';
 import { batchToSpace2d, spaceToBatch2d } from '../ops/space-to-batch';
-import { allConvs, type ConvSpec } from './architecture';
+import { allConvs, type ConvSpec, type NetworkSpec } from './architecture';
+import type { DeepLabConfig } from './config';
 import type { DeepLabResNet } from './deeplab';
 
 /** How {@link FoldedDeepLab} runs its atrous convolutions. */
@@ -27,12 +28,16 @@ interface FoldedConv {
  * An inference-only copy of a {@link DeepLabResNet} with every BatchNorm folded into the
  * convolution before it: `W' = W·γ/√(σ²+ε)`, `b' = β − μ·γ/√(σ²+ε)`, so each convolution, its
  * BN and its ReLU run as one `tf.fused.conv2d`. Same function as `forward()` in inference
- * mode (up to float32 rounding), about half the memory traffic. Holds its own tensors: dispose
- * it, and rebuild it after the model's variables change.
+ * mode (up to float32 rounding), about half the memory traffic. Holds its own tensors, so the
+ * model may be disposed once folded: dispose this too, and rebuild it after the model's
+ * variables change.
  */
 export class FoldedDeepLab {
   private constructor(
-    private readonly model: DeepLabResNet,
+    /** The folded network's configuration. */
+    readonly config: DeepLabConfig,
+    /** Its layer plan. */
+    readonly spec: NetworkSpec,
     private readonly convs: Map<string, FoldedConv>,
     /** How atrous convolutions run. */
     readonly atrous: AtrousMode,
@@ -62,7 +67,7 @@ export class FoldedDeepLab {
       });
       convs.set(conv.name, { spec: conv, ...folded });
     }
-    return new FoldedDeepLab(model, convs, options.atrous ?? 'native');
+    return new FoldedDeepLab(model.config, spec, convs, options.atrous ?? 'native');
   }
 
   private run(x: tf.Tensor4D, name: string, relu: boolean): tf.Tensor4D {
@@ -86,11 +91,11 @@ export class FoldedDeepLab {
    * {@link DeepLabResNet.forward} in inference mode. Not differentiable.
    */
   predict(input: tf.Tensor4D): tf.Tensor4D {
-    const config = this.model.config;
+    const config = this.config;
     if (input.rank !== 4 || input.shape[3] !== config.inputChannels) {
       throw new DeeplabError('bad-input', `input must be NHWC with ${config.inputChannels} channels, got shape [${input.shape.join(',')}]`);
     }
-    const spec = this.model.spec;
+    const spec = this.spec;
     return tf.tidy(() => {
       let x = this.run(input, spec.conv1.name, true);
       x = tf.maxPool(x, 3, 2, 'same');
