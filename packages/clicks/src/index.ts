@@ -47,3 +47,5 @@ export {
   type GraphCutResult,
   type GridGraph,
 } from './graphcut';
+export { INTERACTIVE_CHANNELS, buildInteractiveInput } from './interactive-input';
+export { createPredictor, createSession, refineProbability, type InteractiveSession, type RefineFunction, type SegmentFunction, type SessionOptions } from './session';

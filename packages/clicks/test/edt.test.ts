@@ -52,9 +52,7 @@ describe('distanceToSet / distanceToOtherSet', () => {
         const got = distanceToOtherSet(mask, width, height, { border });
         const toZero = bruteSquaredDistance(width, height, (i) => mask[i] === 0, border);
         const toOne = bruteSquaredDistance(width, height, (i) => mask[i] !== 0, border);
-        for (let i = 0; i < mask.length; i++) {
-          expect(got[i]).toBe(Math.sqrt(mask[i] ? toZero[i]! : toOne[i]!));
-        }
+        expect(Array.from(got)).toEqual(Array.from(mask, (v, i) => Math.sqrt(v ? toZero[i]! : toOne[i]!)));
       }),
     );
   });

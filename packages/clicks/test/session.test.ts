@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ClicksError,
+  buildInteractiveInput,
+  createPredictor,
+  createSession,
+  distanceMaps,
+  maskIou,
+  nextClick,
+  runRobot,
+  type RgbImage,
+  type SegmentFunction,
+} from '../src/index';
+
+/** A 40x30 image: a bright 16x12 rectangle at (12..27, 9..20) on a dark background. */
+function testImage(): { image: RgbImage; gt: Uint8Array } {
+  const width = 40;
+  const height = 30;
+  const data = new Uint8Array(width * height * 3);
+  const gt = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inside = x >= 12 && x < 28 && y >= 9 && y < 21;
+      gt[y * width + x] = inside ? 1 : 0;
+      data.fill(inside ? 220 : 30, 3 * (y * width + x), 3 * (y * width + x) + 3);
+    }
+  }
+  return { image: { width, height, data }, gt };
+}
+
+/** A toy model that reads its 5-channel input: foreground = closer to a positive click than 8 px and than any negative click. */
+const toyModel: SegmentFunction = (input, width, height) => {
+  const p = new Float32Array(width * height);
+  for (let i = 0; i < p.length; i++) {
+    const pos = input[5 * i + 3]!;
+    const neg = input[5 * i + 4]!;
+    p[i] = pos < 8 && pos < neg ? 0.9 : 0.1;
+  }
+  return p;
+};
+
+describe('buildInteractiveInput', () => {
+  it('stacks RGB and the two distance maps per pixel (HWC, 5 channels)', () => {
+    const { image } = testImage();
+    const clicks = [
+      { x: 3, y: 4, positive: true },
+      { x: 30, y: 2, positive: false },
+      { x: 20, y: 15, positive: true },
+    ];
+    const input = buildInteractiveInput(image, clicks, { scale: 2 });
+    const maps = distanceMaps(40, 30, [clicks[0]!, clicks[2]!], [clicks[1]!], { scale: 2 });
+    expect(input.length).toBe(40 * 30 * 5);
+    for (let i = 0; i < 40 * 30; i++) {
+      expect([input[5 * i], input[5 * i + 1], input[5 * i + 2]]).toEqual([image.data[3 * i], image.data[3 * i + 1], image.data[3 * i + 2]]);
+      expect(input[5 * i + 3]).toBe(maps[2 * i]);
+      expect(input[5 * i + 4]).toBe(maps[2 * i + 1]);
+    }
+  });
+});
+
+describe('createSession', () => {
+  it('adds clicks, keeps history for undo without re-running the model, and resets', async () => {
+    const { image } = testImage();
+    let calls = 0;
+    const session = createSession(image, async (input, w, h) => {
+      calls++;
+      return toyModel(input, w, h);
+    });
+    expect(session.mask.every((v) => v === 0)).toBe(true);
+    expect(session.probability).toBeNull();
+    const first = await session.addClick({ x: 15.7, y: 12.2, positive: true });
+    expect(session.clicks).toEqual([{ x: 15, y: 12, positive: true }]);
+    expect(first[12 * 40 + 15]).toBe(1);
+    expect(first[12 * 40 + 22]).toBe(1); // 7 px away
+    expect(first[12 * 40 + 23]).toBe(0); // 8 px away
+    const second = await session.addClick({ x: 19, y: 12, positive: false });
+    expect(second[12 * 40 + 18]).toBe(0); // nearer the negative click
+    expect(second[12 * 40 + 16]).toBe(1);
+    expect(session.probability?.length).toBe(40 * 30);
+    expect(calls).toBe(2);
+    expect(await session.undo()).toBe(first);
+    expect(session.mask).toBe(first);
+    expect(session.clicks).toHaveLength(1);
+    expect(calls).toBe(2);
+    await session.reset();
+    expect(session.clicks).toHaveLength(0);
+    expect(session.mask.every((v) => v === 0)).toBe(true);
+    expect(await session.undo()).toBe(session.mask);
+  });
+
+  it('applies queued clicks in order', async () => {
+    const { image } = testImage();
+    const delays = [30, 0];
+    const session = createSession(image, (input, w, h) => new Promise((resolve) => setTimeout(() => resolve(toyModel(input, w, h)), delays.shift() ?? 0)));
+    const a = session.addClick({ x: 14, y: 12, positive: true });
+    const b = session.addClick({ x: 25, y: 18, positive: true });
+    await Promise.all([a, b]);
+    expect(session.clicks.map((c) => c.x)).toEqual([14, 25]);
+    expect((await b)[18 * 40 + 25]).toBe(1);
+    expect((await b)[12 * 40 + 14]).toBe(1);
+  });
+
+  it("refines with graph cut (clicks as hard constraints) or a custom function", async () => {
+    const { image } = testImage();
+    // A model that is unsure everywhere: graph cut must still keep the clicked pixels.
+    const unsure: SegmentFunction = (_input, w, h) => new Float32Array(w * h).fill(0.4);
+    const session = createSession(image, unsure, { refine: 'graphcut' });
+    const mask = await session.addClick({ x: 20, y: 15, positive: true });
+    expect(mask[15 * 40 + 20]).toBe(1);
+    const custom = createSession(image, unsure, { refine: (p, img, clicks) => Uint8Array.from(p, (_, i) => (i === clicks[0]!.y * img.width + clicks[0]!.x ? 1 : 0)) });
+    const one = await custom.addClick({ x: 3, y: 2, positive: true });
+    expect(one.reduce((s, v) => s + v, 0)).toBe(1);
+    expect(one[2 * 40 + 3]).toBe(1);
+  });
+
+  it('rejects clicks outside the image, bad model output and bad options', async () => {
+    const { image } = testImage();
+    const session = createSession(image, toyModel);
+    await expect(session.addClick({ x: 40, y: 0, positive: true })).rejects.toThrow(ClicksError);
+    const broken = createSession(image, () => new Float32Array(3));
+    await expect(broken.addClick({ x: 1, y: 1, positive: true })).rejects.toThrow(/probability/);
+    expect(() => createSession(image, toyModel, { threshold: 2 })).toThrow(/threshold/);
+    expect(() => createSession(image, toyModel, { refine: 'crf' as never })).toThrow(/refine/);
+    // The session keeps working after a failed click.
+    expect((await session.addClick({ x: 20, y: 15, positive: true }))[15 * 40 + 20]).toBe(1);
+  });
+});
+
+describe('createPredictor + runRobot', () => {
+  it('runs the robot end to end through a model and matches a hand-made replay', async () => {
+    const { image, gt } = testImage();
+    const run = await runRobot(gt, 40, 30, createPredictor(image, toyModel), { maxClicks: 6, fullCurve: true });
+    // Replay: the clicks must be the robot's clicks on the replayed predictions.
+    let mask = new Uint8Array(gt.length);
+    for (let k = 0; k < run.clicks.length; k++) {
+      expect(run.clicks[k]).toEqual(nextClick(gt, mask, 40, 30));
+      const input = buildInteractiveInput(image, run.clicks.slice(0, k + 1));
+      mask = Uint8Array.from(toyModel(input, 40, 30) as Float32Array, (p) => (p >= 0.5 ? 1 : 0));
+      expect(run.ious[k]).toBeCloseTo(maskIou(gt, mask), 12);
+    }
+    // The rectangle's deepest pixels (depth 6) span x 17..22, y 14..15: the first in row-major order.
+    expect(run.clicks[0]).toEqual({ x: 17, y: 14, positive: true });
+    expect(run.ious[run.ious.length - 1]!).toBeGreaterThan(run.ious[0]!);
+  });
+});
