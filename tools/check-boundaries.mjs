@@ -39,6 +39,16 @@ function objselName(specifier) {
 
 const isTensorflow = (spec) => spec.startsWith('@tensorflow/');
 
+/** True when `specifier` is the package root or a subpath its package.json `exports` declares. */
+function isPublicEntry(pkgDir, target, specifier) {
+  const sub = specifier.slice(`@objsel/${target}`.length);
+  if (sub === '') return true;
+  const manifestPath = path.join(pkgDir, target, 'package.json');
+  if (!fs.existsSync(manifestPath)) return false;
+  const exportsMap = JSON.parse(fs.readFileSync(manifestPath, 'utf8')).exports ?? {};
+  return typeof exportsMap === 'object' && `.${sub}` in exportsMap;
+}
+
 /**
  * Checks every package under `root/packages` against `rules` ({leaf, allowed}); returns a list
  * of violations as `{ file, line?, message }`, empty when the boundaries hold.
@@ -68,8 +78,8 @@ export function checkBoundaries(root, rules) {
         const rel = path.relative(root, file);
         if (target && target !== name && !allowed.includes(target)) {
           violations.push({ file: rel, line, message: `@objsel/${name} may not import ${specifier} (allowed: ${allowed.join(', ') || 'none'})` });
-        } else if (target && target !== name && specifier !== `@objsel/${target}`) {
-          violations.push({ file: rel, line, message: `deep import ${specifier}: import the package entry @objsel/${target}` });
+        } else if (target && target !== name && !isPublicEntry(pkgDir, target, specifier)) {
+          violations.push({ file: rel, line, message: `deep import ${specifier}: import @objsel/${target} or one of its exported subpaths` });
         }
         if (leaf.has(name) && isTensorflow(specifier)) {
           violations.push({ file: rel, line, message: `leaf package @objsel/${name} may not import TensorFlow.js (${specifier})` });

@@ -47,12 +47,24 @@ describe('boundary check', () => {
     fs.writeFileSync(path.join(dir, 'packages/deeplab-resnet/src/planted.ts'), "export * from '@objsel/dcsp';\n");
     const manifest = path.join(dir, 'packages/caffe-import/package.json');
     const json = JSON.parse(fs.readFileSync(manifest, 'utf8'));
-    json.dependencies['@tensorflow/tfjs-core'] = '4.22.0';
+    json.dependencies = { ...json.dependencies, '@tensorflow/tfjs-core': '4.22.0' };
     fs.writeFileSync(manifest, JSON.stringify(json));
     const messages = (checkBoundaries(dir, rules) as Violation[]).map((x) => x.message).sort();
     expect(messages).toEqual([
       '@objsel/deeplab-resnet may not import @objsel/dcsp (allowed: caffe-import, voc-data)',
       'leaf package @objsel/caffe-import may not depend on @tensorflow/tfjs-core',
+    ]);
+  });
+
+  it('allows declared subpath exports but not undeclared deep imports', () => {
+    const dir = copyPackages();
+    fs.writeFileSync(
+      path.join(dir, 'packages/deeplab-resnet/src/planted.ts'),
+      "export * from '@objsel/caffe-import/node';\nexport * from '@objsel/caffe-import/src/errors';\n",
+    );
+    const v: Violation[] = checkBoundaries(dir, rules);
+    expect(v.map((x) => [x.line, x.message])).toEqual([
+      [2, 'deep import @objsel/caffe-import/src/errors: import @objsel/caffe-import or one of its exported subpaths'],
     ]);
   });
 
