@@ -75,10 +75,9 @@ function checkEnum(v: number, allowed: Record<string, number>, name: string): vo
  * mean-field inference with permutohedral-lattice filtering (Krähenbühl & Koltun 2011).
  */
 export class DenseCRF {
-  /** Negated unary energy −U, pixel-major `[N, labels]` (zeros until set, as in densecrf). */
-  protected negUnary: Float32Array;
-  /** Unary U, pixel-major, or null when not set. */
-  protected unary: Float32Array | null = null;
+  /** The unary energy U as given (a copy) and its layout; null = not set (U = 0, as in densecrf). */
+  protected unary: { data: Float32Array; layout: Layout } | null = null;
+  private negUnaryCache: Float32Array | null = null;
   /** The pairwise terms in the order they were added. */
   protected readonly terms: PairwiseTerm[] = [];
 
@@ -104,7 +103,20 @@ export class DenseCRF {
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new DenseCrfError('bad-parameter', `threads must be an integer in 1..64, got ${String(threads)}`, { where: 'threads' });
     this.threads = threads;
-    this.negUnary = new Float32Array(nVariables * nLabels);
+  }
+
+  /** −U, pixel-major `[N, labels]` (zeros when no unary is set). */
+  protected negUnaryHwc(): Float32Array {
+    if (!this.negUnaryCache) {
+      const N = this.nVariables;
+      const L = this.nLabels;
+      const out = new Float32Array(N * L);
+      const u = this.unary;
+      if (u && u.layout === 'hwc') for (let i = 0; i < out.length; i++) out[i] = -u.data[i]!;
+      else if (u) for (let l = 0; l < L; l++) for (let i = 0; i < N; i++) out[i * L + l] = -u.data[l * N + i]!;
+      this.negUnaryCache = out;
+    }
+    return this.negUnaryCache;
   }
 
   /** Which implementation inference uses: `wasm` (SIMD, float32) or `js` (float64 reference). */
@@ -117,8 +129,8 @@ export class DenseCRF {
     if (!this.engine) {
       this.engine =
         this.engineName === 'wasm'
-          ? new WasmMeanField(this.negUnary, this.terms, this.nVariables, this.nLabels, this.threads)
-          : new JsMeanField(this.negUnary, this.terms, this.nLabels);
+          ? new WasmMeanField(this.unary?.data ?? null, this.unary?.layout ?? 'hwc', this.terms, this.nVariables, this.nLabels, this.threads)
+          : new JsMeanField(this.negUnaryHwc(), this.terms, this.nLabels);
     }
     return this.engine;
   }
@@ -139,12 +151,12 @@ export class DenseCRF {
     if (u.length !== N * L) {
       throw new DenseCrfError('bad-shape', `bad shape for unary energy: need ${L}x${N} = ${N * L} values, got ${u.length}`, { where: 'setUnaryEnergy' });
     }
-    const pixelMajor = options.layout === 'hwc' ? u.slice() : chwToHwc(u, N, L);
-    for (let i = 0; i < pixelMajor.length; i++) {
-      if (Number.isNaN(pixelMajor[i]!) || pixelMajor[i] === -Infinity) throw new DenseCrfError('bad-parameter', `unary energy at ${i} is ${pixelMajor[i]}`, { where: 'setUnaryEnergy' });
-      this.negUnary[i] = -pixelMajor[i]!;
+    for (let i = 0; i < u.length; i++) {
+      // Rejects NaN and −∞ (+∞ is allowed: that label is impossible).
+      if (!(u[i]! > -Infinity)) throw new DenseCrfError('bad-parameter', `unary energy at ${i} is ${u[i]}`, { where: 'setUnaryEnergy' });
     }
-    this.unary = pixelMajor;
+    this.unary = { data: u.slice(), layout: options.layout === 'hwc' ? 'hwc' : 'chw' };
+    this.negUnaryCache = null;
     this.engine = null;
   }
 
@@ -171,7 +183,7 @@ export class DenseCRF {
     checkEnum(kernel, KernelType, 'kernel');
     checkEnum(normalization, NormalizationType, 'normalization');
     const compatibility = toCompatibility(compat, this.nLabels);
-    this.terms.push(new PairwiseTerm(features, d, N, this.nLabels, compatibility, kernel, normalization));
+    this.terms.push(new PairwiseTerm(features, d, N, this.nLabels, compatibility, kernel, normalization, this.engineKind === 'js' ? 'js' : 'auto'));
     this.engine = null;
   }
 
@@ -181,10 +193,7 @@ export class DenseCRF {
    */
   inference(iterations: number, options: InferenceOptions = {}): Float32Array {
     if (!Number.isInteger(iterations) || iterations < 0) throw new DenseCrfError('bad-parameter', `iterations must be a non-negative integer, got ${iterations}`, { where: 'inference' });
-    const solver = this.solver();
-    const q = solver.initial();
-    solver.iterate(q, iterations, (done) => options.onProgress?.({ task: 'crf', done, total: iterations }));
-    return options.layout === 'hwc' ? q : hwcToChw(q, this.nVariables, this.nLabels);
+    return this.solver().run(iterations, options.layout ?? 'chw', (done) => options.onProgress?.({ task: 'crf', done, total: iterations }));
   }
 
   /** The most probable label per variable after `iterations` iterations (densecrf's `map`). */
@@ -220,7 +229,10 @@ export class DenseCRF {
       const v = pixelMajor[i]!;
       kl += v * Math.log(Math.max(v, 1e-20));
     }
-    if (this.unary) for (let i = 0; i < pixelMajor.length; i++) kl += this.unary[i]! * pixelMajor[i]!;
+    if (this.unary) {
+      const negU = this.negUnaryHwc();
+      for (let i = 0; i < pixelMajor.length; i++) kl -= negU[i]! * pixelMajor[i]!;
+    }
     for (const term of this.terms) {
       const message = term.message(pixelMajor);
       for (let i = 0; i < pixelMajor.length; i++) kl += pixelMajor[i]! * message[i]!;

@@ -1,3 +1,5 @@
+import type { Layout } from './constants';
+import { hwcToChw } from './layout';
 import { expAndNormalize } from './mean-field';
 import type { PairwiseTerm } from './pairwise';
 
@@ -10,6 +12,8 @@ export interface MeanFieldEngine {
   initial(): Float32Array;
   /** `iterations` mean-field updates of pixel-major `q`, in place; `onIteration(done)` after each. */
   iterate(q: Float32Array, iterations: number, onIteration?: (done: number) => void): void;
+  /** Q₀ and `iterations` updates, returned in `layout`. */
+  run(iterations: number, layout: Layout, onIteration?: (done: number) => void): Float32Array;
 }
 
 /**
@@ -27,6 +31,12 @@ export class JsMeanField implements MeanFieldEngine {
     const q = new Float32Array(this.negUnary.length);
     expAndNormalize(this.negUnary, q, this.labels);
     return q;
+  }
+
+  run(iterations: number, layout: Layout, onIteration?: (done: number) => void): Float32Array {
+    const q = this.initial();
+    this.iterate(q, iterations, onIteration);
+    return layout === 'hwc' ? q : hwcToChw(q, q.length / this.labels, this.labels);
   }
 
   iterate(q: Float32Array, iterations: number, onIteration?: (done: number) => void): void {

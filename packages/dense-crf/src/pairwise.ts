@@ -39,6 +39,8 @@ export class PairwiseTerm {
     readonly compatibility: LabelCompatibility,
     readonly kernel: KernelType,
     readonly normalization: NormalizationType,
+    /** Lattice construction: `js` for the pure JavaScript reference, else WebAssembly where available. */
+    private readonly latticeEngine: 'auto' | 'js' = 'auto',
   ) {
     this.factor = subtractFactor(compatibility, labels);
     if (kernel === KernelType.DIAG_KERNEL) this.kernelParams = new Float32Array(d).fill(1);
@@ -50,7 +52,7 @@ export class PairwiseTerm {
   }
 
   private initLattice(features: Float32Array): void {
-    this.lattice = buildLattice(features, this.d, this.n);
+    this.lattice = buildLattice(features, this.d, this.n, this.latticeEngine);
     this.buffers = null;
     const raw = latticeFilter(this.lattice, new Float32Array(this.n).fill(1), 1);
     const scale = new Float32Array(this.n);

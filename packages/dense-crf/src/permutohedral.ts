@@ -1,4 +1,5 @@
 import { LatticeHashTable } from './lattice-hash';
+import { buildLatticeWasm } from './wasm/lattice';
 
 /**
  * A permutohedral lattice (Adams, Baek & Davis 2010) built over N points with d features, in
@@ -33,24 +34,44 @@ function roundHalfEven(v: number): number {
   return r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r;
 }
 
+/** densecrf's per-feature scale factors of the embedding (float32 values). */
+function scaleFactors(d: number): Float64Array {
+  const invStdDev = f32(Math.sqrt(2 / 3) * (d + 1));
+  const scale = new Float64Array(d);
+  for (let i = 0; i < d; i++) scale[i] = f32((1 / Math.sqrt((i + 2) * (i + 1))) * invStdDev);
+  return scale;
+}
+
+/** canonical[r*(d+1) + c]: coordinate of the simplex corner with remainder r for rank c. */
+function canonicalSimplex(d: number): Int32Array {
+  const d1 = d + 1;
+  const canonical = new Int32Array(d1 * d1);
+  for (let r = 0; r <= d; r++) for (let c = 0; c <= d; c++) canonical[r * d1 + c] = c <= d - r ? r : r - d1;
+  return canonical;
+}
+
 /**
  * Builds the lattice for `features`, laid out feature-major `[d, n]` (feature j of point i at
  * `features[j*n+i]`), as pydensecrf's `addPairwiseEnergy` takes them.
  *
- * The embedding follows densecrf's SSE code path in single precision (float32 rounding is
- * emulated with `Math.fround`), so that points on simplex boundaries — frequent with grid
- * features such as x/3 — land on the same vertices as in pydensecrf.
+ * The embedding follows densecrf's SSE code path in single precision, so that points on
+ * simplex boundaries — frequent with grid features such as x/3 — land on the same vertices as
+ * in pydensecrf. `engine`: `wasm` (WebAssembly, native float32), `js` (float32 emulated with
+ * `Math.fround`) or `auto` (wasm where available); both give identical lattices.
  */
-export function buildLattice(features: Float32Array, d: number, n: number): PermutohedralLattice {
-  const d1 = d + 1;
-  const invStdDev = f32(Math.sqrt(2 / 3) * d1);
-  const scale = new Float64Array(d);
-  for (let i = 0; i < d; i++) scale[i] = f32((1 / Math.sqrt((i + 2) * (i + 1))) * invStdDev);
-  const down = f32(1 / d1);
+export function buildLattice(features: Float32Array, d: number, n: number, engine: 'auto' | 'wasm' | 'js' = 'auto'): PermutohedralLattice {
+  if (engine !== 'js' && typeof WebAssembly === 'object') {
+    return buildLatticeWasm(features, d, n, scaleFactors(d), canonicalSimplex(d), f32(1 / (1 + 2 ** -d)));
+  }
+  return buildLatticeJs(features, d, n);
+}
 
-  // canonical[r*d1 + c]: coordinate of the simplex corner with remainder r for rank c.
-  const canonical = new Int32Array(d1 * d1);
-  for (let r = 0; r <= d; r++) for (let c = 0; c <= d; c++) canonical[r * d1 + c] = c <= d - r ? r : r - d1;
+/** The JavaScript construction (reference for the WebAssembly one). */
+export function buildLatticeJs(features: Float32Array, d: number, n: number): PermutohedralLattice {
+  const d1 = d + 1;
+  const scale = scaleFactors(d);
+  const down = f32(1 / d1);
+  const canonical = canonicalSimplex(d);
 
   const offsets = new Int32Array(n * d1);
   const weights = new Float32Array(n * d1);

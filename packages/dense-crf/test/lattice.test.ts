@@ -2,6 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildLattice, latticeFilter } from '../src/index';
 import { LatticeHashTable } from '../src/lattice-hash';
+import { buildLatticeJs } from '../src/permutohedral';
+import { gaussianFeatures2D, bilateralFeatures2D } from '../src/features';
+import { readRgb } from './helpers';
 import { correlation, exactGaussianFilter, randomFeatures, rng } from './helpers';
 
 describe('permutohedral lattice structure', () => {
@@ -71,6 +74,43 @@ describe('permutohedral lattice structure', () => {
     for (let r = 0; r < 3; r++) {
       expect(lat.offsets[3 + r]).toBe(lat.offsets[r]);
       expect(lat.offsets[6 + r]).toBe(lat.offsets[r]);
+    }
+  });
+});
+
+describe('WebAssembly lattice construction', () => {
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => Object.is(v, b[i]));
+
+  it('builds exactly the JavaScript lattice (vertices, order, weights, neighbours) for random features', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 1e6 }), fc.double({ min: 0.1, max: 50, noNaN: true }), (d, n, seed, spread) => {
+        const f = randomFeatures(rng(seed), d, n, spread);
+        const js = buildLatticeJs(f, d, n);
+        const wasm = buildLattice(f, d, n, 'wasm');
+        expect(wasm.m).toBe(js.m);
+        expect(same(wasm.offsets, js.offsets)).toBe(true);
+        expect(same(wasm.weights, js.weights)).toBe(true);
+        expect(same(wasm.neighbors, js.neighbors)).toBe(true);
+        expect(wasm.alpha).toBe(js.alpha);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('builds exactly the JavaScript lattice for image features (grid ties, table growth)', () => {
+    const im = readRgb('im3.png');
+    const n = im.width * im.height;
+    for (const [f, d] of [
+      [gaussianFeatures2D(im.width, im.height, 3, 3), 2],
+      [bilateralFeatures2D(im.width, im.height, 80, 80, [13, 13, 13], im.rgb), 5],
+    ] as const) {
+      const js = buildLatticeJs(f, d, n);
+      const wasm = buildLattice(f, d, n, 'wasm');
+      expect(wasm.m).toBe(js.m);
+      expect(wasm.m).toBeGreaterThan(2048); // the table grew past its first size
+      expect(same(wasm.offsets, js.offsets)).toBe(true);
+      expect(same(wasm.weights, js.weights)).toBe(true);
+      expect(same(wasm.neighbors, js.neighbors)).toBe(true);
     }
   });
 });

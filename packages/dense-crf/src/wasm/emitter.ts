@@ -188,6 +188,93 @@ export class FunctionBody {
     return this.simd(0xab);
   }
 
+  i32Store(offset = 0): this {
+    this.code.push(0x36, 2);
+    uleb(offset, this.code);
+    return this;
+  }
+  i32Sub(): this {
+    this.code.push(0x6b);
+    return this;
+  }
+  i32And(): this {
+    this.code.push(0x71);
+    return this;
+  }
+  i32Xor(): this {
+    this.code.push(0x73);
+    return this;
+  }
+  i32ShrU(): this {
+    this.code.push(0x76);
+    return this;
+  }
+  i32Eq(): this {
+    this.code.push(0x46);
+    return this;
+  }
+  i32Ne(): this {
+    this.code.push(0x47);
+    return this;
+  }
+  i32GtS(): this {
+    this.code.push(0x4a);
+    return this;
+  }
+  f32Sub(): this {
+    this.code.push(0x93);
+    return this;
+  }
+  f32Lt(): this {
+    this.code.push(0x5d);
+    return this;
+  }
+  f32Nearest(): this {
+    this.code.push(0x90);
+    return this;
+  }
+  i32TruncF32S(): this {
+    this.code.push(0xa8);
+    return this;
+  }
+  f32ConvertI32S(): this {
+    this.code.push(0xb2);
+    return this;
+  }
+  /** `select`: a if cond else b, with [a, b, cond] on the stack. */
+  select(): this {
+    this.code.push(0x1b);
+    return this;
+  }
+  /** A block without result; `br(depth)` inside jumps to its end. */
+  block(body: () => void): this {
+    this.code.push(0x02, 0x40);
+    body();
+    this.code.push(0x0b);
+    return this;
+  }
+  /** A loop without result; `br(depth)` inside jumps back to its start. */
+  loop(body: () => void): this {
+    this.code.push(0x03, 0x40);
+    body();
+    this.code.push(0x0b);
+    return this;
+  }
+  br(depth: number): this {
+    this.code.push(0x0c);
+    uleb(depth, this.code);
+    return this;
+  }
+  brIf(depth: number): this {
+    this.code.push(0x0d);
+    uleb(depth, this.code);
+    return this;
+  }
+  return(): this {
+    this.code.push(0x0f);
+    return this;
+  }
+
   /** `local[i] += step` (i32). */
   bump(i: number, step: number): this {
     return this.get(i).i32Const(step).i32Add().set(i);

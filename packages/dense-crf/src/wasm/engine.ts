@@ -1,4 +1,5 @@
 import { applyCompatibility } from '../compatibility';
+import type { Layout } from '../constants';
 import type { MeanFieldEngine } from '../engine';
 import type { PairwiseTerm } from '../pairwise';
 import { executeOps, type PlanOp } from './plan';
@@ -37,7 +38,9 @@ export class WasmMeanField implements MeanFieldEngine {
   private readonly workerPlans: WorkerPlan[] = [];
 
   constructor(
-    negUnary: Float32Array,
+    /** The unary energy U in `unaryLayout`, or null for U = 0. */
+    unary: Float32Array | null,
+    unaryLayout: Layout,
     terms: readonly PairwiseTerm[],
     private readonly n: number,
     private readonly labels: number,
@@ -62,9 +65,16 @@ export class WasmMeanField implements MeanFieldEngine {
     this.negU = arena.alloc(n * rowBytes);
     this.q = arena.alloc(n * rowBytes);
     this.tmp = arena.alloc(n * rowBytes);
+    // −U, padded: padding lanes −∞ so that they get probability 0.
     const negU = arena.f32(this.negU, n * this.stride);
+    const S = this.stride;
     negU.fill(-Infinity);
-    for (let i = 0; i < n; i++) negU.set(negUnary.subarray(i * labels, (i + 1) * labels), i * this.stride);
+    if (!unary) for (let i = 0; i < n; i++) negU.fill(0, i * S, i * S + labels);
+    else if (unaryLayout === 'hwc') {
+      for (let i = 0; i < n; i++) for (let l = 0; l < labels; l++) negU[i * S + l] = -unary[i * labels + l]!;
+    } else {
+      for (let l = 0; l < labels; l++) for (let i = 0; i < n; i++) negU[i * S + l] = -unary[l * n + i]!;
+    }
 
     const vecRanges = split(vecs, parties);
     const pixelRanges = split(n, parties);
@@ -135,24 +145,35 @@ export class WasmMeanField implements MeanFieldEngine {
     return this.pool ? this.pool.size : 1;
   }
 
-  private readQ(out: Float32Array): void {
+  /** Q out of the padded buffer, in `layout`. */
+  private readQ(layout: Layout, out: Float32Array = new Float32Array(this.n * this.labels)): Float32Array {
     const q = this.arena.f32(this.q, this.n * this.stride);
-    const L = this.labels;
-    for (let i = 0; i < this.n; i++) out.set(q.subarray(i * this.stride, i * this.stride + L), i * L);
+    const { n, labels: L, stride: S } = this;
+    if (layout === 'hwc') {
+      for (let i = 0; i < n; i++) for (let l = 0; l < L; l++) out[i * L + l] = q[i * S + l]!;
+    } else {
+      for (let l = 0; l < L; l++) for (let i = 0; i < n; i++) out[l * n + i] = q[i * S + l]!;
+    }
+    return out;
   }
 
+  /** Pixel-major Q into the padded buffer (padding lanes 0). */
   private writeQ(from: Float32Array): void {
     const q = this.arena.f32(this.q, this.n * this.stride);
-    const L = this.labels;
+    const { n, labels: L, stride: S } = this;
     q.fill(0);
-    for (let i = 0; i < this.n; i++) q.set(from.subarray(i * L, (i + 1) * L), i * this.stride);
+    for (let i = 0; i < n; i++) for (let l = 0; l < L; l++) q[i * S + l] = from[i * L + l]!;
   }
 
   initial(): Float32Array {
     this.arena.kernels(2).expNormalize(this.negU, this.q, this.n, this.vecs);
-    const out = new Float32Array(this.n * this.labels);
-    this.readQ(out);
-    return out;
+    return this.readQ('hwc');
+  }
+
+  run(iterations: number, layout: Layout, onIteration?: (done: number) => void): Float32Array {
+    this.arena.kernels(2).expNormalize(this.negU, this.q, this.n, this.vecs);
+    this.iterations(iterations, onIteration);
+    return this.readQ(layout);
   }
 
   /** tmp −= M·filtered for the full-matrix terms, on the real label lanes. */
@@ -161,7 +182,7 @@ export class WasmMeanField implements MeanFieldEngine {
     for (const { term, filtered } of this.matrixSteps) {
       const padded = arena.f32(filtered, n * stride);
       const f = new Float32Array(n * L);
-      for (let i = 0; i < n; i++) f.set(padded.subarray(i * stride, i * stride + L), i * L);
+      for (let i = 0; i < n; i++) for (let l = 0; l < L; l++) f[i * L + l] = padded[i * stride + l]!;
       applyCompatibility(term.compatibility, f, L, f);
       const tmp = arena.f32(this.tmp, n * stride);
       for (let i = 0; i < n; i++) for (let l = 0; l < L; l++) tmp[i * stride + l]! -= f[i * L + l]!;
@@ -171,10 +192,16 @@ export class WasmMeanField implements MeanFieldEngine {
   iterate(q: Float32Array, iterations: number, onIteration?: (done: number) => void): void {
     if (iterations === 0) return;
     this.writeQ(q);
+    this.iterations(iterations, onIteration);
+    this.readQ('hwc', q);
+  }
+
+  /** Mean-field updates of the Q held in WebAssembly memory. */
+  private iterations(iterations: number, onIteration?: (done: number) => void): void {
     const kernels = this.arena.kernelsByD();
     const buffer = this.arena.memory.buffer;
     const pool = this.pool;
-    if (pool) pool.install(this.workerPlans);
+    if (pool && iterations > 0) pool.install(this.workerPlans);
     for (let it = 0; it < iterations; it++) {
       if (pool) {
         pool.iterate((phase) => executeOps(phase === 'A' ? this.phaseA[0]! : this.phaseB[0]!, kernels, buffer));
@@ -185,6 +212,5 @@ export class WasmMeanField implements MeanFieldEngine {
       }
       onIteration?.(it + 1);
     }
-    this.readQ(q);
   }
 }
