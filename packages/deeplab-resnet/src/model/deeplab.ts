@@ -12,6 +12,12 @@ export interface ForwardOptions {
    * and return them in `batchStats` (training with BN updates, the TF port's `--is-training`).
    */
   trainBatchNorm?: boolean;
+  /**
+   * Applied to the backbone output (`res5c_relu`) before the ASPP head, inside the
+   * differentiable graph: the hook for feature-space refinement (f-BRS's per-channel scale and
+   * bias, `src/interactive/brs.ts`) and for reading the features. Identity when absent.
+   */
+  transformFeatures?: (features: tf.Tensor4D) => tf.Tensor4D;
 }
 
 /** Batch statistics of one BatchNorm layer, returned by a training-mode forward pass. */
@@ -310,11 +316,23 @@ export class DeepLabResNet {
         const residual = convBn(convBn(convBn(x, a, true), b, true), c, false);
         x = tf.relu(tf.add(shortcut, residual)) as tf.Tensor4D;
       }
-      const branches = this.spec.aspp.map((conv) => this.conv(x, conv));
-      const logits = (branches.length === 1 ? branches[0]! : tf.addN(branches)) as tf.Tensor4D;
+      if (options.transformFeatures) x = options.transformFeatures(x);
+      const logits = this.head(x);
       const result: ForwardResult = train ? { logits, batchStats: stats } : { logits };
       return result as unknown as tf.TensorContainer;
     }) as unknown as ForwardResult;
+  }
+
+  /**
+   * The ASPP head on backbone features (`res5c_relu`, NHWC): `fc1_voc12`, the sum of the
+   * `fc1_voc12_c*` atrous branches. {@link forward} ends with it; exposed so that feature-space
+   * refinement can re-run the head alone. The caller owns the result.
+   */
+  head(features: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const branches = this.spec.aspp.map((conv) => this.conv(features, conv));
+      return (branches.length === 1 ? branches[0]! : tf.addN(branches)) as tf.Tensor4D;
+    });
   }
 
   /** Copies every variable out (async reads, safe on WebGPU), in graph order. */
