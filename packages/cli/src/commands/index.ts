@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { registerConvert } from './convert';
+import { registerClicks } from './clicks';
 import { registerCrf } from './crf';
 import { registerDcsp } from './dcsp';
 import { registerData } from './data';
@@ -8,6 +9,8 @@ import { registerDemo } from './demo';
 import { registerDoctor } from './doctor';
 import { registerEvaluate } from './evaluate';
 import { registerFineTune } from './fine-tune';
+import { registerGraphcut } from './graphcut';
+import { registerInfer } from './infer';
 import { registerInspect } from './inspect';
 import { registerTrain } from './train';
 
@@ -15,4 +18,4 @@ import { registerTrain } from './train';
 export type RegisterCommand = (program: Command, context: () => CliContext) => void;
 
 /** Every command of `objsel`, in `--help` order. */
-export const COMMANDS: RegisterCommand[] = [registerDoctor, registerConvert, registerInspect, registerDcsp, registerData, registerTrain, registerFineTune, registerEvaluate, registerCrf, registerDemo];
+export const COMMANDS: RegisterCommand[] = [registerDoctor, registerConvert, registerInspect, registerDcsp, registerData, registerTrain, registerFineTune, registerEvaluate, registerInfer, registerCrf, registerClicks, registerGraphcut, registerDemo];

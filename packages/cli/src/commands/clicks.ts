@@ -1,0 +1,268 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  clickSampleToJson,
+  createRng,
+  distanceMaps,
+  nextClick,
+  parseClicksJson,
+  resolveSamplingParams,
+  sampleTrainingClicks,
+  splitClicks,
+  type Click,
+  type NegativeStrategy,
+  type SamplingParams,
+} from '@objsel/clicks';
+import { decodeLabel, extractInstances, joinDataPath, parseList, writeNpy } from '@objsel/voc-data';
+import type { Command } from 'commander';
+import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { withExamples } from '../examples';
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new CliError('usage', `${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+function nonNegative(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new CliError('usage', `${name} must be a number >= 0, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+function positive(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(n > 0) || !Number.isFinite(n)) throw new CliError('usage', `${name} must be a positive number, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+function integer(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || value.trim() === '') throw new CliError('usage', `${name} must be an integer, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+function strategyList(value: string): NegativeStrategy[] {
+  const parts = value.split(',').map((s) => s.trim());
+  if (parts.length === 0 || parts.some((s) => s !== '1' && s !== '2' && s !== '3')) {
+    throw new CliError('usage', `--strategies takes 1, 2 and/or 3 separated by commas, got ${JSON.stringify(value)}`);
+  }
+  return [...new Set(parts.map(Number) as NegativeStrategy[])];
+}
+
+/** FNV-1a of a string: per-image seeds derived from `--seed` and the image id. */
+function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** Options of `objsel clicks sample`. */
+export interface ClicksSampleOptions {
+  dataDir: string;
+  dataList: string;
+  outDir: string;
+  strategies: NegativeStrategy[];
+  pairsPerObject: number;
+  dMargin?: number;
+  dStep?: number;
+  d?: number;
+  seed: number;
+  objectDir: string;
+  classDir: string;
+}
+
+/** What `objsel clicks sample` reports. */
+export interface ClicksSampleResult {
+  outDir: string;
+  list: string;
+  images: number;
+  objects: number;
+  samples: number;
+  /** Images whose instance label was missing (listed, then skipped). */
+  missing: string[];
+  params: SamplingParams;
+}
+
+async function readIfExists(file: string): Promise<Uint8Array | undefined> {
+  try {
+    return new Uint8Array(await fs.readFile(file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Runs `objsel clicks sample`: Xu et al.'s training clicks for every object of every listed
+ * image, one JSON file per sample (object, strategy, pair) plus `clicks.txt` listing them.
+ * Sampling is seeded per image from `--seed` and the image id, so any subset reproduces.
+ */
+export async function runClicksSample(options: ClicksSampleOptions, onProgress?: CliContext['onProgress']): Promise<ClicksSampleResult> {
+  const text = await fs.readFile(options.dataList, 'utf8');
+  const entries = parseList(text, { file: options.dataList, dataDir: options.dataDir });
+  const params = resolveSamplingParams({ dMargin: options.dMargin, dStep: options.dStep, d: options.d });
+  await fs.mkdir(options.outDir, { recursive: true });
+  const files: string[] = [];
+  const missing: string[] = [];
+  let objects = 0;
+  for (let k = 0; k < entries.length; k++) {
+    const entry = entries[k]!;
+    const objectFile = joinDataPath(options.dataDir, `${options.objectDir}/${entry.id}.png`);
+    const bytes = await readIfExists(objectFile);
+    if (!bytes) {
+      missing.push(entry.id);
+      continue;
+    }
+    const instances = decodeLabel(bytes, objectFile);
+    const classFile = joinDataPath(options.dataDir, `${options.classDir}/${entry.id}.png`);
+    const classBytes = await readIfExists(classFile);
+    const classLabel = classBytes ? decodeLabel(classBytes, classFile) : undefined;
+    if (classLabel && (classLabel.width !== instances.width || classLabel.height !== instances.height)) {
+      throw new CliError('usage', `class label is ${classLabel.width}x${classLabel.height}, instance label ${instances.width}x${instances.height}`, { file: classFile });
+    }
+    const classes = new Map(extractInstances(instances.data, instances.width, instances.height, { classLabel: classLabel?.data, file: objectFile }).map((o) => [o.instanceId, o.classId]));
+    const samples = sampleTrainingClicks(instances.data, instances.width, instances.height, {
+      ...params,
+      strategies: options.strategies,
+      pairsPerObject: options.pairsPerObject,
+      rng: createRng((options.seed ^ hashString(entry.id)) >>> 0),
+    });
+    objects += classes.size;
+    const pairIndex = new Map<string, number>();
+    for (const sample of samples) {
+      const key = `${sample.object}_s${sample.strategy}`;
+      const pair = pairIndex.get(key) ?? 0;
+      pairIndex.set(key, pair + 1);
+      const name = `${entry.id}_${key}_${pair}.json`;
+      const json = clickSampleToJson(sample, entry.id, {
+        ...params,
+        seed: options.seed,
+        pair,
+        class: classes.get(sample.object) ?? 0,
+        positiveStep: sample.groups[0]!.step,
+        positiveMargin: sample.groups[0]!.minDistance,
+      });
+      await fs.writeFile(path.join(options.outDir, name), `${JSON.stringify(json)}\n`);
+      files.push(name);
+    }
+    onProgress?.({ task: 'clicks-sample', done: k + 1, total: entries.length, message: entry.id });
+  }
+  const list = path.join(options.outDir, 'clicks.txt');
+  await fs.writeFile(list, files.length ? `${files.join('\n')}\n` : '');
+  return { outDir: options.outDir, list, images: entries.length - missing.length, objects, samples: files.length, missing, params };
+}
+
+/** Options of `objsel clicks maps`. */
+export interface ClicksMapsOptions {
+  clicks: string;
+  width: number;
+  height: number;
+  scale: number;
+  out: string;
+}
+
+/** Runs `objsel clicks maps`: the two truncated distance maps as float32 .npy [H, W, 2]. */
+export async function runClicksMaps(options: ClicksMapsOptions): Promise<{ out: string; width: number; height: number; positive: number; negative: number; scale: number }> {
+  const clicks = parseClicksJson(await fs.readFile(options.clicks, 'utf8'), options.clicks);
+  const { positive, negative } = splitClicks(clicks);
+  const maps = distanceMaps(options.width, options.height, positive, negative, { scale: options.scale });
+  await fs.writeFile(options.out, writeNpy({ shape: [options.height, options.width, 2], data: maps }));
+  return { out: options.out, width: options.width, height: options.height, positive: positive.length, negative: negative.length, scale: options.scale };
+}
+
+/** Options of `objsel clicks next`. */
+export interface ClicksNextOptions {
+  gt: string;
+  pred: string;
+  object?: number;
+}
+
+/**
+ * Runs `objsel clicks next`: the robot's next click for a ground truth and a prediction, or
+ * null when the prediction is already exact. With `--object K` the ground truth is an instance
+ * or class label (object = K, 255 = void, ignored); without it any non-zero pixel is object.
+ */
+export async function runClicksNext(options: ClicksNextOptions): Promise<Click | null> {
+  const gtLabel = decodeLabel(new Uint8Array(await fs.readFile(options.gt)), options.gt);
+  const pred = decodeLabel(new Uint8Array(await fs.readFile(options.pred)), options.pred);
+  if (pred.width !== gtLabel.width || pred.height !== gtLabel.height) {
+    throw new CliError('usage', `prediction is ${pred.width}x${pred.height}, ground truth ${gtLabel.width}x${gtLabel.height}`, { file: options.pred });
+  }
+  const k = options.object;
+  const gt = k === undefined ? gtLabel.data : Uint8Array.from(gtLabel.data, (v) => (v === k ? 1 : 0));
+  const ignore = k === undefined ? undefined : Uint8Array.from(gtLabel.data, (v) => (v === 255 ? 1 : 0));
+  return nextClick(gt, pred.data, gtLabel.width, gtLabel.height, { ignore });
+}
+
+/** `objsel clicks sample|maps|next`: training clicks, click distance maps and the click robot. */
+export function registerClicks(program: Command, context: () => CliContext): void {
+  const group = program.command('clicks').description('interactive selection clicks: sample training clicks, encode distance maps, place the robot click');
+  withExamples(group, [
+    'objsel clicks sample --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/train.txt --out-dir clicks',
+    'objsel clicks maps --clicks clicks/2007_000032_1_s1_0.json --width 500 --height 281 --out maps.npy',
+    'objsel clicks next --gt gt.png --pred pred.png',
+  ]);
+
+  const sample = group
+    .command('sample')
+    .description("simulate training clicks (Xu et al. 2016): positives inside each object, negatives by strategies 1-3; one JSON per sample plus clicks.txt")
+    .requiredOption('--data-dir <dir>', 'directory the list paths are relative to (the VOCdevkit/VOC2012 folder)')
+    .requiredOption('--data-list <file>', 'list of images: ImageSets ids or "/JPEGImages/x.jpg /SegmentationClass/x.png" lines')
+    .requiredOption('--out-dir <dir>', 'where the JSON files and clicks.txt go')
+    .option('--strategies <list>', 'negative strategies: 1 band around the object, 2 other objects, 3 band coverage', strategyList, [1, 2, 3] as NegativeStrategy[])
+    .option('--pairs-per-object <n>', 'samples per object and strategy', positiveInt('--pairs-per-object'), 3)
+    .option('--d-margin <px>', 'positives at least this far inside the object, strategy-1 negatives this far outside (default 10)', nonNegative('--d-margin'))
+    .option('--d-step <px>', 'minimum distance between clicks of a kind (default: the d_step rule on the candidate bounding box)', nonNegative('--d-step'))
+    .option('--d <px>', 'strategies 1 and 3 click within this distance of the object (default 20)', nonNegative('--d'))
+    .option('--seed <n>', 'random seed', integer('--seed'), 0)
+    .option('--object-dir <dir>', 'instance labels under --data-dir', 'SegmentationObject')
+    .option('--class-dir <dir>', 'class labels under --data-dir (for the "class" of each object)', 'SegmentationClass')
+    .action(async (opts: ClicksSampleOptions) => {
+      const ctx = context();
+      const result = await runClicksSample(opts, ctx.onProgress);
+      for (const id of result.missing) ctx.warn(`${id}: no ${opts.objectDir}/${id}.png, skipped`);
+      ctx.result(result, () => `${result.samples} samples of ${result.objects} objects in ${result.images} images -> ${result.outDir} (list: ${result.list})`);
+    });
+  withExamples(sample, [
+    'objsel clicks sample --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/train.txt --out-dir clicks',
+    'objsel clicks sample --data-dir synth --data-list synth/train.txt --out-dir synth/clicks --strategies 1 --pairs-per-object 5 --seed 7',
+  ]);
+
+  const maps = group
+    .command('maps')
+    .description('encode clicks as the two truncated Euclidean distance maps, float32 .npy [H, W, 2] (positive, negative)')
+    .requiredOption('--clicks <file>', 'clicks JSON: {"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}]')
+    .requiredOption('--width <px>', 'image width', positiveInt('--width'))
+    .requiredOption('--height <px>', 'image height', positiveInt('--height'))
+    .option('--scale <k>', 'multiply distances by k before truncating at 255 (Damanpreet uses 6)', positive('--scale'), 1)
+    .requiredOption('--out <file>', 'output .npy')
+    .action(async (opts: ClicksMapsOptions) => {
+      const ctx = context();
+      const result = await runClicksMaps(opts);
+      ctx.result(result, () => `${result.positive} positive and ${result.negative} negative clicks -> ${result.out} [${result.height}, ${result.width}, 2]`);
+    });
+  withExamples(maps, ['objsel clicks maps --clicks c.json --width 500 --height 375 --out maps.npy', 'objsel clicks maps --clicks c.json --width 500 --height 375 --scale 6 --out maps.npy']);
+
+  const next = group
+    .command('next')
+    .description("the click robot (RITM protocol): the error pixel farthest from correct pixels and the border, as JSON {x, y, positive}")
+    .requiredOption('--gt <file>', 'ground-truth PNG (non-zero = object; or a label with --object)')
+    .requiredOption('--pred <file>', 'prediction PNG (non-zero = selected)')
+    .option('--object <k>', 'the ground truth is a label image: object = value k, 255 = void (ignored)', integer('--object'))
+    .action(async (opts: ClicksNextOptions) => {
+      const ctx = context();
+      const click = await runClicksNext(opts);
+      ctx.result(click ? { ...click } : { x: null, y: null, positive: null }, () => JSON.stringify(click));
+    });
+  withExamples(next, ['objsel clicks next --gt gt.png --pred pred.png', 'objsel clicks next --gt SegmentationObject/2007_000032.png --object 1 --pred pred.png']);
+}
