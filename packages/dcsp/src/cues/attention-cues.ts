@@ -1,6 +1,6 @@
 import { DcspError } from '../errors';
 import { DCSP_NUM_OBJECT_CLASSES } from './constants';
-import { normalizePerClass } from './normalize';
+import { normalizeChannel } from './normalize';
 import { presentClasses } from './tags';
 
 /**
@@ -47,14 +47,14 @@ export function attentionCues(options: {
   const { attention, width, height } = options;
   const channels = options.channels ?? DCSP_NUM_OBJECT_CLASSES;
   const pixels = width * height;
-  const normalised = normalizePerClass(attention, width, height, channels);
-  const masked = maskByTags(normalised, options.tags, pixels, channels);
+  if (attention.length !== pixels * channels) {
+    throw new DcspError('bad-input', `attention has ${attention.length} values, expected ${height}x${width}x${channels} = ${pixels * channels}`);
+  }
   const classes = presentClasses(options.tags, channels + 1);
   const k = classes.length;
+  // Normalising every channel and then multiplying by the tag mask (as DCSP does) equals
+  // normalising only the present channels: each channel is normalised on its own.
   const actv = new Float32Array(pixels * k);
-  for (let j = 0; j < k; j++) {
-    const c = classes[j]! - 1;
-    for (let i = 0; i < pixels; i++) actv[i * k + j] = masked[i * channels + c]!;
-  }
+  classes.forEach((cls, j) => normalizeChannel(attention, channels, cls - 1, pixels, actv, k, j));
   return { actv, classes, width, height };
 }
