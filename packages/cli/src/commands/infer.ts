@@ -1,0 +1,129 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { withExamples } from '../examples';
+import { crfRefiner, loadNetwork } from './evaluate';
+import { listFlag, numberFlag } from './train';
+
+interface InferFlags {
+  weights?: string;
+  saveDir: string;
+  saveLogits?: string;
+  bnEpsilon?: string;
+  scales: string;
+  crf?: string | boolean;
+}
+
+/** What `objsel infer` reports per image. */
+interface InferredImage {
+  image: string;
+  width: number;
+  height: number;
+  mask: string;
+  overlay: string;
+  logits: string | null;
+  /** Pixels per class index present in the mask. */
+  classes: Record<string, number>;
+  seconds: number;
+}
+
+/** `--save-logits` file of one image: the path itself for one image, `<stem>_<name>.npy` for several. */
+function logitsPath(flag: string, name: string, count: number): string {
+  if (count === 1) return flag;
+  const ext = path.extname(flag) || '.npy';
+  return path.join(path.dirname(flag), `${path.basename(flag, path.extname(flag))}_${name}${ext}`);
+}
+
+function histogram(labels: Uint8Array): Record<string, number> {
+  const counts = new Map<number, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return Object.fromEntries([...counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
+}
+
+/** `objsel infer`: inference.py (+ evaluate_msc.py's scales and the crf branch's `--crf`) on images. */
+export function registerInfer(program: Command, context: () => CliContext): void {
+  const cmd = program
+    .command('infer')
+    .description('segment images: BGR minus the mean, fc1_voc12 logits, bilinear upsampling, argmax; writes <name>_mask.png (VOC palette) and <name>_overlay.png (inference.py)')
+    .argument('<images...>', 'JPEG or PNG images')
+    .option('--weights <dir>', 'weights directory (objsel convert output), checkpoint, or snapshot directory (its latest checkpoint)')
+    .option('--save-dir <dir>', 'where to write the masks and overlays', './output/')
+    .option('--save-logits <file.npy>', 'write the raw fc1_voc12 logits of the scale-1 pass (before upsampling) as float32 [h, w, classes]; with several images, <file>_<name>.npy')
+    .option('--bn-epsilon <e>', 'override the BatchNorm epsilon of the weights (0.001 = the TF port)')
+    .option('--scales <list>', 'input scales, max-fused at logit resolution (1,0.75,0.5 = evaluate_msc.py)', '1')
+    .option('--crf [preset]', 'refine with a dense CRF on the soft-max probabilities (@objsel/dense-crf preset, default deeplab-v2)')
+    .action(async (images: string[], flags: InferFlags) => {
+      const ctx = context();
+      if (!flags.weights) throw new CliError('usage', 'give the network with --weights DIR (see objsel convert)');
+      const scales = listFlag('--scales', flags.scales);
+      const bnEpsilon = flags.bnEpsilon === undefined ? undefined : numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
+      const refine = flags.crf === undefined || flags.crf === false ? undefined : await crfRefiner(flags.crf === true ? 'deeplab-v2' : flags.crf);
+      const names = images.map((file) => path.basename(file, path.extname(file)));
+      const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+      if (duplicate) throw new CliError('usage', `two images are named '${duplicate}': their outputs would overwrite each other`);
+
+      const backend = await ctx.useBackend();
+      const { DeepLabSegmenter } = await import('@objsel/deeplab-resnet');
+      const { decodeImage, encodeIndexPng, encodePng, overlay, writeNpy } = await import('@objsel/voc-data');
+      const { network, weightsDir } = await loadNetwork(flags.weights, bnEpsilon === undefined ? {} : { bnEpsilon });
+      // The segmenter keeps BN-folded copies of the weights; the variables are no longer needed.
+      let segmenter;
+      try {
+        segmenter = DeepLabSegmenter.fromModel(network);
+      } finally {
+        network.dispose();
+      }
+      const results: InferredImage[] = [];
+      try {
+        await fs.mkdir(flags.saveDir, { recursive: true });
+        for (const [i, file] of images.entries()) {
+          const name = names[i]!;
+          ctx.onProgress({ task: 'infer', done: i, total: images.length, message: file });
+          const started = performance.now();
+          let bytes: Uint8Array;
+          try {
+            bytes = await fs.readFile(file);
+          } catch (error) {
+            throw new CliError('io', `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { file, cause: error });
+          }
+          const image = await decodeImage(bytes, file);
+          const result = await segmenter.segment(image, { scales, probabilities: refine !== undefined, logits: flags.saveLogits !== undefined });
+          const labels = refine
+            ? await refine({ probs: result.probabilities!, image, width: image.width, height: image.height, numLabels: result.numClasses })
+            : result.labels;
+          const mask = path.join(flags.saveDir, `${name}_mask.png`);
+          const blended = path.join(flags.saveDir, `${name}_overlay.png`);
+          await fs.writeFile(mask, encodeIndexPng(labels, image.width, image.height));
+          const mixed = overlay(image, labels);
+          await fs.writeFile(blended, encodePng({ width: mixed.width, height: mixed.height, channels: 3, data: mixed.data }));
+          let logits: string | null = null;
+          if (flags.saveLogits !== undefined && result.logits) {
+            logits = logitsPath(flags.saveLogits, name, images.length);
+            await fs.mkdir(path.dirname(path.resolve(logits)), { recursive: true });
+            await fs.writeFile(logits, writeNpy({ shape: result.logits.shape, data: result.logits.data }));
+          }
+          results.push({ image: file, width: image.width, height: image.height, mask, overlay: blended, logits, classes: histogram(labels), seconds: (performance.now() - started) / 1000 });
+        }
+        ctx.onProgress({ task: 'infer', done: images.length, total: images.length });
+      } finally {
+        segmenter.dispose();
+      }
+      ctx.result({ backend, weights: weightsDir, scales, crf: refine !== undefined, images: results }, () =>
+        results
+          .map((r) => {
+            const classes = Object.entries(r.classes)
+              .map(([k, v]) => `${k}:${((100 * v) / (r.width * r.height)).toFixed(1)}%`)
+              .join(' ');
+            return `${r.image} (${r.width}x${r.height}, ${r.seconds.toFixed(2)} s): ${r.mask}, ${r.overlay}${r.logits ? `, ${r.logits}` : ''}  classes ${classes}`;
+          })
+          .join('\n'),
+      );
+    });
+  withExamples(cmd, [
+    'objsel infer misc/2007_000129.jpg --weights deeplab_resnet --save-dir output',
+    'objsel infer photos/*.jpg --weights deeplab_resnet --scales 1,0.75,0.5 --crf',
+    'objsel infer cat.jpg --weights deeplab_resnet --save-logits cat_logits.npy --bn-epsilon 0.001 --backend cpu --json',
+  ]);
+}
