@@ -11,7 +11,6 @@ import { registerEvaluate } from './evaluate';
 import { registerFineTune } from './fine-tune';
 import { registerGraphcut } from './graphcut';
 import { registerInfer } from './infer';
-import { registerInfer } from './infer';
 import { registerInspect } from './inspect';
 import { registerTrain } from './train';
 
