@@ -12,13 +12,18 @@
 // - --sweep: mean IoU of graph cut vs thresholding over lambda on the six objects of the fixture
 //   photos (the evidence behind DEFAULT_LAMBDA).
 // - --scipy: the same EDT through SciPy (python3 + scipy), under the same load, for reference.
+// - --reference: compiles (g++) a small harness against the system's Kolmogorov maxflow library
+//   (Debian libmaxflow-dev, the BK code PyMaxflow wraps) and OpenCV (libopencv-imgproc-dev), and
+//   times build + cut of the very same graph and OpenCV's exact EDT of the same clicks, under the
+//   same load; also checks that both max-flows agree. Nothing of it ships with the package.
 //
 // Times: min and median over --repeat runs of wall time and of process CPU time; the machine is
 // shared, so min is the meaningful number. Prints one JSON object.
 //
-//   node tools/bench/clicks.mjs [--repeat N] [--sweep] [--scipy]
+//   node tools/bench/clicks.mjs [--repeat N] [--sweep] [--scipy] [--reference]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -102,7 +107,84 @@ function transpose(data, width, height, channels) {
   return out;
 }
 
-const report = { machine: { node: process.version, cpus: (await import('node:os')).cpus().length, loadavg: (await import('node:os')).loadavg().map((v) => +v.toFixed(2)) } };
+const report = { machine: { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg().map((v) => +v.toFixed(2)) } };
+
+const HARNESS = String.raw`
+#include <maxflow.h>
+#include <opencv2/imgproc.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <vector>
+using namespace std;
+static double now() { return chrono::duration<double, milli>(chrono::steady_clock::now().time_since_epoch()).count(); }
+static double cpu() { return 1000.0 * clock() / CLOCKS_PER_SEC; }
+static void report(vector<double> t, vector<double> c, double extra) {
+  sort(t.begin(), t.end()); sort(c.begin(), c.end());
+  printf("{\"min\":%.3f,\"median\":%.3f,\"cpuMin\":%.3f,\"cpuMedian\":%.3f,\"value\":%.9f}\n", t[0], t[t.size() / 2], c[0], c[c.size() / 2], extra);
+}
+int main(int argc, char** argv) {
+  ifstream in(argv[2], ios::binary);
+  int hdr[3]; in.read((char*)hdr, sizeof hdr);
+  int W = hdr[0], H = hdr[1], R = hdr[2], n = W * H;
+  if (string(argv[1]) == "graph") {
+    vector<double> src(n), snk(n), right(n), down(n);
+    in.read((char*)src.data(), n * 8); in.read((char*)snk.data(), n * 8);
+    in.read((char*)right.data(), n * 8); in.read((char*)down.data(), n * 8);
+    vector<double> t, c; double flow = 0;
+    for (int r = 0; r < R + 1; r++) {
+      double t0 = now(), c0 = cpu();
+      maxflow::Graph_DDD g(n, 2 * n);
+      g.add_node(n);
+      for (int i = 0; i < n; i++) g.add_tweights(i, src[i], snk[i]);
+      for (int y = 0; y < H; y++) for (int x = 0; x < W; x++) {
+        int i = y * W + x;
+        if (x + 1 < W) g.add_edge(i, i + 1, right[i], right[i]);
+        if (y + 1 < H) g.add_edge(i, i + W, down[i], down[i]);
+      }
+      flow = g.maxflow();
+      if (r > 0) t.push_back(now() - t0), c.push_back(cpu() - c0);
+    }
+    report(t, c, flow);
+  } else {
+    int P; in.read((char*)&P, 4);
+    vector<int> pts(2 * P); in.read((char*)pts.data(), 8 * P);
+    vector<char> pos(P); in.read(pos.data(), P);
+    vector<double> t, c; double sum = 0;
+    for (int r = 0; r < R + 3; r++) {
+      double t0 = now(), c0 = cpu();
+      cv::Mat a(H, W, CV_8U, cv::Scalar(255)), b(H, W, CV_8U, cv::Scalar(255)), da, db;
+      for (int k = 0; k < P; k++) (pos[k] ? a : b).at<unsigned char>(pts[2 * k + 1], pts[2 * k]) = 0;
+      cv::distanceTransform(a, da, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+      cv::distanceTransform(b, db, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+      cv::min(da, 255.0, da); cv::min(db, 255.0, db);
+      if (r >= 3) t.push_back(now() - t0), c.push_back(cpu() - c0);
+      sum = cv::sum(da)[0] + cv::sum(db)[0];
+    }
+    report(t, c, sum);
+  }
+  return 0;
+}
+`;
+
+/** Compiles the reference harness once; returns its path or an error string. */
+function buildHarness() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-clicks-ref-'));
+  fs.writeFileSync(path.join(dir, 'ref.cpp'), HARNESS);
+  const exe = path.join(dir, 'ref');
+  const p = spawnSync('g++', ['-O2', '-o', exe, path.join(dir, 'ref.cpp'), '-I/usr/include/maxflow-3.0', '-I/usr/include/opencv4', '-lmaxflow', '-lopencv_imgproc', '-lopencv_core'], { encoding: 'utf8' });
+  return p.status === 0 ? exe : `unavailable (g++ + libmaxflow-dev + libopencv-imgproc-dev needed): ${p.stderr.trim().split('\n')[0]}`;
+}
+const harness = args.includes('--reference') ? buildHarness() : null;
+function runHarness(mode, header, payload) {
+  if (typeof harness !== 'string' || !harness.startsWith('/')) return harness;
+  const file = path.join(path.dirname(harness), `${mode}.bin`);
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(Int32Array.from(header).buffer), ...payload.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]));
+  const p = spawnSync(harness, [mode, file], { encoding: 'utf8' });
+  return p.status === 0 ? JSON.parse(p.stdout) : `failed: ${p.stderr.trim()}`;
+}
 
 // --- distance maps -----------------------------------------------------------------------
 {
@@ -124,6 +206,14 @@ const report = { machine: { node: process.version, cpus: (await import('node:os'
     maskEdt: time(() => clicks.squaredDistanceToSet(mask, W, H, { out })),
     nextClickEmptyPrediction: time(() => clicks.nextClick(mask, empty, W, H)),
   };
+  if (harness) {
+    const all = [...pos.map((p) => [p, 1]), ...neg.map((p) => [p, 0])];
+    const ref = runHarness('edt', [W, H, REPEAT], [Int32Array.of(all.length), Int32Array.from(all.flatMap(([p]) => [p.x, p.y])), Uint8Array.from(all, ([, k]) => k)]);
+    if (typeof ref === 'object') {
+      const ours = clicks.distanceMaps(W, H, pos, neg).reduce((a, v) => a + v, 0);
+      report.distanceMaps.opencvSameLoad = { wallMs: { min: ref.min, median: ref.median }, cpuMs: { min: ref.cpuMin, median: ref.cpuMedian }, sumDifference: +Math.abs(ref.value - ours).toFixed(3) };
+    } else report.distanceMaps.opencvSameLoad = ref;
+  }
   if (args.includes('--scipy')) {
     const py = `
 import numpy as np, time
@@ -168,6 +258,19 @@ ts = sorted(ts[3:]); print(ts[0], ts[len(ts) // 2])`;
     buildOnly: time(() => clicks.buildGridGraph({ probs, image: rgb, width: W, height: H }), Math.max(5, Math.round(REPEAT / 3)), 1),
     eightConnected: time(() => run(8), Math.max(5, Math.round(REPEAT / 3)), 1),
   };
+  if (harness) {
+    // The same graph for Kolmogorov's C++: terminal capacities U(0), U(1) and the n-link weights.
+    const grid = clicks.buildGridGraph({ probs, image: rgb, width: W, height: H });
+    const right = new Float64Array(W * H);
+    const down = new Float64Array(W * H);
+    for (let i = 0; i < W * H; i++) {
+      right[i] = grid.graph.capacity[i * 4 + 1];
+      down[i] = grid.graph.capacity[i * 4 + 3];
+    }
+    const ref = runHarness('graph', [W, H, Math.max(5, Math.round(REPEAT / 3))], [grid.unary0, grid.unary1, right, down]);
+    report.graphCut.kolmogorovCppSameLoad =
+      typeof ref === 'object' ? { wallMs: { min: ref.min, median: ref.median }, cpuMs: { min: ref.cpuMin, median: ref.cpuMedian }, flow: ref.value, flowDifference: ref.value - result.flow } : ref;
+  }
 }
 
 // --- lambda sweep ------------------------------------------------------------------------
