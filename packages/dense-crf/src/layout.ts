@@ -1,5 +1,8 @@
 import { DenseCrfError } from './errors';
 
+/** Pixels per tile of the transposes (keeps both sides in cache). */
+const TILE = 64;
+
 function checkShape(data: ArrayLike<number>, n: number, c: number, where: string): void {
   if (!Number.isInteger(n) || !Number.isInteger(c) || n < 0 || c < 1) {
     throw new DenseCrfError('bad-shape', `bad shape (pixels ${n}, channels ${c})`, { where });
@@ -14,7 +17,10 @@ function checkShape(data: ArrayLike<number>, n: number, c: number, where: string
 export function hwcToChw(data: Float32Array, pixels: number, channels: number): Float32Array {
   checkShape(data, pixels, channels, 'hwcToChw');
   const out = new Float32Array(data.length);
-  for (let i = 0; i < pixels; i++) for (let c = 0; c < channels; c++) out[c * pixels + i] = data[i * channels + c]!;
+  for (let i0 = 0; i0 < pixels; i0 += TILE) {
+    const i1 = Math.min(pixels, i0 + TILE);
+    for (let c = 0; c < channels; c++) for (let i = i0; i < i1; i++) out[c * pixels + i] = data[i * channels + c]!;
+  }
   return out;
 }
 
@@ -22,7 +28,10 @@ export function hwcToChw(data: Float32Array, pixels: number, channels: number): 
 export function chwToHwc(data: Float32Array, pixels: number, channels: number): Float32Array {
   checkShape(data, pixels, channels, 'chwToHwc');
   const out = new Float32Array(data.length);
-  for (let c = 0; c < channels; c++) for (let i = 0; i < pixels; i++) out[i * channels + c] = data[c * pixels + i]!;
+  for (let i0 = 0; i0 < pixels; i0 += TILE) {
+    const i1 = Math.min(pixels, i0 + TILE);
+    for (let c = 0; c < channels; c++) for (let i = i0; i < i1; i++) out[i * channels + c] = data[c * pixels + i]!;
+  }
   return out;
 }
 

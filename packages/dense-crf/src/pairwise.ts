@@ -21,10 +21,7 @@ interface FilterBuffers {
 export class PairwiseTerm {
   /** The lattice over the (parameter-transformed) features. */
   lattice!: PermutohedralLattice;
-  /** Per-point factor applied before splatting (null = none). */
-  inScale: Float32Array | null = null;
-  /** Per-point factor applied after slicing (null = none). */
-  outScale: Float32Array | null = null;
+  private scaleCache: { inScale: Float32Array | null; outScale: Float32Array | null } | null = null;
   /** `tmp += factor[k]·f[k]` realises `tmp −= μ(f)` when μ acts label by label; null for a matrix. */
   readonly factor: Float32Array | null;
   private kernelParams: Float32Array;
@@ -54,16 +51,44 @@ export class PairwiseTerm {
   private initLattice(features: Float32Array): void {
     this.lattice = buildLattice(features, this.d, this.n, this.latticeEngine);
     this.buffers = null;
-    const raw = latticeFilter(this.lattice, new Float32Array(this.n).fill(1), 1);
+    this.scaleCache = null;
+  }
+
+  /** Whether the normalisation needs the filtered constant 1 (all modes but NO_NORMALIZATION). */
+  get needsNorm(): boolean {
+    return this.normalization !== NormalizationType.NO_NORMALIZATION;
+  }
+
+  /** Whether {@link scales} is already known (so an engine need not compute the norm). */
+  get hasScales(): boolean {
+    return this.scaleCache !== null;
+  }
+
+  /**
+   * Sets the normalisation from `raw` = lattice filtering of a constant 1 (an engine may compute
+   * it its own way): symmetric 1/√(raw+1e-20) before and after, before/after 1/(raw+1e-20).
+   */
+  setRawNorm(raw: ArrayLike<number>): void {
+    const ntype = this.normalization;
     const scale = new Float32Array(this.n);
-    if (this.normalization === NormalizationType.NORMALIZE_SYMMETRIC) {
+    if (ntype === NormalizationType.NORMALIZE_SYMMETRIC) {
       for (let i = 0; i < this.n; i++) scale[i] = 1 / Math.sqrt(raw[i]! + 1e-20);
     } else {
       for (let i = 0; i < this.n; i++) scale[i] = 1 / (raw[i]! + 1e-20);
     }
-    const ntype = this.normalization;
-    this.inScale = ntype === NormalizationType.NORMALIZE_SYMMETRIC || ntype === NormalizationType.NORMALIZE_BEFORE ? scale : null;
-    this.outScale = ntype === NormalizationType.NORMALIZE_SYMMETRIC || ntype === NormalizationType.NORMALIZE_AFTER ? scale : null;
+    this.scaleCache = {
+      inScale: ntype === NormalizationType.NORMALIZE_SYMMETRIC || ntype === NormalizationType.NORMALIZE_BEFORE ? scale : null,
+      outScale: ntype === NormalizationType.NORMALIZE_SYMMETRIC || ntype === NormalizationType.NORMALIZE_AFTER ? scale : null,
+    };
+  }
+
+  /** Per-point factors applied before splatting and after slicing (null = none). */
+  scales(): { inScale: Float32Array | null; outScale: Float32Array | null } {
+    if (!this.scaleCache) {
+      if (this.needsNorm) this.setRawNorm(latticeFilter(this.lattice, new Float32Array(this.n).fill(1), 1));
+      else this.scaleCache = { inScale: null, outScale: null };
+    }
+    return this.scaleCache!;
   }
 
   /** The kernel parameters (DIAG: d scales, FULL: d×d column-major, CONST: none), densecrf's order. */
@@ -112,14 +137,15 @@ export class PairwiseTerm {
   subtractMessage(q: Float32Array, tmp: Float32Array): void {
     const L = this.labels;
     const b = this.filterBuffers();
-    splat(this.lattice, q, L, 0, L, this.inScale, b.values);
+    const { inScale, outScale } = this.scales();
+    splat(this.lattice, q, L, 0, L, inScale, b.values);
     const blurred = blur(this.lattice, L, b.values, b.scratch);
     if (this.factor !== null) {
-      slice(this.lattice, blurred, L, this.outScale, this.factor, tmp, L, 0, true, b.row);
+      slice(this.lattice, blurred, L, outScale, this.factor, tmp, L, 0, true, b.row);
       return;
     }
     const filtered = b.filtered!;
-    slice(this.lattice, blurred, L, this.outScale, null, filtered, L, 0, false, b.row);
+    slice(this.lattice, blurred, L, outScale, null, filtered, L, 0, false, b.row);
     const message = new Float32Array(filtered.length);
     applyCompatibility(this.compatibility, filtered, L, message);
     for (let i = 0; i < tmp.length; i++) tmp[i]! -= message[i]!;
@@ -129,10 +155,11 @@ export class PairwiseTerm {
   message(q: Float32Array): Float32Array {
     const L = this.labels;
     const b = this.filterBuffers();
-    splat(this.lattice, q, L, 0, L, this.inScale, b.values);
+    const { inScale, outScale } = this.scales();
+    splat(this.lattice, q, L, 0, L, inScale, b.values);
     const blurred = blur(this.lattice, L, b.values, b.scratch);
     const filtered = new Float32Array(this.n * L);
-    slice(this.lattice, blurred, L, this.outScale, null, filtered, L, 0, false, b.row);
+    slice(this.lattice, blurred, L, outScale, null, filtered, L, 0, false, b.row);
     applyCompatibility(this.compatibility, filtered, L, filtered);
     return filtered;
   }

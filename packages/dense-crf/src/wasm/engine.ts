@@ -6,6 +6,9 @@ import { executeOps, type PlanOp } from './plan';
 import { kernelModule, WasmArena } from './runtime';
 import { newPlanId, threadPool, type ThreadPool, type WorkerPlan } from './threads';
 
+/** Pixels per tile of the layout transposes. */
+const TILE = 64;
+
 /** Splits 0..total into `parts` contiguous ranges as equal as possible. */
 function split(total: number, parts: number): Array<[number, number]> {
   return Array.from({ length: parts }, (_, t) => [Math.floor((total * t) / parts), Math.floor((total * (t + 1)) / parts)]);
@@ -58,7 +61,7 @@ export class WasmMeanField implements MeanFieldEngine {
     let bytes = 3 * n * rowBytes + 64;
     for (const t of terms) {
       const { d, m } = t.lattice;
-      bytes += 2 * n * (d + 1) * 4 + (d + 1) * m * 8 + 2 * n * 4 + rowBytes + 2 * (m + 1) * rowBytes + (t.factor ? 0 : n * rowBytes) + 16 * (8 + 2 * parties);
+      bytes += 2 * n * (d + 1) * 4 + (d + 1) * m * 8 + 2 * n * 4 + rowBytes + 2 * (m + 1) * rowBytes + (t.factor ? 0 : n * rowBytes) + 16 * (9 + 2 * parties);
     }
     const arena = new WasmArena(bytes, parties > 1);
     this.arena = arena;
@@ -73,7 +76,11 @@ export class WasmMeanField implements MeanFieldEngine {
     else if (unaryLayout === 'hwc') {
       for (let i = 0; i < n; i++) for (let l = 0; l < labels; l++) negU[i * S + l] = -unary[i * labels + l]!;
     } else {
-      for (let l = 0; l < labels; l++) for (let i = 0; i < n; i++) negU[i * S + l] = -unary[l * n + i]!;
+      // Tiled transpose: both sides stay in cache.
+      for (let i0 = 0; i0 < n; i0 += TILE) {
+        const i1 = Math.min(n, i0 + TILE);
+        for (let l = 0; l < labels; l++) for (let i = i0; i < i1; i++) negU[i * S + l] = -unary[l * n + i]!;
+      }
     }
 
     const vecRanges = split(vecs, parties);
@@ -100,21 +107,50 @@ export class WasmMeanField implements MeanFieldEngine {
       const nb = arena.alloc(d1 * m * 8);
       arena.i32(nb, d1 * m * 2).set(neighbors);
       const inScale = arena.alloc(n * 4);
-      if (term.inScale) arena.f32(inScale, n).set(term.inScale);
-      else arena.f32(inScale, n).fill(1);
       const outScale = arena.alloc(n * 4);
-      if (term.outScale) arena.f32(outScale, n).set(term.outScale);
-      else arena.f32(outScale, n).fill(1);
       const factor = arena.alloc(rowBytes);
       if (term.factor) arena.f32(factor, this.stride).set(term.factor);
       else arena.f32(factor, this.stride).fill(1, 0, labels);
       const filtered = term.factor ? 0 : arena.alloc(n * rowBytes);
+      const buffers = vecRanges.map(([a, b]) => ({ values: arena.alloc((m + 1) * (b - a) * 16), scratch: arena.alloc((m + 1) * (b - a) * 16) }));
+      if (term.needsNorm && !term.hasScales) {
+        // The norm (lattice filtering of 1) with the SIMD kernels, one vector per point: q and
+        // tmp serve as input and output before the iterations use them.
+        arena.f32(inScale, n).fill(1);
+        arena.f32(outScale, n).fill(1);
+        const q = arena.f32(this.q, n * this.stride);
+        q.fill(0);
+        for (let i = 0; i < n; i++) q[i * this.stride] = 1;
+        const { values, scratch } = buffers[0]!;
+        const k = arena.kernels(d);
+        arena.f32(values, (m + 1) * 4).fill(0);
+        k.splat(offs, wts, n, this.q, rowBytes, inScale, values, 16, 1);
+        let src = values;
+        let dst = scratch;
+        for (let j = 0; j <= d; j++) {
+          k.blur(nb + j * m * 8, m, src, dst, 16, 1);
+          [src, dst] = [dst, src];
+        }
+        const ones = arena.alloc(16);
+        arena.f32(ones, 4).fill(1);
+        k.slice(offs, wts, n, src, 16, this.tmp, rowBytes, 0, outScale, ones, alpha, 1);
+        const out = arena.f32(this.tmp, n * this.stride);
+        const raw = new Float32Array(n);
+        for (let i = 0; i < n; i++) raw[i] = out[i * this.stride]!;
+        term.setRawNorm(raw);
+        // The blur's zero row 0 must hold for the iterations' wider rows too.
+        arena.f32(scratch, (m + 1) * 4).fill(0);
+      }
+      const { inScale: ins, outScale: outs } = term.scales();
+      if (ins) arena.f32(inScale, n).set(ins);
+      else arena.f32(inScale, n).fill(1);
+      if (outs) arena.f32(outScale, n).set(outs);
+      else arena.f32(outScale, n).fill(1);
 
       vecRanges.forEach(([a, b], t) => {
         const count = b - a;
         const rb = count * 16;
-        const values = arena.alloc((m + 1) * rb);
-        const scratch = arena.alloc((m + 1) * rb);
+        const { values, scratch } = buffers[t]!;
         const ops = this.phaseA[t]!;
         ops.push({ op: 'zero', ptr: values, floats: (m + 1) * count * 4 });
         ops.push({ op: 'call', fn: 'splat', d, args: [offs, wts, n, this.q + a * 16, rowBytes, inScale, values, rb, count] });
@@ -152,7 +188,10 @@ export class WasmMeanField implements MeanFieldEngine {
     if (layout === 'hwc') {
       for (let i = 0; i < n; i++) for (let l = 0; l < L; l++) out[i * L + l] = q[i * S + l]!;
     } else {
-      for (let l = 0; l < L; l++) for (let i = 0; i < n; i++) out[l * n + i] = q[i * S + l]!;
+      for (let i0 = 0; i0 < n; i0 += TILE) {
+        const i1 = Math.min(n, i0 + TILE);
+        for (let l = 0; l < L; l++) for (let i = i0; i < i1; i++) out[l * n + i] = q[i * S + l]!;
+      }
     }
     return out;
   }

@@ -27,6 +27,8 @@ export interface WorkerPlan {
 }
 
 interface NodeWorker {
+  /** −1 once the thread has stopped (readable while this thread is blocked). */
+  readonly threadId: number;
   postMessage(value: unknown): void;
   unref(): void;
   terminate(): Promise<number>;
@@ -130,7 +132,12 @@ export class ThreadPool {
   }
 
   private check(): void {
-    if (Atomics.load(this.control, ERROR) !== 0 || this.failure) throw new Error(`dense-crf worker failed: ${this.failure ?? 'unknown error'}`);
+    if (Atomics.load(this.control, ERROR) !== 0 || this.failure) throw new Error(`dense-crf worker failed: ${this.failure ?? 'see its error output'}`);
+    // A thread that died without reporting (e.g. killed) would otherwise be waited for forever.
+    if (this.workers.some((w) => w.threadId === -1)) {
+      Atomics.store(this.control, ERROR, 1);
+      throw new Error('dense-crf worker thread stopped');
+    }
   }
 
   private waitFor(word: number, atLeast: number): void {
