@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// Benchmark of one DeepLab-ResNet training step as train.py takes it: forward, backward (the
+// objective of train.py: soft-max cross-entropy + weight decay) and the momentum update with
+// the 1/10/20 multipliers, ResNet-101 at 321x321, batch 1, frozen BatchNorm. Reports the forward
+// time, the full step time, images/s and the peak resident memory (VmHWM). Prints one JSON object.
+// Runs against the built dist/ (npm run build, or npx nx run deeplab-resnet:build).
+//   node tools/bench/deeplab-train.mjs [--backend auto|wasm|cpu] [--depth 101] [--size 321]
+//        [--batch 1] [--steps 2] [--width 1]
+// The 2-core machine may be shared with other work: timings are noisy; cpuSeconds is steadier.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const BACKEND = flag('--backend', 'auto');
+const DEPTH = Number(flag('--depth', '101'));
+const SIZE = Number(flag('--size', '321'));
+const BATCH = Number(flag('--batch', '1'));
+const STEPS = Number(flag('--steps', '2'));
+const WIDTH = Number(flag('--width', '1'));
+const round = (v, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
+
+/** Peak resident set size of this process in MiB (Linux VmHWM), or the current RSS elsewhere. */
+function peakMiB() {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return round(Number(m[1]) / 1024, 1);
+  } catch {}
+  return round(process.memoryUsage().rss / 1024 / 1024, 1);
+}
+
+// Entry-point duty: @tensorflow/tfjs registers gradients and chained ops (one copy, the repo's).
+const require = createRequire(path.join(ROOT, 'packages/cli/package.json'));
+const tf = require('@tensorflow/tfjs');
+tf.enableProdMode();
+const lib = await import(path.join(ROOT, 'packages/deeplab-resnet/dist/index.js'));
+const { loadBackend, DeepLabResNet, resnetConfig, Trainer } = lib;
+
+const loaded = await loadBackend(BACKEND);
+const config = resnetConfig(DEPTH, { widthMultiplier: WIDTH });
+const network = DeepLabResNet.create(config, { seed: 1 });
+const trainer = new Trainer(network, { numClasses: config.numClasses, learningRate: 2.5e-4, numSteps: 20001 });
+
+let seed = 12345;
+const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
+const images = Float32Array.from({ length: BATCH * SIZE * SIZE * 3 }, () => (random() - 0.5) * 200);
+const labels = Int32Array.from({ length: BATCH * SIZE * SIZE }, () => (random() < 0.05 ? 255 : Math.floor(random() * config.numClasses)));
+const batch = { images, labels, batchSize: BATCH, height: SIZE, width: SIZE, channels: 3 };
+
+// Forward only (inference-mode BN), once warm.
+const x = tf.tensor4d(images, [BATCH, SIZE, SIZE, 3]);
+const forward = async () => {
+  const { logits } = network.forward(x);
+  await logits.data();
+  const shape = logits.shape;
+  logits.dispose();
+  return shape;
+};
+const tw0 = performance.now();
+const logitsShape = await forward();
+const forwardColdSeconds = (performance.now() - tw0) / 1000;
+const tf0 = performance.now();
+await forward();
+const forwardSeconds = (performance.now() - tf0) / 1000;
+
+// Full training steps: the first one warms up, the next STEPS are timed.
+const tc0 = performance.now();
+const first = await trainer.trainStep([batch]);
+const firstStepSeconds = (performance.now() - tc0) / 1000;
+const times = [];
+const cpu0 = process.cpuUsage();
+let last = first;
+for (let s = 0; s < STEPS; s++) {
+  const t0 = performance.now();
+  last = await trainer.trainStep([batch]);
+  times.push((performance.now() - t0) / 1000);
+}
+const cpu = process.cpuUsage(cpu0);
+const stepSeconds = times.reduce((a, b) => a + b, 0) / times.length;
+const tensorsAfter = tf.memory().numTensors;
+x.dispose();
+trainer.dispose();
+const parameters = network.parameterCount();
+network.dispose();
+
+const result = {
+  benchmark: 'deeplab-train',
+  backend: loaded.name,
+  model: `ResNet-${DEPTH} DeepLab-v2${WIDTH !== 1 ? ` x${WIDTH}` : ''}`,
+  parameters,
+  input: [BATCH, SIZE, SIZE, 3],
+  logits: logitsShape,
+  forwardColdSeconds: round(forwardColdSeconds),
+  forwardSeconds: round(forwardSeconds),
+  firstStepSeconds: round(firstStepSeconds),
+  stepSeconds: round(stepSeconds),
+  stepSecondsEach: times.map((t) => round(t)),
+  cpuSecondsPerStep: round((cpu.user + cpu.system) / 1e6 / STEPS),
+  imagesPerSecond: round(BATCH / stepSeconds, 4),
+  targetStepSeconds: 7.8,
+  meetsTarget: stepSeconds <= 7.8,
+  peakMemoryMiB: peakMiB(),
+  memoryLimitMiB: 6144,
+  loss: round(last.loss, 4),
+  tensorsAfter,
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((v) => round(v, 2)) },
+};
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
