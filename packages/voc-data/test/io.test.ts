@@ -196,6 +196,25 @@ describe('decodeImage', () => {
     expect([...(await decodeImage(buildPng({ width: 1, height: 1, colorType: 2, depth: 16, samples: [257 * 9, 257 * 8, 65535] }))).data]).toEqual([9, 8, 255]);
   });
 
+  it('decodes Adam7-interlaced and palette PNGs written by libpng (sharp) exactly', async () => {
+    const w = 37;
+    const h = 23;
+    const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 29 + (i >> 5)) & 255);
+    for (const options of [{ progressive: true }, { progressive: false, compressionLevel: 9 }, { progressive: true, palette: false, adaptiveFiltering: true }]) {
+      const png = new Uint8Array(await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png(options).toBuffer());
+      expect(png[28]).toBe(options.progressive ? 1 : 0); // IHDR interlace method
+      const img = await decodeImage(png);
+      expect([img.width, img.height]).toEqual([w, h]);
+      expect(Buffer.from(img.data).equals(Buffer.from(rgb))).toBe(true);
+    }
+    const grey = Uint8Array.from({ length: w * h }, (_, i) => i % 21);
+    const interlacedGrey = new Uint8Array(await sharp(grey, { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png({ progressive: true }).toBuffer());
+    expect([interlacedGrey[25], interlacedGrey[28]]).toEqual([0, 1]); // grey, interlaced
+    const label = decodeLabel(interlacedGrey);
+    expect(label.form).toBe('gray');
+    expect(Buffer.from(label.data).equals(Buffer.from(grey))).toBe(true);
+  });
+
   it('truncated JPEGs and unknown formats are unreadable errors with every codec', async () => {
     const cut = jpg.subarray(0, Math.floor(jpg.length / 2));
     const codecs = [pureJsCodec, (await loadSharpCodec())!];
