@@ -79,16 +79,20 @@ export function estimateSigma(image: ArrayLike<number>, width: number, height: n
   checkLength(image, width, height, 3, 'image');
   let sum = 0;
   let count = 0;
-  const directions = connectivity === 8 ? [1, 3, 5, 7] : [1, 3];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (const d of directions) {
-        const nx = x + DX[d]!;
-        const ny = y + DY[d]!;
-        if (nx < 0 || nx >= width || ny >= height) continue;
-        sum += colourDistance2(image, y * width + x, ny * width + nx);
-        count++;
+  for (const d of connectivity === 8 ? [1, 3, 5, 7] : [1, 3]) {
+    const dx = DX[d]!;
+    const dy = DY[d]!;
+    const x0 = Math.max(0, -dx);
+    const x1 = Math.min(width, width - dx);
+    const offset = 3 * (dy * width + dx);
+    for (let y = 0; y + dy < height; y++) {
+      for (let x = x0, p = 3 * (y * width + x0); x < x1; x++, p += 3) {
+        const dr = image[p]! - image[p + offset]!;
+        const dg = image[p + 1]! - image[p + 1 + offset]!;
+        const db = image[p + 2]! - image[p + 2 + offset]!;
+        sum += dr * dr + dg * dg + db * db;
       }
+      count += Math.max(0, x1 - x0);
     }
   }
   return count > 0 && sum > 0 ? Math.sqrt(sum / count) : 1;
@@ -241,14 +245,66 @@ export function gridEnergy(grid: GridGraph, mask: ArrayLike<number>): number {
 }
 
 /**
+ * E(mask) of {@link graphCut}'s energy evaluated from its definition: the unaries of the chosen
+ * labels plus lambda * exp(-|I_i - I_j|^2 / (2 sigma^2)) / dist for every neighbour pair the
+ * mask separates. Infinity if the mask breaks a click constraint.
+ */
+export function graphCutEnergy(mask: ArrayLike<number>, options: GraphCutOptions): number {
+  const { probs, width, height } = options;
+  checkLength(mask, width, height, 1, 'mask');
+  const { lambda, sigma, connectivity } = resolve(options);
+  const n = width * height;
+  const unary0 = new Float64Array(n);
+  const unary1 = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    unary1[i] = -Math.log(Math.max(probs[i]!, PROBABILITY_FLOOR));
+    unary0[i] = -Math.log(Math.max(1 - probs[i]!, PROBABILITY_FLOOR));
+  }
+  if (options.clicks) checkPoints(options.clicks, width, height, 'clicks');
+  return energyFromDefinition(mask, unary0, unary1, options.clicks ?? [], options.image, width, height, lambda, sigma, connectivity);
+}
+
+function energyFromDefinition(
+  mask: ArrayLike<number>,
+  unary0: Float64Array,
+  unary1: Float64Array,
+  clicks: readonly Click[],
+  image: ArrayLike<number>,
+  width: number,
+  height: number,
+  lambda: number,
+  sigma: number,
+  connectivity: 4 | 8,
+): number {
+  const last = new Map<number, boolean>();
+  for (const c of clicks) last.set(c.y * width + c.x, c.positive);
+  for (const [i, positive] of last) if ((mask[i] !== 0) !== positive) return Infinity;
+  let energy = 0;
+  for (let i = 0; i < width * height; i++) energy += mask[i] !== 0 ? unary1[i]! : unary0[i]!;
+  const beta = 1 / (2 * sigma * sigma);
+  for (const d of connectivity === 8 ? [1, 3, 5, 7] : [1, 3]) {
+    const dx = DX[d]!;
+    const dy = DY[d]!;
+    const scale = dx !== 0 && dy !== 0 ? lambda * Math.SQRT1_2 : lambda;
+    for (let y = 0; y + dy < height; y++) {
+      for (let x = Math.max(0, -dx); x < Math.min(width, width - dx); x++) {
+        const i = y * width + x;
+        const j = i + dy * width + dx;
+        if ((mask[i] !== 0) !== (mask[j] !== 0)) energy += scale * Math.exp(-beta * colourDistance2(image, i, j));
+      }
+    }
+  }
+  return energy;
+}
+
+/**
  * Refines a probability map by an exact minimum cut (Boykov–Kolmogorov max-flow); see the
  * module comment for the energy. Browser-safe, typed arrays only.
  */
 export function graphCut(options: GraphCutOptions): GraphCutResult {
-  const { lambda, sigma } = resolve(options);
+  const { lambda, sigma, connectivity } = resolve(options);
   const grid = buildGridGraph({ ...options, lambda, sigma });
-  const capacities = grid.graph.capacity.slice(); // maxflow consumes them; the energy needs them
   const { flow, sourceSide } = maxflow(grid.graph);
-  const energy = gridEnergy({ ...grid, graph: { ...grid.graph, capacity: capacities } }, sourceSide);
+  const energy = energyFromDefinition(sourceSide, grid.unary0, grid.unary1, options.clicks ?? [], options.image, options.width, options.height, lambda, sigma, connectivity);
   return { mask: sourceSide, energy, flow, lambda, sigma };
 }

@@ -42,6 +42,7 @@ export {
   buildGridGraph,
   estimateSigma,
   graphCut,
+  graphCutEnergy,
   gridEnergy,
   type GraphCutOptions,
   type GraphCutResult,

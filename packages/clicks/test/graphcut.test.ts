@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ClicksError, buildFlowGraph, estimateSigma, graphCut, maxflow, type Click } from '../src/index';
+import { ClicksError, buildFlowGraph, estimateSigma, graphCut, graphCutEnergy, maxflow, type Click } from '../src/index';
 import { lcg } from './brute';
 import { dinicMaxflow, type PlainGraph } from './dinic';
 
@@ -99,6 +99,7 @@ describe('graphCut', () => {
         for (const m of candidates) {
           for (const c of clicks) m[c.y * width + c.x] = c.positive ? 1 : 0;
           expect(e(m)).toBeGreaterThanOrEqual(result.energy - tol);
+          expect(Math.abs(graphCutEnergy(m, { probs, image, width, height, lambda, sigma, connectivity, clicks }) - e(m))).toBeLessThanOrEqual(1e-9 * Math.max(1, e(m)));
         }
         const flipped = result.mask.slice();
         for (let i = 0; i < flipped.length; i += 7) {
