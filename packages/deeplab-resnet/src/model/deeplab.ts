@@ -308,13 +308,28 @@ export class DeepLabResNet {
         const normalised = tf.batchNorm(y, mean, variance, beta, gamma, eps);
         return relu ? tf.relu(normalised) : normalised;
       };
-      let x = convBn(input, this.spec.conv1, true);
-      x = tf.maxPool(x, 3, 2, 'same');
+      // One tidy per stage of work, disposing the previous output: inference frees activations as
+      // it goes (a single tidy would hold every layer's output to the end, >1 GB at 321x321). The
+      // gradient tape keeps its own references, so training is unaffected.
+      const step = (previous: tf.Tensor4D, f: () => tf.Tensor4D): tf.Tensor4D => {
+        const out = tf.tidy((): tf.TensorContainer => {
+          const before = stats.length;
+          const y = f();
+          return { y, stats: stats.splice(before) } as unknown as tf.TensorContainer;
+        }) as unknown as { y: tf.Tensor4D; stats: BatchStat[] };
+        stats.push(...out.stats);
+        if (previous !== input) previous.dispose();
+        return out.y;
+      };
+      let x = step(input, () => tf.maxPool(convBn(input, this.spec.conv1, true), 3, 2, 'same'));
       for (const unit of this.spec.units) {
         const [a, b, c] = unit.branch2;
-        const shortcut = unit.branch1 ? convBn(x, unit.branch1, false) : x;
-        const residual = convBn(convBn(convBn(x, a, true), b, true), c, false);
-        x = tf.relu(tf.add(shortcut, residual)) as tf.Tensor4D;
+        const unitInput = x;
+        x = step(unitInput, () => {
+          const shortcut = unit.branch1 ? convBn(unitInput, unit.branch1, false) : unitInput;
+          const residual = convBn(convBn(convBn(unitInput, a, true), b, true), c, false);
+          return tf.relu(tf.add(shortcut, residual)) as tf.Tensor4D;
+        });
       }
       if (options.transformFeatures) x = options.transformFeatures(x);
       const logits = this.head(x);

@@ -96,18 +96,25 @@ export class FoldedDeepLab {
       throw new DeeplabError('bad-input', `input must be NHWC with ${config.inputChannels} channels, got shape [${input.shape.join(',')}]`);
     }
     const spec = this.spec;
-    return tf.tidy(() => {
-      let x = this.run(input, spec.conv1.name, true);
-      x = tf.maxPool(x, 3, 2, 'same');
-      for (const unit of spec.units) {
-        const [a, b, c] = unit.branch2;
-        const shortcut = unit.branch1 ? this.run(x, unit.branch1.name, false) : x;
-        const residual = this.run(this.run(this.run(x, a.name, true), b.name, true), c.name, false);
-        x = tf.relu(tf.add(shortcut, residual)) as tf.Tensor4D;
-      }
-      const branches = spec.aspp.map((conv) => this.run(x, conv.name, false));
+    // One tidy per unit, disposing the previous output, so activations are freed as we go.
+    let x = tf.tidy(() => tf.maxPool(this.run(input, spec.conv1.name, true), 3, 2, 'same'));
+    for (const unit of spec.units) {
+      const [a, b, c] = unit.branch2;
+      const unitInput = x;
+      x = tf.tidy(() => {
+        const shortcut = unit.branch1 ? this.run(unitInput, unit.branch1.name, false) : unitInput;
+        const residual = this.run(this.run(this.run(unitInput, a.name, true), b.name, true), c.name, false);
+        return tf.relu(tf.add(shortcut, residual)) as tf.Tensor4D;
+      });
+      unitInput.dispose();
+    }
+    const features = x;
+    const logits = tf.tidy(() => {
+      const branches = spec.aspp.map((conv) => this.run(features, conv.name, false));
       return (branches.length === 1 ? branches[0]! : tf.addN(branches)) as tf.Tensor4D;
     });
+    features.dispose();
+    return logits;
   }
 
   /** Frees the folded tensors (not the model). */
