@@ -151,8 +151,8 @@ export class DenseCRF {
     if (u.length !== N * L) {
       throw new DenseCrfError('bad-shape', `bad shape for unary energy: need ${L}x${N} = ${N * L} values, got ${u.length}`, { where: 'setUnaryEnergy' });
     }
+    // Reject NaN and −∞ (+∞ is allowed: that label is impossible).
     for (let i = 0; i < u.length; i++) {
-      // Rejects NaN and −∞ (+∞ is allowed: that label is impossible).
       if (!(u[i]! > -Infinity)) throw new DenseCrfError('bad-parameter', `unary energy at ${i} is ${u[i]}`, { where: 'setUnaryEnergy' });
     }
     this.unary = { data: u.slice(), layout: options.layout === 'hwc' ? 'hwc' : 'chw' };
@@ -180,10 +180,15 @@ export class DenseCRF {
     for (let i = 0; i < features.length; i++) {
       if (!Number.isFinite(features[i]!)) throw new DenseCrfError('bad-parameter', `feature value at ${i} is ${features[i]}`, { where: 'addPairwiseEnergy' });
     }
+    this.addTerm(features, d, compat, kernel, normalization);
+  }
+
+  /** Adds a term whose features are known to be finite and `[d, N]`. */
+  protected addTerm(features: Float32Array, d: number, compat: CompatibilityInput, kernel: KernelType, normalization: NormalizationType): void {
     checkEnum(kernel, KernelType, 'kernel');
     checkEnum(normalization, NormalizationType, 'normalization');
     const compatibility = toCompatibility(compat, this.nLabels);
-    this.terms.push(new PairwiseTerm(features, d, N, this.nLabels, compatibility, kernel, normalization, this.engineKind === 'js' ? 'js' : 'auto'));
+    this.terms.push(new PairwiseTerm(features, d, this.nVariables, this.nLabels, compatibility, kernel, normalization, this.engineKind === 'js' ? 'js' : 'auto'));
     this.engine = null;
   }
 
@@ -322,7 +327,7 @@ export class DenseCRF2D extends DenseCRF {
   /** The smoothness kernel exp(−|pᵢ−pⱼ|²/2θγ²): features (x/sx, y/sy). */
   addPairwiseGaussian(options: GaussianOptions): void {
     const [sx, sy] = pair(options.sxy, 'addPairwiseGaussian: sxy');
-    this.addPairwiseEnergy(gaussianFeatures2D(this.width, this.height, sx, sy), options.compat, options.kernel, options.normalization);
+    this.addTerm(gaussianFeatures2D(this.width, this.height, sx, sy), 2, options.compat, options.kernel ?? DIAG_KERNEL, options.normalization ?? NORMALIZE_SYMMETRIC);
   }
 
   /** The appearance kernel exp(−|pᵢ−pⱼ|²/2θα² − |Iᵢ−Iⱼ|²/2θβ²): features (x/sx, y/sy, r/sr, g/sg, b/sb). */
@@ -334,6 +339,6 @@ export class DenseCRF2D extends DenseCRF {
     if (im.length !== this.nVariables * 3) {
       throw new DenseCrfError('bad-shape', `bad shape for pairwise bilateral: need ${this.height}x${this.width}x3 = ${this.nVariables * 3} bytes, got ${im.length}`, { where: 'addPairwiseBilateral' });
     }
-    this.addPairwiseEnergy(bilateralFeatures2D(this.width, this.height, sx, sy, srgb, im), options.compat, options.kernel, options.normalization);
+    this.addTerm(bilateralFeatures2D(this.width, this.height, sx, sy, srgb, im), 5, options.compat, options.kernel ?? DIAG_KERNEL, options.normalization ?? NORMALIZE_SYMMETRIC);
   }
 }

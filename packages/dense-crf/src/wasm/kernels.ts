@@ -127,9 +127,9 @@ function blurKernel(): FunctionBody {
 
 /**
  * expNormalize(energy, q, n, vecs): q = softmax(energy) per pixel row. exp is evaluated as
- * 2ⁿ·p(r) with r = x − n·ln2 and a degree-7 Taylor polynomial (relative error < 1e-8, below
- * float32 resolution); x is clamped at −88 where 2ⁿ's exponent field becomes 0, so padding
- * lanes holding −∞ come out exactly 0.
+ * 2ᵏ·p(r) with k = round(x·log2 e), r = x − k·ln2 and a degree-7 Taylor polynomial (relative
+ * error < 1e-8, below float32 resolution); x ≤ 0 is clamped at −88, where 2ᵏ's exponent field
+ * becomes 0, so padding lanes holding −∞ come out exactly 0.
  */
 function expNormalizeKernel(): FunctionBody {
   const f = new FunctionBody('expNormalize', [I32, I32, I32, I32]);
@@ -141,12 +141,27 @@ function expNormalizeKernel(): FunctionBody {
   const mx = f.local(V128);
   const x = f.local(V128);
   const k = f.local(V128);
+  const t = f.local(V128);
   const r = f.local(V128);
   const sum = f.local(V128);
   const inv = f.local(V128);
   const m = f.local(F32);
-  const splat = (c: number) => f.f32Const(c).f32x4Splat();
-  const coefficients = [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1, 1];
+  // Constants as vectors, made once (not re-splatted in the loop).
+  const constant = (c: number) => {
+    const l = f.local(V128);
+    f.f32Const(c).f32x4Splat().set(l);
+    return l;
+  };
+  const clamp = constant(-88);
+  const log2e = constant(Math.LOG2E);
+  const ln2hi = constant(0.693359375);
+  const ln2lo = constant(-2.12194440e-4);
+  const coefficients = [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1, 1].map(constant);
+  // Rounding by adding 1.5·2²³: the float's low mantissa bits then hold round-half-even(x·log2e).
+  const magic = constant(12582912);
+  const bias = f.local(V128);
+  f.i32Const(127 - 0x4b400000).i32x4Splat().set(bias);
+  const zero = constant(0);
   f.forRange(i, n, () => {
     // Row maximum.
     f.get(energy).v128Load().set(mx);
@@ -158,24 +173,18 @@ function expNormalizeKernel(): FunctionBody {
     f.get(mx).f32x4ExtractLane(2).get(mx).f32x4ExtractLane(3).f32Max().f32Max().set(m);
     f.get(m).f32x4Splat().set(mx);
     // exp(x − max), stored, and summed.
-    f.f32Const(0).f32x4Splat().set(sum);
+    f.get(zero).set(sum);
     f.get(energy).set(e);
     f.get(q).set(p);
     f.forRange(v, vecs, () => {
-      f.get(e).v128Load().get(mx).f32x4Sub();
-      splat(-88).f32x4Max().set(x);
-      f.get(x);
-      splat(Math.LOG2E).f32x4Mul().f32x4Nearest().set(k);
-      f.get(x).get(k);
-      splat(0.693359375).f32x4Mul().f32x4Sub().get(k);
-      splat(-2.12194440e-4).f32x4Mul().f32x4Sub().set(r);
-      splat(coefficients[0]!);
-      for (const c of coefficients.slice(1)) {
-        f.get(r).f32x4Mul();
-        splat(c).f32x4Add();
-      }
-      // × 2^k via the exponent field: (k + 127) << 23.
-      f.get(k).i32x4TruncSatF32x4S().i32Const(127).i32x4Splat().i32x4Add().i32Const(23).i32x4Shl().f32x4Mul().set(x);
+      f.get(e).v128Load().get(mx).f32x4Sub().get(clamp).f32x4Max().set(x);
+      f.get(x).get(log2e).f32x4Mul().get(magic).f32x4Add().set(t);
+      f.get(t).get(magic).f32x4Sub().set(k);
+      f.get(x).get(k).get(ln2hi).f32x4Mul().f32x4Sub().get(k).get(ln2lo).f32x4Mul().f32x4Sub().set(r);
+      f.get(coefficients[0]!);
+      for (const c of coefficients.slice(1)) f.get(r).f32x4Mul().get(c).f32x4Add();
+      // × 2^k via the exponent field: (k + 127) << 23, k read from t's bits.
+      f.get(t).get(bias).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul().set(x);
       f.get(p).get(x).v128Store();
       f.get(sum).get(x).f32x4Add().set(sum);
       f.bump(e, 16).bump(p, 16);

@@ -185,31 +185,30 @@ function buildKernel(d: number): FunctionBody {
   return f;
 }
 
-/** neighbors(keys, m, slots, mask, out): for each axis j and vertex v, rows (id + 1, 0 = none) of its two neighbours. */
+/**
+ * neighbors(keys, m, slots, mask, out): for each axis j and vertex v, rows (id + 1, 0 = none) of
+ * its two neighbours. Only n1 is looked up: n2 is its inverse (n1(v) = u ⇔ n2(u) = v), so
+ * `out` must be zeroed by the caller and each found pair is written both ways.
+ */
 function neighborsKernel(d: number): FunctionBody {
   const f = new FunctionBody('neighbors', [I32, I32, I32, I32, I32]);
-  const [keys, m, slots, mask, out] = [0, 1, 2, 3, 4];
+  const [keys, m, slots, mask, out] = [0, 1, 2, 3, 4] as const;
   const v = f.local(I32);
   const kb = f.local(I32);
-  const op = f.local(I32);
-  const k = Array.from({ length: d }, () => f.local(I32));
+  const axis = f.local(I32);
   const n1 = Array.from({ length: d }, () => f.local(I32));
-  const n2 = Array.from({ length: d }, () => f.local(I32));
   const probe = probeLocals(f);
   for (let j = 0; j <= d; j++) {
-    f.get(out).get(m).i32Const(8 * j).i32Mul().i32Add().set(op);
+    f.get(out).get(m).i32Const(8 * j).i32Mul().i32Add().set(axis);
     f.forRange(v, m, () => {
       f.get(keys).get(v).i32Const(4 * d).i32Mul().i32Add().set(kb);
-      for (let i = 0; i < d; i++) {
-        f.get(kb).i32Load(4 * i).set(k[i]!);
-        f.get(k[i]!).i32Const(i === j ? d : -1).i32Add().set(n1[i]!);
-        f.get(k[i]!).i32Const(i === j ? -d : 1).i32Add().set(n2[i]!);
-      }
+      for (let i = 0; i < d; i++) f.get(kb).i32Load(4 * i).i32Const(i === j ? d : -1).i32Add().set(n1[i]!);
       emitProbe(f, { slots, mask, keys }, n1, probe);
-      f.get(op).get(probe.id).i32Const(1).i32Add().i32Store(0);
-      emitProbe(f, { slots, mask, keys }, n2, probe);
-      f.get(op).get(probe.id).i32Const(1).i32Add().i32Store(4);
-      f.bump(op, 8);
+      f.get(probe.id).i32Const(0).i32GeS();
+      f.ifElse(() => {
+        f.get(axis).get(v).i32Const(8).i32Mul().i32Add().get(probe.id).i32Const(1).i32Add().i32Store(0);
+        f.get(axis).get(probe.id).i32Const(8).i32Mul().i32Add().get(v).i32Const(1).i32Add().i32Store(4);
+      });
     });
   }
   return f;

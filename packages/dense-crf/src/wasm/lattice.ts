@@ -52,7 +52,10 @@ export function buildLatticeWasm(features: Float32Array, d: number, n: number, s
   mem.f32(scale, d).set(scaleFactors);
   mem.i32(canon, d1 * d1).set(canonical);
 
+  // Lattices have fewer vertices than points (a quarter to a half for images): start at n/2
+  // vertices' room, which rarely needs to grow and stays cache-sized.
   let capacity = 4096;
+  while (capacity < n / 2) capacity *= 2;
   let slots = mem.alloc(capacity * 8);
   let keys = mem.alloc((capacity / 2) * d * 4);
   mem.i32(slots, 2 * capacity).fill(-1);
@@ -86,14 +89,9 @@ export function buildLatticeWasm(features: Float32Array, d: number, n: number, s
   }
   const m = mem.i32(state, 1)[0]!;
   const nb = mem.alloc(d1 * m * 8);
+  mem.i32(nb, d1 * m * 2).fill(0);
   exports.neighbors(keys, m, slots, capacity - 1, nb);
-  return {
-    d,
-    n,
-    m,
-    offsets: mem.i32(offs, n * d1).slice(),
-    weights: mem.f32(wts, n * d1).slice(),
-    neighbors: mem.i32(nb, d1 * m * 2).slice(),
-    alpha,
-  };
+  // Views on this construction's memory (it no longer grows, so they stay valid; the memory
+  // lives as long as the lattice).
+  return { d, n, m, offsets: mem.i32(offs, n * d1), weights: mem.f32(wts, n * d1), neighbors: mem.i32(nb, d1 * m * 2), alpha };
 }
