@@ -122,6 +122,10 @@ const NONE = -1; // free node (in neither search tree)
 const TERMINAL = -2; // parent is the terminal itself
 const ORPHAN = -3; // lost its parent during augmentation
 const INFINITE_DISTANCE = 1_000_000_000;
+// Fields of a node's record in the packed state (the parent arc is field 0).
+const TS = 1;
+const DIST = 2;
+const SINK = 3;
 
 /**
  * Maximum flow / minimum s-t cut by Boykov and Kolmogorov's algorithm ("An Experimental
@@ -134,10 +138,10 @@ const INFINITE_DISTANCE = 1_000_000_000;
 export function maxflow(graph: FlowGraph): MaxflowResult {
   const n = graph.nodeCount;
   const { firstArc, head, sister, capacity: cap, terminal: tr } = graph;
-  const parent = new Int32Array(n);
-  const isSink = new Uint8Array(n);
-  const ts = new Int32Array(n);
-  const dist = new Int32Array(n);
+  // Per-node search state packed in one record so a visit touches one cache line:
+  // [4i] parent arc (or NONE / TERMINAL / ORPHAN), [4i+TS] timestamp of the last distance
+  // check, [4i+DIST] distance to the terminal, [4i+SINK] 1 if in the sink tree.
+  const st = new Int32Array(4 * n);
   // Active nodes: a FIFO ring; each node is queued at most once (inQueue).
   const queue = new Int32Array(Math.max(1, n));
   const inQueue = new Uint8Array(n);
@@ -159,7 +163,7 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
     qSize++;
   };
   const addOrphan = (i: number): void => {
-    parent[i] = ORPHAN;
+    st[4 * i] = ORPHAN;
     let slot = oHead + oSize;
     if (slot >= n) slot -= n;
     orphans[slot] = i;
@@ -191,13 +195,13 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
   for (let i = 0; i < n; i++) {
     const t = tr[i]!;
     if (t > 0 || t < 0) {
-      parent[i] = TERMINAL;
-      isSink[i] = t < 0 ? 1 : 0;
-      ts[i] = 0;
-      dist[i] = 1;
+      st[4 * i] = TERMINAL;
+      st[4 * i + SINK] = t < 0 ? 1 : 0;
+      st[4 * i + TS] = 0;
+      st[4 * i + DIST] = 1;
       activate(i);
     } else {
-      parent[i] = NONE;
+      st[4 * i] = NONE;
     }
   }
 
@@ -205,14 +209,14 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
   const augment = (middle: number): void => {
     let bottleneck = cap[middle]!;
     let i = head[sister[middle]!]!;
-    for (let a = parent[i]!; a !== TERMINAL; a = parent[i]!) {
+    for (let a = st[4 * i]!; a !== TERMINAL; a = st[4 * i]!) {
       const c = cap[sister[a]!]!;
       if (c < bottleneck) bottleneck = c;
       i = head[a]!;
     }
     if (tr[i]! < bottleneck) bottleneck = tr[i]!;
     let j = head[middle]!;
-    for (let a = parent[j]!; a !== TERMINAL; a = parent[j]!) {
+    for (let a = st[4 * j]!; a !== TERMINAL; a = st[4 * j]!) {
       const c = cap[a]!;
       if (c < bottleneck) bottleneck = c;
       j = head[a]!;
@@ -222,7 +226,7 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
     cap[sister[middle]!]! += bottleneck;
     cap[middle]! -= bottleneck;
     i = head[sister[middle]!]!;
-    for (let a = parent[i]!; a !== TERMINAL; a = parent[i]!) {
+    for (let a = st[4 * i]!; a !== TERMINAL; a = st[4 * i]!) {
       const back = sister[a]!;
       cap[a]! += bottleneck;
       cap[back]! -= bottleneck;
@@ -233,7 +237,7 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
     tr[i]! -= bottleneck;
     if (tr[i] === 0) addOrphan(i);
     j = head[middle]!;
-    for (let a = parent[j]!; a !== TERMINAL; a = parent[j]!) {
+    for (let a = st[4 * j]!; a !== TERMINAL; a = st[4 * j]!) {
       cap[sister[a]!]! += bottleneck;
       cap[a]! -= bottleneck;
       const next = head[a]!;
@@ -247,7 +251,7 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
 
   /** Finds the orphan a new parent in its own tree, or frees it and orphans its children. */
   const adopt = (i: number): void => {
-    const sinkTree = isSink[i]!;
+    const sinkTree = st[4 * i + SINK]!;
     let bestArc = -1;
     let bestDist = INFINITE_DISTANCE;
     const end = firstArc[i + 1]!;
@@ -255,20 +259,20 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
       // Residual capacity towards i for the source tree (j -> i), away from i for the sink tree.
       if ((sinkTree ? cap[a0]! : cap[sister[a0]!]!) === 0) continue;
       const j = head[a0]!;
-      if (isSink[j] !== sinkTree || parent[j] === NONE) continue;
+      if (st[4 * j + SINK] !== sinkTree || st[4 * j] === NONE) continue;
       // Is j rooted at a terminal? Walk up, stopping at nodes already verified this round.
       let d = 0;
       let k = j;
       for (;;) {
-        if (ts[k] === time) {
-          d += dist[k]!;
+        if (st[4 * k + TS] === time) {
+          d += st[4 * k + DIST]!;
           break;
         }
-        const a = parent[k]!;
+        const a = st[4 * k]!;
         d++;
         if (a === TERMINAL) {
-          ts[k] = time;
-          dist[k] = 1;
+          st[4 * k + TS] = time;
+          st[4 * k + DIST] = 1;
           break;
         }
         if (a === ORPHAN) {
@@ -283,35 +287,35 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
           bestDist = d;
         }
         // Mark the verified path so later walks stop early.
-        for (k = j; ts[k] !== time; k = head[parent[k]!]!) {
-          ts[k] = time;
-          dist[k] = d--;
+        for (k = j; st[4 * k + TS] !== time; k = head[st[4 * k]!]!) {
+          st[4 * k + TS] = time;
+          st[4 * k + DIST] = d--;
         }
       }
     }
     if (bestArc >= 0) {
-      parent[i] = bestArc;
-      ts[i] = time;
-      dist[i] = bestDist + 1;
+      st[4 * i] = bestArc;
+      st[4 * i + TS] = time;
+      st[4 * i + DIST] = bestDist + 1;
       return;
     }
     // No valid parent: i becomes free; neighbours that could regrow into it become active and
     // its children become orphans.
     for (let a0 = firstArc[i]!; a0 < end; a0++) {
       const j = head[a0]!;
-      if (isSink[j] !== sinkTree) continue;
-      const a = parent[j]!;
+      if (st[4 * j + SINK] !== sinkTree) continue;
+      const a = st[4 * j]!;
       if (a === NONE) continue;
       if ((sinkTree ? cap[a0]! : cap[sister[a0]!]!) > 0) activate(j);
       if (a !== TERMINAL && a !== ORPHAN && head[a] === i) addOrphan(j);
     }
-    parent[i] = NONE;
+    st[4 * i] = NONE;
   };
 
   let current = -1;
   for (;;) {
     let i = current;
-    if (i < 0 || parent[i] === NONE) {
+    if (i < 0 || st[4 * i] === NONE) {
       current = -1;
       // Next active node that is still in a tree.
       i = -1;
@@ -320,7 +324,7 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
         qHead = qHead + 1 === n ? 0 : qHead + 1;
         qSize--;
         inQueue[k] = 0;
-        if (parent[k] !== NONE) {
+        if (st[4 * k] !== NONE) {
           i = k;
           break;
         }
@@ -330,23 +334,23 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
     // Growth: look for an arc into the other tree, adopting free neighbours on the way.
     let middle = -1;
     const end = firstArc[i + 1]!;
-    if (!isSink[i]) {
+    if (!st[4 * i + SINK]) {
       for (let a = firstArc[i]!; a < end; a++) {
         if (cap[a] === 0) continue;
         const j = head[a]!;
-        if (parent[j] === NONE) {
-          isSink[j] = 0;
-          parent[j] = sister[a]!;
-          ts[j] = ts[i]!;
-          dist[j] = dist[i]! + 1;
+        if (st[4 * j] === NONE) {
+          st[4 * j + SINK] = 0;
+          st[4 * j] = sister[a]!;
+          st[4 * j + TS] = st[4 * i + TS]!;
+          st[4 * j + DIST] = st[4 * i + DIST]! + 1;
           activate(j);
-        } else if (isSink[j]) {
+        } else if (st[4 * j + SINK]) {
           middle = a;
           break;
-        } else if (ts[j]! <= ts[i]! && dist[j]! > dist[i]!) {
-          parent[j] = sister[a]!;
-          ts[j] = ts[i]!;
-          dist[j] = dist[i]! + 1;
+        } else if (st[4 * j + TS]! <= st[4 * i + TS]! && st[4 * j + DIST]! > st[4 * i + DIST]!) {
+          st[4 * j] = sister[a]!;
+          st[4 * j + TS] = st[4 * i + TS]!;
+          st[4 * j + DIST] = st[4 * i + DIST]! + 1;
         }
       }
     } else {
@@ -354,19 +358,19 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
         const back = sister[a]!;
         if (cap[back] === 0) continue;
         const j = head[a]!;
-        if (parent[j] === NONE) {
-          isSink[j] = 1;
-          parent[j] = back;
-          ts[j] = ts[i]!;
-          dist[j] = dist[i]! + 1;
+        if (st[4 * j] === NONE) {
+          st[4 * j + SINK] = 1;
+          st[4 * j] = back;
+          st[4 * j + TS] = st[4 * i + TS]!;
+          st[4 * j + DIST] = st[4 * i + DIST]! + 1;
           activate(j);
-        } else if (!isSink[j]) {
+        } else if (!st[4 * j + SINK]) {
           middle = back;
           break;
-        } else if (ts[j]! <= ts[i]! && dist[j]! > dist[i]!) {
-          parent[j] = back;
-          ts[j] = ts[i]!;
-          dist[j] = dist[i]! + 1;
+        } else if (st[4 * j + TS]! <= st[4 * i + TS]! && st[4 * j + DIST]! > st[4 * i + DIST]!) {
+          st[4 * j] = back;
+          st[4 * j + TS] = st[4 * i + TS]!;
+          st[4 * j + DIST] = st[4 * i + DIST]! + 1;
         }
       }
     }
@@ -386,6 +390,6 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
   }
 
   const sourceSide = new Uint8Array(n);
-  for (let i = 0; i < n; i++) if (parent[i] !== NONE && !isSink[i]) sourceSide[i] = 1;
+  for (let i = 0; i < n; i++) if (st[4 * i] !== NONE && !st[4 * i + SINK]) sourceSide[i] = 1;
   return { flow, sourceSide };
 }
