@@ -1,0 +1,81 @@
+/**
+ * Backend choice for the app: WebGPU first, then WebGL, wasm, cpu, with a note for the page
+ * saying what was tried. Every backend package is imported here statically: a bundled page
+ * cannot resolve deeplab-resnet's run-time `import()` of a package name, so WebGPU and WebGL
+ * are activated with `tf.setBackend`; wasm and cpu go through `loadBackend`, which also
+ * registers their convolution-gradient kernels (training needs them).
+ */
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-webgpu';
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadBackend } from '@objsel/deeplab-resnet';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+
+/** Backends the app can use, in the order `auto` tries them. */
+export const APP_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+
+/** A backend name, or `auto`. */
+export type AppBackend = (typeof APP_BACKENDS)[number] | 'auto';
+
+/** What {@link chooseBackend} settled on. */
+export interface ChosenBackend {
+  name: string;
+  /** Why earlier backends were not used (empty when the first choice worked). */
+  notes: string[];
+  /** The WebGPU adapter, when the backend is webgpu. */
+  adapter?: string;
+}
+
+let wasmPathsSet = false;
+
+async function webgpuAdapter(): Promise<{ ok: boolean; reason?: string; description?: string }> {
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
+  if (!gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) return { ok: false, reason: 'WebGPU has no adapter here' };
+  const info = adapter.info ?? {};
+  return { ok: true, description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter' };
+}
+
+async function activate(name: (typeof APP_BACKENDS)[number]): Promise<void> {
+  if (name === 'wasm') {
+    if (!wasmPathsSet) {
+      setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+      wasmPathsSet = true;
+    }
+    await loadBackend('wasm');
+    return;
+  }
+  if (name === 'cpu') {
+    await loadBackend('cpu');
+    return;
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`TF.js could not initialise ${name}`);
+  await tf.ready();
+}
+
+/** Activates `preferred`, or with `auto` the first of webgpu, webgl, wasm, cpu that works. */
+export async function chooseBackend(preferred: AppBackend = 'auto'): Promise<ChosenBackend> {
+  const order = preferred === 'auto' ? [...APP_BACKENDS] : [preferred];
+  const notes: string[] = [];
+  for (const name of order) {
+    try {
+      let adapter: string | undefined;
+      if (name === 'webgpu') {
+        const probe = await webgpuAdapter();
+        if (!probe.ok) throw new Error(probe.reason);
+        adapter = probe.description;
+      }
+      await activate(name);
+      return { name: tf.getBackend(), notes, ...(adapter ? { adapter } : {}) };
+    } catch (error) {
+      notes.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`no TF.js backend works here (${notes.join('; ')})`);
+}

@@ -1,0 +1,50 @@
+/**
+ * The example's model domain, shared by the app and the script that trains its model
+ * (tools/web-model): the network shape, the size the network sees, the input encoding and the
+ * synthetic images it was trained on. Change them together or retrain.
+ */
+import { resnetConfig, type DeepLabConfig } from '@objsel/deeplab-resnet';
+import type { SyntheticOptions } from '@objsel/voc-data';
+
+/**
+ * The interactive network: DeepLab-v2 on a bottleneck ResNet with one unit per stage at 1/8
+ * width, 5 input channels (BGR + positive and negative click maps) and one output (object
+ * logit), as in Xu et al. 2016 / the seed. The ASPP rates are DeepLab-v2's 6/12/18/24 scaled by
+ * half, for feature maps of about 16x12 instead of 41x41.
+ */
+export const MODEL_CONFIG: DeepLabConfig = resnetConfig(50, {
+  inputChannels: 5,
+  numClasses: 1,
+  widthMultiplier: 1 / 8,
+  blocks: [1, 1, 1, 1],
+  asppRates: [3, 6, 9, 12],
+});
+
+/** The network runs on the image scaled so that its longer side has this many pixels. */
+export const MODEL_LONG_SIDE = 128;
+
+/** The seed's mean of the click-map channels (its IMG_MEAN is 104.0, 116.7, 122.7, 131.0, 131.0). */
+export const CLICK_MAP_MEAN = 131;
+
+/** Click distance maps: Euclidean distance in model pixels, truncated at 255 (Xu et al.). */
+export const CLICK_MAP_TRUNCATE = 255;
+
+/** The synthetic images of the domain (voc-data's renderer): the training set and the sample. */
+export const SYNTHETIC_OPTIONS: SyntheticOptions = {
+  count: 1,
+  seed: 20261122,
+  width: 320,
+  height: 240,
+  classes: 5,
+  minObjects: 1,
+  maxObjects: 3,
+  minSize: 64,
+  maxSize: 160,
+  voidBorder: 0,
+};
+
+/** Index of the synthetic image the page opens with (not among the training images). */
+export const SAMPLE_INDEX = 100_010;
+
+/** Where the app loads its shipped model from (relative to the page). */
+export const DEFAULT_WEIGHTS_URL = 'models/synthetic-interactive/model.json';

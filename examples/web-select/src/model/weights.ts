@@ -1,0 +1,78 @@
+/**
+ * Loading the interactive model in the objsel weights format (`model.json` + TF.js shards, see
+ * @objsel/caffe-import) from a URL or from files the user picked, through deeplab-resnet's
+ * `readWeightsFrom` on a read-only file system.
+ */
+import { DeepLabResNet, readWeightsFrom, type FileSystemLike } from '@objsel/deeplab-resnet';
+
+/** Where the weights came from, for the UI. */
+export interface LoadedModel {
+  model: DeepLabResNet;
+  /** The URL of model.json or the picked file names. */
+  source: string;
+  /** Scalar parameters (moving statistics included). */
+  parameters: number;
+  /** Bytes of the shards. */
+  bytes: number;
+  /** `generatedBy` of model.json, and anything the training wrote into the objsel section. */
+  generatedBy: string;
+  training?: unknown;
+}
+
+function notFound(path: string): Error {
+  return Object.assign(new Error(`${path}: not found`), { code: 'ENOENT' });
+}
+
+/** A FileSystemLike that can only read, from `read`. */
+function readOnlyFs(read: (path: string) => Promise<Uint8Array>): FileSystemLike {
+  const refuse = async (): Promise<never> => {
+    throw new Error('read-only');
+  };
+  return { readFile: read, writeFile: refuse, appendFile: refuse, mkdir: refuse, rename: refuse, rm: refuse, readdir: refuse };
+}
+
+async function build(fs: FileSystemLike, dir: string, source: string): Promise<LoadedModel> {
+  const { modelJson, entries } = await readWeightsFrom(fs, dir);
+  const meta = modelJson.objsel;
+  if (meta.inputChannels !== 5 || meta.numClasses !== 1) {
+    throw new Error(`${source}: not an interactive model (it has ${meta.inputChannels} input channels and ${meta.numClasses} outputs; expected 5 and 1)`);
+  }
+  const model = DeepLabResNet.fromWeights(entries, meta);
+  return {
+    model,
+    source,
+    parameters: model.parameterCount(),
+    bytes: entries.reduce((n, e) => n + e.data.byteLength, 0),
+    generatedBy: modelJson.generatedBy,
+    training: meta.training,
+  };
+}
+
+/** Loads `.../model.json` and the shards next to it over HTTP. */
+export async function loadWeightsFromUrl(url: string, base: string): Promise<LoadedModel> {
+  const absolute = new URL(url, base);
+  const dir = absolute.href.replace(/\/[^/]*$/, '');
+  const file = absolute.href.slice(dir.length + 1);
+  const fs = readOnlyFs(async (path) => {
+    const response = await fetch(path);
+    if (response.status === 404) throw notFound(path);
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  });
+  if (file !== 'model.json') throw new Error(`${url}: the weights URL must name a model.json`);
+  return build(fs, dir, absolute.href);
+}
+
+/** Loads from picked files: one `model.json` and the shards it lists (matched by file name). */
+export async function loadWeightsFromFiles(files: ReadonlyArray<{ name: string; bytes: ArrayBuffer }>): Promise<LoadedModel> {
+  const byName = new Map(files.map((f) => [f.name, f.bytes]));
+  const json = files.find((f) => f.name.endsWith('.json'));
+  if (!json) throw new Error('pick model.json together with its group1-shard*.bin files');
+  const fs = readOnlyFs(async (path) => {
+    const name = path.replace(/^.*\//, '');
+    const bytes = name === 'model.json' ? json.bytes : byName.get(name);
+    if (!bytes) throw notFound(name);
+    return new Uint8Array(bytes);
+  });
+  return build(fs, 'picked', files.map((f) => f.name).join(', '));
+}

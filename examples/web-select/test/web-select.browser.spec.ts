@@ -1,0 +1,239 @@
+/**
+ * The web app in headless Chromium (Debian's /usr/bin/chromium, WebGPU on SwiftShader), built
+ * as `npm run example:web` builds it and served from 127.0.0.1: it loads the shipped model on
+ * WebGPU, a click on the synthetic object selects that object, negative clicks, undo, reset,
+ * refinement modes and the PNG download work, an adaptation training step runs in the page,
+ * the console stays clean and no request leaves the page's origin. Screenshots and timings go
+ * to test-artifacts/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskIou, nextClick, type Click } from '@objsel/clicks';
+import { decodePngPixels, renderSyntheticSample } from '@objsel/voc-data';
+import { ROOT } from '../../../tools/browser/aliases.mjs';
+import { chromiumUnavailableReason, launchChromium } from '../../../tools/browser/chromium.mjs';
+import { buildExample } from '../../../tools/browser/example-web.mjs';
+import { serveStatic, type StaticServer } from '../../../tools/browser/static-server.mjs';
+import { SAMPLE_INDEX, SYNTHETIC_OPTIONS } from '../src/model/domain';
+
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+/** IoU the shipped model must reach on the sample's object with one click at its centre. */
+const MIN_IOU_ONE_CLICK = 0.7;
+
+const sample = renderSyntheticSample(SAMPLE_INDEX, SYNTHETIC_OPTIONS);
+const { width, height } = sample.image;
+/** The largest object of the sample: its mask and the robot's first click (its deepest interior point). */
+const target = (() => {
+  const object = [...sample.objects].sort((a, b) => b.area - a.area)[0]!;
+  const gt = Uint8Array.from(sample.objectLabelNoVoid, (v) => (v === object.instanceId ? 1 : 0));
+  const click = nextClick(gt, new Uint8Array(gt.length), width, height)!;
+  return { object, gt, click };
+})();
+
+/** A background pixel far from every object (for the negative click). */
+function backgroundPixel(): Click {
+  let best = { x: 0, y: 0, d: -1 };
+  for (let y = 4; y < height - 4; y += 4) {
+    for (let x = 4; x < width - 4; x += 4) {
+      let d = Infinity;
+      for (let yy = 0; yy < height; yy += 2) {
+        for (let xx = 0; xx < width; xx += 2) if (sample.objectLabelNoVoid[yy * width + xx] !== 0) d = Math.min(d, (x - xx) ** 2 + (y - yy) ** 2);
+      }
+      if (d > best.d) best = { x, y, d };
+    }
+  }
+  return { x: best.x, y: best.y, positive: false };
+}
+
+describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select in headless Chromium', () => {
+  let server: StaticServer;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let context: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const requests: string[] = [];
+  const timings: Record<string, unknown> = {};
+
+  /** Image pixel → a click on the image canvas (CSS pixels inside its box). */
+  async function clickImage(c: Click, options: { button?: 'left' | 'right'; shift?: boolean } = {}): Promise<void> {
+    const box = (await page.locator('[data-testid=image]').boundingBox())!;
+    const position = { x: ((c.x + 0.5) * box.width) / width, y: ((c.y + 0.5) * box.height) / height };
+    await page.locator('[data-testid=image]').click({ position, button: options.button ?? 'left', modifiers: options.shift ? ['Shift'] : [] });
+  }
+
+  /** Waits until the page shows `clicks` clicks and is idle. */
+  async function settled(clicks: number, timeout = 120_000): Promise<void> {
+    await page.waitForFunction((n) => document.querySelector('[data-testid=mask]')?.getAttribute('data-clicks') === String(n) && document.body.dataset.busy === 'false', clicks, {
+      timeout,
+      polling: 100,
+    });
+  }
+
+  /** The mask canvas as 0/1 per pixel (alpha > 0), and its alpha values seen. */
+  async function readMask(): Promise<{ mask: Uint8Array; width: number; height: number; alphas: number[] }> {
+    const r = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid=mask]')!;
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const mask: number[] = [];
+      const alphas = new Set<number>();
+      for (let i = 3; i < data.length; i += 4) {
+        mask.push(data[i]! > 0 ? 1 : 0);
+        alphas.add(data[i]!);
+      }
+      return { mask, width: c.width, height: c.height, alphas: [...alphas] };
+    });
+    return { ...r, mask: Uint8Array.from(r.mask) };
+  }
+
+  async function screenshot(name: string): Promise<void> {
+    await page.screenshot({ path: path.join(ARTIFACTS, `web-select-${name}.png`) });
+  }
+
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const t0 = Date.now();
+    const dist = await buildExample();
+    timings.buildMs = Date.now() - t0;
+    server = await serveStatic(dist);
+    browser = await launchChromium({ viewport: { width: 1280, height: 800 } });
+    context = browser.context;
+    context.on('request', (r) => requests.push(r.url()));
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  });
+
+  afterAll(async () => {
+    fs.writeFileSync(path.join(ARTIFACTS, 'web-select-timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
+    console.log(`web-select timings: ${JSON.stringify(timings)}`);
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('loads the shipped model on WebGPU and opens with the synthetic sample', async () => {
+    const t0 = Date.now();
+    await page.goto(server.url);
+    const state = await page.evaluate(() => window.objselReady);
+    timings.pageLoadMs = Date.now() - t0;
+    timings.model = state.model;
+    timings.adapter = state.backend?.adapter;
+    expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+    expect(state.backend?.notes).toEqual([]);
+    expect(state.model?.parameters).toBeGreaterThan(10_000);
+    const sizes = await page.evaluate(() => ['image', 'mask'].map((id) => document.querySelector<HTMLCanvasElement>(`[data-testid=${id}]`)!).map((c) => [c.width, c.height]));
+    expect(sizes).toEqual([
+      [width, height],
+      [width, height],
+    ]);
+    // The image canvas shows exactly the sample the test knows the objects of.
+    const pixels = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid=image]')!;
+      return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 !== 3));
+    });
+    expect(Uint8Array.from(pixels)).toEqual(Uint8Array.from(sample.image.data));
+    expect((await readMask()).mask.every((v) => v === 0)).toBe(true);
+    await screenshot('loaded');
+  });
+
+  it(`a click on the synthetic object selects it (IoU >= ${MIN_IOU_ONE_CLICK})`, async () => {
+    const t0 = Date.now();
+    await clickImage(target.click);
+    await settled(1);
+    timings.firstClickWallMs = Date.now() - t0;
+    const shown = await readMask();
+    expect([shown.width, shown.height]).toEqual([width, height]);
+    expect(shown.alphas.every((a) => a === 0 || a === 255)).toBe(true); // object pixels opaque
+    const iou = maskIou(target.gt, shown.mask);
+    timings.iouOneClick = iou;
+    const state = await page.evaluate(() => window.objsel.selection);
+    expect(state?.clicks).toEqual([{ ...target.click, positive: true }]);
+    timings.firstClick = state?.timings;
+    await screenshot('one-click');
+    expect(iou).toBeGreaterThanOrEqual(MIN_IOU_ONE_CLICK);
+  });
+
+  it('refinement modes: none, dense CRF and graph cut re-refine without running the network', async () => {
+    const ious: Record<string, number> = {};
+    for (const mode of ['none', 'crf', 'graphcut']) {
+      const version = await page.getByTestId('mask').getAttribute('data-version');
+      await page.locator(`input[name=refine][value=${mode}]`).check();
+      await page.waitForFunction((v) => document.querySelector('[data-testid=mask]')!.getAttribute('data-version') !== v && document.body.dataset.busy === 'false', version, { timeout: 60_000 });
+      const state = await page.evaluate(() => window.objsel.selection!);
+      expect(state.refine).toBe(mode);
+      expect(state.timings.networkMs).toBe(0);
+      ious[mode] = maskIou(target.gt, (await readMask()).mask);
+    }
+    timings.refineIous = ious;
+    for (const v of Object.values(ious)) expect(v).toBeGreaterThan(0.5);
+  });
+
+  it('a right click adds a negative click; undo and reset restore the earlier selections', async () => {
+    const before = (await readMask()).mask;
+    const negative = backgroundPixel();
+    const t0 = Date.now();
+    await clickImage(negative, { button: 'right' });
+    await settled(2);
+    timings.secondClickWallMs = Date.now() - t0;
+    const state = await page.evaluate(() => window.objsel.selection!);
+    expect(state.clicks[1]).toEqual(negative);
+    timings.secondClick = state.timings;
+    const after = (await readMask()).mask;
+    expect(after[negative.y * width + negative.x]).toBe(0);
+    await screenshot('two-clicks');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await settled(1);
+    expect((await readMask()).mask).toEqual(before);
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await settled(0);
+    expect((await readMask()).mask.every((v) => v === 0)).toBe(true);
+    // Shift-click is negative too; then back to the object click for the next tests.
+    await clickImage(target.click, { shift: true });
+    await settled(1);
+    expect((await page.evaluate(() => window.objsel.selection!)).clicks[0]!.positive).toBe(false);
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await settled(0);
+    await clickImage(target.click);
+    await settled(1);
+  });
+
+  it('downloads the mask as a 0/255 PNG of the image size', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+    expect(download.suggestedFilename()).toBe('mask.png');
+    const png = decodePngPixels(new Uint8Array(fs.readFileSync((await download.path())!)));
+    expect([png.width, png.height, png.channels]).toEqual([width, height, 1]);
+    const shown = (await readMask()).mask;
+    expect(Uint8Array.from(png.samples, (v) => (v === 255 ? 1 : 0))).toEqual(shown);
+    expect([...new Set(png.samples)].every((v) => v === 0 || v === 255)).toBe(true);
+  });
+
+  it('adapts the model to the image: training steps run on WebGPU and the mask is recomputed', async () => {
+    const version = Number(await page.getByTestId('mask').getAttribute('data-version'));
+    await page.locator('#adapt-steps').fill('2');
+    const t0 = Date.now();
+    await page.getByTestId('adapt').click();
+    await page.waitForFunction(() => window.objsel.adapt !== undefined && document.body.dataset.busy === 'false', null, { timeout: 180_000, polling: 250 });
+    timings.adaptWallMs = Date.now() - t0;
+    const adapt = await page.evaluate(() => window.objsel.adapt!);
+    timings.adapt = adapt;
+    expect(adapt.steps).toBe(2);
+    expect(adapt.losses).toHaveLength(2);
+    for (const l of adapt.losses) expect(Number.isFinite(l) && l > 0).toBe(true);
+    expect(Number(await page.getByTestId('mask').getAttribute('data-version'))).toBeGreaterThan(version);
+    expect(await page.getByTestId('adapt-progress').evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([2, 2]);
+    expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+    timings.iouAfterAdapt = maskIou(target.gt, (await readMask()).mask);
+    await screenshot('adapted');
+  });
+
+  it('kept the console clean and every request on the page origin', () => {
+    expect(consoleErrors).toEqual([]);
+    const origin = new URL(server.url).origin;
+    const foreign = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== origin);
+    expect(foreign).toEqual([]);
+    expect(requests.some((u) => u.endsWith('/model.json'))).toBe(true);
+  });
+});

@@ -1,0 +1,2 @@
+/** Builds examples/web-select (Vite production build); resolves to the dist folder. */
+export function buildExample(): Promise<string>;
