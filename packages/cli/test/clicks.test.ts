@@ -80,6 +80,20 @@ describe('objsel clicks sample', () => {
   });
 });
 
+describe('help', () => {
+  it('every clicks command and graphcut has --help with examples', async () => {
+    for (const args of [['clicks', '--help'], ['clicks', 'sample', '--help'], ['clicks', 'maps', '--help'], ['clicks', 'next', '--help'], ['graphcut', '--help']]) {
+      const r = await run(args);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/Examples:/);
+    }
+    const sample = await run(['clicks', 'sample', '--help']);
+    for (const flag of ['--data-dir', '--data-list', '--out-dir', '--strategies', '--pairs-per-object', '--d-margin', '--d-step', '--d ', '--seed']) expect(sample.out).toContain(flag);
+    const gc = await run(['graphcut', '--help']);
+    for (const flag of ['--image', '--probs', '--clicks', '--lambda', '--sigma', '--connectivity', '--out']) expect(gc.out).toContain(flag);
+  });
+});
+
 describe('objsel clicks maps', () => {
   it('writes the float32 [H, W, 2] distance maps of a click file', async () => {
     const clicks = path.join(tmp, 'c.json');
