@@ -82,7 +82,7 @@ async function throughput(workers, codec) {
 }
 const loaders = [];
 for (const w of [0, 1, 2]) loaders.push(await throughput(w));
-loaders.push({ ...(await throughput(0, pureJsCodec)), codec: 'jpeg-js+fast-png' });
+loaders.push({ ...(await throughput(0, pureJsCodec)), codec: pureJsCodec.name });
 
 // 4. A consumer that spends STEP_MS per batch (a training step): how long does it wait for data?
 async function stall(workers) {

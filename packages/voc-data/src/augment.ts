@@ -160,23 +160,25 @@ export function augment(
   const mb = mean[0];
   const mg = mean[1];
   const mr = mean[2];
-  // Column taps as byte offsets, computed once per sample rather than per row.
-  const cx0 = new Int32Array(ow);
-  const cx1 = new Int32Array(ow);
-  for (let x = 0; x < ow; x++) {
+  // Column taps as byte offsets, computed once per sample rather than per row. Rows and columns
+  // that show the image form a prefix (padding is at the bottom/right), so the loops need no test.
+  let validCols = 0;
+  while (validCols < ow && bx.i0[validCols]! >= 0) validCols++;
+  const cx0 = new Int32Array(validCols);
+  const cx1 = new Int32Array(validCols);
+  for (let x = 0; x < validCols; x++) {
     cx0[x] = bx.i0[x]! * 3;
     cx1[x] = bx.i1[x]! * 3;
   }
   const fxs = bx.frac;
   for (let y = 0; y < oh; y++) {
     const y0 = by.i0[y]!;
-    if (y0 < 0) continue; // padding row: already 0
+    if (y0 < 0) break; // padding rows: already 0
     const r0 = y0 * w * 3;
     const r1 = by.i1[y]! * w * 3;
     const fy = by.frac[y]!;
     let o = y * ow * 3;
-    for (let x = 0; x < ow; x++, o += 3) {
-      if (bx.i0[x]! < 0) continue;
+    for (let x = 0; x < validCols; x++, o += 3) {
       const fx = fxs[x]!;
       const a = r0 + cx0[x]!;
       const b = r0 + cx1[x]!;

@@ -7,7 +7,7 @@ import { loadSharpCodec } from './codecs/sharp';
 
 /**
  * Something that turns JPEG or PNG bytes into an RGB image. objsel ships three: pure JS
- * (jpeg-js + fast-png), sharp (libvips, Node, optional) and the browser's own decoder
+ * (jpeg-js + its own PNG decoder), sharp (libvips, Node, optional) and the browser's own decoder
  * (`createImageBitmap` + `OffscreenCanvas`). Label PNGs never go through a codec: they need
  * palette indices, which only {@link decodeLabel} keeps.
  */
@@ -18,9 +18,9 @@ export interface ImageCodec {
   decode(bytes: Uint8Array, format: ImageFormat, file?: string): Promise<RgbImage>;
 }
 
-/** jpeg-js for JPEG and fast-png for PNG: pure JavaScript, synchronous underneath, runs anywhere. */
+/** jpeg-js for JPEG and the package's own PNG decoder: pure JavaScript, synchronous underneath, runs anywhere. */
 export const pureJsCodec: ImageCodec = {
-  name: 'jpeg-js+fast-png',
+  name: 'jpeg-js+png',
   decode: async (bytes, format, file) => decodeImageSync(bytes, file, format),
 };
 
@@ -42,7 +42,7 @@ function isNode(): boolean {
 /**
  * The codec {@link decodeImage} uses unless told otherwise: in a browser (or worker) the native
  * decoder; in Node sharp for JPEG when it is installed (an optional dependency), else jpeg-js;
- * PNG photos through fast-png.
+ * PNG photos through the package's own decoder (native zlib in Node).
  */
 export function defaultImageCodec(): Promise<ImageCodec> {
   chosen ??= (async () => {
@@ -50,7 +50,7 @@ export function defaultImageCodec(): Promise<ImageCodec> {
     const sharp = await loadSharpCodec();
     if (!sharp) return pureJsCodec;
     return {
-      name: 'sharp+fast-png',
+      name: 'sharp+png',
       decode: (bytes, format, file) => (format === 'jpeg' ? sharp.decode(bytes, format, file) : pureJsCodec.decode(bytes, format, file)),
     };
   })();
