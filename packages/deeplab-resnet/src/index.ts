@@ -48,7 +48,7 @@ export { predictionStrip, trainingCurveSvg, type CurvePoint } from './train/pict
 export { initializeLastLayers, train, type MetricsLine, type TrainOptions, type TrainSummary } from './train/run';
 export type { OnProgress, ProgressEvent } from './train/progress';
 export { ConfusionMatrix } from './eval/confusion';
-export { classNamesFor, evaluate, segmentImage, type EvaluateOptions, type EvaluationResult, type Refine, type RefineInput, type SegmentationNetwork } from './eval/evaluate';
+export { classNamesFor, evaluate, type EvaluateOptions, type EvaluationResult, type Refine, type RefineInput, type SegmentationNetwork } from './eval/evaluate';
 export {
   CHECKPOINT_INDEX,
   DEFAULT_KEEP,

@@ -6,7 +6,9 @@ import fc from 'fast-check';
 import { decodeLabel, parseList } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfusionMatrix } from '../src/eval/confusion';
-import { classNamesFor, evaluate, segmentImage } from '../src/eval/evaluate';
+import { classNamesFor, evaluate } from '../src/eval/evaluate';
+import { DeepLabSegmenter } from '../src/infer/segmenter';
+import type { DeepLabResNet } from '../src/model/deeplab';
 import { TinyNet, seededValues, tinyForwardRef } from './helpers/tiny-net';
 import { writeTinyDataset } from './helpers/dataset';
 
@@ -75,13 +77,15 @@ describe('ConfusionMatrix', () => {
   });
 });
 
-describe('segmentImage', () => {
+describe('the segmentation evaluate() uses (DeepLabSegmenter, unfolded for other networks)', () => {
   it('is the argmax of TF1-bilinear-upsampled logits (checked against a float64 reference)', async () => {
     const net = new TinyNet(undefined, 2);
     const h = 9;
     const w = 11;
     const bgr = seededValues(h * w * 3, 5).map((v) => 60 * v);
-    const { labels, probs } = await segmentImage(net, bgr, h, w, { probabilities: true });
+    const segmenter = DeepLabSegmenter.fromModel(net as unknown as DeepLabResNet, { fold: false });
+    const { labels, probabilities: probs } = await segmenter.segmentPreprocessed(bgr, h, w, { probabilities: true });
+    segmenter.dispose();
     const p = await net.values();
     const { y, shape } = tinyForwardRef(p, Float64Array.from(bgr), [1, h, w, 3]);
     const [, lh, lw] = shape as [number, number, number];
@@ -114,12 +118,14 @@ describe('segmentImage', () => {
     net.dispose();
   });
 
-  it('multi-scale fusion never lowers the max logit and leaks nothing', async () => {
+  it('runs single- and multi-scale without leaking tensors', async () => {
     const net = new TinyNet(undefined, 3);
     const before = tf.memory().numTensors;
     const bgr = seededValues(16 * 16 * 3, 9).map((v) => 60 * v);
-    const single = await segmentImage(net, bgr, 16, 16);
-    const multi = await segmentImage(net, bgr, 16, 16, { scales: [1, 0.75, 0.5] });
+    const segmenter = DeepLabSegmenter.fromModel(net as unknown as DeepLabResNet, { fold: false });
+    const single = await segmenter.segmentPreprocessed(bgr, 16, 16);
+    const multi = await segmenter.segmentPreprocessed(bgr, 16, 16, { scales: [1, 0.75, 0.5] });
+    segmenter.dispose();
     expect(multi.labels.length).toBe(256);
     expect(single.labels.length).toBe(256);
     expect(tf.memory().numTensors).toBe(before);

@@ -202,8 +202,8 @@ const masksStep: DemoStep = {
   name: 'masks',
   async run(state) {
     const { options, ctx } = state;
-    const { segmentImage } = await import('@objsel/deeplab-resnet');
-    const { decodeImage, encodeIndexPng, encodePng, overlay, parseList, preprocess } = await import('@objsel/voc-data');
+    const { DeepLabSegmenter } = await import('@objsel/deeplab-resnet');
+    const { decodeImage, encodeIndexPng, encodePng, overlay, parseList } = await import('@objsel/voc-data');
     const outDir = path.join(options.out, 'masks');
     await fs.mkdir(outDir, { recursive: true });
     const list = path.join(state.dataDir!, 'val.txt');
@@ -214,16 +214,21 @@ const masksStep: DemoStep = {
     if (photo) inputs.push({ id: path.basename(photo).replace(/\.[^.]+$/, ''), file: photo });
     else ctx.warn('the real photo ../shared/fixtures/deeplab/2007_000129.jpg was not found: masks for synthetic images only');
     const written: Array<{ image: string; mask: string; overlay: string; classes: number[] }> = [];
-    for (const [i, input] of inputs.entries()) {
-      const image = await decodeImage(await fs.readFile(input.file), input.file);
-      const { labels } = await segmentImage(state.network!, preprocess(image), image.height, image.width);
-      const mask = path.join(outDir, `${input.id}_mask.png`);
-      const over = path.join(outDir, `${input.id}_overlay.png`);
-      await fs.writeFile(mask, encodeIndexPng(labels, image.width, image.height));
-      const blended = overlay(image, labels);
-      await fs.writeFile(over, encodePng({ width: blended.width, height: blended.height, channels: 3, data: blended.data }));
-      written.push({ image: input.file, mask, overlay: over, classes: [...new Set(labels)].sort((a, b) => a - b) });
-      ctx.onProgress({ task: 'masks', done: i + 1, total: inputs.length, message: input.id });
+    const segmenter = DeepLabSegmenter.fromModel(state.network!);
+    try {
+      for (const [i, input] of inputs.entries()) {
+        const image = await decodeImage(await fs.readFile(input.file), input.file);
+        const { labels } = await segmenter.segment(image);
+        const mask = path.join(outDir, `${input.id}_mask.png`);
+        const over = path.join(outDir, `${input.id}_overlay.png`);
+        await fs.writeFile(mask, encodeIndexPng(labels, image.width, image.height));
+        const blended = overlay(image, labels);
+        await fs.writeFile(over, encodePng({ width: blended.width, height: blended.height, channels: 3, data: blended.data }));
+        written.push({ image: input.file, mask, overlay: over, classes: [...new Set(labels)].sort((a, b) => a - b) });
+        ctx.onProgress({ task: 'masks', done: i + 1, total: inputs.length, message: input.id });
+      }
+    } finally {
+      segmenter.dispose();
     }
     return { result: { masks: written }, human: written.map((w) => `${w.mask}, ${w.overlay}`).join('\n') };
   },
