@@ -25,7 +25,8 @@ function resolve(options: DistanceMapOptions): { scale: number; truncate: number
  * Writes min(scale * distance to the nearest point, truncate) for every pixel into
  * `out[(y * width + x) * stride + offset]`. Exact Euclidean distance: the points of each column
  * give, for each row, one parabola site per column (Felzenszwalb–Huttenlocher lower envelope),
- * so the cost is O(height * (width + points)) with no full-image intermediate.
+ * so the cost is O(height * (width + points)) with no full-image intermediate. Low level: the
+ * points are not checked (callers validate them, as {@link distanceMaps} does).
  */
 export function writeDistanceMap(
   out: Float32Array,
