@@ -13,9 +13,11 @@ import { registerGraphcut } from './graphcut';
 import { registerInfer } from './infer';
 import { registerInspect } from './inspect';
 import { registerTrain } from './train';
+import { registerNoc } from './noc';
+import { registerSelect } from './select';
 
 /** Adds one command (or a group) to the program; `context` is valid once parsing has begun. */
 export type RegisterCommand = (program: Command, context: () => CliContext) => void;
 
 /** Every command of `objsel`, in `--help` order. */
-export const COMMANDS: RegisterCommand[] = [registerDoctor, registerConvert, registerInspect, registerDcsp, registerData, registerTrain, registerFineTune, registerEvaluate, registerInfer, registerCrf, registerClicks, registerGraphcut, registerDemo];
+export const COMMANDS: RegisterCommand[] = [registerDoctor, registerConvert, registerInspect, registerDcsp, registerData, registerTrain, registerFineTune, registerEvaluate, registerInfer, registerCrf, registerClicks, registerGraphcut, registerSelect, registerNoc, registerDemo];

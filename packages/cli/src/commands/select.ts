@@ -1,0 +1,153 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Click } from '@objsel/clicks';
+import type { RgbImage } from '@objsel/voc-data';
+import type { Command } from 'commander';
+import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { withExamples } from '../examples';
+import { createInteractivePredictor, loadInteractiveNetwork, parseClickFlag, type PredictorOptions } from './interactive';
+import { addRefineFlags, brsFromFlags, refineFromFlags } from './noc';
+
+/** The image with the selection tinted red and the clicks as green (positive) / red-ringed (negative) dots. */
+export function selectionOverlay(image: RgbImage, mask: Uint8Array, clicks: readonly Click[]): Uint8Array {
+  const { width, height } = image;
+  const out = new Uint8Array(image.data);
+  for (let i = 0; i < width * height; i++) {
+    if (!mask[i]) continue;
+    out[i * 3] = Math.round(0.5 * out[i * 3]! + 0.5 * 255);
+    out[i * 3 + 1] = Math.round(0.5 * out[i * 3 + 1]!);
+    out[i * 3 + 2] = Math.round(0.5 * out[i * 3 + 2]!);
+  }
+  const r = Math.max(2, Math.round(Math.min(width, height) / 80));
+  for (const c of clicks) {
+    for (let y = Math.max(0, c.y - r - 1); y <= Math.min(height - 1, c.y + r + 1); y++) {
+      for (let x = Math.max(0, c.x - r - 1); x <= Math.min(width - 1, c.x + r + 1); x++) {
+        const d2 = (x - c.x) ** 2 + (y - c.y) ** 2;
+        if (d2 > (r + 1) ** 2) continue;
+        const ring = d2 > r * r;
+        const colour = ring ? [255, 255, 255] : c.positive ? [0, 220, 0] : [230, 0, 0];
+        out.set(colour, (y * width + x) * 3);
+      }
+    }
+  }
+  return out;
+}
+
+/** Options of {@link runSelect}. */
+export interface SelectOptions extends PredictorOptions {
+  image: string;
+  weights: string;
+  clicks: Click[];
+  out: string;
+  /** Overlay PNG (default `<out without .png>_overlay.png`; empty string: none). */
+  overlay?: string;
+  /** Also write the probability map as float32 .npy [H, W]. */
+  probs?: string;
+}
+
+/** What `objsel select` reports. */
+export interface SelectResult {
+  out: string;
+  overlay?: string;
+  probs?: string;
+  width: number;
+  height: number;
+  clicks: Click[];
+  /** Selected pixels. */
+  area: number;
+  refine: string;
+  brsSteps: number;
+  seconds: number;
+}
+
+/** Runs `objsel select`: one selection from clicks, written as a 0/255 PNG (+ overlay). */
+export async function runSelect(options: SelectOptions): Promise<SelectResult> {
+  const { decodeImage, encodePng, writeNpy } = await import('@objsel/voc-data');
+  const { InteractiveSegmenter } = await import('@objsel/deeplab-resnet');
+  const image = await decodeImage(new Uint8Array(await fs.readFile(options.image)), options.image);
+  if (options.clicks.length === 0) throw new CliError('usage', 'give at least one --click X,Y,+ (or --clicks FILE)');
+  for (const c of options.clicks) {
+    if (c.x >= image.width || c.y >= image.height) throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${image.width}x${image.height} image`);
+  }
+  const network = await loadInteractiveNetwork(options.weights);
+  const segmenter = InteractiveSegmenter.fromModel(network);
+  try {
+    const started = performance.now();
+    const prediction = await createInteractivePredictor(image, segmenter, options)(options.clicks);
+    const seconds = (performance.now() - started) / 1000;
+    const { width, height } = image;
+    const gray = Uint8Array.from(prediction.mask, (v) => (v ? 255 : 0));
+    await fs.mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
+    await fs.writeFile(options.out, encodePng({ width, height, channels: 1, data: gray }));
+    const result: SelectResult = { out: options.out, width, height, clicks: options.clicks, area: prediction.mask.reduce((a, v) => a + (v ? 1 : 0), 0), refine: options.refine, brsSteps: prediction.brsSteps, seconds };
+    const overlay = options.overlay ?? options.out.replace(/(\.png)?$/i, '_overlay.png');
+    if (overlay) {
+      await fs.writeFile(overlay, encodePng({ width, height, channels: 3, data: selectionOverlay(image, prediction.mask, options.clicks) }));
+      result.overlay = overlay;
+    }
+    if (options.probs) {
+      await fs.writeFile(options.probs, writeNpy({ shape: [height, width], data: prediction.probability }));
+      result.probs = options.probs;
+    }
+    return result;
+  } finally {
+    segmenter.dispose();
+    network.dispose();
+  }
+}
+
+interface RawSelectFlags {
+  weights: string;
+  click: string[];
+  clicks?: string;
+  out: string;
+  overlay?: string;
+  probs?: string;
+  threshold: string;
+  refine: string;
+  lambda?: string;
+  sigma?: string;
+  connectivity?: string;
+  crfPreset?: string;
+  brs?: boolean;
+  brsSteps?: string;
+  brsLr?: string;
+  brsRadius?: string;
+  clickScale?: string;
+}
+
+/** `objsel select`: select an object in an image from positive and negative clicks. */
+export function registerSelect(program: Command, context: () => CliContext): void {
+  const cmd = program
+    .command('select <image>')
+    .description('select the object under the clicks with an interactive network (Xu et al. 2016): a 0/255 mask PNG and an overlay')
+    .requiredOption('--weights <dir>', 'interactive weights: a weights directory, checkpoint or snapshot directory (objsel train --interactive)')
+    .option('--click <x,y,+|->', 'a click: pixel column, row, + (object) or - (background); repeat for more', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--clicks <file>', 'clicks JSON ({"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}]), before the --click ones')
+    .requiredOption('--out <mask.png>', 'the mask: 255 selected, 0 not')
+    .option('--overlay <file>', 'overlay PNG (default: <out>_overlay.png)')
+    .option('--probs <file.npy>', 'also write the object probability, float32 [H, W]')
+    .option('--threshold <t>', 'probability threshold for --refine none', '0.5');
+  addRefineFlags(cmd, 'graphcut').action(async (image: string, flags: RawSelectFlags) => {
+    const ctx = context();
+    const clicks: Click[] = [];
+    if (flags.clicks) {
+      const { parseClicksJson } = await import('@objsel/clicks');
+      clicks.push(...parseClicksJson(await fs.readFile(flags.clicks, 'utf8'), flags.clicks));
+    }
+    clicks.push(...flags.click.map(parseClickFlag));
+    const threshold = Number(flags.threshold);
+    if (!(threshold >= 0 && threshold <= 1)) throw new CliError('usage', `--threshold must be in [0, 1], got ${flags.threshold}`);
+    const backend = await ctx.useBackend();
+    const result = await runSelect({ ...refineFromFlags(flags), brs: brsFromFlags(flags), threshold, image, weights: flags.weights, clicks, out: flags.out, ...(flags.overlay !== undefined ? { overlay: flags.overlay } : {}), ...(flags.probs ? { probs: flags.probs } : {}) });
+    ctx.result({ ...result, backend }, () =>
+      `${result.area} of ${result.width * result.height} pixels selected from ${result.clicks.length} click(s) (refine ${result.refine}${flags.brs ? `, f-BRS ${result.brsSteps} steps` : ''}, ${result.seconds.toFixed(2)} s on ${backend}) -> ${result.out}${result.overlay ? `, ${result.overlay}` : ''}`,
+    );
+  });
+  withExamples(cmd, [
+    'objsel select photo.jpg --weights snapshots-interactive --click 120,80,+ --out mask.png',
+    'objsel select photo.jpg --weights snap --click 120,80,+ --click 40,30,- --refine crf --out mask.png',
+    'objsel select photo.jpg --weights snap --clicks clicks.json --brs --refine none --out mask.png --probs p.npy',
+  ]);
+}

@@ -1,0 +1,204 @@
+import { promises as fs } from 'node:fs';
+import type { NegativeStrategy } from '@objsel/clicks';
+import type { InteractiveTrainerConfig, InteractiveTrainOptions, InteractiveTrainSummary } from '@objsel/deeplab-resnet';
+import type { Command } from 'commander';
+import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { clickEncoder, interactiveSpecs, specsFromClickFiles } from './interactive';
+import { listFlag, nodeTrainingFs, numberFlag, type RawTrainFlags } from './train';
+
+/** The interactive flags on top of `objsel train`'s (as commander gives them). */
+export interface RawInteractiveFlags extends RawTrainFlags {
+  interactive?: boolean;
+  clicksList?: string;
+  objectDir: string;
+  strategies: string;
+  dMargin?: string;
+  dStep?: string;
+  d?: string;
+  clickScale: string;
+  clickSubsets?: boolean;
+  nPositive?: string;
+  nNegative?: string;
+  posWeight: string;
+  lossScale: string;
+  resizeMode: string;
+  channelInit: string;
+  schedule: string;
+}
+
+/** The seed's defaults (seeds.md §1.3) where they differ from train.py's; used unless the flag is given. */
+export const INTERACTIVE_FLAG_DEFAULTS = { learningRate: '1e-5', batchSize: '7', weightDecay: '2.5e-4', numSteps: '20000', snapshotDir: './snapshots_interactive/' } as const;
+
+/** Adds the `--interactive` flags to `objsel train`. */
+export function addInteractiveTrainFlags(cmd: Command): Command {
+  return cmd
+    .option('--interactive', `train the interactive network (Xu et al. 2016): 5-channel input (BGR + click distance maps), one output, weighted sigmoid CE; seed defaults --learning-rate ${INTERACTIVE_FLAG_DEFAULTS.learningRate} --batch-size ${INTERACTIVE_FLAG_DEFAULTS.batchSize} --weight-decay ${INTERACTIVE_FLAG_DEFAULTS.weightDecay} --num-steps ${INTERACTIVE_FLAG_DEFAULTS.numSteps}`)
+    .option('--clicks-list <file>', '--interactive: fixed clicks from `objsel clicks sample` (its clicks.txt) instead of fresh clicks every epoch')
+    .option('--object-dir <dir>', '--interactive: instance labels under --data-dir', 'SegmentationObject')
+    .option('--strategies <list>', '--interactive: negative click strategies drawn from per sample (1 band, 2 other objects, 3 band coverage)', '1,2,3')
+    .option('--d-margin <px>', '--interactive: click sampler d_margin (default 10)')
+    .option('--d-step <px>', '--interactive: click sampler d_step (default: the bounding-box rule)')
+    .option('--d <px>', '--interactive: click sampler band width d (default 20)')
+    .option('--n-positive <n>', '--interactive: click sampler N_pos, positives per sample 1..n (default 5)')
+    .option('--n-negative <n>', '--interactive: click sampler N_neg, strategy 1/2 negatives per sample floor(2n/3)..n-1 (default 30)')
+    .option('--click-subsets', '--interactive: keep a random subset of each sample\'s clicks (1..all positives, 0..all negatives), so that single-click and few-click inputs are trained')
+    .option('--click-scale <k>', '--interactive: distance-map scale before truncation at 255', '1')
+    .option('--pos-weight <q>', '--interactive: pos_weight of the weighted sigmoid cross-entropy', '5')
+    .option('--loss-scale <k>', '--interactive: factor on the cross-entropy (the seed: 20)', '20')
+    .option('--resize-mode <mode>', '--interactive: resize (every sample to --input-size, the seed) or crop (train.py augmentation)', 'resize')
+    .option('--channel-init <init>', '--interactive: conv1 filters of the click channels when widening RGB weights: zeros or gaussian', 'zeros')
+    .option('--schedule <s>', '--interactive: learning-rate schedule, constant (the seed) or poly', 'constant');
+}
+
+function strategies(value: string): NegativeStrategy[] {
+  const parts = value.split(',').map((s) => s.trim());
+  if (parts.length === 0 || parts.some((s) => s !== '1' && s !== '2' && s !== '3')) throw new CliError('usage', `--strategies takes 1, 2 and/or 3 separated by commas, got '${value}'`);
+  return [...new Set(parts.map(Number))] as NegativeStrategy[];
+}
+
+/** Flags whose value came from commander's default (so the seed's default applies instead). */
+function fromDefault(cmd: Command | undefined, name: string): boolean {
+  return cmd ? cmd.getOptionValueSource(name) === 'default' : false;
+}
+
+/** Turns the flags into {@link InteractiveTrainOptions} (without `fs`, data and callbacks) plus the data settings. */
+export function interactiveOptionsFromFlags(flags: RawInteractiveFlags, cmd?: Command): { options: Omit<InteractiveTrainOptions, 'fs' | 'data'>; data: InteractiveDataSettings } {
+  const pick = (name: keyof typeof INTERACTIVE_FLAG_DEFAULTS, given: string): string => (fromDefault(cmd, name) ? INTERACTIVE_FLAG_DEFAULTS[name] : given);
+  const [h, w] = listFlag('--input-size', flags.inputSize, { integer: true, length: 2 }) as [number, number];
+  if (flags.resizeMode !== 'resize' && flags.resizeMode !== 'crop') throw new CliError('usage', `--resize-mode must be resize or crop, got '${flags.resizeMode}'`);
+  if (flags.channelInit !== 'zeros' && flags.channelInit !== 'gaussian') throw new CliError('usage', `--channel-init must be zeros or gaussian, got '${flags.channelInit}'`);
+  if (flags.schedule !== 'constant' && flags.schedule !== 'poly') throw new CliError('usage', `--schedule must be constant or poly, got '${flags.schedule}'`);
+  const trainer: Partial<InteractiveTrainerConfig> = {
+    numSteps: numberFlag('--num-steps', pick('numSteps', flags.numSteps), { integer: true, min: 1 }),
+    learningRate: numberFlag('--learning-rate', pick('learningRate', flags.learningRate), { min: 0 }),
+    schedule: flags.schedule,
+    power: numberFlag('--power', flags.power ?? '0.9'),
+    momentum: numberFlag('--momentum', flags.momentum ?? '0.9', { min: 0 }),
+    weightDecay: numberFlag('--weight-decay', pick('weightDecay', flags.weightDecay ?? '0.0005'), { min: 0 }),
+    posWeight: numberFlag('--pos-weight', flags.posWeight, { min: 0, minExclusive: true }),
+    lossScale: numberFlag('--loss-scale', flags.lossScale, { min: 0, minExclusive: true }),
+    trainBatchNorm: flags.isTraining === true,
+    bnDecay: numberFlag('--bn-decay', flags.bnDecay, { min: 0 }),
+    ignoreLabel: numberFlag('--ignore-label', flags.ignoreLabel, { integer: true, min: 0 }),
+  };
+  const seed = numberFlag('--random-seed', flags.randomSeed, { integer: true });
+  const data: InteractiveDataSettings = {
+    dataDir: flags.dataDir,
+    dataList: flags.dataList,
+    objectDir: flags.objectDir,
+    ...(flags.clicksList ? { clicksList: flags.clicksList } : {}),
+    batchSize: numberFlag('--batch-size', pick('batchSize', flags.batchSize), { integer: true, min: 1 }),
+    inputSize: [h, w],
+    mode: flags.resizeMode,
+    randomScale: flags.randomScale === true,
+    randomMirror: flags.randomMirror === true,
+    seed,
+    ignoreLabel: trainer.ignoreLabel!,
+    strategies: strategies(flags.strategies),
+    sampling: {
+      ...(flags.dMargin !== undefined ? { dMargin: numberFlag('--d-margin', flags.dMargin, { min: 0 }) } : {}),
+      ...(flags.dStep !== undefined ? { dStep: numberFlag('--d-step', flags.dStep, { min: 0 }) } : {}),
+      ...(flags.d !== undefined ? { d: numberFlag('--d', flags.d, { min: 0 }) } : {}),
+      ...(flags.nPositive !== undefined ? { nPositive: numberFlag('--n-positive', flags.nPositive, { integer: true, min: 1 }) } : {}),
+      ...(flags.nNegative !== undefined ? { nNegative: numberFlag('--n-negative', flags.nNegative, { integer: true, min: 0 }) } : {}),
+    },
+    clickScale: numberFlag('--click-scale', flags.clickScale, { min: 0, minExclusive: true }),
+    clickSubsets: flags.clickSubsets === true,
+  };
+  const options: Omit<InteractiveTrainOptions, 'fs' | 'data'> = {
+    dataSettings: data as unknown as Record<string, unknown>,
+    snapshotDir: fromDefault(cmd, 'snapshotDir') ? INTERACTIVE_FLAG_DEFAULTS.snapshotDir : flags.snapshotDir,
+    resume: flags.resume === true,
+    trainer,
+    seed,
+    savePredEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1 }),
+    saveNumImages: numberFlag('--save-num-images', flags.saveNumImages, { integer: true, min: 0 }),
+    keep: numberFlag('--keep', flags.keep, { integer: true, min: 1 }),
+    channelInit: { init: flags.channelInit, seed },
+  };
+  if (flags.bnEpsilon !== undefined) options.bnEpsilon = numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
+  if (flags.fromScratch) {
+    const depth = numberFlag('--depth', flags.depth, { integer: true });
+    const blocksByDepth: Record<number, number[]> = { 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3] };
+    if (!blocksByDepth[depth]) throw new CliError('usage', `--depth must be 50, 101 or 152, got ${flags.depth}`);
+    options.model = {
+      inputChannels: 5,
+      numClasses: 1,
+      blocks: flags.blocks ? listFlag('--blocks', flags.blocks, { integer: true, length: 4 }) : blocksByDepth[depth]!,
+      widthMultiplier: numberFlag('--width-multiplier', flags.widthMultiplier, { min: 0, minExclusive: true }),
+      bnEpsilon: options.bnEpsilon ?? 1e-5,
+      asppRates: flags.asppRates ? listFlag('--aspp-rates', flags.asppRates, { integer: true }) : [6, 12, 18, 24],
+    };
+  } else {
+    options.restoreFrom = flags.restoreFrom;
+  }
+  return { options, data };
+}
+
+/** What the interactive training stream depends on (saved with every checkpoint, reused on `--resume`). */
+export interface InteractiveDataSettings {
+  dataDir: string;
+  dataList: string;
+  objectDir: string;
+  clicksList?: string;
+  batchSize: number;
+  inputSize: [number, number];
+  mode: 'resize' | 'crop';
+  randomScale: boolean;
+  randomMirror: boolean;
+  seed: number;
+  ignoreLabel: number;
+  strategies: NegativeStrategy[];
+  sampling: { dMargin?: number; dStep?: number; d?: number; nPositive?: number; nNegative?: number };
+  clickScale: number;
+  clickSubsets?: boolean;
+}
+
+/**
+ * The interactive training stream of a run: every instance of the listed images (or the fixed
+ * samples of a `clicks sample` list), clicks encoded by the clicks package.
+ */
+export function interactiveDataFactory(onWarn: (message: string) => void): InteractiveTrainOptions['data'] {
+  return async (start, saved) => {
+    const s = saved as unknown as InteractiveDataSettings;
+    const { parseList } = await import('@objsel/voc-data');
+    const { InteractiveListData } = await import('@objsel/deeplab-resnet');
+    const entries = parseList(await fs.readFile(s.dataList, 'utf8'), { file: s.dataList, dataDir: s.dataDir });
+    let specs;
+    if (s.clicksList) {
+      const found = await specsFromClickFiles(s.clicksList, entries, s.dataDir, s.objectDir);
+      if (found.unknown.length) onWarn(`${found.unknown.length} click file(s) name images that are not in ${s.dataList}; skipped`);
+      specs = found.specs;
+    } else {
+      const found = await interactiveSpecs(entries, s.dataDir, s.objectDir);
+      for (const id of found.missing) onWarn(`${id}: no ${s.objectDir}/${id}.png, skipped`);
+      specs = found.specs;
+    }
+    const encode = clickEncoder({ strategies: s.strategies, sampling: s.sampling, clickScale: s.clickScale, subsets: s.clickSubsets === true });
+    return new InteractiveListData(specs, (p) => fs.readFile(p), encode, { batchSize: s.batchSize, inputSize: s.inputSize, mode: s.mode, randomScale: s.randomScale, randomMirror: s.randomMirror, seed: s.seed, ignoreLabel: s.ignoreLabel }, start);
+  };
+}
+
+/** Human summary of an interactive run. */
+export function formatInteractiveSummary(summary: Omit<InteractiveTrainSummary, 'network'>, snapshotDir: string): string {
+  return [
+    `${summary.stepsThisRun} update(s) in ${summary.seconds.toFixed(1)} s (${summary.imagesPerSecond.toFixed(2)} samples/s); step ${summary.steps}, loss ${summary.loss.toFixed(4)}`,
+    summary.resumedFrom ? `resumed from ${summary.resumedFrom}` : undefined,
+    `last checkpoint: ${summary.checkpoint}`,
+    `metrics: ${snapshotDir}/metrics.jsonl, pictures: ${snapshotDir}/images/, curve: ${snapshotDir}/curve.svg`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** `objsel train --interactive`. */
+export async function runInteractiveTrain(ctx: CliContext, flags: RawInteractiveFlags, cmd?: Command): Promise<void> {
+  const { options } = interactiveOptionsFromFlags(flags, cmd);
+  const backend = await ctx.useBackend();
+  const { trainInteractive } = await import('@objsel/deeplab-resnet');
+  const summary = await trainInteractive({ ...options, fs: nodeTrainingFs, data: interactiveDataFactory((m) => ctx.warn(m)), onProgress: ctx.onProgress, onInfo: (m) => ctx.info(m) });
+  summary.network.dispose();
+  const { network: _network, ...rest } = summary;
+  ctx.result({ ...rest, backend, snapshotDir: options.snapshotDir, interactive: true }, () => formatInteractiveSummary(rest, options.snapshotDir));
+}
