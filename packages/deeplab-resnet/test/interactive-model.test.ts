@@ -224,7 +224,7 @@ describe('interactive training step', () => {
     }
     // The click channels of conv1 (input channels 3 and 4) received a gradient.
     const c1 = g[0]!;
-    const out = net.variables.get('conv1/weights')!.shape[3];
+    const out = net.variables.get('conv1/weights')!.shape[3]!;
     let clickGrad = 0;
     c1.forEach((v, i) => (Math.floor(i / out) % 5 >= 3 ? (clickGrad += Math.abs(v)) : 0));
     expect(clickGrad).toBeGreaterThan(0);
