@@ -46,7 +46,7 @@ const AUG = { crop: [321, 321], randomScale: true, randomMirror: true };
 
 // 2. Per-stage CPU cost on this thread (process CPU time, so other load on the machine matters less).
 async function cpuMs(fn, n) {
-  await fn();
+  for (let i = 0; i < 10; i++) await fn(); // let the JIT settle
   const c = process.cpuUsage();
   const t = performance.now();
   for (let i = 0; i < n; i++) await fn();
