@@ -51,6 +51,7 @@ if (!args.includes('--skip-demo')) {
     adaptedCueMiou: summary.adaptedCueMiou,
     trainMiou: summary.trainMiou,
     valMiou: summary.valMiou,
+    trainMiouNoCrf: summary.trainMiouNoCrf,
     beatsInitialCues: summary.beatsInitialCues,
     images: summary.images,
     updates: summary.stages.map((st) => `${st.stage}:${st.steps}`).join(' '),

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { scaledSize } from '@objsel/deeplab-resnet';
 import { DCSP_SCALES } from './cues/constants';
 import { DcspError } from './errors';
-import type { DcspNetwork } from './network';
+import type { DcspForward } from './network';
 
 /** Global average pooling of `[n, h, w, k]` maps over space → `[n, k]` class scores (DCSP's `g_avg_pool`). */
 export function globalAveragePool(maps: tf.Tensor4D): tf.Tensor2D {
@@ -47,9 +47,9 @@ export function scaledSizes(height: number, width: number, scales: readonly numb
  * chosen output (`fc1_voc12_d0` attention or `fc1_voc12` logits) of every scale is resized
  * bilinearly to the full-scale output's size, fused by element-wise max, and the result is
  * resized bilinearly to `H x W` (TF1 `resize_bilinear`, no corner alignment). Raw values, not
- * normalised. Returns `[1, H, W, k]`.
+ * normalised. Returns `[1, H, W, k]`. `net` is a {@link DcspNetwork} or its `inference()` copy.
  */
-export function multiScaleOutput(net: DcspNetwork, image: tf.Tensor4D, output: DcspOutput, scales: readonly number[] = DCSP_SCALES): tf.Tensor4D {
+export function multiScaleOutput(net: DcspForward, image: tf.Tensor4D, output: DcspOutput, scales: readonly number[] = DCSP_SCALES): tf.Tensor4D {
   const [n, height, width] = image.shape;
   if (n !== 1) throw new DcspError('bad-input', `multi-scale passes take one image, got a batch of ${n}`);
   const sizes = scaledSizes(height, width, scales);

@@ -44,6 +44,8 @@ export interface DcspDemoSummary {
   trainMiou: number;
   /** The same on held-out validation images. */
   valMiou: number;
+  /** The network on the training images without the CRF (when `crf`; else equal to `trainMiou`). */
+  trainMiouNoCrf: number;
   /** `trainMiou > initialCueMiou`: the network beats its own initial cues. */
   beatsInitialCues: boolean;
   images: { train: number; val: number };
@@ -134,6 +136,7 @@ export async function runDcspDemo(options: DcspDemoOptions = {}): Promise<DcspDe
     const evalOptions = { network, read: (p: string) => source.read(p), crf, ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
     const train = await evaluateDcsp({ ...evalOptions, entries: trainTruth });
     const val = await evaluateDcsp({ ...evalOptions, entries: valTruth });
+    const trainNoCrf = crf ? await evaluateDcsp({ ...evalOptions, crf: false, entries: trainTruth }) : train;
     const tEnd = performance.now();
     const training = (tTrain - tData - cueScoring) / 1000 - result.cueSeconds;
     return {
@@ -141,6 +144,7 @@ export async function runDcspDemo(options: DcspDemoOptions = {}): Promise<DcspDe
       adaptedCueMiou,
       trainMiou: train.miou,
       valMiou: val.miou,
+      trainMiouNoCrf: trainNoCrf.miou,
       beatsInitialCues: train.miou > initialCueMiou,
       images: { train: trainTruth.length, val: valTruth.length },
       numClasses,

@@ -1,6 +1,6 @@
-import { evaluate, segmentImage, type EvaluateOptions, type EvaluationResult, type Refine } from '@objsel/deeplab-resnet';
+import { DeepLabSegmenter, evaluate, type EvaluateOptions, type EvaluationResult, type Refine } from '@objsel/deeplab-resnet';
 import { crfRefine } from '@objsel/dense-crf';
-import { preprocess, type RgbImage } from '@objsel/voc-data';
+import type { RgbImage } from '@objsel/voc-data';
 import { DCSP_SCALES } from './cues/constants';
 import type { DcspNetwork } from './network';
 
@@ -20,14 +20,44 @@ export interface DcspPredictOptions {
 }
 
 /**
- * DCSP's prediction for one image: `fc1_voc12` at 3 scales, max-fused, bilinear to the image
- * size, then argmax, or soft-max → dense CRF → argmax. One class per pixel, row-major.
+ * DCSP's predictions (evaluate.py, test_voc.py) with one folded copy of the segmentation
+ * network (deeplab-resnet's `DeepLabSegmenter`): `fc1_voc12` at 3 scales, max-fused, bilinear
+ * to the image size, then argmax, or soft-max → dense CRF → argmax. Dispose when done.
  */
+export class DcspPredictor {
+  private constructor(
+    private readonly segmenter: DeepLabSegmenter,
+    /** Classes of the network (background included). */
+    readonly numClasses: number,
+  ) {}
+
+  /** A predictor over the network's current weights. */
+  static fromNetwork(network: DcspNetwork): DcspPredictor {
+    return new DcspPredictor(DeepLabSegmenter.fromModel(network.deeplab), network.numClasses);
+  }
+
+  /** One class per pixel, row-major. */
+  async predict(image: RgbImage, options: DcspPredictOptions = {}): Promise<Uint8Array> {
+    const { width, height } = image;
+    const { labels, probabilities } = await this.segmenter.segment(image, { scales: options.scales ?? DCSP_SCALES, probabilities: options.crf === true });
+    if (!options.crf) return labels;
+    return dcspCrf({ probs: probabilities!, image, width, height, numLabels: this.numClasses });
+  }
+
+  /** Frees the folded weights. */
+  dispose(): void {
+    this.segmenter.dispose();
+  }
+}
+
+/** {@link DcspPredictor} for a single image. */
 export async function predictDcsp(network: DcspNetwork, image: RgbImage, options: DcspPredictOptions = {}): Promise<Uint8Array> {
-  const { width, height } = image;
-  const { labels, probs } = await segmentImage(network, preprocess(image), height, width, { scales: options.scales ?? DCSP_SCALES, probabilities: options.crf === true });
-  if (!options.crf) return labels;
-  return dcspCrf({ probs: probs!, image, width, height, numLabels: network.numClasses });
+  const predictor = DcspPredictor.fromNetwork(network);
+  try {
+    return await predictor.predict(image, options);
+  } finally {
+    predictor.dispose();
+  }
 }
 
 /**
@@ -35,6 +65,7 @@ export async function predictDcsp(network: DcspNetwork, image: RgbImage, options
  * ignored, mean IoU) with DCSP's 3 scales and, with `crf`, its dense CRF.
  */
 export function evaluateDcsp(options: Omit<EvaluateOptions, 'network' | 'refine'> & { network: DcspNetwork; crf?: boolean }): Promise<EvaluationResult> {
-  const { crf, ...rest } = options;
-  return evaluate({ ...rest, scales: options.scales ?? DCSP_SCALES, ...(crf ? { refine: dcspCrf } : {}) });
+  const { crf, network, ...rest } = options;
+  // The segmentation output is DeepLab's alone: evaluating the DeepLab part lets deeplab-resnet fold its BatchNorm.
+  return evaluate({ ...rest, network: network.deeplab, scales: options.scales ?? DCSP_SCALES, ...(crf ? { refine: dcspCrf } : {}) });
 }

@@ -11,7 +11,7 @@ export { maxFuse } from './cues/multiscale';
 export { attentionCues, maskByTags, type AttentionCues } from './cues/attention-cues';
 export { fuseCues, harmonicMean, labelsFromCues, type FuseCuesInput } from './cues/fuse';
 export { adaptCues, type AdaptMasking } from './cues/adapt';
-export { ATTENTION_BIASES, ATTENTION_LAYER, ATTENTION_WEIGHTS, DcspNetwork, type DcspForwardResult, type DcspNetworkMeta, type DcspWeightEntry } from './network';
+export { ATTENTION_BIASES, ATTENTION_LAYER, ATTENTION_WEIGHTS, DcspNetwork, type DcspForward, type DcspInference, type DcspForwardResult, type DcspNetworkMeta, type DcspWeightEntry } from './network';
 export { classificationLoss, globalAveragePool, multiScaleOutput, scaledSizes, type DcspOutput } from './attention';
 export { arrayDataSource, checkSample, type DcspDataSource, type DcspSample } from './data';
 export type { DcspProgress } from './progress';
@@ -22,6 +22,6 @@ export { StageTrainer, type DcspObjective, type DcspTrainableSet, type StageConf
 export { attentionMap, generateAdaptedCues, generateInitialCues, imageTensor, logitsMap, type CuePassOptions } from './train/cues';
 export { trainDcsp, type DcspStage, type DcspTrainOptions, type DcspTrainResult, type StageSummary } from './train/schedule';
 export { listDataSource } from './list-data';
-export { dcspCrf, evaluateDcsp, predictDcsp, type DcspPredictOptions } from './eval';
+export { DcspPredictor, dcspCrf, evaluateDcsp, predictDcsp, type DcspPredictOptions } from './eval';
 export { cueMeanIoU, runDcspDemo, type DcspDemoOptions, type DcspDemoSummary } from './demo';
 export { loadDcspNetwork } from './weights';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DeepLabResNet, configFromMeta, type DeepLabConfig } from '@objsel/deeplab-resnet';
+import { DeepLabResNet, DeepLabSegmenter, configFromMeta, type DeepLabConfig } from '@objsel/deeplab-resnet';
 import { DcspError } from './errors';
 
 /** One named float32 tensor of a checkpoint (the objsel weights format's entry). */
@@ -15,6 +15,16 @@ export const ATTENTION_LAYER = 'fc1_voc12_d0';
 export const ATTENTION_WEIGHTS = `${ATTENTION_LAYER}/weights`;
 /** See {@link ATTENTION_WEIGHTS}. */
 export const ATTENTION_BIASES = `${ATTENTION_LAYER}/biases`;
+
+/** Anything that gives DCSP's two outputs for an NHWC batch: the network, or its folded inference copy. */
+export interface DcspForward {
+  forward(input: tf.Tensor4D): DcspForwardResult;
+}
+
+/** An inference-only view of a {@link DcspNetwork} (BatchNorm folded into the convolutions); dispose it when done. */
+export interface DcspInference extends DcspForward {
+  dispose(): void;
+}
 
 /** What {@link DcspNetwork.forward} returns; the caller disposes both tensors. */
 export interface DcspForwardResult {
@@ -133,6 +143,24 @@ export class DcspNetwork {
     const out = this.deeplab.forward(input, options);
     const attention = this.attentionOf(out.logits);
     return { ...out, attention };
+  }
+
+  /**
+   * A fast inference copy for cue passes and evaluation: deeplab-resnet's folded network
+   * (BatchNorm folded into fused convolutions, native dilated convolutions; the same function
+   * as {@link forward} in inference mode up to float32 rounding) plus this attention head. It
+   * snapshots the current weights: make a new one after training changes them.
+   */
+  inference(options: { fold?: boolean } = {}): DcspInference {
+    const segmenter = DeepLabSegmenter.fromModel(this.deeplab, { fold: options.fold ?? true });
+    return {
+      forward: (input) =>
+        tf.tidy(() => {
+          const logits = segmenter.logits(input);
+          return { logits, attention: this.attentionOf(logits) };
+        }),
+      dispose: () => segmenter.dispose(),
+    };
   }
 
   /** Every variable as checkpoint entries: DeepLab's in graph order, then the head. */

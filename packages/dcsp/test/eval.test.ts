@@ -38,8 +38,8 @@ describe('DCSP prediction', () => {
     for (let i = 0; i < 37 * 29; i++) {
       const row = [0, 1, 2].map((c) => logits[i * 3 + c]!);
       const sorted = [...row].sort((a, b) => b - a);
-      // Only a near-tie may resolve differently between the two implementations.
-      if (labels[i] !== row.indexOf(sorted[0]!) && sorted[0]! - sorted[1]! > 1e-5) differ++;
+      // Only a near-tie may resolve differently: deeplab-resnet folds BatchNorm, logitsMap does not.
+      if (labels[i] !== row.indexOf(sorted[0]!) && sorted[0]! - sorted[1]! > 1e-4 * Math.max(1, Math.abs(sorted[0]!))) differ++;
     }
     expect(differ).toBe(0);
     const withCrf = await predictDcsp(net, s.image, { crf: true });

@@ -109,6 +109,29 @@ describe('DcspNetwork', () => {
     for (const n of [net, copy, fromPlain]) n.dispose();
     plain.dispose();
   });
+  it('inference() (folded BatchNorm) gives the same logits and attention as forward()', async () => {
+    const net = DcspNetwork.create(tiny(), { seed: 8 });
+    // Non-trivial BatchNorm statistics, so that folding matters.
+    tf.tidy(() => {
+      for (const [name, v] of net.variables) {
+        if (name.endsWith('/moving_mean')) v.assign(tf.randomNormal(v.shape, 0, 0.5, 'float32', 1));
+        if (name.endsWith('/moving_variance')) v.assign(tf.randomUniform(v.shape, 0.5, 2, 'float32', 2));
+        if (name.endsWith('/gamma')) v.assign(tf.randomUniform(v.shape, 0.5, 1.5, 'float32', 3));
+      }
+    });
+    const x = tf.randomNormal([1, 29, 35, 3], 0, 50, 'float32', 4) as tf.Tensor4D;
+    const inference = net.inference();
+    const before = tf.memory().numTensors;
+    const a = net.forward(x);
+    const b = inference.forward(x);
+    expect(maxRelError(await b.logits.data(), await a.logits.data())).toBeLessThan(1e-4);
+    expect(maxRelError(await b.attention.data(), await a.attention.data())).toBeLessThan(1e-4);
+    tf.dispose([a.logits, a.attention, b.logits, b.attention]);
+    expect(tf.memory().numTensors).toBe(before);
+    inference.dispose();
+    x.dispose();
+    net.dispose();
+  });
 });
 
 describe('classification loss', () => {

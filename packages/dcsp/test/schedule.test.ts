@@ -73,21 +73,25 @@ describe('trainDcsp', () => {
         seen.push(stage);
         if (stage === 'initial-cues') {
           // The stored initial cues are exactly the cue rule applied to the network's attention.
+          const inference = net.inference();
           for (const sample of data) {
-            const raw = await attentionMap(net, sample.image);
+            const raw = await attentionMap(inference, sample.image);
             const cues = attentionCues({ attention: raw, tags: sample.tags, width: 36, height: 28, channels: 2 });
             expect(store.stageOf(sample.name)).toBe('initial');
             expect([...(await s.get(sample.name))!.labels]).toEqual([...labelsFromCues(cues, sample.saliency!)]);
             expect(store.attentionOf(sample.name)!.classes).toEqual([...new Set(sample.tags)].sort());
           }
+          inference.dispose();
           snapshots.initial = true;
         }
         if (stage === 'adapt') {
+          const inference = net.inference();
           for (const sample of data) {
-            const logits = await logitsMap(net, sample.image);
+            const logits = await logitsMap(inference, sample.image);
             expect([...(await s.get(sample.name))!.labels]).toEqual([...adaptCues({ logits, tags: sample.tags, width: 36, height: 28, numClasses: 3 })]);
             expect(store.stageOf(sample.name)).toBe('adapted');
           }
+          inference.dispose();
           snapshots.adapted = true;
         }
       },

@@ -264,15 +264,20 @@ async function runTestVoc(ctx: CliContext, flags: EvalFlags & { saveDir: string 
   const count = Math.min(flags.numSteps === undefined ? entries.length : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 }), entries.length);
   const { network, weightsDir, backend } = await loadForEval(ctx, flags);
   try {
-    const { predictDcsp } = await import('@objsel/dcsp');
+    const { DcspPredictor } = await import('@objsel/dcsp');
     await fs.mkdir(flags.saveDir, { recursive: true });
     const crf = flags.crf !== false;
-    for (let i = 0; i < count; i++) {
-      const entry = entries[i]!;
-      const image = await decodeImage(new Uint8Array(await fs.readFile(entry.image)), entry.image);
-      const labels = await predictDcsp(network, image, { scales, crf });
-      await fs.writeFile(path.join(flags.saveDir, `${entry.id}.png`), encodeIndexPng(labels, image.width, image.height, VOC_PALETTE));
-      ctx.onProgress({ task: 'dcsp test-voc', done: i + 1, total: count });
+    const predictor = DcspPredictor.fromNetwork(network);
+    try {
+      for (let i = 0; i < count; i++) {
+        const entry = entries[i]!;
+        const image = await decodeImage(new Uint8Array(await fs.readFile(entry.image)), entry.image);
+        const labels = await predictor.predict(image, { scales, crf });
+        await fs.writeFile(path.join(flags.saveDir, `${entry.id}.png`), encodeIndexPng(labels, image.width, image.height, VOC_PALETTE));
+        ctx.onProgress({ task: 'dcsp test-voc', done: i + 1, total: count });
+      }
+    } finally {
+      predictor.dispose();
     }
     ctx.result({ images: count, saveDir: flags.saveDir, crf, scales, restoreFrom: weightsDir, backend }, () => `The segmentation masks have been saved to ${flags.saveDir} (${count} palettised PNGs <name>.png${crf ? ', dense CRF' : ''})`);
   } finally {

@@ -6,7 +6,7 @@ import { attentionCues, type AttentionCues } from '../cues/attention-cues';
 import { DCSP_BACKGROUND_THRESHOLD, DCSP_SCALES } from '../cues/constants';
 import { labelsFromCues } from '../cues/fuse';
 import { checkSample, type DcspDataSource } from '../data';
-import type { DcspNetwork } from '../network';
+import type { DcspForward, DcspNetwork } from '../network';
 import type { DcspProgress } from '../progress';
 import type { CueStore } from './cue-store';
 
@@ -19,7 +19,7 @@ export function imageTensor(image: RgbImage): tf.Tensor4D {
  * The raw multi-scale `fc1_voc12_d0` attention of one image at image size (HWC, one channel
  * per object class): what `objsel dcsp cues --attention` takes as `A.npy`.
  */
-export async function attentionMap(net: DcspNetwork, image: RgbImage, scales: readonly number[] = DCSP_SCALES): Promise<Float32Array> {
+export async function attentionMap(net: DcspForward, image: RgbImage, scales: readonly number[] = DCSP_SCALES): Promise<Float32Array> {
   const x = imageTensor(image);
   const fused = multiScaleOutput(net, x, 'attention', scales);
   x.dispose();
@@ -29,7 +29,7 @@ export async function attentionMap(net: DcspNetwork, image: RgbImage, scales: re
 }
 
 /** The multi-scale `fc1_voc12` logits of one image at image size (HWC, `numClasses` channels). */
-export async function logitsMap(net: DcspNetwork, image: RgbImage, scales: readonly number[] = DCSP_SCALES): Promise<Float32Array> {
+export async function logitsMap(net: DcspForward, image: RgbImage, scales: readonly number[] = DCSP_SCALES): Promise<Float32Array> {
   const x = imageTensor(image);
   const fused = multiScaleOutput(net, x, 'logits', scales);
   x.dispose();
@@ -52,15 +52,24 @@ export interface CuePassOptions {
  * DCSP's initial cues for every image of a segmentation list (get_localization.py, then the
  * segment reader's fusion): 3-scale attention, per-class min-max normalisation, tag mask,
  * harmonic mean with the saliency, background below 0.4, argmax. Stores labels and the
- * normalised present-class attention (`actv`).
+ * normalised present-class attention (`actv`). Runs on the network's folded inference copy.
  */
 export async function generateInitialCues(net: DcspNetwork, source: DcspDataSource, store: CueStore, options: CuePassOptions = {}): Promise<void> {
+  const inference = net.inference();
+  try {
+    await initialCuesWith(inference, net.numObjectClasses, source, store, options);
+  } finally {
+    inference.dispose();
+  }
+}
+
+async function initialCuesWith(net: DcspForward, numObjectClasses: number, source: DcspDataSource, store: CueStore, options: CuePassOptions): Promise<void> {
   for (let i = 0; i < source.size; i++) {
     const sample = await source.load(i);
     checkSample(sample, { saliency: true });
     const { width, height } = sample.image;
     const raw = await attentionMap(net, sample.image, options.scales);
-    const cues: AttentionCues = attentionCues({ attention: raw, tags: sample.tags, width, height, channels: net.numObjectClasses });
+    const cues: AttentionCues = attentionCues({ attention: raw, tags: sample.tags, width, height, channels: numObjectClasses });
     const labels = labelsFromCues(cues, sample.saliency!, options.threshold ?? DCSP_BACKGROUND_THRESHOLD);
     await store.put(sample.name, 'initial', { width, height, labels }, cues);
     options.onProgress?.({ task: 'dcsp initial cues', done: i + 1, total: source.size });
@@ -73,12 +82,17 @@ export async function generateInitialCues(net: DcspNetwork, source: DcspDataSour
  * background, argmax.
  */
 export async function generateAdaptedCues(net: DcspNetwork, source: DcspDataSource, store: CueStore, options: CuePassOptions = {}): Promise<void> {
-  for (let i = 0; i < source.size; i++) {
-    const sample = await source.load(i);
-    const { width, height } = sample.image;
-    const logits = await logitsMap(net, sample.image, options.scales);
-    const labels = adaptCues({ logits, tags: sample.tags, width, height, numClasses: net.numClasses, ...(options.masking ? { masking: options.masking } : {}) });
-    await store.put(sample.name, 'adapted', { width, height, labels });
-    options.onProgress?.({ task: 'dcsp adapted cues', done: i + 1, total: source.size });
+  const inference = net.inference();
+  try {
+    for (let i = 0; i < source.size; i++) {
+      const sample = await source.load(i);
+      const { width, height } = sample.image;
+      const logits = await logitsMap(inference, sample.image, options.scales);
+      const labels = adaptCues({ logits, tags: sample.tags, width, height, numClasses: net.numClasses, ...(options.masking ? { masking: options.masking } : {}) });
+      await store.put(sample.name, 'adapted', { width, height, labels });
+      options.onProgress?.({ task: 'dcsp adapted cues', done: i + 1, total: source.size });
+    }
+  } finally {
+    inference.dispose();
   }
 }
