@@ -69,11 +69,14 @@ const forwardColdSeconds = (performance.now() - tw0) / 1000;
 const tf0 = performance.now();
 await forward();
 const forwardSeconds = (performance.now() - tf0) / 1000;
+const note = (what) => process.stderr.write(`[deeplab-train] ${what} (peak ${peakMiB()} MiB)\n`);
+note(`forward ${round(forwardSeconds)} s (cold ${round(forwardColdSeconds)} s)`);
 
 // Full training steps: the first one warms up, the next STEPS are timed.
 const tc0 = performance.now();
 const first = await trainer.trainStep([batch]);
 const firstStepSeconds = (performance.now() - tc0) / 1000;
+note(`first training step ${round(firstStepSeconds)} s`);
 const times = [];
 const cpu0 = process.cpuUsage();
 let last = first;
@@ -81,6 +84,7 @@ for (let s = 0; s < STEPS; s++) {
   const t0 = performance.now();
   last = await trainer.trainStep([batch]);
   times.push((performance.now() - t0) / 1000);
+  note(`training step ${round(times[times.length - 1])} s`);
 }
 const cpu = process.cpuUsage(cpu0);
 const stepSeconds = times.reduce((a, b) => a + b, 0) / times.length;
