@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VOC_PALETTE, encodePng, encodeSaliencyPng, makeSyntheticDataset, readNpz, readPng, writeNpy } from '@objsel/voc-data';
 import { main } from '../src/index';
+import { CliContext } from '../src/context';
+import { makeDcspDemoStep } from '../src/commands/dcsp';
 
 function capture() {
   const out: string[] = [];
@@ -178,5 +180,26 @@ describe('objsel dcsp train / evaluate / test-voc on a tiny synthetic dataset', 
     const io = capture();
     expect(await main(['node', 'objsel', 'dcsp', 'train', '--classfc-data-list', list, '--segment-data-list', list, '--data-dir', dir], io.streams)).toBe(2);
     expect(io.err()).toMatch(/--classfc-data-list: line 1 lacks a class-category file/);
+  });
+});
+
+describe('the demo step', () => {
+  it('runs DCSP on synthetic data and writes image | truth | cues | prediction strips', async () => {
+    const io = capture();
+    const ctx = new CliContext({ backend: 'wasm', json: true, quiet: false }, io.streams);
+    const out = path.join(dir, 'demo');
+    const step = makeDcspDemoStep({ count: 5, size: 32, classes: 2, classfcSteps: 1, adaptAfter: 1, batchSize: 2, widthMultiplier: 1 / 16 });
+    const { result, human } = await step.run({ options: { out, prototxt: '', seed: 3 }, ctx });
+    expect(result.stages).toHaveLength(3);
+    for (const key of ['initialCueMiou', 'adaptedCueMiou', 'trainMiou', 'valMiou', 'trainMiouNoCrf']) {
+      expect(result[key]).toBeGreaterThanOrEqual(0);
+      expect(result[key]).toBeLessThanOrEqual(1);
+    }
+    expect(result.beatsInitialCues).toBe((result.trainMiou as number) > (result.initialCueMiou as number));
+    const strips = result.strips as string[];
+    expect(strips).toHaveLength(3);
+    const png = readPng(new Uint8Array(fs.readFileSync(strips[0]!)));
+    expect([png.width, png.height, png.channels]).toEqual([128, 32, 3]);
+    expect(human).toContain('mean IoU of the initial cues');
   });
 });

@@ -1,5 +1,5 @@
 import { ConfusionMatrix, resnetConfig } from '@objsel/deeplab-resnet';
-import { makeSyntheticDataset, memoryFileSource, parseList, type FileSource, type ListEntry } from '@objsel/voc-data';
+import { decodeLabel, makeSyntheticDataset, memoryFileSource, parseList, type FileSource, type ListEntry, type RgbImage } from '@objsel/voc-data';
 import { listDataSource } from './list-data';
 import type { DcspDataSource } from './data';
 import { DcspError } from './errors';
@@ -31,6 +31,8 @@ export interface DcspDemoOptions {
   bnDecay?: number;
   /** Dense CRF in the final evaluation (DCSP evaluates with it). */
   crf?: boolean;
+  /** Training images to return with their ground truth, initial cues and prediction (default 0). */
+  previews?: number;
   onProgress?: (event: DcspProgress) => void;
 }
 
@@ -53,6 +55,20 @@ export interface DcspDemoSummary {
   stages: StageSummary[];
   seconds: { data: number; training: number; cues: number; evaluation: number; total: number };
   crf: boolean;
+  /** With `previews`: the first training images, each with truth, initial cues and the final prediction. */
+  previews?: DcspDemoPreview[];
+}
+
+/** One training image of the demo: what the network saw (cues) against what it learned. */
+export interface DcspDemoPreview {
+  name: string;
+  image: RgbImage;
+  /** Ground truth (255 = void), never used in training. */
+  truth: Uint8Array;
+  /** The initial cues (attention + saliency). */
+  cues: Uint8Array;
+  /** The trained network's prediction (3 scales, CRF if `crf`). */
+  prediction: Uint8Array;
 }
 
 /** Mean IoU of stored cues against ground-truth labels (255 ignored), matched by image name. */
@@ -108,6 +124,10 @@ export async function runDcspDemo(options: DcspDemoOptions = {}): Promise<DcspDe
   let initialCueMiou = Number.NaN;
   let adaptedCueMiou = Number.NaN;
   let cueScoring = 0;
+  const previewCount = Math.min(options.previews ?? 0, trainTruth.length);
+  const previewNames = new Set(trainTruth.slice(0, previewCount).map((e) => e.id));
+  const previewCues = new Map<string, Uint8Array>();
+  const previews: DcspDemoPreview[] = [];
   const truthSource = listDataSource(trainTruth, source, { numClasses });
   try {
     const result = await trainDcsp({
@@ -126,7 +146,10 @@ export async function runDcspDemo(options: DcspDemoOptions = {}): Promise<DcspDe
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       onStage: async (stage, store) => {
         const s = performance.now();
-        if (stage === 'initial-cues') initialCueMiou = await cueMeanIoU(store, truthSource, numClasses);
+        if (stage === 'initial-cues') {
+          initialCueMiou = await cueMeanIoU(store, truthSource, numClasses);
+          for (const name of previewNames) previewCues.set(name, (await store.get(name))!.labels);
+        }
         if (stage === 'adapt') adaptedCueMiou = await cueMeanIoU(store, truthSource, numClasses);
         cueScoring += performance.now() - s;
       },
@@ -134,7 +157,15 @@ export async function runDcspDemo(options: DcspDemoOptions = {}): Promise<DcspDe
     const tTrain = performance.now();
     const crf = options.crf ?? true;
     const evalOptions = { network, read: (p: string) => source.read(p), crf, ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
-    const train = await evaluateDcsp({ ...evalOptions, entries: trainTruth });
+    const train = await evaluateDcsp({
+      ...evalOptions,
+      entries: trainTruth,
+      onImage: async ({ entry, image, prediction }) => {
+        if (!previewNames.has(entry.id)) return;
+        const truth = decodeLabel(await source.read(entry.label!), entry.label).data;
+        previews.push({ name: entry.id, image, truth, cues: previewCues.get(entry.id)!, prediction: Uint8Array.from(prediction) });
+      },
+    });
     const val = await evaluateDcsp({ ...evalOptions, entries: valTruth });
     const trainNoCrf = crf ? await evaluateDcsp({ ...evalOptions, crf: false, entries: trainTruth }) : train;
     const tEnd = performance.now();
@@ -151,6 +182,7 @@ export async function runDcspDemo(options: DcspDemoOptions = {}): Promise<DcspDe
       stages: result.stages,
       seconds: { data: (tData - t0) / 1000, training, cues: result.cueSeconds, evaluation: (tEnd - tTrain) / 1000, total: (tEnd - t0) / 1000 },
       crf,
+      ...(previewCount > 0 ? { previews } : {}),
     };
   } finally {
     network.dispose();

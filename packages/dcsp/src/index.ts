@@ -23,5 +23,5 @@ export { attentionMap, generateAdaptedCues, generateInitialCues, imageTensor, lo
 export { trainDcsp, type DcspStage, type DcspTrainOptions, type DcspTrainResult, type StageSummary } from './train/schedule';
 export { listDataSource } from './list-data';
 export { DcspPredictor, dcspCrf, evaluateDcsp, predictDcsp, type DcspPredictOptions } from './eval';
-export { cueMeanIoU, runDcspDemo, type DcspDemoOptions, type DcspDemoSummary } from './demo';
+export { cueMeanIoU, runDcspDemo, type DcspDemoOptions, type DcspDemoPreview, type DcspDemoSummary } from './demo';
 export { loadDcspNetwork } from './weights';

@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DCSP_BACKGROUND_THRESHOLD, fuseCues, type DcspNetwork, type DcspTrainResult } from '@objsel/dcsp';
+import { DCSP_BACKGROUND_THRESHOLD, fuseCues, type DcspDemoOptions, type DcspNetwork, type DcspTrainResult } from '@objsel/dcsp';
 import { VOC_CLASSES, VOC_PALETTE, decodeFloatMap, decodeImage, decodeSaliency, encodeIndexPng } from '@objsel/voc-data';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
+import type { DemoStep } from './demo';
 import { formatEvaluation } from './evaluate';
 import { listFlag, nodeTrainingFs, numberFlag } from './train';
 
@@ -283,6 +284,50 @@ async function runTestVoc(ctx: CliContext, flags: EvalFlags & { saveDir: string 
   } finally {
     network.dispose();
   }
+}
+
+/**
+ * The demo's DCSP step (for `DEMO_STEPS` in demo.ts): `runDcspDemo` on synthetic data (tags and
+ * saliency from voc-data's maker, ground truth only for scoring), then `dcsp/<name>.png` strips
+ * of image | ground truth | initial cues | prediction for three training images.
+ */
+export const dcspDemoStep: DemoStep = makeDcspDemoStep();
+
+/** {@link dcspDemoStep} with other sizes (tests use tiny ones). */
+export function makeDcspDemoStep(overrides: Partial<DcspDemoOptions> = {}): DemoStep {
+  return {
+    name: 'dcsp',
+    async run(state) {
+      const { ctx, options } = state;
+      const backend = await ctx.useBackend();
+      const { runDcspDemo } = await import('@objsel/dcsp');
+      const { colorize, encodePng } = await import('@objsel/voc-data');
+      const summary = await runDcspDemo({ seed: options.seed, previews: 3, onProgress: ctx.onProgress, ...overrides });
+      const dir = path.join(options.out, 'dcsp');
+      await fs.mkdir(dir, { recursive: true });
+      const strips: string[] = [];
+      for (const p of summary.previews ?? []) {
+        const { width: w, height: h } = p.image;
+        const panels = [p.image.data, colorize(p.truth), colorize(p.cues), colorize(p.prediction)];
+        const strip = new Uint8Array(w * 4 * h * 3);
+        for (let y = 0; y < h; y++) panels.forEach((panel, k) => strip.set(panel.subarray(y * w * 3, (y + 1) * w * 3), (y * w * 4 + k * w) * 3));
+        const file = path.join(dir, `${p.name}.png`);
+        await fs.writeFile(file, encodePng({ width: w * 4, height: h, channels: 3, data: strip }));
+        strips.push(file);
+      }
+      const { previews: _previews, ...result } = summary;
+      const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+      return {
+        result: { ...result, backend, strips },
+        human: [
+          `DCSP from image tags + saliency (${summary.images.train} training images, ${summary.stages.map((s) => `${s.stage} ${s.steps}`).join(', ')} updates):`,
+          `  mean IoU of the initial cues ${pct(summary.initialCueMiou)}, adapted cues ${pct(summary.adaptedCueMiou)}`,
+          `  segmentation network ${pct(summary.trainMiou)}${summary.crf ? ' with CRF' : ''} (${pct(summary.trainMiouNoCrf)} without) on the same images, ${pct(summary.valMiou)} on ${summary.images.val} held-out images`,
+          `  ${summary.beatsInitialCues ? 'the network beats its own initial cues' : 'the network does NOT beat its initial cues'}; strips (image | truth | cues | prediction): ${dir}/`,
+        ].join('\n'),
+      };
+    },
+  };
 }
 
 /** `objsel dcsp ...`: DCSP's cues, training, evaluation and VOC server output. */
