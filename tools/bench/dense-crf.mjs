@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark of @objsel/dense-crf: a 500x375 image, 21 labels, DCSP's parameters (10 iterations)
 // and pydensecrf's example parameters (5 iterations), timed like a pydensecrf user's code:
-// DenseCRF2D → setUnaryEnergy → addPairwiseGaussian → addPairwiseBilateral → inference.
+// DenseCRF2D → setUnaryEnergy → addPairwiseGaussian → addPairwiseBilateral → inference → dispose.
 // Images: the pydensecrf example photos resized (bilinear) to 500x375; probabilities: a seeded
 // smooth synthetic softmax. Best (min) and median of --repeat runs; the machine is shared, so
 // the minimum is the meaningful number. Runs against the built dist/ (npx nx run dense-crf:build).
@@ -97,6 +97,7 @@ function runOnce(image, unary, params, options) {
   d.addPairwiseBilateral({ sxy: params.bilateral.sxy, srgb: params.bilateral.srgb, rgbim: image, compat: params.bilateral.compat });
   const t1 = performance.now();
   const q = d.inference(params.iterations);
+  d.dispose(); // hands the WebAssembly memory to the next run, as crfRefine does
   const t2 = performance.now();
   return { total: (t2 - t0) / 1000, setup: (t1 - t0) / 1000, inference: (t2 - t1) / 1000, q };
 }

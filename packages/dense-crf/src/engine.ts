@@ -14,6 +14,8 @@ export interface MeanFieldEngine {
   iterate(q: Float32Array, iterations: number, onIteration?: (done: number) => void): void;
   /** Q₀ and `iterations` updates, returned in `layout`. */
   run(iterations: number, layout: Layout, onIteration?: (done: number) => void): Float32Array;
+  /** Releases memory (the engine is not used afterwards). */
+  dispose(): void;
 }
 
 /**
@@ -32,6 +34,8 @@ export class JsMeanField implements MeanFieldEngine {
     expAndNormalize(this.negUnary, q, this.labels);
     return q;
   }
+
+  dispose(): void {}
 
   run(iterations: number, layout: Layout, onIteration?: (done: number) => void): Float32Array {
     const q = this.initial();

@@ -75,6 +75,7 @@ export function crfRefine(options: CrfRefineOptions): CrfRefineResult {
     crf.addPairwiseBilateral({ sxy: params.bilateral.sxy, srgb: params.bilateral.srgb, rgbim: rgb, compat: params.bilateral.compat });
   }
   const q = crf.inference(params.iterations, { layout: 'hwc', onProgress: options.onProgress });
+  crf.dispose(); // the next crfRefine reuses the memory
   const labels = Uint8Array.from(argmaxLabels(q, n, numLabels, 'hwc'));
   return { labels, probs: q, params };
 }

@@ -63,7 +63,7 @@ export class WasmMeanField implements MeanFieldEngine {
       const { d, m } = t.lattice;
       bytes += 2 * n * (d + 1) * 4 + (d + 1) * m * 8 + 2 * n * 4 + rowBytes + 2 * (m + 1) * rowBytes + (t.factor ? 0 : n * rowBytes) + 16 * (9 + 2 * parties);
     }
-    const arena = new WasmArena(bytes, parties > 1);
+    const arena = WasmArena.acquire(bytes, parties > 1);
     this.arena = arena;
     this.negU = arena.alloc(n * rowBytes);
     this.q = arena.alloc(n * rowBytes);
@@ -174,6 +174,11 @@ export class WasmMeanField implements MeanFieldEngine {
       const id = newPlanId();
       for (let t = 1; t < parties; t++) this.workerPlans.push({ id, memory: arena.memory, modules, phaseA: this.phaseA[t]!, phaseB: this.phaseB[t]! });
     }
+  }
+
+  /** Gives the memory back for the next engine; this engine must not be used afterwards. */
+  dispose(): void {
+    this.arena.release();
   }
 
   /** Number of threads taking part in each iteration. */

@@ -28,6 +28,9 @@ export function kernelModule(d: number, shared: boolean): WebAssembly.Module {
   return module;
 }
 
+let sparePlain: WasmArena | null = null;
+let spareShared: WasmArena | null = null;
+
 /**
  * One WebAssembly memory with a bump allocator (16-byte aligned blocks, never freed: an arena
  * lives as long as the CRF engine that owns it) and kernel instances bound to it.
@@ -36,14 +39,39 @@ export class WasmArena {
   readonly memory: WebAssembly.Memory;
   private top = 16;
   private readonly instances = new Map<number, KernelExports>();
+  /** Reused memory holds old data: blocks are zeroed on allocation. */
+  private dirty = false;
 
   /** `bytes` is the total the caller will allocate; a shared memory (for threads) cannot grow beyond it. */
-  constructor(
+  private constructor(
     bytes: number,
-    readonly shared = false,
+    readonly shared: boolean,
   ) {
     const pages = Math.max(1, Math.ceil((bytes + 64) / PAGE));
     this.memory = shared ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : new WebAssembly.Memory({ initial: pages });
+  }
+
+  /**
+   * An arena for `bytes` bytes: the one last {@link release}d if it is large enough (its pages
+   * are already mapped, which saves the page faults of fresh memory), else a new one.
+   */
+  static acquire(bytes: number, shared = false): WasmArena {
+    const spare = shared ? spareShared : sparePlain;
+    if (spare && spare.memory.buffer.byteLength >= bytes + 64) {
+      if (shared) spareShared = null;
+      else sparePlain = null;
+      spare.top = 16;
+      spare.dirty = true;
+      return spare;
+    }
+    return new WasmArena(bytes, shared);
+  }
+
+  /** Hands the arena back for reuse; nothing may use its blocks afterwards. */
+  release(): void {
+    if (this.shared) {
+      if (!spareShared || spareShared.memory.buffer.byteLength < this.memory.buffer.byteLength) spareShared = this;
+    } else if (!sparePlain || sparePlain.memory.buffer.byteLength < this.memory.buffer.byteLength) sparePlain = this;
   }
 
   /** A new zeroed block of `bytes` bytes; returns its address. */
@@ -52,6 +80,7 @@ export class WasmArena {
     this.top = at + Math.ceil(bytes / 16) * 16;
     const have = this.memory.buffer.byteLength;
     if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE));
+    if (this.dirty) new Uint8Array(this.memory.buffer, at, this.top - at).fill(0);
     return at;
   }
 
