@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-// Bundles tools/web-model/train.ts (TypeScript + @objsel sources) for Node with Vite and runs
-// it with the given flags: `node tools/web-model/train.mjs --steps 600 --minutes 8`.
+// Trains the web example's model: `node tools/web-model/train.mjs --steps 800 --minutes 40`
+// (the same as `node tools/web-model/run.mjs train ...`).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from '../browser/aliases.mjs';
-import { buildNodeEntry } from '../browser/build.mjs';
+import { fileURLToPath } from 'node:url';
 
-const entry = await buildNodeEntry({ entry: path.join(ROOT, 'tools/web-model/train.ts'), outDir: path.join(ROOT, '.objsel-tmp/web-model') });
-const result = spawnSync(process.execPath, [entry, ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit' });
+const here = path.dirname(fileURLToPath(import.meta.url));
+const result = spawnSync(process.execPath, [path.join(here, 'run.mjs'), 'train', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -91,8 +91,9 @@ function show(result: MaskResult): void {
   for (const id of ['undo', 'reset', 'download', 'adapt']) $<HTMLButtonElement>(id).disabled = !any;
   const selected = result.mask.reduce((n, v) => n + v, 0);
   const t = result.timings;
+  const brs = result.brsInfo ? ` (f-BRS ${result.brsInfo.steps} steps${result.brsInfo.satisfied ? '' : ', unsatisfied'})` : '';
   $('stats').textContent = any
-    ? `${result.clicks.length} click(s) · ${((100 * selected) / result.mask.length).toFixed(1)}% selected · network ${t.networkMs.toFixed(0)} ms · ${result.refine} ${t.refineMs.toFixed(0)} ms`
+    ? `${result.clicks.length} click(s) · ${((100 * selected) / result.mask.length).toFixed(1)}% selected · network ${t.networkMs.toFixed(0)} ms${brs} · ${result.refine} ${t.refineMs.toFixed(0)} ms`
     : 'no clicks yet';
 }
 
@@ -175,6 +176,11 @@ $('reset').addEventListener('click', () => void work('reset…', async () => sho
 for (const radio of document.querySelectorAll<HTMLInputElement>('input[name=refine]')) {
   radio.addEventListener('change', () => void work(`refining with ${radio.value}…`, async () => show(await worker.call('setRefine', { refine: radio.value as RefineMode }))));
 }
+
+$<HTMLInputElement>('brs').addEventListener('change', (e) => {
+  const enabled = (e.target as HTMLInputElement).checked;
+  void work(enabled ? 'f-BRS on: recomputing…' : 'f-BRS off: recomputing…', async () => show(await worker.call('setBrs', { enabled })));
+});
 
 $('download').addEventListener('click', () => {
   if (!current) return;

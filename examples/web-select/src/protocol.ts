@@ -26,6 +26,10 @@ export interface MaskResult {
   /** Milliseconds: network (input encoding + forward + read-back), refinement, whole operation. */
   timings: { networkMs: number; refineMs: number; totalMs: number };
   refine: RefineMode;
+  /** Whether f-BRS was on. */
+  brs: boolean;
+  /** f-BRS at the last click: optimisation steps and whether every click ended on its side. */
+  brsInfo?: { steps: number; satisfied: boolean };
 }
 
 /** What the model worker reports after loading weights. */
@@ -59,6 +63,7 @@ export interface WorkerMethods {
   undo: [Record<string, never>, MaskResult];
   reset: [Record<string, never>, MaskResult];
   setRefine: [{ refine: RefineMode }, MaskResult];
+  setBrs: [{ enabled: boolean }, MaskResult];
   adapt: [{ steps: number }, AdaptResult];
   restoreModel: [Record<string, never>, MaskResult];
 }

@@ -1,32 +1,36 @@
 /**
- * The model worker: TF.js, the interactive network, the selection session and adaptation run
- * here, off the page's thread, so the page stays responsive while WebGPU (or wasm) works.
+ * The model worker: TF.js, the interactive network, the selection session, refinement, f-BRS
+ * and adaptation run here, off the page's thread, so the page stays responsive while WebGPU
+ * (or wasm) works.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { buildInteractiveInput, createSession, refineProbability, type Click, type InteractiveSession, type RgbImage, type SessionOptions } from '@objsel/clicks';
+import { buildInteractiveInput, createSession, refineProbability, type Click, type InteractiveSession, type RgbImage } from '@objsel/clicks';
 import { crfRefine } from '@objsel/dense-crf';
+import { adaptToClicks } from '@objsel/deeplab-resnet';
 import type { WeightEntry } from '@objsel/caffe-import';
 import { chooseBackend } from './model/backend';
-import { adaptToClicks } from './model/adapt';
-import { clickMapScale, modelSize, networkInput, resizeMask, scaleClick, type Size } from './model/input';
-import { inferenceNetwork, objectProbabilities, segmentFunction, type LogitsNetwork } from './model/predict';
+import { CLICK_MAP_TRUNCATE } from './model/domain';
+import { clickMapScale, modelSize, scaleClick, shrinkInput, type Size } from './model/input';
+import { SelectionModel } from './model/predict';
 import { loadWeightsFromFiles, loadWeightsFromUrl, type LoadedModel } from './model/weights';
 import type { AdaptResult, MaskResult, ModelInfo, RefineMode, WorkerMessage, WorkerMethods, WorkerRequest } from './protocol';
 
 const post = (message: WorkerMessage): void => (self as unknown as Worker).postMessage(message);
 
 let loaded: LoadedModel | undefined;
-/** The loaded model with BatchNorm folded in, for clicks (rebuilt whenever the weights change). */
-let folded: (LogitsNetwork & { dispose(): void }) | undefined;
+let selection: SelectionModel | undefined;
 let original: WeightEntry[] | undefined;
 let image: RgbImage | undefined;
 let session: InteractiveSession | undefined;
 let refine: RefineMode = 'graphcut';
-let lastNetworkMs = 0;
+let brs = false;
+/** The clicks the session is segmenting for right now (it adds a click only once the mask is ready). */
+let segmentingClicks: readonly Click[] = [];
+let last: { networkMs: number; brs?: { steps: number; satisfied: boolean } } = { networkMs: 0 };
 
-function requireModel(): LoadedModel {
-  if (!loaded) throw new Error('no model loaded');
-  return loaded;
+function requireModel(): SelectionModel {
+  if (!selection) throw new Error('no model loaded');
+  return selection;
 }
 
 function requireImage(): RgbImage {
@@ -34,19 +38,18 @@ function requireImage(): RgbImage {
   return image;
 }
 
-/** The session's segment function (see segmentFunction), timed. */
+/** The session's segment function: the network (with f-BRS when on) at model size, timed. */
 async function segment(raw: Float32Array, width: number, height: number): Promise<Float32Array> {
   const t0 = performance.now();
-  requireModel();
-  const probs = await segmentFunction(folded!)(raw, width, height);
-  lastNetworkMs = performance.now() - t0;
-  return probs;
+  const r = await requireModel().probability(raw, { width, height }, brs ? { clicks: segmentingClicks } : undefined);
+  last = { networkMs: performance.now() - t0, ...(r.brs ? { brs: r.brs } : {}) };
+  return r.probability;
 }
 
-function sessionOptions(): SessionOptions {
+function newSession(): InteractiveSession {
   // The session only thresholds; the worker refines with the current mode (so switching the
   // mode re-refines the last probability without running the network again).
-  return { refine: 'none', scale: clickMapScale(requireImage()), truncate: 255 };
+  return createSession(requireImage(), segment, { refine: 'none', scale: clickMapScale(requireImage()), truncate: CLICK_MAP_TRUNCATE });
 }
 
 /** CRF refinement: two labels (background, object), DeepLab-v2's parameters. */
@@ -60,7 +63,7 @@ function crfMask(probability: Float32Array, img: RgbImage): Uint8Array {
 }
 
 /** The selection now: the session's last probability, refined with the current mode. */
-async function selection(t0: number, networkMs: number): Promise<MaskResult> {
+async function current(t0: number, networkMs: number): Promise<MaskResult> {
   const img = requireImage();
   const s = session!;
   const clicks = [...s.clicks];
@@ -70,34 +73,22 @@ async function selection(t0: number, networkMs: number): Promise<MaskResult> {
   else if (refine === 'crf') mask = crfMask(s.probability, img);
   else mask = await refineProbability(s.probability, img, clicks, { refine });
   const refineMs = performance.now() - r0;
-  return { mask, width: img.width, height: img.height, clicks, refine, timings: { networkMs, refineMs, totalMs: performance.now() - t0 } };
+  return { mask, width: img.width, height: img.height, clicks, refine, brs, ...(last.brs && brs ? { brsInfo: last.brs } : {}), timings: { networkMs, refineMs, totalMs: performance.now() - t0 } };
 }
 
-/** Folds the current weights into the inference network. */
-function refold(): void {
-  folded?.dispose();
-  folded = inferenceNetwork(requireModel().model);
+async function addClick(click: Click): Promise<number> {
+  segmentingClicks = [...session!.clicks, click];
+  await session!.addClick(click);
+  return last.networkMs;
 }
 
-/** A new session on the current image replaying `clicks` (after the model changed). */
+/** A new session on the current image replaying `clicks` (after the model or BRS changed). */
 async function replay(clicks: readonly Click[]): Promise<MaskResult> {
   const t0 = performance.now();
-  refold();
-  session = createSession(requireImage(), segment, sessionOptions());
+  session = newSession();
   let networkMs = 0;
-  for (const c of clicks) {
-    await session.addClick(c);
-    networkMs += lastNetworkMs;
-  }
-  return selection(t0, networkMs);
-}
-
-async function restoreOriginal(): Promise<void> {
-  const { model } = requireModel();
-  if (!original) return;
-  tf.tidy(() => {
-    for (const e of original!) model.variables.get(e.name)!.assign(tf.tensor(e.data, e.shape));
-  });
+  for (const c of clicks) networkMs += await addClick(c);
+  return current(t0, networkMs);
 }
 
 const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M][0]) => Promise<WorkerMethods[M][1]> } = {
@@ -109,86 +100,93 @@ const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M][0]) => Pr
     const t0 = performance.now();
     post({ event: 'status', message: 'loading the model…' });
     const next = 'url' in params ? await loadWeightsFromUrl(params.url, params.base) : await loadWeightsFromFiles(params.files);
+    selection?.dispose();
     loaded?.model.dispose();
     loaded = next;
-    refold();
+    selection = new SelectionModel(next.model);
     original = await next.model.toWeightEntries();
     const loadMs = performance.now() - t0;
-    // Warm up: the first forward compiles the shaders (seconds on a software GPU); do it now,
-    // not on the user's first click.
+    // Warm up: the first run compiles the shaders (seconds on a software GPU); do it now, not on
+    // the user's first click.
     post({ event: 'status', message: 'preparing the network (first run)…' });
     const w0 = performance.now();
-    const probe = modelSize(image ?? { width: 320, height: 240 });
-    const zeros = new Float32Array(probe.width * probe.height * 5);
-    await objectProbabilities(folded!, zeros, probe, probe);
+    const full = image ?? { width: 320, height: 240 };
+    await selection.probability(new Float32Array(full.width * full.height * 5).fill(CLICK_MAP_TRUNCATE), full);
     const warmupMs = performance.now() - w0;
     const info: ModelInfo = { source: next.source, parameters: next.parameters, bytes: next.bytes, generatedBy: next.generatedBy, training: next.training, loadMs, warmupMs };
-    if (image) await replay(session?.clicks ?? []);
+    if (image && session && session.clicks.length > 0) await replay(session.clicks);
     return info;
   },
 
   async setImage(payload) {
     image = { width: payload.width, height: payload.height, data: payload.data };
-    session = createSession(image, segment, sessionOptions());
-    return selection(performance.now(), 0);
+    session = newSession();
+    return current(performance.now(), 0);
   },
 
   async click(click) {
     const t0 = performance.now();
     requireModel();
     if (!session) throw new Error('no image');
-    await session.addClick(click);
-    return selection(t0, lastNetworkMs);
+    const networkMs = await addClick(click);
+    return current(t0, networkMs);
   },
 
   async undo() {
     const t0 = performance.now();
     await session!.undo();
-    return selection(t0, 0);
+    return current(t0, 0);
   },
 
   async reset() {
     const t0 = performance.now();
     await session!.reset();
-    return selection(t0, 0);
+    return current(t0, 0);
   },
 
   async setRefine(params) {
     refine = params.refine;
-    return selection(performance.now(), 0);
+    return current(performance.now(), 0);
+  },
+
+  async setBrs(params) {
+    brs = params.enabled;
+    return replay(session?.clicks ?? []);
   },
 
   async adapt({ steps }) {
-    const { model } = requireModel();
+    const sel = requireModel();
     const img = requireImage();
-    const s = session!;
-    if (s.clicks.length === 0) throw new Error('click on the object first: adaptation learns from your clicks');
+    const clicks = [...(session?.clicks ?? [])];
+    if (clicks.length === 0) throw new Error('click on the object first: adaptation learns from your clicks');
     const full: Size = img;
     const small = modelSize(full);
-    const clicks = [...s.clicks];
-    const current = await selection(performance.now(), 0);
-    const raw = buildInteractiveInput(img, clicks, { scale: clickMapScale(full), truncate: 255 });
+    const raw = shrinkInput(buildInteractiveInput(img, clicks, { scale: clickMapScale(full), truncate: CLICK_MAP_TRUNCATE }), full, small);
     const stepMs: number[] = [];
-    const losses = await adaptToClicks(
-      model,
-      networkInput(raw, full, small),
-      small,
-      clicks.map((c) => scaleClick(c, full, small)),
-      resizeMask(current.mask, full, small),
-      {
-        steps,
-        onStep: (e) => {
-          stepMs.push(e.ms);
-          post({ event: 'adapt-progress', ...e });
-        },
+    let mark = performance.now();
+    const result = await adaptToClicks(sel.model, [{ input: raw, width: small.width, height: small.height, clicks: clicks.map((c) => scaleClick(c, full, small)) }], {
+      steps,
+      learningRate: 1e-3,
+      onProgress: (e) => {
+        const now = performance.now();
+        stepMs.push(now - mark);
+        mark = now;
+        post({ event: 'adapt-progress', step: e.done, steps: e.total ?? steps, loss: e.metrics?.loss ?? NaN, ms: stepMs.at(-1)! });
       },
-    );
-    const result: AdaptResult = { steps, losses, stepMs, selection: await replay(clicks) };
-    return result;
+    });
+    sel.refresh();
+    const adapted: AdaptResult = { steps: result.steps, losses: result.losses, stepMs, selection: await replay(clicks) };
+    return adapted;
   },
 
   async restoreModel() {
-    await restoreOriginal();
+    const sel = requireModel();
+    if (original) {
+      tf.tidy(() => {
+        for (const e of original!) sel.model.variables.get(e.name)!.assign(tf.tensor(e.data, e.shape));
+      });
+    }
+    sel.refresh();
     return replay(session?.clicks ?? []);
   },
 };

@@ -210,23 +210,58 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     expect([...new Set(png.samples)].every((v) => v === 0 || v === 255)).toBe(true);
   });
 
-  it('adapts the model to the image: training steps run on WebGPU and the mask is recomputed', async () => {
+  it('adapts the model to the image: a training step runs on WebGPU and the mask is recomputed', async () => {
     const version = Number(await page.getByTestId('mask').getAttribute('data-version'));
-    await page.locator('#adapt-steps').fill('2');
+    await page.locator('#adapt-steps').fill('1');
     const t0 = Date.now();
     await page.getByTestId('adapt').click();
     await page.waitForFunction(() => window.objsel.adapt !== undefined && document.body.dataset.busy === 'false', null, { timeout: 180_000, polling: 250 });
     timings.adaptWallMs = Date.now() - t0;
     const adapt = await page.evaluate(() => window.objsel.adapt!);
     timings.adapt = adapt;
-    expect(adapt.steps).toBe(2);
-    expect(adapt.losses).toHaveLength(2);
+    expect(adapt.steps).toBe(1);
+    expect(adapt.losses).toHaveLength(1);
     for (const l of adapt.losses) expect(Number.isFinite(l) && l > 0).toBe(true);
     expect(Number(await page.getByTestId('mask').getAttribute('data-version'))).toBeGreaterThan(version);
-    expect(await page.getByTestId('adapt-progress').evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([2, 2]);
+    expect(await page.getByTestId('adapt-progress').evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([1, 1]);
     expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
     timings.iouAfterAdapt = maskIou(target.gt, (await readMask()).mask);
     await screenshot('adapted');
+  });
+
+  it('runs on wasm when asked (?backend=wasm): a click selects the object and an adaptation step runs', async () => {
+    const wasmPage = await context.newPage();
+    wasmPage.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`wasm page: ${m.text()}`);
+    });
+    wasmPage.on('pageerror', (e) => consoleErrors.push(`wasm page: pageerror: ${e.message}`));
+    try {
+      const t0 = Date.now();
+      await wasmPage.goto(`${server.url}?backend=wasm`);
+      const state = await wasmPage.evaluate(() => window.objselReady);
+      const wasm: Record<string, unknown> = { pageLoadMs: Date.now() - t0, warmupMs: state.model?.warmupMs };
+      expect(await wasmPage.getByTestId('backend').textContent()).toBe('wasm');
+      const box = (await wasmPage.locator('[data-testid=image]').boundingBox())!;
+      await wasmPage.locator('[data-testid=image]').click({ position: { x: ((target.click.x + 0.5) * box.width) / width, y: ((target.click.y + 0.5) * box.height) / height } });
+      await wasmPage.waitForFunction(() => document.querySelector('[data-testid=mask]')?.getAttribute('data-clicks') === '1' && document.body.dataset.busy === 'false', null, { timeout: 60_000 });
+      const selection = await wasmPage.evaluate(() => window.objsel.selection!);
+      wasm.click = selection.timings;
+      const mask = await wasmPage.evaluate(() => {
+        const c = document.querySelector<HTMLCanvasElement>('[data-testid=mask]')!;
+        return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 3), (a) => (a > 0 ? 1 : 0));
+      });
+      wasm.iouOneClick = maskIou(target.gt, Uint8Array.from(mask));
+      await wasmPage.locator('#adapt-steps').fill('2');
+      await wasmPage.getByTestId('adapt').click();
+      await wasmPage.waitForFunction(() => window.objsel.adapt !== undefined && document.body.dataset.busy === 'false', null, { timeout: 120_000 });
+      const adapt = await wasmPage.evaluate(() => window.objsel.adapt!);
+      wasm.adapt = adapt;
+      timings.wasm = wasm;
+      expect(wasm.iouOneClick).toBeGreaterThanOrEqual(MIN_IOU_ONE_CLICK);
+      expect(adapt.losses).toHaveLength(2);
+    } finally {
+      await wasmPage.close();
+    }
   });
 
   it('kept the console clean and every request on the page origin', () => {

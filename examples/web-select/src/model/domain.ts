@@ -23,9 +23,6 @@ export const MODEL_CONFIG: DeepLabConfig = resnetConfig(50, {
 /** The network runs on the image scaled so that its longer side has this many pixels. */
 export const MODEL_LONG_SIDE = 128;
 
-/** The seed's mean of the click-map channels (its IMG_MEAN is 104.0, 116.7, 122.7, 131.0, 131.0). */
-export const CLICK_MAP_MEAN = 131;
-
 /** Click distance maps: Euclidean distance in model pixels, truncated at 255 (Xu et al.). */
 export const CLICK_MAP_TRUNCATE = 255;
 

@@ -1,12 +1,12 @@
 /**
  * Between the full-size image and the network. A session (@objsel/clicks) encodes the clicks
- * at full size with distances scaled to model pixels (`clickMapScale`); {@link networkInput}
- * shrinks that 5-channel input to the model size and applies the seed's encoding. The training
- * script (tools/web-model) goes through the same two steps, so the model sees what it learnt on.
+ * at full size with distances scaled to model pixels ({@link clickMapScale}); {@link shrinkInput}
+ * brings that raw 5-channel input to the model size, where deeplab-resnet's interactive
+ * segmenter preprocesses it (B, G, R, pos, neg minus the seed's mean). `objsel train
+ * --interactive --resize-mode resize --click-scale` trains the same way (tools/web-model).
  */
 import type { Click } from '@objsel/clicks';
-import { IMG_MEAN_BGR } from '@objsel/voc-data';
-import { CLICK_MAP_MEAN, MODEL_LONG_SIDE } from './domain';
+import { MODEL_LONG_SIDE } from './domain';
 
 /** A width and a height. */
 export interface Size {
@@ -60,23 +60,9 @@ export function resizeChannels(data: ArrayLike<number>, channels: number, from: 
   return out;
 }
 
-/**
- * The network input from a session's raw 5-channel input (HWC: R, G, B 0..255, positive and
- * negative click distances in model pixels, truncated at 255) at full size: shrunk to `to`,
- * then B, G, R minus the ImageNet mean (the DeepLab port's preprocessing) and the maps minus
- * 131 (the seed's encoding). NHWC float32 `[1, to.height, to.width, 5]`.
- */
-export function networkInput(raw: Float32Array, from: Size, to: Size): Float32Array {
-  const small = from.width === to.width && from.height === to.height ? raw : resizeChannels(raw, 5, from, to);
-  const out = new Float32Array(small.length);
-  for (let i = 0; i < small.length; i += 5) {
-    out[i] = small[i + 2]! - IMG_MEAN_BGR[0];
-    out[i + 1] = small[i + 1]! - IMG_MEAN_BGR[1];
-    out[i + 2] = small[i]! - IMG_MEAN_BGR[2];
-    out[i + 3] = small[i + 3]! - CLICK_MAP_MEAN;
-    out[i + 4] = small[i + 4]! - CLICK_MAP_MEAN;
-  }
-  return out;
+/** The raw 5-channel input (R, G, B, pos, neg; HWC) of the full image, shrunk to model size. */
+export function shrinkInput(raw: Float32Array, from: Size, to: Size): Float32Array {
+  return from.width === to.width && from.height === to.height ? raw : resizeChannels(raw, 5, from, to);
 }
 
 /** A click on the full-size image, moved to the pixel of a resized copy that covers it. */
@@ -84,10 +70,4 @@ export function scaleClick(click: Click, from: Size, to: Size): Click {
   const x = Math.min(to.width - 1, Math.max(0, Math.floor(((click.x + 0.5) * to.width) / from.width)));
   const y = Math.min(to.height - 1, Math.max(0, Math.floor(((click.y + 0.5) * to.height) / from.height)));
   return { x, y, positive: click.positive };
-}
-
-/** A 0/1 mask shrunk to `to` (a pixel is set where most of its footprint is). */
-export function resizeMask(mask: ArrayLike<number>, from: Size, to: Size): Uint8Array {
-  const fraction = resizeChannels(Float32Array.from(mask, (v) => (v > 0 ? 1 : 0)), 1, from, to);
-  return Uint8Array.from(fraction, (f) => (f >= 0.5 ? 1 : 0));
 }

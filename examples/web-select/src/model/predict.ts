@@ -1,53 +1,67 @@
-/** The network's object probability for one image and its clicks. */
+/**
+ * The interactive network for the app: deeplab-resnet's `InteractiveSegmenter` (BatchNorm
+ * folded in for plain clicks; f-BRS on the training graph when asked) at model size, the
+ * probability brought back to the image size.
+ */
 import * as tf from '@tensorflow/tfjs-core';
-import { FoldedDeepLab, type DeepLabResNet } from '@objsel/deeplab-resnet';
-import { modelSize, networkInput, type Size } from './input';
+import { InteractiveSegmenter, type BrsOptions, type DeepLabResNet } from '@objsel/deeplab-resnet';
+import type { Click } from '@objsel/clicks';
+import { modelSize, scaleClick, shrinkInput, type Size } from './input';
 
-/** Anything that maps an NHWC batch to logits at output stride 8. */
-export interface LogitsNetwork {
-  predict(input: tf.Tensor4D): tf.Tensor4D;
+/** What {@link SelectionModel.probability} returns. */
+export interface Probability {
+  /** Object probability per pixel of the full image, row-major. */
+  probability: Float32Array;
+  /** With BRS: optimisation steps taken and whether every click ended on its side. */
+  brs?: { steps: number; satisfied: boolean };
 }
 
-/**
- * The fast inference form of a model: BatchNorm folded into the convolutions, atrous
- * convolutions as native dilated `conv2d` (deeplab-resnet's `FoldedDeepLab`). Dispose it, and
- * fold again after the model's weights change (adaptation).
- */
-export function inferenceNetwork(model: DeepLabResNet): LogitsNetwork & { dispose(): void } {
-  return FoldedDeepLab.fromModel(model);
-}
-
-/** The training-graph forward pass of a model as a {@link LogitsNetwork} (no folding). */
-export function trainingGraphNetwork(model: DeepLabResNet): LogitsNetwork {
-  return { predict: (x) => model.forward(x).logits };
-}
-
-/**
- * Runs the network on one 5-channel input (`[1, h, w, 5]` at model size) and returns the object
- * probability at `out` size: logits (output stride 8) resized bilinearly, then the sigmoid.
- * Reads back with `await data()` (WebGPU-safe); leaves no tensors behind.
- */
-export async function objectProbabilities(network: LogitsNetwork, input: Float32Array, size: Size, out: Size): Promise<Float32Array> {
-  const probs = tf.tidy(() => {
-    const x = tf.tensor4d(input, [1, size.height, size.width, 5]);
-    return tf.sigmoid(tf.image.resizeBilinear(network.predict(x), [out.height, out.width]));
-  });
+/** Bilinear resize (TF1, no corner alignment) of a probability map, on the active backend. */
+export async function resizeProbability(probability: Float32Array, from: Size, to: Size): Promise<Float32Array> {
+  if (from.width === to.width && from.height === to.height) return probability;
+  const t = tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(probability, [1, from.height, from.width, 1]), [to.height, to.width], false, false));
   try {
-    return (await probs.data()) as Float32Array;
+    return new Float32Array((await t.data()) as Float32Array);
   } finally {
-    probs.dispose();
+    t.dispose();
   }
 }
 
-/**
- * A `SegmentFunction` for @objsel/clicks sessions, predictors and the NoC robot: the raw
- * 5-channel input at full size (click distances already in model pixels, see `clickMapScale`)
- * shrunk to model size, through the network, probability back at full size.
- */
-export function segmentFunction(network: LogitsNetwork): (raw: Float32Array, width: number, height: number) => Promise<Float32Array> {
-  return (raw, width, height) => {
-    const full = { width, height };
+/** The model plus its segmenter; {@link refresh} after the weights change. */
+export class SelectionModel {
+  readonly segmenter: InteractiveSegmenter;
+
+  constructor(readonly model: DeepLabResNet) {
+    this.segmenter = InteractiveSegmenter.fromModel(model);
+  }
+
+  /**
+   * The object probability of the full image for a raw 5-channel input at full size (click
+   * distances already in model pixels). With `brs`, f-BRS at those clicks (full-size pixels).
+   */
+  async probability(raw: Float32Array, full: Size, brs?: { clicks: readonly Click[]; options?: BrsOptions }): Promise<Probability> {
     const small = modelSize(full);
-    return objectProbabilities(network, networkInput(raw, full, small), small, full);
-  };
+    const input = shrinkInput(raw, full, small);
+    if (brs && brs.clicks.length > 0) {
+      const clicks = brs.clicks.map((c) => scaleClick(c, full, small));
+      const r = await this.segmenter.segmentWithBrs(input, small.width, small.height, clicks, brs.options);
+      return { probability: await resizeProbability(r.probability, small, full), brs: { steps: r.steps, satisfied: r.satisfied } };
+    }
+    return { probability: await resizeProbability(await this.segmenter.segment(input, small.width, small.height), small, full) };
+  }
+
+  /** Re-folds the network after its weights changed (adaptation, restore). */
+  refresh(): void {
+    this.segmenter.refresh();
+  }
+
+  /** Frees the folded copy (not the model). */
+  dispose(): void {
+    this.segmenter.dispose();
+  }
+}
+
+/** A @objsel/clicks `SegmentFunction` (sessions, predictors, the NoC robot) over a {@link SelectionModel}. */
+export function segmentFunction(selection: SelectionModel): (raw: Float32Array, width: number, height: number) => Promise<Float32Array> {
+  return async (raw, width, height) => (await selection.probability(raw, { width, height })).probability;
 }

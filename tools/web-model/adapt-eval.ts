@@ -1,0 +1,78 @@
+/**
+ * Measures the web example's "adapt to this image" on held-out synthetic renders: the click
+ * robot places `--clicks` clicks (NoC protocol, graph-cut refinement as the app's default), then
+ * deeplab-resnet's `adaptToClicks` fine-tunes the model on them exactly as the app's worker
+ * does, and the IoU with the same clicks is compared before and after. Weights are restored
+ * between objects. Prints one JSON line per learning rate.
+ *
+ * Flags: --weights DIR (the shipped model) --images N (15) --clicks K (2) --steps S (5)
+ * --lr LR,LR,... (1e-4,1e-3) --trainable last-layers|full --backend wasm|cpu.
+ */
+import '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import fs from 'node:fs/promises';
+import { DeepLabResNet, adaptToClicks, loadBackend, readWeightsFrom, type BackendName, type TrainableSet } from '@objsel/deeplab-resnet';
+import { renderSyntheticSample } from '@objsel/voc-data';
+import { buildInteractiveInput, createPredictor, maskIou, runRobot } from '@objsel/clicks';
+import { CLICK_MAP_TRUNCATE, SYNTHETIC_OPTIONS } from '../../examples/web-select/src/model/domain';
+import { clickMapScale, modelSize, scaleClick, shrinkInput } from '../../examples/web-select/src/model/input';
+import { SelectionModel, segmentFunction } from '../../examples/web-select/src/model/predict';
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+async function main(): Promise<void> {
+  tf.enableProdMode();
+  await loadBackend(flag('backend', 'wasm') as BackendName);
+  const dir = flag('weights', 'examples/web-select/public/models/synthetic-interactive');
+  const images = Number(flag('images', '15'));
+  const clickCount = Number(flag('clicks', '2'));
+  const steps = Number(flag('steps', '5'));
+  const trainable = flag('trainable', 'last-layers') as TrainableSet;
+  const { modelJson, entries } = await readWeightsFrom(fs, dir);
+  const model = DeepLabResNet.fromWeights(entries, modelJson.objsel);
+  const selection = new SelectionModel(model);
+  const restore = () => {
+    tf.tidy(() => entries.forEach((e) => model.variables.get(e.name)!.assign(tf.tensor(e.data, e.shape))));
+    selection.refresh();
+  };
+  for (const lr of flag('lr', '1e-4,1e-3').split(',').map(Number)) {
+    let before = 0;
+    let after = 0;
+    let objects = 0;
+    let seconds = 0;
+    for (let i = 0; i < images; i++) {
+      const s = renderSyntheticSample(800_000 + i, SYNTHETIC_OPTIONS);
+      const full = { width: s.image.width, height: s.image.height };
+      const small = modelSize(full);
+      const options = { refine: 'graphcut' as const, scale: clickMapScale(full), truncate: CLICK_MAP_TRUNCATE };
+      for (const o of s.objects) {
+        const gt = Uint8Array.from(s.objectLabelNoVoid, (v) => (v === o.instanceId ? 1 : 0));
+        if (gt.reduce((a, v) => a + v, 0) < 100) continue;
+        restore();
+        const run = await runRobot(gt, full.width, full.height, createPredictor(s.image, segmentFunction(selection), options), { maxClicks: clickCount, iouThresholds: [1] });
+        const raw = shrinkInput(buildInteractiveInput(s.image, run.clicks, { scale: clickMapScale(full), truncate: CLICK_MAP_TRUNCATE }), full, small);
+        const result = await adaptToClicks(model, [{ input: raw, width: small.width, height: small.height, clicks: run.clicks.map((c) => scaleClick(c, full, small)) }], { steps, learningRate: lr, trainable });
+        selection.refresh();
+        const mask = await createPredictor(s.image, segmentFunction(selection), options)(run.clicks, null);
+        before += run.ious.at(-1)!;
+        after += maskIou(gt, mask);
+        seconds += result.seconds;
+        objects++;
+      }
+    }
+    process.stdout.write(`${JSON.stringify({ lr, clicks: clickCount, steps, trainable, objects, iouBefore: before / objects, iouAfter: after / objects, msPerStep: (1000 * seconds) / (objects * steps) })}\n`);
+  }
+  selection.dispose();
+  model.dispose();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
