@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadBackend, resnetConfig } from '@objsel/deeplab-resnet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ATTENTION_BIASES, DcspNetwork, StageTrainer, globalAveragePool, type DcspBatch } from '../src/index';
+import { ATTENTION_BIASES, ATTENTION_WEIGHTS, DcspNetwork, StageTrainer, globalAveragePool, type DcspBatch } from '../src/index';
 
 beforeAll(async () => {
   await loadBackend('wasm');
@@ -40,6 +40,8 @@ function changed(a: Float32Array, b: Float32Array): boolean {
 describe('StageTrainer', () => {
   it('attention stage: trains only fc*, with DCSP poly rate and x20 bias multiplier on the exact gradient', async () => {
     const net = DcspNetwork.create(tiny(), { seed: 11 });
+    // Head weights of order 1, so that weight decay is a visible part of their update.
+    tf.tidy(() => net.variables.get(ATTENTION_WEIGHTS)!.assign(tf.randomNormal([1, 1, 21, 20], 0, 1, 'float32', 3)));
     const batch = batchOf(2, 25, 5);
     const trainer = new StageTrainer(net, { steps: 4, learningRate: 1e-3, momentum: 0.9, power: 0.9, weightDecay: 5e-4, trainable: 'fc', objective: 'classification' });
     expect(trainer.trainedNames.every((n) => n.includes('fc'))).toBe(true);
@@ -48,6 +50,7 @@ describe('StageTrainer', () => {
     const x = tf.tensor4d(batch.images, [2, 25, 25, 3]);
     const out = net.forward(x);
     const gap = await globalAveragePool(out.attention).data();
+    const gapLogits = await globalAveragePool(out.logits).data();
     tf.dispose([x, out.logits, out.attention]);
     const before = await snapshot(net);
     const tensors = tf.memory().numTensors;
@@ -64,6 +67,20 @@ describe('StageTrainer', () => {
       for (let n = 0; n < 2; n++) g += (1 / (1 + Math.exp(-gap[n * 20 + k]!)) - batch.tags[n * 20 + k]!) / 40;
       expect(b1[k]! - b0[k]!).toBeCloseTo(-lr * 20 * g, 8);
     }
+    // Head weights: d/dW[c,k] = sum_n (sigmoid - z)_nk * GAP(logits)_nc / (N K), plus weight decay, x10.
+    const w0 = before.get(ATTENTION_WEIGHTS)!;
+    const w1 = after.get(ATTENTION_WEIGHTS)!;
+    let worst = 0;
+    let scale = 0;
+    for (let c = 0; c < 21; c++)
+      for (let k = 0; k < 20; k++) {
+        let g = 5e-4 * w0[c * 20 + k]!;
+        for (let n = 0; n < 2; n++) g += ((1 / (1 + Math.exp(-gap[n * 20 + k]!)) - batch.tags[n * 20 + k]!) * gapLogits[n * 21 + c]!) / 40;
+        const want = -lr * 10 * g;
+        worst = Math.max(worst, Math.abs(w1[c * 20 + k]! - w0[c * 20 + k]! - want));
+        scale = Math.max(scale, Math.abs(want));
+      }
+    expect(worst / scale).toBeLessThan(1e-3);
     // The reported classification loss is the mean sigmoid cross-entropy of the pooled scores.
     let ce = 0;
     for (let i = 0; i < 40; i++) {

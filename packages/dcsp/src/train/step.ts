@@ -57,7 +57,7 @@ export interface StageStepResult {
  * One DCSP training stage's optimisation: a fresh momentum optimiser (TF's update, multipliers
  * 1 / 10 for `fc*` weights / 20 for `fc*` biases), DCSP's poly schedule
  * `lr = base (1 - s / (steps + 1))^0.9` for updates `s = 1..steps`, the stage's objective, and
- * `weightDecay * w` added to the gradient of every trained `weights` variable.
+ * the L2 term `weightDecay * sum(0.5 w^2)` over every `weights` variable in the objective.
  */
 export class StageTrainer {
   /** Updates applied so far. */
@@ -84,15 +84,6 @@ export class StageTrainer {
     return polyLearningRate(this.config.learningRate, s, this.config.steps + 1, this.config.power);
   }
 
-  /** `weightDecay * sum(0.5 w^2)` over every convolution kernel (DCSP sums over all trainable TF variables named `weights`). */
-  private async l2Value(): Promise<number> {
-    if (this.config.weightDecay === 0) return 0;
-    const t = tf.tidy(() => tf.mul(tf.addN(this.decayedNames.map((n) => tf.sum(tf.square(this.network.variables.get(n)!)))), 0.5 * this.config.weightDecay));
-    const v = (await t.data())[0]!;
-    t.dispose();
-    return v;
-  }
-
   /** One update on `batch`. Throws `non-finite-loss` (weights untouched) if the loss is NaN or infinite. */
   async trainStep(batch: DcspBatch): Promise<StageStepResult> {
     const { batchSize: n, height: h, width: w } = batch;
@@ -100,23 +91,29 @@ export class StageTrainer {
     if (segmentation && !batch.labels) throw new DcspError('bad-input', 'a segmentation step needs cue labels');
     const numClasses = this.network.numClasses;
     const x = tf.tensor4d(batch.images, [n, h, w, 3]);
-    const parts: { seg?: tf.Scalar; cls?: tf.Scalar } = {};
+    // [classification, segmentation, L2], read back with one sync after the gradients.
+    let parts: tf.Tensor1D | undefined;
     const trainBatchNorm = this.config.trainBatchNorm === true;
     const stats: Array<{ layer: string; mean: tf.Tensor; variance: tf.Tensor }> = [];
     const trainedVars = this.trainedNames.map((name) => this.network.variables.get(name)!);
+    const wd = this.config.weightDecay;
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
       result = tf.variableGrads(() => {
         const out = this.network.forward(x, { trainBatchNorm });
         for (const st of out.batchStats ?? []) stats.push({ layer: st.layer, mean: tf.keep(st.mean), variance: tf.keep(st.variance) });
         const cls = classificationLoss(out.attention, batch.tags);
-        parts.cls = tf.keep(tf.clone(cls));
-        if (!segmentation) return cls;
-        const [, lh, lw] = out.logits.shape;
-        const small = resizeLabelsNearest(batch.labels!, n, h, w, lh, lw);
-        const seg = segmentationCrossEntropy(out.logits, small, numClasses, 'drop');
-        parts.seg = tf.keep(tf.clone(seg));
-        return tf.add(seg, cls) as tf.Scalar;
+        let seg: tf.Scalar = tf.scalar(0);
+        if (segmentation) {
+          const [, lh, lw] = out.logits.shape;
+          const small = resizeLabelsNearest(batch.labels!, n, h, w, lh, lw);
+          seg = segmentationCrossEntropy(out.logits, small, numClasses, 'drop');
+        }
+        // DCSP's L2 covers every convolution kernel (trained or not); its gradient, wd * w,
+        // reaches only the trained ones.
+        const l2 = wd > 0 ? (tf.mul(tf.addN(this.decayedNames.map((name) => tf.sum(tf.square(this.network.variables.get(name)!)))), 0.5 * wd) as tf.Scalar) : tf.scalar(0);
+        parts = tf.keep(tf.stack([cls, seg, l2]) as tf.Tensor1D);
+        return tf.addN([cls, seg, l2]) as tf.Scalar;
       }, trainedVars);
     } finally {
       x.dispose();
@@ -124,34 +121,20 @@ export class StageTrainer {
     const grads = new Map<string, tf.Tensor>();
     for (const [varName, g] of Object.entries(result.grads)) grads.set(this.keyOfVariable.get(varName) ?? varName, g);
     try {
-      const task = (await result.value.data())[0]!;
-      const cls = (await parts.cls!.data())[0]!;
-      const seg = parts.seg ? (await parts.seg.data())[0]! : undefined;
-      const l2 = await this.l2Value();
-      if (!Number.isFinite(task)) {
-        throw new DcspError('non-finite-loss', `loss is ${task} at update ${this.step + 1}; no update applied`, { where: `step ${this.step + 1}` });
+      const [cls, seg, l2] = Array.from(await parts!.data()) as [number, number, number];
+      const loss = cls + seg + l2;
+      if (!Number.isFinite(loss)) {
+        throw new DcspError('non-finite-loss', `loss is ${loss} at update ${this.step + 1}; no update applied`, { where: `step ${this.step + 1}` });
       }
       const learningRate = this.learningRateAt(this.step + 1);
-      const withDecay = new Map<string, tf.Tensor>();
-      tf.tidy(() => {
-        for (const [name, g] of grads) {
-          const decayed = this.config.weightDecay > 0 && isWeightDecayed(name) ? tf.add(g, tf.mul(this.network.variables.get(name)!, this.config.weightDecay)) : tf.clone(g);
-          withDecay.set(name, tf.keep(decayed));
-        }
-      });
-      try {
-        this.optimizer.apply(withDecay, learningRate);
-      } finally {
-        for (const g of withDecay.values()) g.dispose();
-      }
+      this.optimizer.apply(grads, learningRate);
       this.updateBatchNormStatistics(stats);
       this.step += 1;
-      return { step: this.step, loss: task + l2, classification: cls, ...(seg === undefined ? {} : { segmentation: seg }), learningRate };
+      return { step: this.step, loss, classification: cls, ...(segmentation ? { segmentation: seg } : {}), learningRate };
     } finally {
       result.value.dispose();
       for (const g of grads.values()) g.dispose();
-      parts.cls?.dispose();
-      parts.seg?.dispose();
+      parts?.dispose();
       for (const st of stats) tf.dispose([st.mean, st.variance]);
     }
   }
