@@ -102,39 +102,43 @@ export async function featureBrs(model: DeepLabResNet, input: tf.Tensor4D, click
   let satisfied = false;
 
   const logitsNow = (): tf.Tensor4D => model.head(tf.add(tf.mul(features!, scale), bias) as tf.Tensor4D);
-  const objective = (logits: tf.Tensor4D): tf.Scalar => {
-    const x = upsampledLogits(logits, height, width);
+  const objective = (x: tf.Tensor1D): tf.Scalar => {
     const data = weightedBce(x, z, w);
     if (o.regularization === 0) return data;
     return tf.add(data, tf.mul(o.regularization, tf.add(tf.mean(tf.square(tf.sub(scale, 1))), tf.mean(tf.square(bias))))) as tf.Scalar;
   };
-  /** Loss and whether every labelled pixel is on the right side, for the current parameters. */
-  const evaluate = async (logits: tf.Tensor4D): Promise<{ loss: number; ok: boolean }> => {
-    const [lossT, wrongT] = tf.tidy(() => {
-      const x = upsampledLogits(logits, height, width);
-      // A labelled pixel is wrong when sign(x) disagrees with its target (x >= 0 means p >= 0.5).
-      const wrong = tf.sum(tf.mul(tf.cast(tf.greater(w, 0), 'float32'), tf.abs(tf.sub(tf.cast(tf.greaterEqual(x, 0), 'float32'), z))));
-      return [objective(logits), wrong];
-    });
-    const loss = (await lossT.data())[0]!;
-    const wrong = (await wrongT.data())[0]!;
-    tf.dispose([lossT, wrongT]);
-    return { loss, ok: wrong === 0 };
-  };
+  // Labelled pixels on the wrong side of 0.5 (x >= 0 means p >= 0.5).
+  const wrongCount = (x: tf.Tensor1D): tf.Scalar => tf.sum(tf.mul(tf.cast(tf.greater(w, 0), 'float32'), tf.abs(tf.sub(tf.cast(tf.greaterEqual(x, 0), 'float32'), z))));
 
   try {
-    let state = await evaluate(initialLogits);
-    losses.push(state.loss);
-    satisfied = state.ok;
-    while (steps < o.steps && !(o.earlyStop && satisfied) && labelled > 0) {
-      const cost = optimizer.minimize(() => objective(logitsNow()), true, [scale, bias]);
-      cost?.dispose();
-      steps++;
-      const logits = tf.tidy(logitsNow);
-      state = await evaluate(logits);
-      logits.dispose();
-      losses.push(state.loss);
-      satisfied = state.ok;
+    // Each pass evaluates the loss and the click check at the current parameters; it updates
+    // them only if the clicks are not yet satisfied and steps remain (one head pass per step).
+    for (;;) {
+      const update = labelled > 0 && steps < o.steps;
+      let wrongT: tf.Scalar | undefined;
+      let value: tf.Scalar;
+      let grads: tf.NamedTensorMap = {};
+      if (update) {
+        ({ value, grads } = tf.variableGrads(() => {
+          const x = upsampledLogits(logitsNow(), height, width);
+          wrongT = tf.keep(wrongCount(x));
+          return objective(x);
+        }, [scale, bias]));
+      } else {
+        [value, wrongT] = tf.tidy(() => {
+          const x = upsampledLogits(logitsNow(), height, width);
+          return [objective(x), wrongCount(x)];
+        });
+      }
+      try {
+        losses.push((await value.data())[0]!);
+        satisfied = (await wrongT!.data())[0] === 0;
+        if (!update || (o.earlyStop && satisfied)) break;
+        optimizer.applyGradients(grads as Parameters<typeof optimizer.applyGradients>[0]);
+        steps++;
+      } finally {
+        tf.dispose([value, wrongT!, ...Object.values(grads)]);
+      }
     }
     const [initialP, finalP] = tf.tidy(() => [tf.sigmoid(upsampledLogits(initialLogits, height, width)), tf.sigmoid(upsampledLogits(logitsNow(), height, width))]);
     const result: BrsResult = {
