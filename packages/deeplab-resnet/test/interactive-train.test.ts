@@ -13,6 +13,7 @@ import {
   trainInteractive,
   type ClickEncoder,
   type FileSystemLike,
+  type InteractiveFeedBatch,
   type InteractiveSampleSpec,
   type InteractiveTrainOptions,
 } from '../src/index';
@@ -89,7 +90,7 @@ describe('InteractiveListData', () => {
     const options = { batchSize: 2, inputSize: [24, 24] as [number, number], seed: 5, randomMirror: true };
     const feed = new InteractiveListData(specs, read, encoder, options);
     const n = specs.length;
-    const batches = [];
+    const batches: InteractiveFeedBatch[] = [];
     // Two whole epochs (batch 2), and at least 4 batches for the resume check.
     for (let k = 0; k < Math.max(4, n); k++) batches.push(await feed.next());
     const resumed = new InteractiveListData(specs, read, encoder, options, 6);
