@@ -10,7 +10,8 @@
 //   node tools/bench/deeplab-forward.mjs [--configs wasm:2,wasm:1] [--sizes 321x321,500x334]
 //        [--depth 101] [--width 1] [--repeats 3] [--paths folded,forward]
 // cpu is slow (minutes per ResNet-101 forward at 321x321): ask for it with --configs cpu:1 and a
-// small --sizes. The 2-core machine may be shared with other work: wall times are noisy; the CPU
+// small --sizes. webgpu runs Node's Dawn (`webgpu` package) through tools/browser/webgpu-preload.mjs,
+// i.e. Mesa llvmpipe without a GPU: --configs webgpu:1. The 2-core machine may be shared with other work: wall times are noisy; the CPU
 // times and the memory are steadier.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -105,7 +106,9 @@ const runs = [];
 for (const [backend, threads = '1'] of CONFIGS) {
   const forwarded = args.filter((a, i) => !(a === '--configs' || args[i - 1] === '--configs'));
   try {
-    const out = execFileSync(process.execPath, [SELF, '--child', backend, threads, ...forwarded], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+    // WebGPU in Node: Dawn from the `webgpu` package, on Mesa's OpenGL ES without a GPU.
+    const preload = backend === 'webgpu' ? ['--import', path.join(ROOT, 'tools/browser/webgpu-preload.mjs')] : [];
+    const out = execFileSync(process.execPath, [...preload, SELF, '--child', backend, threads, ...forwarded], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
     runs.push({ requested: `${backend}:${threads}`, ...JSON.parse(out.trim().split('\n').pop()) });
   } catch (error) {
     runs.push({ requested: `${backend}:${threads}`, error: String(error.stderr || error.message).trim().split('\n').slice(-3).join(' ') });

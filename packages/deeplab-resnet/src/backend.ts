@@ -25,7 +25,8 @@ export interface LoadedBackend {
 export interface LoadBackendOptions {
   /**
    * Threads for the wasm backend in Node (default: `OBJSEL_WASM_THREADS`, else every CPU Node
-   * reports; 1 = the stock single-threaded SIMD binary). Only applies when wasm is first
+   * reports, except 1 under vitest, whose workers already fill the cores; 1 = the stock
+   * single-threaded SIMD binary). Only applies when wasm is first
    * initialised in the process. Browsers pick their own count (needs cross-origin isolation).
    */
   wasmThreads?: number;
@@ -41,8 +42,10 @@ function isInitialised(name: string): boolean {
 }
 
 function wasmThreadCount(options: LoadBackendOptions): number {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.OBJSEL_WASM_THREADS;
-  const requested = options.wasmThreads ?? (env ? Number(env) : nodeCpuCount());
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  // Test runners already run one worker per core: more threads per worker would oversubscribe.
+  const fallback = env?.VITEST ? 1 : nodeCpuCount();
+  const requested = options.wasmThreads ?? (env?.OBJSEL_WASM_THREADS ? Number(env.OBJSEL_WASM_THREADS) : fallback);
   return Number.isFinite(requested) ? Math.max(1, Math.min(8, Math.floor(requested))) : 1;
 }
 
