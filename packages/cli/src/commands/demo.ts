@@ -7,6 +7,7 @@ import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { formatConvert, runConvert, type ConvertResult } from './convert';
+import { interactiveDemoStep } from './demo-interactive';
 import { formatEvaluation } from './evaluate';
 import { formatTrainSummary, nodeTrainingFs, numberFlag } from './train';
 
@@ -235,7 +236,7 @@ const masksStep: DemoStep = {
 };
 
 /** The demo's steps, in order; later issues append theirs. */
-export const DEMO_STEPS: DemoStep[] = [convertStep, dataStep, trainStep, evaluateStep, masksStep];
+export const DEMO_STEPS: DemoStep[] = [convertStep, dataStep, trainStep, evaluateStep, masksStep, interactiveDemoStep];
 
 /** Runs every demo step, printing each one's summary; writes `summary.json`; returns all results by step name. */
 export async function runDemo(options: DemoOptions, ctx: CliContext, steps: DemoStep[] = DEMO_STEPS): Promise<Record<string, unknown>> {
@@ -268,6 +269,7 @@ export async function runDemo(options: DemoOptions, ctx: CliContext, steps: Demo
     model: (results.train as { model?: unknown } | undefined)?.model ?? null,
     checkpoint: state.training?.checkpoint ?? null,
     masks: (results.masks as { masks?: unknown } | undefined)?.masks ?? null,
+    noc: (results.interactive as { noc?: unknown } | undefined)?.noc ?? null,
     node: process.version,
     cpus: (await import('node:os')).cpus().length,
   };
