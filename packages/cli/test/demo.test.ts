@@ -22,7 +22,9 @@ describe('objsel demo (data, train, evaluate, masks)', () => {
     const streams = { stdout: { write: (s: string) => lines.push(s), isTTY: false }, stderr: { write: () => true, isTTY: false } };
     const ctx = new CliContext({ backend: 'wasm', json: true, quiet: false }, streams);
     const photo = fixture('deeplab/2007_000129.jpg');
-    const steps = DEMO_STEPS.filter((s) => s.name !== 'convert');
+    // The training path only: convert is tested separately, and the interactive step trains a
+    // second model (too slow for this test; its parts are tested in deeplab-resnet and clicks).
+    const steps = DEMO_STEPS.filter((s) => ['data', 'train', 'evaluate', 'masks'].includes(s.name));
     expect(steps.map((s) => s.name)).toEqual(['data', 'train', 'evaluate', 'masks']);
     await runDemo({ out, prototxt: '', seed: 5, steps: 2, images: 6, photo }, ctx, steps);
 
