@@ -69,7 +69,7 @@ export { readWeightsFrom, writeWeightsTo } from './checkpoint/weights-dir';
 export { batchToSpace2d, spaceToBatch2d } from './ops/space-to-batch';
 export { WASM_THREADS_TFJS_VERSION, nodeCpuCount, prepareNodeWasmThreads, type WasmBackendModule } from './kernels/wasm-threads';
 export { DeepLabSegmenter, MSC_SCALES, type SegmentOptions, type SegmentResult, type SegmenterOptions } from './infer/segmenter';
-export { INTERACTIVE_INPUT_CHANNELS, INTERACTIVE_MEAN, clickDiskLabels, preprocessInteractive, type InteractiveClick } from './interactive/input';
+export { INTERACTIVE_INPUT_CHANNELS, INTERACTIVE_MEAN, clickDiskLabels, clicksFromInput, preprocessInteractive, type InteractiveClick } from './interactive/input';
 export { expandInputChannels, interactiveConfig, interactiveFromPretrained, isInteractiveConfig, type ChannelInit, type InteractiveFromPretrainedOptions } from './interactive/model';
 export { interactiveLearningRateMultiplier, weightedSigmoidCrossEntropy, type SigmoidLossOptions } from './interactive/loss';
 export { INTERACTIVE_TRAIN_DEFAULTS, InteractiveTrainer, type InteractiveBatch, type InteractiveStepResult, type InteractiveTrainerConfig } from './interactive/trainer';

@@ -8,6 +8,7 @@ import {
   InteractiveTrainer,
   adaptToClicks,
   clickDiskLabels,
+  clicksFromInput,
   expandInputChannels,
   featureBrs,
   interactiveConfig,
@@ -298,6 +299,37 @@ describe('InteractiveSegmenter, BRS and adapting', () => {
     expect([...refined.scale].some((s) => s !== 1)).toBe(true);
     const weightsAfter = await net.toWeightEntries();
     weightsAfter.forEach((e, k) => expect(e.data).toEqual(weightsBefore[k]!.data));
+    seg.dispose();
+    net.dispose();
+  });
+
+  it('segmentFunction(): plain = segment(); with brs the clicks come back from the zeros of the distance channels', async () => {
+    const net = DeepLabResNet.create(SMALL, { seed: 16 });
+    const h = 20;
+    const w = 22;
+    const clicks = [
+      { x: 3, y: 4, positive: true },
+      { x: 15, y: 2, positive: true },
+      { x: 9, y: 17, positive: false },
+    ];
+    const raw = rawInput(h, w, 21);
+    // Brute-force Euclidean distance maps (scale 1, truncated at 255), as the clicks package encodes them.
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (const [channel, positive] of [
+          [3, true],
+          [4, false],
+        ] as const) {
+          const d = Math.min(255, ...clicks.filter((c) => c.positive === positive).map((c) => Math.hypot(x - c.x, y - c.y)));
+          raw[(y * w + x) * 5 + channel] = d;
+        }
+    expect(clicksFromInput(raw, w, h)).toEqual([clicks[1], clicks[0], clicks[2]]); // positives first, row-major
+    const seg = InteractiveSegmenter.fromModel(net, { fold: false });
+    const plain = await seg.segmentFunction()(raw, w, h);
+    expect(plain).toEqual(await seg.segment(raw, w, h));
+    const viaFunction = await seg.segmentFunction({ brs: { steps: 3, earlyStop: false } })(raw, w, h);
+    const direct = await seg.segmentWithBrs(raw, w, h, clicks, { steps: 3, earlyStop: false });
+    viaFunction.forEach((v, i) => expect(Math.abs(v - direct.probability[i]!)).toBeLessThan(1e-6));
     seg.dispose();
     net.dispose();
   });

@@ -73,3 +73,25 @@ export function clickDiskLabels(width: number, height: number, clicks: readonly 
   }
   return labels;
 }
+
+/**
+ * The clicks encoded in a raw 5-channel input (R, G, B, pos, neg): the pixels where a distance
+ * channel is 0 — exactly the clicked pixels, since every other pixel is at least 1 pixel (times
+ * the map's scale) from a click. Lets a segmentation function that only sees the input (the
+ * clicks package's `SegmentFunction`) run f-BRS at the clicks. Positives first, row-major.
+ */
+export function clicksFromInput(raw: ArrayLike<number>, width: number, height: number): InteractiveClick[] {
+  const n = width * height;
+  if (raw.length !== n * INTERACTIVE_INPUT_CHANNELS) {
+    throw new DeeplabError('bad-input', `interactive input holds ${raw.length} values, expected ${height}x${width}x${INTERACTIVE_INPUT_CHANNELS}`);
+  }
+  const positive: InteractiveClick[] = [];
+  const negative: InteractiveClick[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = i % width;
+    const y = (i - x) / width;
+    if (raw[i * 5 + 3] === 0) positive.push({ x, y, positive: true });
+    if (raw[i * 5 + 4] === 0) negative.push({ x, y, positive: false });
+  }
+  return [...positive, ...negative];
+}

@@ -3,7 +3,7 @@ import { DeeplabError } from '../errors';
 import type { DeepLabResNet } from '../model/deeplab';
 import { FoldedDeepLab } from '../model/folded';
 import { featureBrs, type BrsOptions, type BrsResult } from './brs';
-import { INTERACTIVE_MEAN, preprocessInteractive, type InteractiveClick } from './input';
+import { INTERACTIVE_MEAN, clicksFromInput, preprocessInteractive, type InteractiveClick } from './input';
 import { isInteractiveConfig } from './model';
 
 /** Options of {@link InteractiveSegmenter.fromModel}. */
@@ -80,6 +80,17 @@ export class InteractiveSegmenter {
     } finally {
       x.dispose();
     }
+  }
+
+  /**
+   * A segmentation function `(input, width, height) => probability` for the clicks package's
+   * `createSession` / `createPredictor`; with `brs`, f-BRS runs at the clicks encoded in the
+   * input (recovered by `clicksFromInput`).
+   */
+  segmentFunction(options: { brs?: BrsOptions } = {}): (input: ArrayLike<number>, width: number, height: number) => Promise<Float32Array> {
+    const brs = options.brs;
+    if (!brs) return (input, width, height) => this.segment(input, width, height);
+    return async (input, width, height) => (await this.segmentWithBrs(input, width, height, clicksFromInput(input, width, height), brs)).probability;
   }
 
   /** Re-folds the network after its weights changed (e.g. after `adaptToClicks`). */
