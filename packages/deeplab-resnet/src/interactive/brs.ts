@@ -16,7 +16,10 @@ export interface BrsOptions {
    * parameters near the identity (default 1e-3).
    */
   regularization?: number;
-  /** Stop as soon as every disk pixel is on the right side of 0.5 (default true). */
+  /**
+   * Stop as soon as every clicked pixel is on its click's side of 0.5 (default true; BRS's
+   * criterion — the loss still covers the whole disks).
+   */
   earlyStop?: boolean;
 }
 
@@ -33,7 +36,7 @@ export interface BrsResult {
   steps: number;
   /** Loss before each step and after the last. */
   losses: number[];
-  /** Whether every disk pixel ended on its click's side. */
+  /** Whether every clicked pixel ended on its click's side of 0.5. */
   satisfied: boolean;
   /** The optimised per-channel scale and bias of the backbone features. */
   scale: Float32Array;
@@ -57,7 +60,8 @@ function weightedBce(x: tf.Tensor1D, z: tf.Tensor1D, w: tf.Tensor1D): tf.Scalar 
  * (initialised to the identity: 1 and 0) applied as `s · f + b` before the ASPP head are optimised
  * with Adam so that every pixel within `radius` of a click takes the click's label (sigmoid
  * cross-entropy of the bilinearly upsampled logits there), plus a small penalty keeping `s, b`
- * near the identity. The network's weights are untouched; the head is `DeepLabResNet.head`, the
+ * near the identity, until the clicked pixels are labelled as their clicks say or `steps` run
+ * out. The network's weights are untouched; the head is `DeepLabResNet.head`, the
  * very graph training uses (atrous convolutions via space-to-batch), so this runs wherever
  * training runs (Node backends and browsers).
  *
@@ -83,6 +87,14 @@ export async function featureBrs(model: DeepLabResNet, input: tf.Tensor4D, click
     target[i] = labels[i]!;
     weight[i] = 1 / labelled;
   }
+  // The clicked pixels themselves (the last click wins where two coincide), for the stop test.
+  const centre = new Float32Array(labels.length);
+  const centreTarget = new Float32Array(labels.length);
+  for (const c of clicks) {
+    const i = Math.floor(c.y) * width + Math.floor(c.x);
+    centre[i] = 1;
+    centreTarget[i] = c.positive ? 1 : 0;
+  }
 
   let features: tf.Tensor4D | undefined;
   const initialLogits = model.forward(input, {
@@ -96,6 +108,8 @@ export async function featureBrs(model: DeepLabResNet, input: tf.Tensor4D, click
   const bias = tf.tidy(() => tf.variable(tf.zeros([channels]), true));
   const z = tf.tensor1d(target);
   const w = tf.tensor1d(weight);
+  const zc = tf.tensor1d(centreTarget);
+  const wc = tf.tensor1d(centre);
   const optimizer = tf.train.adam(o.learningRate);
   const losses: number[] = [];
   let steps = 0;
@@ -107,8 +121,8 @@ export async function featureBrs(model: DeepLabResNet, input: tf.Tensor4D, click
     if (o.regularization === 0) return data;
     return tf.add(data, tf.mul(o.regularization, tf.add(tf.mean(tf.square(tf.sub(scale, 1))), tf.mean(tf.square(bias))))) as tf.Scalar;
   };
-  // Labelled pixels on the wrong side of 0.5 (x >= 0 means p >= 0.5).
-  const wrongCount = (x: tf.Tensor1D): tf.Scalar => tf.sum(tf.mul(tf.cast(tf.greater(w, 0), 'float32'), tf.abs(tf.sub(tf.cast(tf.greaterEqual(x, 0), 'float32'), z))));
+  // Clicked pixels on the wrong side of 0.5 (x >= 0 means p >= 0.5).
+  const wrongCount = (x: tf.Tensor1D): tf.Scalar => tf.sum(tf.mul(wc, tf.abs(tf.sub(tf.cast(tf.greaterEqual(x, 0), 'float32'), zc))));
 
   try {
     // Each pass evaluates the loss and the click check at the current parameters; it updates
@@ -154,6 +168,6 @@ export async function featureBrs(model: DeepLabResNet, input: tf.Tensor4D, click
     return result;
   } finally {
     optimizer.dispose();
-    tf.dispose([initialLogits, features!, scale, bias, z, w]);
+    tf.dispose([initialLogits, features!, scale, bias, z, w, zc, wc]);
   }
 }
