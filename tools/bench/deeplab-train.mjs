@@ -55,6 +55,19 @@ const images = Float32Array.from({ length: BATCH * SIZE * SIZE * 3 }, () => (ran
 const labels = Int32Array.from({ length: BATCH * SIZE * SIZE }, () => (random() < 0.05 ? 255 : Math.floor(random() * config.numClasses)));
 const batch = { images, labels, batchSize: BATCH, height: SIZE, width: SIZE, channels: 3 };
 
+// Random weights with BN statistics mean 0 / variance 1 let activations explode through 100
+// layers (loss ~1e8, NaN after one update). Calibrate: take the batch statistics of one
+// training-mode forward pass as the moving statistics, so the frozen-BN network is well scaled.
+{
+  const xc = tf.tensor4d(images, [BATCH, SIZE, SIZE, 3]);
+  const { logits, batchStats } = network.forward(xc, { trainBatchNorm: true });
+  for (const s of batchStats) {
+    network.variables.get(`${s.layer}/moving_mean`).assign(s.mean);
+    network.variables.get(`${s.layer}/moving_variance`).assign(s.variance);
+  }
+  tf.dispose([xc, logits, ...batchStats.flatMap((s) => [s.mean, s.variance])]);
+}
+
 // Forward only (inference-mode BN), once warm.
 const x = tf.tensor4d(images, [BATCH, SIZE, SIZE, 3]);
 const forward = async () => {
