@@ -29,7 +29,9 @@ export function chromiumUnavailableReason() {
  * Starts headless Chromium with a fresh user-data-dir. Resolves to `{ context, close }`; the
  * context is a Playwright persistent BrowserContext.
  *
- * @param {{ headless?: boolean, viewport?: { width: number, height: number } }} [options]
+ * @param {{ headless?: boolean, viewport?: { width: number, height: number }, webgpu?: boolean }} [options]
+ *   `webgpu: false` leaves out the WebGPU flags (navigator.gpu then has no adapter), for
+ *   fallback tests.
  */
 export async function launchChromium(options = {}) {
   const reason = chromiumUnavailableReason();
@@ -39,7 +41,7 @@ export async function launchChromium(options = {}) {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: options.headless ?? true,
-    args: CHROMIUM_ARGS,
+    args: options.webgpu === false ? CHROMIUM_ARGS.filter((a) => !/webgpu/.test(a)) : CHROMIUM_ARGS,
     viewport: options.viewport ?? { width: 1280, height: 860 },
   });
   return {

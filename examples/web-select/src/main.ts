@@ -8,7 +8,7 @@ import { DEFAULT_WEIGHTS_URL, SAMPLE_INDEX, SYNTHETIC_OPTIONS } from './model/do
 import type { AppBackend, ChosenBackend } from './model/backend';
 import type { AdaptResult, MaskResult, ModelInfo, RefineMode } from './protocol';
 import { ModelWorker, type WorkerEvent } from './rpc';
-import { decodeImageFile, drawClicks, drawImage, drawMask } from './ui/canvas';
+import { decodeImageFile, drawImage, drawMarks, drawMask } from './ui/canvas';
 
 /** What tests and scripts can read from the page. */
 export interface ObjselPageState {
@@ -82,7 +82,7 @@ function fitDisplay(img: RgbImage): void {
 function show(result: MaskResult): void {
   current = result;
   drawMask(maskCanvas, result.mask, result.width, result.height);
-  drawClicks(marksCanvas, result.clicks, result.width, result.height, displayScale());
+  drawMarks(marksCanvas, result.mask, result.clicks, result.width, result.height, displayScale());
   maskCanvas.dataset.clicks = String(result.clicks.length);
   maskCanvas.dataset.version = String(Number(maskCanvas.dataset.version ?? 0) + 1);
   const { mask: _mask, ...rest } = result;
@@ -132,10 +132,13 @@ async function start(): Promise<ObjselPageState> {
   state.backend = chosen;
   $('backend').textContent = chosen.name;
   $('backend').title = chosen.adapter ?? '';
+  const note = $('backend-note');
   if (chosen.notes.length > 0) {
-    const note = $('backend-note');
     note.hidden = false;
     note.textContent = `(fallback: ${chosen.notes.join('; ')})`;
+  } else if (chosen.softwareAdapter) {
+    note.hidden = false;
+    note.textContent = '(software WebGPU adapter: slow here; ?backend=wasm is faster on this machine)';
   }
   await openImage(sampleImage(), 'Sample image from the synthetic domain');
   const info = await worker.call('loadWeights', { url: $<HTMLInputElement>('weights-url').value, base: location.href });
@@ -253,6 +256,6 @@ $<HTMLInputElement>('weights-files').addEventListener('change', (e) => {
 window.addEventListener('resize', () => {
   if (image && current) {
     fitDisplay(image);
-    drawClicks(marksCanvas, current.clicks, current.width, current.height, displayScale());
+    drawMarks(marksCanvas, current.mask, current.clicks, current.width, current.height, displayScale());
   }
 });

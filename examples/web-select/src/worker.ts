@@ -166,7 +166,6 @@ const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M][0]) => Pr
     let mark = performance.now();
     const result = await adaptToClicks(sel.model, [{ input: raw, width: small.width, height: small.height, clicks: clicks.map((c) => scaleClick(c, full, small)) }], {
       steps,
-      learningRate: 1e-3,
       onProgress: (e) => {
         const now = performance.now();
         stepMs.push(now - mark);

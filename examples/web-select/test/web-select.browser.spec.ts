@@ -251,6 +251,16 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
         return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 3), (a) => (a > 0 ? 1 : 0));
       });
       wasm.iouOneClick = maskIou(target.gt, Uint8Array.from(mask));
+      // f-BRS on: the click is recomputed with the feature scale/bias optimised at the click.
+      const version = await wasmPage.getByTestId('mask').getAttribute('data-version');
+      await wasmPage.getByTestId('brs').check();
+      await wasmPage.waitForFunction((v) => document.querySelector('[data-testid=mask]')!.getAttribute('data-version') !== v && document.body.dataset.busy === 'false', version, { timeout: 60_000 });
+      const brs = await wasmPage.evaluate(() => window.objsel.selection!);
+      wasm.brs = { ...brs.brsInfo, timings: brs.timings };
+      expect(brs.brs).toBe(true);
+      expect(brs.brsInfo?.satisfied).toBe(true);
+      await wasmPage.getByTestId('brs').uncheck();
+      await wasmPage.waitForFunction(() => window.objsel.selection?.brs === false && document.body.dataset.busy === 'false', null, { timeout: 60_000 });
       await wasmPage.locator('#adapt-steps').fill('2');
       await wasmPage.getByTestId('adapt').click();
       await wasmPage.waitForFunction(() => window.objsel.adapt !== undefined && document.body.dataset.busy === 'false', null, { timeout: 120_000 });
@@ -270,5 +280,43 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     const foreign = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== origin);
     expect(foreign).toEqual([]);
     expect(requests.some((u) => u.endsWith('/model.json'))).toBe(true);
+  });
+});
+
+describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select without WebGPU', () => {
+  it('falls back to WebGL with a visible note, and a click still selects the object', async () => {
+    const dist = path.join(ROOT, 'examples/web-select/dist');
+    if (!fs.existsSync(path.join(dist, 'index.html'))) await buildExample();
+    const server = await serveStatic(dist);
+    const browser = await launchChromium({ webgpu: false });
+    const errors: string[] = [];
+    try {
+      const page = await browser.context.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      const t0 = Date.now();
+      await page.goto(server.url);
+      const state = await page.evaluate(() => window.objselReady);
+      const fallback: Record<string, unknown> = { backend: state.backend?.name, notes: state.backend?.notes, pageLoadMs: Date.now() - t0, warmupMs: state.model?.warmupMs };
+      expect(await page.getByTestId('backend').textContent()).toBe('webgl');
+      await expect.poll(() => page.getByTestId('backend-note').isVisible()).toBe(true);
+      expect(await page.getByTestId('backend-note').textContent()).toMatch(/fallback: webgpu: /);
+      const box = (await page.locator('[data-testid=image]').boundingBox())!;
+      await page.locator('[data-testid=image]').click({ position: { x: ((target.click.x + 0.5) * box.width) / width, y: ((target.click.y + 0.5) * box.height) / height } });
+      await page.waitForFunction(() => document.querySelector('[data-testid=mask]')?.getAttribute('data-clicks') === '1' && document.body.dataset.busy === 'false', null, { timeout: 120_000 });
+      fallback.click = (await page.evaluate(() => window.objsel.selection!)).timings;
+      const mask = await page.evaluate(() => {
+        const c = document.querySelector<HTMLCanvasElement>('[data-testid=mask]')!;
+        return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 3), (a) => (a > 0 ? 1 : 0));
+      });
+      fallback.iouOneClick = maskIou(target.gt, Uint8Array.from(mask));
+      await page.screenshot({ path: path.join(ARTIFACTS, 'web-select-webgl-fallback.png') });
+      fs.writeFileSync(path.join(ARTIFACTS, 'web-select-fallback-timings.json'), `${JSON.stringify(fallback, null, 2)}\n`);
+      console.log(`web-select fallback: ${JSON.stringify(fallback)}`);
+      expect(fallback.iouOneClick).toBeGreaterThanOrEqual(MIN_IOU_ONE_CLICK);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
   });
 });

@@ -29,17 +29,20 @@ export interface ChosenBackend {
   notes: string[];
   /** The WebGPU adapter, when the backend is webgpu. */
   adapter?: string;
+  /** Set when WebGPU runs on a software adapter (SwiftShader): CPU-bound, usually slower than wasm. */
+  softwareAdapter?: boolean;
 }
 
 let wasmPathsSet = false;
 
-async function webgpuAdapter(): Promise<{ ok: boolean; reason?: string; description?: string }> {
-  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
+async function webgpuAdapter(): Promise<{ ok: boolean; reason?: string; description?: string; software?: boolean }> {
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string>; isFallbackAdapter?: boolean } | null> } }).gpu;
   if (!gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (!adapter) return { ok: false, reason: 'WebGPU has no adapter here' };
   const info = adapter.info ?? {};
-  return { ok: true, description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter' };
+  const software = adapter.isFallbackAdapter === true || /swiftshader/i.test(`${info.architecture ?? ''} ${info.description ?? ''}`);
+  return { ok: true, description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter', software };
 }
 
 async function activate(name: (typeof APP_BACKENDS)[number]): Promise<void> {
@@ -65,14 +68,14 @@ export async function chooseBackend(preferred: AppBackend = 'auto'): Promise<Cho
   const notes: string[] = [];
   for (const name of order) {
     try {
-      let adapter: string | undefined;
+      let adapter: { description?: string; software?: boolean } = {};
       if (name === 'webgpu') {
         const probe = await webgpuAdapter();
         if (!probe.ok) throw new Error(probe.reason);
-        adapter = probe.description;
+        adapter = probe;
       }
       await activate(name);
-      return { name: tf.getBackend(), notes, ...(adapter ? { adapter } : {}) };
+      return { name: tf.getBackend(), notes, ...(adapter.description ? { adapter: adapter.description } : {}), ...(adapter.software ? { softwareAdapter: true } : {}) };
     } catch (error) {
       notes.push(`${name}: ${(error as Error).message}`);
     }

@@ -2,7 +2,7 @@
 import type { Click, RgbImage } from '@objsel/clicks';
 
 /** Mask colour: object pixels are opaque, background fully transparent. */
-export const MASK_RGB: readonly [number, number, number] = [255, 79, 139];
+export const MASK_RGB: readonly [number, number, number] = [64, 196, 255];
 
 /** Puts an RGB image on a canvas sized to it. */
 export function drawImage(canvas: HTMLCanvasElement, image: RgbImage): void {
@@ -33,13 +33,26 @@ export function drawMask(canvas: HTMLCanvasElement, mask: Uint8Array, width: num
   canvas.getContext('2d')!.putImageData(rgba, 0, 0);
 }
 
-/** Draws the clicks: green discs with + for the object, red with − for background. */
-export function drawClicks(canvas: HTMLCanvasElement, clicks: readonly Click[], width: number, height: number, displayScale: number): void {
-  // Marks are drawn at display resolution so they stay crisp on small images.
+/**
+ * Draws the mask's outline (object pixels with a background 4-neighbour) and the clicks: green
+ * discs with + for the object, red with − for background. At display resolution, so they stay
+ * crisp on small images.
+ */
+export function drawMarks(canvas: HTMLCanvasElement, mask: Uint8Array, clicks: readonly Click[], width: number, height: number, displayScale: number): void {
   canvas.width = Math.round(width * displayScale);
   canvas.height = Math.round(height * displayScale);
   const ctx = canvas.getContext('2d')!;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = '#ffffff';
+  const dot = Math.max(1, displayScale);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (!mask[i]) continue;
+      const edge = x === 0 || y === 0 || x === width - 1 || y === height - 1 || !mask[i - 1] || !mask[i + 1] || !mask[i - width] || !mask[i + width];
+      if (edge) ctx.fillRect(x * displayScale, y * displayScale, dot, dot);
+    }
+  }
   clicks.forEach((c, i) => {
     const x = (c.x + 0.5) * displayScale;
     const y = (c.y + 0.5) * displayScale;
