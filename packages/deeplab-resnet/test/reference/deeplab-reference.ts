@@ -32,46 +32,53 @@ export function referenceForward(
     if (!e) throw new Error(`reference: no weight ${name}`);
     return tf.tensor(e.data, e.shape);
   };
-  return tf.tidy(() => {
-    const conv = (x: tf.Tensor4D, name: string, stride: number, dilation: number): tf.Tensor4D => {
-      const f = w(`${name}/weights`) as tf.Tensor4D;
-      const k = f.shape[0];
-      const ph = tfSame(x.shape[1], k, stride, dilation);
-      const pw = tfSame(x.shape[2], k, stride, dilation);
-      return tf.conv2d(x, f, stride, [[0, 0], ph, pw, [0, 0]], 'NHWC', dilation);
-    };
-    const bn = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
-      const mean = w(`${name}/moving_mean`);
-      const variance = w(`${name}/moving_variance`);
-      const gamma = w(`${name}/gamma`);
-      const beta = w(`${name}/beta`);
-      // (x − μ) · γ / √(σ² + ε) + β
-      return tf.add(tf.div(tf.mul(tf.sub(x, mean), gamma), tf.sqrt(tf.add(variance, options.bnEpsilon))), beta) as tf.Tensor4D;
-    };
-    let x = tf.relu(bn(conv(input, 'conv1', 2, 1), 'bn_conv1')) as tf.Tensor4D;
-    const [pt, pb] = tfSame(x.shape[1], 3, 2, 1);
-    const [pl, pr] = tfSame(x.shape[2], 3, 2, 1);
-    x = tf.maxPool(tf.pad(x, [[0, 0], [pt, pb], [pl, pr], [0, 0]], -Infinity) as tf.Tensor4D, 3, 2, 'valid');
-    const stages = [
-      { stage: 2, stride: 1, dilation: 1 },
-      { stage: 3, stride: 2, dilation: 1 },
-      { stage: 4, stride: 1, dilation: 2 },
-      { stage: 5, stride: 1, dilation: 4 },
-    ];
-    stages.forEach(({ stage, stride, dilation }, s) => {
-      units(stage, options.blocks[s]!, options.numbered).forEach((unit, i) => {
-        const st = i === 0 ? stride : 1;
-        const bnName = (branch: string) => `bn${unit.slice(3)}_${branch}`;
-        const shortcut = i === 0 ? bn(conv(x, `${unit}_branch1`, st, 1), bnName('branch1')) : x;
-        let y = tf.relu(bn(conv(x, `${unit}_branch2a`, st, 1), bnName('branch2a'))) as tf.Tensor4D;
+  const conv = (x: tf.Tensor4D, name: string, stride: number, dilation: number): tf.Tensor4D => {
+    const f = w(`${name}/weights`) as tf.Tensor4D;
+    const k = f.shape[0];
+    const ph = tfSame(x.shape[1], k, stride, dilation);
+    const pw = tfSame(x.shape[2], k, stride, dilation);
+    return tf.conv2d(x, f, stride, [[0, 0], ph, pw, [0, 0]], 'NHWC', dilation);
+  };
+  const bn = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
+    const mean = w(`${name}/moving_mean`);
+    const variance = w(`${name}/moving_variance`);
+    const gamma = w(`${name}/gamma`);
+    const beta = w(`${name}/beta`);
+    // (x − μ) · γ / √(σ² + ε) + β
+    return tf.add(tf.div(tf.mul(tf.sub(x, mean), gamma), tf.sqrt(tf.add(variance, options.bnEpsilon))), beta) as tf.Tensor4D;
+  };
+  // One tidy per unit (the previous output disposed), so full-size inputs fit in memory.
+  let x = tf.tidy(() => {
+    const y = tf.relu(bn(conv(input, 'conv1', 2, 1), 'bn_conv1')) as tf.Tensor4D;
+    const [pt, pb] = tfSame(y.shape[1], 3, 2, 1);
+    const [pl, pr] = tfSame(y.shape[2], 3, 2, 1);
+    return tf.maxPool(tf.pad(y, [[0, 0], [pt, pb], [pl, pr], [0, 0]], -Infinity) as tf.Tensor4D, 3, 2, 'valid');
+  });
+  const stages = [
+    { stage: 2, stride: 1, dilation: 1 },
+    { stage: 3, stride: 2, dilation: 1 },
+    { stage: 4, stride: 1, dilation: 2 },
+    { stage: 5, stride: 1, dilation: 4 },
+  ];
+  stages.forEach(({ stage, stride, dilation }, s) => {
+    units(stage, options.blocks[s]!, options.numbered).forEach((unit, i) => {
+      const st = i === 0 ? stride : 1;
+      const bnName = (branch: string) => `bn${unit.slice(3)}_${branch}`;
+      const previous = x;
+      x = tf.tidy(() => {
+        const shortcut = i === 0 ? bn(conv(previous, `${unit}_branch1`, st, 1), bnName('branch1')) : previous;
+        let y = tf.relu(bn(conv(previous, `${unit}_branch2a`, st, 1), bnName('branch2a'))) as tf.Tensor4D;
         y = tf.relu(bn(conv(y, `${unit}_branch2b`, 1, dilation), bnName('branch2b'))) as tf.Tensor4D;
         y = bn(conv(y, `${unit}_branch2c`, 1, 1), bnName('branch2c'));
-        x = tf.relu(tf.add(shortcut, y)) as tf.Tensor4D;
+        return tf.relu(tf.add(shortcut, y)) as tf.Tensor4D;
       });
+      previous.dispose();
     });
-    const branches = options.asppRates.map((rate, i) => tf.add(conv(x, `fc1_voc12_c${i}`, 1, rate), w(`fc1_voc12_c${i}/biases`)));
-    return tf.addN(branches) as tf.Tensor4D;
   });
+  const features = x;
+  const logits = tf.tidy(() => tf.addN(options.asppRates.map((rate, i) => tf.add(conv(features, `fc1_voc12_c${i}`, 1, rate), w(`fc1_voc12_c${i}/biases`)))) as tf.Tensor4D);
+  features.dispose();
+  return logits;
 }
 
 /** ‖a − b‖₂ / ‖b‖₂ in float64. */
