@@ -40,7 +40,8 @@ function peakMiB() {
 }
 
 /** Times `fn` (async) REPEATS times after one warm-up: median wall and CPU milliseconds. */
-async function time(fn) {
+async function time(name, fn) {
+  process.stderr.write(`[interactive] ${name}... (peak ${peakMiB()} MiB)\n`);
   await fn();
   const wall = [];
   const cpu = [];
@@ -83,17 +84,17 @@ async function child(backend, threads) {
   ];
   const parts = {};
   let input;
-  parts.encode = await time(async () => {
+  parts.encode = await time('encode', async () => {
     input = clicks.buildInteractiveInput(image, clickList);
   });
   let probability;
-  parts.forward = await time(async () => {
+  parts.forward = await time('forward', async () => {
     probability = await segmenter.segment(input, SIZE, SIZE);
   });
-  parts.graphcut = await time(async () => {
+  parts.graphcut = await time('graphcut', async () => {
     clicks.graphCut({ probs: probability, image: data, width: SIZE, height: SIZE, clicks: clickList });
   });
-  parts.crf = await time(async () => {
+  parts.crf = await time('crf', async () => {
     const probs = new Float32Array(n * 2);
     for (let i = 0; i < n; i++) {
       probs[2 * i] = 1 - probability[i];
@@ -101,16 +102,16 @@ async function child(backend, threads) {
     }
     crf.crfRefine({ probs, image: data, width: SIZE, height: SIZE, numLabels: 2 });
   });
-  parts.clickWithGraphcut = await time(async () => {
+  parts.clickWithGraphcut = await time('clickWithGraphcut', async () => {
     const x = clicks.buildInteractiveInput(image, clickList);
     const p = await segmenter.segment(x, SIZE, SIZE);
     clicks.graphCut({ probs: p, image: data, width: SIZE, height: SIZE, clicks: clickList });
   });
   let brsResult;
-  parts.brsClick = await time(async () => {
+  parts.brsClick = await time('brsClick', async () => {
     brsResult = await segmenter.segmentWithBrs(input, SIZE, SIZE, clickList, { steps: BRS_STEPS, earlyStop: false });
   });
-  parts.adaptStep = await time(async () => {
+  parts.adaptStep = await time('adaptStep', async () => {
     await dl.adaptToClicks(model, [{ input, width: SIZE, height: SIZE, clicks: clickList }], { steps: 1 });
   });
   const tensors = tf.memory().numTensors;

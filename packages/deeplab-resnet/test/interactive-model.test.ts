@@ -136,6 +136,27 @@ describe('conv1 widening', () => {
     rgb.dispose();
     net.dispose();
   });
+
+  it('adaptToClicks (head only, features computed once) makes the same updates as InteractiveTrainer on the head', async () => {
+    const a = DeepLabResNet.create(SMALL, { seed: 17 });
+    const b = DeepLabResNet.create(SMALL, { seed: 17 });
+    const h = 24;
+    const w = 24;
+    const clicks = [
+      { x: 6, y: 6, positive: true },
+      { x: 17, y: 17, positive: false },
+    ];
+    const input = rawInput(h, w, 12);
+    const result = await adaptToClicks(a, [{ input, width: w, height: h, clicks }], { steps: 3, learningRate: 0.01, radius: 6 });
+    const trainer = new InteractiveTrainer(b, { learningRate: 0.01, optimizer: 'adam', weightDecay: 0, posWeight: 1, lossScale: 1, trainable: 'last-layers', lrMultipliers: false });
+    const batch = { images: preprocessInteractive(input, h, w), labels: clickDiskLabels(w, h, clicks, 6), batchSize: 1, height: h, width: w };
+    for (let k = 0; k < 3; k++) expect((await trainer.trainStep(batch)).loss).toBeCloseTo(result.losses[k]!, 5);
+    trainer.dispose();
+    const [ea, eb] = [await a.toWeightEntries(), await b.toWeightEntries()];
+    ea.forEach((e, k) => e.data.forEach((v, i) => expect(Math.abs(v - eb[k]!.data[i]!)).toBeLessThan(1e-5)));
+    a.dispose();
+    b.dispose();
+  });
 });
 
 describe('input encoding', () => {

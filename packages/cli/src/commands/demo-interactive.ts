@@ -69,6 +69,8 @@ export interface NocFigures {
   failures: Record<string, number>;
   meanIouPerClick: number[];
   secondsPerClick: number;
+  /** CPU seconds of the whole evaluation (all threads). */
+  cpuSeconds: number;
   meanBrsSteps: number;
 }
 
@@ -78,7 +80,7 @@ export interface InteractiveDemoResult {
   noc: Record<string, NocFigures>;
   /** Whether graph cut and f-BRS each lower NoC@85 and NoC@90 (not higher on either, lower on one) compared with the plain network. */
   improves: { graphcut: boolean; brs: boolean };
-  training: { steps: number; seconds: number; loss: number; imagesPerSecond: number; checkpoint: string; from: 'demo RGB network' | 'scratch' };
+  training: { steps: number; seconds: number; cpuSeconds: number; loss: number; imagesPerSecond: number; checkpoint: string; from: 'demo RGB network' | 'scratch' };
   selections: string[];
   seconds: number;
 }
@@ -99,6 +101,7 @@ function figures(run: NocRun): NocFigures {
     failures: run.failures,
     meanIouPerClick: run.meanIouPerClick.map((v) => Number(v.toFixed(4))),
     secondsPerClick: Number(run.secondsPerClick.toFixed(4)),
+    cpuSeconds: Number(run.cpuSeconds.toFixed(2)),
     meanBrsSteps: Number(run.meanBrsSteps.toFixed(2)),
   };
 }
@@ -142,6 +145,7 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
     clickSubsets: true,
   };
   const snapshotDir = path.join(dir, 'snapshots');
+  const trainCpu = process.cpuUsage();
   const steps = options.steps ?? (scratch ? d.scratch.steps : d.steps);
   const model: DeepLabConfig | undefined = scratch ? { ...d.scratch.model, blocks: [...d.scratch.model.blocks], asppRates: [...d.scratch.model.asppRates] } : undefined;
   const summary = await trainInteractive({
@@ -167,6 +171,7 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
     onProgress: ctx.onProgress,
     onInfo: (m) => ctx.info(m),
   });
+  const trainCpuUsage = process.cpuUsage(trainCpu);
   const network = summary.network;
   const segmenter = InteractiveSegmenter.fromModel(network);
   try {
@@ -212,7 +217,7 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
       objects,
       noc,
       improves: { graphcut: improves(noc.plain, noc.graphcut), brs: improves(noc.plain, noc.brs) },
-      training: { steps: training.steps, seconds: training.seconds, loss: training.loss, imagesPerSecond: training.imagesPerSecond, checkpoint: training.checkpoint, from: scratch ? 'scratch' : 'demo RGB network' },
+      training: { steps: training.steps, seconds: training.seconds, cpuSeconds: (trainCpuUsage.user + trainCpuUsage.system) / 1e6, loss: training.loss, imagesPerSecond: training.imagesPerSecond, checkpoint: training.checkpoint, from: scratch ? 'scratch' : 'demo RGB network' },
       selections,
       seconds: (performance.now() - started) / 1000,
     };
@@ -227,10 +232,11 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
 /** The NoC table as text. */
 export function formatInteractiveDemo(result: InteractiveDemoResult): string {
   const rows = Object.entries(result.noc).map(
-    ([name, f]) => `  ${name.padEnd(13)} NoC@85 ${f['NoC@85'].toFixed(2).padStart(5)}  NoC@90 ${f['NoC@90'].toFixed(2).padStart(5)}  ${(f.secondsPerClick * 1000).toFixed(0)} ms/click${f.brs ? `, ${f.meanBrsSteps} f-BRS steps/click` : ''}`,
+    ([name, f]) =>
+      `  ${name.padEnd(13)} NoC@85 ${f['NoC@85'].toFixed(2).padStart(5)}  NoC@90 ${f['NoC@90'].toFixed(2).padStart(5)}  ${(f.secondsPerClick * 1000).toFixed(0)} ms/click, ${f.cpuSeconds.toFixed(1)} CPU s${f.brs ? `, ${f.meanBrsSteps} f-BRS steps/click` : ''}`,
   );
   return [
-    `interactive network: ${result.training.steps} updates from the ${result.training.from} in ${result.training.seconds.toFixed(1)} s; NoC over ${result.objects} validation objects (20-click budget):`,
+    `interactive network: ${result.training.steps} updates from the ${result.training.from} in ${result.training.seconds.toFixed(1)} s (${result.training.cpuSeconds.toFixed(1)} CPU s); NoC over ${result.objects} validation objects (20-click budget):`,
     ...rows,
     `graph cut ${result.improves.graphcut ? 'improves' : 'does NOT improve'} NoC, f-BRS ${result.improves.brs ? 'improves' : 'does NOT improve'} NoC`,
   ].join('\n');

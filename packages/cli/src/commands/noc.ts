@@ -70,6 +70,8 @@ export interface NocRun extends NocReport {
   /** Mean f-BRS steps per click (0 without BRS). */
   meanBrsSteps: number;
   seconds: number;
+  /** CPU seconds of this process (all threads) — steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   /** Mean seconds per click (model + refinement). */
   secondsPerClick: number;
 }
@@ -84,6 +86,7 @@ export async function runNoc(segmenter: InteractiveSegmenter, options: NocOption
   const objectDir = options.objectDir ?? 'SegmentationObject';
   const total = await countNocObjects(options.dataDir, options.dataList, objectDir, options.maxImages);
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   let clicks = 0;
   let brsSteps = 0;
   const predictors = new Map<string, ReturnType<typeof createInteractivePredictor>>();
@@ -105,14 +108,16 @@ export async function runNoc(segmenter: InteractiveSegmenter, options: NocOption
     { maxClicks: options.maxClicks ?? 20, iouThresholds: options.iou ?? [0.85, 0.9], onProgress: options.onProgress, total },
   );
   const seconds = (performance.now() - started) / 1000;
-  return { ...report, refine: options.refine, brs: Boolean(options.brs), meanBrsSteps: clicks ? brsSteps / clicks : 0, seconds, secondsPerClick: clicks ? seconds / clicks : 0 };
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { ...report, refine: options.refine, brs: Boolean(options.brs), meanBrsSteps: clicks ? brsSteps / clicks : 0, seconds, cpuSeconds, secondsPerClick: clicks ? seconds / clicks : 0 };
 }
 
 /** Human NoC report. */
 export function formatNoc(run: NocRun, perInstance = true): string {
   const keys = Object.keys(run.meanNoc);
   const lines = [
-    `${run.count} objects, refine ${run.refine}${run.brs ? ` + f-BRS (mean ${run.meanBrsSteps.toFixed(1)} steps/click)` : ''}, budget ${run.maxClicks} clicks, ${run.secondsPerClick.toFixed(3)} s/click`,
+    `${run.count} objects, refine ${run.refine}${run.brs ? ` + f-BRS (mean ${run.meanBrsSteps.toFixed(1)} steps/click)` : ''}, budget ${run.maxClicks} clicks, ${run.secondsPerClick.toFixed(3)} s/click (${run.cpuSeconds.toFixed(1)} CPU s in all)`,
     keys.map((k) => `${k} ${run.meanNoc[k]!.toFixed(2)} (${run.failures[k]} failed)`).join('   '),
   ];
   if (perInstance) {
