@@ -104,6 +104,28 @@ describe('objsel train --interactive, select, noc', () => {
     expect(human.out()).toMatch(/NoC@50 \d+\.\d\d/);
   });
 
+  it('runInteractiveDemo trains, evaluates NoC per configuration and writes noc.json and selection overlays', async () => {
+    const { runInteractiveDemo, formatInteractiveDemo } = await import('../src/commands/demo-interactive');
+    const { CliContext } = await import('../src/context');
+    const io = capture();
+    const ctx = new CliContext({ backend: 'wasm', json: false, quiet: true }, io.streams);
+    const out = path.join(root, 'demo');
+    const result = await runInteractiveDemo({ out, seed: 3, dataDir: data, steps: 2, configs: [{ name: 'plain', refine: 'none', brs: false }, { name: 'graphcut', refine: 'graphcut', brs: false }] }, ctx);
+    expect(result.training.from).toBe('scratch');
+    expect(result.training.steps).toBe(2);
+    expect(Object.keys(result.noc)).toEqual(['plain', 'graphcut']);
+    expect(result.objects).toBeGreaterThan(0);
+    for (const f of Object.values(result.noc)) {
+      expect(f['NoC@85']).toBeGreaterThanOrEqual(1);
+      expect(f['NoC@90']).toBeGreaterThanOrEqual(f['NoC@85']);
+    }
+    const saved = JSON.parse(await fs.readFile(path.join(out, 'interactive', 'noc.json'), 'utf8'));
+    expect(saved.noc.plain['NoC@85']).toBe(result.noc.plain!['NoC@85']);
+    expect(result.selections.length).toBeGreaterThan(0);
+    for (const f of result.selections) expect((await fs.stat(f)).size).toBeGreaterThan(0);
+    expect(formatInteractiveDemo(result)).toMatch(/plain +NoC@85 +\d+\.\d\d/);
+  });
+
   it('rejects bad clicks, RGB weights and bad flags with one line, exit 2', async () => {
     const a = capture();
     expect(await main(['node', 'objsel', 'select', 'x.jpg', '--weights', 'w', '--click', '3,4,?', '--out', 'm.png'], a.streams)).toBe(2);

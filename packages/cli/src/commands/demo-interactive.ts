@@ -195,9 +195,13 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
     const selections: string[] = [];
     const { encodePng } = await import('@objsel/voc-data');
     const { nextClick } = await import('@objsel/clicks');
-    let shown = 0;
+    const images = new Set<string>();
     for await (const object of nocObjects(options.dataDir, path.join(options.dataDir, 'val.txt'), 'SegmentationObject')) {
-      if (shown++ >= 3) break;
+      // The first object of each of the first three images.
+      const image = object.id.split('#')[0]!;
+      if (images.has(image)) continue;
+      if (images.size >= 3) break;
+      images.add(image);
       const predict = createInteractivePredictor(object.image, segmenter, { refine: 'graphcut' });
       const clicks = [];
       let mask: Uint8Array = new Uint8Array(object.width * object.height);
