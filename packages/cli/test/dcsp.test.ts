@@ -162,6 +162,15 @@ describe('objsel dcsp train / evaluate / test-voc on a tiny synthetic dataset', 
     expect(evaluation.restoreFrom).toContain('ckpt-4');
     expect(evaluation.images).toBe(2);
 
+    // The plain segmentation commands take the DCSP checkpoint too (the attention head is left out).
+    const plain = capture();
+    expect(await main(['node', 'objsel', '--json', '--backend', 'wasm', 'evaluate', '--data-dir', data, '--data-list', path.join(data, 'val.txt'), '--weights', snaps], plain.streams)).toBe(0);
+    expect(JSON.parse(plain.out().trim().split('\n').pop()!).images).toBe(2);
+    const firstVal = fs.readFileSync(path.join(data, 'val.txt'), 'utf8').trim().split('\n')[0]!.split(' ')[0]!;
+    const inferred = capture();
+    expect(await main(['node', 'objsel', '--backend', 'wasm', 'infer', path.join(data, firstVal), '--weights', snaps, '--save-dir', path.join(dir, 'infer')], inferred.streams)).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'infer', `${path.basename(firstVal, '.jpg')}_mask.png`))).toBe(true);
+
     const out = path.join(dir, 'server');
     const tv = capture();
     expect(await main(['node', 'objsel', '--backend', 'wasm', 'dcsp', 'test-voc', '--data-dir', data, '--data-list', path.join(data, 'test.txt'), '--restore-from', snaps, '--save-dir', out], tv.streams)).toBe(0);

@@ -7,6 +7,7 @@ import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { formatConvert, runConvert, type ConvertResult } from './convert';
+import { dcspDemoStep } from './dcsp';
 import { interactiveDemoStep } from './demo-interactive';
 import { formatEvaluation } from './evaluate';
 import { formatTrainSummary, nodeTrainingFs, numberFlag } from './train';
@@ -236,7 +237,7 @@ const masksStep: DemoStep = {
 };
 
 /** The demo's steps, in order; later issues append theirs. */
-export const DEMO_STEPS: DemoStep[] = [convertStep, dataStep, trainStep, evaluateStep, masksStep, interactiveDemoStep];
+export const DEMO_STEPS: DemoStep[] = [convertStep, dataStep, trainStep, evaluateStep, masksStep, interactiveDemoStep, dcspDemoStep];
 
 /** Runs every demo step, printing each one's summary; writes `summary.json`; returns all results by step name. */
 export async function runDemo(options: DemoOptions, ctx: CliContext, steps: DemoStep[] = DEMO_STEPS): Promise<Record<string, unknown>> {
@@ -270,6 +271,7 @@ export async function runDemo(options: DemoOptions, ctx: CliContext, steps: Demo
     checkpoint: state.training?.checkpoint ?? null,
     masks: (results.masks as { masks?: unknown } | undefined)?.masks ?? null,
     noc: (results.interactive as { noc?: unknown } | undefined)?.noc ?? null,
+    dcsp: results.dcsp ?? null,
     node: process.version,
     cpus: (await import('node:os')).cpus().length,
   };

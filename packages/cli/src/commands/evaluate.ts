@@ -9,7 +9,8 @@ import { listFlag, nodeTrainingFs, numberFlag } from './train';
 
 /**
  * Loads a network from a weights directory (`objsel convert` output or a checkpoint), or from a
- * snapshot directory's latest checkpoint.
+ * snapshot directory's latest checkpoint. A DCSP checkpoint (its `model.json` names an
+ * attention layer) loads as the plain segmentation network: the attention head is left out.
  */
 export async function loadNetwork(dir: string, options: { bnEpsilon?: number } = {}): Promise<{ network: DeepLabResNet; weightsDir: string }> {
   const { DeepLabResNet, findLatestCheckpoint, readWeightsFrom } = await import('@objsel/deeplab-resnet');
@@ -23,7 +24,11 @@ export async function loadNetwork(dir: string, options: { bnEpsilon?: number } =
     if (latest) weightsDir = latest.path;
   }
   const { entries, modelJson } = await readWeightsFrom(nodeTrainingFs, weightsDir);
-  const network = DeepLabResNet.fromWeights(entries, modelJson.objsel, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon });
+  const attentionLayer = (modelJson.objsel as { dcsp?: { attentionLayer?: unknown } }).dcsp?.attentionLayer;
+  const network = DeepLabResNet.fromWeights(entries, modelJson.objsel, {
+    ...(options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon }),
+    ...(typeof attentionLayer === 'string' ? { ignoreUnexpected: (name: string) => name.startsWith(`${attentionLayer}/`) } : {}),
+  });
   return { network, weightsDir };
 }
 

@@ -210,12 +210,14 @@ export class DeepLabResNet {
    * A network from converted or checkpointed weights. The names must match the network's
    * variables exactly (no mapping table); `meta` (the `objsel` section of `model.json`) gives
    * the configuration, and `options.bnEpsilon` overrides its BN epsilon (0.001 reproduces the
-   * TF port's slim default).
+   * TF port's slim default). `options.ignoreUnexpected` lets extra variables through when it
+   * returns true for their name (e.g. DCSP's attention head `fc1_voc12_d0` on a checkpoint used
+   * for plain segmentation); all others still fail.
    *
    * @throws DeeplabError `bad-weights` naming missing, unexpected or mis-shaped variables, or a
    * network description this class cannot build.
    */
-  static fromWeights(entries: WeightEntry[], meta: ObjselNetworkMeta, options: { bnEpsilon?: number } = {}): DeepLabResNet {
+  static fromWeights(entries: WeightEntry[], meta: ObjselNetworkMeta, options: { bnEpsilon?: number; ignoreUnexpected?: (name: string) => boolean } = {}): DeepLabResNet {
     const config = configFromMeta(meta, options);
     const spec = networkSpec(config);
     checkLayers(meta, spec);
@@ -227,7 +229,7 @@ export class DeepLabResNet {
     }
     const expected = new Set(specs.map((s) => s.name));
     const missing = specs.filter((s) => !given.has(s.name)).map((s) => s.name);
-    const unexpected = [...given.keys()].filter((n) => !expected.has(n));
+    const unexpected = [...given.keys()].filter((n) => !expected.has(n) && !options.ignoreUnexpected?.(n));
     const misShaped = specs
       .filter((s) => given.has(s.name))
       .filter((s) => {
