@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DeeplabError } from './errors';
 import { registerConvGradKernels } from './kernels/conv-grad';
+import { registerWebgpuAddNFix } from './kernels/webgpu-addn';
 import { nodeCpuCount, prepareNodeWasmThreads, type WasmBackendModule } from './kernels/wasm-threads';
 
 /** Backends objsel can run on; `auto` picks the fastest one that initialises here. */
@@ -79,6 +80,8 @@ export function onBackendPrepare(backend: string, prepare: () => void | Promise<
 // The CPU backends get convolution gradients as forward convolutions (and wasm the kernels it lacks).
 onBackendPrepare('wasm', () => registerConvGradKernels('wasm'));
 onBackendPrepare('cpu', () => registerConvGradKernels('cpu'));
+// WebGPU's AddN fails (and spoils its command buffer) with more inputs than the device binds.
+onBackendPrepare('webgpu', () => registerWebgpuAddNFix());
 
 const prepared = new Set<string>();
 

@@ -25,6 +25,7 @@ export { DeepLabResNet, configFromMeta, type BatchStat, type ForwardOptions, typ
 export { atrousConv2d } from './ops/atrous';
 export { atrousDimPlan, atrousPlan, samePadding, type AtrousDimPlan, type AtrousPlan, type DimPadding, type SamePadding } from './ops/padding';
 export { borrowCpuKernel, registerConvGradKernels, stockKernel } from './kernels/conv-grad';
+export { registerWebgpuAddNFix, webgpuAddNMaxInputs } from './kernels/webgpu-addn';
 export { FoldedDeepLab, type AtrousMode, type FoldOptions } from './model/folded';
 export {
   FINE_TUNE_DEFAULTS,

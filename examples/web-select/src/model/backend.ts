@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadBackend } from '@objsel/deeplab-resnet';
+import { loadBackend, registerWebgpuAddNFix } from '@objsel/deeplab-resnet';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -58,6 +58,8 @@ async function activate(name: (typeof APP_BACKENDS)[number]): Promise<void> {
     await loadBackend('cpu');
     return;
   }
+  // loadBackend's WebGPU kernel patch (AddN in chunks the device can bind), which tf.setBackend skips.
+  if (name === 'webgpu') registerWebgpuAddNFix();
   if (!(await tf.setBackend(name))) throw new Error(`TF.js could not initialise ${name}`);
   await tf.ready();
 }

@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // Imported statically: a bundle cannot resolve loadBackend's run-time import() of a bare name.
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadBackend, type BackendName } from '../../../src/index';
+import { loadBackend, registerWebgpuAddNFix, type BackendName } from '../../../src/index';
 import { CONFORMANCE_CASES, runTrainingStep } from '../training-step';
 import { encodeStep, type EncodedStepResult } from '../compare';
 
@@ -39,7 +39,10 @@ async function activate(name: BackendName): Promise<string> {
   try {
     return (await loadBackend(name)).name;
   } catch (error) {
-    if (!tf.findBackendFactory(name) || !(await tf.setBackend(name))) throw error;
+    if (!tf.findBackendFactory(name)) throw error;
+    // loadBackend's kernel patches, which its failed import() skipped.
+    if (name === 'webgpu') registerWebgpuAddNFix();
+    if (!(await tf.setBackend(name))) throw error;
     await tf.ready();
     return tf.getBackend();
   }
