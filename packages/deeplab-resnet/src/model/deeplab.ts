@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ObjselLayerSpec, ObjselNetworkMeta, WeightEntry } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
 import { atrousConv2d } from '../ops/atrous';
+import { checkpointedLogits } from './checkpointed';
 import { validateConfig, type DeepLabConfig } from './config';
 import { allConvs, networkSpec, variableSpecs, type ConvSpec, type NetworkSpec, type VariableSpec } from './architecture';
 
@@ -18,6 +19,14 @@ export interface ForwardOptions {
    * bias, `src/interactive/brs.ts`) and for reading the features. Identity when absent.
    */
   transformFeatures?: (features: tf.Tensor4D) => tf.Tensor4D;
+  /**
+   * Training with frozen BN: BN folded into the convolutions as a constant per-channel affine,
+   * gradient checkpointing per residual unit and the ASPP head as shifted 1x1 taps
+   * (`./checkpointed.ts`). Same logits and gradients, a fraction of the memory (ResNet-101 at
+   * 321x321 fits the 4 GiB wasm heap), one extra forward pass in the backward. Ignored with
+   * `trainBatchNorm`.
+   */
+  checkpoint?: boolean;
 }
 
 /** Batch statistics of one BatchNorm layer, returned by a training-mode forward pass. */
@@ -286,6 +295,7 @@ export class DeepLabResNet {
       throw new DeeplabError('bad-input', `input must be NHWC with ${this.config.inputChannels} channels, got shape [${input.shape.join(',')}]`);
     }
     const train = options.trainBatchNorm === true;
+    if (options.checkpoint && !train) return { logits: checkpointedLogits(this, input, options.transformFeatures) };
     const eps = this.config.bnEpsilon;
     // tidy keeps every tensor inside the returned (nested) object.
     return tf.tidy((): tf.TensorContainer => {

@@ -21,7 +21,8 @@ export interface TrainableNetwork {
   /**
    * Logits at output stride 8 for an NHWC batch. With `trainBatchNorm` the BatchNorm layers
    * normalise with the batch's statistics and return them in `batchStats`; otherwise they use
-   * the moving statistics.
+   * the moving statistics. `checkpoint` asks for the memory-lean gradient path (recomputed
+   * activations, same gradients); networks without one ignore it.
    */
-  forward(input: tf.Tensor4D, options?: { trainBatchNorm?: boolean }): { logits: tf.Tensor4D; batchStats?: BatchNormStats[] };
+  forward(input: tf.Tensor4D, options?: { trainBatchNorm?: boolean; checkpoint?: boolean }): { logits: tf.Tensor4D; batchStats?: BatchNormStats[] };
 }

@@ -52,6 +52,12 @@ export interface TrainerConfig {
   gradUpdateEvery: number;
   /** How ignored pixels count in the mean (see {@link IgnoreMode}). */
   ignore: IgnoreMode;
+  /**
+   * Frozen BN only: the network's memory-lean gradient path (BN folded into the convolutions,
+   * activations recomputed per residual unit in the backward pass). Same update; needed for
+   * ResNet-101 at 321x321 on wasm (4 GiB heap); costs one extra forward pass.
+   */
+  checkpoint: boolean;
 }
 
 /** train.py's defaults (train_msc.py's differ only in the data flags and `gradUpdateEvery` 10 with `scales` 1,0.75,0.5). */
@@ -71,6 +77,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainerConfig> = Object.freeze({
   scales: [1],
   gradUpdateEvery: 1,
   ignore: 'drop',
+  checkpoint: true,
 } satisfies TrainerConfig);
 
 /** fine_tune.py's defaults: Adam at a constant 1e-4 on `fc1_voc12*` only, no weight decay, ignored pixels counted as zero loss. */
@@ -283,7 +290,7 @@ export class Trainer {
     try {
       const { value, grads } = tf.variableGrads(() => {
         const logits = inputs.map((input) => {
-          const out = this.network.forward(input, { trainBatchNorm: c.trainBatchNorm });
+          const out = this.network.forward(input, { trainBatchNorm: c.trainBatchNorm, checkpoint: c.checkpoint });
           if (c.trainBatchNorm) {
             if (!out.batchStats) throw new DeeplabError('bad-config', 'the network returned no batch statistics in training mode');
             for (const s of out.batchStats) stats.push({ layer: s.layer, mean: tf.keep(s.mean), variance: tf.keep(s.variance) });
