@@ -1,5 +1,6 @@
 import { ClicksError } from './errors';
-import { maxflow, setTerminal, type FlowGraph } from './maxflow';
+import { allocatePaddedGrid, gridMaxflow, paddedIndex, type PaddedGridGraph } from './grid-maxflow';
+import { setTerminal, type FlowGraph } from './maxflow';
 import type { Click } from './types';
 import { checkLength, checkNumber, checkPoints } from './validate';
 
@@ -298,13 +299,137 @@ function energyFromDefinition(
 }
 
 /**
- * Refines a probability map by an exact minimum cut (Boykov–Kolmogorov max-flow); see the
- * module comment for the energy. Browser-safe, typed arrays only.
+ * The n-link weight lambda / dist * exp(-beta |dI|^2) of every neighbour pair, written into the
+ * padded grid's capacities (both arcs of each pair). Byte images have integer squared colour
+ * differences (0..3*255^2), so their exponentials are computed once per distinct value.
+ */
+function fillPairWeights(capacity: Float64Array, image: ArrayLike<number>, width: number, height: number, stride: 4 | 8, lambda: number, beta: number): void {
+  const Wp = width + 2;
+  const bytes = image instanceof Uint8Array || image instanceof Uint8ClampedArray ? image : null;
+  // 0 marks "not computed yet" (a weight that underflows to 0 is merely recomputed).
+  const cache = bytes ? new Float64Array(3 * 255 * 255 + 1) : null;
+  const forward = stride === 8 ? [1, 3, 5, 7] : [1, 3];
+  for (const d of forward) {
+    const dx = DX[d]!;
+    const dy = DY[d]!;
+    const scale = dx !== 0 && dy !== 0 ? lambda * Math.SQRT1_2 : lambda;
+    const back = d ^ 1;
+    const x0 = Math.max(0, -dx);
+    const x1 = Math.min(width, width - dx);
+    const offset = dy * width + dx;
+    const paddedOffset = dy * Wp + dx;
+    for (let y = 0; y + dy < height; y++) {
+      let i = y * width + x0;
+      let p = (y + 1) * Wp + x0 + 1;
+      for (let x = x0; x < x1; x++, i++, p++) {
+        const j = i + offset;
+        let w: number;
+        if (cache !== null && bytes !== null) {
+          const dr = bytes[3 * i]! - bytes[3 * j]!;
+          const dg = bytes[3 * i + 1]! - bytes[3 * j + 1]!;
+          const db = bytes[3 * i + 2]! - bytes[3 * j + 2]!;
+          const d2 = dr * dr + dg * dg + db * db;
+          w = cache[d2]!;
+          if (w === 0) w = cache[d2] = Math.exp(-beta * d2);
+        } else {
+          w = Math.exp(-beta * colourDistance2(image, i, j));
+        }
+        w *= scale;
+        capacity[p * stride + d] = w;
+        capacity[(p + paddedOffset) * stride + back] = w;
+      }
+    }
+  }
+}
+
+/**
+ * The s-t graph of {@link graphCut}'s energy in the padded layout of {@link gridMaxflow}.
+ * Terminal capacities are cancelled at construction: a node keeps only U_i(0) - U_i(1) (one
+ * logarithm per pixel), and min(U_i(0), U_i(1)) goes to the constant flow, summed as the
+ * logarithm of running products so that it too costs one logarithm per many pixels.
+ */
+function buildPaddedGraph(options: GraphCutOptions, lambda: number, sigma: number, connectivity: 4 | 8): PaddedGridGraph {
+  const { probs, image, width, height } = options;
+  const Wp = width + 2;
+  const { capacity, terminal } = allocatePaddedGrid(width, height, connectivity);
+  fillPairWeights(capacity, image, width, height, connectivity, lambda, 1 / (2 * sigma * sigma));
+  let constantFlow = 0;
+  let product = 1; // product of max(p, 1 - p) since the last logarithm; >= 2^-k after k pixels
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0, p = (y + 1) * Wp + 1; x < width; x++, i++, p++) {
+      const pr = probs[i]!;
+      if (pr !== pr) throw new ClicksError('bad-parameter', `probability at pixel ${i} is NaN`, { where: `probs[${i}]` });
+      const fg = pr > PROBABILITY_FLOOR ? pr : PROBABILITY_FLOOR; // e^-U(1)
+      const bg = 1 - pr > PROBABILITY_FLOOR ? 1 - pr : PROBABILITY_FLOOR; // e^-U(0)
+      // Source = foreground: cutting source -> i (i ends up background) costs U_i(0).
+      terminal[p] = Math.log(fg / bg);
+      product *= fg > bg ? fg : bg;
+      if (product < 1e-200) {
+        constantFlow -= Math.log(product);
+        product = 1;
+      }
+    }
+  }
+  constantFlow -= Math.log(product);
+  if (options.clicks) {
+    checkPoints(options.clicks, width, height, 'clicks');
+    const last = new Map<number, boolean>();
+    for (const c of options.clicks) last.set(c.y * width + c.x, c.positive);
+    for (const [i, positive] of last) {
+      const p = paddedIndex(width, i % width, Math.floor(i / width));
+      const { u0, u1 } = unaries(probs[i]!);
+      constantFlow -= Math.min(u0, u1);
+      constantFlow += setTerminal(terminal, p, positive ? Infinity : u0, positive ? u1 : Infinity);
+    }
+  }
+  return { width, height, stride: connectivity, capacity, terminal, constantFlow };
+}
+
+function unaries(p: number): { u0: number; u1: number } {
+  return { u1: -Math.log(Math.max(p, PROBABILITY_FLOOR)), u0: -Math.log(Math.max(1 - p, PROBABILITY_FLOOR)) };
+}
+
+/**
+ * E(mask) straight from the definition, independently of the graph: one logarithm per pixel
+ * for the chosen label's unary, and an exponential per separated neighbour pair.
+ */
+function energyOfMask(mask: Uint8Array, options: GraphCutOptions, lambda: number, sigma: number, connectivity: 4 | 8): number {
+  const { probs, image, width, height } = options;
+  if (options.clicks) {
+    const last = new Map<number, boolean>();
+    for (const c of options.clicks) last.set(c.y * width + c.x, c.positive);
+    for (const [i, positive] of last) if ((mask[i] !== 0) !== positive) return Infinity;
+  }
+  let energy = 0;
+  for (let i = 0; i < width * height; i++) {
+    const p = probs[i]!;
+    energy -= Math.log(mask[i] !== 0 ? (p > PROBABILITY_FLOOR ? p : PROBABILITY_FLOOR) : 1 - p > PROBABILITY_FLOOR ? 1 - p : PROBABILITY_FLOOR);
+  }
+  const beta = 1 / (2 * sigma * sigma);
+  for (const d of connectivity === 8 ? [1, 3, 5, 7] : [1, 3]) {
+    const dx = DX[d]!;
+    const dy = DY[d]!;
+    const scale = dx !== 0 && dy !== 0 ? lambda * Math.SQRT1_2 : lambda;
+    const x0 = Math.max(0, -dx);
+    const x1 = Math.min(width, width - dx);
+    const offset = dy * width + dx;
+    for (let y = 0; y + dy < height; y++) {
+      for (let x = x0, i = y * width + x0; x < x1; x++, i++) {
+        if (mask[i] !== mask[i + offset]) energy += scale * Math.exp(-beta * colourDistance2(image, i, i + offset));
+      }
+    }
+  }
+  return energy;
+}
+
+/**
+ * Refines a probability map by an exact minimum cut (Boykov–Kolmogorov max-flow on the padded
+ * grid, {@link gridMaxflow}); see the module comment for the energy. Browser-safe, typed arrays
+ * only.
  */
 export function graphCut(options: GraphCutOptions): GraphCutResult {
   const { lambda, sigma, connectivity } = resolve(options);
-  const grid = buildGridGraph({ ...options, lambda, sigma });
-  const { flow, sourceSide } = maxflow(grid.graph);
-  const energy = energyFromDefinition(sourceSide, grid.unary0, grid.unary1, options.clicks ?? [], options.image, options.width, options.height, lambda, sigma, connectivity);
+  const { flow, sourceSide } = gridMaxflow(buildPaddedGraph(options, lambda, sigma, connectivity));
+  const energy = energyOfMask(sourceSide, options, lambda, sigma, connectivity);
   return { mask: sourceSide, energy, flow, lambda, sigma };
 }

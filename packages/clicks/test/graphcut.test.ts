@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ClicksError, buildFlowGraph, estimateSigma, graphCut, graphCutEnergy, maxflow, type Click } from '../src/index';
 import { lcg } from './brute';
 import { dinicMaxflow, type PlainGraph } from './dinic';
+import { allocatePaddedGrid, gridMaxflow, paddedIndex } from '../src/grid-maxflow';
 
 /** E(L) straight from the formula (independent of the graph construction). */
 function energyOf(mask: ArrayLike<number>, probs: ArrayLike<number>, image: ArrayLike<number>, width: number, height: number, lambda: number, sigma: number, connectivity: 4 | 8): number {
@@ -205,5 +206,58 @@ describe('maxflow (Boykov–Kolmogorov)', () => {
     expect(() => buildFlowGraph({ ...base, capacity: [Infinity] })).toThrow(/finite/);
     expect(() => buildFlowGraph({ ...base, source: [Infinity, 0], sink: [Infinity, 1] })).toThrow(/both/);
     expect(maxflow(buildFlowGraph({ ...base, source: [Infinity, 0], sink: [0, Infinity] })).flow).toBe(1);
+  });
+});
+
+describe('gridMaxflow (padded grid, arithmetic adjacency)', () => {
+  // Directed grids: every arc has its own capacity (graph cut only builds symmetric ones), some
+  // zero; terminals of both signs, some infinite.
+  const gridArb = fc
+    .record({ width: fc.integer({ min: 1, max: 9 }), height: fc.integer({ min: 1, max: 7 }), stride: fc.constantFrom<4 | 8>(4, 8), seed: fc.integer({ min: 1, max: 1e9 }) })
+    .map(({ width, height, stride, seed }) => {
+      const r = lcg(seed);
+      const dx = [-1, 1, 0, 0, -1, 1, 1, -1];
+      const dy = [0, 0, -1, 1, -1, 1, -1, 1];
+      const plain: PlainGraph = { nodeCount: width * height, edges: [], source: [], sink: [] };
+      const { capacity, terminal } = allocatePaddedGrid(width, height, stride);
+      let constantFlow = 0;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const i = y * width + x;
+          const p = paddedIndex(width, x, y);
+          for (let d = 0; d < stride; d++) {
+            const nx = x + dx[d]!;
+            const ny = y + dy[d]!;
+            if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+            const c = r() < 0.2 ? 0 : r() * 10;
+            capacity[p * stride + d] = c;
+            plain.edges.push({ from: i, to: ny * width + nx, cap: c, rev: 0 });
+          }
+          const u = r();
+          const s = u < 0.05 ? Infinity : u < 0.5 ? r() * 10 : 0;
+          const t = s !== Infinity && r() < 0.07 ? Infinity : r() < 0.5 ? r() * 10 : 0;
+          // Dinic needs finite capacities: a large finite value stands for Infinity.
+          plain.source.push(s === Infinity ? 1e6 : s);
+          plain.sink.push(t === Infinity ? 1e6 : t);
+          terminal[p] = s === Infinity ? Infinity : t === Infinity ? -Infinity : s - t;
+          constantFlow += Math.min(s, t);
+        }
+      }
+      return { width, height, stride, capacity, terminal, constantFlow, plain };
+    });
+
+  it('equals an independent Dinic max-flow on random directed grids, and its cut has that capacity', () => {
+    fc.assert(
+      fc.property(gridArb, ({ plain, ...graph }) => {
+        const { flow, sourceSide } = gridMaxflow(graph);
+        const reference = dinicMaxflow(plain);
+        expect(Math.abs(flow - reference)).toBeLessThanOrEqual(1e-9 * Math.max(1, reference));
+        let cut = 0;
+        for (let i = 0; i < plain.nodeCount; i++) cut += sourceSide[i] ? plain.sink[i]! : plain.source[i]!;
+        for (const e of plain.edges) if (sourceSide[e.from] && !sourceSide[e.to]) cut += e.cap;
+        expect(Math.abs(cut - flow)).toBeLessThanOrEqual(1e-9 * Math.max(1, flow));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
