@@ -354,7 +354,7 @@ function buildPaddedGraph(options: GraphCutOptions, lambda: number, sigma: numbe
   const { capacity, terminal } = allocatePaddedGrid(width, height, connectivity);
   fillPairWeights(capacity, image, width, height, connectivity, lambda, 1 / (2 * sigma * sigma));
   let constantFlow = 0;
-  let product = 1; // product of max(p, 1 - p) since the last logarithm; >= 2^-k after k pixels
+  let product = 1; // product of max(p, 1 - p) >= 0.5 since the last logarithm
   for (let y = 0, i = 0; y < height; y++) {
     for (let x = 0, p = (y + 1) * Wp + 1; x < width; x++, i++, p++) {
       const pr = probs[i]!;
@@ -364,7 +364,7 @@ function buildPaddedGraph(options: GraphCutOptions, lambda: number, sigma: numbe
       // Source = foreground: cutting source -> i (i ends up background) costs U_i(0).
       terminal[p] = Math.log(fg / bg);
       product *= fg > bg ? fg : bg;
-      if (product < 1e-200) {
+      if (product < 1e-280) {
         constantFlow -= Math.log(product);
         product = 1;
       }
@@ -390,8 +390,8 @@ function unaries(p: number): { u0: number; u1: number } {
 }
 
 /**
- * E(mask) straight from the definition, independently of the graph: one logarithm per pixel
- * for the chosen label's unary, and an exponential per separated neighbour pair.
+ * E(mask) straight from the definition, independently of the graph: the chosen labels' unaries
+ * and an exponential per separated neighbour pair.
  */
 function energyOfMask(mask: Uint8Array, options: GraphCutOptions, lambda: number, sigma: number, connectivity: 4 | 8): number {
   const { probs, image, width, height } = options;
@@ -400,11 +400,19 @@ function energyOfMask(mask: Uint8Array, options: GraphCutOptions, lambda: number
     for (const c of options.clicks) last.set(c.y * width + c.x, c.positive);
     for (const [i, positive] of last) if ((mask[i] !== 0) !== positive) return Infinity;
   }
+  // Sum of -ln(chosen probability) as the logarithm of running products (each factor >= 1e-6,
+  // so a product above 1e-280 cannot underflow at the next factor).
   let energy = 0;
+  let product = 1;
   for (let i = 0; i < width * height; i++) {
     const p = probs[i]!;
-    energy -= Math.log(mask[i] !== 0 ? (p > PROBABILITY_FLOOR ? p : PROBABILITY_FLOOR) : 1 - p > PROBABILITY_FLOOR ? 1 - p : PROBABILITY_FLOOR);
+    product *= mask[i] !== 0 ? (p > PROBABILITY_FLOOR ? p : PROBABILITY_FLOOR) : 1 - p > PROBABILITY_FLOOR ? 1 - p : PROBABILITY_FLOOR;
+    if (product < 1e-280) {
+      energy -= Math.log(product);
+      product = 1;
+    }
   }
+  energy -= Math.log(product);
   const beta = 1 / (2 * sigma * sigma);
   for (const d of connectivity === 8 ? [1, 3, 5, 7] : [1, 3]) {
     const dx = DX[d]!;
