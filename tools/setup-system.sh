@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs, once: Chromium for the browser tests
+# Installs the Debian packages the browser suite needs, once: Chromium for the browser tests
 # (Playwright drives /usr/bin/chromium; no browser download) and Mesa's EGL/GLES for WebGPU in
-# Node through the `webgpu` package. Idempotent; does nothing when everything is present.
-set -euo pipefail
+# Node through the `webgpu` package. Idempotent: returns at once when everything is present.
+# Run as root (CI is) or through sudo; `npm test` runs it before `npm run test:browser`.
+set -uo pipefail
 need=()
-[ -x /usr/bin/chromium ] || need+=(chromium)
-dpkg -s libegl-mesa0 >/dev/null 2>&1 || need+=(libegl-mesa0)
-dpkg -s libgles2 >/dev/null 2>&1 || need+=(libgles2)
-dpkg -s libegl1 >/dev/null 2>&1 || need+=(libegl1)
+[ -x "${OBJSEL_CHROMIUM:-/usr/bin/chromium}" ] || need+=(chromium)
+for pkg in libegl1 libegl-mesa0 libgles2; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need+=("$pkg")
+done
 if [ ${#need[@]} -eq 0 ]; then
   echo "setup-system: chromium and Mesa EGL/GLES present"
   exit 0
 fi
-if [ "$(id -u)" != 0 ]; then
-  echo "setup-system: missing ${need[*]}; run as root (apt-get install -y ${need[*]})" >&2
+
+fail() {
+  echo "setup-system: FAILED: $1" >&2
+  echo "setup-system: the browser suite needs the Debian packages: ${need[*]}" >&2
+  echo "setup-system: install them by hand (apt-get install -y --no-install-recommends ${need[*]}) and run npm test again" >&2
   exit 1
+}
+
+sudo=()
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo=(sudo -n)
+  else
+    fail "not root and no password-less sudo"
+  fi
 fi
-echo "setup-system: installing ${need[*]}"
+command -v apt-get >/dev/null 2>&1 || fail "apt-get not found (not a Debian/Ubuntu system)"
+
+echo "setup-system: installing ${need[*]} (apt-get)"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-echo "setup-system: done"
+start=$(date +%s)
+log=$(mktemp)
+"${sudo[@]}" apt-get update -qq >"$log" 2>&1 || { tail -n 20 "$log" >&2; fail "apt-get update failed (network or apt sources?)"; }
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >"$log" 2>&1 || { tail -n 20 "$log" >&2; fail "apt-get install failed"; }
+rm -f "$log"
+[ -x "${OBJSEL_CHROMIUM:-/usr/bin/chromium}" ] || fail "apt-get finished but ${OBJSEL_CHROMIUM:-/usr/bin/chromium} is missing"
+echo "setup-system: done in $(($(date +%s) - start)) s ($("${OBJSEL_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null | head -n 1))"

@@ -1,7 +1,7 @@
 /**
- * Conformance across runtimes: the training step of every case, run in headless Chromium on
- * WebGPU (SwiftShader) and in Node on WebGPU through Dawn (Mesa GLES), must give the loss and
- * updated weights of the cpu reference within 1e-3. Node WebGPU is skipped, with the reason
+ * Conformance across runtimes: the training step of every case, run in Node on wasm, in headless
+ * Chromium on WebGPU (SwiftShader) and in Node on WebGPU through Dawn (Mesa GLES), must give the
+ * loss and updated weights of the Node cpu reference within 1e-3. Node WebGPU is skipped, with the reason
  * printed, where Dawn gives no adapter. Diffs are written to test-artifacts/conformance.json.
  */
 import { spawn } from 'node:child_process';
@@ -46,7 +46,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
   });
 }
 
-describe('training step conformance: browser WebGPU and Node WebGPU vs cpu', () => {
+describe('training step conformance: Node wasm, browser WebGPU and Node WebGPU vs Node cpu', () => {
   const references = new Map<string, StepResult>();
   const report: Record<string, unknown> = { tolerance: TOLERANCE, cases: CONFORMANCE_CASES.map((c) => c.name) };
   // Inside the repository (gitignored): the Node bundle resolves @tensorflow/* from node_modules.
@@ -64,6 +64,18 @@ describe('training step conformance: browser WebGPU and Node WebGPU vs cpu', () 
     fs.writeFileSync(path.join(ARTIFACTS, 'conformance.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`conformance: ${JSON.stringify(report)}`);
     fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it(`Node wasm: within ${TOLERANCE} of cpu`, async () => {
+    await loadBackend('wasm');
+    const diffs = [];
+    for (const c of CONFORMANCE_CASES) {
+      const step = await runTrainingStep(c);
+      const reference = references.get(c.name)!;
+      diffs.push({ diff: compareSteps(reference, step), reference, step });
+    }
+    report.nodeWasm = { diffs: diffs.map(({ diff, step }) => ({ ...diff, stepMs: Math.round(step.stepMs), warmStepMs: step.warmStepMs && Math.round(step.warmStepMs) })) };
+    for (const { diff, reference } of diffs) expectConformant(diff, reference);
   });
 
   const chromiumMissing = chromiumUnavailableReason();
