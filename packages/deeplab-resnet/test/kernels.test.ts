@@ -58,6 +58,9 @@ const CASES = [
   { h: 11, w: 9, k: 3, stride: 2, pad: 'valid' as const },
   { h: 7, w: 7, k: 1, stride: 1, pad: 'valid' as const },
   { h: 12, w: 13, k: 7, stride: 2, pad: 'same' as const },
+  // the pointwise (GEMM) filter gradient and the host-memory rotated filter
+  { h: 6, w: 9, k: 1, stride: 1, pad: 'same' as const },
+  { h: 10, w: 8, k: 5, stride: 1, pad: 'same' as const },
 ];
 
 describe.each(['wasm', 'cpu'] as const)('patched convolution gradients on %s', (backend) => {

@@ -65,6 +65,9 @@ function conv2dBackpropFilter(backendName: string, fallback: KernelFunc | undefi
     }
     const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
     const { top, bottom, left, right } = info.padInfo;
+    if (filterShape[0] === 1 && filterShape[1] === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0) {
+      return pointwiseBackpropFilter(backendName, backend, x, dy);
+    }
     const xT = run('Transpose', backendName, backend, { x }, { perm: [3, 1, 2, 0] });
     const dyT = run('Transpose', backendName, backend, { x: dy }, { perm: [1, 2, 0, 3] });
     const out = run(
@@ -94,6 +97,81 @@ function conv2dBackpropFilter(backendName: string, fallback: KernelFunc | undefi
 }
 
 /**
+ * `dW` of a stride-1 1x1 convolution, `xᵀ·dy` over the `M = n·H·W` positions, as a 1x1
+ * convolution of `xᵀ` (`ci` images of one pixel with `M` channels) with `dy` as an `M → co`
+ * filter: one XNNPACK GEMM, ~2.5x faster than the general form, which convolves single-channel
+ * `H x W` images with an `H x W` kernel.
+ */
+function pointwiseBackpropFilter(backendName: string, backend: tf.KernelBackend, x: TensorInfo, dy: TensorInfo): TensorInfo {
+  const [n, h, w, ci] = x.shape as [number, number, number, number];
+  const co = dy.shape[3]!;
+  const m = n * h * w;
+  const rows = run('Reshape', backendName, backend, { x }, { shape: [m, ci] });
+  const columns = run('Transpose', backendName, backend, { x: rows }, { perm: [1, 0] });
+  const images = run('Reshape', backendName, backend, { x: columns }, { shape: [ci, 1, 1, m] });
+  const filter = run('Reshape', backendName, backend, { x: dy }, { shape: [1, 1, m, co] });
+  const out = run('Conv2D', backendName, backend, { x: images, filter }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+  const result = run('Reshape', backendName, backend, { x: out }, { shape: [1, 1, ci, co] });
+  dispose(backend, [rows, columns, images, filter, out], result);
+  return result;
+}
+
+/** The views a CPU backend gives on a float32 tensor's values, and a way to make new tensors. */
+interface HostMemory {
+  values(info: TensorInfo): Float32Array;
+  allocate(shape: number[]): TensorInfo;
+}
+
+function hostMemory(backend: tf.KernelBackend): HostMemory | undefined {
+  const b = backend as unknown as {
+    typedArrayFromHeap?: (info: TensorInfo) => Float32Array;
+    makeOutput?: (shape: number[], dtype: string) => TensorInfo;
+    makeTensorInfo?: (shape: number[], dtype: string, values: Float32Array) => TensorInfo;
+  };
+  if (typeof b.typedArrayFromHeap === 'function' && typeof b.makeOutput === 'function') {
+    // wasm: views straight into the heap (taken after any allocation, which may grow it).
+    return { values: (info) => b.typedArrayFromHeap!(info), allocate: (shape) => b.makeOutput!(shape, 'float32') };
+  }
+  if (typeof b.makeTensorInfo === 'function') {
+    // cpu: readSync hands out the backing array itself.
+    return {
+      values: (info) => backend.readSync(info.dataId) as Float32Array,
+      allocate: (shape) => b.makeTensorInfo!(shape, 'float32', new Float32Array(shape.reduce((a, v) => a * v, 1))),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The filter of the input gradient, `F[i, j, co, ci] = W[kh−1−i, kw−1−j, ci, co]`, in one pass
+ * over host memory: the backends' `Reverse` and `Transpose` kernels cost 40–60 ns per element
+ * on wasm, which over ResNet-101's 44M weights is seconds per step.
+ */
+function rotatedSwappedFilter(backendName: string, backend: tf.KernelBackend, filter: TensorInfo): { result: TensorInfo; temporaries: TensorInfo[] } {
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  const memory = filter.dtype === 'float32' ? hostMemory(backend) : undefined;
+  if (!memory) {
+    const reversed = kh === 1 && kw === 1 ? filter : run('Reverse', backendName, backend, { x: filter }, { dims: [0, 1] });
+    const swapped = run('Transpose', backendName, backend, { x: reversed }, { perm: [0, 1, 3, 2] });
+    return { result: swapped, temporaries: reversed === filter ? [] : [reversed] };
+  }
+  const result = memory.allocate([kh, kw, co, ci]);
+  const src = memory.values(filter);
+  const dst = memory.values(result);
+  const taps = kh * kw;
+  const block = ci * co;
+  for (let t = 0; t < taps; t++) {
+    const from = t * block;
+    const to = (taps - 1 - t) * block;
+    for (let i = 0; i < ci; i++) {
+      const row = from + i * co;
+      for (let o = 0; o < co; o++) dst[to + o * ci + i] = src[row + o]!;
+    }
+  }
+  return { result, temporaries: [] };
+}
+
+/**
  * Stride-1 `Conv2DBackpropInput` as one forward convolution of `dy` with the kernel rotated by
  * 180° and its in/out channels swapped, padded by `k - 1 - pad` on each side. Other strides (and
  * paddings that would need a negative pad) use the backend's own kernel.
@@ -113,8 +191,7 @@ function conv2dBackpropInput(backendName: string, fallback: KernelFunc | undefin
       if (fallback) return fallback(args);
       throw new Error('Conv2DBackpropInput: no kernel for this case');
     }
-    const reversed = run('Reverse', backendName, backend, { x: filter }, { dims: [0, 1] });
-    const swapped = run('Transpose', backendName, backend, { x: reversed }, { perm: [0, 1, 3, 2] });
+    const { result: swapped, temporaries } = rotatedSwappedFilter(backendName, backend, filter);
     const result = run(
       'Conv2D',
       backendName,
@@ -132,7 +209,7 @@ function conv2dBackpropInput(backendName: string, fallback: KernelFunc | undefin
         dilations: [1, 1],
       },
     );
-    dispose(backend, [reversed, swapped], result);
+    dispose(backend, [...temporaries, swapped], result);
     return result;
   };
 }

@@ -231,7 +231,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     resumedFrom = latest.path;
     const saved = resumed.state.run as unknown as RunSettings;
     const numSteps = options.trainer?.numSteps ?? saved.trainer.numSteps;
-    settings = { ...saved, trainer: { ...saved.trainer, numSteps } };
+    // Fields added since the checkpoint was written take their defaults.
+    settings = { ...saved, trainer: { ...defaults, ...saved.trainer, numSteps } };
     network = DeepLabResNet.fromWeights(resumed.network.entries, resumed.network.meta, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon });
     info(`resuming from ${latest.path} (step ${latest.step})`);
   } else if (options.restoreFrom) {
