@@ -36,6 +36,7 @@ export {
   type RobotRun,
 } from './noc';
 export { buildFlowGraph, maxflow, setTerminal, type EdgeList, type FlowGraph, type MaxflowResult } from './maxflow';
+export { allocatePaddedGrid, gridMaxflow, paddedIndex, type PaddedGridGraph } from './grid-maxflow';
 export {
   DEFAULT_LAMBDA,
   PROBABILITY_FLOOR,
