@@ -185,7 +185,7 @@ describe('NoC with graph-cut refinement', () => {
     const noc = (refine: 'none' | 'graphcut') =>
       evaluateNoc(instances, (instance, clicks) => {
         const scene = scenes[Number(instance.id.slice(5))]!;
-        return createPredictor(scene.image, scene.segment, { refine })(clicks);
+        return createPredictor(scene.image, scene.segment, { refine })(clicks, null);
       });
     const plain = await noc('none');
     const cut = await noc('graphcut');
