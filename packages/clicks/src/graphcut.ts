@@ -299,6 +299,21 @@ function energyFromDefinition(
 }
 
 /**
+ * exp(-beta * d2) for the integer squared colour differences of byte images, kept between calls:
+ * an interactive session cuts the same image (same sigma) at every click. 0 marks "not computed
+ * yet" (a weight that underflows to 0 is merely recomputed).
+ */
+let contrast: { beta: number; values: Float64Array } | null = null;
+function contrastCache(beta: number): Float64Array {
+  if (contrast === null) contrast = { beta, values: new Float64Array(3 * 255 * 255 + 1) };
+  else if (contrast.beta !== beta) {
+    contrast.values.fill(0);
+    contrast.beta = beta;
+  }
+  return contrast.values;
+}
+
+/**
  * The n-link weight lambda / dist * exp(-beta |dI|^2) of every neighbour pair, written into the
  * padded grid's capacities (both arcs of each pair). Byte images have integer squared colour
  * differences (0..3*255^2), so their exponentials are computed once per distinct value.
@@ -306,8 +321,7 @@ function energyFromDefinition(
 function fillPairWeights(capacity: Float64Array, image: ArrayLike<number>, width: number, height: number, stride: 4 | 8, lambda: number, beta: number): void {
   const Wp = width + 2;
   const bytes = image instanceof Uint8Array || image instanceof Uint8ClampedArray ? image : null;
-  // 0 marks "not computed yet" (a weight that underflows to 0 is merely recomputed).
-  const cache = bytes ? new Float64Array(3 * 255 * 255 + 1) : null;
+  const cache = bytes ? contrastCache(beta) : null;
   const forward = stride === 8 ? [1, 3, 5, 7] : [1, 3];
   for (const d of forward) {
     const dx = DX[d]!;
