@@ -94,12 +94,28 @@ export function gridMaxflow(graph: PaddedGridGraph): { flow: number; sourceSide:
     tr[p] = tp;
   }
 
+  // Every node with terminal capacity left starts as a child of its terminal. Only those with a
+  // residual arc (in their tree's growth direction) to a free node or to the other tree start
+  // active: this is the invariant BK keeps for inactive tree nodes (a node freed later activates
+  // its tree neighbours), so the interior of confidently labelled regions is never scanned.
   for (let p = 0; p < np; p++) {
     const t = tr[p]!;
     if (t > 0 || t < 0) {
       parent[p] = TERMINAL;
       sink[p] = t < 0 ? 1 : 0;
       dist[p] = 1;
+    }
+  }
+  for (let p = Wp + 1; p < np - Wp - 1; p++) {
+    const t = tr[p]!;
+    if (t === 0 || t !== t) continue;
+    let boundary = false;
+    for (let d = 0; d < S && !boundary; d++) {
+      const q = p + off[d]!;
+      if (t > 0) boundary = cap[(p << shift) + d]! > 0 && !(tr[q]! > 0);
+      else boundary = cap[(q << shift) + (d ^ 1)]! > 0 && !(tr[q]! < 0);
+    }
+    if (boundary) {
       queue[qTail] = p;
       qTail = qTail + 1 === np ? 0 : qTail + 1;
       qSize++;
