@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // Benchmark of one DeepLab-ResNet training step as train.py takes it: forward, backward (the
 // objective of train.py: soft-max cross-entropy + weight decay) and the momentum update with
-// the 1/10/20 multipliers, ResNet-101 at 321x321, batch 1, frozen BatchNorm. Reports the forward
-// time, the full step time, images/s and the peak resident memory (VmHWM). Prints one JSON object.
-// Runs against the built dist/ (npm run build, or npx nx run deeplab-resnet:build).
-//   node tools/bench/deeplab-train.mjs [--backend auto|wasm|cpu] [--depth 101] [--size 321]
-//        [--batch 1] [--steps 2] [--width 1]
-// The 2-core machine may be shared with other work: timings are noisy; cpuSeconds is steadier.
+// the 1/10/20 multipliers, ResNet-101, batch 1, frozen BatchNorm, at 321x321 and a smaller size.
+// Reports per size the forward time, the full step time (wall and CPU), images/s and the peak
+// resident memory (VmHWM). Each size runs in its own process (so each peak is its own); prints
+// one JSON object. Runs against the built dist/ (npm run build, or npx nx run deeplab-resnet:build).
+//   node tools/bench/deeplab-train.mjs [--backend auto|wasm|cpu] [--depth 101] [--sizes 321,161]
+//        [--batch 1] [--steps 1] [--width 1] [--no-checkpoint]
+// --no-checkpoint uses the plain autodiff path (tf.batchNorm, every activation on the tape).
+// The 2-core machine may be shared with other work: timings are noisy; CPU seconds are steadier.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -23,9 +26,40 @@ const BACKEND = flag('--backend', 'auto');
 const DEPTH = Number(flag('--depth', '101'));
 const SIZE = Number(flag('--size', '321'));
 const BATCH = Number(flag('--batch', '1'));
-const STEPS = Number(flag('--steps', '2'));
+const STEPS = Number(flag('--steps', '1'));
 const WIDTH = Number(flag('--width', '1'));
+const CHECKPOINT = !args.includes('--no-checkpoint');
 const round = (v, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
+
+// Parent: one child process per size (--sizes), largest last; collect their JSON.
+if (!args.includes('--size')) {
+  const sizes = flag('--sizes', '161,321').split(',').map(Number);
+  const loadBefore = os.loadavg().map((v) => round(v, 2));
+  const runs = [];
+  for (const size of sizes) {
+    process.stderr.write(`[deeplab-train] ${size}x${size} ...\n`);
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, '--size', String(size)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+    try {
+      runs.push(JSON.parse(child.stdout));
+    } catch {
+      runs.push({ input: [BATCH, size, size, 3], error: `child exited with ${child.status ?? child.signal}`, output: child.stdout.slice(-500) });
+    }
+  }
+  const summary = {
+    benchmark: 'deeplab-train',
+    model: `ResNet-${DEPTH} DeepLab-v2${WIDTH !== 1 ? ` x${WIDTH}` : ''}`,
+    targetStepSeconds: 7.8,
+    memoryLimitMiB: 6144,
+    runs,
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: os.loadavg().map((v) => round(v, 2)) },
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  process.exit(0);
+}
 
 /** Peak resident set size of this process in MiB (Linux VmHWM), or the current RSS elsewhere. */
 function peakMiB() {
@@ -47,7 +81,7 @@ const loaded = await loadBackend(BACKEND);
 const config = resnetConfig(DEPTH, { widthMultiplier: WIDTH });
 const network = DeepLabResNet.create(config, { seed: 1 });
 const parameters = network.parameterCount();
-const trainer = new Trainer(network, { numClasses: config.numClasses, learningRate: 2.5e-4, numSteps: 20001 });
+const trainer = new Trainer(network, { numClasses: config.numClasses, learningRate: 2.5e-4, numSteps: 20001, checkpoint: CHECKPOINT });
 
 let seed = 12345;
 const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
@@ -85,13 +119,14 @@ const fcpu0 = process.cpuUsage();
 await forward();
 const forwardSeconds = (performance.now() - tf0) / 1000;
 const fcpu = process.cpuUsage(fcpu0);
-const note = (what) => process.stderr.write(`[deeplab-train] ${what} (peak ${peakMiB()} MiB)\n`);
+const note = (what) => process.stderr.write(`[deeplab-train ${SIZE}] ${what} (peak ${peakMiB()} MiB)\n`);
 note(`forward ${round(forwardSeconds)} s (cold ${round(forwardColdSeconds)} s)`);
 
 // Full training steps: the first one warms up, the next STEPS are timed. A failure (e.g. the
 // wasm heap, which cannot grow past 4 GiB, running out) is reported in the JSON, not thrown.
 let firstStepSeconds = null;
 const times = [];
+const stepCpu = [];
 let last;
 let error = null;
 const cpu0 = process.cpuUsage();
@@ -102,8 +137,11 @@ try {
   note(`first training step ${round(firstStepSeconds)} s`);
   for (let s = 0; s < STEPS; s++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     last = await trainer.trainStep([batch]);
     times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    stepCpu.push((c.user + c.system) / 1e6);
     note(`training step ${round(times[times.length - 1])} s`);
   }
 } catch (e) {
@@ -126,6 +164,8 @@ const result = {
   model: `ResNet-${DEPTH} DeepLab-v2${WIDTH !== 1 ? ` x${WIDTH}` : ''}`,
   parameters,
   input: [BATCH, SIZE, SIZE, 3],
+  checkpoint: CHECKPOINT,
+  wasmThreads: loaded.wasmThreads,
   logits: logitsShape,
   forwardColdSeconds: round(forwardColdSeconds),
   forwardSeconds: round(forwardSeconds),
@@ -134,6 +174,7 @@ const result = {
   stepSeconds: stepSeconds === null ? null : round(stepSeconds),
   stepSecondsEach: times.map((t) => round(t)),
   cpuSecondsPerStep: round((cpu.user + cpu.system) / 1e6 / (times.length + 1)),
+  stepCpuSeconds: stepCpu.length ? round(stepCpu.reduce((a, b) => a + b, 0) / stepCpu.length) : null,
   imagesPerSecond: stepSeconds ? round(BATCH / stepSeconds, 4) : null,
   targetStepSeconds: 7.8,
   meetsTarget: stepSeconds !== null && stepSeconds <= 7.8,

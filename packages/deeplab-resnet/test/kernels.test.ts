@@ -61,6 +61,9 @@ const CASES = [
   // the pointwise (GEMM) filter gradient and the host-memory rotated filter
   { h: 6, w: 9, k: 1, stride: 1, pad: 'same' as const },
   { h: 10, w: 8, k: 5, stride: 1, pad: 'same' as const },
+  // the im2col filter gradient's row copies (>= 16 channels)
+  { h: 7, w: 6, k: 3, stride: 1, pad: 'same' as const, ci: 20 },
+  { h: 9, w: 8, k: 3, stride: 2, pad: 'same' as const, ci: 17 },
 ];
 
 describe.each(['wasm', 'cpu'] as const)('patched convolution gradients on %s', (backend) => {
@@ -77,10 +80,11 @@ describe.each(['wasm', 'cpu'] as const)('patched convolution gradients on %s', (
     expect(tf.getKernel('Conv2DBackpropFilter', backend)).not.toBe(stockKernel('Conv2DBackpropFilter', backend));
   });
 
-  it.each(CASES)('dX and dW equal the direct sums: $h x $w, k$k, stride $stride, $pad', async ({ h, w, k, stride, pad }) => {
+  it.each(CASES)('dX and dW equal the direct sums: $h x $w, k$k, stride $stride, $pad', async ({ h, w, k, stride, pad, ...rest }) => {
+    const ci = ('ci' in rest ? rest.ci : undefined) ?? 3;
     const before = tf.memory().numTensors;
-    const x = tf.randomNormal([2, h, w, 3], 0, 1, 'float32', h * w) as tf.Tensor4D;
-    const f = tf.randomNormal([k, k, 3, 4], 0, 1, 'float32', k) as tf.Tensor4D;
+    const x = tf.randomNormal([2, h, w, ci], 0, 1, 'float32', h * w) as tf.Tensor4D;
+    const f = tf.randomNormal([k, k, ci, 4], 0, 1, 'float32', k) as tf.Tensor4D;
     const y = tf.conv2d(x, f, stride, pad);
     const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 9) as tf.Tensor4D;
     const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), dy)))([x, f]);
