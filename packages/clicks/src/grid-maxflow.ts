@@ -98,17 +98,12 @@ export function gridMaxflow(graph: PaddedGridGraph): { flow: number; sourceSide:
   // residual arc (in their tree's growth direction) to a free node or to the other tree start
   // active: this is the invariant BK keeps for inactive tree nodes (a node freed later activates
   // its tree neighbours), so the interior of confidently labelled regions is never scanned.
-  for (let p = 0; p < np; p++) {
-    const t = tr[p]!;
-    if (t > 0 || t < 0) {
-      parent[p] = TERMINAL;
-      sink[p] = t < 0 ? 1 : 0;
-      dist[p] = 1;
-    }
-  }
   for (let p = Wp + 1; p < np - Wp - 1; p++) {
     const t = tr[p]!;
-    if (t === 0 || t !== t) continue;
+    if (!(t > 0 || t < 0)) continue; // free (frame nodes too)
+    parent[p] = TERMINAL;
+    sink[p] = t < 0 ? 1 : 0;
+    dist[p] = 1;
     let boundary = false;
     for (let d = 0; d < S && !boundary; d++) {
       const q = p + off[d]!;
