@@ -146,7 +146,10 @@ for (const [backend, threads = '1'] of CONFIGS) {
     const out = execFileSync(process.execPath, [...preload, SELF, '--child', backend, threads, ...forwarded], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
     runs.push({ requested: `${backend}:${threads}`, ...JSON.parse(out.trim().split('\n').pop()) });
   } catch (error) {
-    runs.push({ requested: `${backend}:${threads}`, error: String(error.stderr || error.message).trim().split('\n').slice(-3).join(' ') });
+    // The child's error line (e.g. a backend package that is not installed), not the stack.
+    const lines = String(error.stderr || error.message).trim().split('\n');
+    const message = lines.find((l) => /^\w*Error: /.test(l)) ?? lines.slice(-3).join(' ');
+    runs.push({ requested: `${backend}:${threads}`, error: message.trim() });
   }
 }
 const load = fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) : null;
