@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskIou, nextClick, type Click } from '@objsel/clicks';
 import { decodePngPixels, renderSyntheticSample } from '@objsel/voc-data';
@@ -19,6 +19,21 @@ import { serveStatic, type StaticServer } from '../../../tools/browser/static-se
 import { SAMPLE_INDEX, SYNTHETIC_OPTIONS } from '../src/model/domain';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+
+/**
+ * Console output that fails the suite: errors, and WebGPU's validation and device-loss reports,
+ * which Chromium logs as warnings (an invalid pipeline drops its whole command buffer, so the
+ * results are silently wrong). Listened for on the browser context, so the model worker's
+ * console counts too.
+ */
+function isConsoleProblem(m: ConsoleMessage): boolean {
+  return m.type() === 'error' || (m.type() === 'warning' && /WebGPU|GPUValidationError|\[Invalid \w+|is invalid due to a previous error|exceeds the maximum|device (was )?lost/i.test(m.text()));
+}
+
+/** Requests that leave `origin` (blob: and data: URLs stay in the page). */
+function foreignRequests(requests: string[], origin: string): string[] {
+  return requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== origin);
+}
 /** IoU the shipped model must reach on the sample's object with one click at its centre. */
 const MIN_IOU_ONE_CLICK = 0.7;
 
@@ -53,6 +68,7 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
   let context: BrowserContext;
   let page: Page;
   const consoleErrors: string[] = [];
+  const consoleLog: string[] = [];
   const requests: string[] = [];
   const timings: Record<string, unknown> = {};
 
@@ -100,15 +116,17 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     browser = await launchChromium({ viewport: { width: 1280, height: 800 } });
     context = browser.context;
     context.on('request', (r) => requests.push(r.url()));
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
+    context.on('console', (m) => {
+      consoleLog.push(`${m.type()}${m.worker() ? ' (worker)' : ''}: ${m.text()}`);
+      if (isConsoleProblem(m)) consoleErrors.push(`${m.worker() ? 'worker: ' : ''}${m.text()}`);
     });
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    context.on('weberror', (e) => consoleErrors.push(`uncaught: ${e.error().message}`));
+    page = await context.newPage();
   });
 
   afterAll(async () => {
     fs.writeFileSync(path.join(ARTIFACTS, 'web-select-timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
+    fs.writeFileSync(path.join(ARTIFACTS, 'web-select-console.txt'), `${consoleLog.join('\n')}\n`);
     console.log(`web-select timings: ${JSON.stringify(timings)}`);
     await browser?.close();
     await server?.close();
@@ -224,17 +242,32 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     for (const l of adapt.losses) expect(Number.isFinite(l) && l > 0).toBe(true);
     expect(Number(await page.getByTestId('mask').getAttribute('data-version'))).toBeGreaterThan(version);
     expect(await page.getByTestId('adapt-progress').evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([1, 1]);
+    expect(await page.locator('#adapt-status').textContent()).toMatch(/^adapted: 1 steps, loss \d/);
     expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
     timings.iouAfterAdapt = maskIou(target.gt, (await readMask()).mask);
     await screenshot('adapted');
   });
 
+  it('f-BRS on WebGPU: the click is recomputed with the features optimised until the clicked pixels take their labels', async () => {
+    const version = await page.getByTestId('mask').getAttribute('data-version');
+    const t0 = Date.now();
+    await page.getByTestId('brs').check();
+    await page.waitForFunction((v) => document.querySelector('[data-testid=mask]')!.getAttribute('data-version') !== v && document.body.dataset.busy === 'false', version, { timeout: 180_000, polling: 250 });
+    const brs = await page.evaluate(() => window.objsel.selection!);
+    timings.brsWallMs = Date.now() - t0;
+    timings.brs = { ...brs.brsInfo, timings: brs.timings };
+    expect(brs.brs).toBe(true);
+    expect(brs.brsInfo?.satisfied).toBe(true);
+    const mask = (await readMask()).mask;
+    expect(mask[target.click.y * width + target.click.x]).toBe(1);
+    timings.iouBrs = maskIou(target.gt, mask);
+    await page.getByTestId('brs').uncheck();
+    await page.waitForFunction(() => window.objsel.selection?.brs === false && document.body.dataset.busy === 'false', null, { timeout: 60_000 });
+  });
+
   it('runs on wasm when asked (?backend=wasm): a click selects the object and an adaptation step runs', async () => {
+    // Same context: its console and request listeners cover this page too.
     const wasmPage = await context.newPage();
-    wasmPage.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`wasm page: ${m.text()}`);
-    });
-    wasmPage.on('pageerror', (e) => consoleErrors.push(`wasm page: pageerror: ${e.message}`));
     try {
       const t0 = Date.now();
       await wasmPage.goto(`${server.url}?backend=wasm`);
@@ -277,8 +310,7 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
   it('kept the console clean and every request on the page origin', () => {
     expect(consoleErrors).toEqual([]);
     const origin = new URL(server.url).origin;
-    const foreign = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== origin);
-    expect(foreign).toEqual([]);
+    expect(foreignRequests(requests, origin)).toEqual([]);
     expect(requests.some((u) => u.endsWith('/model.json'))).toBe(true);
   });
 });
@@ -290,9 +322,14 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     const server = await serveStatic(dist);
     const browser = await launchChromium({ webgpu: false });
     const errors: string[] = [];
+    const requests: string[] = [];
     try {
+      browser.context.on('request', (r) => requests.push(r.url()));
+      browser.context.on('console', (m) => {
+        if (isConsoleProblem(m)) errors.push(`${m.worker() ? 'worker: ' : ''}${m.text()}`);
+      });
+      browser.context.on('weberror', (e) => errors.push(`uncaught: ${e.error().message}`));
       const page = await browser.context.newPage();
-      page.on('pageerror', (e) => errors.push(e.message));
       const t0 = Date.now();
       await page.goto(server.url);
       const state = await page.evaluate(() => window.objselReady);
@@ -314,6 +351,7 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
       console.log(`web-select fallback: ${JSON.stringify(fallback)}`);
       expect(fallback.iouOneClick).toBeGreaterThanOrEqual(MIN_IOU_ONE_CLICK);
       expect(errors).toEqual([]);
+      expect(foreignRequests(requests, new URL(server.url).origin)).toEqual([]);
     } finally {
       await browser.close();
       await server.close();
