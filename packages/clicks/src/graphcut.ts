@@ -357,6 +357,22 @@ function fillPairWeights(capacity: Float64Array, image: ArrayLike<number>, width
 }
 
 /**
+ * The padded graph's arrays, kept between calls of the same size and zeroed (an interactive
+ * session cuts the same image at every click; fresh 6 MB arrays per click would keep the
+ * garbage collector busy). `graphCut` hands them to the solver and drops them before returning.
+ */
+let gridBuffers: { key: string; capacity: Float64Array; terminal: Float64Array } | null = null;
+function takeGridBuffers(width: number, height: number, stride: 4 | 8): { capacity: Float64Array; terminal: Float64Array } {
+  const key = `${width}x${height}x${stride}`;
+  if (gridBuffers === null || gridBuffers.key !== key) gridBuffers = { key, ...allocatePaddedGrid(width, height, stride) };
+  else {
+    gridBuffers.capacity.fill(0);
+    gridBuffers.terminal.fill(0);
+  }
+  return gridBuffers;
+}
+
+/**
  * The s-t graph of {@link graphCut}'s energy in the padded layout of {@link gridMaxflow}.
  * Terminal capacities are cancelled at construction: a node keeps only U_i(0) - U_i(1) (one
  * logarithm per pixel), and min(U_i(0), U_i(1)) goes to the constant flow, summed as the
@@ -365,7 +381,7 @@ function fillPairWeights(capacity: Float64Array, image: ArrayLike<number>, width
 function buildPaddedGraph(options: GraphCutOptions, lambda: number, sigma: number, connectivity: 4 | 8): PaddedGridGraph {
   const { probs, image, width, height } = options;
   const Wp = width + 2;
-  const { capacity, terminal } = allocatePaddedGrid(width, height, connectivity);
+  const { capacity, terminal } = takeGridBuffers(width, height, connectivity);
   fillPairWeights(capacity, image, width, height, connectivity, lambda, 1 / (2 * sigma * sigma));
   let constantFlow = 0;
   let product = 1; // product of max(p, 1 - p) >= 0.5 since the last logarithm

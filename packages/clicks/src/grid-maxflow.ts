@@ -39,6 +39,40 @@ const TERMINAL = -2; // parent is the terminal itself
 const ORPHAN = -3; // lost its parent during augmentation
 const INFINITE_DISTANCE = 1_000_000_000;
 
+/** The solver's per-node state, kept between calls of the same size (no allocation, no GC). */
+interface Workspace {
+  nodes: number;
+  parent: Int32Array;
+  stamp: Int32Array;
+  dist: Int32Array;
+  sink: Uint8Array;
+  queue: Int32Array;
+  inQueue: Uint8Array;
+  orphans: Int32Array;
+}
+let workspace: Workspace | null = null;
+
+/** Per-node state for `np` nodes, reset: all free, no stamps, nothing queued. */
+function takeWorkspace(np: number): Workspace {
+  if (workspace === null || workspace.nodes !== np) {
+    workspace = {
+      nodes: np,
+      parent: new Int32Array(np),
+      stamp: new Int32Array(np),
+      dist: new Int32Array(np),
+      sink: new Uint8Array(np),
+      queue: new Int32Array(np),
+      inQueue: new Uint8Array(np),
+      orphans: new Int32Array(np),
+    };
+  } else {
+    workspace.stamp.fill(0);
+    workspace.inQueue.fill(0);
+  }
+  workspace.parent.fill(NONE);
+  return workspace;
+}
+
 /**
  * Maximum flow and a minimum cut of a padded grid graph (modifies its capacities and terminals
  * into residuals). Returns the flow (including `constantFlow`) and, per pixel of the unpadded
@@ -53,17 +87,11 @@ export function gridMaxflow(graph: PaddedGridGraph): { flow: number; sourceSide:
   const off = Int32Array.of(-1, 1, -Wp, Wp, -Wp - 1, Wp + 1, -Wp + 1, Wp - 1);
   // Per node: parent direction (the arc p*S + dir points to the parent) or NONE / TERMINAL /
   // ORPHAN; the timestamp and distance of the TIME/DIST heuristic; 1 if in the sink tree.
-  const parent = new Int32Array(np).fill(NONE);
-  const stamp = new Int32Array(np);
-  const dist = new Int32Array(np);
-  const sink = new Uint8Array(np);
-  // Active nodes: FIFO ring, each node at most once. Orphans: FIFO ring as well.
-  const queue = new Int32Array(np);
-  const inQueue = new Uint8Array(np);
+  const { parent, stamp, dist, sink, queue, inQueue, orphans } = takeWorkspace(np);
+  // Active nodes (`queue`): FIFO ring, each node at most once. Orphans: FIFO ring as well.
   let qHead = 0;
   let qTail = 0;
   let qSize = 0;
-  const orphans = new Int32Array(np);
   let oHead = 0;
   let oTail = 0;
   let oSize = 0;
@@ -107,8 +135,9 @@ export function gridMaxflow(graph: PaddedGridGraph): { flow: number; sourceSide:
     let boundary = false;
     for (let d = 0; d < S && !boundary; d++) {
       const q = p + off[d]!;
-      if (t > 0) boundary = cap[(p << shift) + d]! > 0 && !(tr[q]! > 0);
-      else boundary = cap[(q << shift) + (d ^ 1)]! > 0 && !(tr[q]! < 0);
+      // The sign test first: inside a region it fails without loading the arc.
+      if (t > 0) boundary = !(tr[q]! > 0) && cap[(p << shift) + d]! > 0;
+      else boundary = !(tr[q]! < 0) && cap[(q << shift) + (d ^ 1)]! > 0;
     }
     if (boundary) {
       queue[qTail] = p;
