@@ -144,3 +144,38 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
   });
 }
+
+/**
+ * The issue's case: one train.py step of full ResNet-101 on a 321x321 image, batch 1, on wasm,
+ * whose heap cannot grow past 4 GiB (the plain path runs out of it). Minutes on 2 cores, so
+ * opt-in: OBJSEL_FULL_SIZE=1 npx vitest run --project deeplab-resnet test/train-checkpointed.test.ts
+ */
+describe.skipIf(process.env.OBJSEL_FULL_SIZE !== '1')('ResNet-101 321x321 train step on wasm (OBJSEL_FULL_SIZE=1)', () => {
+  it('completes, changes every trained weight, keeps BN frozen and leaks no tensor', { timeout: 1_800_000 }, async () => {
+    await loadBackend('wasm');
+    const net = DeepLabResNet.create(resnetConfig(101), { seed: 1 });
+    const b = batch(321, 21, 5);
+    // Moving statistics from the image itself, so that 100 random layers stay well scaled.
+    tf.tidy(() => {
+      const { batchStats } = net.forward(tf.tensor4d(b.images, [1, 321, 321, 3]), { trainBatchNorm: true });
+      for (const s of batchStats!) {
+        net.variables.get(`${s.layer}/moving_mean`)!.assign(s.mean);
+        net.variables.get(`${s.layer}/moving_variance`)!.assign(s.variance);
+      }
+    });
+    const trainer = new Trainer(net, { numClasses: 21 });
+    const start = await snapshot(net);
+    const tensors = tf.memory().numTensors;
+    const result = await trainer.trainStep([b]);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(Number.isFinite(result.loss)).toBe(true);
+    const end = await snapshot(net);
+    for (const [name, before] of start) {
+      const changed = before.some((v, i) => v !== end.get(name)![i]);
+      expect(changed, name).toBe(!/moving|gamma|beta/.test(name));
+    }
+    trainer.dispose();
+    net.dispose();
+    await tf.setBackend('cpu');
+  });
+});
