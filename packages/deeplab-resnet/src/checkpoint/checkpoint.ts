@@ -195,3 +195,12 @@ export async function loadCheckpoint(fs: FileSystemLike, path: string): Promise<
   }
   return { network: { entries: network.entries, meta: network.modelJson.objsel }, optimizer, state };
 }
+
+/** A weights directory as given, or the latest checkpoint when `dir` is a snapshot directory. */
+export async function resolveWeightsDir(fs: FileSystemLike, dir: string): Promise<string> {
+  if ((await readTextIfExists(fs, joinPath(dir, CHECKPOINT_INDEX))) !== undefined) {
+    const latest = await findLatestCheckpoint(fs, dir);
+    if (latest) return latest.path;
+  }
+  return dir;
+}

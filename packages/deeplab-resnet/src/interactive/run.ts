@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IMG_MEAN_BGR } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
-import { CHECKPOINT_INDEX, cleanStaleCheckpointFiles, findLatestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointContents, type TrainerStateFile } from '../checkpoint/checkpoint';
-import { joinPath, readTextIfExists, writeFileAtomic, type FileSystemLike } from '../checkpoint/file-system';
+import { cleanStaleCheckpointFiles, findLatestCheckpoint, loadCheckpoint, resolveWeightsDir, saveCheckpoint, type CheckpointContents, type TrainerStateFile } from '../checkpoint/checkpoint';
+import { joinPath, writeFileAtomic, type FileSystemLike } from '../checkpoint/file-system';
 import { readWeightsFrom } from '../checkpoint/weights-dir';
 import type { DeepLabConfig } from '../model/config';
 import { DeepLabResNet } from '../model/deeplab';
 import { predictionStrip, trainingCurveSvg, type CurvePoint } from '../train/pictures';
 import type { OnProgress } from '../train/progress';
-import type { MetricsLine } from '../train/run';
+import { truncateMetricsLog, type MetricsLine } from '../train/metrics-log';
 import type { InteractiveBatchSource, InteractiveFeedBatch } from './data';
 import { INTERACTIVE_MEAN } from './input';
 import { interactiveFromPretrained, isInteractiveConfig, type ChannelInit } from './model';
@@ -72,34 +72,6 @@ interface InteractiveRunSettings {
   data: Record<string, unknown>;
   savePredEvery: number;
   saveNumImages: number;
-}
-
-async function resolveWeightsDir(fs: FileSystemLike, dir: string): Promise<string> {
-  if ((await readTextIfExists(fs, joinPath(dir, CHECKPOINT_INDEX))) !== undefined) {
-    const latest = await findLatestCheckpoint(fs, dir);
-    if (latest) return latest.path;
-  }
-  return dir;
-}
-
-async function truncateMetrics(fs: FileSystemLike, file: string, step: number): Promise<CurvePoint[]> {
-  const text = await readTextIfExists(fs, file);
-  if (text === undefined) return [];
-  const kept: string[] = [];
-  const points: CurvePoint[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const m = JSON.parse(line) as MetricsLine;
-      if (m.step > step) continue;
-      kept.push(line);
-      points.push({ step: m.step, loss: m.loss, learningRate: m.lr });
-    } catch {
-      // a line cut by a crash
-    }
-  }
-  await writeFileAtomic(fs, file, kept.length ? `${kept.join('\n')}\n` : '');
-  return points;
 }
 
 /**
@@ -190,7 +162,7 @@ export async function trainInteractive(options: InteractiveTrainOptions): Promis
     const startSamples = resumed ? Number((resumed.state.data as { samples?: number }).samples ?? 0) : 0;
     const feed = await options.data(startSamples, settings.data);
     const metricsFile = joinPath(snapshotDir, 'metrics.jsonl');
-    const curve: CurvePoint[] = resumed ? await truncateMetrics(fs, metricsFile, trainer.step) : [];
+    const curve: CurvePoint[] = resumed ? await truncateMetricsLog(fs, metricsFile, trainer.step) : [];
     if (!resumed) await fs.writeFile(metricsFile, '');
     await fs.mkdir(joinPath(snapshotDir, 'images'), { recursive: true });
 

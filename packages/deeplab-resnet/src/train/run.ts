@@ -5,10 +5,10 @@ import { DeeplabError } from '../errors';
 import { type DeepLabConfig } from '../model/config';
 import { DeepLabResNet, configFromMeta } from '../model/deeplab';
 import {
-  CHECKPOINT_INDEX,
   cleanStaleCheckpointFiles,
   findLatestCheckpoint,
   loadCheckpoint,
+  resolveWeightsDir,
   saveCheckpoint,
   type CheckpointContents,
   type TrainerStateFile,
@@ -16,6 +16,7 @@ import {
 import { joinPath, readTextIfExists, writeFileAtomic, type FileSystemLike } from '../checkpoint/file-system';
 import { readWeightsFrom } from '../checkpoint/weights-dir';
 import { ListTrainingData, type FeedBatch, type TrainingDataOptions } from './data-feed';
+import { truncateMetricsLog, type MetricsLine } from './metrics-log';
 import { isLastLayer } from './param-groups';
 import { predictionStrip, trainingCurveSvg, type CurvePoint } from './pictures';
 import type { OnProgress } from './progress';
@@ -88,19 +89,7 @@ export interface TrainSummary {
   network: DeepLabResNet;
 }
 
-/** One line of `metrics.jsonl`. */
-export interface MetricsLine {
-  step: number;
-  loss: number;
-  l2: number;
-  lr: number;
-  /** Seconds of this update. */
-  seconds: number;
-  imagesPerSecond: number;
-  /** TF.js tensors alive after the update (flat when nothing leaks). */
-  tensors: number;
-  time: string;
-}
+export type { MetricsLine } from './metrics-log';
 
 /** The settings a checkpoint records and a resumed run reuses. */
 interface RunSettings {
@@ -129,15 +118,6 @@ async function readList(fs: FileSystemLike, dataDir: string, dataList: string): 
   return parseList(text, { file: dataList, dataDir });
 }
 
-/** A weights directory, or the latest checkpoint of a snapshot directory. */
-async function resolveWeightsDir(fs: FileSystemLike, dir: string): Promise<string> {
-  if ((await readTextIfExists(fs, joinPath(dir, CHECKPOINT_INDEX))) !== undefined) {
-    const latest = await findLatestCheckpoint(fs, dir);
-    if (latest) return latest.path;
-  }
-  return dir;
-}
-
 function networkFromRestore(entries: WeightEntry[], meta: ObjselNetworkMeta, options: TrainOptions, numClasses: number, seed: number): DeepLabResNet {
   if (!options.notRestoreLast) {
     const net = DeepLabResNet.fromWeights(entries, meta, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon });
@@ -161,26 +141,6 @@ function networkFromRestore(entries: WeightEntry[], meta: ObjselNetworkMeta, opt
   }
   initializeLastLayers(net, seed);
   return net;
-}
-
-async function truncateMetrics(fs: FileSystemLike, file: string, step: number): Promise<CurvePoint[]> {
-  const text = await readTextIfExists(fs, file);
-  if (text === undefined) return [];
-  const kept: string[] = [];
-  const points: CurvePoint[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const m = JSON.parse(line) as MetricsLine;
-      if (m.step > step) continue;
-      kept.push(line);
-      points.push({ step: m.step, loss: m.loss, learningRate: m.lr });
-    } catch {
-      // a line cut by a crash: drop it
-    }
-  }
-  await writeFileAtomic(fs, file, kept.length ? `${kept.join('\n')}\n` : '');
-  return points;
 }
 
 /**
@@ -256,7 +216,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     feed = new ListTrainingData(entries, read, settings.data, startSamples);
 
     const metricsFile = joinPath(snapshotDir, 'metrics.jsonl');
-    const curve: CurvePoint[] = resumed ? await truncateMetrics(fs, metricsFile, trainer.step) : [];
+    const curve: CurvePoint[] = resumed ? await truncateMetricsLog(fs, metricsFile, trainer.step) : [];
     if (!resumed) await fs.writeFile(metricsFile, '');
     await fs.mkdir(joinPath(snapshotDir, 'images'), { recursive: true });
 
