@@ -148,7 +148,8 @@ describe('conv1 widening', () => {
     ];
     const input = rawInput(h, w, 12);
     const result = await adaptToClicks(a, [{ input, width: w, height: h, clicks }], { steps: 3, learningRate: 0.01, radius: 6 });
-    const trainer = new InteractiveTrainer(b, { learningRate: 0.01, optimizer: 'adam', weightDecay: 0, posWeight: 1, lossScale: 1, trainable: 'last-layers', lrMultipliers: false });
+    // The plain autodiff path, as adaptToClicks (the lean path agrees to float32 rounding: train-checkpointed.test.ts).
+    const trainer = new InteractiveTrainer(b, { learningRate: 0.01, optimizer: 'adam', weightDecay: 0, posWeight: 1, lossScale: 1, trainable: 'last-layers', lrMultipliers: false, checkpoint: false });
     const batch = { images: preprocessInteractive(input, h, w), labels: clickDiskLabels(w, h, clicks, 6), batchSize: 1, height: h, width: w };
     for (let k = 0; k < 3; k++) expect((await trainer.trainStep(batch)).loss).toBeCloseTo(result.losses[k]!, 5);
     trainer.dispose();
@@ -227,7 +228,7 @@ describe('interactive training step', () => {
     const tensors = tf.memory().numTensors;
     const result = await trainer.trainStep(batch);
     expect(tf.memory().numTensors).toBe(tensors);
-    expect(result.loss).toBeCloseTo(expectedLoss, 4);
+    expect(Math.abs(result.loss / expectedLoss - 1)).toBeLessThan(1e-6); // the trainer's lean path: float32 rounding apart
     for (const [k, v] of vars.entries()) {
       const after = (await v.data()) as Float32Array;
       const mult = interactiveLearningRateMultiplier(names[k]!);

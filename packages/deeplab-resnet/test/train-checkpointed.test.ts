@@ -5,13 +5,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asppAsShiftedTaps } from '../src/model/checkpointed';
-import { DeepLabResNet, loadBackend, resnetConfig, Trainer, type TrainingBatch } from '../src/index';
+import { DeepLabResNet, InteractiveTrainer, interactiveConfig, loadBackend, resnetConfig, Trainer, type TrainingBatch } from '../src/index';
 import { atrousConv2d } from '../src/ops/atrous';
 import type { ConvSpec } from '../src/model/architecture';
 
 /** A small ResNet with every stage (strided res3a, dilated res4/res5) and non-trivial frozen BN statistics. */
-function smallNetwork(seed: number): DeepLabResNet {
-  const net = DeepLabResNet.create(resnetConfig(50, { widthMultiplier: 0.125, blocks: [1, 2, 2, 1], numClasses: 4 }), { seed });
+function smallNetwork(seed: number, config = resnetConfig(50, { widthMultiplier: 0.125, blocks: [1, 2, 2, 1], numClasses: 4 })): DeepLabResNet {
+  const net = DeepLabResNet.create(config, { seed });
   let s = seed * 100;
   tf.tidy(() => {
     for (const [name, v] of net.variables) {
@@ -141,6 +141,39 @@ for (const backend of ['cpu', 'wasm'] as const) {
       }
       expect(trained).toBe(31);
       expect(moved).toBe(trained);
+    });
+
+    it('the interactive trainer (5 channels, weighted sigmoid loss) takes the same update on the lean path', async () => {
+      const size = 41;
+      let state = 99;
+      const random = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 4294967296);
+      const images = Float32Array.from({ length: size * size * 5 }, () => (random() - 0.5) * 100);
+      const labels = Int32Array.from({ length: size * size }, () => (random() < 0.1 ? 255 : random() < 0.3 ? 1 : 0));
+      const interactiveBatch = { images, labels, batchSize: 1, height: size, width: size };
+      const deltas: Array<Map<string, Float32Array>> = [];
+      for (const checkpoint of [false, true]) {
+        const net = smallNetwork(9, interactiveConfig(50, { widthMultiplier: 0.125, blocks: [1, 2, 2, 1] }));
+        const trainer = new InteractiveTrainer(net, { learningRate: 1e-3, numSteps: 10, checkpoint });
+        // The trainer must ask the network for the path under test.
+        const asked: boolean[] = [];
+        const forward = net.forward.bind(net);
+        net.forward = (x, options) => (asked.push(options?.checkpoint === true), forward(x, options));
+        const start = await snapshot(net);
+        const tensors = tf.memory().numTensors;
+        await trainer.trainStep(interactiveBatch);
+        expect(asked).toEqual([checkpoint]);
+        expect(tf.memory().numTensors).toBe(tensors);
+        const end = await snapshot(net);
+        deltas.push(new Map([...start].map(([n, w]) => [n, w.map((v, i) => end.get(n)![i]! - v)])));
+        trainer.dispose();
+        net.dispose();
+      }
+      const [plain, lean] = deltas as [Map<string, Float32Array>, Map<string, Float32Array>];
+      for (const [name, delta] of plain) {
+        if (/moving|gamma|beta/.test(name)) continue;
+        expect(delta.some((v) => v !== 0), name).toBe(true);
+        expect(relativeError(delta, lean.get(name)!), name).toBeLessThan(1e-5);
+      }
     });
   });
 }

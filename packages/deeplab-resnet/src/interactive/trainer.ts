@@ -51,6 +51,11 @@ export interface InteractiveTrainerConfig {
   bnDecay: number;
   /** Label left out of the loss. */
   ignoreLabel: number;
+  /**
+   * Frozen BN only: the memory-lean gradient path of the DeepLab trainer (BN folded into the
+   * convolutions, activations recomputed per residual unit). Same update, a fraction of the memory.
+   */
+  checkpoint: boolean;
 }
 
 /**
@@ -73,6 +78,7 @@ export const INTERACTIVE_TRAIN_DEFAULTS: Readonly<InteractiveTrainerConfig> = Ob
   trainBatchNorm: false,
   bnDecay: 0.999,
   ignoreLabel: 255,
+  checkpoint: true,
 } satisfies InteractiveTrainerConfig);
 
 /** What one interactive update did. */
@@ -153,7 +159,7 @@ export class InteractiveTrainer {
     const stats: BatchNormStats[] = [];
     const out = tf.tidy(() => {
       const x = tf.tensor4d(batch.images, [n, h, w, 5]);
-      const result = this.network.forward(x, { trainBatchNorm });
+      const result = this.network.forward(x, { trainBatchNorm, checkpoint: this.config.checkpoint });
       if (trainBatchNorm) {
         if (!result.batchStats) throw new DeeplabError('bad-config', 'the network returned no batch statistics in training mode');
         for (const s of result.batchStats) stats.push({ layer: s.layer, mean: tf.keep(s.mean), variance: tf.keep(s.variance) });
