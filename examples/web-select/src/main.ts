@@ -226,7 +226,10 @@ async function openFile(file: File): Promise<void> {
   await work(`opening ${file.name}…`, async () => openImage(await decodeImageFile(file), file.name));
 }
 $<HTMLInputElement>('image-file').addEventListener('change', (e) => {
-  const file = (e.target as HTMLInputElement).files?.[0];
+  const input = e.target as HTMLInputElement;
+  const file = input.files?.[0];
+  // Cleared so that picking the same file again (say, after reset) opens it again.
+  input.value = '';
   if (file) void openFile(file);
 });
 stack.addEventListener('dragover', (e) => {
@@ -246,7 +249,10 @@ $<HTMLFormElement>('weights-url-form').addEventListener('submit', (e) => {
   void work('loading weights…', async () => showModel(await worker.call('loadWeights', { url: $<HTMLInputElement>('weights-url').value, base: location.href })));
 });
 $<HTMLInputElement>('weights-files').addEventListener('change', (e) => {
-  const files = [...((e.target as HTMLInputElement).files ?? [])];
+  const input = e.target as HTMLInputElement;
+  const files = [...(input.files ?? [])];
+  // Cleared so that picking the same files again (after fixing one) fires a change again.
+  input.value = '';
   if (files.length === 0) return;
   void work('loading weights from files…', async () => {
     const payload = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskIou, nextClick, type Click } from '@objsel/clicks';
-import { decodePngPixels, renderSyntheticSample } from '@objsel/voc-data';
+import { decodePngPixels, encodeJpeg, encodePng, renderSyntheticSample, type SyntheticSample } from '@objsel/voc-data';
 import { ROOT } from '../../../tools/browser/aliases.mjs';
 import { chromiumUnavailableReason, launchChromium } from '../../../tools/browser/chromium.mjs';
 import { buildExample } from '../../../tools/browser/example-web.mjs';
@@ -72,6 +72,21 @@ function backgroundPixel(): Click {
   return { x: best.x, y: best.y, positive: false };
 }
 
+/**
+ * A scene of the synthetic domain the page has never seen (another seed, another size with the
+ * same 4:3 shape, so the network runs at the same 128x96 and WebGPU compiles nothing new), its
+ * largest object and the robot's first click on it.
+ */
+function unseenScene(seed: number, sceneWidth: number, sceneHeight: number): { scene: SyntheticSample; gt: Uint8Array; click: Click } {
+  const scene = renderSyntheticSample(0, { ...SYNTHETIC_OPTIONS, seed, width: sceneWidth, height: sceneHeight, maxObjects: 2 });
+  const object = [...scene.objects].sort((a, b) => b.area - a.area)[0]!;
+  const gt = Uint8Array.from(scene.objectLabelNoVoid, (v) => (v === object.instanceId ? 1 : 0));
+  return { scene, gt, click: nextClick(gt, new Uint8Array(gt.length), sceneWidth, sceneHeight)! };
+}
+
+/** IoU a click on an opened image (a scene the model was not trained on) must reach. */
+const MIN_IOU_OPENED_IMAGE = 0.5;
+
 describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select in headless Chromium', () => {
   let server: StaticServer;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -83,9 +98,10 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
   const timings: Record<string, unknown> = {};
 
   /** Image pixel → a click on the image canvas (CSS pixels inside its box). */
-  async function clickImage(c: Click, options: { button?: 'left' | 'right'; shift?: boolean } = {}): Promise<void> {
+  async function clickImage(c: Click, options: { button?: 'left' | 'right'; shift?: boolean; size?: { width: number; height: number } } = {}): Promise<void> {
     const box = (await page.locator('[data-testid=image]').boundingBox())!;
-    const position = { x: ((c.x + 0.5) * box.width) / width, y: ((c.y + 0.5) * box.height) / height };
+    const size = options.size ?? { width, height };
+    const position = { x: ((c.x + 0.5) * box.width) / size.width, y: ((c.y + 0.5) * box.height) / size.height };
     await page.locator('[data-testid=image]').click({ position, button: options.button ?? 'left', modifiers: options.shift ? ['Shift'] : [] });
   }
 
@@ -293,6 +309,161 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
     timings.iouAfterAdapt = maskIou(target.gt, (await readMask()).mask);
     await screenshot('adapted');
+  });
+
+  /** Waits until the page is idle after an action that changes the loaded model (or fails to). */
+  async function modelSettled(previousLoadMs: number | undefined, timeout = 120_000): Promise<void> {
+    await page.waitForFunction(
+      (loadMs) => document.body.dataset.busy === 'false' && (window.objsel.model?.loadMs !== loadMs || window.objsel.error !== undefined),
+      previousLoadMs,
+      { timeout, polling: 100 },
+    );
+  }
+
+  /** The image canvas as RGB bytes. */
+  async function readImage(): Promise<{ width: number; height: number; rgb: Uint8Array }> {
+    const r = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid=image]')!;
+      return { width: c.width, height: c.height, rgb: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 !== 3)) };
+    });
+    return { ...r, rgb: Uint8Array.from(r.rgb) };
+  }
+
+  const shippedModel = path.join(ROOT, 'examples/web-select/public/models/synthetic-interactive');
+  const shippedFiles = fs.readdirSync(shippedModel).map((name) => path.join(shippedModel, name));
+
+  it('loads weights from files (model.json + shard, picked together): the model reloads and a click still selects the object', async () => {
+    // The visible "Weights files…" control opens the picker (its input is visually hidden).
+    expect(shippedFiles.map((f) => path.basename(f)).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    const before = await page.evaluate(() => window.objsel.model!);
+    const t0 = Date.now();
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByText('Weights files…').click()]);
+    expect(chooser.isMultiple()).toBe(true);
+    await chooser.setFiles(shippedFiles);
+    await modelSettled(before.loadMs);
+    const model = await page.evaluate(() => window.objsel.model!);
+    expect(await page.evaluate(() => window.objsel.error)).toBeUndefined();
+    expect(model.source).toMatch(/model\.json/);
+    expect(model.source).toMatch(/group1-shard1of1\.bin/);
+    expect(model.parameters).toBe(before.parameters);
+    expect(await page.getByTestId('model-info').textContent()).toContain(model.source);
+    // The loaded weights replace the adapted ones; the current click is replayed on them.
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await settled(0);
+    await clickImage(target.click);
+    await settled(1);
+    timings.weightsFromFilesWallMs = Date.now() - t0;
+    timings.weightsFromFiles = { loadMs: model.loadMs, warmupMs: model.warmupMs };
+    expect(maskIou(target.gt, (await readMask()).mask)).toBeGreaterThanOrEqual(MIN_IOU_ONE_CLICK);
+  });
+
+  it('loads weights from a URL typed into the Model field', async () => {
+    const before = await page.evaluate(() => window.objsel.model!);
+    const t0 = Date.now();
+    await page.getByLabel('weights URL (model.json)').fill('./models/synthetic-interactive/model.json');
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+    await modelSettled(before.loadMs);
+    timings.weightsFromUrlWallMs = Date.now() - t0;
+    expect(await page.evaluate(() => window.objsel.error)).toBeUndefined();
+    const model = await page.evaluate(() => window.objsel.model!);
+    expect(model.source).toBe(new URL('./models/synthetic-interactive/model.json', server.url).href);
+    // The click shown was replayed on the reloaded model.
+    expect(await page.getByTestId('mask').getAttribute('data-clicks')).toBe('1');
+    expect(maskIou(target.gt, (await readMask()).mask)).toBeGreaterThanOrEqual(MIN_IOU_ONE_CLICK);
+  });
+
+  it('a bad weights file or URL shows a clear error and leaves the previous model working', async () => {
+    const before = await page.evaluate(() => window.objsel.model!);
+    const status = page.getByTestId('status');
+    const consoleBefore = consoleErrors.length;
+    // model.json that is not JSON, picked with the real shard.
+    await page.getByTestId('weights-files').setInputFiles([
+      { name: 'model.json', mimeType: 'application/json', buffer: Buffer.from('this is not JSON {') },
+      { name: 'group1-shard1of1.bin', mimeType: 'application/octet-stream', buffer: fs.readFileSync(path.join(shippedModel, 'group1-shard1of1.bin')) },
+    ]);
+    await modelSettled(before.loadMs);
+    const notJson = await page.evaluate(() => window.objsel.error);
+    expect(notJson).toMatch(/^weights files \(model\.json, group1-shard1of1\.bin\): model\.json: .*JSON/);
+    expect(await status.isVisible()).toBe(true);
+    expect(await status.textContent()).toBe(`⚠ ${notJson}`);
+    await screenshot('bad-weights');
+    // A URL with nothing behind it.
+    await page.evaluate(() => delete window.objsel.error);
+    await page.getByLabel('weights URL (model.json)').fill('./models/missing/model.json');
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+    await modelSettled(before.loadMs);
+    const missing = await page.evaluate(() => window.objsel.error);
+    expect(missing).toMatch(/\/models\/missing\/model\.json: /);
+    // Nothing uncaught: the only console error is Chromium's own report of the 404 response.
+    const logged = consoleErrors.splice(consoleBefore);
+    expect(logged.filter((m) => !/Failed to load resource: .*404/.test(m))).toEqual([]);
+    expect(await status.textContent()).toBe(`⚠ ${missing}`);
+    // The previous model is still loaded and selects the object.
+    expect(await page.evaluate(() => window.objsel.model)).toEqual(before);
+    expect(await page.getByTestId('model-info').textContent()).toContain(before.source.replace(/^.*\/models\//, 'models/'));
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await settled(0);
+    await clickImage(target.click);
+    await settled(1);
+    expect(maskIou(target.gt, (await readMask()).mask)).toBeGreaterThanOrEqual(MIN_IOU_ONE_CLICK);
+    await page.evaluate(() => delete window.objsel.error);
+  });
+
+  it(`opens a PNG through the "Open image…" picker: the canvases take its size and a click selects its object (IoU >= ${MIN_IOU_OPENED_IMAGE})`, async () => {
+    const { scene, gt, click } = unseenScene(8101, 288, 216);
+    const png = encodePng({ width: 288, height: 216, channels: 3, data: scene.image.data });
+    const t0 = Date.now();
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByText('Open image…').click()]);
+    expect(chooser.isMultiple()).toBe(false);
+    await chooser.setFiles({ name: 'scene.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await settled(0);
+    await expect.poll(async () => (await readImage()).width).toBe(288);
+    const shown = await readImage();
+    expect([shown.width, shown.height]).toEqual([288, 216]);
+    // PNG is lossless: the canvas holds exactly the scene's pixels.
+    expect(shown.rgb).toEqual(Uint8Array.from(scene.image.data));
+    expect(await page.getByTestId('status').textContent()).toContain('scene.png (288×216)');
+    await clickImage(click, { size: { width: 288, height: 216 } });
+    await settled(1);
+    timings.openPngWallMs = Date.now() - t0;
+    const mask = await readMask();
+    expect([mask.width, mask.height]).toEqual([288, 216]);
+    expect((await page.evaluate(() => window.objsel.selection!)).clicks).toEqual([{ ...click, positive: true }]);
+    const iou = maskIou(gt, mask.mask);
+    timings.iouOpenedPng = iou;
+    await screenshot('opened-png');
+    expect(iou).toBeGreaterThanOrEqual(MIN_IOU_OPENED_IMAGE);
+  });
+
+  it(`opens a JPEG dropped on the picture: the canvases take its size and a click selects its object (IoU >= ${MIN_IOU_OPENED_IMAGE})`, async () => {
+    const { scene, gt, click } = unseenScene(8102, 256, 192);
+    const jpeg = encodeJpeg(scene.image, 92);
+    const t0 = Date.now();
+    await page.evaluate((bytes) => {
+      const file = new File([Uint8Array.from(bytes)], 'dropped.jpg', { type: 'image/jpeg' });
+      const data = new DataTransfer();
+      data.items.add(file);
+      const stack = document.getElementById('stack')!;
+      for (const type of ['dragenter', 'dragover', 'drop']) stack.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, Array.from(jpeg));
+    await page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('[data-testid=image]')!.width === 256 && document.body.dataset.busy === 'false', null, { timeout: 60_000 });
+    await settled(0);
+    const shown = await readImage();
+    expect([shown.width, shown.height]).toEqual([256, 192]);
+    // JPEG is lossy: the canvas is the scene up to compression noise.
+    let absDiff = 0;
+    for (let i = 0; i < shown.rgb.length; i++) absDiff += Math.abs(shown.rgb[i]! - scene.image.data[i]!);
+    expect(absDiff / shown.rgb.length).toBeLessThan(8);
+    expect(await page.locator('#stack').getAttribute('class')).not.toContain('drop');
+    await clickImage(click, { size: { width: 256, height: 192 } });
+    await settled(1);
+    timings.dropJpegWallMs = Date.now() - t0;
+    const mask = await readMask();
+    expect([mask.width, mask.height]).toEqual([256, 192]);
+    const iou = maskIou(gt, mask.mask);
+    timings.iouDroppedJpeg = iou;
+    await screenshot('dropped-jpeg');
+    expect(iou).toBeGreaterThanOrEqual(MIN_IOU_OPENED_IMAGE);
   });
 
   it('runs on wasm when asked (?backend=wasm): a click selects the object and an adaptation step runs', async () => {

@@ -74,5 +74,11 @@ export async function loadWeightsFromFiles(files: ReadonlyArray<{ name: string; 
     if (!bytes) throw notFound(name);
     return new Uint8Array(bytes);
   });
-  return build(fs, 'picked', files.map((f) => f.name).join(', '));
+  const names = files.map((f) => f.name).join(', ');
+  try {
+    return await build(fs, 'picked', names);
+  } catch (error) {
+    // Name the files the person picked, not the virtual directory they were read from.
+    throw new Error(`weights files (${names}): ${(error as Error).message.replace(/^picked\//, '')}`, { cause: error });
+  }
 }
