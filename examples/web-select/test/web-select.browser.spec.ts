@@ -412,6 +412,10 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
   it(`opens a PNG through the "Open image…" picker: the canvases take its size and a click selects its object (IoU >= ${MIN_IOU_OPENED_IMAGE})`, async () => {
     const { scene, gt, click } = unseenScene(8101, 288, 216);
     const png = encodePng({ width: 288, height: 216, channels: 3, data: scene.image.data });
+    // The inputs behind the "Open image…" / "Weights files…" buttons take keyboard focus (a `hidden` input could not).
+    for (const id of ['image-file', 'weights-files']) {
+      expect(await page.getByTestId(id).evaluate((input: HTMLInputElement) => (input.focus(), document.activeElement === input))).toBe(true);
+    }
     const t0 = Date.now();
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByText('Open image…').click()]);
     expect(chooser.isMultiple()).toBe(false);
@@ -466,13 +470,14 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     expect(iou).toBeGreaterThanOrEqual(MIN_IOU_OPENED_IMAGE);
   });
 
-  it('runs on wasm when asked (?backend=wasm): a click selects the object and an adaptation step runs', async () => {
+  it('runs on wasm when asked (?backend=wasm, weights from ?weights=): a click selects the object and an adaptation step runs', async () => {
     // Same context: its console and request listeners cover this page too.
     const wasmPage = await context.newPage();
     try {
       const t0 = Date.now();
-      await wasmPage.goto(`${server.url}?backend=wasm`);
+      await wasmPage.goto(`${server.url}?backend=wasm&weights=${encodeURIComponent('./models/synthetic-interactive/model.json?from=param')}`);
       const state = await wasmPage.evaluate(() => window.objselReady);
+      expect(state.model?.source).toBe(new URL('./models/synthetic-interactive/model.json?from=param', server.url).href);
       const wasm: Record<string, unknown> = { pageLoadMs: Date.now() - t0, warmupMs: state.model?.warmupMs };
       expect(await wasmPage.getByTestId('backend').textContent()).toBe('wasm');
       const box = (await wasmPage.locator('[data-testid=image]').boundingBox())!;

@@ -51,10 +51,12 @@ async function build(fs: FileSystemLike, dir: string, source: string): Promise<L
 /** Loads `.../model.json` and the shards next to it over HTTP. */
 export async function loadWeightsFromUrl(url: string, base: string): Promise<LoadedModel> {
   const absolute = new URL(url, base);
-  const dir = absolute.href.replace(/\/[^/]*$/, '');
-  const file = absolute.href.slice(dir.length + 1);
+  // The file name from the path, so a query (a signed or cache-busting URL) is allowed; model.json
+  // is fetched with it, the shards relative to it.
+  const file = absolute.pathname.replace(/^.*\//, '');
+  const dir = new URL('.', absolute).href.replace(/\/$/, '');
   const fs = readOnlyFs(async (path) => {
-    const response = await fetch(path);
+    const response = await fetch(path === `${dir}/model.json` ? absolute.href : path);
     if (response.status === 404) throw notFound(path);
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     return new Uint8Array(await response.arrayBuffer());
