@@ -42,6 +42,7 @@ export { l2Penalty, segmentationCrossEntropy, type IgnoreMode } from './train/lo
 export { nearestSourceIndices, resizeLabelsNearest } from './train/labels';
 export { polyLearningRate } from './train/schedule';
 export { AdamOptimizer, MomentumOptimizer, type TrainingOptimizer } from './train/optimizer';
+export { TrainerBase, updateMovingStatistics, type OptimisationConfig } from './train/trainer-base';
 export { isBatchNormVariable, isLastLayer, isTrainable, isWeightDecayed, learningRateMultiplier, type TrainableSet } from './train/param-groups';
 export type { BatchNormStats, TrainableNetwork } from './train/network';
 export { ListTrainingData, type FeedBatch, type ReadBytes, type TrainingDataOptions } from './train/data-feed';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MomentumOptimizer, isBatchNormVariable, isWeightDecayed, learningRateMultiplier, polyLearningRate, resizeLabelsNearest, segmentationCrossEntropy } from '@objsel/deeplab-resnet';
+import { MomentumOptimizer, isBatchNormVariable, isWeightDecayed, learningRateMultiplier, polyLearningRate, resizeLabelsNearest, segmentationCrossEntropy, updateMovingStatistics } from '@objsel/deeplab-resnet';
 import { classificationLoss } from '../attention';
 import { DcspError } from '../errors';
 import type { DcspNetwork } from '../network';
@@ -139,21 +139,9 @@ export class StageTrainer {
     }
   }
 
-  /** slim's `assign_moving_average` without zero-debias: `moving -= (1 - decay) (moving - batch)`. */
+  /** slim's `assign_moving_average` without zero-debias, as deeplab-resnet's trainers. */
   private updateBatchNormStatistics(stats: ReadonlyArray<{ layer: string; mean: tf.Tensor; variance: tf.Tensor }>): void {
-    const rate = 1 - (this.config.bnDecay ?? 0.999);
-    tf.tidy(() => {
-      for (const st of stats) {
-        for (const [suffix, value] of [
-          ['moving_mean', st.mean],
-          ['moving_variance', st.variance],
-        ] as const) {
-          const v = this.network.variables.get(`${st.layer}/${suffix}`);
-          if (!v) throw new DcspError('bad-config', 'batch statistics for a layer without moving statistics', { where: `${st.layer}/${suffix}` });
-          v.assign(tf.sub(v, tf.mul(tf.sub(v, value), rate)));
-        }
-      }
-    });
+    updateMovingStatistics(this.network.variables, stats, this.config.bnDecay ?? 0.999);
   }
 
   /** The optimiser's accumulators (`momentum/<variable>`), for a checkpoint. */

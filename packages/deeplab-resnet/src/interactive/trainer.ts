@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { WeightEntry } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
 import { resizeLabelsNearest } from '../train/labels';
 import type { BatchNormStats, TrainableNetwork } from '../train/network';
-import { AdamOptimizer, MomentumOptimizer, type TrainingOptimizer } from '../train/optimizer';
-import { isTrainable, isWeightDecayed, type TrainableSet } from '../train/param-groups';
-import { polyLearningRate } from '../train/schedule';
+import { isWeightDecayed, type TrainableSet } from '../train/param-groups';
+import { TrainerBase } from '../train/trainer-base';
 import { interactiveLearningRateMultiplier, weightedSigmoidCrossEntropy } from './loss';
 
 /** One batch of the interactive trainer: 5-channel inputs (already centred) and binary labels. */
@@ -118,37 +116,11 @@ function validate(c: InteractiveTrainerConfig): void {
  * gradients, the optimiser with per-variable multipliers, BatchNorm statistics. It owns the
  * optimiser state (for checkpoints) and the update counter; the network stays the caller's.
  */
-export class InteractiveTrainer {
-  /** Updates applied so far. */
-  step = 0;
-  readonly config: InteractiveTrainerConfig;
-  /** Names of the variables the optimiser updates. */
-  readonly trainedNames: string[];
-  private readonly optimizer: TrainingOptimizer;
-  private readonly trainedVars: tf.Variable[];
-  private readonly keyOfVariable = new Map<string, string>();
-
-  constructor(
-    readonly network: TrainableNetwork,
-    config: Partial<InteractiveTrainerConfig> = {},
-  ) {
-    this.config = { ...INTERACTIVE_TRAIN_DEFAULTS, ...config };
-    validate(this.config);
-    this.trainedNames = [...network.variables.keys()].filter((n) => isTrainable(n, this.config.trainable));
-    if (this.trainedNames.length === 0) throw new DeeplabError('bad-config', `the network has no variables to train in set '${this.config.trainable}'`);
-    this.trainedVars = this.trainedNames.map((n) => network.variables.get(n)!);
-    this.trainedNames.forEach((n, i) => this.keyOfVariable.set(this.trainedVars[i]!.name, n));
-    const multiplier = this.config.lrMultipliers ? interactiveLearningRateMultiplier : () => 1;
-    this.optimizer =
-      this.config.optimizer === 'adam'
-        ? new AdamOptimizer(network.variables, this.trainedNames, multiplier)
-        : new MomentumOptimizer(network.variables, this.trainedNames, this.config.momentum, multiplier);
-  }
-
-  /** The base learning rate of the update that follows `step` updates. */
-  learningRateAt(step: number): number {
-    const c = this.config;
-    return c.schedule === 'poly' ? polyLearningRate(c.learningRate, step, c.numSteps, c.power) : c.learningRate;
+export class InteractiveTrainer extends TrainerBase<InteractiveTrainerConfig> {
+  constructor(network: TrainableNetwork, config: Partial<InteractiveTrainerConfig> = {}) {
+    const full = { ...INTERACTIVE_TRAIN_DEFAULTS, ...config };
+    validate(full);
+    super(network, full, interactiveLearningRateMultiplier);
   }
 
   /** `lossScale * CE` of a batch with the current weights, and the logits (the caller disposes them). */
@@ -170,18 +142,6 @@ export class InteractiveTrainer {
       return { loss: tf.mul(ce, this.config.lossScale) as tf.Scalar, logits };
     });
     return { ...out, stats };
-  }
-
-  /** `weightDecay * sum(0.5 w^2)` over the trained convolution weights, now. */
-  async l2Value(): Promise<number> {
-    if (this.config.weightDecay === 0) return 0;
-    const t = tf.tidy(() => {
-      const sums = this.trainedNames.filter(isWeightDecayed).map((n) => tf.sum(tf.square(this.network.variables.get(n)!)));
-      return sums.length === 0 ? tf.scalar(0) : tf.mul(tf.addN(sums), 0.5 * this.config.weightDecay);
-    });
-    const v = (await t.data())[0]!;
-    t.dispose();
-    return v;
   }
 
   /**
@@ -233,38 +193,5 @@ export class InteractiveTrainer {
       for (const s of stats) tf.dispose([s.mean, s.variance]);
       logits?.dispose();
     }
-  }
-
-  /** slim's `assign_moving_average` without zero-debias, as the segmentation trainer does. */
-  private updateBatchNormStatistics(stats: readonly BatchNormStats[]): void {
-    if (stats.length === 0) return;
-    const rate = 1 - this.config.bnDecay;
-    tf.tidy(() => {
-      for (const s of stats) {
-        for (const [suffix, value] of [['moving_mean', s.mean], ['moving_variance', s.variance]] as const) {
-          const v = this.network.variables.get(`${s.layer}/${suffix}`);
-          if (!v) throw new DeeplabError('bad-config', 'batch statistics for a layer without moving statistics', { where: `${s.layer}/${suffix}` });
-          v.assign(tf.sub(v, tf.mul(tf.sub(v, value), rate)));
-        }
-      }
-    });
-  }
-
-  /** The optimiser's state and the update counter, for a checkpoint. */
-  async state(): Promise<{ entries: WeightEntry[]; scalars: Record<string, number> }> {
-    return { entries: await this.optimizer.stateEntries(), scalars: { ...this.optimizer.stateScalars(), step: this.step } };
-  }
-
-  /** Restores what {@link state} returned. */
-  loadState(state: { entries: readonly WeightEntry[]; scalars: Record<string, number> }): void {
-    this.optimizer.loadState(state.entries, state.scalars);
-    const step = state.scalars.step;
-    if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) throw new DeeplabError('bad-weights', 'trainer state has no valid step');
-    this.step = step;
-  }
-
-  /** Frees the optimiser state (not the network). */
-  dispose(): void {
-    this.optimizer.dispose();
   }
 }

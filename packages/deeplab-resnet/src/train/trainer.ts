@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { WeightEntry } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
 import { resizeLabelsNearest } from './labels';
 import { segmentationCrossEntropy, type IgnoreMode } from './loss';
 import type { BatchNormStats, TrainableNetwork } from './network';
-import { AdamOptimizer, MomentumOptimizer, type TrainingOptimizer } from './optimizer';
-import { isTrainable, isWeightDecayed, learningRateMultiplier, type TrainableSet } from './param-groups';
-import { polyLearningRate } from './schedule';
+import { isWeightDecayed, learningRateMultiplier, type TrainableSet } from './param-groups';
+import { TrainerBase } from './trainer-base';
 
 /** One batch as the data pipeline delivers it: NHWC float32 images (BGR minus the mean) and class ids (255 = ignore). */
 export interface TrainingBatch {
@@ -144,49 +142,11 @@ export function scaledSize(size: number, scale: number): number {
  * forward, the port's objective, gradients, accumulation, the update, BatchNorm statistics.
  * It owns the optimiser state (for checkpoints) and the update counter.
  */
-export class Trainer {
-  /** Updates applied so far (train.py's `step` of the next update). */
-  step = 0;
-  readonly config: TrainerConfig;
-  /** Names of the variables the optimiser updates, in the network's order. */
-  readonly trainedNames: string[];
-  private readonly optimizer: TrainingOptimizer;
-  private readonly trainedVars: tf.Variable[];
-  private readonly keyOfVariable = new Map<string, string>();
-
-  constructor(
-    readonly network: TrainableNetwork,
-    config: Partial<TrainerConfig> = {},
-  ) {
-    this.config = { ...TRAIN_DEFAULTS, ...config, scales: [...(config.scales ?? TRAIN_DEFAULTS.scales)] };
-    validateTrainerConfig(this.config);
-    this.trainedNames = [...network.variables.keys()].filter((n) => isTrainable(n, this.config.trainable));
-    if (this.trainedNames.length === 0) throw new DeeplabError('bad-config', `the network has no variables to train in set '${this.config.trainable}'`);
-    this.trainedVars = this.trainedNames.map((n) => network.variables.get(n)!);
-    this.trainedNames.forEach((n, i) => this.keyOfVariable.set(this.trainedVars[i]!.name, n));
-    const multiplier = this.config.lrMultipliers ? learningRateMultiplier : () => 1;
-    this.optimizer =
-      this.config.optimizer === 'adam'
-        ? new AdamOptimizer(network.variables, this.trainedNames, multiplier)
-        : new MomentumOptimizer(network.variables, this.trainedNames, this.config.momentum, multiplier);
-  }
-
-  /** The base learning rate of the update that follows `step` updates. */
-  learningRateAt(step: number): number {
-    const c = this.config;
-    return c.schedule === 'poly' ? polyLearningRate(c.learningRate, step, c.numSteps, c.power) : c.learningRate;
-  }
-
-  /** `weight_decay * sum(0.5 w^2)` over the trained convolution weights, now. */
-  async l2Value(): Promise<number> {
-    if (this.config.weightDecay === 0) return 0;
-    const t = tf.tidy(() => {
-      const sums = this.trainedNames.filter(isWeightDecayed).map((n) => tf.sum(tf.square(this.network.variables.get(n)!)));
-      return sums.length === 0 ? tf.scalar(0) : tf.mul(tf.addN(sums), 0.5 * this.config.weightDecay);
-    });
-    const v = (await t.data())[0]!;
-    t.dispose();
-    return v;
+export class Trainer extends TrainerBase<TrainerConfig> {
+  constructor(network: TrainableNetwork, config: Partial<TrainerConfig> = {}) {
+    const full = { ...TRAIN_DEFAULTS, ...config, scales: [...(config.scales ?? TRAIN_DEFAULTS.scales)] };
+    validateTrainerConfig(full);
+    super(network, full, learningRateMultiplier);
   }
 
   /**
@@ -333,21 +293,6 @@ export class Trainer {
     }
   }
 
-  /** slim's `assign_moving_average` without zero-debias: `moving -= (1 - decay) * (moving - batch)`. */
-  private updateBatchNormStatistics(stats: readonly BatchNormStats[]): void {
-    if (stats.length === 0) return;
-    const rate = 1 - this.config.bnDecay;
-    tf.tidy(() => {
-      for (const s of stats) {
-        for (const [suffix, value] of [['moving_mean', s.mean], ['moving_variance', s.variance]] as const) {
-          const v = this.network.variables.get(`${s.layer}/${suffix}`);
-          if (!v) throw new DeeplabError('bad-config', 'batch statistics for a layer without moving statistics', { where: `${s.layer}/${suffix}` });
-          v.assign(tf.sub(v, tf.mul(tf.sub(v, value), rate)));
-        }
-      }
-    });
-  }
-
   private async predictionMaps(logits: tf.Tensor4D, batch: TrainingBatch, count: number): Promise<PredictionMap[]> {
     const k = Math.min(count, logits.shape[0]);
     const labels = tf.tidy(() => {
@@ -360,23 +305,5 @@ export class Trainer {
     const out: PredictionMap[] = [];
     for (let i = 0; i < k; i++) out.push({ width: batch.width, height: batch.height, data: Uint8Array.from(data.subarray(i * size, (i + 1) * size)) });
     return out;
-  }
-
-  /** The optimiser's state and the update counter, for a checkpoint. */
-  async state(): Promise<{ entries: WeightEntry[]; scalars: Record<string, number> }> {
-    return { entries: await this.optimizer.stateEntries(), scalars: { ...this.optimizer.stateScalars(), step: this.step } };
-  }
-
-  /** Restores what {@link state} returned. */
-  loadState(state: { entries: readonly WeightEntry[]; scalars: Record<string, number> }): void {
-    this.optimizer.loadState(state.entries, state.scalars);
-    const step = state.scalars.step;
-    if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) throw new DeeplabError('bad-weights', 'trainer state has no valid step');
-    this.step = step;
-  }
-
-  /** Frees the optimiser state (not the network). */
-  dispose(): void {
-    this.optimizer.dispose();
   }
 }
