@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the browser suite needs, once: Chromium for the browser tests
 # (Playwright drives /usr/bin/chromium; no browser download) and Mesa's EGL/GLES for WebGPU in
-# Node through the `webgpu` package. Idempotent: returns at once when everything is present.
+# Node through the `webgpu` package (libgl1-mesa-dri holds llvmpipe, the software driver it runs
+# on). Idempotent: returns at once when everything is present.
 # Run as root (CI is) or through sudo; `npm test` runs it before `npm run test:browser`.
 set -uo pipefail
 need=()
 [ -x "${OBJSEL_CHROMIUM:-/usr/bin/chromium}" ] || need+=(chromium)
-for pkg in libegl1 libegl-mesa0 libgles2; do
+for pkg in libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then
