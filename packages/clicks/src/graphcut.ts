@@ -154,9 +154,7 @@ export function buildGridGraph(options: GraphCutOptions): GridGraph {
       sister[a] = a;
     }
   }
-  // Byte images have integer squared colour differences (0..3*255^2): their weights are cached.
-  const bytes = image instanceof Uint8Array || image instanceof Uint8ClampedArray ? image : null;
-  const cache = bytes ? new Float64Array(3 * 255 * 255 + 1).fill(-1) : null;
+  const cache = byteImage(image) ? contrastCache(beta) : null;
   // Forward directions (right, down, down-right, down-left) set both arcs of each pair.
   const forward = connectivity === 8 ? [1, 3, 5, 7] : [1, 3];
   for (const d of forward) {
@@ -170,18 +168,7 @@ export function buildGridGraph(options: GraphCutOptions): GridGraph {
       for (let x = x0; x < x1; x++) {
         const i = y * width + x;
         const j = i + dy * width + dx;
-        let w: number;
-        if (bytes && cache) {
-          const dr = bytes[3 * i]! - bytes[3 * j]!;
-          const dg = bytes[3 * i + 1]! - bytes[3 * j + 1]!;
-          const db = bytes[3 * i + 2]! - bytes[3 * j + 2]!;
-          const d2 = dr * dr + dg * dg + db * db;
-          w = cache[d2]!;
-          if (w < 0) w = cache[d2] = Math.exp(-beta * d2);
-        } else {
-          w = Math.exp(-beta * colourDistance2(image, i, j));
-        }
-        w *= scale;
+        const w = scale * contrastWeight(image, cache, i, j, beta);
         const a = i * stride + d;
         const b = j * stride + back;
         head[a] = j;
@@ -313,6 +300,20 @@ function contrastCache(beta: number): Float64Array {
   return contrast.values;
 }
 
+/** Byte images have integer squared colour differences (0..3*255^2), so their weights can be cached. */
+function byteImage(image: ArrayLike<number>): boolean {
+  return image instanceof Uint8Array || image instanceof Uint8ClampedArray;
+}
+
+/** exp(-beta |I_i - I_j|^2), looked up in `cache` (a {@link contrastCache}) when there is one. */
+function contrastWeight(image: ArrayLike<number>, cache: Float64Array | null, i: number, j: number, beta: number): number {
+  const d2 = colourDistance2(image, i, j);
+  if (cache === null) return Math.exp(-beta * d2);
+  let w = cache[d2]!;
+  if (w === 0) w = cache[d2] = Math.exp(-beta * d2);
+  return w;
+}
+
 /**
  * The n-link weight lambda / dist * exp(-beta |dI|^2) of every neighbour pair, written into the
  * padded grid's capacities (both arcs of each pair). Byte images have integer squared colour
@@ -320,8 +321,7 @@ function contrastCache(beta: number): Float64Array {
  */
 function fillPairWeights(capacity: Float64Array, image: ArrayLike<number>, width: number, height: number, stride: 4 | 8, lambda: number, beta: number): void {
   const Wp = width + 2;
-  const bytes = image instanceof Uint8Array || image instanceof Uint8ClampedArray ? image : null;
-  const cache = bytes ? contrastCache(beta) : null;
+  const cache = byteImage(image) ? contrastCache(beta) : null;
   const forward = stride === 8 ? [1, 3, 5, 7] : [1, 3];
   for (const d of forward) {
     const dx = DX[d]!;
@@ -337,18 +337,7 @@ function fillPairWeights(capacity: Float64Array, image: ArrayLike<number>, width
       let p = (y + 1) * Wp + x0 + 1;
       for (let x = x0; x < x1; x++, i++, p++) {
         const j = i + offset;
-        let w: number;
-        if (cache !== null && bytes !== null) {
-          const dr = bytes[3 * i]! - bytes[3 * j]!;
-          const dg = bytes[3 * i + 1]! - bytes[3 * j + 1]!;
-          const db = bytes[3 * i + 2]! - bytes[3 * j + 2]!;
-          const d2 = dr * dr + dg * dg + db * db;
-          w = cache[d2]!;
-          if (w === 0) w = cache[d2] = Math.exp(-beta * d2);
-        } else {
-          w = Math.exp(-beta * colourDistance2(image, i, j));
-        }
-        w *= scale;
+        const w = scale * contrastWeight(image, cache, i, j, beta);
         capacity[p * stride + d] = w;
         capacity[(p + paddedOffset) * stride + back] = w;
       }

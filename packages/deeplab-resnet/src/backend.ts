@@ -140,13 +140,17 @@ const activators: Record<Exclude<BackendName, 'auto'>, Activator> = {
         "backend 'webgpu' needs navigator.gpu: run in a WebGPU browser, or in Node install the 'webgpu' package and load its preload",
       );
     }
-    try {
-      await importOptional('@tensorflow/tfjs-backend-webgpu');
-    } catch (error) {
-      if (isMissingModule(error, '@tensorflow/tfjs-backend-webgpu')) {
-        throw new DeeplabError('backend-unavailable', `backend 'webgpu' needs @tensorflow/tfjs-backend-webgpu: npm install @tensorflow/tfjs-backend-webgpu@${TFJS_VERSION}`);
+    // A bundled page imports the backend itself (a bundle cannot resolve this run-time import of
+    // a bare name); its factory is then registered already.
+    if (!tf.findBackendFactory('webgpu')) {
+      try {
+        await importOptional('@tensorflow/tfjs-backend-webgpu');
+      } catch (error) {
+        if (isMissingModule(error, '@tensorflow/tfjs-backend-webgpu')) {
+          throw new DeeplabError('backend-unavailable', `backend 'webgpu' needs @tensorflow/tfjs-backend-webgpu: npm install @tensorflow/tfjs-backend-webgpu@${TFJS_VERSION}`);
+        }
+        throw error;
       }
-      throw error;
     }
     await activate('webgpu');
   },

@@ -1,9 +1,10 @@
 /**
  * Backend choice for the app: WebGPU first, then WebGL, wasm, cpu, with a note for the page
  * saying what was tried. Every backend package is imported here statically: a bundled page
- * cannot resolve deeplab-resnet's run-time `import()` of a package name, so WebGPU and WebGL
- * are activated with `tf.setBackend`; wasm and cpu go through `loadBackend`, which also
- * registers their convolution-gradient kernels (training needs them).
+ * cannot resolve deeplab-resnet's run-time `import()` of a package name. WebGPU, wasm and cpu go
+ * through `loadBackend`, which uses the registered WebGPU factory and adds the kernel patches
+ * (WebGPU's AddN in chunks; the CPU backends' convolution gradients, which training needs);
+ * WebGL, which objsel does not patch, is activated with `tf.setBackend`.
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -11,7 +12,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadBackend, registerWebgpuAddNFix } from '@objsel/deeplab-resnet';
+import { loadBackend } from '@objsel/deeplab-resnet';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -58,8 +59,11 @@ async function activate(name: (typeof APP_BACKENDS)[number]): Promise<void> {
     await loadBackend('cpu');
     return;
   }
-  // loadBackend's WebGPU kernel patch (AddN in chunks the device can bind), which tf.setBackend skips.
-  if (name === 'webgpu') registerWebgpuAddNFix();
+  if (name === 'webgpu') {
+    // With its kernel patches (AddN in chunks the device can bind).
+    await loadBackend('webgpu');
+    return;
+  }
   if (!(await tf.setBackend(name))) throw new Error(`TF.js could not initialise ${name}`);
   await tf.ready();
 }

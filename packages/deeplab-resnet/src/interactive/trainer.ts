@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DeeplabError } from '../errors';
 import { resizeLabelsNearest } from '../train/labels';
 import type { BatchNormStats, TrainableNetwork } from '../train/network';
-import { isWeightDecayed, type TrainableSet } from '../train/param-groups';
-import { TrainerBase } from '../train/trainer-base';
+import { isWeightDecayed } from '../train/param-groups';
+import { TrainerBase, type OptimisationConfig } from '../train/trainer-base';
 import { interactiveLearningRateMultiplier, weightedSigmoidCrossEntropy } from './loss';
 
 /** One batch of the interactive trainer: 5-channel inputs (already centred) and binary labels. */
@@ -17,43 +17,14 @@ export interface InteractiveBatch {
   width: number;
 }
 
-/** The optimisation of the interactive network. */
-export interface InteractiveTrainerConfig {
-  /** Updates in the run (the poly schedule reaches 0 there). */
-  numSteps: number;
-  /** Base learning rate. */
-  learningRate: number;
-  /**
-   * `constant` (the seed: its `lr * power^(step // num_steps)` never decays within a run) or
-   * `poly` (train.py's `(1 - step/numSteps)^power`).
-   */
-  schedule: 'constant' | 'poly';
-  /** Exponent of the poly schedule. */
-  power: number;
-  /** `momentum` (TF MomentumOptimizer, the seed) or `adam`. */
-  optimizer: 'momentum' | 'adam';
-  momentum: number;
-  /** L2 factor: `weightDecay * sum(0.5 w^2)` over trained convolution weights. */
-  weightDecay: number;
+/** The optimisation of the interactive network: the shared settings plus its loss's. */
+export interface InteractiveTrainerConfig extends OptimisationConfig {
   /** `pos_weight` of the weighted sigmoid cross-entropy. */
   posWeight: number;
   /** Factor on the cross-entropy term (the seed multiplies it by 20; the L2 term is not scaled). */
   lossScale: number;
-  /** `full` or `last-layers` (only `fc1_voc12*`, e.g. adapting to one image). */
-  trainable: TrainableSet;
-  /** Use the seed's multipliers (conv1 ×5, fc ×5; see `interactiveLearningRateMultiplier`). */
-  lrMultipliers: boolean;
-  /** BatchNorm on batch statistics with moving-average updates (`--is-training`). */
-  trainBatchNorm: boolean;
-  /** Decay of the moving statistics under `trainBatchNorm`. */
-  bnDecay: number;
   /** Label left out of the loss. */
   ignoreLabel: number;
-  /**
-   * Frozen BN only: the memory-lean gradient path of the DeepLab trainer (BN folded into the
-   * convolutions, activations recomputed per residual unit). Same update, a fraction of the memory.
-   */
-  checkpoint: boolean;
 }
 
 /**

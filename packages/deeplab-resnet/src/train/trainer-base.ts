@@ -6,27 +6,36 @@ import { AdamOptimizer, MomentumOptimizer, type TrainingOptimizer } from './opti
 import { isTrainable, isWeightDecayed, type TrainableSet } from './param-groups';
 import { polyLearningRate } from './schedule';
 
-/** The settings every trainer shares: schedule, optimiser, weight decay, trained set, BN decay. */
+/** The settings every trainer shares (train.py's flag in brackets where it has one). */
 export interface OptimisationConfig {
-  /** Updates in the whole run; the poly schedule reaches 0 there. */
+  /** Updates in the whole run; the poly schedule reaches 0 there (`--num-steps`). */
   numSteps: number;
-  /** Base learning rate. */
+  /** Base learning rate (`--learning-rate`). */
   learningRate: number;
-  /** `poly` (`base * (1 - step/numSteps)^power`) or `constant`. */
+  /** `poly` (train.py: `base * (1 - step/numSteps)^power`) or `constant` (fine_tune.py, the interactive seed). */
   schedule: 'poly' | 'constant';
-  /** Exponent of the poly schedule. */
+  /** Exponent of the poly schedule (`--power`). */
   power: number;
-  /** `momentum` (TF's MomentumOptimizer) or `adam`. */
+  /** `momentum` (TF's MomentumOptimizer: train.py, the interactive seed) or `adam` (fine_tune.py). */
   optimizer: 'momentum' | 'adam';
+  /** Momentum (`--momentum`). */
   momentum: number;
-  /** L2 factor: `weightDecay * sum(0.5 w^2)` over the trained convolution weights. */
+  /** L2 factor: `weightDecay * sum(0.5 w^2)` over the trained convolution weights (`--weight-decay`). */
   weightDecay: number;
-  /** `full` or `last-layers` (only `fc1_voc12*`). */
+  /** `full` or `last-layers` (only `fc1_voc12*`: fine_tune.py, adapting to one image). */
   trainable: TrainableSet;
   /** Use the trainer's per-variable learning-rate multipliers (false: 1 everywhere). */
   lrMultipliers: boolean;
-  /** Decay of the BatchNorm moving statistics when they are trained. */
+  /** `--is-training`: BatchNorm normalises with batch statistics and updates its moving statistics. */
+  trainBatchNorm: boolean;
+  /** Decay of the moving statistics under `trainBatchNorm` (slim's default 0.999). */
   bnDecay: number;
+  /**
+   * Frozen BN only: the network's memory-lean gradient path (BN folded into the convolutions,
+   * activations recomputed per residual unit in the backward pass). Same update; needed for
+   * ResNet-101 at 321x321 on wasm (4 GiB heap); costs one extra forward pass.
+   */
+  checkpoint: boolean;
 }
 
 /**

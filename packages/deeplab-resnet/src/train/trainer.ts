@@ -3,8 +3,8 @@ import { DeeplabError } from '../errors';
 import { resizeLabelsNearest } from './labels';
 import { segmentationCrossEntropy, type IgnoreMode } from './loss';
 import type { BatchNormStats, TrainableNetwork } from './network';
-import { isWeightDecayed, learningRateMultiplier, type TrainableSet } from './param-groups';
-import { TrainerBase } from './trainer-base';
+import { isWeightDecayed, learningRateMultiplier } from './param-groups';
+import { TrainerBase, type OptimisationConfig } from './trainer-base';
 
 /** One batch as the data pipeline delivers it: NHWC float32 images (BGR minus the mean) and class ids (255 = ignore). */
 export interface TrainingBatch {
@@ -19,43 +19,15 @@ export interface TrainingBatch {
 }
 
 /** Everything that defines the optimisation, with the TensorFlow port's meaning. */
-export interface TrainerConfig {
+export interface TrainerConfig extends OptimisationConfig {
   /** Classes of the head; labels `>= numClasses` are ignored (`--num-classes`). */
   numClasses: number;
-  /** Updates in the whole run; the poly schedule reaches 0 there (`--num-steps`). */
-  numSteps: number;
-  /** Base learning rate (`--learning-rate`). */
-  learningRate: number;
-  /** `poly` (train.py) or `constant` (fine_tune.py). */
-  schedule: 'poly' | 'constant';
-  /** Exponent of the poly schedule (`--power`). */
-  power: number;
-  /** `momentum` (train.py) or `adam` (fine_tune.py). */
-  optimizer: 'momentum' | 'adam';
-  /** Momentum (`--momentum`). */
-  momentum: number;
-  /** L2 factor on convolution weights (`--weight-decay`). */
-  weightDecay: number;
-  /** `full` (train.py) or `last-layers` (fine_tune.py: only `fc1_voc12*`). */
-  trainable: TrainableSet;
-  /** Use the 1/10/20 learning-rate multipliers of train.py (false for fine_tune.py's single Adam). */
-  lrMultipliers: boolean;
-  /** `--is-training`: BatchNorm normalises with batch statistics and updates its moving statistics. */
-  trainBatchNorm: boolean;
-  /** Decay of the moving statistics under `trainBatchNorm` (slim's default 0.999). */
-  bnDecay: number;
   /** Input scales; more than one is train_msc.py (the first is the reference the others are fused into). */
   scales: number[];
   /** Batches whose gradients are averaged into one update (`--grad-update-every`, Caffe's iter_size). */
   gradUpdateEvery: number;
   /** How ignored pixels count in the mean (see {@link IgnoreMode}). */
   ignore: IgnoreMode;
-  /**
-   * Frozen BN only: the network's memory-lean gradient path (BN folded into the convolutions,
-   * activations recomputed per residual unit in the backward pass). Same update; needed for
-   * ResNet-101 at 321x321 on wasm (4 GiB heap); costs one extra forward pass.
-   */
-  checkpoint: boolean;
 }
 
 /** train.py's defaults (train_msc.py's differ only in the data flags and `gradUpdateEvery` 10 with `scales` 1,0.75,0.5). */

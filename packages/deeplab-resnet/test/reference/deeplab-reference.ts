@@ -82,7 +82,7 @@ export function referenceForward(
 }
 
 /** ‖a − b‖₂ / ‖b‖₂ in float64. */
-export function relativeL2(a: Float32Array, b: Float32Array): number {
+export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let num = 0;
   let den = 0;

@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // Imported statically: a bundle cannot resolve loadBackend's run-time import() of a bare name.
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadBackend, registerWebgpuAddNFix, type BackendName } from '../../../src/index';
+import { loadBackend, type BackendName } from '../../../src/index';
 import { CONFORMANCE_CASES, runTrainingStep } from '../training-step';
 import { encodeStep, type EncodedStepResult } from '../compare';
 
@@ -31,28 +31,11 @@ async function adapterInfo(): Promise<ConformancePageResult['adapter']> {
   return info ? { vendor: info.vendor, architecture: info.architecture, description: info.description } : undefined;
 }
 
-/**
- * loadBackend, or — when it cannot import the backend package at run time (a bundled page) but
- * the page registered the backend itself — tf.setBackend.
- */
-async function activate(name: BackendName): Promise<string> {
-  try {
-    return (await loadBackend(name)).name;
-  } catch (error) {
-    if (!tf.findBackendFactory(name)) throw error;
-    // loadBackend's kernel patches, which its failed import() skipped.
-    if (name === 'webgpu') registerWebgpuAddNFix();
-    if (!(await tf.setBackend(name))) throw error;
-    await tf.ready();
-    return tf.getBackend();
-  }
-}
-
 async function run(): Promise<ConformancePageResult> {
   const requested = (new URLSearchParams(location.search).get('backend') ?? 'webgpu') as BackendName;
   const status = document.getElementById('status')!;
   try {
-    const name = await activate(requested);
+    const name = (await loadBackend(requested)).name;
     const results: EncodedStepResult[] = [];
     for (const c of CONFORMANCE_CASES) {
       status.textContent = `${name}: ${c.name}…`;
