@@ -70,16 +70,25 @@ export function checkBoundaries(root, rules) {
     for (const dep of Object.keys(declared)) {
       const target = objselName(dep);
       if (target && !allowed.includes(target)) violations.push({ file: manifestPath, message: `@objsel/${name} may not depend on ${dep}` });
-      if (leaf.has(name) && isTensorflow(dep)) violations.push({ file: manifestPath, message: `leaf package @objsel/${name} may not depend on ${dep}` });
+      if (leaf.has(name) && isTensorflow(dep))
+        violations.push({ file: manifestPath, message: `leaf package @objsel/${name} may not depend on ${dep}` });
     }
     for (const file of walk(path.join(pkgDir, name, 'src'))) {
       for (const { specifier, line } of importsOf(fs.readFileSync(file, 'utf8'))) {
         const target = objselName(specifier);
         const rel = path.relative(root, file);
         if (target && target !== name && !allowed.includes(target)) {
-          violations.push({ file: rel, line, message: `@objsel/${name} may not import ${specifier} (allowed: ${allowed.join(', ') || 'none'})` });
+          violations.push({
+            file: rel,
+            line,
+            message: `@objsel/${name} may not import ${specifier} (allowed: ${allowed.join(', ') || 'none'})`,
+          });
         } else if (target && target !== name && !isPublicEntry(pkgDir, target, specifier)) {
-          violations.push({ file: rel, line, message: `deep import ${specifier}: import @objsel/${target} or one of its exported subpaths` });
+          violations.push({
+            file: rel,
+            line,
+            message: `deep import ${specifier}: import @objsel/${target} or one of its exported subpaths`,
+          });
         }
         if (leaf.has(name) && isTensorflow(specifier)) {
           violations.push({ file: rel, line, message: `leaf package @objsel/${name} may not import TensorFlow.js (${specifier})` });
@@ -105,7 +114,7 @@ export function checkNxGraph(root, rules) {
     const allowed = rules.allowed[short(source)];
     for (const dep of deps) {
       if (!dep.target.startsWith('@objsel/')) continue;
-      if (!allowed || !allowed.includes(short(dep.target))) {
+      if (!allowed?.includes(short(dep.target))) {
         violations.push({ file: 'nx graph', message: `forbidden edge ${source} -> ${dep.target}` });
       }
     }

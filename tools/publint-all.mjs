@@ -7,7 +7,9 @@ import { ROOT, workspacePackages } from './packages.mjs';
 let failed = 0;
 for (const pkg of workspacePackages()) {
   try {
-    const out = execFileSync(process.execPath, [path.join(ROOT, 'node_modules/publint/src/cli.js'), '--strict', pkg.dir], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [path.join(ROOT, 'node_modules/publint/src/cli.js'), '--strict', pkg.dir], {
+      encoding: 'utf8',
+    });
     process.stdout.write(out.includes('All good') ? `${pkg.name}: publint clean\n` : out);
   } catch (error) {
     failed++;

@@ -30,7 +30,11 @@ for (const pkg of packages) {
   fs.mkdirSync(dir);
   fs.writeFileSync(
     path.join(dir, 'package.json'),
-    JSON.stringify({ name: path.basename(dir), private: true, dependencies: { [pkg.name]: `file:${tarballs.get(pkg.name)}` }, overrides }, null, 2),
+    JSON.stringify(
+      { name: path.basename(dir), private: true, dependencies: { [pkg.name]: `file:${tarballs.get(pkg.name)}` }, overrides },
+      null,
+      2,
+    ),
   );
   try {
     const started = Date.now();
@@ -39,18 +43,51 @@ for (const pkg of packages) {
     const tfInstalled = fs.existsSync(path.join(dir, 'node_modules/@tensorflow'));
     const isLeaf = JSON.parse(fs.readFileSync(path.join(ROOT, 'tools/boundaries.json'), 'utf8')).leaf.includes(pkg.name.slice(8));
     if (isLeaf && tfInstalled) throw new Error(`installing leaf ${pkg.name} pulled @tensorflow packages`);
-    fs.writeFileSync(path.join(dir, 'esm.mjs'), `import * as m from '${pkg.name}';\nif (Object.keys(m).length === 0) throw new Error('no exports');\nconsole.log(Object.keys(m).length);\n`);
-    fs.writeFileSync(path.join(dir, 'cjs.cjs'), `const m = require('${pkg.name}');\nif (Object.keys(m).length === 0) throw new Error('no exports');\nconsole.log(Object.keys(m).length);\n`);
+    fs.writeFileSync(
+      path.join(dir, 'esm.mjs'),
+      `import * as m from '${pkg.name}';\nif (Object.keys(m).length === 0) throw new Error('no exports');\nconsole.log(Object.keys(m).length);\n`,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'cjs.cjs'),
+      `const m = require('${pkg.name}');\nif (Object.keys(m).length === 0) throw new Error('no exports');\nconsole.log(Object.keys(m).length);\n`,
+    );
     const nEsm = run(process.execPath, ['esm.mjs'], dir).trim();
     const nCjs = run(process.execPath, ['cjs.cjs'], dir).trim();
     if (nEsm !== nCjs) throw new Error(`import gives ${nEsm} exports, require gives ${nCjs}`);
-    fs.writeFileSync(path.join(dir, 'types-esm.mts'), `import * as m from '${pkg.name}';\nexport const names: Array<keyof typeof m> = [];\n`);
-    fs.writeFileSync(path.join(dir, 'types-cjs.cts'), `import m = require('${pkg.name}');\nexport const names: Array<keyof typeof m> = [];\n`);
-    run(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types'), 'types-esm.mts', 'types-cjs.cts'], dir);
+    fs.writeFileSync(
+      path.join(dir, 'types-esm.mts'),
+      `import * as m from '${pkg.name}';\nexport const names: Array<keyof typeof m> = [];\n`,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'types-cjs.cts'),
+      `import m = require('${pkg.name}');\nexport const names: Array<keyof typeof m> = [];\n`,
+    );
+    run(
+      process.execPath,
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        '--module',
+        'node16',
+        '--moduleResolution',
+        'node16',
+        '--types',
+        'node',
+        '--typeRoots',
+        path.join(ROOT, 'node_modules/@types'),
+        'types-esm.mts',
+        'types-cjs.cts',
+      ],
+      dir,
+    );
     if (pkg.manifest.bin) {
       for (const bin of Object.keys(pkg.manifest.bin)) run(path.join(dir, 'node_modules/.bin', bin), ['--help'], dir);
     }
-    console.log(`ok ${pkg.name}: installed alone (${installed.length} @objsel package(s)${isLeaf ? ', no TF.js' : ''}), import and require give ${nEsm} exports, types resolve (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `ok ${pkg.name}: installed alone (${installed.length} @objsel package(s)${isLeaf ? ', no TF.js' : ''}), import and require give ${nEsm} exports, types resolve (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
   } catch (error) {
     failures.push(pkg.name);
     console.error(`FAIL ${pkg.name}: ${error.message}\n${error.stdout ?? ''}${error.stderr ?? ''}`);

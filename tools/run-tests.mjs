@@ -7,7 +7,14 @@ import path from 'node:path';
 import { ROOT } from './packages.mjs';
 
 const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-vitest-')), 'report.json');
-const args = [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
+const args = [
+  path.join(ROOT, 'node_modules/vitest/vitest.mjs'),
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+];
 const result = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
 let summary = 'Tests: 0 passed, 0 failed';
 if (fs.existsSync(report)) {

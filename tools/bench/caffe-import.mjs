@@ -56,7 +56,15 @@ const phases = {
     const parseMs = ms(t1);
     const parseCpuMs = cpuMs(c1);
     const blobs = model.layers.flatMap((l) => l.blobs);
-    return { readMs, parseMs, parseCpuMs, layers: model.layers.length, blobs: blobs.length, views: blobs.filter((b) => b.isView).length, peakRssMB: peakRssMB() };
+    return {
+      readMs,
+      parseMs,
+      parseCpuMs,
+      layers: model.layers.length,
+      blobs: blobs.length,
+      views: blobs.filter((b) => b.isView).length,
+      peakRssMB: peakRssMB(),
+    };
   },
   // What `objsel convert` does: read both files, parse, convert (in place), write the weights dir.
   async convert([prototxt, file, outDir]) {
@@ -73,7 +81,17 @@ const phases = {
     const t1 = performance.now();
     await writeWeightsDir(outDir, result.entries, result.meta);
     const writeMs = ms(t1);
-    return { readMs, ...result.timings, convertCpuMs, writeMs, totalMs: ms(t0), totalCpuMs: cpuMs(c0), parameters: result.report.totals.parameters, weights: result.report.totals.weights, peakRssMB: peakRssMB() };
+    return {
+      readMs,
+      ...result.timings,
+      convertCpuMs,
+      writeMs,
+      totalMs: ms(t0),
+      totalCpuMs: cpuMs(c0),
+      parameters: result.report.totals.parameters,
+      weights: result.report.totals.weights,
+      peakRssMB: peakRssMB(),
+    };
   },
   // `objsel convert` through the CLI's main() (module loading excluded, everything else included).
   async cli([prototxt, file, outDir]) {
@@ -81,7 +99,10 @@ const phases = {
     const quiet = { write: () => true, isTTY: false };
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const code = await main(['node', 'objsel', 'convert', '--prototxt', prototxt, '--caffemodel', file, '--out', outDir, '--quiet'], { stdout: quiet, stderr: quiet });
+    const code = await main(['node', 'objsel', 'convert', '--prototxt', prototxt, '--caffemodel', file, '--out', outDir, '--quiet'], {
+      stdout: quiet,
+      stderr: quiet,
+    });
     if (code !== 0) throw new Error(`objsel convert exited ${code}`);
     return { wallMs: ms(t0), cpuMs: cpuMs(c0), peakRssMB: peakRssMB() };
   },
@@ -155,34 +176,66 @@ try {
   const pbjs = child('protobufjs', model);
   let cli = null;
   const cliJs = path.join(ROOT, 'packages/cli/dist/cli.js');
-  if (fs.existsSync(cliJs)) try {
-    const times = [];
-    for (let i = 0; i < repeat; i++) {
-      const t0 = performance.now();
-      execFileSync(process.execPath, [cliJs, 'convert', '--prototxt', prototxt, '--caffemodel', model, '--out', path.join(work, 'cli-out'), '--quiet'], { stdio: 'ignore' });
-      times.push(ms(t0));
+  if (fs.existsSync(cliJs))
+    try {
+      const times = [];
+      for (let i = 0; i < repeat; i++) {
+        const t0 = performance.now();
+        execFileSync(
+          process.execPath,
+          [cliJs, 'convert', '--prototxt', prototxt, '--caffemodel', model, '--out', path.join(work, 'cli-out'), '--quiet'],
+          { stdio: 'ignore' },
+        );
+        times.push(ms(t0));
+      }
+      const inProcess = runs('cli', prototxt, model, path.join(work, 'cli-out2'));
+      cli = {
+        processWallMs: {
+          median: median(times),
+          runs: times,
+          note: 'whole process: Node start-up, module loading, read, parse, convert, write (fsync)',
+        },
+        commandWallMs: summary(inProcess, 'wallMs'),
+        commandCpuMs: summary(inProcess, 'cpuMs'),
+        peakRssMB: median(inProcess.map((r) => r.peakRssMB)),
+        peakRssOverFileSize: Math.round((median(inProcess.map((r) => r.peakRssMB)) / fileMB) * 100) / 100,
+      };
+    } catch (error) {
+      // Other packages' dist/ may be mid-rebuild on a shared checkout: report, do not fail.
+      cli = { error: String(error.message).split('\n').slice(0, 3).join(' ') };
     }
-    const inProcess = runs('cli', prototxt, model, path.join(work, 'cli-out2'));
-    cli = {
-      processWallMs: { median: median(times), runs: times, note: 'whole process: Node start-up, module loading, read, parse, convert, write (fsync)' },
-      commandWallMs: summary(inProcess, 'wallMs'),
-      commandCpuMs: summary(inProcess, 'cpuMs'),
-      peakRssMB: median(inProcess.map((r) => r.peakRssMB)),
-      peakRssOverFileSize: Math.round((median(inProcess.map((r) => r.peakRssMB)) / fileMB) * 100) / 100,
-    };
-  } catch (error) {
-    // Other packages' dist/ may be mid-rebuild on a shared checkout: report, do not fail.
-    cli = { error: String(error.message).split('\n').slice(0, 3).join(' ') };
-  }
   console.log(
     JSON.stringify(
       {
         benchmark: 'caffe-import',
-        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10), note: 'shared 2-core machine: wall timings are noisy, CPU times less so' },
-        file: { bytes: generated.bytes, megabytes: Math.round(fileMB * 10) / 10, layers: parseCopy[0].layers, blobs: parseCopy[0].blobs, generateMs: generated.ms },
+        machine: {
+          cpus: os.cpus().length,
+          model: os.cpus()[0]?.model,
+          node: process.version,
+          loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10),
+          note: 'shared 2-core machine: wall timings are noisy, CPU times less so',
+        },
+        file: {
+          bytes: generated.bytes,
+          megabytes: Math.round(fileMB * 10) / 10,
+          layers: parseCopy[0].layers,
+          blobs: parseCopy[0].blobs,
+          generateMs: generated.ms,
+        },
         parse: {
-          copyMisaligned: { parseMs: summary(parseCopy, 'parseMs'), parseCpuMs: summary(parseCopy, 'parseCpuMs'), readMs: summary(parseCopy, 'readMs'), views: parseCopy[0].views, peakRssMB: median(parseCopy.map((r) => r.peakRssMB)) },
-          reuseBuffer: { parseMs: summary(parseInPlace, 'parseMs'), parseCpuMs: summary(parseInPlace, 'parseCpuMs'), views: parseInPlace[0].views, peakRssMB: median(parseInPlace.map((r) => r.peakRssMB)) },
+          copyMisaligned: {
+            parseMs: summary(parseCopy, 'parseMs'),
+            parseCpuMs: summary(parseCopy, 'parseCpuMs'),
+            readMs: summary(parseCopy, 'readMs'),
+            views: parseCopy[0].views,
+            peakRssMB: median(parseCopy.map((r) => r.peakRssMB)),
+          },
+          reuseBuffer: {
+            parseMs: summary(parseInPlace, 'parseMs'),
+            parseCpuMs: summary(parseInPlace, 'parseCpuMs'),
+            views: parseInPlace[0].views,
+            peakRssMB: median(parseInPlace.map((r) => r.peakRssMB)),
+          },
         },
         convert: {
           totalMs: summary(convert, 'totalMs'),

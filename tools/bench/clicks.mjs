@@ -96,7 +96,10 @@ function simulateProbability(gt, width, height, seed, noise) {
       const tx = fx - x0;
       const ty = fy - y0;
       const v =
-        (1 - tx) * (1 - ty) * coarse[y0 * gw + x0] + tx * (1 - ty) * coarse[y0 * gw + x0 + 1] + (1 - tx) * ty * coarse[(y0 + 1) * gw + x0] + tx * ty * coarse[(y0 + 1) * gw + x0 + 1];
+        (1 - tx) * (1 - ty) * coarse[y0 * gw + x0] +
+        tx * (1 - ty) * coarse[y0 * gw + x0 + 1] +
+        (1 - tx) * ty * coarse[(y0 + 1) * gw + x0] +
+        tx * ty * coarse[(y0 + 1) * gw + x0 + 1];
       probs[y * width + x] = 1 / (1 + Math.exp(-v / 3));
     }
   }
@@ -105,7 +108,9 @@ function simulateProbability(gt, width, height, seed, noise) {
 
 function transpose(data, width, height, channels) {
   const out = new data.constructor(data.length);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) out[(x * height + y) * channels + c] = data[(y * width + x) * channels + c];
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      for (let c = 0; c < channels; c++) out[(x * height + y) * channels + c] = data[(y * width + x) * channels + c];
   return out;
 }
 
@@ -176,14 +181,31 @@ function buildHarness() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-clicks-ref-'));
   fs.writeFileSync(path.join(dir, 'ref.cpp'), HARNESS);
   const exe = path.join(dir, 'ref');
-  const p = spawnSync('g++', ['-O2', '-o', exe, path.join(dir, 'ref.cpp'), '-I/usr/include/maxflow-3.0', '-I/usr/include/opencv4', '-lmaxflow', '-lopencv_imgproc', '-lopencv_core'], { encoding: 'utf8' });
+  const p = spawnSync(
+    'g++',
+    [
+      '-O2',
+      '-o',
+      exe,
+      path.join(dir, 'ref.cpp'),
+      '-I/usr/include/maxflow-3.0',
+      '-I/usr/include/opencv4',
+      '-lmaxflow',
+      '-lopencv_imgproc',
+      '-lopencv_core',
+    ],
+    { encoding: 'utf8' },
+  );
   return p.status === 0 ? exe : `unavailable (g++ + libmaxflow-dev + libopencv-imgproc-dev needed): ${p.stderr.trim().split('\n')[0]}`;
 }
 const harness = args.includes('--reference') ? buildHarness() : null;
 function runHarness(mode, header, payload) {
   if (typeof harness !== 'string' || !harness.startsWith('/')) return harness;
   const file = path.join(path.dirname(harness), `${mode}.bin`);
-  fs.writeFileSync(file, Buffer.concat([Buffer.from(Int32Array.from(header).buffer), ...payload.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]));
+  fs.writeFileSync(
+    file,
+    Buffer.concat([Buffer.from(Int32Array.from(header).buffer), ...payload.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]),
+  );
   const p = spawnSync(harness, [mode, file], { encoding: 'utf8' });
   return p.status === 0 ? JSON.parse(p.stdout) : `failed: ${p.stderr.trim()}`;
 }
@@ -210,10 +232,18 @@ function runHarness(mode, header, payload) {
   };
   if (harness) {
     const all = [...pos.map((p) => [p, 1]), ...neg.map((p) => [p, 0])];
-    const ref = runHarness('edt', [W, H, REPEAT], [Int32Array.of(all.length), Int32Array.from(all.flatMap(([p]) => [p.x, p.y])), Uint8Array.from(all, ([, k]) => k)]);
+    const ref = runHarness(
+      'edt',
+      [W, H, REPEAT],
+      [Int32Array.of(all.length), Int32Array.from(all.flatMap(([p]) => [p.x, p.y])), Uint8Array.from(all, ([, k]) => k)],
+    );
     if (typeof ref === 'object') {
       const ours = clicks.distanceMaps(W, H, pos, neg).reduce((a, v) => a + v, 0);
-      report.distanceMaps.opencvSameLoad = { wallMs: { min: ref.min, median: ref.median }, cpuMs: { min: ref.cpuMin, median: ref.cpuMedian }, sumDifference: +Math.abs(ref.value - ours).toFixed(3) };
+      report.distanceMaps.opencvSameLoad = {
+        wallMs: { min: ref.min, median: ref.median },
+        cpuMs: { min: ref.cpuMin, median: ref.cpuMedian },
+        sumDifference: +Math.abs(ref.value - ours).toFixed(3),
+      };
     } else report.distanceMaps.opencvSameLoad = ref;
   }
   if (args.includes('--scipy')) {
@@ -243,11 +273,19 @@ ts = sorted(ts[3:]); print(ts[0], ts[len(ts) // 2])`;
   const W = image.height;
   const H = image.width;
   const rgb = transpose(image.data, image.width, image.height, 3);
-  const gt = transpose(Uint8Array.from(label.data, (v) => (v === 15 ? 1 : 0)), image.width, image.height, 1);
+  const gt = transpose(
+    Uint8Array.from(label.data, (v) => (v === 15 ? 1 : 0)),
+    image.width,
+    image.height,
+    1,
+  );
   const probs = simulateProbability(gt, W, H, 7, 16);
   const run = (connectivity) => clicks.graphCut({ probs, image: rgb, width: W, height: H, connectivity });
   const result = run(4);
-  const thresholdIou = clicks.maskIou(gt, Uint8Array.from(probs, (p) => (p >= 0.5 ? 1 : 0)));
+  const thresholdIou = clicks.maskIou(
+    gt,
+    Uint8Array.from(probs, (p) => (p >= 0.5 ? 1 : 0)),
+  );
   report.graphCut = {
     size: `${W}x${H}`,
     image: '2007_000129.jpg (transposed), person mask, simulated stride-8 probabilities',
@@ -257,7 +295,11 @@ ts = sorted(ts[3:]); print(ts[0], ts[len(ts) // 2])`;
     energyMinusFlow: result.energy - result.flow,
     iou: { threshold: +thresholdIou.toFixed(4), graphCut: +clicks.maskIou(gt, result.mask).toFixed(4) },
     fourConnected: time(() => run(4), Math.max(5, Math.round(REPEAT / 3)), 1),
-    genericBuildGridGraph: time(() => clicks.buildGridGraph({ probs, image: rgb, width: W, height: H }), Math.max(5, Math.round(REPEAT / 3)), 1),
+    genericBuildGridGraph: time(
+      () => clicks.buildGridGraph({ probs, image: rgb, width: W, height: H }),
+      Math.max(5, Math.round(REPEAT / 3)),
+      1,
+    ),
     eightConnected: time(() => run(8), Math.max(5, Math.round(REPEAT / 3)), 1),
   };
   {
@@ -290,7 +332,10 @@ ts = sorted(ts[3:]); print(ts[0], ts[len(ts) // 2])`;
       return { wallMs: stats(wall), cpuMs: stats(cpu), runs: wall.length };
     };
     report.graphCut.gridMaxflowOnly = timeCopies(padded, clicks.gridMaxflow);
-    report.graphCut.genericMaxflowOnly = timeCopies(() => ({ ...grid, capacity: grid.capacity.slice(), terminal: grid.terminal.slice() }), clicks.maxflow);
+    report.graphCut.genericMaxflowOnly = timeCopies(
+      () => ({ ...grid, capacity: grid.capacity.slice(), terminal: grid.terminal.slice() }),
+      clicks.maxflow,
+    );
     report.graphCut.sigmaOnly = time(() => clicks.estimateSigma(rgb, W, H, 4), Math.max(5, Math.round(REPEAT / 3)), 1);
   }
   if (harness) {
@@ -304,7 +349,14 @@ ts = sorted(ts[3:]); print(ts[0], ts[len(ts) // 2])`;
     }
     const ref = runHarness('graph', [W, H, Math.max(5, Math.round(REPEAT / 3))], [grid.unary0, grid.unary1, right, down]);
     report.graphCut.kolmogorovCppSameLoad =
-      typeof ref === 'object' ? { wallMs: { min: ref.min, median: ref.median }, cpuMs: { min: ref.cpuMin, median: ref.cpuMedian }, flow: ref.value, flowDifference: ref.value - result.flow } : ref;
+      typeof ref === 'object'
+        ? {
+            wallMs: { min: ref.min, median: ref.median },
+            cpuMs: { min: ref.cpuMin, median: ref.cpuMedian },
+            flow: ref.value,
+            flowDifference: ref.value - result.flow,
+          }
+        : ref;
   }
 }
 
@@ -314,7 +366,12 @@ if (args.includes('--sweep')) {
   {
     const im = voc.decodeImageSync(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'deeplab/2007_000129.jpg'))));
     const lab = voc.decodeLabel(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'deeplab/2007_000129.png'))));
-    for (const c of [2, 15]) objects.push({ image: im, gt: Uint8Array.from(lab.data, (v) => (v === c ? 1 : 0)), ignore: Uint8Array.from(lab.data, (v) => (v === 255 ? 1 : 0)) });
+    for (const c of [2, 15])
+      objects.push({
+        image: im,
+        gt: Uint8Array.from(lab.data, (v) => (v === c ? 1 : 0)),
+        ignore: Uint8Array.from(lab.data, (v) => (v === 255 ? 1 : 0)),
+      });
   }
   // pydensecrf's example outputs: each colour covering 2-60% of the image is an object.
   for (const k of [1, 2, 3]) {
@@ -324,7 +381,9 @@ if (args.includes('--sweep')) {
     const key = (i) => (out.data[3 * i] << 16) | (out.data[3 * i + 1] << 8) | out.data[3 * i + 2];
     const counts = new Map();
     for (let i = 0; i < n; i++) counts.set(key(i), (counts.get(key(i)) ?? 0) + 1);
-    for (const [colour, count] of counts) if (count > 0.02 * n && count < 0.6 * n) objects.push({ image: im, gt: Uint8Array.from({ length: n }, (_, i) => (key(i) === colour ? 1 : 0)) });
+    for (const [colour, count] of counts)
+      if (count > 0.02 * n && count < 0.6 * n)
+        objects.push({ image: im, gt: Uint8Array.from({ length: n }, (_, i) => (key(i) === colour ? 1 : 0)) });
   }
   const sweep = { objects: objects.length, lambdas: [1, 2, 5, 10, 20, 50, 100, 200], noise: {} };
   for (const noise of [4, 16]) {
@@ -333,12 +392,33 @@ if (args.includes('--sweep')) {
       for (let t = 0; t < 3; t++) cases.push({ o, probs: simulateProbability(o.gt, o.image.width, o.image.height, k * 10 + t + 1, noise) });
     });
     const mean = (f) => +(cases.reduce((s, c) => s + f(c), 0) / cases.length).toFixed(4);
-    const entry = { threshold: mean((c) => clicks.maskIou(c.o.gt, Uint8Array.from(c.probs, (p) => (p >= 0.5 ? 1 : 0)), c.o.ignore)) };
+    const entry = {
+      threshold: mean((c) =>
+        clicks.maskIou(
+          c.o.gt,
+          Uint8Array.from(c.probs, (p) => (p >= 0.5 ? 1 : 0)),
+          c.o.ignore,
+        ),
+      ),
+    };
     for (const connectivity of [4, 8]) {
       entry[`connectivity${connectivity}`] = Object.fromEntries(
         sweep.lambdas.map((lambda) => [
           lambda,
-          mean((c) => clicks.maskIou(c.o.gt, clicks.graphCut({ probs: c.probs, image: c.o.image.data, width: c.o.image.width, height: c.o.image.height, lambda, connectivity }).mask, c.o.ignore)),
+          mean((c) =>
+            clicks.maskIou(
+              c.o.gt,
+              clicks.graphCut({
+                probs: c.probs,
+                image: c.o.image.data,
+                width: c.o.image.width,
+                height: c.o.image.height,
+                lambda,
+                connectivity,
+              }).mask,
+              c.o.ignore,
+            ),
+          ),
         ]),
       );
     }

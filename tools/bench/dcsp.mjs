@@ -35,7 +35,12 @@ const repeat = 5;
 let t0 = performance.now();
 let c0 = process.cpuUsage();
 for (let i = 0; i < repeat; i++) dcsp.fuseCues({ attention, saliency, tags: [3, 9, 15], width: W, height: H });
-const cues = { image: `${W}x${H}`, tags: 3, msPerImage: Math.round(((performance.now() - t0) / repeat) * 10) / 10, cpuSecondsPerImage: cpuSeconds(c0) / repeat };
+const cues = {
+  image: `${W}x${H}`,
+  tags: 3,
+  msPerImage: Math.round(((performance.now() - t0) / repeat) * 10) / 10,
+  cpuSecondsPerImage: cpuSeconds(c0) / repeat,
+};
 
 let demo = null;
 if (!args.includes('--skip-demo')) {

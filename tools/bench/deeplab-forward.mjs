@@ -50,7 +50,9 @@ async function child(backend, threads) {
   const require = createRequire(path.join(ROOT, 'packages/cli/package.json'));
   const tf = require('@tensorflow/tfjs');
   tf.enableProdMode();
-  const { loadBackend, DeepLabResNet, DeepLabSegmenter, resnetConfig } = await import(path.join(ROOT, 'packages/deeplab-resnet/dist/index.js'));
+  const { loadBackend, DeepLabResNet, DeepLabSegmenter, resnetConfig } = await import(
+    path.join(ROOT, 'packages/deeplab-resnet/dist/index.js')
+  );
   const loaded = await loadBackend(backend, { wasmThreads: threads });
   const model = DeepLabResNet.create(resnetConfig(DEPTH, { widthMultiplier: WIDTH }), { seed: 1 });
   const segmenter = DeepLabSegmenter.fromModel(model);
@@ -75,7 +77,13 @@ async function child(backend, threads) {
         cpu.push((c.user + c.system) / 1000);
         y.dispose();
       }
-      cases.push({ size: `${h}x${w}`, path: p, medianMs: round(median(wall), 0), cpuMs: round(median(cpu), 0), allMs: wall.map((t) => round(t, 0)) });
+      cases.push({
+        size: `${h}x${w}`,
+        path: p,
+        medianMs: round(median(wall), 0),
+        cpuMs: round(median(cpu), 0),
+        allMs: wall.map((t) => round(t, 0)),
+      });
     }
     if (outputs.folded && outputs.forward) {
       let num = 0;
@@ -91,7 +99,14 @@ async function child(backend, threads) {
   segmenter.dispose();
   const tensorsLeft = tf.memory().numTensors;
   model.dispose();
-  return { backend: loaded.name, wasmThreads: loaded.wasmThreads ?? 1, cases, peakMiB: peakMiB(), tensorsAfterModelDispose: tf.memory().numTensors, tensorsBeforeModelDispose: tensorsLeft };
+  return {
+    backend: loaded.name,
+    wasmThreads: loaded.wasmThreads ?? 1,
+    cases,
+    peakMiB: peakMiB(),
+    tensorsAfterModelDispose: tf.memory().numTensors,
+    tensorsBeforeModelDispose: tensorsLeft,
+  };
 }
 
 if (args[0] === '--child') {
@@ -100,7 +115,9 @@ if (args[0] === '--child') {
   process.exit(0);
 }
 
-const CONFIGS = flag('--configs', 'wasm:2,wasm:1').split(',').map((c) => c.split(':'));
+const CONFIGS = flag('--configs', 'wasm:2,wasm:1')
+  .split(',')
+  .map((c) => c.split(':'));
 const started = Date.now();
 const runs = [];
 for (const [backend, threads = '1'] of CONFIGS) {
@@ -108,10 +125,21 @@ for (const [backend, threads = '1'] of CONFIGS) {
   try {
     // WebGPU in Node: Dawn from the `webgpu` package, on Mesa's OpenGL ES without a GPU.
     const preload = backend === 'webgpu' ? ['--import', path.join(ROOT, 'tools/browser/webgpu-preload.mjs')] : [];
-    const out = execFileSync(process.execPath, [...preload, SELF, '--child', backend, threads, ...forwarded], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.execPath, [...preload, SELF, '--child', backend, threads, ...forwarded], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     runs.push({ requested: `${backend}:${threads}`, ...JSON.parse(out.trim().split('\n').pop()) });
   } catch (error) {
-    runs.push({ requested: `${backend}:${threads}`, error: String(error.stderr || error.message).trim().split('\n').slice(-3).join(' ') });
+    runs.push({
+      requested: `${backend}:${threads}`,
+      error: String(error.stderr || error.message)
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' '),
+    });
   }
 }
 const load = fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) : null;

@@ -46,7 +46,11 @@ if (!args.includes('--size')) {
     try {
       runs.push(JSON.parse(child.stdout));
     } catch {
-      runs.push({ input: [BATCH, size, size, 3], error: `child exited with ${child.status ?? child.signal}`, output: child.stdout.slice(-500) });
+      runs.push({
+        input: [BATCH, size, size, 3],
+        error: `child exited with ${child.status ?? child.signal}`,
+        output: child.stdout.slice(-500),
+      });
     }
   }
   const summary = {
@@ -55,7 +59,13 @@ if (!args.includes('--size')) {
     targetStepSeconds: 7.8,
     memoryLimitMiB: 6144,
     runs,
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: os.loadavg().map((v) => round(v, 2)) },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      node: process.version,
+      loadavgBefore: loadBefore,
+      loadavgAfter: os.loadavg().map((v) => round(v, 2)),
+    },
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   process.exit(0);
@@ -84,7 +94,7 @@ const parameters = network.parameterCount();
 const trainer = new Trainer(network, { numClasses: config.numClasses, learningRate: 2.5e-4, numSteps: 20001, checkpoint: CHECKPOINT });
 
 let seed = 12345;
-const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
+const random = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296;
 const images = Float32Array.from({ length: BATCH * SIZE * SIZE * 3 }, () => (random() - 0.5) * 200);
 const labels = Int32Array.from({ length: BATCH * SIZE * SIZE }, () => (random() < 0.05 ? 255 : Math.floor(random() * config.numClasses)));
 const batch = { images, labels, batchSize: BATCH, height: SIZE, width: SIZE, channels: 3 };

@@ -67,7 +67,13 @@ function resizedImage(k) {
 function syntheticProbs(seed) {
   let s = seed >>> 0;
   const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const blobs = Array.from({ length: L * 3 }, () => ({ l: Math.floor(rnd() * L), x: rnd() * W, y: rnd() * H, r: 40 + rnd() * 120, a: 1 + rnd() * 4 }));
+  const blobs = Array.from({ length: L * 3 }, () => ({
+    l: Math.floor(rnd() * L),
+    x: rnd() * W,
+    y: rnd() * H,
+    r: 40 + rnd() * 120,
+    a: 1 + rnd() * 4,
+  }));
   const p = new Float32Array(L * N);
   const v = new Float64Array(L);
   for (let i = 0; i < N; i++) {
@@ -138,7 +144,11 @@ for (const c of CASES) {
         q = res.q;
         if (reference && threads === THREADS[0]) {
           const { bilateral: b, gaussian: g } = params;
-          const out = spawnSync(REFERENCE, [W, H, L, params.iterations, g.sxy, g.compat, b.sxy, b.srgb, b.compat, 1, 'image.rgb', 'unary.f32', 'q.f32'].map(String), { cwd: tmp, encoding: 'utf8' });
+          const out = spawnSync(
+            REFERENCE,
+            [W, H, L, params.iterations, g.sxy, g.compat, b.sxy, b.srgb, b.compat, 1, 'image.rgb', 'unary.f32', 'q.f32'].map(String),
+            { cwd: tmp, encoding: 'utf8' },
+          );
           if (out.status !== 0) throw new Error(`reference failed: ${out.stderr}`);
           const t = JSON.parse(out.stdout.trim().split('\n').pop());
           for (const key of ['total', 'setup', 'inference']) reference[key].push(t[key]);
@@ -147,7 +157,12 @@ for (const c of CASES) {
       row[`threads${threads}`] = { seconds: summary(times.total), setup: summary(times.setup), inference: summary(times.inference) };
       if (reference && threads === THREADS[0]) {
         const refQ = crf.hwcToChw(new Float32Array(fs.readFileSync(path.join(tmp, 'q.f32')).buffer.slice(0)), N, L);
-        row.reference = { seconds: summary(reference.total), setup: summary(reference.setup), inference: summary(reference.inference), labelAgreement: agreement(q, refQ) };
+        row.reference = {
+          seconds: summary(reference.total),
+          setup: summary(reference.setup),
+          inference: summary(reference.inference),
+          labelAgreement: agreement(q, refQ),
+        };
       }
     }
     if (args.includes('--js') && k === IMAGES[0]) {
@@ -159,7 +174,8 @@ for (const c of CASES) {
 }
 if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 
-const best = (name, threads) => Math.min(...results.filter((r) => r.case === name && r[`threads${threads}`]).map((r) => r[`threads${threads}`].seconds.min));
+const best = (name, threads) =>
+  Math.min(...results.filter((r) => r.case === name && r[`threads${threads}`]).map((r) => r[`threads${threads}`].seconds.min));
 console.log(
   JSON.stringify({
     benchmark: 'dense-crf',

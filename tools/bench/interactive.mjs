@@ -71,7 +71,7 @@ async function child(backend, threads) {
   const n = SIZE * SIZE;
   const data = new Uint8Array(n * 3);
   let s = 7;
-  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 4294967296);
+  const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 4294967296;
   for (let y = 0; y < SIZE; y++)
     for (let x = 0; x < SIZE; x++) {
       const inside = (x - SIZE / 2) ** 2 + (y - SIZE / 2) ** 2 < (SIZE / 4) ** 2;
@@ -136,18 +136,26 @@ if (args[0] === '--child') {
   process.exit(0);
 }
 
-const CONFIGS = flag('--configs', 'wasm:2').split(',').map((c) => c.split(':'));
+const CONFIGS = flag('--configs', 'wasm:2')
+  .split(',')
+  .map((c) => c.split(':'));
 const started = Date.now();
 const runs = [];
 for (const [backend, threads = '1'] of CONFIGS) {
   const forwarded = args.filter((a, i) => !(a === '--configs' || args[i - 1] === '--configs'));
   try {
     const preload = backend === 'webgpu' ? ['--import', path.join(ROOT, 'tools/browser/webgpu-preload.mjs')] : [];
-    const out = execFileSync(process.execPath, [...preload, SELF, '--child', backend, threads, ...forwarded], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.execPath, [...preload, SELF, '--child', backend, threads, ...forwarded], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     runs.push({ requested: `${backend}:${threads}`, ...JSON.parse(out.trim().split('\n').pop()) });
   } catch (error) {
     // The child's error line (e.g. a backend package that is not installed), not the stack.
-    const lines = String(error.stderr || error.message).trim().split('\n');
+    const lines = String(error.stderr || error.message)
+      .trim()
+      .split('\n');
     const message = lines.find((l) => /^\w*Error: /.test(l)) ?? lines.slice(-3).join(' ');
     runs.push({ requested: `${backend}:${threads}`, error: message.trim() });
   }

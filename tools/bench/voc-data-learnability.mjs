@@ -39,11 +39,14 @@ try {
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-learn-'));
 const t0 = performance.now();
-const summary = await voc.makeSyntheticDataset({ count: COUNT, seed: 1, width: 160, height: 120, minSize: 32, maxSize: 80, classes: 5, sbd: false }, (rel, bytes) => {
-  const f = path.join(dir, rel);
-  fs.mkdirSync(path.dirname(f), { recursive: true });
-  fs.writeFileSync(f, bytes);
-});
+const summary = await voc.makeSyntheticDataset(
+  { count: COUNT, seed: 1, width: 160, height: 120, minSize: 32, maxSize: 80, classes: 5, sbd: false },
+  (rel, bytes) => {
+    const f = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, bytes);
+  },
+);
 const makeSeconds = (performance.now() - t0) / 1000;
 const C = summary.numClasses;
 const train = voc.parseList(fs.readFileSync(path.join(dir, 'train.txt'), 'utf8'), { dataDir: dir });
@@ -82,7 +85,9 @@ async function evaluate() {
   const union = new Float64Array(C);
   const loader = await voc.createLoader(val, { workers: 0 });
   for await (const b of loader.epoch()) {
-    const pred = tf.tidy(() => tf.image.resizeBilinear(model.apply(toInput(tf.tensor4d(b.images, [1, b.height, b.width, 3]))), [b.height, b.width]).argMax(-1));
+    const pred = tf.tidy(() =>
+      tf.image.resizeBilinear(model.apply(toInput(tf.tensor4d(b.images, [1, b.height, b.width, 3]))), [b.height, b.width]).argMax(-1),
+    );
     const p = await pred.data();
     pred.dispose();
     for (let i = 0; i < p.length; i++) {
@@ -96,11 +101,18 @@ async function evaluate() {
   await loader.close();
   let s = 0;
   let k = 0;
-  for (let c = 0; c < C; c++) if (union[c] > 0) ((s += inter[c] / union[c]), k++);
+  for (let c = 0; c < C; c++) if (union[c] > 0) (s += inter[c] / union[c]), k++;
   return s / k;
 }
 
-const loader = await voc.createLoader(train, { crop: [112, 112], randomScale: true, randomMirror: true, batchSize: 8, seed: 1234, workers: 1 });
+const loader = await voc.createLoader(train, {
+  crop: [112, 112],
+  randomScale: true,
+  randomMirror: true,
+  batchSize: 8,
+  seed: 1234,
+  workers: 1,
+});
 const curve = [];
 const start = performance.now();
 let step = 0;
@@ -116,7 +128,12 @@ while ((performance.now() - start) / 1000 < SECONDS) {
   step++;
   const elapsed = (performance.now() - start) / 1000;
   if (elapsed >= nextEval) {
-    curve.push({ seconds: Math.round(elapsed), step, loss: Math.round(lastLoss * 1000) / 1000, valMIoU: Math.round((await evaluate()) * 1000) / 1000 });
+    curve.push({
+      seconds: Math.round(elapsed),
+      step,
+      loss: Math.round(lastLoss * 1000) / 1000,
+      valMIoU: Math.round((await evaluate()) * 1000) / 1000,
+    });
     nextEval += 45;
   }
 }
@@ -128,7 +145,14 @@ console.log(
   JSON.stringify({
     benchmark: 'synthetic dataset learnability (small FCN, TF.js)',
     backend: tf.getBackend(),
-    dataset: { count: COUNT, train: train.length, val: val.length, size: '160x120', numClasses: C, makeSeconds: Math.round(makeSeconds * 10) / 10 },
+    dataset: {
+      count: COUNT,
+      train: train.length,
+      val: val.length,
+      size: '160x120',
+      numClasses: C,
+      makeSeconds: Math.round(makeSeconds * 10) / 10,
+    },
     model: 'conv3x3/2 32, conv3x3/2 48, conv3x3 64, conv5x5 64 x2, conv1x1 (output stride 4); Adam 2e-3; batch 8, crop 112, scale+mirror',
     convGrads,
     trainSeconds: Math.round((performance.now() - start) / 1000),

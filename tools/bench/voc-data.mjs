@@ -26,7 +26,23 @@ const BATCH = 10;
 const round = (v, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
 
 const lib = await import(DIST);
-const { renderSyntheticSample, encodeJpeg, encodePng, parseList, createLoader, decodeImage, decodeImageSync, decodeLabel, augment, stackBatch, Rng, loadSharpCodec, pureJsCodec, setImageCodec, defaultImageCodec } = lib;
+const {
+  renderSyntheticSample,
+  encodeJpeg,
+  encodePng,
+  parseList,
+  createLoader,
+  decodeImage,
+  decodeImageSync,
+  decodeLabel,
+  augment,
+  stackBatch,
+  Rng,
+  loadSharpCodec,
+  pureJsCodec,
+  setImageCodec,
+  defaultImageCodec,
+} = lib;
 
 // 1. A VOC-like set: 500x375 photos-like JPEGs (quality 90) with grey index labels.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-bench-voc-'));
@@ -34,9 +50,22 @@ fs.mkdirSync(path.join(dir, 'JPEGImages'));
 fs.mkdirSync(path.join(dir, 'SegmentationClassAug'));
 const lines = [];
 for (let i = 0; i < IMAGES; i++) {
-  const s = renderSyntheticSample(i, { count: IMAGES, seed: 7, width: 500, height: 375, classes: 20, minObjects: 2, maxObjects: 5, minSize: 80, maxSize: 300 });
+  const s = renderSyntheticSample(i, {
+    count: IMAGES,
+    seed: 7,
+    width: 500,
+    height: 375,
+    classes: 20,
+    minObjects: 2,
+    maxObjects: 5,
+    minSize: 80,
+    maxSize: 300,
+  });
   fs.writeFileSync(path.join(dir, 'JPEGImages', `${s.id}.jpg`), encodeJpeg(s.image, 90));
-  fs.writeFileSync(path.join(dir, 'SegmentationClassAug', `${s.id}.png`), encodePng({ width: 500, height: 375, channels: 1, data: s.classLabel }));
+  fs.writeFileSync(
+    path.join(dir, 'SegmentationClassAug', `${s.id}.png`),
+    encodePng({ width: 500, height: 375, channels: 1, data: s.classLabel }),
+  );
   lines.push(`/JPEGImages/${s.id}.jpg /SegmentationClassAug/${s.id}.png`);
 }
 const entries = parseList(lines.join('\n'), { dataDir: dir });
@@ -63,9 +92,16 @@ const stages = {
   decodeJpegJs: await cpuMs(() => decodeImageSync(jpgBytes), 15),
   decodeLabelPng: await cpuMs(() => decodeLabel(pngBytes), 60),
   augment321: await cpuMs(() => augment(image, label, AUG, rng), 60),
-  stackPerImage: await cpuMs(() => stackBatch(Array.from({ length: BATCH }, () => ({ ...one, id: 'x' }))), 20).then((r) => ({ cpuMs: round(r.cpuMs / BATCH, 2), wallMs: round(r.wallMs / BATCH, 2) })),
+  stackPerImage: await cpuMs(() => stackBatch(Array.from({ length: BATCH }, () => ({ ...one, id: 'x' }))), 20).then((r) => ({
+    cpuMs: round(r.cpuMs / BATCH, 2),
+    wallMs: round(r.wallMs / BATCH, 2),
+  })),
 };
-const perImageCpu = (stages.decodeJpegSharp ?? stages.decodeJpegJs).cpuMs + stages.decodeLabelPng.cpuMs + stages.augment321.cpuMs + stages.stackPerImage.cpuMs;
+const perImageCpu =
+  (stages.decodeJpegSharp ?? stages.decodeJpegJs).cpuMs +
+  stages.decodeLabelPng.cpuMs +
+  stages.augment321.cpuMs +
+  stages.stackPerImage.cpuMs;
 
 // 3. Loader throughput: as fast as possible, after one warm-up batch (worker start-up).
 async function throughput(workers, codec) {
@@ -96,7 +132,13 @@ async function stall(workers) {
   }
   const after = loader.stats();
   await loader.close();
-  return { workers, stepMs: STEP_MS, batches: BATCHES, meanWaitMs: round((after.waitMs - before.waitMs) / BATCHES, 2), maxWaitMs: round(after.maxWaitMs, 1) };
+  return {
+    workers,
+    stepMs: STEP_MS,
+    batches: BATCHES,
+    meanWaitMs: round((after.waitMs - before.waitMs) / BATCHES, 2),
+    maxWaitMs: round(after.maxWaitMs, 1),
+  };
 }
 const stalls = [await stall(1), await stall(2)];
 

@@ -69,7 +69,8 @@ describe('boundary check', () => {
   });
 
   it('ignores imports inside comments and finds require/import()/export-from forms', () => {
-    const text = "// import x from '@objsel/a'\n/* require('@objsel/b') */\nconst c = require('c');\nexport { d } from 'd';\nawait import('e');\nimport 'f';\n";
+    const text =
+      "// import x from '@objsel/a'\n/* require('@objsel/b') */\nconst c = require('c');\nexport { d } from 'd';\nawait import('e');\nimport 'f';\n";
     expect(importsOf(text)).toEqual([
       { specifier: 'c', line: 3 },
       { specifier: 'd', line: 4 },

@@ -22,11 +22,44 @@ let data: string;
 
 function trainArgs(snapshots: string, extra: string[] = []): string[] {
   return [
-    CLI, '--backend', 'wasm', '--json', 'train',
-    '--data-dir', data, '--data-list', path.join(data, 'train.txt'), '--snapshot-dir', snapshots,
-    '--from-scratch', '--depth', '50', '--blocks', '1,1,1,1', '--width-multiplier', '0.0625', '--aspp-rates', '1,2',
-    '--num-classes', '3', '--input-size', '33,33', '--batch-size', '2', '--learning-rate', '0.01', '--is-training',
-    '--random-mirror', '--random-scale', '--random-seed', '5', '--save-pred-every', '1', '--num-steps', String(STEPS), ...extra,
+    CLI,
+    '--backend',
+    'wasm',
+    '--json',
+    'train',
+    '--data-dir',
+    data,
+    '--data-list',
+    path.join(data, 'train.txt'),
+    '--snapshot-dir',
+    snapshots,
+    '--from-scratch',
+    '--depth',
+    '50',
+    '--blocks',
+    '1,1,1,1',
+    '--width-multiplier',
+    '0.0625',
+    '--aspp-rates',
+    '1,2',
+    '--num-classes',
+    '3',
+    '--input-size',
+    '33,33',
+    '--batch-size',
+    '2',
+    '--learning-rate',
+    '0.01',
+    '--is-training',
+    '--random-mirror',
+    '--random-scale',
+    '--random-seed',
+    '5',
+    '--save-pred-every',
+    '1',
+    '--num-steps',
+    String(STEPS),
+    ...extra,
   ];
 }
 
@@ -44,7 +77,9 @@ function run(args: string[], kill?: { step: number; delayMs: number }): Promise<
     child.stdout.on('data', (d) => {
       stdout += d;
       if (!kill || timer) return;
-      const reached = stdout.split('\n').some((l) => l.includes('"type":"progress"') && l.includes('"task":"train"') && new RegExp(`"done":${kill.step}[,}]`).test(l));
+      const reached = stdout
+        .split('\n')
+        .some((l) => l.includes('"type":"progress"') && l.includes('"task":"train"') && new RegExp(`"done":${kill.step}[,}]`).test(l));
       if (reached) timer = setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
     });
     child.on('error', reject);
@@ -63,17 +98,24 @@ async function shards(dir: string): Promise<Buffer[]> {
 /** The latest checkpoint named by checkpoint.json loads and runs (`objsel evaluate`), or there is none yet. */
 function latestLoads(snapshots: string): boolean | 'none' {
   if (!existsSync(path.join(snapshots, 'checkpoint.json'))) return 'none';
-  const r = spawnSync(process.execPath, [CLI, '--backend', 'wasm', '--json', 'evaluate', '--data-dir', data, '--data-list', path.join(data, 'val.txt'), '--weights', snapshots], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, '--backend', 'wasm', '--json', 'evaluate', '--data-dir', data, '--data-list', path.join(data, 'val.txt'), '--weights', snapshots],
+    { encoding: 'utf8' },
+  );
   return r.status === 0;
 }
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'objsel-train-kill-'));
   data = path.join(root, 'data');
-  await makeSyntheticDataset({ count: 6, seed: 3, width: 40, height: 40, classes: 2, minSize: 12, maxSize: 24, sbd: false }, async (p, bytes) => {
-    await fs.mkdir(path.dirname(path.join(data, p)), { recursive: true });
-    await fs.writeFile(path.join(data, p), bytes);
-  });
+  await makeSyntheticDataset(
+    { count: 6, seed: 3, width: 40, height: 40, classes: 2, minSize: 12, maxSize: 24, sbd: false },
+    async (p, bytes) => {
+      await fs.mkdir(path.dirname(path.join(data, p)), { recursive: true });
+      await fs.writeFile(path.join(data, p), bytes);
+    },
+  );
 });
 
 afterAll(async () => {
@@ -113,6 +155,8 @@ describe.skipIf(!BUILT)('objsel train under SIGKILL', () => {
     const b = await shards(path.join(killedDir, `ckpt-${STEPS}`));
     expect(a.length).toBeGreaterThan(0);
     expect(b.length).toBe(a.length);
-    a.forEach((buf, i) => expect(Buffer.compare(buf, b[i]!), `shard ${i}`).toBe(0));
+    a.forEach((buf, i) => {
+      expect(Buffer.compare(buf, b[i]!), `shard ${i}`).toBe(0);
+    });
   });
 });

@@ -35,7 +35,11 @@ async function main(): Promise<void> {
   const model = DeepLabResNet.fromWeights(entries, modelJson.objsel);
   const selection = new SelectionModel(model);
   const restore = () => {
-    tf.tidy(() => entries.forEach((e) => model.variables.get(e.name)!.assign(tf.tensor(e.data, e.shape))));
+    tf.tidy(() =>
+      entries.forEach((e) => {
+        model.variables.get(e.name)!.assign(tf.tensor(e.data, e.shape));
+      }),
+    );
     selection.refresh();
   };
   for (const lr of flag('lr', '1e-4,1e-3').split(',').map(Number)) {
@@ -52,9 +56,20 @@ async function main(): Promise<void> {
         const gt = Uint8Array.from(s.objectLabelNoVoid, (v) => (v === o.instanceId ? 1 : 0));
         if (gt.reduce((a, v) => a + v, 0) < 100) continue;
         restore();
-        const run = await runRobot(gt, full.width, full.height, createPredictor(s.image, segmentFunction(selection), options), { maxClicks: clickCount, iouThresholds: [1] });
-        const raw = shrinkInput(buildInteractiveInput(s.image, run.clicks, { scale: clickMapScale(full), truncate: CLICK_MAP_TRUNCATE }), full, small);
-        const result = await adaptToClicks(model, [{ input: raw, width: small.width, height: small.height, clicks: run.clicks.map((c) => scaleClick(c, full, small)) }], { steps, learningRate: lr, trainable });
+        const run = await runRobot(gt, full.width, full.height, createPredictor(s.image, segmentFunction(selection), options), {
+          maxClicks: clickCount,
+          iouThresholds: [1],
+        });
+        const raw = shrinkInput(
+          buildInteractiveInput(s.image, run.clicks, { scale: clickMapScale(full), truncate: CLICK_MAP_TRUNCATE }),
+          full,
+          small,
+        );
+        const result = await adaptToClicks(
+          model,
+          [{ input: raw, width: small.width, height: small.height, clicks: run.clicks.map((c) => scaleClick(c, full, small)) }],
+          { steps, learningRate: lr, trainable },
+        );
         selection.refresh();
         const mask = await createPredictor(s.image, segmentFunction(selection), options)(run.clicks, null);
         before += run.ious.at(-1)!;
@@ -63,7 +78,9 @@ async function main(): Promise<void> {
         objects++;
       }
     }
-    process.stdout.write(`${JSON.stringify({ lr, clicks: clickCount, steps, trainable, objects, iouBefore: before / objects, iouAfter: after / objects, msPerStep: (1000 * seconds) / (objects * steps) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ lr, clicks: clickCount, steps, trainable, objects, iouBefore: before / objects, iouAfter: after / objects, msPerStep: (1000 * seconds) / (objects * steps) })}\n`,
+    );
   }
   selection.dispose();
   model.dispose();

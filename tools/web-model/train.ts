@@ -23,10 +23,33 @@ import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DeepLabResNet, InteractiveTrainer, loadBackend, preprocessInteractive, readWeightsFrom, writeWeightsTo } from '@objsel/deeplab-resnet';
+import {
+  DeepLabResNet,
+  InteractiveTrainer,
+  loadBackend,
+  preprocessInteractive,
+  readWeightsFrom,
+  writeWeightsTo,
+} from '@objsel/deeplab-resnet';
 import { renderSyntheticSample, type SyntheticSample } from '@objsel/voc-data';
-import { buildInteractiveInput, createPredictor, createRng, nextClick, runRobot, sampleClicks, type Click, type NegativeStrategy, type Rng } from '@objsel/clicks';
-import { CLICK_MAP_TRUNCATE, MODEL_CONFIG, MODEL_LONG_SIDE, SAMPLE_INDEX, SYNTHETIC_OPTIONS } from '../../examples/web-select/src/model/domain';
+import {
+  buildInteractiveInput,
+  createPredictor,
+  createRng,
+  nextClick,
+  runRobot,
+  sampleClicks,
+  type Click,
+  type NegativeStrategy,
+  type Rng,
+} from '@objsel/clicks';
+import {
+  CLICK_MAP_TRUNCATE,
+  MODEL_CONFIG,
+  MODEL_LONG_SIDE,
+  SAMPLE_INDEX,
+  SYNTHETIC_OPTIONS,
+} from '../../examples/web-select/src/model/domain';
 import { clickMapScale, modelSize, resizeMask, shrinkInput, type Size } from '../../examples/web-select/src/model/input';
 import { SelectionModel, segmentFunction } from '../../examples/web-select/src/model/predict';
 
@@ -88,7 +111,10 @@ function makeBatch(pool: ObjectRef[], batch: number, rng: Rng) {
   const labels = new Uint8Array(batch * n);
   for (let b = 0; b < batch; b++) {
     const obj = pool[rng.int(pool.length)]!;
-    const raw = buildInteractiveInput(obj.sample.image, trainingClicks(obj, rng), { scale: clickMapScale(full), truncate: CLICK_MAP_TRUNCATE });
+    const raw = buildInteractiveInput(obj.sample.image, trainingClicks(obj, rng), {
+      scale: clickMapScale(full),
+      truncate: CLICK_MAP_TRUNCATE,
+    });
     images.set(preprocessInteractive(shrinkInput(raw, full, size), size.height, size.width), b * n * 5);
     labels.set(resizeMask(obj.mask, full, size), b * n);
   }
@@ -109,7 +135,11 @@ async function robot(model: DeepLabResNet, images: number): Promise<Record<strin
     for (const o of objectsOf(s)) {
       objects++;
       for (const refine of ['none', 'graphcut'] as const) {
-        const predict = createPredictor(s.image, segment, { refine, scale: clickMapScale({ width, height }), truncate: CLICK_MAP_TRUNCATE });
+        const predict = createPredictor(s.image, segment, {
+          refine,
+          scale: clickMapScale({ width, height }),
+          truncate: CLICK_MAP_TRUNCATE,
+        });
         const r = await runRobot(o.mask, width, height, predict, { maxClicks: 10, iouThresholds: [0.85, 0.9] });
         sums[`${refine}_iou1`] = (sums[`${refine}_iou1`] ?? 0) + r.ious[0]!;
         sums[`${refine}_noc85`] = (sums[`${refine}_noc85`] ?? 0) + r.noc[0]!;
@@ -172,7 +202,15 @@ async function main(): Promise<void> {
     const r = await trainer.trainStep(makeBatch(train, batch, rng));
     done = r.step;
     smoothed = done === 1 ? r.crossEntropy : 0.95 * smoothed + 0.05 * r.crossEntropy;
-    if (done % 25 === 0 || done === 1) log({ event: 'step', step: done, crossEntropy: Number(smoothed.toFixed(4)), lr: r.learningRate, seconds: Math.round((Date.now() - t0) / 1000), tensors: tf.memory().numTensors - tensors });
+    if (done % 25 === 0 || done === 1)
+      log({
+        event: 'step',
+        step: done,
+        crossEntropy: Number(smoothed.toFixed(4)),
+        lr: r.learningRate,
+        seconds: Math.round((Date.now() - t0) / 1000),
+        tensors: tf.memory().numTensors - tensors,
+      });
   }
   trainer.dispose();
   const trainSeconds = (Date.now() - t0) / 1000;
@@ -195,7 +233,9 @@ async function main(): Promise<void> {
   const entries = await model.toWeightEntries();
   await fs.rm(out, { recursive: true, force: true });
   await writeWeightsTo(fs, out, entries, meta, 'tools/web-model/train.ts');
-  process.stdout.write(`${JSON.stringify({ out: path.resolve(out), parameters: model.parameterCount(), steps: done, trainSeconds: Math.round(trainSeconds), ...validation })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ out: path.resolve(out), parameters: model.parameterCount(), steps: done, trainSeconds: Math.round(trainSeconds), ...validation })}\n`,
+  );
   model.dispose();
 }
 

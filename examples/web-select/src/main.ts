@@ -124,7 +124,8 @@ const worker = new ModelWorker(new Worker(new URL('./worker.ts', import.meta.url
 
 function showModel(info: ModelInfo): void {
   state.model = info;
-  $('model-info').textContent = `${info.source.replace(/^.*\/models\//, 'models/')} · ${info.parameters.toLocaleString('en')} parameters (${(info.bytes / 1024).toFixed(0)} KiB) · loaded in ${info.loadMs.toFixed(0)} ms, first run ${info.warmupMs.toFixed(0)} ms`;
+  $('model-info').textContent =
+    `${info.source.replace(/^.*\/models\//, 'models/')} · ${info.parameters.toLocaleString('en')} parameters (${(info.bytes / 1024).toFixed(0)} KiB) · loaded in ${info.loadMs.toFixed(0)} ms, first run ${info.warmupMs.toFixed(0)} ms`;
 }
 
 async function start(): Promise<ObjselPageState> {
@@ -177,7 +178,11 @@ $('undo').addEventListener('click', () => void work('undo…', async () => show(
 $('reset').addEventListener('click', () => void work('reset…', async () => show(await worker.call('reset', {}))));
 
 for (const radio of document.querySelectorAll<HTMLInputElement>('input[name=refine]')) {
-  radio.addEventListener('change', () => void work(`refining with ${radio.value}…`, async () => show(await worker.call('setRefine', { refine: radio.value as RefineMode }))));
+  radio.addEventListener(
+    'change',
+    () =>
+      void work(`refining with ${radio.value}…`, async () => show(await worker.call('setRefine', { refine: radio.value as RefineMode }))),
+  );
 }
 
 $<HTMLInputElement>('brs').addEventListener('change', (e) => {
@@ -207,20 +212,26 @@ $('adapt').addEventListener('click', () => {
     show(selection);
     $<HTMLButtonElement>('restore').disabled = false;
     const mean = rest.stepMs.reduce((a, b) => a + b, 0) / rest.stepMs.length;
-    $('adapt-status').textContent = `adapted: ${steps} steps, loss ${rest.losses[0]!.toFixed(4)} → ${rest.losses.at(-1)!.toFixed(4)}, ${mean.toFixed(0)} ms/step`;
+    $('adapt-status').textContent =
+      `adapted: ${steps} steps, loss ${rest.losses[0]!.toFixed(4)} → ${rest.losses.at(-1)!.toFixed(4)}, ${mean.toFixed(0)} ms/step`;
     setStatus('Adapted to this image; the mask was recomputed with the new weights.');
   });
 });
 
-$('restore').addEventListener('click', () =>
-  void work('restoring the shipped weights…', async () => {
-    show(await worker.call('restoreModel', {}));
-    $<HTMLButtonElement>('restore').disabled = true;
-    $('adapt-status').textContent = 'restored the loaded weights';
-  }),
+$('restore').addEventListener(
+  'click',
+  () =>
+    void work('restoring the shipped weights…', async () => {
+      show(await worker.call('restoreModel', {}));
+      $<HTMLButtonElement>('restore').disabled = true;
+      $('adapt-status').textContent = 'restored the loaded weights';
+    }),
 );
 
-$('sample').addEventListener('click', () => void work('rendering the sample…', () => openImage(sampleImage(), 'Sample image from the synthetic domain')));
+$('sample').addEventListener(
+  'click',
+  () => void work('rendering the sample…', () => openImage(sampleImage(), 'Sample image from the synthetic domain')),
+);
 
 async function openFile(file: File): Promise<void> {
   await work(`opening ${file.name}…`, async () => openImage(await decodeImageFile(file), file.name));
@@ -246,7 +257,9 @@ stack.addEventListener('drop', (e) => {
 
 $<HTMLFormElement>('weights-url-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  void work('loading weights…', async () => showModel(await worker.call('loadWeights', { url: $<HTMLInputElement>('weights-url').value, base: location.href })));
+  void work('loading weights…', async () =>
+    showModel(await worker.call('loadWeights', { url: $<HTMLInputElement>('weights-url').value, base: location.href })),
+  );
 });
 $<HTMLInputElement>('weights-files').addEventListener('change', (e) => {
   const input = e.target as HTMLInputElement;

@@ -4,7 +4,14 @@
  * (or wasm) works.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { buildInteractiveInput, createSession, refineProbability, type Click, type InteractiveSession, type RgbImage } from '@objsel/clicks';
+import {
+  buildInteractiveInput,
+  createSession,
+  refineProbability,
+  type Click,
+  type InteractiveSession,
+  type RgbImage,
+} from '@objsel/clicks';
 import { crfRefine } from '@objsel/dense-crf';
 import { adaptToClicks } from '@objsel/deeplab-resnet';
 import type { WeightEntry } from '@objsel/caffe-import';
@@ -73,7 +80,16 @@ async function current(t0: number, networkMs: number): Promise<MaskResult> {
   else if (refine === 'crf') mask = crfMask(s.probability, img);
   else mask = await refineProbability(s.probability, img, clicks, { refine });
   const refineMs = performance.now() - r0;
-  return { mask, width: img.width, height: img.height, clicks, refine, brs, ...(last.brs && brs ? { brsInfo: last.brs } : {}), timings: { networkMs, refineMs, totalMs: performance.now() - t0 } };
+  return {
+    mask,
+    width: img.width,
+    height: img.height,
+    clicks,
+    refine,
+    brs,
+    ...(last.brs && brs ? { brsInfo: last.brs } : {}),
+    timings: { networkMs, refineMs, totalMs: performance.now() - t0 },
+  };
 }
 
 async function addClick(click: Click): Promise<number> {
@@ -113,7 +129,15 @@ const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M][0]) => Pr
     const full = image ?? { width: 320, height: 240 };
     await selection.probability(new Float32Array(full.width * full.height * 5).fill(CLICK_MAP_TRUNCATE), full);
     const warmupMs = performance.now() - w0;
-    const info: ModelInfo = { source: next.source, parameters: next.parameters, bytes: next.bytes, generatedBy: next.generatedBy, training: next.training, loadMs, warmupMs };
+    const info: ModelInfo = {
+      source: next.source,
+      parameters: next.parameters,
+      bytes: next.bytes,
+      generatedBy: next.generatedBy,
+      training: next.training,
+      loadMs,
+      warmupMs,
+    };
     if (image && session && session.clicks.length > 0) await replay(session.clicks);
     return info;
   },
@@ -164,15 +188,19 @@ const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M][0]) => Pr
     const raw = shrinkInput(buildInteractiveInput(img, clicks, { scale: clickMapScale(full), truncate: CLICK_MAP_TRUNCATE }), full, small);
     const stepMs: number[] = [];
     let mark = performance.now();
-    const result = await adaptToClicks(sel.model, [{ input: raw, width: small.width, height: small.height, clicks: clicks.map((c) => scaleClick(c, full, small)) }], {
-      steps,
-      onProgress: (e) => {
-        const now = performance.now();
-        stepMs.push(now - mark);
-        mark = now;
-        post({ event: 'adapt-progress', step: e.done, steps: e.total ?? steps, loss: e.metrics?.loss ?? NaN, ms: stepMs.at(-1)! });
+    const result = await adaptToClicks(
+      sel.model,
+      [{ input: raw, width: small.width, height: small.height, clicks: clicks.map((c) => scaleClick(c, full, small)) }],
+      {
+        steps,
+        onProgress: (e) => {
+          const now = performance.now();
+          stepMs.push(now - mark);
+          mark = now;
+          post({ event: 'adapt-progress', step: e.done, steps: e.total ?? steps, loss: e.metrics?.loss ?? NaN, ms: stepMs.at(-1)! });
+        },
       },
-    });
+    );
     sel.refresh();
     const adapted: AdaptResult = { steps: result.steps, losses: result.losses, stepMs, selection: await replay(clicks) };
     return adapted;

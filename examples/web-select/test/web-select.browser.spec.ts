@@ -27,7 +27,11 @@ const ARTIFACTS = path.join(ROOT, 'test-artifacts');
  * console counts too.
  */
 function isConsoleProblem(m: ConsoleMessage): boolean {
-  return m.type() === 'error' || (m.type() === 'warning' && /WebGPU|GPUValidationError|\[Invalid \w+|is invalid due to a previous error|exceeds the maximum|device (was )?lost/i.test(m.text()));
+  return (
+    m.type() === 'error' ||
+    (m.type() === 'warning' &&
+      /WebGPU|GPUValidationError|\[Invalid \w+|is invalid due to a previous error|exceeds the maximum|device (was )?lost/i.test(m.text()))
+  );
 }
 
 /** Requests that leave `origin` (blob: and data: URLs stay in the page). */
@@ -64,7 +68,8 @@ function backgroundPixel(): Click {
     for (let x = 4; x < width - 4; x += 4) {
       let d = Infinity;
       for (let yy = 0; yy < height; yy += 2) {
-        for (let xx = 0; xx < width; xx += 2) if (sample.objectLabelNoVoid[yy * width + xx] !== 0) d = Math.min(d, (x - xx) ** 2 + (y - yy) ** 2);
+        for (let xx = 0; xx < width; xx += 2)
+          if (sample.objectLabelNoVoid[yy * width + xx] !== 0) d = Math.min(d, (x - xx) ** 2 + (y - yy) ** 2);
       }
       if (d > best.d) best = { x, y, d };
     }
@@ -98,19 +103,29 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
   const timings: Record<string, unknown> = {};
 
   /** Image pixel → a click on the image canvas (CSS pixels inside its box). */
-  async function clickImage(c: Click, options: { button?: 'left' | 'right'; shift?: boolean; size?: { width: number; height: number } } = {}): Promise<void> {
+  async function clickImage(
+    c: Click,
+    options: { button?: 'left' | 'right'; shift?: boolean; size?: { width: number; height: number } } = {},
+  ): Promise<void> {
     const box = (await page.locator('[data-testid=image]').boundingBox())!;
     const size = options.size ?? { width, height };
     const position = { x: ((c.x + 0.5) * box.width) / size.width, y: ((c.y + 0.5) * box.height) / size.height };
-    await page.locator('[data-testid=image]').click({ position, button: options.button ?? 'left', modifiers: options.shift ? ['Shift'] : [] });
+    await page
+      .locator('[data-testid=image]')
+      .click({ position, button: options.button ?? 'left', modifiers: options.shift ? ['Shift'] : [] });
   }
 
   /** Waits until the page shows `clicks` clicks and is idle. */
   async function settled(clicks: number, timeout = 120_000): Promise<void> {
-    await page.waitForFunction((n) => document.querySelector('[data-testid=mask]')?.getAttribute('data-clicks') === String(n) && document.body.dataset.busy === 'false', clicks, {
-      timeout,
-      polling: 100,
-    });
+    await page.waitForFunction(
+      (n) =>
+        document.querySelector('[data-testid=mask]')?.getAttribute('data-clicks') === String(n) && document.body.dataset.busy === 'false',
+      clicks,
+      {
+        timeout,
+        polling: 100,
+      },
+    );
   }
 
   /** The mask canvas as 0/1 per pixel (alpha > 0), and its alpha values seen. */
@@ -168,7 +183,9 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
     expect(state.backend?.notes).toEqual([]);
     expect(state.model?.parameters).toBeGreaterThan(10_000);
-    const sizes = await page.evaluate(() => ['image', 'mask'].map((id) => document.querySelector<HTMLCanvasElement>(`[data-testid=${id}]`)!).map((c) => [c.width, c.height]));
+    const sizes = await page.evaluate(() =>
+      ['image', 'mask'].map((id) => document.querySelector<HTMLCanvasElement>(`[data-testid=${id}]`)!).map((c) => [c.width, c.height]),
+    );
     expect(sizes).toEqual([
       [width, height],
       [width, height],
@@ -176,7 +193,12 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     // The image canvas shows exactly the sample the test knows the objects of.
     const pixels = await page.evaluate(() => {
       const c = document.querySelector<HTMLCanvasElement>('[data-testid=image]')!;
-      return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 !== 3));
+      return Array.from(
+        c
+          .getContext('2d')!
+          .getImageData(0, 0, c.width, c.height)
+          .data.filter((_, i) => i % 4 !== 3),
+      );
     });
     expect(Uint8Array.from(pixels)).toEqual(Uint8Array.from(sample.image.data));
     expect((await readMask()).mask.every((v) => v === 0)).toBe(true);
@@ -205,7 +227,11 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     for (const mode of ['none', 'crf', 'graphcut']) {
       const version = await page.getByTestId('mask').getAttribute('data-version');
       await page.locator(`input[name=refine][value=${mode}]`).check();
-      await page.waitForFunction((v) => document.querySelector('[data-testid=mask]')!.getAttribute('data-version') !== v && document.body.dataset.busy === 'false', version, { timeout: 60_000 });
+      await page.waitForFunction(
+        (v) => document.querySelector('[data-testid=mask]')!.getAttribute('data-version') !== v && document.body.dataset.busy === 'false',
+        version,
+        { timeout: 60_000 },
+      );
       const state = await page.evaluate(() => window.objsel.selection!);
       expect(state.refine).toBe(mode);
       expect(state.timings.networkMs).toBe(0);
@@ -257,7 +283,9 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
   it('f-BRS on WebGPU: a click the network gets wrong is satisfied by optimising the features at the clicks', async () => {
     // Refinement off, so the mask shows the network's own answer (graph cut would force clicked pixels).
     await page.locator('input[name=refine][value=none]').check();
-    await page.waitForFunction(() => window.objsel.selection?.refine === 'none' && document.body.dataset.busy === 'false', null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.objsel.selection?.refine === 'none' && document.body.dataset.busy === 'false', null, {
+      timeout: 60_000,
+    });
     // A second positive click just outside the object (6 px left of its edge): background by the
     // ground truth, so the plain network leaves it out and f-BRS has to work for it.
     const outside = pointOutside(target.click, -1, 0, 6);
@@ -267,7 +295,11 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     const version = await page.getByTestId('mask').getAttribute('data-version');
     const t0 = Date.now();
     await page.getByTestId('brs').check();
-    await page.waitForFunction((v) => document.querySelector('[data-testid=mask]')!.getAttribute('data-version') !== v && document.body.dataset.busy === 'false', version, { timeout: 240_000, polling: 250 });
+    await page.waitForFunction(
+      (v) => document.querySelector('[data-testid=mask]')!.getAttribute('data-version') !== v && document.body.dataset.busy === 'false',
+      version,
+      { timeout: 240_000, polling: 250 },
+    );
     const brs = await page.evaluate(() => window.objsel.selection!);
     timings.brsWallMs = Date.now() - t0;
     timings.brs = { ...brs.brsInfo, timings: brs.timings };
@@ -280,11 +312,15 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     await screenshot('brs');
     // Back to one click, f-BRS off, graph cut, for the adaptation test.
     await page.getByTestId('brs').uncheck();
-    await page.waitForFunction(() => window.objsel.selection?.brs === false && document.body.dataset.busy === 'false', null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.objsel.selection?.brs === false && document.body.dataset.busy === 'false', null, {
+      timeout: 60_000,
+    });
     await page.getByRole('button', { name: 'Undo' }).click();
     await settled(1);
     await page.locator('input[name=refine][value=graphcut]').check();
-    await page.waitForFunction(() => window.objsel.selection?.refine === 'graphcut' && document.body.dataset.busy === 'false', null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.objsel.selection?.refine === 'graphcut' && document.body.dataset.busy === 'false', null, {
+      timeout: 60_000,
+    });
     expect(maskIou(target.gt, (await readMask()).mask)).toBeGreaterThanOrEqual(MIN_IOU_ONE_CLICK);
   });
 
@@ -294,7 +330,10 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     await page.locator('#adapt-steps').fill('2');
     const t0 = Date.now();
     await page.getByTestId('adapt').click();
-    await page.waitForFunction(() => window.objsel.adapt !== undefined && document.body.dataset.busy === 'false', null, { timeout: 180_000, polling: 250 });
+    await page.waitForFunction(() => window.objsel.adapt !== undefined && document.body.dataset.busy === 'false', null, {
+      timeout: 180_000,
+      polling: 250,
+    });
     timings.adaptWallMs = Date.now() - t0;
     const adapt = await page.evaluate(() => window.objsel.adapt!);
     timings.adapt = adapt;
@@ -324,7 +363,16 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
   async function readImage(): Promise<{ width: number; height: number; rgb: Uint8Array }> {
     const r = await page.evaluate(() => {
       const c = document.querySelector<HTMLCanvasElement>('[data-testid=image]')!;
-      return { width: c.width, height: c.height, rgb: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 !== 3)) };
+      return {
+        width: c.width,
+        height: c.height,
+        rgb: Array.from(
+          c
+            .getContext('2d')!
+            .getImageData(0, 0, c.width, c.height)
+            .data.filter((_, i) => i % 4 !== 3),
+        ),
+      };
     });
     return { ...r, rgb: Uint8Array.from(r.rgb) };
   }
@@ -379,7 +427,11 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     // model.json that is not JSON, picked with the real shard.
     await page.getByTestId('weights-files').setInputFiles([
       { name: 'model.json', mimeType: 'application/json', buffer: Buffer.from('this is not JSON {') },
-      { name: 'group1-shard1of1.bin', mimeType: 'application/octet-stream', buffer: fs.readFileSync(path.join(shippedModel, 'group1-shard1of1.bin')) },
+      {
+        name: 'group1-shard1of1.bin',
+        mimeType: 'application/octet-stream',
+        buffer: fs.readFileSync(path.join(shippedModel, 'group1-shard1of1.bin')),
+      },
     ]);
     await modelSettled(before.loadMs);
     const notJson = await page.evaluate(() => window.objsel.error);
@@ -414,7 +466,9 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     const png = encodePng({ width: 288, height: 216, channels: 3, data: scene.image.data });
     // The inputs behind the "Open image…" / "Weights files…" buttons take keyboard focus (a `hidden` input could not).
     for (const id of ['image-file', 'weights-files']) {
-      expect(await page.getByTestId(id).evaluate((input: HTMLInputElement) => (input.focus(), document.activeElement === input))).toBe(true);
+      expect(await page.getByTestId(id).evaluate((input: HTMLInputElement) => (input.focus(), document.activeElement === input))).toBe(
+        true,
+      );
     }
     const t0 = Date.now();
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByText('Open image…').click()]);
@@ -448,9 +502,14 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
       const data = new DataTransfer();
       data.items.add(file);
       const stack = document.getElementById('stack')!;
-      for (const type of ['dragenter', 'dragover', 'drop']) stack.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+      for (const type of ['dragenter', 'dragover', 'drop'])
+        stack.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
     }, Array.from(jpeg));
-    await page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('[data-testid=image]')!.width === 256 && document.body.dataset.busy === 'false', null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => document.querySelector<HTMLCanvasElement>('[data-testid=image]')!.width === 256 && document.body.dataset.busy === 'false',
+      null,
+      { timeout: 60_000 },
+    );
     await settled(0);
     const shown = await readImage();
     expect([shown.width, shown.height]).toEqual([256, 192]);
@@ -475,34 +534,56 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     const wasmPage = await context.newPage();
     try {
       const t0 = Date.now();
-      await wasmPage.goto(`${server.url}?backend=wasm&weights=${encodeURIComponent('./models/synthetic-interactive/model.json?from=param')}`);
+      await wasmPage.goto(
+        `${server.url}?backend=wasm&weights=${encodeURIComponent('./models/synthetic-interactive/model.json?from=param')}`,
+      );
       const state = await wasmPage.evaluate(() => window.objselReady);
       expect(state.model?.source).toBe(new URL('./models/synthetic-interactive/model.json?from=param', server.url).href);
       const wasm: Record<string, unknown> = { pageLoadMs: Date.now() - t0, warmupMs: state.model?.warmupMs };
       expect(await wasmPage.getByTestId('backend').textContent()).toBe('wasm');
       const box = (await wasmPage.locator('[data-testid=image]').boundingBox())!;
-      await wasmPage.locator('[data-testid=image]').click({ position: { x: ((target.click.x + 0.5) * box.width) / width, y: ((target.click.y + 0.5) * box.height) / height } });
-      await wasmPage.waitForFunction(() => document.querySelector('[data-testid=mask]')?.getAttribute('data-clicks') === '1' && document.body.dataset.busy === 'false', null, { timeout: 60_000 });
+      await wasmPage
+        .locator('[data-testid=image]')
+        .click({ position: { x: ((target.click.x + 0.5) * box.width) / width, y: ((target.click.y + 0.5) * box.height) / height } });
+      await wasmPage.waitForFunction(
+        () => document.querySelector('[data-testid=mask]')?.getAttribute('data-clicks') === '1' && document.body.dataset.busy === 'false',
+        null,
+        { timeout: 60_000 },
+      );
       const selection = await wasmPage.evaluate(() => window.objsel.selection!);
       wasm.click = selection.timings;
       const mask = await wasmPage.evaluate(() => {
         const c = document.querySelector<HTMLCanvasElement>('[data-testid=mask]')!;
-        return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 3), (a) => (a > 0 ? 1 : 0));
+        return Array.from(
+          c
+            .getContext('2d')!
+            .getImageData(0, 0, c.width, c.height)
+            .data.filter((_, i) => i % 4 === 3),
+          (a) => (a > 0 ? 1 : 0),
+        );
       });
       wasm.iouOneClick = maskIou(target.gt, Uint8Array.from(mask));
       // f-BRS on: the click is recomputed with the feature scale/bias optimised at the click.
       const version = await wasmPage.getByTestId('mask').getAttribute('data-version');
       await wasmPage.getByTestId('brs').check();
-      await wasmPage.waitForFunction((v) => document.querySelector('[data-testid=mask]')!.getAttribute('data-version') !== v && document.body.dataset.busy === 'false', version, { timeout: 60_000 });
+      await wasmPage.waitForFunction(
+        (v) => document.querySelector('[data-testid=mask]')!.getAttribute('data-version') !== v && document.body.dataset.busy === 'false',
+        version,
+        { timeout: 60_000 },
+      );
       const brs = await wasmPage.evaluate(() => window.objsel.selection!);
       wasm.brs = { ...brs.brsInfo, timings: brs.timings };
       expect(brs.brs).toBe(true);
       expect(brs.brsInfo?.satisfied).toBe(true);
       await wasmPage.getByTestId('brs').uncheck();
-      await wasmPage.waitForFunction(() => window.objsel.selection?.brs === false && document.body.dataset.busy === 'false', null, { timeout: 60_000 });
+      await wasmPage.waitForFunction(() => window.objsel.selection?.brs === false && document.body.dataset.busy === 'false', null, {
+        timeout: 60_000,
+      });
       await wasmPage.locator('#adapt-steps').fill('2');
       await wasmPage.getByTestId('adapt').click();
-      await wasmPage.waitForFunction(() => window.objsel.adapt !== undefined && document.body.dataset.busy === 'false', null, { timeout: 120_000 });
+      await wasmPage.waitForFunction(() => window.objsel.adapt !== undefined && document.body.dataset.busy === 'false', null, {
+        timeout: 120_000,
+      });
       const adapt = await wasmPage.evaluate(() => window.objsel.adapt!);
       wasm.adapt = adapt;
       timings.wasm = wasm;
@@ -539,17 +620,34 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
       const t0 = Date.now();
       await page.goto(server.url);
       const state = await page.evaluate(() => window.objselReady);
-      const fallback: Record<string, unknown> = { backend: state.backend?.name, notes: state.backend?.notes, pageLoadMs: Date.now() - t0, warmupMs: state.model?.warmupMs };
+      const fallback: Record<string, unknown> = {
+        backend: state.backend?.name,
+        notes: state.backend?.notes,
+        pageLoadMs: Date.now() - t0,
+        warmupMs: state.model?.warmupMs,
+      };
       expect(await page.getByTestId('backend').textContent()).toBe('webgl');
       await expect.poll(() => page.getByTestId('backend-note').isVisible()).toBe(true);
       expect(await page.getByTestId('backend-note').textContent()).toMatch(/fallback: webgpu: /);
       const box = (await page.locator('[data-testid=image]').boundingBox())!;
-      await page.locator('[data-testid=image]').click({ position: { x: ((target.click.x + 0.5) * box.width) / width, y: ((target.click.y + 0.5) * box.height) / height } });
-      await page.waitForFunction(() => document.querySelector('[data-testid=mask]')?.getAttribute('data-clicks') === '1' && document.body.dataset.busy === 'false', null, { timeout: 120_000 });
+      await page
+        .locator('[data-testid=image]')
+        .click({ position: { x: ((target.click.x + 0.5) * box.width) / width, y: ((target.click.y + 0.5) * box.height) / height } });
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid=mask]')?.getAttribute('data-clicks') === '1' && document.body.dataset.busy === 'false',
+        null,
+        { timeout: 120_000 },
+      );
       fallback.click = (await page.evaluate(() => window.objsel.selection!)).timings;
       const mask = await page.evaluate(() => {
         const c = document.querySelector<HTMLCanvasElement>('[data-testid=mask]')!;
-        return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 3), (a) => (a > 0 ? 1 : 0));
+        return Array.from(
+          c
+            .getContext('2d')!
+            .getImageData(0, 0, c.width, c.height)
+            .data.filter((_, i) => i % 4 === 3),
+          (a) => (a > 0 ? 1 : 0),
+        );
       });
       fallback.iouOneClick = maskIou(target.gt, Uint8Array.from(mask));
       await page.screenshot({ path: path.join(ARTIFACTS, 'web-select-webgl-fallback.png') });

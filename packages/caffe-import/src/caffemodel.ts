@@ -132,7 +132,15 @@ class ModelParser {
   parseNet(): CaffeModel {
     const bytes = this.bytes;
     const r = this.reader(0, bytes.length);
-    const model: CaffeModel = { name: '', format: 'none', layers: [], inputs: [], inputDims: [], inputShapes: [], byteLength: bytes.length };
+    const model: CaffeModel = {
+      name: '',
+      format: 'none',
+      layers: [],
+      inputs: [],
+      inputDims: [],
+      inputShapes: [],
+      byteLength: bytes.length,
+    };
     let sawLayer = false;
     let sawLayers = false;
     let known = 0;
@@ -265,7 +273,11 @@ class ModelParser {
       const [field, wire] = r.tag();
       switch (field) {
         case 1:
-          throw r.error('unsupported', 'V0 layer definitions (V1LayerParameter.layer, pre-2014 Caffe) are not supported; upgrade the file with Caffe first', at);
+          throw r.error(
+            'unsupported',
+            'V0 layer definitions (V1LayerParameter.layer, pre-2014 Caffe) are not supported; upgrade the file with Caffe first',
+            at,
+          );
         case 2:
           r.expect(wire, WireType.LENGTH_DELIMITED, 'V1LayerParameter.bottom (2)', at);
           layer.bottoms.push(r.string());

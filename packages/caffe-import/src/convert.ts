@@ -13,7 +13,18 @@ import type { WeightEntry } from './weights-format';
 
 /** Layer types that carry parameter blobs in Caffe. */
 export const PARAM_LAYER_TYPES: ReadonlySet<string> = new Set([
-  'Convolution', 'Deconvolution', 'BatchNorm', 'Scale', 'InnerProduct', 'Bias', 'PReLU', 'Embed', 'LSTM', 'RNN', 'Parameter', 'BatchReNorm',
+  'Convolution',
+  'Deconvolution',
+  'BatchNorm',
+  'Scale',
+  'InnerProduct',
+  'Bias',
+  'PReLU',
+  'Embed',
+  'LSTM',
+  'RNN',
+  'Parameter',
+  'BatchReNorm',
 ]);
 
 /** Options of {@link convertCaffe}. */
@@ -135,7 +146,11 @@ class Converter {
     };
   }
 
-  private error(code: 'shape-mismatch' | 'mismatch' | 'missing-scale' | 'unsupported' | 'missing-blobs', message: string, layer: string): CaffeImportError {
+  private error(
+    code: 'shape-mismatch' | 'mismatch' | 'missing-scale' | 'unsupported' | 'missing-blobs',
+    message: string,
+    layer: string,
+  ): CaffeImportError {
     const file = code === 'missing-scale' || code === 'unsupported' ? this.options.prototxtFile : this.options.caffemodelFile;
     return new CaffeImportError(code, message, { ...(file === undefined ? {} : { file }), where: `layer '${layer}'` });
   }
@@ -170,7 +185,11 @@ class Converter {
 
   private expectShape(blob: CaffeBlob, expected: number[], what: string, layer: string): void {
     if (!sameShape(blob.shape, expected)) {
-      throw this.error('shape-mismatch', `${what} blob has shape [${blob.shape.join(',')}], the prototxt needs [${expected.join(',')}]`, layer);
+      throw this.error(
+        'shape-mismatch',
+        `${what} blob has shape [${blob.shape.join(',')}], the prototxt needs [${expected.join(',')}]`,
+        layer,
+      );
     }
   }
 
@@ -226,19 +245,28 @@ class Converter {
     });
     const defined = new Set(this.net.layers.map((l) => l.name));
     for (const l of this.model.layers) {
-      if (l.blobs.length && !defined.has(l.name)) this.report.missing.blobsWithoutLayers.push({ layer: l.name, type: l.type, blobs: l.blobs.length });
+      if (l.blobs.length && !defined.has(l.name))
+        this.report.missing.blobsWithoutLayers.push({ layer: l.name, type: l.type, blobs: l.blobs.length });
     }
     const lacking = this.report.missing.layersWithoutBlobs;
     if (lacking.length && !this.options.allowMissing) {
-      const names = lacking.slice(0, 5).map((l) => l.layer).join(', ');
+      const names = lacking
+        .slice(0, 5)
+        .map((l) => l.layer)
+        .join(', ');
       throw new CaffeImportError(
         'missing-blobs',
         `${lacking.length} prototxt layer(s) with parameters have no blobs in the caffemodel (${names}${lacking.length > 5 ? ', ...' : ''}); is this the caffemodel for this prototxt? (allowMissing/--allow-missing to convert anyway)`,
-        { ...(this.options.caffemodelFile === undefined ? {} : { file: this.options.caffemodelFile }), where: `layer '${lacking[0]!.layer}'` },
+        {
+          ...(this.options.caffemodelFile === undefined ? {} : { file: this.options.caffemodelFile }),
+          where: `layer '${lacking[0]!.layer}'`,
+        },
       );
     }
     if (this.report.missing.blobsWithoutLayers.length) {
-      this.report.warnings.push(`${this.report.missing.blobsWithoutLayers.length} caffemodel layer(s) with blobs are not in the prototxt and were ignored`);
+      this.report.warnings.push(
+        `${this.report.missing.blobsWithoutLayers.length} caffemodel layer(s) with blobs are not in the prototxt and were ignored`,
+      );
     }
     for (const e of this.entries) {
       this.report.totals.weights++;
@@ -251,7 +279,11 @@ class Converter {
   private convolution(node: GraphNode, mlayer: CaffeModelLayer): void {
     const { layer } = node;
     const c = layer.convolution!;
-    this.expectBlobCount(mlayer, [c.biasTerm ? 2 : 1], c.biasTerm ? 'a convolution with bias_term' : 'a convolution without bias (bias_term: false)');
+    this.expectBlobCount(
+      mlayer,
+      [c.biasTerm ? 2 : 1],
+      c.biasTerm ? 'a convolution with bias_term' : 'a convolution without bias (bias_term: false)',
+    );
     const weights = mlayer.blobs[0]!;
     const [kh, kw] = c.kernel;
     const deconv = layer.type === 'Deconvolution';
@@ -262,7 +294,8 @@ class Converter {
       const dims = [1, 1, 1, 1, ...s].slice(-4);
       channels = deconv ? dims[0]! : dims[1]! * c.group;
     }
-    if (channels % c.group !== 0) throw this.error('shape-mismatch', `${channels} input channels are not divisible by group ${c.group}`, layer.name);
+    if (channels % c.group !== 0)
+      throw this.error('shape-mismatch', `${channels} input channels are not divisible by group ${c.group}`, layer.name);
     const expected = deconv ? [channels, c.numOutput / c.group, kh, kw] : [c.numOutput, channels / c.group, kh, kw];
     this.expectShape(weights, expected, 'weight', layer.name);
     const oihw = expected as [number, number, number, number];
@@ -285,19 +318,32 @@ class Converter {
     const nodes = this.graph.nodes;
     const scaleIndex = node.consumers.find((i) => nodes[i]!.layer.type === 'Scale' && nodes[i]!.inputs[0]!.from === index);
     if (scaleIndex === undefined) {
-      throw this.error('missing-scale', 'BatchNorm is not followed by a Scale layer (Caffe BatchNorm has no gamma/beta; DeepLab puts them in a Scale layer reading its output)', layer.name);
+      throw this.error(
+        'missing-scale',
+        'BatchNorm is not followed by a Scale layer (Caffe BatchNorm has no gamma/beta; DeepLab puts them in a Scale layer reading its output)',
+        layer.name,
+      );
     }
     const scaleNode = nodes[scaleIndex]!;
     const scale = scaleNode.layer;
     const sp = scale.scale!;
     if (sp.axis !== 1 || sp.numAxes !== 1) {
-      throw this.error('unsupported', `Scale after a BatchNorm must scale channels (axis 1, num_axes 1), has axis ${sp.axis}, num_axes ${sp.numAxes}`, scale.name);
+      throw this.error(
+        'unsupported',
+        `Scale after a BatchNorm must scale channels (axis 1, num_axes 1), has axis ${sp.axis}, num_axes ${sp.numAxes}`,
+        scale.name,
+      );
     }
     const scaleBlobs = modelLayers.get(scale.name);
     if (!scaleBlobs || scaleBlobs.blobs.length === 0) {
-      throw this.error('missing-blobs', `Scale '${scale.name}' fused with BatchNorm '${layer.name}' has no blobs in the caffemodel`, scale.name);
+      throw this.error(
+        'missing-blobs',
+        `Scale '${scale.name}' fused with BatchNorm '${layer.name}' has no blobs in the caffemodel`,
+        scale.name,
+      );
     }
-    if (scaleBlobs.type !== '' && scaleBlobs.type !== 'Scale') throw this.error('mismatch', `is a ${scaleBlobs.type} in the caffemodel but a Scale in the prototxt`, scale.name);
+    if (scaleBlobs.type !== '' && scaleBlobs.type !== 'Scale')
+      throw this.error('mismatch', `is a ${scaleBlobs.type} in the caffemodel but a Scale in the prototxt`, scale.name);
     this.expectBlobCount(mlayer, [3], 'BatchNorm (mean, variance, scale factor)');
     this.expectBlobCount(scaleBlobs, [sp.biasTerm ? 2 : 1], sp.biasTerm ? 'a Scale with bias_term' : 'a Scale without bias_term');
     const [meanBlob, varBlob, factorBlob] = mlayer.blobs as [CaffeBlob, CaffeBlob, CaffeBlob];
@@ -352,7 +398,9 @@ class Converter {
       this.output(`${layer.name}/beta`, shape, this.copy(beta));
       outputs.push({ name: `${layer.name}/beta`, shape });
     }
-    this.report.warnings.push(`Scale '${layer.name}' does not follow a BatchNorm: converted on its own as ${layer.name}/gamma${sp.biasTerm ? ', beta' : ''}`);
+    this.report.warnings.push(
+      `Scale '${layer.name}' does not follow a BatchNorm: converted on its own as ${layer.name}/gamma${sp.biasTerm ? ', beta' : ''}`,
+    );
     this.report.converted.push({ layer: layer.name, type: layer.type, weights: outputs });
   }
 
@@ -363,7 +411,12 @@ class Converter {
     const weights = mlayer.blobs[0]!;
     const input = node.inputShapes[0];
     const k = input ? input.slice(p.axis).reduce((a, b) => a * b, 1) : weights.data.length / p.numOutput;
-    if (!Number.isInteger(k)) throw this.error('shape-mismatch', `weight blob of ${weights.data.length} values does not split into ${p.numOutput} outputs`, layer.name);
+    if (!Number.isInteger(k))
+      throw this.error(
+        'shape-mismatch',
+        `weight blob of ${weights.data.length} values does not split into ${p.numOutput} outputs`,
+        layer.name,
+      );
     this.expectShape(weights, p.transpose ? [k, p.numOutput] : [p.numOutput, k], 'weight', layer.name);
     const data = p.transpose ? this.copy(weights) : this.rearranged(weights, (into) => transpose2d(weights.data, p.numOutput, k, into));
     this.output(`${layer.name}/weights`, [k, p.numOutput], data);

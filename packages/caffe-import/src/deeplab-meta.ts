@@ -28,9 +28,16 @@ const UNIT_NAME = /^res([2-5])([a-z][a-z0-9]*)_branch2a$/;
  * @throws CaffeImportError `unsupported` when the prototxt is not a DeepLab-v2 ResNet (no input
  * shape, no `conv1`, no `res2..res5` units, no ASPP `fc1_*_c<k>` convolutions or unequal classes).
  */
-export function deeplabMeta(net: NetDefinition, graph: LayerGraph, options: DeeplabMetaOptions = {}): { meta: ObjselNetworkMeta; warnings: string[] } {
+export function deeplabMeta(
+  net: NetDefinition,
+  graph: LayerGraph,
+  options: DeeplabMetaOptions = {},
+): { meta: ObjselNetworkMeta; warnings: string[] } {
   const fail = (message: string, where: string) =>
-    new CaffeImportError('unsupported', `not a DeepLab-v2 ResNet definition: ${message}`, { ...(options.file === undefined ? {} : { file: options.file }), where });
+    new CaffeImportError('unsupported', `not a DeepLab-v2 ResNet definition: ${message}`, {
+      ...(options.file === undefined ? {} : { file: options.file }),
+      where,
+    });
   const warnings: string[] = [];
   const input = graph.inputs[0];
   const inputChannels = input?.shape?.[1];
@@ -47,7 +54,7 @@ export function deeplabMeta(net: NetDefinition, graph: LayerGraph, options: Deep
     if (m && l.type === 'Convolution') units.get(Number(m[1]))!.add(m[2]!);
   }
   const blocks = [2, 3, 4, 5].map((s) => units.get(s)!.size);
-  const emptyStage = blocks.findIndex((b) => b === 0);
+  const emptyStage = blocks.indexOf(0);
   if (emptyStage >= 0) throw fail(`no residual units res${emptyStage + 2}*_branch2a`, 'layers');
 
   const conv1 = net.layers.find((l) => l.name === 'conv1' && l.type === 'Convolution');
@@ -56,7 +63,10 @@ export function deeplabMeta(net: NetDefinition, graph: LayerGraph, options: Deep
   const epsilons = net.layers.filter((l) => l.type === 'BatchNorm').map((l) => ({ name: l.name, eps: l.batchNorm!.eps }));
   const bnEpsilon = epsilons[0]?.eps ?? 1e-5;
   const other = epsilons.find((e) => e.eps !== bnEpsilon);
-  if (other) warnings.push(`BatchNorm layers use different eps (${bnEpsilon} in '${epsilons[0]!.name}', ${other.eps} in '${other.name}'); bnEpsilon is ${bnEpsilon}`);
+  if (other)
+    warnings.push(
+      `BatchNorm layers use different eps (${bnEpsilon} in '${epsilons[0]!.name}', ${other.eps} in '${other.name}'); bnEpsilon is ${bnEpsilon}`,
+    );
 
   const layers: ObjselLayerSpec[] = [];
   graph.nodes.forEach((node) => {

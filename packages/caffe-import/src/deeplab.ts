@@ -62,8 +62,14 @@ export function convertDeeplab(prototxt: string, caffemodel: Uint8Array, options
     ...(options.caffemodelFile === undefined ? {} : { caffemodelFile: options.caffemodelFile }),
   };
   const t0 = now();
-  const net = parsePrototxt(prototxt, { ...(options.prototxtFile === undefined ? {} : { file: options.prototxtFile }), ...(options.phase ? { phase: options.phase } : {}) });
-  if (net.layers.length === 0) throw new CaffeImportError('bad-text', 'the prototxt defines no layers', { ...(options.prototxtFile === undefined ? {} : { file: options.prototxtFile }) });
+  const net = parsePrototxt(prototxt, {
+    ...(options.prototxtFile === undefined ? {} : { file: options.prototxtFile }),
+    ...(options.phase ? { phase: options.phase } : {}),
+  });
+  if (net.layers.length === 0)
+    throw new CaffeImportError('bad-text', 'the prototxt defines no layers', {
+      ...(options.prototxtFile === undefined ? {} : { file: options.prototxtFile }),
+    });
   const t1 = now();
   const model = parseCaffemodel(caffemodel, {
     ...(options.caffemodelFile === undefined ? {} : { file: options.caffemodelFile }),
@@ -77,7 +83,10 @@ export function convertDeeplab(prototxt: string, caffemodel: Uint8Array, options
     allowMissing: options.allowMissing ?? false,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  const source = { ...(options.prototxtFile ? { prototxt: options.prototxtFile } : {}), ...(options.caffemodelFile ? { caffemodel: options.caffemodelFile } : {}) };
+  const source = {
+    ...(options.prototxtFile ? { prototxt: options.prototxtFile } : {}),
+    ...(options.caffemodelFile ? { caffemodel: options.caffemodelFile } : {}),
+  };
   const { meta, warnings } = deeplabMeta(net, graph, {
     ...(options.prototxtFile === undefined ? {} : { file: options.prototxtFile }),
     ...(Object.keys(source).length ? { source } : {}),

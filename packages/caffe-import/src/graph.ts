@@ -43,12 +43,34 @@ export interface LayerGraph {
 
 /** Layer types whose every top has the shape of the first bottom. */
 const SAME_SHAPE = new Set([
-  'BatchNorm', 'Scale', 'Bias', 'ReLU', 'PReLU', 'ELU', 'Sigmoid', 'TanH', 'AbsVal', 'BNLL', 'Power', 'Exp', 'Log',
-  'Dropout', 'Softmax', 'LRN', 'MVN', 'Threshold', 'Clip', 'Swish', 'Split',
+  'BatchNorm',
+  'Scale',
+  'Bias',
+  'ReLU',
+  'PReLU',
+  'ELU',
+  'Sigmoid',
+  'TanH',
+  'AbsVal',
+  'BNLL',
+  'Power',
+  'Exp',
+  'Log',
+  'Dropout',
+  'Softmax',
+  'LRN',
+  'MVN',
+  'Threshold',
+  'Clip',
+  'Swish',
+  'Split',
 ]);
 
 function graphError(message: string, layer: PrototxtLayer, file?: string): CaffeImportError {
-  return new CaffeImportError('bad-graph', message, { ...(file === undefined ? {} : { file }), where: `layer '${layer.name}' (line ${layer.line})` });
+  return new CaffeImportError('bad-graph', message, {
+    ...(file === undefined ? {} : { file }),
+    where: `layer '${layer.name}' (line ${layer.line})`,
+  });
 }
 
 /** Caffe's convolution output size. */
@@ -91,14 +113,23 @@ function outputShapes(node: GraphNode, file: string | undefined): Array<number[]
       if (first.length !== 4) return all(undefined);
       const [n, ch, h, w] = first as [number, number, number, number];
       if (p.globalPooling) return all([n, ch, 1, 1]);
-      const out = [n, ch, poolOutputSize(h, p.kernel[0], p.stride[0], p.pad[0], p.roundMode), poolOutputSize(w, p.kernel[1], p.stride[1], p.pad[1], p.roundMode)];
+      const out = [
+        n,
+        ch,
+        poolOutputSize(h, p.kernel[0], p.stride[0], p.pad[0], p.roundMode),
+        poolOutputSize(w, p.kernel[1], p.stride[1], p.pad[1], p.roundMode),
+      ];
       if (out[2]! <= 0 || out[3]! <= 0) throw graphError(`output would be ${out[2]}x${out[3]} for a ${h}x${w} input`, layer, file);
       return all(out);
     }
     case 'Eltwise': {
       for (const [i, s] of node.inputShapes.entries()) {
         if (s && s.join() !== first.join()) {
-          throw graphError(`Eltwise inputs differ in shape: '${node.inputs[0]!.blob}' [${first.join(',')}] vs '${node.inputs[i]!.blob}' [${s.join(',')}]`, layer, file);
+          throw graphError(
+            `Eltwise inputs differ in shape: '${node.inputs[0]!.blob}' [${first.join(',')}] vs '${node.inputs[i]!.blob}' [${s.join(',')}]`,
+            layer,
+            file,
+          );
         }
       }
       return all(first);
@@ -152,9 +183,15 @@ export function buildLayerGraph(net: NetDefinition, options: { file?: string } =
       consumers: [],
     };
     node.outputShapes = outputShapes(node, options.file);
-    for (const input of node.inputs) if (input.from !== null && !nodes[input.from]!.consumers.includes(index)) nodes[input.from]!.consumers.push(index);
-    layer.tops.forEach((top, i) => producer.set(top, { from: index, shape: node.outputShapes[i] }));
-    if (layer.type === 'Input') layer.tops.forEach((top, i) => inputs.push({ name: top, layer: layer.name, ...(node.outputShapes[i] ? { shape: node.outputShapes[i] } : {}) }));
+    for (const input of node.inputs)
+      if (input.from !== null && !nodes[input.from]!.consumers.includes(index)) nodes[input.from]!.consumers.push(index);
+    layer.tops.forEach((top, i) => {
+      producer.set(top, { from: index, shape: node.outputShapes[i] });
+    });
+    if (layer.type === 'Input')
+      layer.tops.forEach((top, i) => {
+        inputs.push({ name: top, layer: layer.name, ...(node.outputShapes[i] ? { shape: node.outputShapes[i] } : {}) });
+      });
     nodes.push(node);
   });
   return { nodes, inputs, byName };

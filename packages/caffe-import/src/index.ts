@@ -22,8 +22,24 @@ export {
   type WeightsManifestGroup,
 } from './weights-format';
 export { forEachShard, planWeights } from './weights-format';
-export { parseCaffemodel, type BlobEncoding, type CaffeBlob, type CaffeModel, type CaffeModelLayer, type ParseCaffemodelOptions } from './caffemodel';
-export { parseTextFormat, messageField, repeatedField, scalarField, type ParseTextOptions, type TextField, type TextMessage, type TextScalar } from './text-format';
+export {
+  parseCaffemodel,
+  type BlobEncoding,
+  type CaffeBlob,
+  type CaffeModel,
+  type CaffeModelLayer,
+  type ParseCaffemodelOptions,
+} from './caffemodel';
+export {
+  parseTextFormat,
+  messageField,
+  repeatedField,
+  scalarField,
+  type ParseTextOptions,
+  type TextField,
+  type TextMessage,
+  type TextScalar,
+} from './text-format';
 export {
   parsePrototxt,
   type ConvolutionSpec,
@@ -34,10 +50,32 @@ export {
   type PrototxtLayer,
 } from './prototxt';
 export { buildLayerGraph, convOutputSize, poolOutputSize, type GraphInput, type GraphNode, type LayerGraph } from './graph';
-export { convertCaffe, transposeOIHWtoHWIO, PARAM_LAYER_TYPES, type Conversion, type ConversionReport, type ConvertOptions } from './convert';
+export {
+  convertCaffe,
+  transposeOIHWtoHWIO,
+  PARAM_LAYER_TYPES,
+  type Conversion,
+  type ConversionReport,
+  type ConvertOptions,
+} from './convert';
 export { deeplabMeta, type DeeplabMetaOptions } from './deeplab-meta';
 export { convertDeeplab, type ConvertDeeplabOptions, type DeeplabConversion } from './deeplab';
-export { encodeCaffemodel, seededRandom, syntheticLayers, type BlobSpec, type EncodeCaffemodelOptions, type LayerSpec, type SyntheticOptions } from './synthetic';
+export {
+  encodeCaffemodel,
+  seededRandom,
+  syntheticLayers,
+  type BlobSpec,
+  type EncodeCaffemodelOptions,
+  type LayerSpec,
+  type SyntheticOptions,
+} from './synthetic';
 export { V1_LAYER_TYPES, v1NumberOfType, v1TypeFromName, v1TypeFromNumber } from './layer-types';
 export type { OnProgress, ProgressEvent } from './progress';
-export { MODEL_JSON, fileSystemFromNode, readWeightsDirWith, writeWeightsDirWith, type NodeFsPromisesLike, type WeightsFileSystem } from './weights-dir';
+export {
+  MODEL_JSON,
+  fileSystemFromNode,
+  readWeightsDirWith,
+  writeWeightsDirWith,
+  type NodeFsPromisesLike,
+  type WeightsFileSystem,
+} from './weights-dir';

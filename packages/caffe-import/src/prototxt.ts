@@ -139,7 +139,8 @@ class Decoder {
   uint(m: TextMessage, name: string, layer?: string): number | undefined {
     const v = this.number(m, name, layer);
     if (v === undefined) return undefined;
-    if (!Number.isSafeInteger(v) || v < 0) throw this.error(`${name} must be a non-negative integer, got ${v}`, this.at(scalarField(m, name)!.field, layer));
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw this.error(`${name} must be a non-negative integer, got ${v}`, this.at(scalarField(m, name)!.field, layer));
     return v;
   }
 
@@ -237,8 +238,11 @@ export function parsePrototxt(text: string, options: ParsePrototxtOptions = {}):
     const label = name || `#${net.layers.length + net.excluded.length} (line ${f.line})`;
     const include = repeatedField(m, 'include').map((r) => r.value as TextMessage);
     const exclude = repeatedField(m, 'exclude').map((r) => r.value as TextMessage);
-    if ([...include, ...exclude].some((r) => r.kind !== 'message')) throw d.error('include/exclude must be messages', `layer '${label}' (line ${f.line})`);
-    const kept = (include.length === 0 || include.some((r) => phaseRuleMatches(d, r, phase, label))) && !exclude.some((r) => phaseRuleMatches(d, r, phase, label));
+    if ([...include, ...exclude].some((r) => r.kind !== 'message'))
+      throw d.error('include/exclude must be messages', `layer '${label}' (line ${f.line})`);
+    const kept =
+      (include.length === 0 || include.some((r) => phaseRuleMatches(d, r, phase, label))) &&
+      !exclude.some((r) => phaseRuleMatches(d, r, phase, label));
     if (!kept) {
       net.excluded.push(name);
       continue;
@@ -305,7 +309,8 @@ function decodeParams(d: Decoder, layer: PrototxtLayer, label: string): void {
       const p = param('pooling_param', 'pooling_param') ?? { kind: 'message', fields: [] };
       const globalPooling = d.bool(p, 'global_pooling', label) ?? false;
       const kernel = d.pair(p, 'kernel_size', 'kernel_h', 'kernel_w', 0, label, layer.line);
-      if (!globalPooling && (kernel[0] === 0 || kernel[1] === 0)) throw d.error('pooling_param needs kernel_size (or global_pooling)', where);
+      if (!globalPooling && (kernel[0] === 0 || kernel[1] === 0))
+        throw d.error('pooling_param needs kernel_size (or global_pooling)', where);
       const stride = d.pair(p, 'stride', 'stride_h', 'stride_w', 1, label, layer.line);
       if (stride[0] === 0 || stride[1] === 0) throw d.error('stride must be > 0', where);
       layer.pooling = {
@@ -340,7 +345,12 @@ function decodeParams(d: Decoder, layer: PrototxtLayer, label: string): void {
       if (!p || numOutput === undefined) throw d.error('inner_product_param.num_output is missing', where);
       const axis = d.number(p, 'axis', label) ?? 1;
       if (!Number.isInteger(axis)) throw d.error('inner_product_param.axis must be an integer', where);
-      layer.innerProduct = { numOutput, biasTerm: d.bool(p, 'bias_term', label) ?? true, axis, transpose: d.bool(p, 'transpose', label) ?? false };
+      layer.innerProduct = {
+        numOutput,
+        biasTerm: d.bool(p, 'bias_term', label) ?? true,
+        axis,
+        transpose: d.bool(p, 'transpose', label) ?? false,
+      };
       break;
     }
     case 'Eltwise': {

@@ -54,11 +54,14 @@ export interface EncodeCaffemodelOptions {
 function blobMessage(blob: BlobSpec, options: EncodeCaffemodelOptions): WireMessage {
   const fields: WireField[] = [];
   const count = blob.shape.reduce((a, b) => a * b, 1);
-  if (count !== blob.data.length) throw new CaffeImportError('shape-mismatch', `blob shape [${blob.shape.join(',')}] needs ${count} values, has ${blob.data.length}`);
+  if (count !== blob.data.length)
+    throw new CaffeImportError('shape-mismatch', `blob shape [${blob.shape.join(',')}] needs ${count} values, has ${blob.data.length}`);
   if (options.legacyShape) {
     if (blob.shape.length > 4) throw new CaffeImportError('unsupported', 'legacy blob shapes have at most 4 dimensions');
     const dims = [1, 1, 1, 1, ...blob.shape].slice(-4);
-    dims.forEach((d, i) => fields.push({ field: i + 1, kind: 'varint', value: d }));
+    dims.forEach((d, i) => {
+      fields.push({ field: i + 1, kind: 'varint', value: d });
+    });
   }
   // Caffe (C++ protobuf) writes fields in number order: data (5), diff (6), shape (7), double_data (8).
   if (options.floats === 'unpacked') {
@@ -67,14 +70,18 @@ function blobMessage(blob: BlobSpec, options: EncodeCaffemodelOptions): WireMess
     fields.push({ field: 5, kind: 'packed-floats', value: blob.data });
   }
   if (options.forkFields) fields.push({ field: 6, kind: 'packed-floats', value: blob.data.subarray(0, Math.min(3, blob.data.length)) });
-  if (!options.legacyShape) fields.push({ field: 7, kind: 'message', value: { fields: [{ field: 1, kind: 'packed-varints', value: blob.shape }] } });
+  if (!options.legacyShape)
+    fields.push({ field: 7, kind: 'message', value: { fields: [{ field: 1, kind: 'packed-varints', value: blob.shape }] } });
   if (options.floats === 'double' && blob.data.length > 0) fields.push({ field: 8, kind: 'packed-doubles', value: blob.data });
   return { fields };
 }
 
 function layerMessage(layer: LayerSpec, options: EncodeCaffemodelOptions): WireMessage {
   const fields: WireField[] = [];
-  const strings = (field: number, values: string[] | undefined) => (values ?? []).forEach((v) => fields.push({ field, kind: 'string', value: v }));
+  const strings = (field: number, values: string[] | undefined) =>
+    (values ?? []).forEach((v) => {
+      fields.push({ field, kind: 'string', value: v });
+    });
   if (options.format === 'layers') {
     strings(2, layer.bottoms);
     strings(3, layer.tops);
@@ -91,7 +98,13 @@ function layerMessage(layer: LayerSpec, options: EncodeCaffemodelOptions): WireM
   }
   if (options.forkFields) {
     // interp_param { height: 41 width: 41 zoom_factor: 8 } at 143, which BVLC calls input_param.
-    fields.push({ field: 143, kind: 'message', value: { fields: [1, 2].map((f) => ({ field: f, kind: 'varint' as const, value: 41 })).concat([{ field: 3, kind: 'varint', value: 8 }]) } });
+    fields.push({
+      field: 143,
+      kind: 'message',
+      value: {
+        fields: [1, 2].map((f) => ({ field: f, kind: 'varint' as const, value: 41 })).concat([{ field: 3, kind: 'varint', value: 8 }]),
+      },
+    });
     fields.push({ field: 999, kind: 'fixed64', value: 1.5 });
     fields.push({ field: 1000, kind: 'fixed32', value: -2.25 });
   }
@@ -156,7 +169,10 @@ export function syntheticLayers(net: NetDefinition, options: SyntheticOptions = 
     const { layer } = node;
     const channels = node.inputShapes[0]?.[1];
     const need = () => {
-      if (channels === undefined) throw new CaffeImportError('unsupported', 'cannot infer the input channels: the prototxt needs input dimensions', { where: `layer '${layer.name}'` });
+      if (channels === undefined)
+        throw new CaffeImportError('unsupported', 'cannot infer the input channels: the prototxt needs input dimensions', {
+          where: `layer '${layer.name}'`,
+        });
       return channels;
     };
     const blobs: BlobSpec[] = [];
@@ -164,7 +180,14 @@ export function syntheticLayers(net: NetDefinition, options: SyntheticOptions = 
       const c = layer.convolution;
       const shape = [c.numOutput, need() / c.group, c.kernel[0], c.kernel[1]];
       const fanIn = shape[1]! * shape[2]! * shape[3]!;
-      blobs.push({ shape, data: randomArray(shape.reduce((a, b) => a * b, 1), random, Math.sqrt(3 / fanIn)) });
+      blobs.push({
+        shape,
+        data: randomArray(
+          shape.reduce((a, b) => a * b, 1),
+          random,
+          Math.sqrt(3 / fanIn),
+        ),
+      });
       if (c.biasTerm) blobs.push({ shape: [c.numOutput], data: randomArray(c.numOutput, random, 0.1) });
     } else if (layer.type === 'BatchNorm') {
       const n = need();
@@ -180,7 +203,10 @@ export function syntheticLayers(net: NetDefinition, options: SyntheticOptions = 
       const p = layer.innerProduct;
       const k = node.inputShapes[0]?.slice(p.axis).reduce((a, b) => a * b, 1);
       if (k === undefined) need();
-      blobs.push({ shape: p.transpose ? [k!, p.numOutput] : [p.numOutput, k!], data: randomArray(k! * p.numOutput, random, Math.sqrt(3 / k!)) });
+      blobs.push({
+        shape: p.transpose ? [k!, p.numOutput] : [p.numOutput, k!],
+        data: randomArray(k! * p.numOutput, random, Math.sqrt(3 / k!)),
+      });
       if (p.biasTerm) blobs.push({ shape: [p.numOutput], data: randomArray(p.numOutput, random, 0.1) });
     }
     layers.push({ name: layer.name, type: layer.type, bottoms: layer.bottoms, tops: layer.tops, blobs });

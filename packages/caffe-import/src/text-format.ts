@@ -65,7 +65,10 @@ class Lexer {
   ) {}
 
   error(message: string, line = this.line, col = this.pos - this.lineStart + 1): CaffeImportError {
-    return new CaffeImportError('bad-text', message, { ...(this.file === undefined ? {} : { file: this.file }), where: `line ${line}:${col}` });
+    return new CaffeImportError('bad-text', message, {
+      ...(this.file === undefined ? {} : { file: this.file }),
+      where: `line ${line}:${col}`,
+    });
   }
 
   peek(): Token {
@@ -133,7 +136,8 @@ class Lexer {
       for (const b of utf8Encoder.encode(s)) bytes.push(b);
     };
     for (;;) {
-      if (this.pos >= text.length || text[this.pos] === '\n') throw this.error('string is not closed before the end of the line', line, col);
+      if (this.pos >= text.length || text[this.pos] === '\n')
+        throw this.error('string is not closed before the end of the line', line, col);
       const c = text[this.pos++]!;
       if (c === quote) break;
       if (c !== '\\') {
@@ -147,7 +151,8 @@ class Lexer {
         bytes.push(simple[e]!);
       } else if (e >= '0' && e <= '7') {
         let v = Number(e);
-        for (let i = 0; i < 2 && this.pos < text.length && text[this.pos]! >= '0' && text[this.pos]! <= '7'; i++) v = v * 8 + Number(text[this.pos++]);
+        for (let i = 0; i < 2 && this.pos < text.length && text[this.pos]! >= '0' && text[this.pos]! <= '7'; i++)
+          v = v * 8 + Number(text[this.pos++]);
         bytes.push(v & 0xff);
       } else if (e === 'x' || e === 'X') {
         let digits = '';
@@ -188,7 +193,12 @@ class Parser {
   constructor(private readonly lex: Lexer) {}
 
   fail(token: Token, expected: string): CaffeImportError {
-    const got = token.t === 'eof' ? 'end of file' : token.t === 'string' ? `string ${JSON.stringify(token.v)}` : `'${token.t === 'number' ? token.text : token.v}'`;
+    const got =
+      token.t === 'eof'
+        ? 'end of file'
+        : token.t === 'string'
+          ? `string ${JSON.stringify(token.v)}`
+          : `'${token.t === 'number' ? token.text : token.v}'`;
     return this.lex.error(`expected ${expected}, found ${got}`, token.line, token.col);
   }
 

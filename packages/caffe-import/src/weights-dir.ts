@@ -107,7 +107,10 @@ function errno(error: unknown): string | undefined {
  * shard, a shard path leaving the directory, or shards that do not match the manifest; `io` when
  * `model.json` cannot be read.
  */
-export async function readWeightsDirWith(fs: WeightsFileSystem, dir: string): Promise<{ modelJson: ObjselModelJson; entries: WeightEntry[] }> {
+export async function readWeightsDirWith(
+  fs: WeightsFileSystem,
+  dir: string,
+): Promise<{ modelJson: ObjselModelJson; entries: WeightEntry[] }> {
   const jsonFile = fs.path.join(dir, MODEL_JSON);
   let text: string;
   try {
@@ -140,10 +143,14 @@ export async function readWeightsDirWith(fs: WeightsFileSystem, dir: string): Pr
         shards.push(await fs.readFile(file));
       } catch (error) {
         const code = errno(error);
-        throw new CaffeImportError(code === 'ENOENT' ? 'bad-weights' : 'io', code === 'ENOENT' ? 'shard listed in model.json is missing' : `cannot read shard: ${code}`, {
-          file,
-          cause: error,
-        });
+        throw new CaffeImportError(
+          code === 'ENOENT' ? 'bad-weights' : 'io',
+          code === 'ENOENT' ? 'shard listed in model.json is missing' : `cannot read shard: ${code}`,
+          {
+            file,
+            cause: error,
+          },
+        );
       }
     }
   }
@@ -157,7 +164,10 @@ export async function readWeightsDirWith(fs: WeightsFileSystem, dir: string): Pr
 /** The part of Node's `fs.promises` that {@link fileSystemFromNode} uses. */
 export interface NodeFsPromisesLike {
   mkdir(dir: string, options?: { recursive?: boolean }): Promise<unknown>;
-  open(file: string, flags: 'w'): Promise<{ writeFile(data: Uint8Array | string): Promise<void>; sync(): Promise<void>; close(): Promise<void> }>;
+  open(
+    file: string,
+    flags: 'w',
+  ): Promise<{ writeFile(data: Uint8Array | string): Promise<void>; sync(): Promise<void>; close(): Promise<void> }>;
   readFile(file: string): Promise<Uint8Array>;
   rename(from: string, to: string): Promise<void>;
   rm(target: string, options: { recursive: boolean; force: boolean }): Promise<void>;

@@ -143,7 +143,8 @@ function validateEntries(entries: WeightEntry[]): number {
     if (typeof entry.name !== 'string' || entry.name === '') throw badWeights('every weight needs a non-empty name');
     if (seen.has(entry.name)) throw badWeights('duplicate weight name', entry.name);
     seen.add(entry.name);
-    if (!validShape(entry.shape)) throw badWeights(`shape ${JSON.stringify(entry.shape)} is not a list of non-negative integers`, entry.name);
+    if (!validShape(entry.shape))
+      throw badWeights(`shape ${JSON.stringify(entry.shape)} is not a list of non-negative integers`, entry.name);
     if (!(entry.data instanceof Float32Array)) throw badWeights('data must be a Float32Array', entry.name);
     const expected = elementCount(entry.shape);
     if (entry.data.length !== expected) {
@@ -272,7 +273,8 @@ export function validateModelJson(modelJson: unknown): asserts modelJson is Objs
   m.weightsManifest.forEach((group, g) => {
     const where = `weightsManifest[${g}]`;
     if (typeof group !== 'object' || group === null) throw badWeights('group is not an object', where);
-    if (!Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string')) throw badWeights('paths is not a list of strings', where);
+    if (!Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string'))
+      throw badWeights('paths is not a list of strings', where);
     if (!Array.isArray(group.weights)) throw badWeights('weights is not an array', where);
     group.weights.forEach((w, i) => {
       const at = `${where}.weights[${i}]`;
@@ -310,7 +312,10 @@ export function decodeWeights(modelJson: ObjselModelJson, shards: Uint8Array[]):
     const declared = group.weights.reduce((n, w) => n + elementCount(w.shape) * 4, 0);
     const actual = groupShards.reduce((n, s) => n + s.byteLength, 0);
     if (declared !== actual) {
-      throw badWeights(`shards hold ${actual} bytes, the weights' shapes need ${declared}`, `weightsManifest[${g}] (${group.paths.join(', ')})`);
+      throw badWeights(
+        `shards hold ${actual} bytes, the weights' shapes need ${declared}`,
+        `weightsManifest[${g}] (${group.paths.join(', ')})`,
+      );
     }
     const joined = new Uint8Array(actual);
     let at = 0;

@@ -17,9 +17,28 @@ function thrown(f: () => unknown): CaffeImportError {
 
 /** Two small layers with blobs of awkward sizes (odd lengths shift later blobs off alignment). */
 const SMALL: LayerSpec[] = [
-  { name: 'conv', type: 'Convolution', bottoms: ['data'], tops: ['conv'], blobs: [{ shape: [3, 2, 1, 1], data: Float32Array.of(1, -2, 3.5, 1e-30, -0, 7) }, { shape: [3], data: Float32Array.of(0.25, 0.5, 0.75) }] },
+  {
+    name: 'conv',
+    type: 'Convolution',
+    bottoms: ['data'],
+    tops: ['conv'],
+    blobs: [
+      { shape: [3, 2, 1, 1], data: Float32Array.of(1, -2, 3.5, 1e-30, -0, 7) },
+      { shape: [3], data: Float32Array.of(0.25, 0.5, 0.75) },
+    ],
+  },
   { name: 'relu', type: 'ReLU', bottoms: ['conv'], tops: ['conv'], blobs: [] },
-  { name: 'bn', type: 'BatchNorm', bottoms: ['conv'], tops: ['conv'], blobs: [{ shape: [3], data: Float32Array.of(9, 8, 7) }, { shape: [3], data: Float32Array.of(1, 2, 3) }, { shape: [1], data: Float32Array.of(999.5) }] },
+  {
+    name: 'bn',
+    type: 'BatchNorm',
+    bottoms: ['conv'],
+    tops: ['conv'],
+    blobs: [
+      { shape: [3], data: Float32Array.of(9, 8, 7) },
+      { shape: [3], data: Float32Array.of(1, 2, 3) },
+      { shape: [1], data: Float32Array.of(999.5) },
+    ],
+  },
 ];
 
 const VARIANTS = [
@@ -36,14 +55,39 @@ const VARIANTS = [
 describe('parseCaffemodel', () => {
   it('reads a hand-assembled NetParameter byte for byte (golden)', () => {
     const bytes = Uint8Array.from([
-      0x0a, 0x01, 0x6e, // name "n"
-      0xa2, 0x06, 0x1b, // layer (100), 27 bytes
-      0x0a, 0x01, 0x63, // name "c"
-      0x12, 0x01, 0x58, // type "X"
-      0x3a, 0x13, // blobs (7), 19 bytes
-      0x2a, 0x08, 0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0, // data packed [1, -2]
-      0x3a, 0x04, 0x0a, 0x02, 0x01, 0x02, // shape { dim: [1, 2] }
-      0x98, 0x09, 0x05, // unknown field 147 varint 5 (a fork's param): skipped
+      0x0a,
+      0x01,
+      0x6e, // name "n"
+      0xa2,
+      0x06,
+      0x1b, // layer (100), 27 bytes
+      0x0a,
+      0x01,
+      0x63, // name "c"
+      0x12,
+      0x01,
+      0x58, // type "X"
+      0x3a,
+      0x13, // blobs (7), 19 bytes
+      0x2a,
+      0x08,
+      0x00,
+      0x00,
+      0x80,
+      0x3f,
+      0x00,
+      0x00,
+      0x00,
+      0xc0, // data packed [1, -2]
+      0x3a,
+      0x04,
+      0x0a,
+      0x02,
+      0x01,
+      0x02, // shape { dim: [1, 2] }
+      0x98,
+      0x09,
+      0x05, // unknown field 147 varint 5 (a fork's param): skipped
     ]);
     const model = parseCaffemodel(bytes);
     expect(model.name).toBe('n');
@@ -78,7 +122,15 @@ describe('parseCaffemodel', () => {
       }
       expect(l.blobs).toHaveLength((p.blobs ?? []).length);
       l.blobs.forEach((b, j) => {
-        const pbBlob = p.blobs[j] as { data?: number[]; double_data?: number[]; shape?: { dim: number[] }; num?: number; channels?: number; height?: number; width?: number };
+        const pbBlob = p.blobs[j] as {
+          data?: number[];
+          double_data?: number[];
+          shape?: { dim: number[] };
+          num?: number;
+          channels?: number;
+          height?: number;
+          width?: number;
+        };
         const values = variant.floats === 'double' ? pbBlob.double_data! : pbBlob.data!;
         expect(Array.from(b.data)).toEqual(values.map(Math.fround));
         expect(Array.from(b.data)).toEqual(Array.from(SMALL[i]!.blobs[j]!.data));
@@ -105,18 +157,25 @@ describe('parseCaffemodel', () => {
 
     // The same from a Node Buffer (whose slice() is a view, not a copy).
     const fromBuffer = parseCaffemodel(Buffer.from(bytes));
-    fromBuffer.layers.flatMap((l) => l.blobs).forEach((b, i) => expect(Array.from(b.data)).toEqual(Array.from(blobs[i]!.data)));
+    fromBuffer.layers
+      .flatMap((l) => l.blobs)
+      .forEach((b, i) => {
+        expect(Array.from(b.data)).toEqual(Array.from(blobs[i]!.data));
+      });
 
     const reused = parseCaffemodel(bytes, { reuseBuffer: true });
     const blobs2 = reused.layers.flatMap((l) => l.blobs);
     expect(blobs2.every((b) => b.isView && b.data.buffer === bytes.buffer)).toBe(true);
-    blobs2.forEach((b, i) => expect(Array.from(b.data)).toEqual(Array.from(blobs[i]!.data)));
+    blobs2.forEach((b, i) => {
+      expect(Array.from(b.data)).toEqual(Array.from(blobs[i]!.data));
+    });
   });
 
   it('skips the DeepLab fork interp_param (143) and unknown fields: same result as without', () => {
     const plain = parseCaffemodel(encodeCaffemodel(SMALL));
     const fork = parseCaffemodel(encodeCaffemodel(SMALL, { forkFields: true }));
-    const strip = (m: typeof plain) => m.layers.map((l) => ({ ...l, offset: 0, blobs: l.blobs.map((b) => ({ shape: b.shape, data: Array.from(b.data) })) }));
+    const strip = (m: typeof plain) =>
+      m.layers.map((l) => ({ ...l, offset: 0, blobs: l.blobs.map((b) => ({ shape: b.shape, data: Array.from(b.data) })) }));
     expect(strip(fork)).toEqual(strip(plain));
   });
 
@@ -133,7 +192,9 @@ describe('parseCaffemodel', () => {
     const garbage = Uint8Array.from([0x07, 0x01, 0x02, 0x03]);
     const g = thrown(() => parseCaffemodel(garbage, { file: 'g.bin' }));
     expect(g.code).toBe('not-caffe');
-    expect(g.message).toMatch(/^g\.bin: byte 0: expected a binary Caffe NetParameter \(\.caffemodel\): field 0 has wire type invalid \(7\)|field number 0/);
+    expect(g.message).toMatch(
+      /^g\.bin: byte 0: expected a binary Caffe NetParameter \(\.caffemodel\): field 0 has wire type invalid \(7\)|field number 0/,
+    );
   });
 
   it('names the byte offset for a wrong wire type on a known field and for lengths past the end', () => {
@@ -142,7 +203,9 @@ describe('parseCaffemodel', () => {
     const wrongWire = Uint8Array.from([...good, 0xa0, 0x06, 0x01]);
     const e1 = thrown(() => parseCaffemodel(wrongWire, { file: 'm.caffemodel' }));
     expect(e1.code).toBe('bad-wire-type');
-    expect(e1.message).toBe(`m.caffemodel: byte ${good.length}: NetParameter.layer (100, LayerParameter) has wire type varint, expected length-delimited`);
+    expect(e1.message).toBe(
+      `m.caffemodel: byte ${good.length}: NetParameter.layer (100, LayerParameter) has wire type varint, expected length-delimited`,
+    );
     // A layer that claims 100 bytes with 2 left.
     const pastEnd = Uint8Array.from([...good, 0xa2, 0x06, 0x64, 0x0a, 0x00]);
     const e2 = thrown(() => parseCaffemodel(pastEnd, { file: 'm.caffemodel' }));
@@ -164,7 +227,9 @@ describe('parseCaffemodel', () => {
       }
       // Only a cut exactly between two layers parses, and then it holds the complete layers before it.
       expect(result.layers.length).toBeLessThan(SMALL.length);
-      result.layers.forEach((l, i) => expect(l.blobs.map((b) => Array.from(b.data))).toEqual(SMALL[i]!.blobs.map((b) => Array.from(b.data))));
+      result.layers.forEach((l, i) => {
+        expect(l.blobs.map((b) => Array.from(b.data))).toEqual(SMALL[i]!.blobs.map((b) => Array.from(b.data)));
+      });
     }
   });
 
@@ -196,13 +261,20 @@ describe('parseCaffemodel', () => {
         if (!(error instanceof CaffeImportError)) throw error;
       }
     };
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => check(bytes)), { numRuns: 500 });
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(base.length), (edits, cut) => {
-        const bytes = base.slice(0, Math.max(1, cut));
-        for (const [i, v] of edits) if (i < bytes.length) bytes[i] = v;
-        check(bytes);
-      }),
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => check(bytes)),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        fc.nat(base.length),
+        (edits, cut) => {
+          const bytes = base.slice(0, Math.max(1, cut));
+          for (const [i, v] of edits) if (i < bytes.length) bytes[i] = v;
+          check(bytes);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

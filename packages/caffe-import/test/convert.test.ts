@@ -28,7 +28,11 @@ function thrown(f: () => unknown): CaffeImportError {
  * caffe-tensorflow / Caffe (not by the converter's code): per HWIO index read the OIHW element;
  * BatchNorm statistics times float(1 / factor) in float32.
  */
-function expectedWeights(layers: LayerSpec[], types: Map<string, string>, scaleOf: Map<string, string>): Map<string, { shape: number[]; data: Float32Array }> {
+function expectedWeights(
+  layers: LayerSpec[],
+  types: Map<string, string>,
+  scaleOf: Map<string, string>,
+): Map<string, { shape: number[]; data: Float32Array }> {
   const byName = new Map(layers.map((l) => [l.name, l]));
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const l of layers) {
@@ -38,7 +42,9 @@ function expectedWeights(layers: LayerSpec[], types: Map<string, string>, scaleO
       const [O, I, H, W] = w!.shape as [number, number, number, number];
       const data = new Float32Array(O * I * H * W);
       let n = 0;
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) data[n++] = w!.data[((o * I + i) * H + y) * W + x]!;
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++)
+          for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) data[n++] = w!.data[((o * I + i) * H + y) * W + x]!;
       out.set(`${l.name}/weights`, { shape: [H, W, I, O], data });
       if (b) out.set(`${l.name}/biases`, { shape: [O], data: b.data });
     } else if (type === 'BatchNorm') {
@@ -89,7 +95,12 @@ function expectExactly(entries: WeightEntry[], expected: Map<string, { shape: nu
 function resnet101Parameters(classes: number): number {
   let total = 7 * 7 * 3 * 64 + 4 * 64;
   let inC = 64;
-  for (const [units, mid, outC] of [[3, 64, 256], [4, 128, 512], [23, 256, 1024], [3, 512, 2048]] as const) {
+  for (const [units, mid, outC] of [
+    [3, 64, 256],
+    [4, 128, 512],
+    [23, 256, 1024],
+    [3, 512, 2048],
+  ] as const) {
     for (let u = 0; u < units; u++) {
       if (u === 0) total += inC * outC + 4 * outC; // branch1 projection
       total += (u === 0 ? inC : outC) * mid + 4 * mid + 9 * mid * mid + 4 * mid + mid * outC + 4 * outC;
@@ -124,19 +135,52 @@ describe('convertDeeplab on the real deploy.prototxt', () => {
     expect(result.report.totals.parameters).toBe(resnet101Parameters(21));
     expect(result.report.totals.weights).toBe(108 + 4 + 104 * 4);
     expect(result.report.converted).toHaveLength(212);
-    expect(result.report.converted.find((c) => c.layer === 'bn2a_branch1')).toMatchObject({ type: 'BatchNorm', fusedWith: 'scale2a_branch1' });
+    expect(result.report.converted.find((c) => c.layer === 'bn2a_branch1')).toMatchObject({
+      type: 'BatchNorm',
+      fusedWith: 'scale2a_branch1',
+    });
     expect(result.report.skipped.map((s) => s.type).sort()).toEqual([...Array(34).fill('Eltwise'), 'Pooling', ...Array(100).fill('ReLU')]);
     expect(result.report.missing).toEqual({ layersWithoutBlobs: [], blobsWithoutLayers: [] });
     expect(result.report.warnings).toEqual([]);
 
-    expect(result.meta).toMatchObject({ version: 1, architecture: 'deeplab-v2-resnet', inputChannels: 3, numClasses: 21, blocks: [3, 4, 23, 3], widthMultiplier: 1, bnEpsilon: 1e-5 });
+    expect(result.meta).toMatchObject({
+      version: 1,
+      architecture: 'deeplab-v2-resnet',
+      inputChannels: 3,
+      numClasses: 21,
+      blocks: [3, 4, 23, 3],
+      widthMultiplier: 1,
+      bnEpsilon: 1e-5,
+    });
     expect(result.meta.source).toEqual({ prototxt: 'deploy.prototxt', caffemodel: 'm.caffemodel' });
     expect(result.meta.layers).toHaveLength(109);
     const spec = (n: string) => result.meta.layers.find((l) => l.name === n);
-    expect(spec('res5b_branch2b')).toEqual({ name: 'res5b_branch2b', type: 'Convolution', kernel: [3, 3], stride: [1, 1], dilation: [4, 4], pad: [4, 4], inChannels: 512, outChannels: 512, bias: false });
+    expect(spec('res5b_branch2b')).toEqual({
+      name: 'res5b_branch2b',
+      type: 'Convolution',
+      kernel: [3, 3],
+      stride: [1, 1],
+      dilation: [4, 4],
+      pad: [4, 4],
+      inChannels: 512,
+      outChannels: 512,
+      bias: false,
+    });
     expect(spec('res3a_branch1')).toMatchObject({ stride: [2, 2], inChannels: 256, outChannels: 512 });
     expect(spec('fc1_voc12_c2')).toMatchObject({ dilation: [18, 18], inChannels: 2048, outChannels: 21, bias: true });
-    expect(spec('pool1')).toEqual({ name: 'pool1', type: 'Pooling', kernel: [3, 3], stride: [2, 2], dilation: [1, 1], pad: [1, 1], inChannels: 64, outChannels: 64, bias: false, pool: 'MAX', roundMode: 'CEIL' });
+    expect(spec('pool1')).toEqual({
+      name: 'pool1',
+      type: 'Pooling',
+      kernel: [3, 3],
+      stride: [2, 2],
+      dilation: [1, 1],
+      pad: [1, 1],
+      inChannels: 64,
+      outChannels: 64,
+      bias: false,
+      pool: 'MAX',
+      roundMode: 'CEIL',
+    });
   });
 });
 
@@ -146,7 +190,8 @@ describe('convertDeeplab encodings', () => {
   const layers = syntheticLayers(net, { seed: 7 });
   const types = new Map(net.layers.map((l) => [l.name, l.type]));
   const expected = expectedWeights(layers, types, scalePairs(text));
-  const convert = (options: EncodeCaffemodelOptions, consumeInput = false) => convertDeeplab(text, encodeCaffemodel(layers, options), { consumeInput });
+  const convert = (options: EncodeCaffemodelOptions, consumeInput = false) =>
+    convertDeeplab(text, encodeCaffemodel(layers, options), { consumeInput });
 
   it.each<EncodeCaffemodelOptions>([
     { format: 'layer', floats: 'packed' },
@@ -180,7 +225,10 @@ describe('convertDeeplab encodings', () => {
     const r = convert({});
     const { modelJson, shards } = encodeWeights(r.entries, r.meta, { shardBytes: 65536 });
     expect(shards.length).toBeGreaterThan(2);
-    const back = decodeWeights(JSON.parse(JSON.stringify(modelJson)), shards.map((s) => s.data));
+    const back = decodeWeights(
+      JSON.parse(JSON.stringify(modelJson)),
+      shards.map((s) => s.data),
+    );
     expectExactly(back, expected);
     expect(modelJson.objsel.numClasses).toBe(21);
   });
@@ -194,7 +242,10 @@ describe('convertDeeplab encodings', () => {
   });
 
   it('takes inputChannels, numClasses and bnEpsilon from the prototxt', () => {
-    const five = text.replace(/input_dim: 3\n/, 'input_dim: 5\n').replace(/num_output: 21/g, 'num_output: 1').replace(/use_global_stats: true/g, 'use_global_stats: true\n\t\teps: 0.001');
+    const five = text
+      .replace(/input_dim: 3\n/, 'input_dim: 5\n')
+      .replace(/num_output: 21/g, 'num_output: 1')
+      .replace(/use_global_stats: true/g, 'use_global_stats: true\n\t\teps: 0.001');
     const fiveNet = parsePrototxt(five);
     const r = convertDeeplab(five, encodeCaffemodel(syntheticLayers(fiveNet, { seed: 2 })));
     expect(r.meta).toMatchObject({ inputChannels: 5, numClasses: 1, bnEpsilon: 0.001 });
@@ -208,7 +259,10 @@ describe('convertDeeplab mismatches', () => {
   const layers = syntheticLayers(net, { seed: 9 });
 
   it('a BatchNorm without its Scale is a typed error naming the layer', () => {
-    const noScale = text.replace(/layer\s*\{\s*bottom: "res3b1_branch2a"\s*top: "res3b1_branch2a"\s*name: "scale3b1_branch2a"[\s\S]*?\n\}\n/, '');
+    const noScale = text.replace(
+      /layer\s*\{\s*bottom: "res3b1_branch2a"\s*top: "res3b1_branch2a"\s*name: "scale3b1_branch2a"[\s\S]*?\n\}\n/,
+      '',
+    );
     expect(noScale.length).toBeLessThan(text.length);
     const e = thrown(() => convertDeeplab(noScale, encodeCaffemodel(layers), { prototxtFile: 'deploy.prototxt' }));
     expect(e.code).toBe('missing-scale');
@@ -216,7 +270,11 @@ describe('convertDeeplab mismatches', () => {
   });
 
   it('a blob whose shape differs from the prototxt is a shape-mismatch naming the layer', () => {
-    const wrong = layers.map((l) => (l.name === 'res4b5_branch2c' ? { ...l, blobs: [{ shape: [l.blobs[0]!.shape[0]!, 3, 1, 1], data: new Float32Array(l.blobs[0]!.shape[0]! * 3) }] } : l));
+    const wrong = layers.map((l) =>
+      l.name === 'res4b5_branch2c'
+        ? { ...l, blobs: [{ shape: [l.blobs[0]!.shape[0]!, 3, 1, 1], data: new Float32Array(l.blobs[0]!.shape[0]! * 3) }] }
+        : l,
+    );
     const e = thrown(() => convertDeeplab(text, encodeCaffemodel(wrong), { caffemodelFile: 'm.caffemodel' }));
     expect(e.code).toBe('shape-mismatch');
     expect(e.message).toBe("m.caffemodel: layer 'res4b5_branch2c': weight blob has shape [64,3,1,1], the prototxt needs [64,16,1,1]");
@@ -224,25 +282,39 @@ describe('convertDeeplab mismatches', () => {
 
   it('a wrong blob count (5 vs 3 for a BatchNorm) and a wrong layer type are typed mismatches', () => {
     const five = layers.map((l) => (l.name === 'bn_conv1' ? { ...l, blobs: [...l.blobs, ...l.blobs.slice(0, 2)] } : l));
-    expect(thrown(() => convertDeeplab(text, encodeCaffemodel(five))).message).toBe("layer 'bn_conv1': has 5 blob(s), BatchNorm (mean, variance, scale factor) needs 3");
+    expect(thrown(() => convertDeeplab(text, encodeCaffemodel(five))).message).toBe(
+      "layer 'bn_conv1': has 5 blob(s), BatchNorm (mean, variance, scale factor) needs 3",
+    );
     const typed = layers.map((l) => (l.name === 'conv1' ? { ...l, type: 'Deconvolution' } : l));
-    expect(thrown(() => convertDeeplab(text, encodeCaffemodel(typed))).message).toBe("layer 'conv1': is a Deconvolution in the caffemodel but a Convolution in the prototxt");
+    expect(thrown(() => convertDeeplab(text, encodeCaffemodel(typed))).message).toBe(
+      "layer 'conv1': is a Deconvolution in the caffemodel but a Convolution in the prototxt",
+    );
   });
 
   it('prototxt layers without blobs fail unless allowed; blobs without layers are reported', () => {
-    const partial = layers.filter((l) => !l.name.startsWith('fc1_voc12_c')).concat([{ name: 'fc1000', type: 'InnerProduct', blobs: [{ shape: [10, 4], data: new Float32Array(40) }] }]);
+    const partial = layers
+      .filter((l) => !l.name.startsWith('fc1_voc12_c'))
+      .concat([{ name: 'fc1000', type: 'InnerProduct', blobs: [{ shape: [10, 4], data: new Float32Array(40) }] }]);
     const bytes = encodeCaffemodel(partial);
     const e = thrown(() => convertDeeplab(text, bytes.slice(), { caffemodelFile: 'init.caffemodel' }));
     expect(e.code).toBe('missing-blobs');
-    expect(e.message).toMatch(/^init\.caffemodel: layer 'fc1_voc12_c0': 4 prototxt layer\(s\) with parameters have no blobs in the caffemodel \(fc1_voc12_c0, fc1_voc12_c1, fc1_voc12_c2, fc1_voc12_c3\)/);
+    expect(e.message).toMatch(
+      /^init\.caffemodel: layer 'fc1_voc12_c0': 4 prototxt layer\(s\) with parameters have no blobs in the caffemodel \(fc1_voc12_c0, fc1_voc12_c1, fc1_voc12_c2, fc1_voc12_c3\)/,
+    );
     const r = convertDeeplab(text, bytes, { allowMissing: true });
-    expect(r.report.missing.layersWithoutBlobs.map((l) => l.layer)).toEqual(['fc1_voc12_c0', 'fc1_voc12_c1', 'fc1_voc12_c2', 'fc1_voc12_c3']);
+    expect(r.report.missing.layersWithoutBlobs.map((l) => l.layer)).toEqual([
+      'fc1_voc12_c0',
+      'fc1_voc12_c1',
+      'fc1_voc12_c2',
+      'fc1_voc12_c3',
+    ]);
     expect(r.report.missing.blobsWithoutLayers).toEqual([{ layer: 'fc1000', type: 'InnerProduct', blobs: 1 }]);
     expect(r.entries.some((x) => x.name.startsWith('fc1_voc12'))).toBe(false);
   });
 
   it('a prototxt that is not DeepLab-v2 ResNet is rejected with what is missing', () => {
-    const plain = 'input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 8\ninput_dim: 8\nlayer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolution_param { num_output: 4 kernel_size: 3 } }';
+    const plain =
+      'input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 8\ninput_dim: 8\nlayer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolution_param { num_output: 4 kernel_size: 3 } }';
     const bytes = encodeCaffemodel(syntheticLayers(parsePrototxt(plain)));
     expect(thrown(() => convertDeeplab(plain, bytes, { prototxtFile: 'p.prototxt' })).message).toBe(
       "p.prototxt: layers: not a DeepLab-v2 ResNet definition: no ASPP convolutions named fc1_*_c<k> (e.g. 'fc1_voc12_c0')",

@@ -25,7 +25,14 @@ function thrown(f: () => unknown): CaffeImportError {
 /** Fields as plain [name, value] pairs for comparison. */
 type Plain = Array<[string, Plain | string | number | { id: string }]>;
 function plain(m: TextMessage): Plain {
-  return m.fields.map((f) => [f.name, f.value.kind === 'message' ? plain(f.value) : f.value.kind === 'identifier' ? { id: f.value.value } : (f.value as TextScalar & { value: string | number }).value]);
+  return m.fields.map((f) => [
+    f.name,
+    f.value.kind === 'message'
+      ? plain(f.value)
+      : f.value.kind === 'identifier'
+        ? { id: f.value.value }
+        : (f.value as TextScalar & { value: string | number }).value,
+  ]);
 }
 
 describe('parseTextFormat', () => {
@@ -41,7 +48,13 @@ nested { deeper { deepest: true } }
     expect(plain(m)).toEqual([
       ['name', 'net'],
       ['layer', [['a', 1]]],
-      ['layer', [['b', 2], ['c', 3]]],
+      [
+        'layer',
+        [
+          ['b', 2],
+          ['c', 3],
+        ],
+      ],
       ['dims', 1],
       ['dims', 2],
       ['dims', 3],
@@ -69,7 +82,9 @@ nested { deeper { deepest: true } }
     expect(thrown(() => parseTextFormat('a: "open\n"')).message).toBe('line 1:4: string is not closed before the end of the line');
     expect(thrown(() => parseTextFormat('a: 1 }')).message).toBe("line 1:6: expected a field name, found '}'");
     expect(thrown(() => parseTextFormat('a: @')).message).toBe('line 1:4: unexpected character "@"');
-    expect(thrown(() => parseTextFormat('a:')).message).toBe('line 1:3: expected a value (string, number or identifier), found end of file');
+    expect(thrown(() => parseTextFormat('a:')).message).toBe(
+      'line 1:3: expected a value (string, number or identifier), found end of file',
+    );
     expect(thrown(() => parseTextFormat('s: "\\q"')).code).toBe('bad-text');
     expect(thrown(() => parseTextFormat('a {'.repeat(200))).message).toMatch(/at most 100 nested messages/);
   });
@@ -85,22 +100,35 @@ nested { deeper { deepest: true } }
     const { msg } = fc.letrec<{ msg: Msg }>((tie) => ({
       msg: fc.array(fc.tuple(ident, fc.oneof({ depthSize: 'small' }, scalar, tie('msg'))), { maxLength: 5 }) as fc.Arbitrary<Msg>,
     }));
-    const escape = (s: string) => Array.from(new TextEncoder().encode(s), (b) => (b === 0x22 || b === 0x5c ? `\\${String.fromCharCode(b)}` : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, '0')}`)).join('');
+    const cEscape = (s: string) =>
+      Array.from(new TextEncoder().encode(s), (b) =>
+        b === 0x22 || b === 0x5c
+          ? `\\${String.fromCharCode(b)}`
+          : b >= 0x20 && b < 0x7f
+            ? String.fromCharCode(b)
+            : `\\${b.toString(8).padStart(3, '0')}`,
+      ).join('');
     const print = (m: Msg, indent: string): string =>
       m
         .map(([k, v]) =>
           Array.isArray(v)
             ? `${indent}${k} {\n${print(v, `${indent}  `)}${indent}}\n`
-            : `${indent}${k}: ${v.kind === 'string' ? `"${escape(v.value as string)}"` : v.kind === 'number' ? String(v.value) : v.value}  # c\n`,
+            : `${indent}${k}: ${v.kind === 'string' ? `"${cEscape(v.value as string)}"` : v.kind === 'number' ? String(v.value) : v.value}  # c\n`,
         )
         .join('');
-    const back = (m: TextMessage): Msg => m.fields.map((f) => [f.name, f.value.kind === 'message' ? back(f.value) : { kind: f.value.kind, value: f.value.value as string | number }]);
+    const back = (m: TextMessage): Msg =>
+      m.fields.map((f) => [
+        f.name,
+        f.value.kind === 'message' ? back(f.value) : { kind: f.value.kind, value: f.value.value as string | number },
+      ]);
     fc.assert(
       fc.property(msg, (m) => {
         const parsed = back(parseTextFormat(print(m, '')));
-        expect(parsed).toEqual(m.map(function norm([k, v]): [string, Msg | { kind: string; value: string | number }] {
-          return [k, Array.isArray(v) ? v.map(norm) : v.kind === 'number' && Object.is(v.value, -0) ? { kind: 'number', value: 0 } : v];
-        }));
+        expect(parsed).toEqual(
+          m.map(function norm([k, v]): [string, Msg | { kind: string; value: string | number }] {
+            return [k, Array.isArray(v) ? v.map(norm) : v.kind === 'number' && Object.is(v.value, -0) ? { kind: 'number', value: 0 } : v];
+          }),
+        );
       }),
       { numRuns: 300 },
     );
@@ -116,9 +144,14 @@ nested { deeper { deepest: true } }
         if (!(error instanceof CaffeImportError)) throw error;
       }
     };
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'{}<>[]:;,#"\'\\-.0123456789eEfx abc_\n\t'.split('')), maxLength: 200 }), check), { numRuns: 1000 });
     fc.assert(
-      fc.property(fc.nat(sample.length), fc.nat(sample.length), fc.string({ maxLength: 5 }), (at, cut, insert) => check(sample.slice(0, at) + insert + sample.slice(at, Math.max(at, cut)))),
+      fc.property(fc.string({ unit: fc.constantFrom(...'{}<>[]:;,#"\'\\-.0123456789eEfx abc_\n\t'.split('')), maxLength: 200 }), check),
+      { numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(fc.nat(sample.length), fc.nat(sample.length), fc.string({ maxLength: 5 }), (at, cut, insert) =>
+        check(sample.slice(0, at) + insert + sample.slice(at, Math.max(at, cut))),
+      ),
       { numRuns: 300 },
     );
   });
@@ -134,8 +167,23 @@ describe('parsePrototxt', () => {
     for (const l of net.layers) types[l.type] = (types[l.type] ?? 0) + 1;
     expect(types).toEqual({ Convolution: 108, BatchNorm: 104, Scale: 104, ReLU: 100, Eltwise: 34, Pooling: 1 });
     const byName = new Map(net.layers.map((l) => [l.name, l]));
-    expect(byName.get('conv1')!.convolution).toEqual({ numOutput: 64, biasTerm: false, kernel: [7, 7], stride: [2, 2], pad: [3, 3], dilation: [1, 1], group: 1 });
-    expect(byName.get('pool1')!.pooling).toEqual({ pool: 'MAX', kernel: [3, 3], stride: [2, 2], pad: [1, 1], globalPooling: false, roundMode: 'CEIL' });
+    expect(byName.get('conv1')!.convolution).toEqual({
+      numOutput: 64,
+      biasTerm: false,
+      kernel: [7, 7],
+      stride: [2, 2],
+      pad: [3, 3],
+      dilation: [1, 1],
+      group: 1,
+    });
+    expect(byName.get('pool1')!.pooling).toEqual({
+      pool: 'MAX',
+      kernel: [3, 3],
+      stride: [2, 2],
+      pad: [1, 1],
+      globalPooling: false,
+      roundMode: 'CEIL',
+    });
     expect(byName.get('res3a_branch2a')!.convolution!.stride).toEqual([2, 2]);
     expect(byName.get('res4b22_branch2b')!.convolution).toMatchObject({ dilation: [2, 2], pad: [2, 2], biasTerm: false });
     expect(byName.get('res5c_branch2b')!.convolution).toMatchObject({ dilation: [4, 4], pad: [4, 4] });
@@ -156,10 +204,16 @@ layers { name: "drop" type: DROPOUT bottom: "c" top: "c" include { phase: TRAIN 
 layers { name: "ip" type: INNER_PRODUCT bottom: "c" top: "ip" inner_product_param { num_output: 10 } exclude { phase: TRAIN } }`);
     expect(v1.format).toBe('layers');
     expect(v1.inputs).toEqual([{ name: 'data', shape: [1, 3, 8, 8] }]);
-    expect(v1.layers.map((l) => [l.name, l.type])).toEqual([['c', 'Convolution'], ['r', 'ReLU'], ['ip', 'InnerProduct']]);
+    expect(v1.layers.map((l) => [l.name, l.type])).toEqual([
+      ['c', 'Convolution'],
+      ['r', 'ReLU'],
+      ['ip', 'InnerProduct'],
+    ]);
     expect(v1.excluded).toEqual(['drop']);
     expect(parsePrototxt(v1Text(), { phase: 'TRAIN' }).layers.map((l) => l.name)).toEqual(['c', 'drop']);
-    const input = parsePrototxt('layer { name: "in" type: "Input" top: "data" input_param { shape { dim: 2 dim: 5 dim: 9 dim: 9 } } }\nlayer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 1 kernel_h: 3 kernel_w: 1 pad_h: 1 pad_w: 0 stride: 2 } }');
+    const input = parsePrototxt(
+      'layer { name: "in" type: "Input" top: "data" input_param { shape { dim: 2 dim: 5 dim: 9 dim: 9 } } }\nlayer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 1 kernel_h: 3 kernel_w: 1 pad_h: 1 pad_w: 0 stride: 2 } }',
+    );
     const graph = buildLayerGraph(input);
     expect(graph.inputs).toEqual([{ name: 'data', layer: 'in', shape: [2, 5, 9, 9] }]);
     expect(input.layers[1]!.convolution).toMatchObject({ kernel: [3, 1], pad: [1, 0], stride: [2, 2] });
@@ -172,12 +226,22 @@ layers { name: "ip" type: INNER_PRODUCT inner_product_param { num_output: 10 } e
   });
 
   it('names the layer for bad parameters', () => {
-    const e = thrown(() => parsePrototxt('layer {\n name: "c"\n type: "Convolution"\n convolution_param { num_output: 8 }\n}', { file: 'd.prototxt' }));
+    const e = thrown(() =>
+      parsePrototxt('layer {\n name: "c"\n type: "Convolution"\n convolution_param { num_output: 8 }\n}', { file: 'd.prototxt' }),
+    );
     expect(e.message).toBe("d.prototxt: layer 'c' (line 1): convolution_param needs kernel_size (or kernel_h and kernel_w) > 0");
-    expect(thrown(() => parsePrototxt('layer { name: "p" type: "Pooling" pooling_param { pool: MEDIAN kernel_size: 2 } }')).message).toMatch(/layer 'p' \(line 1\).*pool must be one of MAX, AVE, STOCHASTIC/);
-    expect(thrown(() => parsePrototxt('layer { name: "a" type: "ReLU" }\nlayer { name: "a" type: "ReLU" }')).message).toBe("line 2: duplicate layer name 'a'");
-    expect(thrown(() => parsePrototxt('input: "data"\ninput_dim: 1\ninput_dim: 3')).message).toMatch(/1 input\(s\) need 4 input_dim values, found 2/);
-    expect(thrown(() => parsePrototxt('layer { name: "c" type: "Convolution" convolution_param { num_output: -2 kernel_size: 1 } }')).message).toMatch(/num_output must be a non-negative integer, got -2/);
+    expect(
+      thrown(() => parsePrototxt('layer { name: "p" type: "Pooling" pooling_param { pool: MEDIAN kernel_size: 2 } }')).message,
+    ).toMatch(/layer 'p' \(line 1\).*pool must be one of MAX, AVE, STOCHASTIC/);
+    expect(thrown(() => parsePrototxt('layer { name: "a" type: "ReLU" }\nlayer { name: "a" type: "ReLU" }')).message).toBe(
+      "line 2: duplicate layer name 'a'",
+    );
+    expect(thrown(() => parsePrototxt('input: "data"\ninput_dim: 1\ninput_dim: 3')).message).toMatch(
+      /1 input\(s\) need 4 input_dim values, found 2/,
+    );
+    expect(
+      thrown(() => parsePrototxt('layer { name: "c" type: "Convolution" convolution_param { num_output: -2 kernel_size: 1 } }')).message,
+    ).toMatch(/num_output must be a non-negative integer, got -2/);
   });
 });
 
@@ -208,36 +272,47 @@ describe('buildLayerGraph', () => {
   });
 
   it('rejects a bottom that nothing produced, naming the layer', () => {
-    const net = parsePrototxt('input: "data"\ninput_dim: 1\ninput_dim: 1\ninput_dim: 4\ninput_dim: 4\nlayer { name: "r" type: "ReLU" bottom: "nope" top: "r" }');
-    expect(thrown(() => buildLayerGraph(net, { file: 'g.prototxt' })).message).toBe("g.prototxt: layer 'r' (line 6): bottom 'nope' is not produced by an earlier layer or a net input");
+    const net = parsePrototxt(
+      'input: "data"\ninput_dim: 1\ninput_dim: 1\ninput_dim: 4\ninput_dim: 4\nlayer { name: "r" type: "ReLU" bottom: "nope" top: "r" }',
+    );
+    expect(thrown(() => buildLayerGraph(net, { file: 'g.prototxt' })).message).toBe(
+      "g.prototxt: layer 'r' (line 6): bottom 'nope' is not produced by an earlier layer or a net input",
+    );
   });
 
   it("Caffe's output sizes match a brute-force count of windows", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 3 }), (size, k, s, p, d) => {
-        // Convolution: windows whose dilated extent fits inside the padded input.
-        const extent = d * (k - 1) + 1;
-        let conv = 0;
-        for (let start = -p; start + extent <= size + p; start += s) conv++;
-        if (conv > 0) expect(convOutputSize(size, k, s, p, d)).toBe(conv);
-        // Pooling (CEIL): slide until a window reaches the end of the padded input (the last may
-        // hang over it); Caffe then drops a last window that starts in the right padding.
-        if (size + 2 * p >= k) {
-          let pool = 0;
-          let last = -p;
-          for (let start = -p; ; start += s) {
-            pool++;
-            last = start;
-            if (start + k >= size + p) break;
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        (size, k, s, p, d) => {
+          // Convolution: windows whose dilated extent fits inside the padded input.
+          const extent = d * (k - 1) + 1;
+          let conv = 0;
+          for (let start = -p; start + extent <= size + p; start += s) conv++;
+          if (conv > 0) expect(convOutputSize(size, k, s, p, d)).toBe(conv);
+          // Pooling (CEIL): slide until a window reaches the end of the padded input (the last may
+          // hang over it); Caffe then drops a last window that starts in the right padding.
+          if (size + 2 * p >= k) {
+            let pool = 0;
+            let last = -p;
+            for (let start = -p; ; start += s) {
+              pool++;
+              last = start;
+              if (start + k >= size + p) break;
+            }
+            if (p > 0 && last >= size) pool--;
+            expect(poolOutputSize(size, k, s, p, 'CEIL')).toBe(pool);
+            // FLOOR: only windows that fit.
+            let floor = 0;
+            for (let start = -p; start + k <= size + p; start += s) floor++;
+            expect(poolOutputSize(size, k, s, p, 'FLOOR')).toBe(floor);
           }
-          if (p > 0 && last >= size) pool--;
-          expect(poolOutputSize(size, k, s, p, 'CEIL')).toBe(pool);
-          // FLOOR: only windows that fit.
-          let floor = 0;
-          for (let start = -p; start + k <= size + p; start += s) floor++;
-          expect(poolOutputSize(size, k, s, p, 'FLOOR')).toBe(floor);
-        }
-      }),
+        },
+      ),
     );
   });
 });

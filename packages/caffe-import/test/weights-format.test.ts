@@ -22,7 +22,19 @@ const META: ObjselNetworkMeta = {
   blocks: [3, 4, 23, 3],
   widthMultiplier: 1,
   bnEpsilon: 1e-5,
-  layers: [{ name: 'conv1', type: 'Convolution', kernel: [7, 7], stride: [2, 2], dilation: [1, 1], pad: [3, 3], inChannels: 3, outChannels: 64, bias: false }],
+  layers: [
+    {
+      name: 'conv1',
+      type: 'Convolution',
+      kernel: [7, 7],
+      stride: [2, 2],
+      dilation: [1, 1],
+      pad: [3, 3],
+      inChannels: 3,
+      outChannels: 64,
+      bias: false,
+    },
+  ],
 };
 
 /** Deterministic values that exercise the float32 bit patterns (negative, tiny, large). */
@@ -32,7 +44,7 @@ function entry(name: string, shape: number[], seed: number): WeightEntry {
   let s = seed >>> 0;
   for (let i = 0; i < n; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = ((s / 2 ** 32) - 0.5) * 2 ** ((s % 40) - 20);
+    data[i] = (s / 2 ** 32 - 0.5) * 2 ** ((s % 40) - 20);
   }
   return { name, shape, data };
 }
@@ -50,7 +62,13 @@ describe('encodeWeights', () => {
     const entries = [entry('a/weights', [3, 3, 2, 5], 1), entry('a/biases', [5], 2), entry('bn/gamma', [7], 3)];
     const total = (90 + 5 + 7) * 4; // 408 bytes
     const { modelJson, shards } = encodeWeights(entries, META, { shardBytes: 100 });
-    expect(shards.map((s) => s.path)).toEqual(['group1-shard1of5.bin', 'group1-shard2of5.bin', 'group1-shard3of5.bin', 'group1-shard4of5.bin', 'group1-shard5of5.bin']);
+    expect(shards.map((s) => s.path)).toEqual([
+      'group1-shard1of5.bin',
+      'group1-shard2of5.bin',
+      'group1-shard3of5.bin',
+      'group1-shard4of5.bin',
+      'group1-shard5of5.bin',
+    ]);
     expect(shards.map((s) => s.data.byteLength)).toEqual([100, 100, 100, 100, 8]);
     expect(shards.reduce((n, s) => n + s.data.byteLength, 0)).toBe(total);
     expect(modelJson.weightsManifest).toEqual([
@@ -101,9 +119,14 @@ describe('decodeWeights', () => {
         (shapes, shardBytes, seed) => {
           const entries = shapes.map((shape, i) => entry(`w${i}`, shape, seed + i));
           const { modelJson, shards } = encodeWeights(entries, META, { shardBytes });
-          const decoded = decodeWeights(JSON.parse(JSON.stringify(modelJson)), shards.map((s) => s.data.slice()));
+          const decoded = decodeWeights(
+            JSON.parse(JSON.stringify(modelJson)),
+            shards.map((s) => s.data.slice()),
+          );
           expect(decoded.map((e) => [e.name, e.shape])).toEqual(entries.map((e) => [e.name, e.shape]));
-          decoded.forEach((e, i) => expect(Array.from(e.data)).toEqual(Array.from(entries[i]!.data)));
+          decoded.forEach((e, i) => {
+            expect(Array.from(e.data)).toEqual(Array.from(entries[i]!.data));
+          });
         },
       ),
     );
@@ -122,7 +145,9 @@ describe('decodeWeights', () => {
       throw new Error('did not throw');
     };
     expect(code(() => decodeWeights(modelJson, bytes.slice(0, -1)))).toMatch(/lists 2 shard file\(s\), 1 given/);
-    expect(code(() => decodeWeights(modelJson, [bytes[0]!, new Uint8Array(bytes[1]!.byteLength + 4)]))).toMatch(/hold 124 bytes, the weights' shapes need 120/);
+    expect(code(() => decodeWeights(modelJson, [bytes[0]!, new Uint8Array(bytes[1]!.byteLength + 4)]))).toMatch(
+      /hold 124 bytes, the weights' shapes need 120/,
+    );
     const wrongDtype = structuredClone(modelJson) as unknown as { weightsManifest: Array<{ weights: Array<{ dtype: string }> }> };
     wrongDtype.weightsManifest[0]!.weights[0]!.dtype = 'int32';
     expect(code(() => decodeWeights(wrongDtype as never, bytes))).toMatch(/a: dtype "int32" is not supported/);
@@ -168,7 +193,13 @@ describe('writeWeightsDir / readWeightsDir', () => {
     const out = path.join(root, 'nested', 'model');
     const entries = [entry('a/weights', [4, 4, 3, 2], 1), entry('a/biases', [2], 2)];
     await writeWeightsDir(out, entries, META, { shardBytes: 128 });
-    expect(fs.readdirSync(out).sort()).toEqual(['group1-shard1of4.bin', 'group1-shard2of4.bin', 'group1-shard3of4.bin', 'group1-shard4of4.bin', 'model.json']);
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'group1-shard1of4.bin',
+      'group1-shard2of4.bin',
+      'group1-shard3of4.bin',
+      'group1-shard4of4.bin',
+      'model.json',
+    ]);
     const { modelJson, entries: back } = await readWeightsDir(out);
     expect(modelJson.objsel).toEqual(META);
     expect(back.map((e) => Array.from(e.data))).toEqual(entries.map((e) => Array.from(e.data)));
@@ -201,7 +232,9 @@ describe('writeWeightsDir / readWeightsDir', () => {
       },
     };
     const progress: number[] = [];
-    await expect(writeWeightsDirWith(failing, out, [entry('new', [5000], 2)], META, { shardBytes: 4000, onProgress: (e) => progress.push(e.done) })).rejects.toThrow('disk full');
+    await expect(
+      writeWeightsDirWith(failing, out, [entry('new', [5000], 2)], META, { shardBytes: 4000, onProgress: (e) => progress.push(e.done) }),
+    ).rejects.toThrow('disk full');
     expect(progress).toEqual([1, 2]);
     expect(fs.readdirSync(path.dirname(out))).toEqual(['model']);
     const kept = await readWeightsDir(out);

@@ -33,7 +33,9 @@ describe('WireReader', () => {
     expect(reader(minusOne).int32()).toBe(-1);
     // 2^53 does not fit a double exactly: rejected, not rounded.
     expect(thrown(() => reader([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]).varint()).code).toBe('bad-length');
-    expect(thrown(() => reader([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]).varint()).message).toMatch(/longer than 10 bytes/);
+    expect(thrown(() => reader([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]).varint()).message).toMatch(
+      /longer than 10 bytes/,
+    );
   });
 
   it('agrees with protobufjs on random uint64/int64/int32 varints', () => {
@@ -105,13 +107,53 @@ describe('wire writer', () => {
       ],
     });
     expect(Array.from(bytes)).toEqual([
-      0x0a, 0x02, 0x61, 0x62, // name "ab"
-      0x22, 0x03, 0x03, 0xac, 0x02, // packed varints 3, 300
-      0x2d, 0x00, 0x00, 0x80, 0x3f, // fixed32 1.0f
-      0x2a, 0x04, 0x00, 0x00, 0x00, 0xc0, // packed [-2.0f]
-      0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, // varint -1
-      0xa2, 0x06, 0x03, 0x08, 0x96, 0x01, // field 100 (tag 802 = 0xa2 0x06) { field 1: 150 }
-      0x42, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xe0, 0x3f, // packed double 0.5
+      0x0a,
+      0x02,
+      0x61,
+      0x62, // name "ab"
+      0x22,
+      0x03,
+      0x03,
+      0xac,
+      0x02, // packed varints 3, 300
+      0x2d,
+      0x00,
+      0x00,
+      0x80,
+      0x3f, // fixed32 1.0f
+      0x2a,
+      0x04,
+      0x00,
+      0x00,
+      0x00,
+      0xc0, // packed [-2.0f]
+      0x10,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0x01, // varint -1
+      0xa2,
+      0x06,
+      0x03,
+      0x08,
+      0x96,
+      0x01, // field 100 (tag 802 = 0xa2 0x06) { field 1: 150 }
+      0x42,
+      0x08,
+      0x00,
+      0x00,
+      0x00,
+      0x00,
+      0x00,
+      0x00,
+      0xe0,
+      0x3f, // packed double 0.5
     ]);
   });
 
@@ -121,20 +163,26 @@ describe('wire writer', () => {
       .add(new protobuf.Field('v', 2, 'int64', 'repeated'))
       .add(new protobuf.Field('f', 3, 'float', 'repeated'));
     fc.assert(
-      fc.property(fc.string(), fc.array(fc.maxSafeNat(), { maxLength: 5 }), fc.array(fc.float({ noNaN: true }), { maxLength: 5 }), fc.boolean(), (s, v, f, packed) => {
-        const floats = Float32Array.from(f);
-        const bytes = encodeMessage({
-          fields: [
-            { field: 1, kind: 'string', value: s },
-            ...(v.length ? [{ field: 2, kind: 'packed-varints' as const, value: v }] : []),
-            { field: 3, kind: packed ? ('packed-floats' as const) : ('floats' as const), value: floats },
-          ],
-        });
-        const o = T.toObject(T.decode(bytes), { longs: Number, arrays: true }) as { s: string; v: number[]; f: number[] };
-        expect(o.s).toBe(s);
-        expect(o.v).toEqual(v);
-        expect(o.f).toEqual(Array.from(floats));
-      }),
+      fc.property(
+        fc.string(),
+        fc.array(fc.maxSafeNat(), { maxLength: 5 }),
+        fc.array(fc.float({ noNaN: true }), { maxLength: 5 }),
+        fc.boolean(),
+        (s, v, f, packed) => {
+          const floats = Float32Array.from(f);
+          const bytes = encodeMessage({
+            fields: [
+              { field: 1, kind: 'string', value: s },
+              ...(v.length ? [{ field: 2, kind: 'packed-varints' as const, value: v }] : []),
+              { field: 3, kind: packed ? ('packed-floats' as const) : ('floats' as const), value: floats },
+            ],
+          });
+          const o = T.toObject(T.decode(bytes), { longs: Number, arrays: true }) as { s: string; v: number[]; f: number[] };
+          expect(o.s).toBe(s);
+          expect(o.v).toEqual(v);
+          expect(o.f).toEqual(Array.from(floats));
+        },
+      ),
     );
   });
 });

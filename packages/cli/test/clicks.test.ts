@@ -37,7 +37,25 @@ describe('objsel clicks sample', () => {
     const data = path.join(tmp, 'synth');
     const list = path.join(data, 'ImageSets/Segmentation/trainval.txt');
     const outDir = path.join(tmp, 'clicks-a');
-    const r = await run(['clicks', 'sample', '--data-dir', data, '--data-list', list, '--out-dir', outDir, '--seed', '5', '--d-margin', '3', '--d', '12', '--pairs-per-object', '2', '--json']);
+    const r = await run([
+      'clicks',
+      'sample',
+      '--data-dir',
+      data,
+      '--data-list',
+      list,
+      '--out-dir',
+      outDir,
+      '--seed',
+      '5',
+      '--d-margin',
+      '3',
+      '--d',
+      '12',
+      '--pairs-per-object',
+      '2',
+      '--json',
+    ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const result = lastJson(r.out);
@@ -68,9 +86,28 @@ describe('objsel clicks sample', () => {
       }
     }
     expect(result.objects).toBe(objects);
-    const again = await run(['clicks', 'sample', '--data-dir', data, '--data-list', list, '--out-dir', path.join(tmp, 'clicks-b'), '--seed', '5', '--d-margin', '3', '--d', '12', '--pairs-per-object', '2', '--json']);
+    const again = await run([
+      'clicks',
+      'sample',
+      '--data-dir',
+      data,
+      '--data-list',
+      list,
+      '--out-dir',
+      path.join(tmp, 'clicks-b'),
+      '--seed',
+      '5',
+      '--d-margin',
+      '3',
+      '--d',
+      '12',
+      '--pairs-per-object',
+      '2',
+      '--json',
+    ]);
     expect(again.code).toBe(0);
-    for (const name of names) expect(fs.readFileSync(path.join(tmp, 'clicks-b', name), 'utf8')).toBe(fs.readFileSync(path.join(outDir, name), 'utf8'));
+    for (const name of names)
+      expect(fs.readFileSync(path.join(tmp, 'clicks-b', name), 'utf8')).toBe(fs.readFileSync(path.join(outDir, name), 'utf8'));
   });
 
   it('rejects bad flags with one line and exit 2', async () => {
@@ -82,13 +119,30 @@ describe('objsel clicks sample', () => {
 
 describe('help', () => {
   it('every clicks command and graphcut has --help with examples', async () => {
-    for (const args of [['clicks', '--help'], ['clicks', 'sample', '--help'], ['clicks', 'maps', '--help'], ['clicks', 'next', '--help'], ['graphcut', '--help']]) {
+    for (const args of [
+      ['clicks', '--help'],
+      ['clicks', 'sample', '--help'],
+      ['clicks', 'maps', '--help'],
+      ['clicks', 'next', '--help'],
+      ['graphcut', '--help'],
+    ]) {
       const r = await run(args);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/Examples:/);
     }
     const sample = await run(['clicks', 'sample', '--help']);
-    for (const flag of ['--data-dir', '--data-list', '--out-dir', '--strategies', '--pairs-per-object', '--d-margin', '--d-step', '--d ', '--seed']) expect(sample.out).toContain(flag);
+    for (const flag of [
+      '--data-dir',
+      '--data-list',
+      '--out-dir',
+      '--strategies',
+      '--pairs-per-object',
+      '--d-margin',
+      '--d-step',
+      '--d ',
+      '--seed',
+    ])
+      expect(sample.out).toContain(flag);
     const gc = await run(['graphcut', '--help']);
     for (const flag of ['--image', '--probs', '--clicks', '--lambda', '--sigma', '--connectivity', '--out']) expect(gc.out).toContain(flag);
   });
@@ -97,7 +151,16 @@ describe('help', () => {
 describe('objsel clicks maps', () => {
   it('writes the float32 [H, W, 2] distance maps of a click file', async () => {
     const clicks = path.join(tmp, 'c.json');
-    fs.writeFileSync(clicks, JSON.stringify({ positive: [[3, 4], [20, 10]], negative: [[30, 2]] }));
+    fs.writeFileSync(
+      clicks,
+      JSON.stringify({
+        positive: [
+          [3, 4],
+          [20, 10],
+        ],
+        negative: [[30, 2]],
+      }),
+    );
     const out = path.join(tmp, 'maps.npy');
     const r = await run(['clicks', 'maps', '--clicks', clicks, '--width', '40', '--height', '25', '--scale', '6', '--out', out, '--json']);
     expect(r.code).toBe(0);
@@ -105,7 +168,20 @@ describe('objsel clicks maps', () => {
     const npy = readNpy(new Uint8Array(fs.readFileSync(out)));
     expect(npy.shape).toEqual([25, 40, 2]);
     expect(npy.dtype).toBe('float32');
-    expect(Array.from(npy.data as Float32Array)).toEqual(Array.from(distanceMaps(40, 25, [{ x: 3, y: 4 }, { x: 20, y: 10 }], [{ x: 30, y: 2 }], { scale: 6 })));
+    expect(Array.from(npy.data as Float32Array)).toEqual(
+      Array.from(
+        distanceMaps(
+          40,
+          25,
+          [
+            { x: 3, y: 4 },
+            { x: 20, y: 10 },
+          ],
+          [{ x: 30, y: 2 }],
+          { scale: 6 },
+        ),
+      ),
+    );
   });
 
   it('names the file when a click is outside the image', async () => {
@@ -147,14 +223,34 @@ describe('objsel graphcut', () => {
     const image = await decodeImage(new Uint8Array(fs.readFileSync(imageFile)));
     const { width, height } = image;
     const probs = new Float32Array(width * height);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) probs[y * width + x] = Math.min(0.95, Math.max(0.05, 0.5 + 0.4 * Math.sin(x / 17) * Math.cos(y / 13)));
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        probs[y * width + x] = Math.min(0.95, Math.max(0.05, 0.5 + 0.4 * Math.sin(x / 17) * Math.cos(y / 13)));
     const probsFile = path.join(tmp, 'p.npy');
     fs.writeFileSync(probsFile, writeNpy({ shape: [height, width], data: probs }));
-    const clicks = [{ x: 10, y: 10, positive: true }, { x: 200, y: 100, positive: false }];
+    const clicks = [
+      { x: 10, y: 10, positive: true },
+      { x: 200, y: 100, positive: false },
+    ];
     const clicksFile = path.join(tmp, 'gc-clicks.json');
     fs.writeFileSync(clicksFile, JSON.stringify(clicks));
     const out = path.join(tmp, 'mask.png');
-    const r = await run(['graphcut', '--image', imageFile, '--probs', probsFile, '--clicks', clicksFile, '--lambda', '3', '--connectivity', '8', '--out', out, '--json']);
+    const r = await run([
+      'graphcut',
+      '--image',
+      imageFile,
+      '--probs',
+      probsFile,
+      '--clicks',
+      clicksFile,
+      '--lambda',
+      '3',
+      '--connectivity',
+      '8',
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const result = lastJson(r.out);

@@ -29,15 +29,36 @@ describe('objsel crf', () => {
   it('--labels reproduces pydensecrf example output out1.png on ≥ 99.5% of pixels', async () => {
     const out = path.join(tmp, 'out1.png');
     const probsFile = path.join(tmp, 'q1.npy');
-    const r = await run(['crf', '--image', fixture('pydensecrf/im1.png'), '--labels', fixture('pydensecrf/anno1.png'), '--gt-prob', '0.7', '--out', out, '--save-probs', probsFile, '--json']);
+    const r = await run([
+      'crf',
+      '--image',
+      fixture('pydensecrf/im1.png'),
+      '--labels',
+      fixture('pydensecrf/anno1.png'),
+      '--gt-prob',
+      '0.7',
+      '--out',
+      out,
+      '--save-probs',
+      probsFile,
+      '--json',
+    ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.out.trim().split('\n').pop()!);
-    expect(result).toMatchObject({ type: 'result', mode: 'labels', width: 320, height: 240, numLabels: 2, params: { iterations: 5, gaussian: { sxy: 3, compat: 3 }, bilateral: { sxy: 80, srgb: 13, compat: 10 } } });
+    expect(result).toMatchObject({
+      type: 'result',
+      mode: 'labels',
+      width: 320,
+      height: 240,
+      numLabels: 2,
+      params: { iterations: 5, gaussian: { sxy: 3, compat: 3 }, bilateral: { sxy: 80, srgb: 13, compat: 10 } },
+    });
     const ours = decodePngToRgb(new Uint8Array(fs.readFileSync(out)));
     const ref = decodePngToRgb(new Uint8Array(fs.readFileSync(fixture('pydensecrf/out1.png'))));
     let same = 0;
-    for (let i = 0; i < ref.data.length; i += 3) if (ours.data[i] === ref.data[i] && ours.data[i + 1] === ref.data[i + 1] && ours.data[i + 2] === ref.data[i + 2]) same++;
+    for (let i = 0; i < ref.data.length; i += 3)
+      if (ours.data[i] === ref.data[i] && ours.data[i + 1] === ref.data[i + 1] && ours.data[i + 2] === ref.data[i + 2]) same++;
     expect(same / (ref.width * ref.height)).toBeGreaterThanOrEqual(0.995);
     const q = readNpy(new Uint8Array(fs.readFileSync(probsFile)));
     expect(q.shape).toEqual([240, 320, 2]);
@@ -58,20 +79,55 @@ describe('objsel crf', () => {
     const npy = path.join(tmp, 'p.npy');
     fs.writeFileSync(npy, writeNpy({ shape: [height, width, C], data: probs }));
     const out = path.join(tmp, 'mask.png');
-    const r = await run(['crf', '--image', fixture('pydensecrf/im2.png'), '--probs', npy, '--preset', 'dcsp', '--iterations', '3', '--bilateral', '30,10,5', '--out', out, '--json']);
+    const r = await run([
+      'crf',
+      '--image',
+      fixture('pydensecrf/im2.png'),
+      '--probs',
+      npy,
+      '--preset',
+      'dcsp',
+      '--iterations',
+      '3',
+      '--bilateral',
+      '30,10,5',
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.out.trim().split('\n').pop()!);
     expect(result.params).toEqual({ iterations: 3, gaussian: { sxy: 3, compat: 3 }, bilateral: { sxy: 30, srgb: 10, compat: 5 } });
-    const expected = crfRefine({ probs, image: img.data, width, height, numLabels: C, preset: 'dcsp', params: { iterations: 3, bilateral: { sxy: 30, srgb: 10, compat: 5 } } });
+    const expected = crfRefine({
+      probs,
+      image: img.data,
+      width,
+      height,
+      numLabels: C,
+      preset: 'dcsp',
+      params: { iterations: 3, bilateral: { sxy: 30, srgb: 10, compat: 5 } },
+    });
     const label = decodeLabel(new Uint8Array(fs.readFileSync(out)));
     expect(label.form).toBe('palette');
     expect(Array.from(label.data)).toEqual(Array.from(expected.labels));
-    expect(result.changedPixels).toBe(expected.labels.reduce((s, l, i) => s + (l !== (probs[i * C]! === 0.5 ? 0 : probs[i * C + 1]! === 0.5 ? 1 : 2) ? 1 : 0), 0));
+    expect(result.changedPixels).toBe(
+      expected.labels.reduce((s, l, i) => s + (l !== (probs[i * C]! === 0.5 ? 0 : probs[i * C + 1]! === 0.5 ? 1 : 2) ? 1 : 0), 0),
+    );
   });
 
   it('rejects bad input with one line and exit code 2', async () => {
-    const both = await run(['crf', '--image', fixture('pydensecrf/im1.png'), '--probs', 'a.npy', '--labels', 'b.png', '--out', path.join(tmp, 'x.png')]);
+    const both = await run([
+      'crf',
+      '--image',
+      fixture('pydensecrf/im1.png'),
+      '--probs',
+      'a.npy',
+      '--labels',
+      'b.png',
+      '--out',
+      path.join(tmp, 'x.png'),
+    ]);
     expect(both.code).toBe(2);
     expect(both.err).toMatch(/exactly one of --probs/);
     const badFlag = await run(['crf', '--image', 'x.png', '--labels', 'y.png', '--gaussian', '3', '--out', 'z.png']);

@@ -34,17 +34,67 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 describe('objsel data make-synthetic + check', () => {
   it('writes a VOC-format dataset that data check passes, histogram equal to a direct count', async () => {
     const out = path.join(tmp, 'synth');
-    const made = await run(['data', 'make-synthetic', '--out', out, '--count', '6', '--seed', '3', '--width', '96', '--height', '72', '--min-size', '24', '--max-size', '48', '--classes', '4', '--json']);
+    const made = await run([
+      'data',
+      'make-synthetic',
+      '--out',
+      out,
+      '--count',
+      '6',
+      '--seed',
+      '3',
+      '--width',
+      '96',
+      '--height',
+      '72',
+      '--min-size',
+      '24',
+      '--max-size',
+      '48',
+      '--classes',
+      '4',
+      '--json',
+    ]);
     expect(made.code).toBe(0);
     const summary = JSON.parse(made.out.trim().split('\n').pop()!);
     expect(summary).toMatchObject({ count: 6, train: 5, val: 1, numClasses: 5 });
-    for (const dir of ['JPEGImages', 'SegmentationClass', 'SegmentationClassAug', 'SegmentationObject', 'Annotations', 'ClassCategories', 'Saliency', 'cls', 'inst']) {
+    for (const dir of [
+      'JPEGImages',
+      'SegmentationClass',
+      'SegmentationClassAug',
+      'SegmentationObject',
+      'Annotations',
+      'ClassCategories',
+      'Saliency',
+      'cls',
+      'inst',
+    ]) {
       expect(fs.readdirSync(path.join(out, dir)).length).toBeGreaterThanOrEqual(6);
     }
-    for (const list of ['train.txt', 'val.txt', 'test.txt', 'train_labels_only.txt', 'train_attn_sal_labels.txt', 'ImageSets/Segmentation/trainval.txt']) expect(fs.existsSync(path.join(out, list))).toBe(true);
-    expect(fs.readFileSync(path.join(out, 'train.txt'), 'utf8').split('\n')[0]).toBe('/JPEGImages/synth_000000.jpg /SegmentationClassAug/synth_000000.png');
+    for (const list of [
+      'train.txt',
+      'val.txt',
+      'test.txt',
+      'train_labels_only.txt',
+      'train_attn_sal_labels.txt',
+      'ImageSets/Segmentation/trainval.txt',
+    ])
+      expect(fs.existsSync(path.join(out, list))).toBe(true);
+    expect(fs.readFileSync(path.join(out, 'train.txt'), 'utf8').split('\n')[0]).toBe(
+      '/JPEGImages/synth_000000.jpg /SegmentationClassAug/synth_000000.png',
+    );
 
-    const checked = await run(['data', 'check', '--data-dir', out, '--data-list', path.join(out, 'train.txt'), '--num-classes', '5', '--json']);
+    const checked = await run([
+      'data',
+      'check',
+      '--data-dir',
+      out,
+      '--data-list',
+      path.join(out, 'train.txt'),
+      '--num-classes',
+      '5',
+      '--json',
+    ]);
     expect(checked.code).toBe(0);
     const lines = checked.out.trim().split('\n');
     expect(lines).toHaveLength(1); // one JSON object
@@ -62,14 +112,32 @@ describe('objsel data make-synthetic + check', () => {
     // The palette labels and the ImageSets id list check the same.
     const idList = path.join(tmp, 'ids.txt');
     fs.writeFileSync(idList, fs.readFileSync(path.join(out, 'ImageSets/Segmentation/train.txt')));
-    const viaIds = JSON.parse((await run(['data', 'check', '--data-dir', out, '--data-list', idList, '--num-classes', '5', '--json'])).out.trim());
+    const viaIds = JSON.parse(
+      (await run(['data', 'check', '--data-dir', out, '--data-list', idList, '--num-classes', '5', '--json'])).out.trim(),
+    );
     expect(viaIds.labelForms).toEqual({ palette: 5, gray: 0, color: 0 });
     expect(viaIds.histogram).toEqual(hist);
 
     // DCSP lists: class files and saliency are checked; attention maps do not exist yet.
-    const dcsp = JSON.parse((await run(['data', 'check', '--data-dir', out, '--data-list', path.join(out, 'train_attn_sal_labels.txt'), '--num-classes', '5', '--json'])).out.trim());
+    const dcsp = JSON.parse(
+      (
+        await run([
+          'data',
+          'check',
+          '--data-dir',
+          out,
+          '--data-list',
+          path.join(out, 'train_attn_sal_labels.txt'),
+          '--num-classes',
+          '5',
+          '--json',
+        ])
+      ).out.trim(),
+    );
     expect(dcsp.errors.length).toBe(5);
-    expect(dcsp.errors.every((e: { problem: string; file: string }) => e.problem === 'missing-file' && e.file.includes('Attentions'))).toBe(true);
+    expect(dcsp.errors.every((e: { problem: string; file: string }) => e.problem === 'missing-file' && e.file.includes('Attentions'))).toBe(
+      true,
+    );
   });
 
   it('classifies palette, grey, colour, broken, mismatched, luminance and missing labels; exit 1', async () => {
@@ -85,7 +153,9 @@ describe('objsel data make-synthetic + check', () => {
     fs.writeFileSync(path.join(d, 'L/palette.png'), encodeIndexPng(idx, w, h));
     fs.writeFileSync(path.join(d, 'L/gray.png'), encodePng({ width: w, height: h, channels: 1, data: idx }));
     const rgb = new Uint8Array(w * h * 3);
-    idx.forEach((v, i) => rgb.set(VOC_PALETTE.subarray(v * 3, v * 3 + 3), i * 3));
+    idx.forEach((v, i) => {
+      rgb.set(VOC_PALETTE.subarray(v * 3, v * 3 + 3), i * 3);
+    });
     fs.writeFileSync(path.join(d, 'L/color.png'), encodePng({ width: w, height: h, channels: 3, data: rgb }));
     const good = encodeIndexPng(idx, w, h);
     fs.writeFileSync(path.join(d, 'L/broken.png'), good.subarray(0, good.length - 30));
@@ -93,7 +163,10 @@ describe('objsel data make-synthetic + check', () => {
     // Luminance of aeroplane (38), person (147), void (220): a palette label saved as grey.
     const lum = Uint8Array.from({ length: w * h }, (_, i) => [0, 38, 147, 220][i % 4]!);
     fs.writeFileSync(path.join(d, 'L/luminance.png'), encodePng({ width: w, height: h, channels: 1, data: lum }));
-    fs.writeFileSync(path.join(d, 'L/values.png'), encodePng({ width: w, height: h, channels: 1, data: Uint8Array.from({ length: w * h }, (_, i) => (i === 0 ? 30 : 1)) }));
+    fs.writeFileSync(
+      path.join(d, 'L/values.png'),
+      encodePng({ width: w, height: h, channels: 1, data: Uint8Array.from({ length: w * h }, (_, i) => (i === 0 ? 30 : 1)) }),
+    );
     fs.copyFileSync(fixture('deeplab/2007_000129.png'), path.join(d, 'L/real.png'));
     const list = [
       '/JPEGImages/a.png /L/palette.png',
@@ -114,7 +187,14 @@ describe('objsel data make-synthetic + check', () => {
     expect(report.entries).toBe(10);
     expect(report.labelForms).toEqual({ palette: 2, gray: 4, color: 1 });
     const byLine = Object.fromEntries(report.errors.map((e: { line: number; problem: string }) => [e.line, e.problem]));
-    expect(byLine).toEqual({ 4: 'unreadable', 5: 'size-mismatch', 6: 'luminance-labels', 7: 'bad-values', 8: 'missing-file', 9: 'bad-list' });
+    expect(byLine).toEqual({
+      4: 'unreadable',
+      5: 'size-mismatch',
+      6: 'luminance-labels',
+      7: 'bad-values',
+      8: 'missing-file',
+      9: 'bad-list',
+    });
     expect(report.errors.find((e: { line: number }) => e.line === 8).file).toBe(path.join(d, 'L/missing.png'));
     // Histogram: lines 1-3 (12 px of each of 0/1/15, 12 of 255 each), line 5 (12 px of 0), line 7 (47 px of 1),
     // line 6 (12 px of 0; the rest out of range), and the real label counted directly.
@@ -142,7 +222,10 @@ describe('objsel data sbd-to-png', () => {
     const samples = [0, 1, 2].map((i) => renderSyntheticSample(i, SYN));
     for (const s of samples) {
       fs.writeFileSync(path.join(d, 'cls', `${s.id}.mat`), writeSbdLabel({ kind: 'cls', width: 96, height: 72, data: s.classLabelNoVoid }));
-      fs.writeFileSync(path.join(d, 'inst', `${s.id}.mat`), writeSbdLabel({ kind: 'inst', width: 96, height: 72, data: s.objectLabelNoVoid, categories: s.objects.map((o) => o.classId) }));
+      fs.writeFileSync(
+        path.join(d, 'inst', `${s.id}.mat`),
+        writeSbdLabel({ kind: 'inst', width: 96, height: 72, data: s.objectLabelNoVoid, categories: s.objects.map((o) => o.classId) }),
+      );
     }
     const r = await run(['data', 'sbd-to-png', '--data-dir', d, '--json']);
     expect(r.code).toBe(0);
@@ -152,7 +235,19 @@ describe('objsel data sbd-to-png', () => {
       expect(label.form).toBe('gray');
       expect(Buffer.from(label.data).equals(Buffer.from(s.classLabelNoVoid))).toBe(true);
     }
-    const inst = await run(['data', 'sbd-to-png', '--data-dir', d, '--kind', 'inst', '--format', 'palette', '--out', path.join(d, 'obj'), '--json']);
+    const inst = await run([
+      'data',
+      'sbd-to-png',
+      '--data-dir',
+      d,
+      '--kind',
+      'inst',
+      '--format',
+      'palette',
+      '--out',
+      path.join(d, 'obj'),
+      '--json',
+    ]);
     expect(inst.code).toBe(0);
     const label = decodeLabel(fs.readFileSync(path.join(d, 'obj', `${samples[1]!.id}.png`)));
     expect(label.form).toBe('palette');

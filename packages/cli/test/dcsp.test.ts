@@ -53,7 +53,25 @@ describe('objsel dcsp cues', () => {
   it('writes the fused cues as a VOC-palette index PNG', async () => {
     const out = path.join(dir, 'sub', 'cues.png');
     const io = capture();
-    const code = await main(['node', 'objsel', 'dcsp', 'cues', '--image', inputs.image, '--attention', inputs.attention, '--saliency', inputs.saliency, '--tags', '3,15', '--out', out], io.streams);
+    const code = await main(
+      [
+        'node',
+        'objsel',
+        'dcsp',
+        'cues',
+        '--image',
+        inputs.image,
+        '--attention',
+        inputs.attention,
+        '--saliency',
+        inputs.saliency,
+        '--tags',
+        '3,15',
+        '--out',
+        out,
+      ],
+      io.streams,
+    );
     expect(io.err()).toBe('');
     expect(code).toBe(0);
     const png = readPng(new Uint8Array(fs.readFileSync(out)));
@@ -73,7 +91,28 @@ describe('objsel dcsp cues', () => {
       ['0.5', 0],
     ] as const) {
       const io = capture();
-      const code = await main(['node', 'objsel', '--json', 'dcsp', 'cues', '--image', inputs.image, '--attention', inputs.attention, '--saliency', sal, '--tags', 'bird,person', '--out', out, '--threshold', threshold], io.streams);
+      const code = await main(
+        [
+          'node',
+          'objsel',
+          '--json',
+          'dcsp',
+          'cues',
+          '--image',
+          inputs.image,
+          '--attention',
+          inputs.attention,
+          '--saliency',
+          sal,
+          '--tags',
+          'bird,person',
+          '--out',
+          out,
+          '--threshold',
+          threshold,
+        ],
+        io.streams,
+      );
       expect(code).toBe(0);
       const result = JSON.parse(io.out().trim().split('\n').pop()!);
       expect(result.type).toBe('result');
@@ -84,12 +123,52 @@ describe('objsel dcsp cues', () => {
 
   it('rejects unknown tags and mismatched sizes on one line with exit 2', async () => {
     const io = capture();
-    expect(await main(['node', 'objsel', 'dcsp', 'cues', '--image', inputs.image, '--attention', inputs.attention, '--saliency', inputs.saliency, '--tags', '3,dragon', '--out', path.join(dir, 'x.png')], io.streams)).toBe(2);
+    expect(
+      await main(
+        [
+          'node',
+          'objsel',
+          'dcsp',
+          'cues',
+          '--image',
+          inputs.image,
+          '--attention',
+          inputs.attention,
+          '--saliency',
+          inputs.saliency,
+          '--tags',
+          '3,dragon',
+          '--out',
+          path.join(dir, 'x.png'),
+        ],
+        io.streams,
+      ),
+    ).toBe(2);
     expect(io.err()).toContain("'dragon' is not a VOC object class");
     const small = path.join(dir, 'small.png');
     fs.writeFileSync(small, encodePng({ width: 4, height: 4, channels: 1, data: new Uint8Array(16) }));
     const io2 = capture();
-    expect(await main(['node', 'objsel', 'dcsp', 'cues', '--image', inputs.image, '--attention', inputs.attention, '--saliency', small, '--tags', '3', '--out', path.join(dir, 'x.png')], io2.streams)).toBe(2);
+    expect(
+      await main(
+        [
+          'node',
+          'objsel',
+          'dcsp',
+          'cues',
+          '--image',
+          inputs.image,
+          '--attention',
+          inputs.attention,
+          '--saliency',
+          small,
+          '--tags',
+          '3',
+          '--out',
+          path.join(dir, 'x.png'),
+        ],
+        io2.streams,
+      ),
+    ).toBe(2);
     expect(io2.err()).toMatch(/saliency is 4x4; expected the image size 4x8/);
     expect(io2.err().trim().split('\n')).toHaveLength(1);
   });
@@ -98,29 +177,69 @@ describe('objsel dcsp cues', () => {
 describe('objsel dcsp train / evaluate / test-voc on a tiny synthetic dataset', () => {
   it('runs attention, cues, segmentation and adaptation, then evaluates with the CRF and writes server PNGs', async () => {
     const data = path.join(dir, 'synth');
-    await makeSyntheticDataset({ count: 6, seed: 7, width: 40, height: 32, classes: 2, minSize: 12, maxSize: 24, sbd: false, valFraction: 0.34 }, (p, bytes) => {
-      fs.mkdirSync(path.dirname(path.join(data, p)), { recursive: true });
-      fs.writeFileSync(path.join(data, p), bytes);
-    });
+    await makeSyntheticDataset(
+      { count: 6, seed: 7, width: 40, height: 32, classes: 2, minSize: 12, maxSize: 24, sbd: false, valFraction: 0.34 },
+      (p, bytes) => {
+        fs.mkdirSync(path.dirname(path.join(data, p)), { recursive: true });
+        fs.writeFileSync(path.join(data, p), bytes);
+      },
+    );
     const snaps = path.join(dir, 'snaps');
     const attn = path.join(dir, 'attn');
     const io = capture();
     const code = await main(
       [
-        'node', 'objsel', '--json', '--backend', 'wasm', 'dcsp', 'train',
-        '--data-dir', data,
-        '--classfc-data-list', path.join(data, 'train_labels_only.txt'),
-        '--segment-data-list', path.join(data, 'train_attn_sal_labels.txt'),
-        '--classfc-steps', '2', '--adapt-after', '2', '--learning-rate', '1e-3',
-        '--attn-snapshot-dir', attn, '--snapshot-dir', snaps,
-        '--from-scratch', '--depth', '50', '--width-multiplier', '0.0625', '--blocks', '1,1,1,1', '--aspp-rates', '1,2',
-        '--num-classes', '3', '--batch-size', '2', '--input-size', '32,32', '--attention-train', 'all', '--is-training',
+        'node',
+        'objsel',
+        '--json',
+        '--backend',
+        'wasm',
+        'dcsp',
+        'train',
+        '--data-dir',
+        data,
+        '--classfc-data-list',
+        path.join(data, 'train_labels_only.txt'),
+        '--segment-data-list',
+        path.join(data, 'train_attn_sal_labels.txt'),
+        '--classfc-steps',
+        '2',
+        '--adapt-after',
+        '2',
+        '--learning-rate',
+        '1e-3',
+        '--attn-snapshot-dir',
+        attn,
+        '--snapshot-dir',
+        snaps,
+        '--from-scratch',
+        '--depth',
+        '50',
+        '--width-multiplier',
+        '0.0625',
+        '--blocks',
+        '1,1,1,1',
+        '--aspp-rates',
+        '1,2',
+        '--num-classes',
+        '3',
+        '--batch-size',
+        '2',
+        '--input-size',
+        '32,32',
+        '--attention-train',
+        'all',
+        '--is-training',
       ],
       io.streams,
     );
     expect(io.err()).toBe('');
     expect(code).toBe(0);
-    const lines = io.out().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = io
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const result = lines.at(-1);
     expect(result.type).toBe('result');
     expect(result.stages.map((s: { stage: string; steps: number }) => [s.stage, s.steps])).toEqual([
@@ -139,7 +258,10 @@ describe('objsel dcsp train / evaluate / test-voc on a tiny synthetic dataset', 
     // Cues: DCSP's actv arrays (present classes only) and VOC-palette label PNGs.
     const trainIds = fs.readFileSync(path.join(data, 'ImageSets/Segmentation/train.txt'), 'utf8').trim().split('\n');
     const first = trainIds[0]!;
-    const tags = fs.readFileSync(path.join(data, 'ClassCategories', `${first}.txt`), 'utf8').trim().split('\n');
+    const tags = fs
+      .readFileSync(path.join(data, 'ClassCategories', `${first}.txt`), 'utf8')
+      .trim()
+      .split('\n');
     const actv = readNpz(new Uint8Array(fs.readFileSync(path.join(snaps, 'cues', 'initial', `${first}.npz`)))).get('actv')!;
     expect(actv.shape).toEqual([32, 40, tags.length]);
     expect(Math.max(...(actv.data as Float32Array))).toBeLessThanOrEqual(1);
@@ -153,7 +275,27 @@ describe('objsel dcsp train / evaluate / test-voc on a tiny synthetic dataset', 
     }
 
     const ev = capture();
-    expect(await main(['node', 'objsel', '--json', '--backend', 'wasm', 'dcsp', 'evaluate', '--data-dir', data, '--data-list', path.join(data, 'val.txt'), '--restore-from', snaps, '--crf'], ev.streams)).toBe(0);
+    expect(
+      await main(
+        [
+          'node',
+          'objsel',
+          '--json',
+          '--backend',
+          'wasm',
+          'dcsp',
+          'evaluate',
+          '--data-dir',
+          data,
+          '--data-list',
+          path.join(data, 'val.txt'),
+          '--restore-from',
+          snaps,
+          '--crf',
+        ],
+        ev.streams,
+      ),
+    ).toBe(0);
     const evaluation = JSON.parse(ev.out().trim().split('\n').pop()!);
     expect(evaluation.crf).toBe(true);
     expect(evaluation.scales).toEqual([1, 0.75, 0.5]);
@@ -164,18 +306,76 @@ describe('objsel dcsp train / evaluate / test-voc on a tiny synthetic dataset', 
 
     // The plain segmentation commands take the DCSP checkpoint too (the attention head is left out).
     const plain = capture();
-    expect(await main(['node', 'objsel', '--json', '--backend', 'wasm', 'evaluate', '--data-dir', data, '--data-list', path.join(data, 'val.txt'), '--weights', snaps], plain.streams)).toBe(0);
+    expect(
+      await main(
+        [
+          'node',
+          'objsel',
+          '--json',
+          '--backend',
+          'wasm',
+          'evaluate',
+          '--data-dir',
+          data,
+          '--data-list',
+          path.join(data, 'val.txt'),
+          '--weights',
+          snaps,
+        ],
+        plain.streams,
+      ),
+    ).toBe(0);
     expect(JSON.parse(plain.out().trim().split('\n').pop()!).images).toBe(2);
     const firstVal = fs.readFileSync(path.join(data, 'val.txt'), 'utf8').trim().split('\n')[0]!.split(' ')[0]!;
     const inferred = capture();
-    expect(await main(['node', 'objsel', '--backend', 'wasm', 'infer', path.join(data, firstVal), '--weights', snaps, '--save-dir', path.join(dir, 'infer')], inferred.streams)).toBe(0);
+    expect(
+      await main(
+        [
+          'node',
+          'objsel',
+          '--backend',
+          'wasm',
+          'infer',
+          path.join(data, firstVal),
+          '--weights',
+          snaps,
+          '--save-dir',
+          path.join(dir, 'infer'),
+        ],
+        inferred.streams,
+      ),
+    ).toBe(0);
     expect(fs.existsSync(path.join(dir, 'infer', `${path.basename(firstVal, '.jpg')}_mask.png`))).toBe(true);
 
     const out = path.join(dir, 'server');
     const tv = capture();
-    expect(await main(['node', 'objsel', '--backend', 'wasm', 'dcsp', 'test-voc', '--data-dir', data, '--data-list', path.join(data, 'test.txt'), '--restore-from', snaps, '--save-dir', out], tv.streams)).toBe(0);
+    expect(
+      await main(
+        [
+          'node',
+          'objsel',
+          '--backend',
+          'wasm',
+          'dcsp',
+          'test-voc',
+          '--data-dir',
+          data,
+          '--data-list',
+          path.join(data, 'test.txt'),
+          '--restore-from',
+          snaps,
+          '--save-dir',
+          out,
+        ],
+        tv.streams,
+      ),
+    ).toBe(0);
     expect(tv.out()).toContain('saved to');
-    const testIds = fs.readFileSync(path.join(data, 'test.txt'), 'utf8').trim().split('\n').map((l) => path.basename(l, '.jpg'));
+    const testIds = fs
+      .readFileSync(path.join(data, 'test.txt'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => path.basename(l, '.jpg'));
     expect(fs.readdirSync(out).sort()).toEqual(testIds.map((id) => `${id}.png`).sort());
     const mask = readPng(new Uint8Array(fs.readFileSync(path.join(out, `${testIds[0]}.png`))));
     expect(mask.channels).toBe(1);
@@ -187,7 +387,12 @@ describe('objsel dcsp train / evaluate / test-voc on a tiny synthetic dataset', 
     const list = path.join(dir, 'bad.txt');
     fs.writeFileSync(list, '/JPEGImages/a.jpg /SegmentationClassAug/a.png\n');
     const io = capture();
-    expect(await main(['node', 'objsel', 'dcsp', 'train', '--classfc-data-list', list, '--segment-data-list', list, '--data-dir', dir], io.streams)).toBe(2);
+    expect(
+      await main(
+        ['node', 'objsel', 'dcsp', 'train', '--classfc-data-list', list, '--segment-data-list', list, '--data-dir', dir],
+        io.streams,
+      ),
+    ).toBe(2);
     expect(io.err()).toMatch(/--classfc-data-list: line 1 lacks a class-category file/);
   });
 });
@@ -197,7 +402,15 @@ describe('the demo step', () => {
     const io = capture();
     const ctx = new CliContext({ backend: 'wasm', json: true, quiet: false }, io.streams);
     const out = path.join(dir, 'demo');
-    const step = makeDcspDemoStep({ count: 5, size: 32, classes: 2, classfcSteps: 1, adaptAfter: 1, batchSize: 2, widthMultiplier: 1 / 16 });
+    const step = makeDcspDemoStep({
+      count: 5,
+      size: 32,
+      classes: 2,
+      classfcSteps: 1,
+      adaptAfter: 1,
+      batchSize: 2,
+      widthMultiplier: 1 / 16,
+    });
     const { result, human } = await step.run({ options: { out, prototxt: '', seed: 3 }, ctx });
     expect(result.stages).toHaveLength(3);
     for (const key of ['initialCueMiou', 'adaptedCueMiou', 'trainMiou', 'valMiou', 'trainMiouNoCrf']) {

@@ -27,7 +27,10 @@ async function run(...args: string[]) {
 }
 
 function lastJson(text: string): Record<string, unknown> {
-  const lines = text.trim().split('\n').filter((l) => l.startsWith('{'));
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
 }
 
@@ -56,13 +59,34 @@ describe('objsel infer', () => {
   it('converted weights → palettised mask, overlay and raw logits equal to the library, on wasm', async () => {
     const out = path.join(dir, 'out');
     const logitsFile = path.join(dir, 'logits', 'photo.npy');
-    const r = await run('infer', photo, '--weights', weights, '--save-dir', out, '--save-logits', logitsFile, '--backend', 'wasm', '--json');
+    const r = await run(
+      'infer',
+      photo,
+      '--weights',
+      weights,
+      '--save-dir',
+      out,
+      '--save-logits',
+      logitsFile,
+      '--backend',
+      'wasm',
+      '--json',
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const result = lastJson(r.out) as { backend: string; images: Array<{ mask: string; overlay: string; width: number; height: number; logits: string; classes: Record<string, number> }> };
+    const result = lastJson(r.out) as {
+      backend: string;
+      images: Array<{ mask: string; overlay: string; width: number; height: number; logits: string; classes: Record<string, number> }>;
+    };
     expect(result.backend).toBe('wasm');
     const [info] = result.images;
-    expect(info).toMatchObject({ width: 334, height: 500, mask: path.join(out, '2007_000129_mask.png'), overlay: path.join(out, '2007_000129_overlay.png'), logits: logitsFile });
+    expect(info).toMatchObject({
+      width: 334,
+      height: 500,
+      mask: path.join(out, '2007_000129_mask.png'),
+      overlay: path.join(out, '2007_000129_overlay.png'),
+      logits: logitsFile,
+    });
 
     const mask = readPng(fs.readFileSync(info!.mask));
     expect(mask).toMatchObject({ width: 334, height: 500, channels: 1, depth: 8 });
@@ -99,7 +123,21 @@ describe('objsel infer', () => {
     fs.writeFileSync(small, encodePng({ width: 120, height: 90, channels: 3, data: crop }));
     const second = path.join(dir, 'copy.png');
     fs.copyFileSync(small, second);
-    const r = await run('infer', small, second, '--weights', weights, '--save-dir', out, '--scales', '1,0.75,0.5', '--crf', '--save-logits', path.join(dir, 'l.npy'), '--json');
+    const r = await run(
+      'infer',
+      small,
+      second,
+      '--weights',
+      weights,
+      '--save-dir',
+      out,
+      '--scales',
+      '1,0.75,0.5',
+      '--crf',
+      '--save-logits',
+      path.join(dir, 'l.npy'),
+      '--json',
+    );
     expect(r.code).toBe(0);
     const result = lastJson(r.out) as { crf: boolean; scales: number[]; images: Array<{ logits: string }> };
     expect(result.crf).toBe(true);
@@ -117,7 +155,12 @@ describe('objsel infer', () => {
     expect(badScale.err).toMatch(/--scales/);
     const missing = await run('infer', path.join(dir, 'nope.jpg'), '--weights', weights, '--save-dir', path.join(dir, 'x'));
     expect(missing.code).toBe(2);
-    expect(missing.err.trim().split('\n').filter((l) => !l.startsWith('{'))).toHaveLength(1);
+    expect(
+      missing.err
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('{')),
+    ).toHaveLength(1);
     expect(missing.err).toMatch(/nope\.jpg/);
   });
 });

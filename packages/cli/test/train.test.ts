@@ -16,27 +16,75 @@ function capture() {
     out: () => out.join(''),
     err: () => err.join(''),
     /** The `{"type":"result"}` line of a --json run. */
-    result: () => JSON.parse(out.join('').trim().split('\n').filter((l) => l.includes('"type":"result"')).pop()!),
+    result: () =>
+      JSON.parse(
+        out
+          .join('')
+          .trim()
+          .split('\n')
+          .filter((l) => l.includes('"type":"result"'))
+          .pop()!,
+      ),
   };
 }
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'objsel-cli-train-'));
   data = path.join(root, 'data');
-  await makeSyntheticDataset({ count: 6, seed: 3, width: 40, height: 40, classes: 2, minSize: 12, maxSize: 24, sbd: false }, async (p, bytes) => {
-    await fs.mkdir(path.dirname(path.join(data, p)), { recursive: true });
-    await fs.writeFile(path.join(data, p), bytes);
-  });
+  await makeSyntheticDataset(
+    { count: 6, seed: 3, width: 40, height: 40, classes: 2, minSize: 12, maxSize: 24, sbd: false },
+    async (p, bytes) => {
+      await fs.mkdir(path.dirname(path.join(data, p)), { recursive: true });
+      await fs.writeFile(path.join(data, p), bytes);
+    },
+  );
 });
 
 afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const SMALL = ['--from-scratch', '--depth', '50', '--blocks', '1,1,1,1', '--width-multiplier', '0.0625', '--aspp-rates', '1,2', '--num-classes', '3', '--input-size', '33,33', '--batch-size', '2'];
+const SMALL = [
+  '--from-scratch',
+  '--depth',
+  '50',
+  '--blocks',
+  '1,1,1,1',
+  '--width-multiplier',
+  '0.0625',
+  '--aspp-rates',
+  '1,2',
+  '--num-classes',
+  '3',
+  '--input-size',
+  '33,33',
+  '--batch-size',
+  '2',
+];
 
 function trainArgs(snapshots: string, ...extra: string[]): string[] {
-  return ['node', 'objsel', 'train', '--backend', 'wasm', '--json', '--data-dir', data, '--data-list', path.join(data, 'train.txt'), '--snapshot-dir', snapshots, ...SMALL, '--learning-rate', '0.01', '--is-training', '--save-pred-every', '2', '--random-mirror', ...extra];
+  return [
+    'node',
+    'objsel',
+    'train',
+    '--backend',
+    'wasm',
+    '--json',
+    '--data-dir',
+    data,
+    '--data-list',
+    path.join(data, 'train.txt'),
+    '--snapshot-dir',
+    snapshots,
+    ...SMALL,
+    '--learning-rate',
+    '0.01',
+    '--is-training',
+    '--save-pred-every',
+    '2',
+    '--random-mirror',
+    ...extra,
+  ];
 }
 
 describe('objsel train / fine-tune / evaluate', () => {
@@ -63,10 +111,31 @@ describe('objsel train / fine-tune / evaluate', () => {
     const a = await shards(path.join(root, 's1', 'ckpt-4'));
     const b = await shards(path.join(root, 's2', 'ckpt-4'));
     expect(b.length).toBe(a.length);
-    a.forEach((buf, i) => expect(Buffer.compare(buf, b[i]!)).toBe(0));
+    a.forEach((buf, i) => {
+      expect(Buffer.compare(buf, b[i]!)).toBe(0);
+    });
 
     const ev = capture();
-    expect(await main(['node', 'objsel', 'evaluate', '--backend', 'wasm', '--json', '--data-dir', data, '--data-list', path.join(data, 'val.txt'), '--weights', path.join(root, 's1')], ev.streams), ev.err()).toBe(0);
+    expect(
+      await main(
+        [
+          'node',
+          'objsel',
+          'evaluate',
+          '--backend',
+          'wasm',
+          '--json',
+          '--data-dir',
+          data,
+          '--data-list',
+          path.join(data, 'val.txt'),
+          '--weights',
+          path.join(root, 's1'),
+        ],
+        ev.streams,
+      ),
+      ev.err(),
+    ).toBe(0);
     const result = ev.result();
     expect(result.images).toBe(1);
     expect(result.perClassIoU).toHaveLength(3);
@@ -75,13 +144,65 @@ describe('objsel train / fine-tune / evaluate', () => {
     expect(result.weights).toMatch(/ckpt-4$/);
 
     const human = capture();
-    expect(await main(['node', 'objsel', 'evaluate', '--backend', 'wasm', '--data-dir', data, '--data-list', path.join(data, 'val.txt'), '--weights', path.join(root, 's1', 'ckpt-4'), '--crf', '--scales', '1,0.5'], human.streams), human.err()).toBe(0);
+    expect(
+      await main(
+        [
+          'node',
+          'objsel',
+          'evaluate',
+          '--backend',
+          'wasm',
+          '--data-dir',
+          data,
+          '--data-list',
+          path.join(data, 'val.txt'),
+          '--weights',
+          path.join(root, 's1', 'ckpt-4'),
+          '--crf',
+          '--scales',
+          '1,0.5',
+        ],
+        human.streams,
+      ),
+      human.err(),
+    ).toBe(0);
     expect(human.out()).toMatch(/Mean IoU: \d+\.\d\d% over 1 image\(s\)/);
     expect(human.out()).toContain('background');
 
     const ft = capture();
-    const ftArgs = ['node', 'objsel', 'fine-tune', '--backend', 'wasm', '--json', '--data-dir', data, '--data-list', path.join(data, 'train.txt'), '--snapshot-dir', path.join(root, 'ft')];
-    expect(await main([...ftArgs, '--restore-from', path.join(root, 's1'), '--num-classes', '3', '--input-size', '33,33', '--num-steps', '2', '--batch-size', '2'], ft.streams), ft.err()).toBe(0);
+    const ftArgs = [
+      'node',
+      'objsel',
+      'fine-tune',
+      '--backend',
+      'wasm',
+      '--json',
+      '--data-dir',
+      data,
+      '--data-list',
+      path.join(data, 'train.txt'),
+      '--snapshot-dir',
+      path.join(root, 'ft'),
+    ];
+    expect(
+      await main(
+        [
+          ...ftArgs,
+          '--restore-from',
+          path.join(root, 's1'),
+          '--num-classes',
+          '3',
+          '--input-size',
+          '33,33',
+          '--num-steps',
+          '2',
+          '--batch-size',
+          '2',
+        ],
+        ft.streams,
+      ),
+      ft.err(),
+    ).toBe(0);
     expect(ft.result().steps).toBe(2);
   });
 
@@ -93,7 +214,26 @@ describe('objsel train / fine-tune / evaluate', () => {
     expect(await main(['node', 'objsel', 'evaluate', '--data-list', 'x.txt'], io2.streams)).toBe(2);
     expect(io2.err()).toContain('--weights');
     const io3 = capture();
-    expect(await main(['node', 'objsel', 'train', '--backend', 'wasm', '--data-dir', data, '--data-list', path.join(data, 'train.txt'), '--restore-from', path.join(root, 'nope'), '--snapshot-dir', path.join(root, 'bad2')], io3.streams)).toBe(2);
+    expect(
+      await main(
+        [
+          'node',
+          'objsel',
+          'train',
+          '--backend',
+          'wasm',
+          '--data-dir',
+          data,
+          '--data-list',
+          path.join(data, 'train.txt'),
+          '--restore-from',
+          path.join(root, 'nope'),
+          '--snapshot-dir',
+          path.join(root, 'bad2'),
+        ],
+        io3.streams,
+      ),
+    ).toBe(2);
     expect(io3.err()).toMatch(/model\.json/);
   });
 });

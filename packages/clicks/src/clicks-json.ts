@@ -59,14 +59,22 @@ export function parseClicksJson(text: string, file?: string): Click[] {
   } catch (error) {
     fail(`not valid JSON (${(error as Error).message})`, file);
   }
-  const list = Array.isArray(value) ? value : value !== null && typeof value === 'object' && 'clicks' in value ? (value as { clicks: unknown }).clicks : undefined;
+  const list = Array.isArray(value)
+    ? value
+    : value !== null && typeof value === 'object' && 'clicks' in value
+      ? (value as { clicks: unknown }).clicks
+      : undefined;
   let clicks: Click[];
   if (list !== undefined) {
     if (!Array.isArray(list)) fail('"clicks" must be an array of {x, y, positive}', file, 'clicks');
     clicks = list.map((c: unknown, k) => {
       const o = c as { x?: unknown; y?: unknown; positive?: unknown } | null;
       if (o === null || typeof o !== 'object' || typeof o.x !== 'number' || typeof o.y !== 'number' || typeof o.positive !== 'boolean') {
-        fail(`click ${k} must be {"x": number, "y": number, "positive": boolean}, got ${JSON.stringify(c)?.slice(0, 60)}`, file, `clicks[${k}]`);
+        fail(
+          `click ${k} must be {"x": number, "y": number, "positive": boolean}, got ${JSON.stringify(c)?.slice(0, 60)}`,
+          file,
+          `clicks[${k}]`,
+        );
       }
       return { x: o.x, y: o.y, positive: o.positive };
     });
@@ -81,7 +89,8 @@ export function parseClicksJson(text: string, file?: string): Click[] {
     fail('expected a JSON object or array of clicks', file);
   }
   clicks.forEach((c, k) => {
-    if (!Number.isInteger(c.x) || !Number.isInteger(c.y)) fail(`click ${k} at (${c.x}, ${c.y}) is not an integer pixel`, file, `click ${k}`);
+    if (!Number.isInteger(c.x) || !Number.isInteger(c.y))
+      fail(`click ${k} at (${c.x}, ${c.y}) is not an integer pixel`, file, `click ${k}`);
   });
   return clicks;
 }

@@ -171,7 +171,12 @@ export function distanceToSet(mask: ArrayLike<number>, width: number, height: nu
  * nearest non-zero pixel). With `border`, the frame outside the image counts as "other" for both
  * sets. Infinity where the other set is empty.
  */
-export function distanceToOtherSet(mask: ArrayLike<number>, width: number, height: number, options: { border?: boolean } = {}): Float64Array {
+export function distanceToOtherSet(
+  mask: ArrayLike<number>,
+  width: number,
+  height: number,
+  options: { border?: boolean } = {},
+): Float64Array {
   const toZero = distanceToSet(mask, width, height, { of: 'zero', border: options.border });
   const toNonzero = distanceToSet(mask, width, height, { of: 'nonzero', border: options.border });
   for (let i = 0; i < toZero.length; i++) if (mask[i] === 0) toZero[i] = toNonzero[i]!;

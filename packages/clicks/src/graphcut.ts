@@ -202,7 +202,7 @@ export function buildGridGraph(options: GraphCutOptions): GridGraph {
       const u0 = unary0[i]!;
       const u1 = unary1[i]!;
       terminal[i] = u0 - u1;
-      constantFlow += u0 < u1 ? u0 : u1;
+      constantFlow += Math.min(u0, u1);
     } else {
       constantFlow += setTerminal(terminal, i, c > 0 ? Infinity : unary0[i]!, c < 0 ? Infinity : unary1[i]!);
     }
@@ -319,7 +319,15 @@ function contrastWeight(image: ArrayLike<number>, cache: Float64Array | null, i:
  * padded grid's capacities (both arcs of each pair). Byte images have integer squared colour
  * differences (0..3*255^2), so their exponentials are computed once per distinct value.
  */
-function fillPairWeights(capacity: Float64Array, image: ArrayLike<number>, width: number, height: number, stride: 4 | 8, lambda: number, beta: number): void {
+function fillPairWeights(
+  capacity: Float64Array,
+  image: ArrayLike<number>,
+  width: number,
+  height: number,
+  stride: 4 | 8,
+  lambda: number,
+  beta: number,
+): void {
   const Wp = width + 2;
   const cache = byteImage(image) ? contrastCache(beta) : null;
   const forward = stride === 8 ? [1, 3, 5, 7] : [1, 3];
@@ -377,12 +385,12 @@ function buildPaddedGraph(options: GraphCutOptions, lambda: number, sigma: numbe
   for (let y = 0, i = 0; y < height; y++) {
     for (let x = 0, p = (y + 1) * Wp + 1; x < width; x++, i++, p++) {
       const pr = probs[i]!;
-      if (pr !== pr) throw new ClicksError('bad-parameter', `probability at pixel ${i} is NaN`, { where: `probs[${i}]` });
-      const fg = pr > PROBABILITY_FLOOR ? pr : PROBABILITY_FLOOR; // e^-U(1)
-      const bg = 1 - pr > PROBABILITY_FLOOR ? 1 - pr : PROBABILITY_FLOOR; // e^-U(0)
+      if (Number.isNaN(pr)) throw new ClicksError('bad-parameter', `probability at pixel ${i} is NaN`, { where: `probs[${i}]` });
+      const fg = Math.max(pr, PROBABILITY_FLOOR); // e^-U(1)
+      const bg = Math.max(1 - pr, PROBABILITY_FLOOR); // e^-U(0)
       // Source = foreground: cutting source -> i (i ends up background) costs U_i(0).
       terminal[p] = Math.log(fg / bg);
-      product *= fg > bg ? fg : bg;
+      product *= Math.max(fg, bg);
       if (product < 1e-280) {
         constantFlow -= Math.log(product);
         product = 1;
@@ -425,7 +433,7 @@ function energyOfMask(mask: Uint8Array, options: GraphCutOptions, lambda: number
   let product = 1;
   for (let i = 0; i < width * height; i++) {
     const p = probs[i]!;
-    product *= mask[i] !== 0 ? (p > PROBABILITY_FLOOR ? p : PROBABILITY_FLOOR) : 1 - p > PROBABILITY_FLOOR ? 1 - p : PROBABILITY_FLOOR;
+    product *= mask[i] !== 0 ? Math.max(p, PROBABILITY_FLOOR) : Math.max(1 - p, PROBABILITY_FLOOR);
     if (product < 1e-280) {
       energy -= Math.log(product);
       product = 1;

@@ -110,7 +110,7 @@ export function gridMaxflow(graph: PaddedGridGraph): { flow: number; sourceSide:
       const q = p + off[d]!;
       const need = -tr[q]!;
       if (!(need > 0)) continue;
-      let push = tp < need ? tp : need;
+      let push = Math.min(tp, need);
       if (c < push) push = c;
       cap[a] = c - push;
       cap[(q << shift) + (d ^ 1)]! += push;

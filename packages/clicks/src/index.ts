@@ -50,5 +50,13 @@ export {
   type GridGraph,
 } from './graphcut';
 export { INTERACTIVE_CHANNELS, buildInteractiveInput } from './interactive-input';
-export { createPredictor, createSession, refineProbability, type InteractiveSession, type RefineFunction, type SegmentFunction, type SessionOptions } from './session';
+export {
+  createPredictor,
+  createSession,
+  refineProbability,
+  type InteractiveSession,
+  type RefineFunction,
+  type SegmentFunction,
+  type SessionOptions,
+} from './session';
 export { clickSampleToJson, parseClicksJson, type ClickSampleFile } from './clicks-json';

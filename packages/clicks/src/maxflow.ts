@@ -41,19 +41,23 @@ export interface EdgeList {
 
 function checkCapacity(value: number, where: string, infinite: boolean): void {
   if (!(value >= 0) || (!infinite && value === Infinity)) {
-    throw new ClicksError('bad-parameter', `capacities must be finite and >= 0${infinite ? ' (or Infinity)' : ''}, got ${value}`, { where });
+    throw new ClicksError('bad-parameter', `capacities must be finite and >= 0${infinite ? ' (or Infinity)' : ''}, got ${value}`, {
+      where,
+    });
   }
 }
 
 /** Builds a {@link FlowGraph} (CSR arcs) from an edge list. */
 export function buildFlowGraph(edges: EdgeList): FlowGraph {
   const n = edges.nodeCount;
-  if (!Number.isInteger(n) || n < 0) throw new ClicksError('bad-shape', `nodeCount must be an integer >= 0, got ${n}`, { where: 'nodeCount' });
+  if (!Number.isInteger(n) || n < 0)
+    throw new ClicksError('bad-shape', `nodeCount must be an integer >= 0, got ${n}`, { where: 'nodeCount' });
   const m = edges.from.length;
   if (edges.to.length !== m || edges.capacity.length !== m || edges.reverseCapacity.length !== m) {
     throw new ClicksError('bad-shape', 'from, to, capacity and reverseCapacity must have one entry per edge', { where: 'edges' });
   }
-  if (edges.source.length !== n || edges.sink.length !== n) throw new ClicksError('bad-shape', 'source and sink need one capacity per node', { where: 'terminals' });
+  if (edges.source.length !== n || edges.sink.length !== n)
+    throw new ClicksError('bad-shape', 'source and sink need one capacity per node', { where: 'terminals' });
   const firstArc = new Int32Array(n + 1);
   for (let e = 0; e < m; e++) {
     const u = edges.from[e]!;
@@ -181,7 +185,7 @@ export function maxflow(graph: FlowGraph): MaxflowResult {
       const j = head[a]!;
       const need = -tr[j]!;
       if (!(need > 0)) continue;
-      let push = tr[i]! < need ? tr[i]! : need;
+      let push = Math.min(tr[i]!, need);
       if (c < push) push = c;
       cap[a] = c - push;
       cap[sister[a]!]! += push;

@@ -49,7 +49,13 @@ function resolve(options: RobotOptions): { maxClicks: number; thresholds: number
  * Clicks on one object like a user would (see {@link nextClick}) until every IoU threshold is
  * reached or the budget is spent, calling `predict` after each click.
  */
-export async function runRobot(gt: Uint8Array, width: number, height: number, predict: PredictMask, options: RobotOptions = {}): Promise<RobotRun> {
+export async function runRobot(
+  gt: Uint8Array,
+  width: number,
+  height: number,
+  predict: PredictMask,
+  options: RobotOptions = {},
+): Promise<RobotRun> {
   checkLength(gt, width, height, 1, 'gt');
   const { maxClicks, thresholds } = resolve(options);
   const clicks: Click[] = [];
@@ -145,7 +151,9 @@ export async function evaluateNoc(
       ignore: instance.ignore ?? options.ignore,
     });
     results.push({ id: instance.id, noc: run.noc, reached: run.reached, ious: run.ious, clicks: run.clicks });
-    run.noc.forEach((n, k) => (sums[k]! += n));
+    run.noc.forEach((n, k) => {
+      sums[k]! += n;
+    });
     options.onProgress?.({
       task: 'noc',
       done: results.length,

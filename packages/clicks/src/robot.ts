@@ -51,7 +51,13 @@ function argmax(dist2: Float64Array, kinds: Uint8Array, member: (kind: number) =
  * @param gt - ground truth, `width * height`, non-zero = object.
  * @param pred - prediction, `width * height`, non-zero = selected.
  */
-export function nextClick(gt: ArrayLike<number>, pred: ArrayLike<number>, width: number, height: number, options: NextClickOptions = {}): Click | null {
+export function nextClick(
+  gt: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  width: number,
+  height: number,
+  options: NextClickOptions = {},
+): Click | null {
   checkLength(gt, width, height, 1, 'gt');
   checkLength(pred, width, height, 1, 'pred');
   if (options.ignore) checkLength(options.ignore, width, height, 1, 'ignore');

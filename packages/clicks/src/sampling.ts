@@ -282,7 +282,14 @@ function positives(g: ObjectGeometry, p: SamplingParams, width: number, rng: Rng
 }
 
 /** Samples the negative groups of one strategy. */
-function negatives(g: ObjectGeometry, others: ObjectGeometry[], strategy: NegativeStrategy, p: SamplingParams, width: number, rng: Rng): ClickGroup[] {
+function negatives(
+  g: ObjectGeometry,
+  others: ObjectGeometry[],
+  strategy: NegativeStrategy,
+  p: SamplingParams,
+  width: number,
+  rng: Rng,
+): ClickGroup[] {
   if (strategy === 1) {
     const step = stepFor(g.band1.index, width, p);
     const points = sampleSpaced(g.band1.index, negativeCount(p, rng), step, p, width, rng);
@@ -299,7 +306,14 @@ function negatives(g: ObjectGeometry, others: ObjectGeometry[], strategy: Negati
   return [{ object: g.object, points, minDistance: p.neg3Margin, maxDistance: p.d, step: 0 }];
 }
 
-function sample(g: ObjectGeometry, others: ObjectGeometry[], strategy: NegativeStrategy, p: SamplingParams, width: number, rng: Rng): ClickSample {
+function sample(
+  g: ObjectGeometry,
+  others: ObjectGeometry[],
+  strategy: NegativeStrategy,
+  p: SamplingParams,
+  width: number,
+  rng: Rng,
+): ClickSample {
   const pos = positives(g, p, width, rng);
   const neg = negatives(g, others, strategy, p, width, rng);
   return { object: g.object, strategy, positive: pos.points, negative: neg.flatMap((n) => n.points), groups: [pos, ...neg] };
@@ -350,7 +364,12 @@ export interface TrainingClicksOptions extends SampleClicksOptions {
  * each of `pairsPerObject` pairs, one {@link ClickSample}. Strategy 2 is skipped for an object
  * alone in its image (there is no other object to click).
  */
-export function sampleTrainingClicks(labels: LabelArray, width: number, height: number, options: TrainingClicksOptions = {}): ClickSample[] {
+export function sampleTrainingClicks(
+  labels: LabelArray,
+  width: number,
+  height: number,
+  options: TrainingClicksOptions = {},
+): ClickSample[] {
   checkLength(labels, width, height, 1, 'labels');
   const p = resolveSamplingParams(options);
   const strategies = options.strategies ?? [1, 2, 3];

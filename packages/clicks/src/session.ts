@@ -40,7 +40,12 @@ function checkOptions(options: SessionOptions): void {
  * Turns a probability map into a mask as `options.refine` says: thresholding (`'none'`), graph
  * cut with the clicks as hard constraints (`'graphcut'`), or a custom function.
  */
-export async function refineProbability(probability: Float32Array, image: RgbImage, clicks: readonly Click[], options: SessionOptions = {}): Promise<Uint8Array> {
+export async function refineProbability(
+  probability: Float32Array,
+  image: RgbImage,
+  clicks: readonly Click[],
+  options: SessionOptions = {},
+): Promise<Uint8Array> {
   const { width, height } = image;
   checkLength(probability, width, height, 1, 'probability');
   checkOptions(options);

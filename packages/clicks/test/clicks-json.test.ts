@@ -10,11 +10,17 @@ describe('click JSON', () => {
     const file = clickSampleToJson(sample, '2007_000032', { seed: 3 });
     expect(Object.keys(file)).toEqual(['image', 'object', 'strategy', 'positive', 'negative', 'params']);
     const clicks = parseClicksJson(JSON.stringify(file));
-    expect(clicks).toEqual([...sample.positive.map((p) => ({ ...p, positive: true })), ...sample.negative.map((p) => ({ ...p, positive: false }))]);
+    expect(clicks).toEqual([
+      ...sample.positive.map((p) => ({ ...p, positive: true })),
+      ...sample.negative.map((p) => ({ ...p, positive: false })),
+    ]);
   });
 
   it('accepts click lists and {clicks: [...]}', () => {
-    const list = [{ x: 1, y: 2, positive: true }, { x: 3, y: 4, positive: false }];
+    const list = [
+      { x: 1, y: 2, positive: true },
+      { x: 3, y: 4, positive: false },
+    ];
     expect(parseClicksJson(JSON.stringify(list))).toEqual(list);
     expect(parseClicksJson(JSON.stringify({ clicks: list }))).toEqual(list);
     expect(parseClicksJson('{"negative": [[5, 6]]}')).toEqual([{ x: 5, y: 6, positive: false }]);
@@ -29,14 +35,21 @@ describe('click JSON', () => {
 
   it('never crashes on garbage: returns clicks or throws ClicksError', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify({ positive: v, negative: v }))), (text) => {
-        try {
-          const clicks = parseClicksJson(text);
-          for (const c of clicks) expect(Number.isInteger(c.x) && Number.isInteger(c.y) && typeof c.positive === 'boolean').toBe(true);
-        } catch (error) {
-          expect(error).toBeInstanceOf(ClicksError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify({ positive: v, negative: v })),
+        ),
+        (text) => {
+          try {
+            const clicks = parseClicksJson(text);
+            for (const c of clicks) expect(Number.isInteger(c.x) && Number.isInteger(c.y) && typeof c.positive === 'boolean').toBe(true);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ClicksError);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

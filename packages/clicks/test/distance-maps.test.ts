@@ -37,9 +37,12 @@ describe('distance maps', () => {
         const n = brute(width, height, negative, scale, truncate);
         expect(maps.length).toBe(width * height * 2);
         let worst = 0;
-        for (let i = 0; i < width * height; i++) worst = Math.max(worst, Math.abs(maps[2 * i]! - p[i]!), Math.abs(maps[2 * i + 1]! - n[i]!));
+        for (let i = 0; i < width * height; i++)
+          worst = Math.max(worst, Math.abs(maps[2 * i]! - p[i]!), Math.abs(maps[2 * i + 1]! - n[i]!));
         expect(worst).toBeLessThanOrEqual(1e-4);
-        expect(Array.from(distanceMap(width, height, positive, { scale, truncate }))).toEqual(Array.from(maps.filter((_, i) => i % 2 === 0)));
+        expect(Array.from(distanceMap(width, height, positive, { scale, truncate }))).toEqual(
+          Array.from(maps.filter((_, i) => i % 2 === 0)),
+        );
       }),
     );
   });

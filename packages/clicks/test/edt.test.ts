@@ -5,7 +5,11 @@ import { bruteSquaredDistance } from './brute';
 
 /** A random binary mask: width, height in 1..14 and a density, so empty and full masks occur. */
 const maskArb = fc
-  .record({ width: fc.integer({ min: 1, max: 14 }), height: fc.integer({ min: 1, max: 14 }), density: fc.constantFrom(0, 0.02, 0.1, 0.5, 0.9, 1) })
+  .record({
+    width: fc.integer({ min: 1, max: 14 }),
+    height: fc.integer({ min: 1, max: 14 }),
+    density: fc.constantFrom(0, 0.02, 0.1, 0.5, 0.9, 1),
+  })
   .chain(({ width, height, density }) =>
     fc
       .array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: width * height, maxLength: width * height })
@@ -27,7 +31,14 @@ describe('squaredDistanceToSet', () => {
     const width = 301;
     const height = 97;
     const mask = new Uint8Array(width * height);
-    for (const [x, y] of [[0, 0], [300, 96], [150, 40], [151, 40], [20, 90]] as const) mask[y * width + x] = 1;
+    for (const [x, y] of [
+      [0, 0],
+      [300, 96],
+      [150, 40],
+      [151, 40],
+      [20, 90],
+    ] as const)
+      mask[y * width + x] = 1;
     const got = squaredDistanceToSet(mask, width, height);
     const want = bruteSquaredDistance(width, height, (i) => mask[i] === 1);
     expect(Array.from(got)).toEqual(Array.from(want));

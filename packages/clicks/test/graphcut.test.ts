@@ -6,13 +6,33 @@ import { dinicMaxflow, type PlainGraph } from './dinic';
 import { allocatePaddedGrid, gridMaxflow, paddedIndex } from '../src/grid-maxflow';
 
 /** E(L) straight from the formula (independent of the graph construction). */
-function energyOf(mask: ArrayLike<number>, probs: ArrayLike<number>, image: ArrayLike<number>, width: number, height: number, lambda: number, sigma: number, connectivity: 4 | 8): number {
+function energyOf(
+  mask: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  image: ArrayLike<number>,
+  width: number,
+  height: number,
+  lambda: number,
+  sigma: number,
+  connectivity: 4 | 8,
+): number {
   let e = 0;
   for (let i = 0; i < width * height; i++) {
     const p = probs[i]!;
     e += mask[i] ? -Math.log(Math.max(p, 1e-6)) : -Math.log(Math.max(1 - p, 1e-6));
   }
-  const offsets = connectivity === 8 ? [[1, 0], [0, 1], [1, 1], [-1, 1]] : [[1, 0], [0, 1]];
+  const offsets =
+    connectivity === 8
+      ? [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+          [-1, 1],
+        ]
+      : [
+          [1, 0],
+          [0, 1],
+        ];
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       for (const [dx, dy] of offsets) {
@@ -48,16 +68,23 @@ const problemArb = (maxW: number, maxH: number) =>
         lambda: fc.constantFrom(0, 0.3, 1, 3, 50),
         sigma: fc.option(fc.constantFrom(5, 30, 100), { nil: undefined }),
         connectivity: fc.constantFrom<4 | 8>(4, 8),
-        clicks: fc.array(fc.record({ x: fc.integer({ min: 0, max: width - 1 }), y: fc.integer({ min: 0, max: height - 1 }), positive: fc.boolean() }), { maxLength: 3 }),
+        clicks: fc.array(
+          fc.record({ x: fc.integer({ min: 0, max: width - 1 }), y: fc.integer({ min: 0, max: height - 1 }), positive: fc.boolean() }),
+          { maxLength: 3 },
+        ),
       }),
     )
     .map((c) => {
       const r = lcg(c.seed);
       const n = c.width * c.height;
       // Probabilities include exact 0 and 1 (clamped by the floor) and a two-colour image with noise.
-      const probs = Float32Array.from({ length: n }, () => { const u = r(); return u < 0.1 ? 0 : u > 0.9 ? 1 : r(); });
+      const probs = Float32Array.from({ length: n }, () => {
+        const u = r();
+        return u < 0.1 ? 0 : u > 0.9 ? 1 : r();
+      });
       const image = new Uint8Array(n * 3);
-      for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) image[3 * i + k] = Math.min(255, Math.floor((i % c.width < c.width / 2 ? 60 : 190) + 60 * (r() - 0.5)));
+      for (let i = 0; i < n; i++)
+        for (let k = 0; k < 3; k++) image[3 * i + k] = Math.min(255, Math.floor((i % c.width < c.width / 2 ? 60 : 190) + 60 * (r() - 0.5)));
       return { ...c, probs, image };
     });
 
@@ -65,24 +92,32 @@ describe('graphCut', () => {
   it('reaches the brute-force minimum energy on tiny grids (all labelings, <= 16 px)', () => {
     type Problem = typeof problemArb extends (...a: never[]) => fc.Arbitrary<infer P> ? P : never;
     const check = ({ width, height, probs, image, lambda, sigma, connectivity, clicks }: Problem): void => {
-        const result = graphCut({ probs, image, width, height, lambda, sigma, connectivity, clicks });
-        const s = sigma ?? estimateSigma(image, width, height, connectivity);
-        const n = width * height;
-        let best = Infinity;
-        const mask = new Uint8Array(n);
-        for (let bits = 0; bits < 1 << n; bits++) {
-          for (let i = 0; i < n; i++) mask[i] = (bits >> i) & 1;
-          if (!respects(mask, clicks, width)) continue;
-          best = Math.min(best, energyOf(mask, probs, image, width, height, lambda, s, connectivity));
-        }
-        const tol = 1e-9 * Math.max(1, best);
-        expect(respects(result.mask, clicks, width)).toBe(true);
-        expect(Math.abs(result.energy - best)).toBeLessThanOrEqual(tol);
-        expect(Math.abs(energyOf(result.mask, probs, image, width, height, lambda, s, connectivity) - result.energy)).toBeLessThanOrEqual(tol);
-        expect(Math.abs(result.flow - result.energy)).toBeLessThanOrEqual(tol);
+      const result = graphCut({ probs, image, width, height, lambda, sigma, connectivity, clicks });
+      const s = sigma ?? estimateSigma(image, width, height, connectivity);
+      const n = width * height;
+      let best = Infinity;
+      const mask = new Uint8Array(n);
+      for (let bits = 0; bits < 1 << n; bits++) {
+        for (let i = 0; i < n; i++) mask[i] = (bits >> i) & 1;
+        if (!respects(mask, clicks, width)) continue;
+        best = Math.min(best, energyOf(mask, probs, image, width, height, lambda, s, connectivity));
+      }
+      const tol = 1e-9 * Math.max(1, best);
+      expect(respects(result.mask, clicks, width)).toBe(true);
+      expect(Math.abs(result.energy - best)).toBeLessThanOrEqual(tol);
+      expect(Math.abs(energyOf(result.mask, probs, image, width, height, lambda, s, connectivity) - result.energy)).toBeLessThanOrEqual(
+        tol,
+      );
+      expect(Math.abs(result.flow - result.energy)).toBeLessThanOrEqual(tol);
     };
     fc.assert(fc.property(problemArb(4, 3), check), { numRuns: 150 });
-    fc.assert(fc.property(problemArb(4, 4).filter((p) => p.width * p.height === 16), check), { numRuns: 8 });
+    fc.assert(
+      fc.property(
+        problemArb(4, 4).filter((p) => p.width * p.height === 16),
+        check,
+      ),
+      { numRuns: 8 },
+    );
   });
 
   it('is never beaten by random cuts or by flipping any single pixel on larger grids', () => {
@@ -95,12 +130,18 @@ describe('graphCut', () => {
         expect(Math.abs(e(result.mask) - result.energy)).toBeLessThanOrEqual(tol);
         expect(Math.abs(result.flow - result.energy)).toBeLessThanOrEqual(tol);
         const r = lcg(seed ^ 0x5bd1e995);
-        const candidates: Uint8Array[] = [Uint8Array.from(probs, (p) => (p >= 0.5 ? 1 : 0)), new Uint8Array(probs.length), new Uint8Array(probs.length).fill(1)];
+        const candidates: Uint8Array[] = [
+          Uint8Array.from(probs, (p) => (p >= 0.5 ? 1 : 0)),
+          new Uint8Array(probs.length),
+          new Uint8Array(probs.length).fill(1),
+        ];
         for (let k = 0; k < 5; k++) candidates.push(Uint8Array.from(probs, () => (r() < 0.5 ? 1 : 0)));
         for (const m of candidates) {
           for (const c of clicks) m[c.y * width + c.x] = c.positive ? 1 : 0;
           expect(e(m)).toBeGreaterThanOrEqual(result.energy - tol);
-          expect(Math.abs(graphCutEnergy(m, { probs, image, width, height, lambda, sigma, connectivity, clicks }) - e(m))).toBeLessThanOrEqual(1e-9 * Math.max(1, e(m)));
+          expect(
+            Math.abs(graphCutEnergy(m, { probs, image, width, height, lambda, sigma, connectivity, clicks }) - e(m)),
+          ).toBeLessThanOrEqual(1e-9 * Math.max(1, e(m)));
         }
         const flipped = result.mask.slice();
         for (let i = 0; i < flipped.length; i += 7) {
@@ -154,23 +195,30 @@ describe('graphCut', () => {
 });
 
 describe('maxflow (Boykov–Kolmogorov)', () => {
-  const graphArb = fc.record({ nodes: fc.integer({ min: 1, max: 40 }), density: fc.double({ min: 0.5, max: 4, noNaN: true }), seed: fc.integer({ min: 1, max: 1e9 }), integral: fc.boolean() }).map(({ nodes, density, seed, integral }) => {
-    const r = lcg(seed);
-    const value = (): number => (integral ? Math.floor(r() * 10) : r() * 10);
-    const g: PlainGraph = { nodeCount: nodes, edges: [], source: [], sink: [] };
-    const m = nodes > 1 ? Math.floor(nodes * density) : 0;
-    for (let e = 0; e < m; e++) {
-      const from = Math.floor(r() * nodes);
-      let to = Math.floor(r() * (nodes - 1));
-      if (to >= from) to++;
-      g.edges.push({ from, to, cap: value(), rev: r() < 0.5 ? 0 : value() });
-    }
-    for (let i = 0; i < nodes; i++) {
-      g.source.push(r() < 0.3 ? value() : 0);
-      g.sink.push(r() < 0.3 ? value() : 0);
-    }
-    return g;
-  });
+  const graphArb = fc
+    .record({
+      nodes: fc.integer({ min: 1, max: 40 }),
+      density: fc.double({ min: 0.5, max: 4, noNaN: true }),
+      seed: fc.integer({ min: 1, max: 1e9 }),
+      integral: fc.boolean(),
+    })
+    .map(({ nodes, density, seed, integral }) => {
+      const r = lcg(seed);
+      const value = (): number => (integral ? Math.floor(r() * 10) : r() * 10);
+      const g: PlainGraph = { nodeCount: nodes, edges: [], source: [], sink: [] };
+      const m = nodes > 1 ? Math.floor(nodes * density) : 0;
+      for (let e = 0; e < m; e++) {
+        const from = Math.floor(r() * nodes);
+        let to = Math.floor(r() * (nodes - 1));
+        if (to >= from) to++;
+        g.edges.push({ from, to, cap: value(), rev: r() < 0.5 ? 0 : value() });
+      }
+      for (let i = 0; i < nodes; i++) {
+        g.source.push(r() < 0.3 ? value() : 0);
+        g.sink.push(r() < 0.3 ? value() : 0);
+      }
+      return g;
+    });
 
   it('equals an independent Dinic max-flow on random graphs, and its cut has that capacity', () => {
     fc.assert(
@@ -213,7 +261,12 @@ describe('gridMaxflow (padded grid, arithmetic adjacency)', () => {
   // Directed grids: every arc has its own capacity (graph cut only builds symmetric ones), some
   // zero; terminals of both signs, some infinite.
   const gridArb = fc
-    .record({ width: fc.integer({ min: 1, max: 9 }), height: fc.integer({ min: 1, max: 7 }), stride: fc.constantFrom<4 | 8>(4, 8), seed: fc.integer({ min: 1, max: 1e9 }) })
+    .record({
+      width: fc.integer({ min: 1, max: 9 }),
+      height: fc.integer({ min: 1, max: 7 }),
+      stride: fc.constantFrom<4 | 8>(4, 8),
+      seed: fc.integer({ min: 1, max: 1e9 }),
+    })
     .map(({ width, height, stride, seed }) => {
       const r = lcg(seed);
       const dx = [-1, 1, 0, 0, -1, 1, 1, -1];

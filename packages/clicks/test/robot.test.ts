@@ -4,13 +4,22 @@ import { ClicksError, evaluateNoc, maskIou, nextClick, nocKey, runRobot, type Cl
 import { bruteSquaredDistance } from './brute';
 
 const pairArb = fc
-  .record({ width: fc.integer({ min: 1, max: 16 }), height: fc.integer({ min: 1, max: 16 }), pg: fc.constantFrom(0.1, 0.5, 0.9), pp: fc.constantFrom(0, 0.2, 0.5, 0.9) })
+  .record({
+    width: fc.integer({ min: 1, max: 16 }),
+    height: fc.integer({ min: 1, max: 16 }),
+    pg: fc.constantFrom(0.1, 0.5, 0.9),
+    pp: fc.constantFrom(0, 0.2, 0.5, 0.9),
+  })
   .chain(({ width, height, pg, pp }) =>
     fc.record({
       width: fc.constant(width),
       height: fc.constant(height),
-      gt: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: width * height, maxLength: width * height }).map((r) => Uint8Array.from(r, (u) => (u < pg ? 1 : 0))),
-      pred: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: width * height, maxLength: width * height }).map((r) => Uint8Array.from(r, (u) => (u < pp ? 1 : 0))),
+      gt: fc
+        .array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: width * height, maxLength: width * height })
+        .map((r) => Uint8Array.from(r, (u) => (u < pg ? 1 : 0))),
+      pred: fc
+        .array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: width * height, maxLength: width * height })
+        .map((r) => Uint8Array.from(r, (u) => (u < pp ? 1 : 0))),
     }),
   );
 
@@ -125,7 +134,11 @@ describe('runRobot / evaluateNoc', () => {
     expect(capped.ious).toEqual([0.4, 0.6, 0.6, 0.6, 0.6]);
     expect(capped.noc).toEqual([5, 5]);
     expect(capped.reached).toEqual([false, false]);
-    const full = await runRobot(gt, width, height, async (clicks) => predictionAfter(clicks.length), { maxClicks: 7, fullCurve: true, iouThresholds: [0.5] });
+    const full = await runRobot(gt, width, height, async (clicks) => predictionAfter(clicks.length), {
+      maxClicks: 7,
+      fullCurve: true,
+      iouThresholds: [0.5],
+    });
     expect(full.ious).toEqual([0.4, 0.6, 0.85, 0.9, 0.95, 0.95, 0.95]);
     expect(full.noc).toEqual([2]);
   });
@@ -141,13 +154,18 @@ describe('runRobot / evaluateNoc', () => {
     const progress: number[] = [];
     const report = await evaluateNoc(
       instances,
-      (instance, clicks) => (instance.id === 'grow' ? predictionAfter(clicks.length) : instance.id === 'perfect' ? perfect : predictionAfter(1)),
+      (instance, clicks) =>
+        instance.id === 'grow' ? predictionAfter(clicks.length) : instance.id === 'perfect' ? perfect : predictionAfter(1),
       { onProgress: (e) => progress.push(e.done) },
     );
     expect(report.count).toBe(3);
     expect(report.meanNoc).toEqual({ 'NoC@85': (3 + 1 + 20) / 3, 'NoC@90': (4 + 1 + 20) / 3 });
     expect(report.failures).toEqual({ 'NoC@85': 1, 'NoC@90': 1 });
-    expect(report.instances.map((r) => r.noc)).toEqual([[3, 4], [1, 1], [20, 20]]);
+    expect(report.instances.map((r) => r.noc)).toEqual([
+      [3, 4],
+      [1, 1],
+      [20, 20],
+    ]);
     expect(report.meanIouPerClick[0]).toBeCloseTo((0.4 + 1 + 0.4) / 3, 12);
     expect(report.meanIouPerClick[19]).toBeCloseTo((0.9 + 1 + 0.4) / 3, 12);
     expect(progress).toEqual([1, 2, 3]);

@@ -19,7 +19,13 @@ const sceneArb = fc
     width: fc.integer({ min: 8, max: 26 }),
     height: fc.integer({ min: 8, max: 26 }),
     shapes: fc.array(
-      fc.record({ cx: fc.double({ min: 0, max: 1, noNaN: true }), cy: fc.double({ min: 0, max: 1, noNaN: true }), rx: fc.double({ min: 0.05, max: 0.45, noNaN: true }), ry: fc.double({ min: 0.05, max: 0.45, noNaN: true }), box: fc.boolean() }),
+      fc.record({
+        cx: fc.double({ min: 0, max: 1, noNaN: true }),
+        cy: fc.double({ min: 0, max: 1, noNaN: true }),
+        rx: fc.double({ min: 0.05, max: 0.45, noNaN: true }),
+        ry: fc.double({ min: 0.05, max: 0.45, noNaN: true }),
+        box: fc.boolean(),
+      }),
       { minLength: 1, maxLength: 4 },
     ),
     outline: fc.boolean(),
@@ -104,7 +110,8 @@ function checkSample(s: ClickSample, labels: Uint8Array, width: number, height: 
   expect(s.positive.length).toBeGreaterThanOrEqual(1);
   expect(s.positive.length).toBeLessThanOrEqual(p.nPositive);
   let maxDepth2 = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i] === s.object) maxDepth2 = Math.max(maxDepth2, depth2({ x: i % width, y: Math.floor(i / width) }, s.object));
+  for (let i = 0; i < labels.length; i++)
+    if (labels[i] === s.object) maxDepth2 = Math.max(maxDepth2, depth2({ x: i % width, y: Math.floor(i / width) }, s.object));
   expect(pos!.minDistance).toBeCloseTo(Math.min(p.dMargin, Math.sqrt(maxDepth2)), 12);
   for (const q of s.positive) {
     expect(at(q)).toBe(s.object);
@@ -131,7 +138,18 @@ function checkSample(s: ClickSample, labels: Uint8Array, width: number, height: 
       expect(spacedAtLeast(g.points, g.step)).toBe(true);
       const lo2 = lo * lo;
       const d2 = p.d * p.d;
-      expect(g.step).toBe(autoStep(width, height, (x, y) => { const v = labels[y * width + x]; const o = outside2({ x, y }, s.object); return v !== s.object && v !== 255 && o >= lo2 && o <= d2; }, p));
+      expect(g.step).toBe(
+        autoStep(
+          width,
+          height,
+          (x, y) => {
+            const v = labels[y * width + x];
+            const o = outside2({ x, y }, s.object);
+            return v !== s.object && v !== 255 && o >= lo2 && o <= d2;
+          },
+          p,
+        ),
+      );
     } else {
       // Greedy farthest point: every click after the first maximises min(dist to object, dist to earlier clicks).
       const band: Point[] = [];
@@ -144,7 +162,8 @@ function checkSample(s: ClickSample, labels: Uint8Array, width: number, height: 
       }
       expect(g.points.length).toBe(Math.min(p.nNegative3, band.length));
       for (let k = 1; k < g.points.length; k++) {
-        const score = (q: Point): number => Math.min(outside2(q, s.object), ...g.points.slice(0, k).map((c) => (c.x - q.x) ** 2 + (c.y - q.y) ** 2));
+        const score = (q: Point): number =>
+          Math.min(outside2(q, s.object), ...g.points.slice(0, k).map((c) => (c.x - q.x) ** 2 + (c.y - q.y) ** 2));
         let best = band[0]!;
         for (const q of band) if (score(q) > score(best)) best = q;
         expect(g.points[k]).toEqual(best);
@@ -155,7 +174,8 @@ function checkSample(s: ClickSample, labels: Uint8Array, width: number, height: 
     expect(neg.map((g) => g.object)).toEqual(others);
     for (const g of neg) {
       let maxD2 = 0;
-      for (let i = 0; i < labels.length; i++) if (labels[i] === g.object) maxD2 = Math.max(maxD2, depth2({ x: i % width, y: Math.floor(i / width) }, g.object));
+      for (let i = 0; i < labels.length; i++)
+        if (labels[i] === g.object) maxD2 = Math.max(maxD2, depth2({ x: i % width, y: Math.floor(i / width) }, g.object));
       expect(g.minDistance).toBeCloseTo(Math.min(p.dMargin, Math.sqrt(maxD2)), 12);
       expect(g.points.length).toBeGreaterThanOrEqual(1);
       expect(g.points.length).toBeLessThanOrEqual(p.nNegative - 1);
@@ -216,7 +236,16 @@ describe('click sampling (Xu et al. strategies)', () => {
   });
 
   it('documents the defaults (Damanpreet config with the paper counts where the code departs)', () => {
-    expect(DEFAULT_SAMPLING).toMatchObject({ nPositive: 5, nNegative: 30, nNegative3: 10, d: 20, dMargin: 10, dStep: 'auto', ratioFactor: 2, neg3Margin: 10 });
+    expect(DEFAULT_SAMPLING).toMatchObject({
+      nPositive: 5,
+      nNegative: 30,
+      nNegative3: 10,
+      d: 20,
+      dMargin: 10,
+      dStep: 'auto',
+      ratioFactor: 2,
+      neg3Margin: 10,
+    });
   });
 
   it('rejects bad parameters and unknown objects', () => {

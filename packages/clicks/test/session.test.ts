@@ -93,7 +93,10 @@ describe('createSession', () => {
   it('applies queued clicks in order', async () => {
     const { image } = testImage();
     const delays = [30, 0];
-    const session = createSession(image, (input, w, h) => new Promise((resolve) => setTimeout(() => resolve(toyModel(input, w, h)), delays.shift() ?? 0)));
+    const session = createSession(
+      image,
+      (input, w, h) => new Promise((resolve) => setTimeout(() => resolve(toyModel(input, w, h)), delays.shift() ?? 0)),
+    );
     const a = session.addClick({ x: 14, y: 12, positive: true });
     const b = session.addClick({ x: 25, y: 18, positive: true });
     await Promise.all([a, b]);
@@ -102,14 +105,16 @@ describe('createSession', () => {
     expect((await b)[12 * 40 + 14]).toBe(1);
   });
 
-  it("refines with graph cut (clicks as hard constraints) or a custom function", async () => {
+  it('refines with graph cut (clicks as hard constraints) or a custom function', async () => {
     const { image } = testImage();
     // A model that is unsure everywhere: graph cut must still keep the clicked pixels.
     const unsure: SegmentFunction = (_input, w, h) => new Float32Array(w * h).fill(0.4);
     const session = createSession(image, unsure, { refine: 'graphcut' });
     const mask = await session.addClick({ x: 20, y: 15, positive: true });
     expect(mask[15 * 40 + 20]).toBe(1);
-    const custom = createSession(image, unsure, { refine: (p, img, clicks) => Uint8Array.from(p, (_, i) => (i === clicks[0]!.y * img.width + clicks[0]!.x ? 1 : 0)) });
+    const custom = createSession(image, unsure, {
+      refine: (p, img, clicks) => Uint8Array.from(p, (_, i) => (i === clicks[0]!.y * img.width + clicks[0]!.x ? 1 : 0)),
+    });
     const one = await custom.addClick({ x: 3, y: 2, positive: true });
     expect(one.reduce((s, v) => s + v, 0)).toBe(1);
     expect(one[2 * 40 + 3]).toBe(1);

@@ -49,7 +49,12 @@ export function scaledSizes(height: number, width: number, scales: readonly numb
  * resized bilinearly to `H x W` (TF1 `resize_bilinear`, no corner alignment). Raw values, not
  * normalised. Returns `[1, H, W, k]`. `net` is a {@link DcspNetwork} or its `inference()` copy.
  */
-export function multiScaleOutput(net: DcspForward, image: tf.Tensor4D, output: DcspOutput, scales: readonly number[] = DCSP_SCALES): tf.Tensor4D {
+export function multiScaleOutput(
+  net: DcspForward,
+  image: tf.Tensor4D,
+  output: DcspOutput,
+  scales: readonly number[] = DCSP_SCALES,
+): tf.Tensor4D {
   const [n, height, width] = image.shape;
   if (n !== 1) throw new DcspError('bad-input', `multi-scale passes take one image, got a batch of ${n}`);
   const sizes = scaledSizes(height, width, scales);

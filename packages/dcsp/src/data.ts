@@ -44,15 +44,21 @@ export function arrayDataSource(samples: readonly DcspSample[]): DcspDataSource 
 /** Throws `bad-input` unless the sample's saliency (if required) and label fit its image. */
 export function checkSample(sample: DcspSample, needs: { saliency?: boolean; label?: boolean }): void {
   const n = sample.image.width * sample.image.height;
-  if (sample.image.data.length !== n * 3) throw new DcspError('bad-input', `image has ${sample.image.data.length} bytes, expected ${n * 3}`, { where: sample.name });
+  if (sample.image.data.length !== n * 3)
+    throw new DcspError('bad-input', `image has ${sample.image.data.length} bytes, expected ${n * 3}`, { where: sample.name });
   if (needs.saliency) {
     if (!sample.saliency) throw new DcspError('bad-input', 'no saliency map', { where: sample.name });
     if (sample.saliency.length !== n) {
-      throw new DcspError('bad-input', `saliency has ${sample.saliency.length} values, the image ${sample.image.width}x${sample.image.height} = ${n} pixels`, { where: sample.name });
+      throw new DcspError(
+        'bad-input',
+        `saliency has ${sample.saliency.length} values, the image ${sample.image.width}x${sample.image.height} = ${n} pixels`,
+        { where: sample.name },
+      );
     }
   }
   if (needs.label) {
     if (!sample.label) throw new DcspError('bad-input', 'no ground-truth label', { where: sample.name });
-    if (sample.label.length !== n) throw new DcspError('bad-input', `label has ${sample.label.length} pixels, the image ${n}`, { where: sample.name });
+    if (sample.label.length !== n)
+      throw new DcspError('bad-input', `label has ${sample.label.length} pixels, the image ${n}`, { where: sample.name });
   }
 }

@@ -1,5 +1,13 @@
 import { ConfusionMatrix, resnetConfig } from '@objsel/deeplab-resnet';
-import { decodeLabel, makeSyntheticDataset, memoryFileSource, parseList, type FileSource, type ListEntry, type RgbImage } from '@objsel/voc-data';
+import {
+  decodeLabel,
+  makeSyntheticDataset,
+  memoryFileSource,
+  parseList,
+  type FileSource,
+  type ListEntry,
+  type RgbImage,
+} from '@objsel/voc-data';
 import { listDataSource } from './list-data';
 import type { DcspDataSource } from './data';
 import { DcspError } from './errors';
@@ -99,7 +107,18 @@ export async function runDcspDemo(options: DcspDemoOptions = {}): Promise<DcspDe
   const numClasses = classes + 1;
   const files = new Map<string, Uint8Array>();
   await makeSyntheticDataset(
-    { count: options.count ?? 40, seed: options.seed ?? 1234, width: size, height: size, classes, minObjects: 1, maxObjects: 2, minSize: Math.round(size * 0.3), maxSize: Math.round(size * 0.7), sbd: false },
+    {
+      count: options.count ?? 40,
+      seed: options.seed ?? 1234,
+      width: size,
+      height: size,
+      classes,
+      minObjects: 1,
+      maxObjects: 2,
+      minSize: Math.round(size * 0.3),
+      maxSize: Math.round(size * 0.7),
+      sbd: false,
+    },
     (path, bytes) => {
       files.set(path, bytes);
     },
@@ -156,7 +175,12 @@ export async function runDcspDemo(options: DcspDemoOptions = {}): Promise<DcspDe
     });
     const tTrain = performance.now();
     const crf = options.crf ?? true;
-    const evalOptions = { network, read: (p: string) => source.read(p), crf, ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
+    const evalOptions = {
+      network,
+      read: (p: string) => source.read(p),
+      crf,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    };
     const train = await evaluateDcsp({
       ...evalOptions,
       entries: trainTruth,
@@ -180,7 +204,13 @@ export async function runDcspDemo(options: DcspDemoOptions = {}): Promise<DcspDe
       images: { train: trainTruth.length, val: valTruth.length },
       numClasses,
       stages: result.stages,
-      seconds: { data: (tData - t0) / 1000, training, cues: result.cueSeconds, evaluation: (tEnd - tTrain) / 1000, total: (tEnd - t0) / 1000 },
+      seconds: {
+        data: (tData - t0) / 1000,
+        training,
+        cues: result.cueSeconds,
+        evaluation: (tEnd - tTrain) / 1000,
+        total: (tEnd - t0) / 1000,
+      },
       crf,
       ...(previewCount > 0 ? { previews } : {}),
     };

@@ -9,7 +9,8 @@ import type { DcspNetwork } from './network';
  * probabilities: unary −log(p), 10 mean-field iterations, Gaussian sxy 3 / compat 3,
  * bilateral sxy 49, srgb 5, compat 4 (dense-crf's `dcsp` preset); returns the argmax labels.
  */
-export const dcspCrf: Refine = ({ probs, image, width, height, numLabels }) => crfRefine({ probs, image: image.data, width, height, numLabels, preset: 'dcsp' }).labels;
+export const dcspCrf: Refine = ({ probs, image, width, height, numLabels }) =>
+  crfRefine({ probs, image: image.data, width, height, numLabels, preset: 'dcsp' }).labels;
 
 /** How DCSP predicts a full image (evaluate.py, test_voc.py). */
 export interface DcspPredictOptions {
@@ -39,7 +40,10 @@ export class DcspPredictor {
   /** One class per pixel, row-major. */
   async predict(image: RgbImage, options: DcspPredictOptions = {}): Promise<Uint8Array> {
     const { width, height } = image;
-    const { labels, probabilities } = await this.segmenter.segment(image, { scales: options.scales ?? DCSP_SCALES, probabilities: options.crf === true });
+    const { labels, probabilities } = await this.segmenter.segment(image, {
+      scales: options.scales ?? DCSP_SCALES,
+      probabilities: options.crf === true,
+    });
     if (!options.crf) return labels;
     return dcspCrf({ probs: probabilities!, image, width, height, numLabels: this.numClasses });
   }
@@ -64,7 +68,9 @@ export async function predictDcsp(network: DcspNetwork, image: RgbImage, options
  * DCSP's evaluate.py: deeplab-resnet's evaluation (full images, confusion matrix with 255
  * ignored, mean IoU) with DCSP's 3 scales and, with `crf`, its dense CRF.
  */
-export function evaluateDcsp(options: Omit<EvaluateOptions, 'network' | 'refine'> & { network: DcspNetwork; crf?: boolean }): Promise<EvaluationResult> {
+export function evaluateDcsp(
+  options: Omit<EvaluateOptions, 'network' | 'refine'> & { network: DcspNetwork; crf?: boolean },
+): Promise<EvaluationResult> {
   const { crf, network, ...rest } = options;
   // The segmentation output is DeepLab's alone: evaluating the DeepLab part lets deeplab-resnet fold its BatchNorm.
   return evaluate({ ...rest, network: network.deeplab, scales: options.scales ?? DCSP_SCALES, ...(crf ? { refine: dcspCrf } : {}) });

@@ -11,7 +11,17 @@ export { maxFuse } from './cues/multiscale';
 export { attentionCues, maskByTags, type AttentionCues } from './cues/attention-cues';
 export { fuseCues, harmonicMean, labelsFromCues, type FuseCuesInput } from './cues/fuse';
 export { adaptCues, type AdaptMasking } from './cues/adapt';
-export { ATTENTION_BIASES, ATTENTION_LAYER, ATTENTION_WEIGHTS, DcspNetwork, type DcspForward, type DcspInference, type DcspForwardResult, type DcspNetworkMeta, type DcspWeightEntry } from './network';
+export {
+  ATTENTION_BIASES,
+  ATTENTION_LAYER,
+  ATTENTION_WEIGHTS,
+  DcspNetwork,
+  type DcspForward,
+  type DcspInference,
+  type DcspForwardResult,
+  type DcspNetworkMeta,
+  type DcspWeightEntry,
+} from './network';
 export { classificationLoss, globalAveragePool, multiScaleOutput, scaledSizes, type DcspOutput } from './attention';
 export { arrayDataSource, checkSample, type DcspDataSource, type DcspSample } from './data';
 export type { DcspProgress } from './progress';

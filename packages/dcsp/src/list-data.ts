@@ -18,7 +18,10 @@ export function listDataSource(entries: readonly ListEntry[], files: FileSource,
       const { attention: _unused, ...withoutAttention } = entry;
       const loaded = await loadSample(withoutAttention, files, { numClasses });
       if (loaded.saliency && loaded.saliency.channels !== 1) {
-        throw new DcspError('bad-input', `saliency must have one channel, got ${loaded.saliency.channels}`, { file: entry.saliency, where: `line ${entry.line}` });
+        throw new DcspError('bad-input', `saliency must have one channel, got ${loaded.saliency.channels}`, {
+          file: entry.saliency,
+          where: `line ${entry.line}`,
+        });
       }
       return {
         name: entry.id,

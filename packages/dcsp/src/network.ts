@@ -72,7 +72,11 @@ export class DcspNetwork {
     return this.deeplab.config.numClasses - 1;
   }
 
-  private static makeHead(numClasses: number, seed: number, values?: { weights?: DcspWeightEntry; biases?: DcspWeightEntry }): { weights: tf.Variable; biases: tf.Variable } {
+  private static makeHead(
+    numClasses: number,
+    seed: number,
+    values?: { weights?: DcspWeightEntry; biases?: DcspWeightEntry },
+  ): { weights: tf.Variable; biases: tf.Variable } {
     headCounter += 1;
     const prefix = `dcsp${headCounter}`;
     const wShape = [1, 1, numClasses, numClasses - 1];
@@ -85,7 +89,10 @@ export class DcspNetwork {
     check(values?.biases, [numClasses - 1]);
     const w0 = values?.weights ? tf.tensor(values.weights.data, wShape, 'float32') : tf.randomNormal(wShape, 0, 0.01, 'float32', seed);
     const b0 = values?.biases ? tf.tensor(values.biases.data, [numClasses - 1], 'float32') : tf.zeros([numClasses - 1]);
-    const head = { weights: tf.variable(w0, true, `${prefix}/${ATTENTION_WEIGHTS}`), biases: tf.variable(b0, true, `${prefix}/${ATTENTION_BIASES}`) };
+    const head = {
+      weights: tf.variable(w0, true, `${prefix}/${ATTENTION_WEIGHTS}`),
+      biases: tf.variable(b0, true, `${prefix}/${ATTENTION_BIASES}`),
+    };
     w0.dispose();
     b0.dispose();
     return head;
@@ -93,7 +100,8 @@ export class DcspNetwork {
 
   /** A randomly initialised network (DeepLab's initialisation plus the Gaussian 0.01 head). */
   static create(config: DeepLabConfig, options: { seed?: number } = {}): DcspNetwork {
-    if (config.numClasses < 2) throw new DcspError('bad-config', `DCSP needs background plus at least one class, got numClasses ${config.numClasses}`);
+    if (config.numClasses < 2)
+      throw new DcspError('bad-config', `DCSP needs background plus at least one class, got numClasses ${config.numClasses}`);
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
     const deeplab = DeepLabResNet.create(config, { seed });
     return new DcspNetwork(deeplab, DcspNetwork.makeHead(config.numClasses, seed + 100_003));
@@ -105,14 +113,20 @@ export class DcspNetwork {
    * head is freshly initialised with `seed`. `fc*` entries of a different class count can be
    * left out with `notRestoreLast`, which initialises them as {@link create} does.
    */
-  static fromWeights(entries: DcspWeightEntry[], meta: DcspNetworkMeta, options: { bnEpsilon?: number; seed?: number; notRestoreLast?: boolean } = {}): DcspNetwork {
+  static fromWeights(
+    entries: DcspWeightEntry[],
+    meta: DcspNetworkMeta,
+    options: { bnEpsilon?: number; seed?: number; notRestoreLast?: boolean } = {},
+  ): DcspNetwork {
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
     const isHead = (name: string) => name.startsWith(`${ATTENTION_LAYER}/`);
     const backboneEntries = entries.filter((e) => !isHead(e.name));
     let deeplab: DeepLabResNet;
     if (options.notRestoreLast) {
       // Build a fresh network, then copy every non-fc variable in.
-      const fresh = DeepLabResNet.create(configFromMeta(meta, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon }), { seed });
+      const fresh = DeepLabResNet.create(configFromMeta(meta, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon }), {
+        seed,
+      });
       const byName = new Map(backboneEntries.map((e) => [e.name, e]));
       for (const [name, v] of fresh.variables) {
         if (name.includes('fc')) continue;
@@ -127,7 +141,10 @@ export class DcspNetwork {
     const restoreHead = !options.notRestoreLast;
     const w = restoreHead ? entries.find((e) => e.name === ATTENTION_WEIGHTS) : undefined;
     const b = restoreHead ? entries.find((e) => e.name === ATTENTION_BIASES) : undefined;
-    return new DcspNetwork(deeplab, DcspNetwork.makeHead(deeplab.config.numClasses, seed + 100_003, { ...(w ? { weights: w } : {}), ...(b ? { biases: b } : {}) }));
+    return new DcspNetwork(
+      deeplab,
+      DcspNetwork.makeHead(deeplab.config.numClasses, seed + 100_003, { ...(w ? { weights: w } : {}), ...(b ? { biases: b } : {}) }),
+    );
   }
 
   /** `fc1_voc12_d0` on given `fc1_voc12` logits (a 1x1 convolution plus bias). */
@@ -139,7 +156,10 @@ export class DcspNetwork {
    * The network on an NHWC batch (BGR minus the mean): `fc1_voc12` logits and the
    * `fc1_voc12_d0` attention maps, both at output stride 8. Differentiable w.r.t. every variable.
    */
-  forward(input: tf.Tensor4D, options: { trainBatchNorm?: boolean } = {}): DcspForwardResult & { batchStats?: ReturnType<DeepLabResNet['forward']>['batchStats'] } {
+  forward(
+    input: tf.Tensor4D,
+    options: { trainBatchNorm?: boolean } = {},
+  ): DcspForwardResult & { batchStats?: ReturnType<DeepLabResNet['forward']>['batchStats'] } {
     const out = this.deeplab.forward(input, options);
     const attention = this.attentionOf(out.logits);
     return { ...out, attention };
@@ -183,7 +203,18 @@ export class DcspNetwork {
       ...meta,
       layers: [
         ...meta.layers,
-        { name: ATTENTION_LAYER, type: 'Convolution', kernel: [1, 1], stride: [1, 1], dilation: [1, 1], pad: [0, 0], inChannels: n, outChannels: n - 1, bias: true, group: 1 },
+        {
+          name: ATTENTION_LAYER,
+          type: 'Convolution',
+          kernel: [1, 1],
+          stride: [1, 1],
+          dilation: [1, 1],
+          pad: [0, 0],
+          inChannels: n,
+          outChannels: n - 1,
+          bias: true,
+          group: 1,
+        },
       ],
       dcsp: { attentionLayer: ATTENTION_LAYER },
     };

@@ -120,7 +120,13 @@ describe('the 0.4 background threshold', () => {
   });
 
   it('gives all background when the image has no tags', () => {
-    const labels = fuseCues({ attention: new Float32Array(4 * C).fill(1), saliency: new Float32Array(4).fill(1), tags: [], width: 2, height: 2 });
+    const labels = fuseCues({
+      attention: new Float32Array(4 * C).fill(1),
+      saliency: new Float32Array(4).fill(1),
+      tags: [],
+      width: 2,
+      height: 2,
+    });
     expect([...labels]).toEqual([0, 0, 0, 0]);
   });
 });
@@ -137,7 +143,9 @@ describe('fuseCues end to end on a constructed image', () => {
   it('rejects bad shapes, non-finite attention and saliency outside [0,1]', () => {
     const a = new Float32Array(2 * C);
     expect(() => fuseCues({ attention: a, saliency: new Float32Array(3), tags: [1], width: 2, height: 1 })).toThrow(DcspError);
-    expect(() => fuseCues({ attention: new Float32Array(5), saliency: new Float32Array(2), tags: [1], width: 2, height: 1 })).toThrow(DcspError);
+    expect(() => fuseCues({ attention: new Float32Array(5), saliency: new Float32Array(2), tags: [1], width: 2, height: 1 })).toThrow(
+      DcspError,
+    );
     expect(() => fuseCues({ attention: a, saliency: new Float32Array([0, 1.5]), tags: [1], width: 2, height: 1 })).toThrow(/outside/);
     const nan = new Float32Array(2 * C);
     nan[3] = Number.NaN;
@@ -180,7 +188,14 @@ describe('adaptation', () => {
 // An independent re-implementation, written the way DCSP's numpy code is (full 21-channel
 // label volume, np.equal(hm, max) * hm, bg probability channel, np.argmax), in float64.
 
-function referenceCues(attention: Float32Array, saliency: Float32Array, tags: number[], w: number, h: number, threshold: number): { labels: Uint8Array; margin: Float64Array } {
+function referenceCues(
+  attention: Float32Array,
+  saliency: Float32Array,
+  tags: number[],
+  w: number,
+  h: number,
+  threshold: number,
+): { labels: Uint8Array; margin: Float64Array } {
   const n = w * h;
   const eps = 1e-12;
   const catg = [...new Set(tags)].sort((a, b) => a - b);
@@ -200,10 +215,12 @@ function referenceCues(attention: Float32Array, saliency: Float32Array, tags: nu
     const hm = actv.map((ch) => 2 / (1 / (ch[i]! + eps) + 1 / (s + eps)));
     const maxs = hm.length ? Math.max(...hm) : -Infinity;
     // How close this pixel's decision is to the threshold or to a tie between two classes.
-    if (hm.length) margin[i] = Math.min(Math.abs(maxs - threshold), ...hm.filter((v, j) => hm.indexOf(maxs) !== j).map((v) => maxs - v));
+    if (hm.length) margin[i] = Math.min(Math.abs(maxs - threshold), ...hm.filter((_v, j) => hm.indexOf(maxs) !== j).map((v) => maxs - v));
     const finalLabel = new Array<number>(21).fill(0);
     finalLabel[0] = maxs < threshold ? 1 : 0;
-    catg.forEach((cls, j) => (finalLabel[cls] = hm[j] === maxs ? hm[j]! : 0));
+    catg.forEach((cls, j) => {
+      finalLabel[cls] = hm[j] === maxs ? hm[j]! : 0;
+    });
     out[i] = finalLabel.indexOf(Math.max(...finalLabel));
   }
   return { labels: out, margin };
@@ -212,7 +229,12 @@ function referenceCues(attention: Float32Array, saliency: Float32Array, tags: nu
 describe('the cue rule against an independent re-implementation', () => {
   it('agrees on random attention, saliency and tags', () => {
     const arb = fc
-      .record({ w: fc.integer({ min: 1, max: 7 }), h: fc.integer({ min: 1, max: 7 }), seed: fc.integer(), threshold: fc.constantFrom(0.4, 0.2, 0.6) })
+      .record({
+        w: fc.integer({ min: 1, max: 7 }),
+        h: fc.integer({ min: 1, max: 7 }),
+        seed: fc.integer(),
+        threshold: fc.constantFrom(0.4, 0.2, 0.6),
+      })
       .chain(({ w, h, seed, threshold }) =>
         fc.record({
           w: fc.constant(w),

@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DeepLabResNet, loadBackend, resnetConfig } from '@objsel/deeplab-resnet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ATTENTION_BIASES, ATTENTION_WEIGHTS, DcspNetwork, classificationLoss, globalAveragePool, multiScaleOutput, scaledSizes } from '../src/index';
+import {
+  ATTENTION_BIASES,
+  ATTENTION_WEIGHTS,
+  DcspNetwork,
+  classificationLoss,
+  globalAveragePool,
+  multiScaleOutput,
+  scaledSizes,
+} from '../src/index';
 
 beforeAll(async () => {
   await loadBackend('wasm');
@@ -79,11 +87,12 @@ describe('DcspNetwork', () => {
     const W = await net.variables.get(ATTENTION_WEIGHTS)!.data();
     const B = await net.variables.get(ATTENTION_BIASES)!.data();
     const want = new Float64Array(A.length);
-    for (let p = 0; p < 20; p++) for (let k = 0; k < 20; k++) {
-      let s = B[k]!;
-      for (let c = 0; c < 21; c++) s += L[p * 21 + c]! * W[c * 20 + k]!;
-      want[p * 20 + k] = s;
-    }
+    for (let p = 0; p < 20; p++)
+      for (let k = 0; k < 20; k++) {
+        let s = B[k]!;
+        for (let c = 0; c < 21; c++) s += L[p * 21 + c]! * W[c * 20 + k]!;
+        want[p * 20 + k] = s;
+      }
     expect(maxRelError(A, want)).toBeLessThan(1e-5);
     logits.dispose();
     attention.dispose();
@@ -144,15 +153,16 @@ describe('classification loss', () => {
     const gap = await globalAveragePool(maps).data();
     const m = await maps.data();
     let total = 0;
-    for (let n = 0; n < 2; n++) for (let k = 0; k < 4; k++) {
-      let s = 0;
-      for (let p = 0; p < 6; p++) s += m[(n * 6 + p) * 4 + k]!;
-      const x = s / 6;
-      expect(gap[n * 4 + k]).toBeCloseTo(x, 4);
-      const z = targets[n * 4 + k]!;
-      const sigma = 1 / (1 + Math.exp(-x));
-      total += -(z * Math.log(sigma) + (1 - z) * Math.log(1 - sigma));
-    }
+    for (let n = 0; n < 2; n++)
+      for (let k = 0; k < 4; k++) {
+        let s = 0;
+        for (let p = 0; p < 6; p++) s += m[(n * 6 + p) * 4 + k]!;
+        const x = s / 6;
+        expect(gap[n * 4 + k]).toBeCloseTo(x, 4);
+        const z = targets[n * 4 + k]!;
+        const sigma = 1 / (1 + Math.exp(-x));
+        total += -(z * Math.log(sigma) + (1 - z) * Math.log(1 - sigma));
+      }
     const loss = classificationLoss(maps, targets);
     expect((await loss.data())[0]).toBeCloseTo(total / 8, 4);
     tf.dispose([maps, loss]);
@@ -168,7 +178,11 @@ describe('classification loss', () => {
 
 describe('multi-scale fusion of network outputs', () => {
   it('uses TF1 truncated sizes', () => {
-    expect(scaledSizes(333, 500)).toEqual([[333, 500], [249, 375], [166, 250]]);
+    expect(scaledSizes(333, 500)).toEqual([
+      [333, 500],
+      [249, 375],
+      [166, 250],
+    ]);
   });
 
   it('matches per-scale forward passes, bilinear resizes and a max computed outside TF.js', async () => {

@@ -88,7 +88,9 @@ describe('trainDcsp', () => {
           const inference = net.inference();
           for (const sample of data) {
             const logits = await logitsMap(inference, sample.image);
-            expect([...(await s.get(sample.name))!.labels]).toEqual([...adaptCues({ logits, tags: sample.tags, width: 36, height: 28, numClasses: 3 })]);
+            expect([...(await s.get(sample.name))!.labels]).toEqual([
+              ...adaptCues({ logits, tags: sample.tags, width: 36, height: 28, numClasses: 3 }),
+            ]);
             expect(store.stageOf(sample.name)).toBe('adapted');
           }
           inference.dispose();
@@ -101,7 +103,11 @@ describe('trainDcsp', () => {
     expect(result.stages.map((s) => s.steps)).toEqual([2, 2, 2]);
     expect(tf.memory().numTensors).toBe(before);
     // Attention: ckpt-1 (every 1) and ckpt-2; segmentation: 1, 2, then 3, 4 after the adaptation.
-    const names = (d: string) => fs.readdirSync(path.join(dir, d)).filter((n) => n.startsWith('ckpt-')).sort();
+    const names = (d: string) =>
+      fs
+        .readdirSync(path.join(dir, d))
+        .filter((n) => n.startsWith('ckpt-'))
+        .sort();
     expect(names('attn')).toEqual(['ckpt-1', 'ckpt-2']);
     expect(names('seg')).toEqual(['ckpt-1', 'ckpt-2', 'ckpt-3', 'ckpt-4']);
     const state = JSON.parse(fs.readFileSync(path.join(dir, 'seg', 'ckpt-3', 'trainer.json'), 'utf8'));

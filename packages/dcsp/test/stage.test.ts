@@ -43,7 +43,15 @@ describe('StageTrainer', () => {
     // Head weights of order 1, so that weight decay is a visible part of their update.
     tf.tidy(() => net.variables.get(ATTENTION_WEIGHTS)!.assign(tf.randomNormal([1, 1, 21, 20], 0, 1, 'float32', 3)));
     const batch = batchOf(2, 25, 5);
-    const trainer = new StageTrainer(net, { steps: 4, learningRate: 1e-3, momentum: 0.9, power: 0.9, weightDecay: 5e-4, trainable: 'fc', objective: 'classification' });
+    const trainer = new StageTrainer(net, {
+      steps: 4,
+      learningRate: 1e-3,
+      momentum: 0.9,
+      power: 0.9,
+      weightDecay: 5e-4,
+      trainable: 'fc',
+      objective: 'classification',
+    });
     expect(trainer.trainedNames.every((n) => n.includes('fc'))).toBe(true);
     expect(trainer.trainedNames).toContain(ATTENTION_BIASES);
     // Reference gradient of the biases: d/db_k mean_nk CE(sigmoid(gap_nk + b_k), z_nk) = (sigmoid - z) / (N K) summed over n.
@@ -58,7 +66,7 @@ describe('StageTrainer', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     const after = await snapshot(net);
     for (const [name, v] of before) expect(changed(v, after.get(name)!)).toBe(name.includes('fc') && !name.includes('moving'));
-    const lr = 1e-3 * Math.pow(1 - 1 / 5, 0.9);
+    const lr = 1e-3 * (1 - 1 / 5) ** 0.9;
     expect(result.learningRate).toBeCloseTo(lr, 12);
     const b0 = before.get(ATTENTION_BIASES)!;
     const b1 = after.get(ATTENTION_BIASES)!;
@@ -99,7 +107,15 @@ describe('StageTrainer', () => {
 
   it('segmentation stage: trains every convolution (BN frozen), loss = CE on cues + classification + L2, no tensor growth', async () => {
     const net = DcspNetwork.create(tiny(), { seed: 12 });
-    const trainer = new StageTrainer(net, { steps: 3, learningRate: 1e-3, momentum: 0.9, power: 0.9, weightDecay: 5e-4, trainable: 'all', objective: 'segmentation' });
+    const trainer = new StageTrainer(net, {
+      steps: 3,
+      learningRate: 1e-3,
+      momentum: 0.9,
+      power: 0.9,
+      weightDecay: 5e-4,
+      trainable: 'all',
+      objective: 'segmentation',
+    });
     const before = await snapshot(net);
     const tensors = tf.memory().numTensors;
     const first = await trainer.trainStep(batchOf(2, 25, 9));

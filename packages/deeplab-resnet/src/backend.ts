@@ -101,7 +101,9 @@ function isMissingModule(error: unknown, specifier: string): boolean {
   const e = error as { code?: string; message?: string };
   const message = e?.message ?? '';
   const missing =
-    e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|(Could not|Failed to) resolve/.test(message);
+    e?.code === 'ERR_MODULE_NOT_FOUND' ||
+    e?.code === 'MODULE_NOT_FOUND' ||
+    /Cannot find (module|package)|(Could not|Failed to) resolve/.test(message);
   return missing && message.includes(specifier);
 }
 
@@ -147,7 +149,10 @@ const activators: Record<Exclude<BackendName, 'auto'>, Activator> = {
         await importOptional('@tensorflow/tfjs-backend-webgpu');
       } catch (error) {
         if (isMissingModule(error, '@tensorflow/tfjs-backend-webgpu')) {
-          throw new DeeplabError('backend-unavailable', `backend 'webgpu' needs @tensorflow/tfjs-backend-webgpu: npm install @tensorflow/tfjs-backend-webgpu@${TFJS_VERSION}`);
+          throw new DeeplabError(
+            'backend-unavailable',
+            `backend 'webgpu' needs @tensorflow/tfjs-backend-webgpu: npm install @tensorflow/tfjs-backend-webgpu@${TFJS_VERSION}`,
+          );
         }
         throw error;
       }

@@ -23,7 +23,15 @@ export {
 } from './model/architecture';
 export { DeepLabResNet, configFromMeta, type BatchStat, type ForwardOptions, type ForwardResult } from './model/deeplab';
 export { atrousConv2d } from './ops/atrous';
-export { atrousDimPlan, atrousPlan, samePadding, type AtrousDimPlan, type AtrousPlan, type DimPadding, type SamePadding } from './ops/padding';
+export {
+  atrousDimPlan,
+  atrousPlan,
+  samePadding,
+  type AtrousDimPlan,
+  type AtrousPlan,
+  type DimPadding,
+  type SamePadding,
+} from './ops/padding';
 export { borrowCpuKernel, registerConvGradKernels, stockKernel } from './kernels/conv-grad';
 export { registerWebgpuAddNFix, webgpuAddNMaxInputs } from './kernels/webgpu-addn';
 export { FoldedDeepLab, type AtrousMode, type FoldOptions } from './model/folded';
@@ -43,14 +51,29 @@ export { nearestSourceIndices, resizeLabelsNearest } from './train/labels';
 export { polyLearningRate } from './train/schedule';
 export { AdamOptimizer, MomentumOptimizer, type TrainingOptimizer } from './train/optimizer';
 export { TrainerBase, updateMovingStatistics, type OptimisationConfig } from './train/trainer-base';
-export { isBatchNormVariable, isLastLayer, isTrainable, isWeightDecayed, learningRateMultiplier, type TrainableSet } from './train/param-groups';
+export {
+  isBatchNormVariable,
+  isLastLayer,
+  isTrainable,
+  isWeightDecayed,
+  learningRateMultiplier,
+  type TrainableSet,
+} from './train/param-groups';
 export type { BatchNormStats, TrainableNetwork } from './train/network';
 export { ListTrainingData, type FeedBatch, type ReadBytes, type TrainingDataOptions } from './train/data-feed';
 export { predictionStrip, trainingCurveSvg, type CurvePoint } from './train/pictures';
 export { initializeLastLayers, train, type MetricsLine, type TrainOptions, type TrainSummary } from './train/run';
 export type { OnProgress, ProgressEvent } from './train/progress';
 export { ConfusionMatrix } from './eval/confusion';
-export { classNamesFor, evaluate, type EvaluateOptions, type EvaluationResult, type Refine, type RefineInput, type SegmentationNetwork } from './eval/evaluate';
+export {
+  classNamesFor,
+  evaluate,
+  type EvaluateOptions,
+  type EvaluationResult,
+  type Refine,
+  type RefineInput,
+  type SegmentationNetwork,
+} from './eval/evaluate';
 export {
   CHECKPOINT_INDEX,
   DEFAULT_KEEP,
@@ -71,10 +94,30 @@ export { readWeightsFrom, writeWeightsTo } from './checkpoint/weights-dir';
 export { batchToSpace2d, spaceToBatch2d } from './ops/space-to-batch';
 export { WASM_THREADS_TFJS_VERSION, nodeCpuCount, prepareNodeWasmThreads, type WasmBackendModule } from './kernels/wasm-threads';
 export { DeepLabSegmenter, MSC_SCALES, type SegmentOptions, type SegmentResult, type SegmenterOptions } from './infer/segmenter';
-export { INTERACTIVE_INPUT_CHANNELS, INTERACTIVE_MEAN, clickDiskLabels, clicksFromInput, preprocessInteractive, type InteractiveClick } from './interactive/input';
-export { expandInputChannels, interactiveConfig, interactiveFromPretrained, isInteractiveConfig, type ChannelInit, type InteractiveFromPretrainedOptions } from './interactive/model';
+export {
+  INTERACTIVE_INPUT_CHANNELS,
+  INTERACTIVE_MEAN,
+  clickDiskLabels,
+  clicksFromInput,
+  preprocessInteractive,
+  type InteractiveClick,
+} from './interactive/input';
+export {
+  expandInputChannels,
+  interactiveConfig,
+  interactiveFromPretrained,
+  isInteractiveConfig,
+  type ChannelInit,
+  type InteractiveFromPretrainedOptions,
+} from './interactive/model';
 export { interactiveLearningRateMultiplier, weightedSigmoidCrossEntropy, type SigmoidLossOptions } from './interactive/loss';
-export { INTERACTIVE_TRAIN_DEFAULTS, InteractiveTrainer, type InteractiveBatch, type InteractiveStepResult, type InteractiveTrainerConfig } from './interactive/trainer';
+export {
+  INTERACTIVE_TRAIN_DEFAULTS,
+  InteractiveTrainer,
+  type InteractiveBatch,
+  type InteractiveStepResult,
+  type InteractiveTrainerConfig,
+} from './interactive/trainer';
 export { BRS_DEFAULTS, featureBrs, type BrsOptions, type BrsResult } from './interactive/brs';
 export { InteractiveSegmenter, upsampleProbability, type InteractiveSegmenterOptions } from './interactive/segmenter';
 export { adaptToClicks, type AdaptOptions, type AdaptResult, type AdaptSample } from './interactive/adapt';

@@ -24,14 +24,24 @@ let base: CheckpointContents;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   root = await fsp.mkdtemp(path.join(os.tmpdir(), 'objsel-ckpt-'));
-  net = DeepLabResNet.create(resnetConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 1 / 16, numClasses: 3, asppRates: [2] }), { seed: 3 });
+  net = DeepLabResNet.create(resnetConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 1 / 16, numClasses: 3, asppRates: [2] }), {
+    seed: 3,
+  });
   const trainer = new Trainer(net, { numClasses: 3 });
   const state = await trainer.state();
   trainer.dispose();
   base = {
     network: { entries: await net.toWeightEntries(), meta: net.meta() },
     optimizer: state.entries,
-    state: { format: 'objsel-trainer-state', version: 1, step: 0, optimizerScalars: state.scalars, data: { samples: 0 }, run: {}, savedAt: '' },
+    state: {
+      format: 'objsel-trainer-state',
+      version: 1,
+      step: 0,
+      optimizerScalars: state.scalars,
+      data: { samples: 0 },
+      run: {},
+      savedAt: '',
+    },
   };
 });
 
@@ -42,8 +52,14 @@ afterAll(async () => {
 
 function at(step: number, marker: number): CheckpointContents {
   // Mark each checkpoint by the first value of conv1/weights, to tell them apart after loading.
-  const entries = base.network.entries.map((e) => (e.name === 'conv1/weights' ? { ...e, data: Float32Array.from(e.data, (v, i) => (i === 0 ? marker : v)) } : e));
-  return { ...base, network: { ...base.network, entries }, state: { ...base.state, step, optimizerScalars: { step }, savedAt: new Date().toISOString() } };
+  const entries = base.network.entries.map((e) =>
+    e.name === 'conv1/weights' ? { ...e, data: Float32Array.from(e.data, (v, i) => (i === 0 ? marker : v)) } : e,
+  );
+  return {
+    ...base,
+    network: { ...base.network, entries },
+    state: { ...base.state, step, optimizerScalars: { step }, savedAt: new Date().toISOString() },
+  };
 }
 
 /** `fs` that throws a fake crash on the n-th mutating call (writeFile, mkdir, rename, rm, appendFile). */

@@ -61,13 +61,29 @@ describe('ConfusionMatrix', () => {
 
   it('equals brute-force IoU on random images, accumulated image by image', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.constantFrom(0, 1, 2, 3, 4, 255)), { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 4 }), (images) => {
-        const m = new ConfusionMatrix(5);
-        for (const img of images) m.add(img.map((p) => p[0]), img.map((p) => p[1]));
-        const all = images.flat();
-        const expected = bruteIoU(all.map((p) => p[0]), all.map((p) => p[1]), 5);
-        m.iou().forEach((v, k) => (Number.isNaN(expected[k]!) ? expect(v).toBeNaN() : expect(v).toBeCloseTo(expected[k]!, 12)));
-      }),
+      fc.property(
+        fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.constantFrom(0, 1, 2, 3, 4, 255)), { minLength: 1, maxLength: 30 }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (images) => {
+          const m = new ConfusionMatrix(5);
+          for (const img of images)
+            m.add(
+              img.map((p) => p[0]),
+              img.map((p) => p[1]),
+            );
+          const all = images.flat();
+          const expected = bruteIoU(
+            all.map((p) => p[0]),
+            all.map((p) => p[1]),
+            5,
+          );
+          m.iou().forEach((v, k) => {
+            Number.isNaN(expected[k]!) ? expect(v).toBeNaN() : expect(v).toBeCloseTo(expected[k]!, 12);
+          });
+        },
+      ),
       { numRuns: 100 },
     );
   });

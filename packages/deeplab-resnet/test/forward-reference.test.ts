@@ -11,7 +11,13 @@ import { randomiseStatistics, referenceForward, relativeL2, type WeightMap } fro
  */
 const TOLERANCE = 1e-4;
 
-async function reference(weights: WeightMap, input: Float32Array, shape: [number, number, number, number], config: DeepLabConfig, numbered: boolean): Promise<Float32Array> {
+async function reference(
+  weights: WeightMap,
+  input: Float32Array,
+  shape: [number, number, number, number],
+  config: DeepLabConfig,
+  numbered: boolean,
+): Promise<Float32Array> {
   await loadBackend('cpu');
   const x = tf.tensor4d(input, shape);
   const y = referenceForward(weights, x, { blocks: config.blocks, bnEpsilon: config.bnEpsilon, asppRates: config.asppRates, numbered });
@@ -85,7 +91,11 @@ describe.each([
   it('honours an overridden BN epsilon (0.001, the TF port default) and differs from 1e-5', async () => {
     const c = model.config.inputChannels;
     const input = randomInput([1, 33, 35, c], 5);
-    const eps = DeepLabResNet.fromWeights([...weights.entries()].map(([name, e]) => ({ name, ...e })), model.meta(), { bnEpsilon: 1e-3 });
+    const eps = DeepLabResNet.fromWeights(
+      [...weights.entries()].map(([name, e]) => ({ name, ...e })),
+      model.meta(),
+      { bnEpsilon: 1e-3 },
+    );
     const expected = await reference(weights, input, [1, 33, 35, c], eps.config, numbered);
     const other = await reference(weights, input, [1, 33, 35, c], model.config, numbered);
     const x = tf.tensor4d(input, [1, 33, 35, c]);

@@ -10,7 +10,6 @@ import {
   clickDiskLabels,
   clicksFromInput,
   expandInputChannels,
-  featureBrs,
   interactiveConfig,
   interactiveFromPretrained,
   interactiveLearningRateMultiplier,
@@ -95,10 +94,15 @@ describe('conv1 widening', () => {
       const [a, b] = tf.tidy(() => {
         const x3 = tf.tensor4d(seededValues(9 * 9 * 3, 8), [1, 9, 9, 3]);
         const x5 = tf.concat([x3, tf.zeros([1, 9, 9, 2])], 3);
-        return [tf.conv2d(x3, tf.tensor4d(w3.data, [3, 3, 3, 4]), 2, 'same'), tf.conv2d(x5 as tf.Tensor4D, tf.tensor4d(w5.data, [3, 3, 5, 4]), 2, 'same')];
+        return [
+          tf.conv2d(x3, tf.tensor4d(w3.data, [3, 3, 3, 4]), 2, 'same'),
+          tf.conv2d(x5 as tf.Tensor4D, tf.tensor4d(w5.data, [3, 3, 5, 4]), 2, 'same'),
+        ];
       });
       const [av, bv] = [await a.data(), await b.data()];
-      av.forEach((v, i) => expect(Math.abs(v - bv[i]!)).toBeLessThan(1e-5));
+      av.forEach((v, i) => {
+        expect(Math.abs(v - bv[i]!)).toBeLessThan(1e-5);
+      });
       tf.dispose([a, b]);
       if (init === 'zeros') expect([...w5.data].filter((_, i) => Math.floor(i / 4) % 5 >= 3).every((v) => v === 0)).toBe(true);
       else expect([...w5.data].filter((_, i) => Math.floor(i / 4) % 5 >= 3).some((v) => v !== 0)).toBe(true);
@@ -106,7 +110,10 @@ describe('conv1 widening', () => {
   });
 
   it('interactiveFromPretrained keeps the backbone: features of [RGB, 0, 0] equal the RGB network features; head is new with one output', async () => {
-    const rgb = DeepLabResNet.create(resnetConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 1 / 16, numClasses: 4, asppRates: [1, 2] }), { seed: 4 });
+    const rgb = DeepLabResNet.create(
+      resnetConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 1 / 16, numClasses: 4, asppRates: [1, 2] }),
+      { seed: 4 },
+    );
     // Non-trivial BN statistics, to see that they are carried over.
     tf.tidy(() => rgb.variables.get('bn_conv1/moving_mean')!.assign(tf.randomNormal([4], 0, 1, 'float32', 2)));
     const net = interactiveFromPretrained(await rgb.toWeightEntries(), rgb.meta(), { init: 'gaussian', seed: 9 });
@@ -117,14 +124,19 @@ describe('conv1 widening', () => {
       tf.dispose(model.forward(x, { transformFeatures: (t) => ((f = tf.keep(tf.clone(t))), t) }).logits);
       return f!;
     };
-    const x3 = tf.tensor4d(Float32Array.from(seededValues(17 * 17 * 3, 1), (v) => v * 100), [1, 17, 17, 3]);
+    const x3 = tf.tensor4d(
+      Float32Array.from(seededValues(17 * 17 * 3, 1), (v) => v * 100),
+      [1, 17, 17, 3],
+    );
     const x5 = tf.concat([x3, tf.zeros([1, 17, 17, 2])], 3) as tf.Tensor4D;
     const fa = features(rgb, x3);
     const fb = features(net, x5);
     const [av, bv] = [await fa.data(), await fb.data()];
     let maxAbs = 0;
     let maxDiff = 0;
-    av.forEach((v, i) => ((maxAbs = Math.max(maxAbs, Math.abs(v))), (maxDiff = Math.max(maxDiff, Math.abs(v - bv[i]!)))));
+    av.forEach((v, i) => {
+      (maxAbs = Math.max(maxAbs, Math.abs(v))), (maxDiff = Math.max(maxDiff, Math.abs(v - bv[i]!)));
+    });
     expect(maxAbs).toBeGreaterThan(0);
     expect(maxDiff / maxAbs).toBeLessThan(1e-5);
     expect(net.variables.get('fc1_voc12_c0/weights')!.shape).toEqual([3, 3, 128, 1]);
@@ -149,12 +161,31 @@ describe('conv1 widening', () => {
     const input = rawInput(h, w, 12);
     const result = await adaptToClicks(a, [{ input, width: w, height: h, clicks }], { steps: 3, learningRate: 0.01, radius: 6 });
     // The plain autodiff path, as adaptToClicks (the lean path agrees to float32 rounding: train-checkpointed.test.ts).
-    const trainer = new InteractiveTrainer(b, { learningRate: 0.01, optimizer: 'adam', weightDecay: 0, posWeight: 1, lossScale: 1, trainable: 'last-layers', lrMultipliers: false, checkpoint: false });
-    const batch = { images: preprocessInteractive(input, h, w), labels: clickDiskLabels(w, h, clicks, 6), batchSize: 1, height: h, width: w };
+    const trainer = new InteractiveTrainer(b, {
+      learningRate: 0.01,
+      optimizer: 'adam',
+      weightDecay: 0,
+      posWeight: 1,
+      lossScale: 1,
+      trainable: 'last-layers',
+      lrMultipliers: false,
+      checkpoint: false,
+    });
+    const batch = {
+      images: preprocessInteractive(input, h, w),
+      labels: clickDiskLabels(w, h, clicks, 6),
+      batchSize: 1,
+      height: h,
+      width: w,
+    };
     for (let k = 0; k < 3; k++) expect((await trainer.trainStep(batch)).loss).toBeCloseTo(result.losses[k]!, 5);
     trainer.dispose();
     const [ea, eb] = [await a.toWeightEntries(), await b.toWeightEntries()];
-    ea.forEach((e, k) => e.data.forEach((v, i) => expect(Math.abs(v - eb[k]!.data[i]!)).toBeLessThan(1e-5)));
+    ea.forEach((e, k) => {
+      e.data.forEach((v, i) => {
+        expect(Math.abs(v - eb[k]!.data[i]!)).toBeLessThan(1e-5);
+      });
+    });
     a.dispose();
     b.dispose();
   });
@@ -163,7 +194,9 @@ describe('conv1 widening', () => {
 describe('input encoding', () => {
   it('preprocessInteractive swaps RGB to BGR and subtracts (104, 116.7, 122.7, 131, 131)', () => {
     const out = preprocessInteractive([10, 20, 30, 40, 50, 1, 2, 3, 4, 5], 1, 2);
-    expect([...out.slice(0, 5)].map((v) => Number(v.toFixed(3)))).toEqual([30 - 104, 20 - 116.7, 10 - 122.7, 40 - 131, 50 - 131].map((v) => Number(v.toFixed(3))));
+    expect([...out.slice(0, 5)].map((v) => Number(v.toFixed(3)))).toEqual(
+      [30 - 104, 20 - 116.7, 10 - 122.7, 40 - 131, 50 - 131].map((v) => Number(v.toFixed(3))),
+    );
     expect(INTERACTIVE_MEAN).toEqual([104.0, 116.7, 122.7, 131.0, 131.0]);
     expect(() => preprocessInteractive([1, 2, 3], 1, 1)).toThrow(/values/);
   });
@@ -193,7 +226,7 @@ describe('input encoding', () => {
 });
 
 describe('interactive training step', () => {
-  it('learning-rate multipliers are the seed\'s: conv1 x5, fc x5, backbone x1', () => {
+  it("learning-rate multipliers are the seed's: conv1 x5, fc x5, backbone x1", () => {
     expect(interactiveLearningRateMultiplier('conv1/weights')).toBe(5);
     expect(interactiveLearningRateMultiplier('fc1_voc12_c0/weights')).toBe(5);
     expect(interactiveLearningRateMultiplier('fc1_voc12_c3/biases')).toBe(5);
@@ -249,7 +282,9 @@ describe('interactive training step', () => {
     const c1 = g[0]!;
     const out = net.variables.get('conv1/weights')!.shape[3]!;
     let clickGrad = 0;
-    c1.forEach((v, i) => (Math.floor(i / out) % 5 >= 3 ? (clickGrad += Math.abs(v)) : 0));
+    c1.forEach((v, i) => {
+      Math.floor(i / out) % 5 >= 3 ? (clickGrad += Math.abs(v)) : 0;
+    });
     expect(clickGrad).toBeGreaterThan(0);
     trainer.dispose();
     net.dispose();
@@ -277,7 +312,11 @@ describe('InteractiveSegmenter, BRS and adapting', () => {
     const h = 21;
     const w = 19;
     const raw = rawInput(h, w, 7);
-    const manual = tf.tidy(() => tf.sigmoid(tf.image.resizeBilinear(net.forward(tf.tensor4d(preprocessInteractive(raw, h, w), [1, h, w, 5])).logits, [h, w], false, false)));
+    const manual = tf.tidy(() =>
+      tf.sigmoid(
+        tf.image.resizeBilinear(net.forward(tf.tensor4d(preprocessInteractive(raw, h, w), [1, h, w, 5])).logits, [h, w], false, false),
+      ),
+    );
     const want = (await manual.data()) as Float32Array;
     manual.dispose();
     const tensors = tf.memory().numTensors;
@@ -285,7 +324,9 @@ describe('InteractiveSegmenter, BRS and adapting', () => {
       const seg = InteractiveSegmenter.fromModel(net, { fold });
       const p = await seg.segment(raw, w, h);
       expect(p.length).toBe(h * w);
-      p.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4));
+      p.forEach((v, i) => {
+        expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4);
+      });
       seg.dispose();
     }
     expect(tf.memory().numTensors).toBe(tensors);
@@ -302,7 +343,9 @@ describe('InteractiveSegmenter, BRS and adapting', () => {
     // Clicks that contradict the plain prediction: positive where it is least sure of the object, negative where most.
     let lo = 0;
     let hi = 0;
-    plain.forEach((p, i) => ((lo = p < plain[lo]! ? i : lo), (hi = p > plain[hi]! ? i : hi)));
+    plain.forEach((p, i) => {
+      (lo = p < plain[lo]! ? i : lo), (hi = p > plain[hi]! ? i : hi);
+    });
     const clicks = [
       { x: lo % w, y: Math.floor(lo / w), positive: true },
       { x: hi % w, y: Math.floor(hi / w), positive: false },
@@ -311,7 +354,9 @@ describe('InteractiveSegmenter, BRS and adapting', () => {
     const tensors = tf.memory().numTensors;
     const none = await seg.segmentWithBrs(raw, w, h, clicks, { steps: 0 });
     expect(none.steps).toBe(0);
-    none.probability.forEach((v, i) => expect(Math.abs(v - plain[i]!)).toBeLessThan(1e-5));
+    none.probability.forEach((v, i) => {
+      expect(Math.abs(v - plain[i]!)).toBeLessThan(1e-5);
+    });
     const refined = await seg.segmentWithBrs(raw, w, h, clicks, { steps: 15, learningRate: 0.1, earlyStop: false });
     expect(tf.memory().numTensors).toBe(tensors);
     expect(refined.steps).toBe(15);
@@ -320,7 +365,9 @@ describe('InteractiveSegmenter, BRS and adapting', () => {
     expect(refined.probability[hi]!).toBeLessThan(none.probability[hi]!);
     expect([...refined.scale].some((s) => s !== 1)).toBe(true);
     const weightsAfter = await net.toWeightEntries();
-    weightsAfter.forEach((e, k) => expect(e.data).toEqual(weightsBefore[k]!.data));
+    weightsAfter.forEach((e, k) => {
+      expect(e.data).toEqual(weightsBefore[k]!.data);
+    });
     seg.dispose();
     net.dispose();
   });
@@ -351,7 +398,9 @@ describe('InteractiveSegmenter, BRS and adapting', () => {
     expect(plain).toEqual(await seg.segment(raw, w, h));
     const viaFunction = await seg.segmentFunction({ brs: { steps: 3, earlyStop: false } })(raw, w, h);
     const direct = await seg.segmentWithBrs(raw, w, h, clicks, { steps: 3, earlyStop: false });
-    viaFunction.forEach((v, i) => expect(Math.abs(v - direct.probability[i]!)).toBeLessThan(1e-6));
+    viaFunction.forEach((v, i) => {
+      expect(Math.abs(v - direct.probability[i]!)).toBeLessThan(1e-6);
+    });
     seg.dispose();
     net.dispose();
   });
@@ -365,7 +414,10 @@ describe('InteractiveSegmenter, BRS and adapting', () => {
       { x: 17, y: 17, positive: false },
     ];
     const before = await net.toWeightEntries();
-    const result = await adaptToClicks(net, [{ input: rawInput(h, w, 11), width: w, height: h, clicks }], { steps: 12, learningRate: 0.01 });
+    const result = await adaptToClicks(net, [{ input: rawInput(h, w, 11), width: w, height: h, clicks }], {
+      steps: 12,
+      learningRate: 0.01,
+    });
     expect(result.losses[11]!).toBeLessThan(result.losses[0]!);
     const after = await net.toWeightEntries();
     after.forEach((e, k) => {

@@ -27,10 +27,13 @@ beforeAll(async () => {
   await loadBackend('wasm');
   root = await fsp.mkdtemp(path.join(os.tmpdir(), 'objsel-interactive-'));
   data = path.join(root, 'data');
-  await makeSyntheticDataset({ count: 5, seed: 4, width: 36, height: 32, classes: 2, minSize: 10, maxSize: 18, sbd: false }, async (p, bytes) => {
-    await fsp.mkdir(path.dirname(path.join(data, p)), { recursive: true });
-    await fsp.writeFile(path.join(data, p), bytes);
-  });
+  await makeSyntheticDataset(
+    { count: 5, seed: 4, width: 36, height: 32, classes: 2, minSize: 10, maxSize: 18, sbd: false },
+    async (p, bytes) => {
+      await fsp.mkdir(path.dirname(path.join(data, p)), { recursive: true });
+      await fsp.writeFile(path.join(data, p), bytes);
+    },
+  );
   const entries = parseList(await fsp.readFile(path.join(data, 'train.txt'), 'utf8'), { dataDir: data });
   specs = [];
   for (const e of entries) {
@@ -101,12 +104,12 @@ describe('InteractiveListData', () => {
     // Over epochs 0 and 1 the same object gets different click seeds (negative-map value).
     const seedsOf = (id: string, epoch: number): number[] => {
       const out: number[] = [];
-      batches.forEach((b, bi) =>
+      batches.forEach((b, bi) => {
         b.ids.forEach((sid, k) => {
           const i = bi * 2 + k;
           if (sid === id && Math.floor(i / n) === epoch) out.push(b.images[k * 24 * 24 * 5 + 4]!);
-        }),
-      );
+        });
+      });
       return out;
     };
     const id = batches[0]!.ids[0]!;
@@ -148,7 +151,10 @@ describe('trainInteractive', () => {
     expect(straight.steps).toBe(4);
     straight.network.dispose();
     expect(tf.memory().numTensors).toBe(tensors);
-    const metrics = (await fsp.readFile(path.join(root, 'a', 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = (await fsp.readFile(path.join(root, 'a', 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4]);
     expect(new Set(metrics.map((m) => m.tensors)).size).toBe(1);
     expect((await fsp.readdir(path.join(root, 'a', 'images'))).sort()).toEqual(['step-2.png', 'step-4.png']);
@@ -163,17 +169,31 @@ describe('trainInteractive', () => {
     const b = await loadCheckpoint(fs, path.join(root, 'b', 'ckpt-4'));
     expect(b.network.meta.inputChannels).toBe(5);
     expect(b.network.meta.numClasses).toBe(1);
-    a.network.entries.forEach((e, k) => expect(b.network.entries[k]!.data).toEqual(e.data));
-    a.optimizer.forEach((e, k) => expect(b.optimizer[k]!.data).toEqual(e.data));
+    a.network.entries.forEach((e, k) => {
+      expect(b.network.entries[k]!.data).toEqual(e.data);
+    });
+    a.optimizer.forEach((e, k) => {
+      expect(b.optimizer[k]!.data).toEqual(e.data);
+    });
   });
 
   it('widens RGB weights given as restoreFrom', async () => {
     const { DeepLabResNet, resnetConfig, writeWeightsTo } = await import('../src/index');
-    const rgb = DeepLabResNet.create(resnetConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 1 / 16, numClasses: 3, asppRates: [1, 2] }), { seed: 1 });
+    const rgb = DeepLabResNet.create(
+      resnetConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 1 / 16, numClasses: 3, asppRates: [1, 2] }),
+      { seed: 1 },
+    );
     await writeWeightsTo(fs, path.join(root, 'rgb'), await rgb.toWeightEntries(), rgb.meta());
     rgb.dispose();
     const info: string[] = [];
-    const run = await trainInteractive(options(path.join(root, 'c'), { model: undefined, restoreFrom: path.join(root, 'rgb'), trainer: { numSteps: 1, lossScale: 1 }, onInfo: (m) => info.push(m) }));
+    const run = await trainInteractive(
+      options(path.join(root, 'c'), {
+        model: undefined,
+        restoreFrom: path.join(root, 'rgb'),
+        trainer: { numSteps: 1, lossScale: 1 },
+        onInfo: (m) => info.push(m),
+      }),
+    );
     expect(info.join('\n')).toMatch(/widened/);
     expect(run.network.config.inputChannels).toBe(5);
     run.network.dispose();

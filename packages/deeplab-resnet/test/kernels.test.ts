@@ -87,7 +87,9 @@ describe.each(['wasm', 'cpu'] as const)('patched convolution gradients on %s', (
     const f = tf.randomNormal([k, k, ci, 4], 0, 1, 'float32', k) as tf.Tensor4D;
     const y = tf.conv2d(x, f, stride, pad);
     const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 9) as tf.Tensor4D;
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), dy)))([x, f]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), dy)),
+    )([x, f]);
     const info = tf.backend_util.computeConv2DInfo(x.shape, f.shape, stride, 1, pad);
     const want = denseGradients(
       (await x.data()) as Float32Array,
@@ -109,7 +111,11 @@ describe.each(['wasm', 'cpu'] as const)('patched convolution gradients on %s', (
   it('depthwise gradients equal the cpu reference', async () => {
     const x = tf.randomNormal([1, 8, 7, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const f = tf.randomNormal([3, 3, 3, 2], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const run = () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))))([x, f]);
+    const run = () =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))))([
+        x,
+        f,
+      ]);
     const [dx, dw] = run();
     const got = [(await dx!.data()) as Float32Array, (await dw!.data()) as Float32Array];
     await loadBackend('cpu');
@@ -134,7 +140,10 @@ describe.each(['wasm', 'cpu'] as const)('patched convolution gradients on %s', (
     };
     try {
       for (const trainBatchNorm of [false, true]) {
-        const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.forward(x, { trainBatchNorm }).logits)) as tf.Scalar, trainable);
+        const { value, grads } = tf.variableGrads(
+          () => tf.mean(tf.square(model.forward(x, { trainBatchNorm }).logits)) as tf.Scalar,
+          trainable,
+        );
         tf.dispose([value, ...Object.values(grads)]);
       }
       for (const fold of [true, false]) {

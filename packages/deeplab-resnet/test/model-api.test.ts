@@ -63,7 +63,10 @@ describe('DeepLabResNet API', () => {
     const model = DeepLabResNet.create(tiny, { seed: 4 });
     const x = tf.randomNormal([1, 17, 19, 3], 0, 50, 'float32', 2) as tf.Tensor4D;
     const trainable = [...model.variables.values()].filter((v) => v.trainable);
-    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.forward(x, { trainBatchNorm: true }).logits)) as tf.Scalar, trainable);
+    const { value, grads } = tf.variableGrads(
+      () => tf.mean(tf.square(model.forward(x, { trainBatchNorm: true }).logits)) as tf.Scalar,
+      trainable,
+    );
     expect(Object.keys(grads).length).toBe(trainable.length);
     for (const v of trainable) expect(grads[v.name]!.shape).toEqual(v.shape);
     tf.dispose([x, value, ...Object.values(grads)]);

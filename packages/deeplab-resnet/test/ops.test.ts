@@ -24,16 +24,22 @@ describe('samePadding (TF SAME)', () => {
 
   it('pads so that output i starts at input i*stride - before, and the last window fits exactly', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 6 }), (n, k, s, d) => {
-        const p = samePadding(n, k, s, d);
-        const eff = (k - 1) * d + 1;
-        expect(p.outSize).toBe(Math.ceil(n / s));
-        // Floor half before, the odd one after.
-        expect(p.after - p.before === 0 || p.after - p.before === 1).toBe(true);
-        // The last window ends inside the padded input, and no more padding than needed.
-        expect((p.outSize - 1) * s + eff).toBeLessThanOrEqual(p.before + n + p.after);
-        expect(p.before + p.after).toBe(Math.max(0, (p.outSize - 1) * s + eff - n));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 600 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 6 }),
+        (n, k, s, d) => {
+          const p = samePadding(n, k, s, d);
+          const eff = (k - 1) * d + 1;
+          expect(p.outSize).toBe(Math.ceil(n / s));
+          // Floor half before, the odd one after.
+          expect(p.after - p.before === 0 || p.after - p.before === 1).toBe(true);
+          // The last window ends inside the padded input, and no more padding than needed.
+          expect((p.outSize - 1) * s + eff).toBeLessThanOrEqual(p.before + n + p.after);
+          expect(p.before + p.after).toBe(Math.max(0, (p.outSize - 1) * s + eff - n));
+        },
+      ),
     );
   });
 });
@@ -130,8 +136,13 @@ describe.each(['cpu', 'wasm'] as const)('space-to-batch ops on %s', (backend) =>
           Array.from({ length: kd }, (_, j) => (i % r === 0 && j % r === 0 ? fv[i / r]![j / r]! : Array.from({ length: 3 }, () => [0, 0]))),
         ),
       );
-      const [gxA, gfA] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(atrousConv2d(a as tf.Tensor4D, b as tf.Tensor4D, r), dy)))([x, f]);
-      const [gxB, gdB] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)))([x, dense]);
+      const [gxA, gfA] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(atrousConv2d(a as tf.Tensor4D, b as tf.Tensor4D, r), dy)))([
+        x,
+        f,
+      ]);
+      const [gxB, gdB] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dy)),
+      )([x, dense]);
       expect(await maxAbsDiff(gxA!, gxB!)).toBeLessThan(1e-4);
       // The dense filter's gradient at the taps is the atrous filter's gradient.
       const gd = (await gdB!.array()) as number[][][][];

@@ -15,7 +15,15 @@ describe('the layer plan against deploy.prototxt (ResNet-101)', () => {
   it('has the same convolutions in the same order: names, kernels, strides, dilations, pads, outputs, biases', () => {
     const fromPrototxt = net.layers
       .filter((l) => l.type === 'Convolution')
-      .map((l) => ({ name: l.name, kernel: l.convolution!.kernel, stride: l.convolution!.stride, dilation: l.convolution!.dilation, pad: l.convolution!.pad, out: l.convolution!.numOutput, bias: l.convolution!.biasTerm }));
+      .map((l) => ({
+        name: l.name,
+        kernel: l.convolution!.kernel,
+        stride: l.convolution!.stride,
+        dilation: l.convolution!.dilation,
+        pad: l.convolution!.pad,
+        out: l.convolution!.numOutput,
+        bias: l.convolution!.biasTerm,
+      }));
     const ours = allConvs(spec).map((c) => ({
       name: c.name,
       kernel: [c.kernel, c.kernel],
@@ -53,7 +61,14 @@ describe('converted ResNet-101 weights (synthetic caffemodel for the real protot
     const caffemodel = encodeCaffemodel(syntheticLayers(net, { seed: 7 }), { name: 'synthetic' });
     const { entries, meta } = convertDeeplab(prototxt, caffemodel, { consumeInput: true });
     const model = DeepLabResNet.fromWeights(entries, meta);
-    expect(model.config).toMatchObject({ inputChannels: 3, numClasses: 21, blocks: [3, 4, 23, 3], widthMultiplier: 1, bnEpsilon: 1e-5, asppRates: [6, 12, 18, 24] });
+    expect(model.config).toMatchObject({
+      inputChannels: 3,
+      numClasses: 21,
+      blocks: [3, 4, 23, 3],
+      widthMultiplier: 1,
+      bnEpsilon: 1e-5,
+      asppRates: [6, 12, 18, 24],
+    });
     expect(model.parameterCount()).toBe(entries.reduce((n, e) => n + e.data.length, 0));
 
     const [h, w] = [42, 33];
@@ -70,7 +85,12 @@ describe('converted ResNet-101 weights (synthetic caffemodel for the real protot
     const bgr = new Float32Array(h * w * 3);
     for (let i = 0; i < h * w; i++) for (let c = 0; c < 3; c++) bgr[i * 3 + c] = image.data[i * 3 + 2 - c]! - mean[c]!;
     const x = tf.tensor4d(bgr, [1, h, w, 3]);
-    const ref = referenceForward(new Map(entries.map((e) => [e.name, e])), x, { blocks: [3, 4, 23, 3], bnEpsilon: 1e-5, asppRates: [6, 12, 18, 24], numbered: true });
+    const ref = referenceForward(new Map(entries.map((e) => [e.name, e])), x, {
+      blocks: [3, 4, 23, 3],
+      bnEpsilon: 1e-5,
+      asppRates: [6, 12, 18, 24],
+      numbered: true,
+    });
     const expected = (await ref.data()) as Float32Array;
     tf.dispose([x, ref]);
     expect(expected.every(Number.isFinite)).toBe(true);

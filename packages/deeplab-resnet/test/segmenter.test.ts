@@ -68,7 +68,9 @@ const MEAN = [104.00698793, 116.66876762, 122.67891434];
 
 function photo(h: number, w: number): { width: number; height: number; data: Uint8Array } {
   const data = new Uint8Array(h * w * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < 3; k++) data[(y * w + x) * 3 + k] = (x * 7 + y * 13 + k * 60 + ((x * y) % 17) * 9) % 256;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let k = 0; k < 3; k++) data[(y * w + x) * 3 + k] = (x * 7 + y * 13 + k * 60 + ((x * y) % 17) * 9) % 256;
   return { width: w, height: h, data };
 }
 
@@ -93,28 +95,31 @@ describe.each(['wasm', 'cpu'] as const)('inference on %s', (backend) => {
     tf.dispose([x, y]);
   });
 
-  it.each([true, false])('single scale (fold %s): upsampled argmax and soft-max of the returned logits, BGR minus the mean, no leaks', async (fold) => {
-    const [h, w] = [37, 30];
-    const image = photo(h, w);
-    const before = tf.memory().numTensors;
-    const segmenter = DeepLabSegmenter.fromModel(model, { fold });
-    const result = await segmenter.segment(image, { probabilities: true, logits: true });
-    // The logits are those of the preprocessed image, computed here by hand.
-    const bgr = new Float32Array(h * w * 3);
-    for (let i = 0; i < h * w; i++) for (let k = 0; k < 3; k++) bgr[i * 3 + k] = image.data[i * 3 + 2 - k]! - MEAN[k]!;
-    const x = tf.tensor4d(bgr, [1, h, w, 3]);
-    const direct = segmenter.logits(x);
-    expect(result.logits!.shape).toEqual([5, 4, 5]);
-    expect(maxAbs(result.logits!.data, (await direct.data()) as Float32Array)).toBe(0);
-    tf.dispose([x, direct]);
-    segmenter.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+  it.each([true, false])(
+    'single scale (fold %s): upsampled argmax and soft-max of the returned logits, BGR minus the mean, no leaks',
+    async (fold) => {
+      const [h, w] = [37, 30];
+      const image = photo(h, w);
+      const before = tf.memory().numTensors;
+      const segmenter = DeepLabSegmenter.fromModel(model, { fold });
+      const result = await segmenter.segment(image, { probabilities: true, logits: true });
+      // The logits are those of the preprocessed image, computed here by hand.
+      const bgr = new Float32Array(h * w * 3);
+      for (let i = 0; i < h * w; i++) for (let k = 0; k < 3; k++) bgr[i * 3 + k] = image.data[i * 3 + 2 - k]! - MEAN[k]!;
+      const x = tf.tensor4d(bgr, [1, h, w, 3]);
+      const direct = segmenter.logits(x);
+      expect(result.logits!.shape).toEqual([5, 4, 5]);
+      expect(maxAbs(result.logits!.data, (await direct.data()) as Float32Array)).toBe(0);
+      tf.dispose([x, direct]);
+      segmenter.dispose();
+      expect(tf.memory().numTensors).toBe(before);
 
-    const want = softmaxArgmax(bilinear(result.logits!.data, 5, 4, 5, h, w), h * w, 5);
-    expect(maxAbs(result.probabilities!, want.probs)).toBeLessThan(1e-4);
-    expect(agreement(result.labels, want, 5)).toBe(1);
-    expect(result.scales).toEqual([1]);
-  });
+      const want = softmaxArgmax(bilinear(result.logits!.data, 5, 4, 5, h, w), h * w, 5);
+      expect(maxAbs(result.probabilities!, want.probs)).toBeLessThan(1e-4);
+      expect(agreement(result.labels, want, 5)).toBe(1);
+      expect(result.scales).toEqual([1]);
+    },
+  );
 
   it('multi-scale (1, 0.75, 0.5): resized inputs, sub-scale logits resized to scale 1, max-fused, as evaluate_msc.py', async () => {
     const [h, w] = [45, 38];

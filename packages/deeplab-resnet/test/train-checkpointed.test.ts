@@ -11,7 +11,10 @@ import type { ConvSpec } from '../src/model/architecture';
 import { relativeL2 } from './reference/deeplab-reference';
 
 /** A small ResNet with every stage (strided res3a, dilated res4/res5) and non-trivial frozen BN statistics. */
-function smallNetwork(seed: number, config = resnetConfig(50, { widthMultiplier: 0.125, blocks: [1, 2, 2, 1], numClasses: 4 })): DeepLabResNet {
+function smallNetwork(
+  seed: number,
+  config = resnetConfig(50, { widthMultiplier: 0.125, blocks: [1, 2, 2, 1], numClasses: 4 }),
+): DeepLabResNet {
   const net = DeepLabResNet.create(config, { seed });
   let s = seed * 100;
   tf.tidy(() => {
@@ -27,7 +30,7 @@ function smallNetwork(seed: number, config = resnetConfig(50, { widthMultiplier:
 
 function batch(size: number, classes: number, seed: number): TrainingBatch {
   let state = seed >>> 0;
-  const random = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 4294967296);
+  const random = () => (state = (state * 1664525 + 1013904223) >>> 0) / 4294967296;
   const images = Float32Array.from({ length: size * size * 3 }, () => (random() - 0.5) * 100);
   const labels = Int32Array.from({ length: size * size }, () => (random() < 0.1 ? 255 : Math.floor(random() * classes)));
   return { images, labels, batchSize: 1, height: size, width: size, channels: 3 };
@@ -50,7 +53,15 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('ASPP as shifted 1x1 taps equals the sum of space-to-batch atrous convolutions, values and gradients (rates past the map size included)', () => {
       const rates = [1, 2, 6, 12];
-      const convs: ConvSpec[] = rates.map((dilation, i) => ({ name: `c${i}`, kernel: 3, inChannels: 5, outChannels: 3, stride: 1, dilation, bias: true }));
+      const convs: ConvSpec[] = rates.map((dilation, i) => ({
+        name: `c${i}`,
+        kernel: 3,
+        inChannels: 5,
+        outChannels: 3,
+        stride: 1,
+        dilation,
+        bias: true,
+      }));
       const x = tf.randomNormal([2, 9, 7, 5], 0, 1, 'float32', 1) as tf.Tensor4D;
       const ws = rates.map((_, i) => tf.randomNormal([3, 3, 5, 3], 0, 1, 'float32', 10 + i) as tf.Tensor4D);
       const bs = rates.map((_, i) => tf.randomNormal([3], 0, 1, 'float32', 20 + i) as tf.Tensor1D);
@@ -58,14 +69,17 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const before = tf.memory().numTensors;
       const reference = (xx: tf.Tensor, ...p: tf.Tensor[]) =>
         tf.addN(rates.map((r, i) => tf.add(atrousConv2d(xx as tf.Tensor4D, p[i] as tf.Tensor4D, r), p[rates.length + i]!)));
-      const taps = (xx: tf.Tensor, ...p: tf.Tensor[]) => asppAsShiftedTaps(xx as tf.Tensor4D, convs, p.slice(0, rates.length) as tf.Tensor4D[], p.slice(rates.length) as tf.Tensor1D[]);
+      const taps = (xx: tf.Tensor, ...p: tf.Tensor[]) =>
+        asppAsShiftedTaps(xx as tf.Tensor4D, convs, p.slice(0, rates.length) as tf.Tensor4D[], p.slice(rates.length) as tf.Tensor1D[]);
       const args = [x, ...ws, ...bs];
       const ref = tf.grads(reference)(args, dy);
       const got = tf.grads(taps)(args, dy);
       const yRef = tf.tidy(() => reference(x, ...ws, ...bs));
       const yGot = tf.tidy(() => taps(x, ...ws, ...bs));
       expect(relativeL2(yGot.dataSync(), yRef.dataSync())).toBeLessThan(1e-6);
-      ref.forEach((g, i) => expect(relativeL2(got[i]!.dataSync(), g.dataSync()), `gradient ${i}`).toBeLessThan(1e-6));
+      ref.forEach((g, i) => {
+        expect(relativeL2(got[i]!.dataSync(), g.dataSync()), `gradient ${i}`).toBeLessThan(1e-6);
+      });
       // rate 12 on a 9x7 map: only the centre tap reaches it, and its filter's other taps get zero gradient.
       const g12 = got[4]!.arraySync() as number[][][][];
       expect(g12[0]![0]!.flat().every((v) => v === 0)).toBe(true);
@@ -80,9 +94,15 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const weightsOut = tf.randomNormal([1, 6, 6, 4], 0, 1, 'float32', 6);
       const trained = [...net.variables.entries()].filter(([n]) => !/moving|gamma|beta/.test(n));
       const objective = (checkpoint: boolean) => () => tf.sum(tf.mul(net.forward(x, { checkpoint }).logits, weightsOut)) as tf.Scalar;
-      const plain = tf.variableGrads(objective(false), trained.map(([, v]) => v));
+      const plain = tf.variableGrads(
+        objective(false),
+        trained.map(([, v]) => v),
+      );
       const before = tf.memory().numTensors;
-      const lean = tf.variableGrads(objective(true), trained.map(([, v]) => v));
+      const lean = tf.variableGrads(
+        objective(true),
+        trained.map(([, v]) => v),
+      );
       expect(relativeL2(lean.value.dataSync(), plain.value.dataSync())).toBeLessThan(1e-5);
       for (const [name, v] of trained) {
         expect(relativeL2(lean.grads[v.name]!.dataSync(), plain.grads[v.name]!.dataSync()), name).toBeLessThan(1e-5);
@@ -90,7 +110,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
       tf.dispose([lean.value, ...Object.values(lean.grads)]);
       expect(tf.memory().numTensors).toBe(before);
       // The engine is left in a usable state: an ordinary gradient still works afterwards.
-      const again = tf.variableGrads(objective(false), trained.map(([, v]) => v));
+      const again = tf.variableGrads(
+        objective(false),
+        trained.map(([, v]) => v),
+      );
       expect(relativeL2(again.value.dataSync(), plain.value.dataSync())).toBeLessThan(1e-6);
       tf.dispose([plain.value, ...Object.values(plain.grads), again.value, ...Object.values(again.grads), x, weightsOut]);
       net.dispose();
@@ -122,7 +145,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
       let trained = 0;
       for (const [name, delta] of plain) {
         if (/moving|gamma|beta/.test(name)) {
-          expect(lean.get(name)!.every((v) => v === 0), name).toBe(true);
+          expect(
+            lean.get(name)!.every((v) => v === 0),
+            name,
+          ).toBe(true);
           continue;
         }
         trained++;
@@ -136,7 +162,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('the interactive trainer (5 channels, weighted sigmoid loss) takes the same update on the lean path', async () => {
       const size = 41;
       let state = 99;
-      const random = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 4294967296);
+      const random = () => (state = (state * 1664525 + 1013904223) >>> 0) / 4294967296;
       const images = Float32Array.from({ length: size * size * 5 }, () => (random() - 0.5) * 100);
       const labels = Int32Array.from({ length: size * size }, () => (random() < 0.1 ? 255 : random() < 0.3 ? 1 : 0));
       const interactiveBatch = { images, labels, batchSize: 1, height: size, width: size };
@@ -161,7 +187,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const [plain, lean] = deltas as [Map<string, Float32Array>, Map<string, Float32Array>];
       for (const [name, delta] of plain) {
         if (/moving|gamma|beta/.test(name)) continue;
-        expect(delta.some((v) => v !== 0), name).toBe(true);
+        expect(
+          delta.some((v) => v !== 0),
+          name,
+        ).toBe(true);
         expect(relativeL2(lean.get(name)!, delta), name).toBeLessThan(1e-5);
       }
     });

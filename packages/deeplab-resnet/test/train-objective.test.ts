@@ -86,7 +86,9 @@ describe('segmentation cross-entropy', () => {
     const d = await g.data();
     const s = (a: number, b: number) => Math.exp(a) / (Math.exp(a) + Math.exp(b));
     const expected = [(s(2, 0) - 1) / 2, s(0, 2) / 2, 0, 0, s(5, -5) / 2, (s(-5, 5) - 1) / 2];
-    expected.forEach((e, i) => expect(d[i]).toBeCloseTo(e, 6));
+    expected.forEach((e, i) => {
+      expect(d[i]).toBeCloseTo(e, 6);
+    });
     g.dispose();
     logits.dispose();
   });
@@ -115,7 +117,7 @@ describe('segmentation cross-entropy', () => {
 describe('poly learning rate', () => {
   it('is base * (1 - step/numSteps)^power', () => {
     expect(polyLearningRate(2.5e-4, 0, 20001, 0.9)).toBe(2.5e-4);
-    expect(polyLearningRate(1, 50, 100, 0.9)).toBeCloseTo(Math.pow(0.5, 0.9), 12);
+    expect(polyLearningRate(1, 50, 100, 0.9)).toBeCloseTo(0.5 ** 0.9, 12);
     expect(polyLearningRate(0.01, 75, 100, 2)).toBeCloseTo(0.01 * 0.0625, 12);
     expect(polyLearningRate(1, 100, 100, 0.9)).toBe(0);
     expect(polyLearningRate(1, 150, 100, 0.9)).toBe(0);

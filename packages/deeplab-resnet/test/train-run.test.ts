@@ -50,7 +50,10 @@ function options(snapshotDir: string, extra: Partial<TrainOptions> = {}): TrainO
 
 async function weightsOf(dir: string): Promise<Map<string, Float32Array>> {
   const c = await loadCheckpoint(fs, dir);
-  return new Map([...c.network.entries.map((e) => [e.name, e.data] as const), ...c.optimizer.map((e) => [`opt:${e.name}`, e.data] as const)]);
+  return new Map([
+    ...c.network.entries.map((e) => [e.name, e.data] as const),
+    ...c.optimizer.map((e) => [`opt:${e.name}`, e.data] as const),
+  ]);
 }
 
 describe('train() runs, checkpoints and resumes', () => {
@@ -79,7 +82,11 @@ describe('train() runs, checkpoints and resumes', () => {
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [name, data] of a) expect(Array.from(b.get(name)!), name).toEqual(Array.from(data));
 
-    const lines = async (d: string) => (await fsp.readFile(path.join(d, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = async (d: string) =>
+      (await fsp.readFile(path.join(d, 'metrics.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     const la = await lines(path.join(root, 'straight'));
     const lb = await lines(cut);
     expect(lb.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -101,7 +108,9 @@ describe('train() runs, checkpoints and resumes', () => {
 
   it('a diverging run stops with non-finite-loss and keeps the last good checkpoint', async () => {
     const dir = path.join(root, 'nan');
-    const error = await train(options(dir, { savePredEvery: 1, trainer: { numClasses: 3, numSteps: 20, learningRate: 1e30, trainBatchNorm: false } })).catch((e: unknown) => e);
+    const error = await train(
+      options(dir, { savePredEvery: 1, trainer: { numClasses: 3, numSteps: 20, learningRate: 1e30, trainBatchNorm: false } }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeeplabError);
     expect((error as DeeplabError).code).toBe('non-finite-loss');
     expect((error as Error).message).toMatch(/training stopped/);
@@ -129,13 +138,22 @@ describe('train() runs, checkpoints and resumes', () => {
     expect(Array.from(after.get('res2a_branch2a/weights')!)).toEqual(Array.from(before.get('res2a_branch2a/weights')!));
     expect(after.get('fc1_voc12_c0/biases')!.length).toBe(4);
     tuned.network.dispose();
-    await expect(train(options(path.join(root, 'bad'), { restoreFrom: source, model: undefined, trainer: { numClasses: 4, numSteps: 1 } }))).rejects.toThrow(/--not-restore-last/);
+    await expect(
+      train(options(path.join(root, 'bad'), { restoreFrom: source, model: undefined, trainer: { numClasses: 4, numSteps: 1 } })),
+    ).rejects.toThrow(/--not-restore-last/);
   });
 
   it('the data stream is a function of (seed, position)', async () => {
     const entries = parseList(await fsp.readFile(list, 'utf8'), { dataDir: path.join(root, 'data') });
     const read = (p: string) => fsp.readFile(p);
-    const opts = { batchSize: 2, inputSize: [21, 21] as [number, number], randomScale: true, randomMirror: true, seed: 3, ignoreLabel: 255 };
+    const opts = {
+      batchSize: 2,
+      inputSize: [21, 21] as [number, number],
+      randomScale: true,
+      randomMirror: true,
+      seed: 3,
+      ignoreLabel: 255,
+    };
     const a = new ListTrainingData(entries, read, opts);
     const seen = [];
     for (let i = 0; i < 5; i++) seen.push(await a.next());

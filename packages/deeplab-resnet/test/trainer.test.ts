@@ -110,7 +110,7 @@ describe('Trainer (train.py objective and update)', () => {
     const batch2 = makeBatch(1, 9, 12);
     const grad2 = numericGradient(structuredClone(after), batch2, wd);
     const r2 = await trainer.trainStep([batch2]);
-    const lr1 = lr * Math.pow(1 - 1 / 10, 0.9);
+    const lr1 = lr * (1 - 1 / 10) ** 0.9;
     expect(r2.learningRate).toBeCloseTo(lr1, 12);
     const after2 = await net.values();
     for (const name of Object.keys(grad2)) {
@@ -156,7 +156,8 @@ describe('Trainer (train.py objective and update)', () => {
     const full = tinyForwardRef(p, x, [1, 12, 12, 3]); // 6x6 logits
     // The half-scale input as TF resizes it: bilinear, align_corners=false (12 → 6 samples every other pixel exactly).
     const half = new Float64Array(6 * 6 * 3);
-    for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) for (let k = 0; k < 3; k++) half[(r * 6 + c) * 3 + k] = x[(2 * r * 12 + 2 * c) * 3 + k]!;
+    for (let r = 0; r < 6; r++)
+      for (let c = 0; c < 6; c++) for (let k = 0; k < 3; k++) half[(r * 6 + c) * 3 + k] = x[(2 * r * 12 + 2 * c) * 3 + k]!;
     const small = tinyForwardRef(p, half, [1, 6, 6, 3]); // 3x3 logits
     // 3x3 → 6x6 bilinear (align_corners=false): src = dst * 0.5, clamped at the last row/column.
     const up = new Float64Array(6 * 6 * 3);
@@ -178,10 +179,12 @@ describe('Trainer (train.py objective and update)', () => {
     const fused = full.y.map((v, i) => Math.max(v, up[i]!));
     const labelsAt = (size: number) => {
       const out: number[] = [];
-      for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) out.push(batch.labels[Math.floor((r * 12) / size) * 12 + Math.floor((c * 12) / size)]!);
+      for (let r = 0; r < size; r++)
+        for (let c = 0; c < size; c++) out.push(batch.labels[Math.floor((r * 12) / size) * 12 + Math.floor((c * 12) / size)]!);
       return out;
     };
-    const expected = crossEntropyRef(fused, labelsAt(6), 3) + crossEntropyRef(full.y, labelsAt(6), 3) + crossEntropyRef(small.y, labelsAt(3), 3);
+    const expected =
+      crossEntropyRef(fused, labelsAt(6), 3) + crossEntropyRef(full.y, labelsAt(6), 3) + crossEntropyRef(small.y, labelsAt(3), 3);
     const result = await trainer.trainStep([batch]);
     expect(result.loss).toBeCloseTo(expected, 4);
   });
@@ -225,7 +228,12 @@ describe('Trainer (train.py objective and update)', () => {
       ignore: 'zero',
     });
     disposables.push(net, trainer);
-    expect(trainer.trainedNames.sort()).toEqual(['fc1_voc12_c0/biases', 'fc1_voc12_c0/weights', 'fc1_voc12_c1/biases', 'fc1_voc12_c1/weights']);
+    expect(trainer.trainedNames.sort()).toEqual([
+      'fc1_voc12_c0/biases',
+      'fc1_voc12_c0/weights',
+      'fc1_voc12_c1/biases',
+      'fc1_voc12_c1/weights',
+    ]);
     const batch = makeBatch(1, 9, 41);
     const before = await net.values();
     const grad = numericGradient(structuredClone(before), { ...batch, labels: batch.labels }, 0);
@@ -260,7 +268,9 @@ describe('Trainer (train.py objective and update)', () => {
     const after = await net.values();
     for (const name of Object.keys(before)) expect([...after[name]!]).toEqual([...before[name]!]);
     const after2 = await trainer.state();
-    after2.entries.forEach((e, i) => expect([...e.data]).toEqual([...before2.entries[i]!.data]));
+    after2.entries.forEach((e, i) => {
+      expect([...e.data]).toEqual([...before2.entries[i]!.data]);
+    });
   });
 
   it('returns prediction maps for the pictures, at the image size', async () => {
@@ -283,9 +293,16 @@ describe('Trainer (train.py objective and update)', () => {
     disposables.push(net, ...trainers);
     for (const trainer of trainers) {
       const k = trainer.config.gradUpdateEvery;
-      await trainer.trainStep(Array.from({ length: k }, (_, i) => makeBatch(2, 12, i)), { predictions: 1 });
+      await trainer.trainStep(
+        Array.from({ length: k }, (_, i) => makeBatch(2, 12, i)),
+        { predictions: 1 },
+      );
       const start = tf.memory().numTensors;
-      for (let s = 0; s < 50; s++) await trainer.trainStep(Array.from({ length: k }, (_, i) => makeBatch(2, 12, s * 10 + i)), { predictions: s % 10 === 0 ? 1 : 0 });
+      for (let s = 0; s < 50; s++)
+        await trainer.trainStep(
+          Array.from({ length: k }, (_, i) => makeBatch(2, 12, s * 10 + i)),
+          { predictions: s % 10 === 0 ? 1 : 0 },
+        );
       expect(tf.memory().numTensors).toBe(start);
     }
     const before = tf.memory().numTensors;
@@ -299,6 +316,10 @@ describe('Trainer (train.py objective and update)', () => {
     const net = new TinyNet();
     const trainer = new Trainer(net, { numClasses: 3 });
     disposables.push(net, trainer);
-    expect(trainer.trainedNames.sort()).toEqual(Object.keys(tinyShapes()).filter((n) => !n.startsWith('bn_')).sort());
+    expect(trainer.trainedNames.sort()).toEqual(
+      Object.keys(tinyShapes())
+        .filter((n) => !n.startsWith('bn_'))
+        .sort(),
+    );
   });
 });

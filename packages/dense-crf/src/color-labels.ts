@@ -22,15 +22,19 @@ export interface ColorAnnotation {
  * `np.unique` order). `rgb` holds `channels` (3 or 4; alpha ignored) bytes per pixel.
  */
 export function labelsFromColors(rgb: ArrayLike<number>, pixels: number, channels = 3): ColorAnnotation {
-  if (channels !== 3 && channels !== 4) throw new DenseCrfError('bad-parameter', `channels must be 3 or 4, got ${channels}`, { where: 'labelsFromColors' });
-  if (rgb.length !== pixels * channels) throw new DenseCrfError('bad-shape', `need ${pixels}x${channels} bytes, got ${rgb.length}`, { where: 'labelsFromColors' });
+  if (channels !== 3 && channels !== 4)
+    throw new DenseCrfError('bad-parameter', `channels must be 3 or 4, got ${channels}`, { where: 'labelsFromColors' });
+  if (rgb.length !== pixels * channels)
+    throw new DenseCrfError('bad-shape', `need ${pixels}x${channels} bytes, got ${rgb.length}`, { where: 'labelsFromColors' });
   const codes = new Int32Array(pixels);
   for (let i = 0; i < pixels; i++) codes[i] = (rgb[i * channels]! << 16) | (rgb[i * channels + 1]! << 8) | rgb[i * channels + 2]!;
   const distinct = Int32Array.from(new Set(codes)).sort();
   const hasUnknown = distinct[0] === 0;
   const palette = hasUnknown ? distinct.subarray(1) : distinct;
   const index = new Map<number, number>();
-  distinct.forEach((code, i) => index.set(code, i));
+  distinct.forEach((code, i) => {
+    index.set(code, i);
+  });
   const labels = new Int32Array(pixels);
   for (let i = 0; i < pixels; i++) labels[i] = index.get(codes[i]!)!;
   const colors = new Uint8Array(palette.length * 3);
@@ -48,7 +52,8 @@ export function colorizeLabels(labels: ArrayLike<number>, colors: Uint8Array): U
   const count = colors.length / 3;
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
-    if (!(l >= 0 && l < count)) throw new DenseCrfError('bad-parameter', `label ${l} at ${i} has no colour (${count} colours)`, { where: 'colorizeLabels' });
+    if (!(l >= 0 && l < count))
+      throw new DenseCrfError('bad-parameter', `label ${l} at ${i} has no colour (${count} colours)`, { where: 'colorizeLabels' });
     out[3 * i] = colors[3 * l]!;
     out[3 * i + 1] = colors[3 * l + 1]!;
     out[3 * i + 2] = colors[3 * l + 2]!;

@@ -19,7 +19,8 @@ export type LabelCompatibility =
   | { readonly kind: 'matrix'; readonly matrix: Float32Array };
 
 function finite(x: number, where: string): number {
-  if (typeof x !== 'number' || !Number.isFinite(x)) throw new DenseCrfError('bad-parameter', `compatibility values must be finite numbers, got ${String(x)}`, { where });
+  if (typeof x !== 'number' || !Number.isFinite(x))
+    throw new DenseCrfError('bad-parameter', `compatibility values must be finite numbers, got ${String(x)}`, { where });
   return x;
 }
 
@@ -52,7 +53,9 @@ export function toCompatibility(compat: CompatibilityInput, labels: number, wher
     for (let i = 0; i < matrix.length; i++) matrix[i] = finite(flat[i]!, where);
     return { kind: 'matrix', matrix: symmetrise(matrix, labels) };
   }
-  throw new DenseCrfError('bad-shape', `compat vector needs ${labels} entries (or a ${labels}x${labels} matrix), got ${flat.length}`, { where });
+  throw new DenseCrfError('bad-shape', `compat vector needs ${labels} entries (or a ${labels}x${labels} matrix), got ${flat.length}`, {
+    where,
+  });
 }
 
 /** densecrf stores ½(M + Mᵀ). */

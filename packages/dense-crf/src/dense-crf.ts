@@ -56,7 +56,8 @@ export class MeanFieldState {
 }
 
 function positiveInteger(v: number, name: string): void {
-  if (!Number.isInteger(v) || v < 1) throw new DenseCrfError('bad-parameter', `${name} must be a positive integer, got ${String(v)}`, { where: name });
+  if (!Number.isInteger(v) || v < 1)
+    throw new DenseCrfError('bad-parameter', `${name} must be a positive integer, got ${String(v)}`, { where: name });
 }
 
 function imageArea(width: number, height: number): number {
@@ -97,11 +98,14 @@ export class DenseCRF {
     positiveInteger(nVariables, 'nVariables');
     positiveInteger(nLabels, 'nLabels');
     const kind = options.engine ?? 'auto';
-    if (kind !== 'auto' && kind !== 'wasm' && kind !== 'js') throw new DenseCrfError('bad-parameter', `unknown engine '${String(kind)}'`, { where: 'engine' });
-    if (kind === 'wasm' && !wasmSimdSupported()) throw new DenseCrfError('bad-parameter', 'this runtime has no WebAssembly SIMD; use engine "js"', { where: 'engine' });
+    if (kind !== 'auto' && kind !== 'wasm' && kind !== 'js')
+      throw new DenseCrfError('bad-parameter', `unknown engine '${String(kind)}'`, { where: 'engine' });
+    if (kind === 'wasm' && !wasmSimdSupported())
+      throw new DenseCrfError('bad-parameter', 'this runtime has no WebAssembly SIMD; use engine "js"', { where: 'engine' });
     this.engineKind = kind;
     const threads = options.threads ?? 1;
-    if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new DenseCrfError('bad-parameter', `threads must be an integer in 1..64, got ${String(threads)}`, { where: 'threads' });
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+      throw new DenseCrfError('bad-parameter', `threads must be an integer in 1..64, got ${String(threads)}`, { where: 'threads' });
     this.threads = threads;
   }
 
@@ -139,7 +143,14 @@ export class DenseCRF {
     if (!this.engine) {
       this.engine =
         this.engineName === 'wasm'
-          ? new WasmMeanField(this.unary?.data ?? null, this.unary?.layout ?? 'hwc', this.terms, this.nVariables, this.nLabels, this.threads)
+          ? new WasmMeanField(
+              this.unary?.data ?? null,
+              this.unary?.layout ?? 'hwc',
+              this.terms,
+              this.nVariables,
+              this.nLabels,
+              this.threads,
+            )
           : new JsMeanField(this.negUnaryHwc(), this.terms, this.nLabels);
     }
     return this.engine;
@@ -157,9 +168,12 @@ export class DenseCRF {
   setUnaryEnergy(u: Float32Array, options: { layout?: Layout } = {}): void {
     const N = this.nVariables;
     const L = this.nLabels;
-    if (!(u instanceof Float32Array)) throw new DenseCrfError('bad-parameter', 'unary energy must be a Float32Array', { where: 'setUnaryEnergy' });
+    if (!(u instanceof Float32Array))
+      throw new DenseCrfError('bad-parameter', 'unary energy must be a Float32Array', { where: 'setUnaryEnergy' });
     if (u.length !== N * L) {
-      throw new DenseCrfError('bad-shape', `bad shape for unary energy: need ${L}x${N} = ${N * L} values, got ${u.length}`, { where: 'setUnaryEnergy' });
+      throw new DenseCrfError('bad-shape', `bad shape for unary energy: need ${L}x${N} = ${N * L} values, got ${u.length}`, {
+        where: 'setUnaryEnergy',
+      });
     }
     // Reject NaN and −∞ (+∞ is allowed: that label is impossible).
     for (let i = 0; i < u.length; i++) {
@@ -182,23 +196,44 @@ export class DenseCRF {
     normalization: NormalizationType = NORMALIZE_SYMMETRIC,
   ): void {
     const N = this.nVariables;
-    if (!(features instanceof Float32Array)) throw new DenseCrfError('bad-parameter', 'features must be a Float32Array [d, N]', { where: 'addPairwiseEnergy' });
+    if (!(features instanceof Float32Array))
+      throw new DenseCrfError('bad-parameter', 'features must be a Float32Array [d, N]', { where: 'addPairwiseEnergy' });
     const d = features.length / N;
     if (!Number.isInteger(d) || d < 1) {
-      throw new DenseCrfError('bad-shape', `bad shape for pairwise energy: need (d, ${N}) values, got ${features.length}`, { where: 'addPairwiseEnergy' });
+      throw new DenseCrfError('bad-shape', `bad shape for pairwise energy: need (d, ${N}) values, got ${features.length}`, {
+        where: 'addPairwiseEnergy',
+      });
     }
     for (let i = 0; i < features.length; i++) {
-      if (!Number.isFinite(features[i]!)) throw new DenseCrfError('bad-parameter', `feature value at ${i} is ${features[i]}`, { where: 'addPairwiseEnergy' });
+      if (!Number.isFinite(features[i]!))
+        throw new DenseCrfError('bad-parameter', `feature value at ${i} is ${features[i]}`, { where: 'addPairwiseEnergy' });
     }
     this.addTerm(features, d, compat, kernel, normalization);
   }
 
   /** Adds a term whose features are known to be finite and `[d, N]`. */
-  protected addTerm(features: Float32Array, d: number, compat: CompatibilityInput, kernel: KernelType, normalization: NormalizationType): void {
+  protected addTerm(
+    features: Float32Array,
+    d: number,
+    compat: CompatibilityInput,
+    kernel: KernelType,
+    normalization: NormalizationType,
+  ): void {
     checkEnum(kernel, KernelType, 'kernel');
     checkEnum(normalization, NormalizationType, 'normalization');
     const compatibility = toCompatibility(compat, this.nLabels);
-    this.terms.push(new PairwiseTerm(features, d, this.nVariables, this.nLabels, compatibility, kernel, normalization, this.engineKind === 'js' ? 'js' : 'auto'));
+    this.terms.push(
+      new PairwiseTerm(
+        features,
+        d,
+        this.nVariables,
+        this.nLabels,
+        compatibility,
+        kernel,
+        normalization,
+        this.engineKind === 'js' ? 'js' : 'auto',
+      ),
+    );
     this.dispose();
   }
 
@@ -207,7 +242,8 @@ export class DenseCRF {
    * `[labels, N]` like pydensecrf's `np.array(d.inference(n))` (or HWC with `{ layout: 'hwc' }`).
    */
   inference(iterations: number, options: InferenceOptions = {}): Float32Array {
-    if (!Number.isInteger(iterations) || iterations < 0) throw new DenseCrfError('bad-parameter', `iterations must be a non-negative integer, got ${iterations}`, { where: 'inference' });
+    if (!Number.isInteger(iterations) || iterations < 0)
+      throw new DenseCrfError('bad-parameter', `iterations must be a non-negative integer, got ${iterations}`, { where: 'inference' });
     return this.solver().run(iterations, options.layout ?? 'chw', (done) => options.onProgress?.({ task: 'crf', done, total: iterations }));
   }
 
@@ -223,7 +259,8 @@ export class DenseCRF {
 
   /** One mean-field iteration on `state` in place (pydensecrf's `stepInference(Q, tmp1, tmp2)`). */
   stepInference(state: MeanFieldState): void {
-    if (state.nVariables !== this.nVariables || state.nLabels !== this.nLabels) throw new DenseCrfError('bad-shape', 'state belongs to a CRF of another size', { where: 'stepInference' });
+    if (state.nVariables !== this.nVariables || state.nLabels !== this.nLabels)
+      throw new DenseCrfError('bad-shape', 'state belongs to a CRF of another size', { where: 'stepInference' });
     this.solver().iterate(state.q, 1);
     state.iteration++;
   }
@@ -236,7 +273,10 @@ export class DenseCRF {
     let pixelMajor: Float32Array;
     if (q instanceof MeanFieldState) pixelMajor = q.q;
     else {
-      if (q.length !== this.nVariables * this.nLabels) throw new DenseCrfError('bad-shape', `Q needs ${this.nLabels}x${this.nVariables} values, got ${q.length}`, { where: 'klDivergence' });
+      if (q.length !== this.nVariables * this.nLabels)
+        throw new DenseCrfError('bad-shape', `Q needs ${this.nLabels}x${this.nVariables} values, got ${q.length}`, {
+          where: 'klDivergence',
+        });
       pixelMajor = chwToHwc(q, this.nVariables, this.nLabels);
     }
     let kl = 0;
@@ -274,7 +314,8 @@ export class DenseCRF {
   setKernelParameters(p: ArrayLike<number>): void {
     const sizes = this.terms.map((t) => t.kernelParameters().length);
     const total = sizes.reduce((s, n) => s + n, 0);
-    if (p.length !== total) throw new DenseCrfError('bad-shape', `need ${total} kernel parameters, got ${p.length}`, { where: 'setKernelParameters' });
+    if (p.length !== total)
+      throw new DenseCrfError('bad-shape', `need ${total} kernel parameters, got ${p.length}`, { where: 'setKernelParameters' });
     let at = 0;
     this.terms.forEach((t, k) => {
       t.setKernelParameters(Array.prototype.slice.call(p, at, at + sizes[k]!) as number[]);
@@ -337,7 +378,13 @@ export class DenseCRF2D extends DenseCRF {
   /** The smoothness kernel exp(−|pᵢ−pⱼ|²/2θγ²): features (x/sx, y/sy). */
   addPairwiseGaussian(options: GaussianOptions): void {
     const [sx, sy] = pair(options.sxy, 'addPairwiseGaussian: sxy');
-    this.addTerm(gaussianFeatures2D(this.width, this.height, sx, sy), 2, options.compat, options.kernel ?? DIAG_KERNEL, options.normalization ?? NORMALIZE_SYMMETRIC);
+    this.addTerm(
+      gaussianFeatures2D(this.width, this.height, sx, sy),
+      2,
+      options.compat,
+      options.kernel ?? DIAG_KERNEL,
+      options.normalization ?? NORMALIZE_SYMMETRIC,
+    );
   }
 
   /** The appearance kernel exp(−|pᵢ−pⱼ|²/2θα² − |Iᵢ−Iⱼ|²/2θβ²): features (x/sx, y/sy, r/sr, g/sg, b/sb). */
@@ -345,10 +392,21 @@ export class DenseCRF2D extends DenseCRF {
     const [sx, sy] = pair(options.sxy, 'addPairwiseBilateral: sxy');
     const srgb = triple(options.srgb, 'addPairwiseBilateral: srgb');
     const im = options.rgbim;
-    if (!(im instanceof Uint8Array || im instanceof Uint8ClampedArray)) throw new DenseCrfError('bad-parameter', 'rgbim must be a Uint8Array (H*W*3 RGB bytes)', { where: 'addPairwiseBilateral' });
+    if (!(im instanceof Uint8Array || im instanceof Uint8ClampedArray))
+      throw new DenseCrfError('bad-parameter', 'rgbim must be a Uint8Array (H*W*3 RGB bytes)', { where: 'addPairwiseBilateral' });
     if (im.length !== this.nVariables * 3) {
-      throw new DenseCrfError('bad-shape', `bad shape for pairwise bilateral: need ${this.height}x${this.width}x3 = ${this.nVariables * 3} bytes, got ${im.length}`, { where: 'addPairwiseBilateral' });
+      throw new DenseCrfError(
+        'bad-shape',
+        `bad shape for pairwise bilateral: need ${this.height}x${this.width}x3 = ${this.nVariables * 3} bytes, got ${im.length}`,
+        { where: 'addPairwiseBilateral' },
+      );
     }
-    this.addTerm(bilateralFeatures2D(this.width, this.height, sx, sy, srgb, im), 5, options.compat, options.kernel ?? DIAG_KERNEL, options.normalization ?? NORMALIZE_SYMMETRIC);
+    this.addTerm(
+      bilateralFeatures2D(this.width, this.height, sx, sy, srgb, im),
+      5,
+      options.compat,
+      options.kernel ?? DIAG_KERNEL,
+      options.normalization ?? NORMALIZE_SYMMETRIC,
+    );
   }
 }

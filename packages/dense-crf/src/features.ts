@@ -4,14 +4,16 @@ const f32 = Math.fround;
 
 function positive(values: readonly number[], where: string): void {
   for (const v of values) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new DenseCrfError('bad-parameter', `standard deviations must be positive finite numbers, got ${String(v)}`, { where });
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      throw new DenseCrfError('bad-parameter', `standard deviations must be positive finite numbers, got ${String(v)}`, { where });
   }
 }
 
 function checkDims(shape: readonly number[], where: string): number {
   let n = 1;
   for (const s of shape) {
-    if (!Number.isInteger(s) || s < 1) throw new DenseCrfError('bad-shape', `shape entries must be positive integers, got [${shape.join(', ')}]`, { where });
+    if (!Number.isInteger(s) || s < 1)
+      throw new DenseCrfError('bad-shape', `shape entries must be positive integers, got [${shape.join(', ')}]`, { where });
     n *= s;
   }
   return n;
@@ -29,7 +31,7 @@ function meshFeatures(sdims: readonly number[], shape: readonly number[], out: F
     const s = f32(sdims[a]!);
     const size = shape[a]!;
     const st = stride[a]!;
-    for (let i = 0; i < n; i++) out[a * n + i] = f32(Math.floor(i / st) % size / s);
+    for (let i = 0; i < n; i++) out[a * n + i] = f32((Math.floor(i / st) % size) / s);
   }
 }
 
@@ -41,7 +43,9 @@ function meshFeatures(sdims: readonly number[], shape: readonly number[], out: F
  */
 export function createPairwiseGaussian(sdims: readonly number[], shape: readonly number[]): Float32Array {
   if (sdims.length !== shape.length || shape.length === 0) {
-    throw new DenseCrfError('bad-shape', `sdims (${sdims.length}) and shape (${shape.length}) need the same, non-zero length`, { where: 'createPairwiseGaussian' });
+    throw new DenseCrfError('bad-shape', `sdims (${sdims.length}) and shape (${shape.length}) need the same, non-zero length`, {
+      where: 'createPairwiseGaussian',
+    });
   }
   positive(sdims, 'createPairwiseGaussian: sdims');
   const n = checkDims(shape, 'createPairwiseGaussian: shape');
@@ -66,14 +70,22 @@ export function createPairwiseBilateral(
   const spatial = shape.slice(0, -1);
   const channels = shape[shape.length - 1] ?? 0;
   if (shape.length < 2 || sdims.length !== spatial.length) {
-    throw new DenseCrfError('bad-shape', `shape must be [...spatial, channels] with ${sdims.length} spatial dims, got [${shape.join(', ')}]`, { where: 'createPairwiseBilateral' });
+    throw new DenseCrfError(
+      'bad-shape',
+      `shape must be [...spatial, channels] with ${sdims.length} spatial dims, got [${shape.join(', ')}]`,
+      { where: 'createPairwiseBilateral' },
+    );
   }
   positive(sdims, 'createPairwiseBilateral: sdims');
   const chanScale = typeof schan === 'number' ? new Array<number>(channels).fill(schan) : [...schan];
-  if (chanScale.length !== channels) throw new DenseCrfError('bad-shape', `schan needs ${channels} values, got ${chanScale.length}`, { where: 'createPairwiseBilateral' });
+  if (chanScale.length !== channels)
+    throw new DenseCrfError('bad-shape', `schan needs ${channels} values, got ${chanScale.length}`, { where: 'createPairwiseBilateral' });
   positive(chanScale, 'createPairwiseBilateral: schan');
   const n = checkDims(shape, 'createPairwiseBilateral: shape') / channels;
-  if (img.length !== n * channels) throw new DenseCrfError('bad-shape', `img has ${img.length} values, shape [${shape.join(', ')}] needs ${n * channels}`, { where: 'createPairwiseBilateral' });
+  if (img.length !== n * channels)
+    throw new DenseCrfError('bad-shape', `img has ${img.length} values, shape [${shape.join(', ')}] needs ${n * channels}`, {
+      where: 'createPairwiseBilateral',
+    });
   const d = spatial.length + channels;
   const out = new Float32Array(d * n);
   meshFeatures(sdims, spatial, out, n);
@@ -100,7 +112,14 @@ export function gaussianFeatures2D(width: number, height: number, sx: number, sy
 }
 
 /** DenseCRF2D's bilateral features `(x/sx, y/sy, r/sr, g/sg, b/sb)` from interleaved RGB bytes. */
-export function bilateralFeatures2D(width: number, height: number, sx: number, sy: number, srgb: readonly [number, number, number], rgb: ArrayLike<number>): Float32Array {
+export function bilateralFeatures2D(
+  width: number,
+  height: number,
+  sx: number,
+  sy: number,
+  srgb: readonly [number, number, number],
+  rgb: ArrayLike<number>,
+): Float32Array {
   const n = width * height;
   const out = new Float32Array(5 * n);
   out.set(gaussianFeatures2D(width, height, sx, sy));

@@ -16,7 +16,15 @@ export {
   NORMALIZE_SYMMETRIC,
   type Layout,
 } from './constants';
-export { DenseCRF, DenseCRF2D, MeanFieldState, type DenseCrfOptions, type InferenceOptions, type GaussianOptions, type BilateralOptions } from './dense-crf';
+export {
+  DenseCRF,
+  DenseCRF2D,
+  MeanFieldState,
+  type DenseCrfOptions,
+  type InferenceOptions,
+  type GaussianOptions,
+  type BilateralOptions,
+} from './dense-crf';
 export type { CompatibilityInput, LabelCompatibility } from './compatibility';
 export type { EngineKind } from './engine';
 export { unaryFromSoftmax, unaryFromLabels, type UnaryFromSoftmaxOptions } from './unary';
@@ -25,7 +33,15 @@ export { hwcToChw, chwToHwc, argmaxLabels } from './layout';
 export { labelsFromColors, colorizeLabels, type ColorAnnotation } from './color-labels';
 export { buildLattice, type PermutohedralLattice } from './permutohedral';
 export { latticeFilter } from './lattice-filter';
-export { CRF_PRESETS, CRF_PRESET_NAMES, crfPreset, type CrfParams, type CrfPresetName, type GaussianParams, type BilateralParams } from './presets';
+export {
+  CRF_PRESETS,
+  CRF_PRESET_NAMES,
+  crfPreset,
+  type CrfParams,
+  type CrfPresetName,
+  type GaussianParams,
+  type BilateralParams,
+} from './presets';
 export { crfRefine, type CrfRefineOptions, type CrfRefineResult } from './refine';
 export { wasmSimdSupported } from './wasm/runtime';
 export { threadsSupported } from './wasm/threads';

@@ -100,7 +100,9 @@ export class PairwiseTerm {
   setKernelParameters(p: ArrayLike<number>): void {
     if (this.kernel === KernelType.CONST_KERNEL) return;
     if (p.length !== this.kernelParams.length) {
-      throw new DenseCrfError('bad-shape', `kernel parameters need ${this.kernelParams.length} values, got ${p.length}`, { where: 'setKernelParameters' });
+      throw new DenseCrfError('bad-shape', `kernel parameters need ${this.kernelParams.length} values, got ${p.length}`, {
+        where: 'setKernelParameters',
+      });
     }
     const { d, n } = this;
     const f = this.features;

@@ -56,7 +56,7 @@ export const CRF_PRESET_NAMES = Object.keys(CRF_PRESETS) as CrfPresetName[];
 
 /** The preset `name` (a fresh copy), or a `bad-parameter` error listing the valid names. */
 export function crfPreset(name: string): CrfParams {
-  if (!Object.prototype.hasOwnProperty.call(CRF_PRESETS, name)) {
+  if (!Object.hasOwn(CRF_PRESETS, name)) {
     throw new DenseCrfError('bad-parameter', `unknown CRF preset '${name}' (known: ${CRF_PRESET_NAMES.join(', ')})`, { where: 'preset' });
   }
   return structuredClone(CRF_PRESETS[name as CrfPresetName]) as CrfParams;

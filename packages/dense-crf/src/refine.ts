@@ -52,15 +52,22 @@ export interface CrfRefineResult {
 export function crfRefine(options: CrfRefineOptions): CrfRefineResult {
   const { probs, width, height, numLabels } = options;
   if (!Number.isInteger(numLabels) || numLabels < 1 || numLabels > 256) {
-    throw new DenseCrfError('bad-parameter', `numLabels must be an integer in 1..256 (labels are returned as bytes), got ${numLabels}`, { where: 'crfRefine' });
+    throw new DenseCrfError('bad-parameter', `numLabels must be an integer in 1..256 (labels are returned as bytes), got ${numLabels}`, {
+      where: 'crfRefine',
+    });
   }
   const crf = new DenseCRF2D(width, height, numLabels, { engine: options.engine, threads: options.threads });
   const n = width * height;
   if (!(probs instanceof Float32Array) || probs.length !== n * numLabels) {
-    throw new DenseCrfError('bad-shape', `probs must be a Float32Array of ${height}x${width}x${numLabels} = ${n * numLabels} values, got ${probs?.length}`, { where: 'crfRefine' });
+    throw new DenseCrfError(
+      'bad-shape',
+      `probs must be a Float32Array of ${height}x${width}x${numLabels} = ${n * numLabels} values, got ${probs?.length}`,
+      { where: 'crfRefine' },
+    );
   }
   const params: CrfParams = { ...crfPreset(options.preset ?? 'deeplab-v2'), ...options.params };
-  if (!Number.isInteger(params.iterations) || params.iterations < 0) throw new DenseCrfError('bad-parameter', `iterations must be a non-negative integer, got ${params.iterations}`, { where: 'crfRefine' });
+  if (!Number.isInteger(params.iterations) || params.iterations < 0)
+    throw new DenseCrfError('bad-parameter', `iterations must be a non-negative integer, got ${params.iterations}`, { where: 'crfRefine' });
 
   crf.setUnaryEnergy(unaryFromSoftmax(probs, { clip: options.clip, scale: options.scale, numLabels }), { layout: 'hwc' });
   crf.addPairwiseGaussian({ sxy: params.gaussian.sxy, compat: params.gaussian.compat });
@@ -71,7 +78,10 @@ export function crfRefine(options: CrfRefineOptions): CrfRefineResult {
     else if (image.length === n * 4) {
       rgb = new Uint8Array(n * 3);
       for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) rgb[3 * i + c] = image[4 * i + c]!;
-    } else throw new DenseCrfError('bad-shape', `image must hold ${height}x${width}x3 (or x4) bytes, got ${image.length}`, { where: 'crfRefine' });
+    } else
+      throw new DenseCrfError('bad-shape', `image must hold ${height}x${width}x3 (or x4) bytes, got ${image.length}`, {
+        where: 'crfRefine',
+      });
     crf.addPairwiseBilateral({ sxy: params.bilateral.sxy, srgb: params.bilateral.srgb, rgbim: rgb, compat: params.bilateral.compat });
   }
   const q = crf.inference(params.iterations, { layout: 'hwc', onProgress: options.onProgress });

@@ -22,11 +22,13 @@ export interface UnaryFromSoftmaxOptions {
 export function unaryFromSoftmax(probs: ArrayLike<number>, options: UnaryFromSoftmaxOptions = {}): Float32Array {
   const { scale, numLabels } = options;
   const clip = options.clip === undefined ? 1e-5 : options.clip;
-  if (clip !== null && !(clip > 0 && clip <= 1)) throw new DenseCrfError('bad-parameter', `clip must be in (0, 1], got ${clip}`, { where: 'unaryFromSoftmax' });
+  if (clip !== null && !(clip > 0 && clip <= 1))
+    throw new DenseCrfError('bad-parameter', `clip must be in (0, 1], got ${clip}`, { where: 'unaryFromSoftmax' });
   let uniform = 0;
   let keep = 1;
   if (scale !== undefined) {
-    if (!(scale > 0 && scale <= 1)) throw new DenseCrfError('bad-parameter', `scale must be in (0, 1], got ${scale}`, { where: 'unaryFromSoftmax' });
+    if (!(scale > 0 && scale <= 1))
+      throw new DenseCrfError('bad-parameter', `scale must be in (0, 1], got ${scale}`, { where: 'unaryFromSoftmax' });
     if (numLabels === undefined || !Number.isInteger(numLabels) || numLabels < 1) {
       throw new DenseCrfError('bad-parameter', 'scale needs numLabels (a positive integer)', { where: 'unaryFromSoftmax' });
     }
@@ -36,7 +38,7 @@ export function unaryFromSoftmax(probs: ArrayLike<number>, options: UnaryFromSof
   const out = new Float32Array(probs.length);
   for (let i = 0; i < probs.length; i++) {
     let p = keep * probs[i]! + uniform;
-    if (clip !== null) p = p < clip ? clip : p > 1 ? 1 : p;
+    if (clip !== null) p = p < clip ? clip : Math.min(p, 1);
     out[i] = -Math.log(p);
   }
   return out;
@@ -49,8 +51,10 @@ export function unaryFromSoftmax(probs: ArrayLike<number>, options: UnaryFromSof
  * energy) and values 1..nLabels are labels 0..nLabels−1; without it, values are labels.
  */
 export function unaryFromLabels(labels: ArrayLike<number>, nLabels: number, gtProb: number, zeroUnsure = true): Float32Array {
-  if (!Number.isInteger(nLabels) || nLabels < 1) throw new DenseCrfError('bad-parameter', `nLabels must be a positive integer, got ${nLabels}`, { where: 'unaryFromLabels' });
-  if (!(gtProb > 0 && gtProb < 1)) throw new DenseCrfError('bad-parameter', `gtProb must be in (0, 1), got ${gtProb}`, { where: 'unaryFromLabels' });
+  if (!Number.isInteger(nLabels) || nLabels < 1)
+    throw new DenseCrfError('bad-parameter', `nLabels must be a positive integer, got ${nLabels}`, { where: 'unaryFromLabels' });
+  if (!(gtProb > 0 && gtProb < 1))
+    throw new DenseCrfError('bad-parameter', `gtProb must be in (0, 1), got ${gtProb}`, { where: 'unaryFromLabels' });
   const n = labels.length;
   const nEnergy = nLabels > 1 ? -Math.log((1 - gtProb) / (nLabels - 1)) : Infinity;
   const pEnergy = -Math.log(gtProb);
@@ -65,7 +69,11 @@ export function unaryFromLabels(labels: ArrayLike<number>, nLabels: number, gtPr
     }
     const label = value - shift;
     if (!Number.isInteger(label) || label < 0 || label >= nLabels) {
-      throw new DenseCrfError('bad-parameter', `label value ${value} at ${i} is outside ${zeroUnsure ? `0..${nLabels}` : `0..${nLabels - 1}`}`, { where: 'unaryFromLabels' });
+      throw new DenseCrfError(
+        'bad-parameter',
+        `label value ${value} at ${i} is outside ${zeroUnsure ? `0..${nLabels}` : `0..${nLabels - 1}`}`,
+        { where: 'unaryFromLabels' },
+      );
     }
     out[label * n + i] = pEnergy;
   }

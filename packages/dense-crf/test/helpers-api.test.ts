@@ -32,12 +32,18 @@ describe('unaryFromLabels (pydensecrf utils.unary_from_labels)', () => {
       [unsure, q, p, q, q],
       [unsure, q, q, p, q],
     ];
-    expected.forEach((row, l) => row.forEach((v, i) => expect(u[l * 5 + i]).toBeCloseTo(v, 6)));
+    expected.forEach((row, l) => {
+      row.forEach((v, i) => {
+        expect(u[l * 5 + i]).toBeCloseTo(v, 6);
+      });
+    });
   });
 
   it('without zeroUnsure, values are labels and 0 is a label', () => {
     const u = unaryFromLabels([0, 1], 2, 0.9, false);
-    expect(Array.from(u).map((v) => +v.toFixed(5))).toEqual([-Math.log(0.9), -Math.log(0.1), -Math.log(0.1), -Math.log(0.9)].map((v) => +v.toFixed(5)));
+    expect(Array.from(u).map((v) => +v.toFixed(5))).toEqual(
+      [-Math.log(0.9), -Math.log(0.1), -Math.log(0.1), -Math.log(0.9)].map((v) => +v.toFixed(5)),
+    );
   });
 
   it('rejects labels out of range and bad probabilities', () => {
@@ -49,15 +55,20 @@ describe('unaryFromLabels (pydensecrf utils.unary_from_labels)', () => {
 
   it('is a proper negative log-probability: exp(−U) sums to 1 per pixel (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 8 }), fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.array(fc.nat(), { minLength: 1, maxLength: 30 }), (n, gt, raw) => {
-        const labels = raw.map((v) => v % (n + 1));
-        const u = unaryFromLabels(labels, n, gt, true);
-        for (let i = 0; i < labels.length; i++) {
-          let s = 0;
-          for (let l = 0; l < n; l++) s += Math.exp(-u[l * labels.length + i]!);
-          expect(s).toBeCloseTo(1, 5);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 8 }),
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 30 }),
+        (n, gt, raw) => {
+          const labels = raw.map((v) => v % (n + 1));
+          const u = unaryFromLabels(labels, n, gt, true);
+          for (let i = 0; i < labels.length; i++) {
+            let s = 0;
+            for (let l = 0; l < n; l++) s += Math.exp(-u[l * labels.length + i]!);
+            expect(s).toBeCloseTo(1, 5);
+          }
+        },
+      ),
     );
   });
 });
@@ -207,7 +218,10 @@ describe('kernel parameters (densecrf setKernelParameters)', () => {
     a.setKernelParameters([2, 0.5]);
     const b = new DenseCRF(n, 2, { engine: 'js' });
     b.setUnaryEnergy(unary);
-    b.addPairwiseEnergy(Float32Array.from(f, (v, i) => (i < n ? 2 * v : 0.5 * v)), 3);
+    b.addPairwiseEnergy(
+      Float32Array.from(f, (v, i) => (i < n ? 2 * v : 0.5 * v)),
+      3,
+    );
     const qa = a.inference(3);
     const qb = b.inference(3);
     for (let i = 0; i < qa.length; i++) expect(qa[i]).toBeCloseTo(qb[i]!, 5);
@@ -244,7 +258,15 @@ describe('presets and crfRefine', () => {
       for (let l = 0; l < L; l++) probs[i * L + l] = l === band ? 0.6 : 0.2;
     }
     const progress: number[] = [];
-    const result = crfRefine({ probs, image: im.rgb, width, height, numLabels: L, preset: 'dcsp', onProgress: (e) => progress.push(e.done) });
+    const result = crfRefine({
+      probs,
+      image: im.rgb,
+      width,
+      height,
+      numLabels: L,
+      preset: 'dcsp',
+      onProgress: (e) => progress.push(e.done),
+    });
     expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const crf = new DenseCRF2D(width, height, L);
     crf.setUnaryEnergy(hwcToChw(unaryFromSoftmax(probs), n, L));
@@ -257,7 +279,9 @@ describe('presets and crfRefine', () => {
     // RGBA input and a gaussian-only run are accepted.
     const rgba = new Uint8Array(n * 4);
     for (let i = 0; i < n; i++) rgba.set(im.rgb.subarray(3 * i, 3 * i + 3), 4 * i);
-    expect(Array.from(crfRefine({ probs, image: rgba, width, height, numLabels: L, preset: 'dcsp' }).labels)).toEqual(Array.from(result.labels));
+    expect(Array.from(crfRefine({ probs, image: rgba, width, height, numLabels: L, preset: 'dcsp' }).labels)).toEqual(
+      Array.from(result.labels),
+    );
     const noImage = crfRefine({ probs, width, height, numLabels: L, params: { iterations: 2 } });
     expect(noImage.params.iterations).toBe(2);
     expect(() => crfRefine({ probs, width, height, numLabels: 4 })).toThrow(/probs must be/);

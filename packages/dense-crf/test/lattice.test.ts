@@ -63,7 +63,11 @@ describe('permutohedral lattice structure', () => {
     const values = Float32Array.from({ length: n * 4 }, () => random());
     const together = latticeFilter(lat, values, 4);
     for (let k = 0; k < 4; k++) {
-      const alone = latticeFilter(lat, Float32Array.from({ length: n }, (_, i) => values[i * 4 + k]!), 1);
+      const alone = latticeFilter(
+        lat,
+        Float32Array.from({ length: n }, (_, i) => values[i * 4 + k]!),
+        1,
+      );
       for (let i = 0; i < n; i++) expect(together[i * 4 + k]).toBeCloseTo(alone[i]!, 5);
     }
   });
@@ -79,20 +83,27 @@ describe('permutohedral lattice structure', () => {
 });
 
 describe('WebAssembly lattice construction', () => {
-  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => Object.is(v, b[i]));
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => Object.is(v, b[i]));
 
   it('builds exactly the JavaScript lattice (vertices, order, weights, neighbours) for random features', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 1e6 }), fc.double({ min: 0.1, max: 50, noNaN: true }), (d, n, seed, spread) => {
-        const f = randomFeatures(rng(seed), d, n, spread);
-        const js = buildLatticeJs(f, d, n);
-        const wasm = buildLattice(f, d, n, 'wasm');
-        expect(wasm.m).toBe(js.m);
-        expect(same(wasm.offsets, js.offsets)).toBe(true);
-        expect(same(wasm.weights, js.weights)).toBe(true);
-        expect(same(wasm.neighbors, js.neighbors)).toBe(true);
-        expect(wasm.alpha).toBe(js.alpha);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.double({ min: 0.1, max: 50, noNaN: true }),
+        (d, n, seed, spread) => {
+          const f = randomFeatures(rng(seed), d, n, spread);
+          const js = buildLatticeJs(f, d, n);
+          const wasm = buildLattice(f, d, n, 'wasm');
+          expect(wasm.m).toBe(js.m);
+          expect(same(wasm.offsets, js.offsets)).toBe(true);
+          expect(same(wasm.weights, js.weights)).toBe(true);
+          expect(same(wasm.neighbors, js.neighbors)).toBe(true);
+          expect(wasm.alpha).toBe(js.alpha);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -172,26 +183,30 @@ describe('lattice filtering approximates exact Gaussian filtering', () => {
 describe('LatticeHashTable', () => {
   it('gives dense ids in insertion order and finds every key again, through growth', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.array(fc.array(fc.integer({ min: -50, max: 50 }), { minLength: 5, maxLength: 5 }), { maxLength: 300 }), (k, raw) => {
-        const table = new LatticeHashTable(k, 1);
-        const ids = new Map<string, number>();
-        for (const key of raw) {
-          const arr = Int32Array.from(key.slice(0, k));
-          const name = arr.join(',');
-          const id = table.findOrInsert(arr);
-          if (ids.has(name)) expect(id).toBe(ids.get(name));
-          else {
-            expect(id).toBe(ids.size);
-            ids.set(name, id);
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.array(fc.integer({ min: -50, max: 50 }), { minLength: 5, maxLength: 5 }), { maxLength: 300 }),
+        (k, raw) => {
+          const table = new LatticeHashTable(k, 1);
+          const ids = new Map<string, number>();
+          for (const key of raw) {
+            const arr = Int32Array.from(key.slice(0, k));
+            const name = arr.join(',');
+            const id = table.findOrInsert(arr);
+            if (ids.has(name)) expect(id).toBe(ids.get(name));
+            else {
+              expect(id).toBe(ids.size);
+              ids.set(name, id);
+            }
           }
-        }
-        expect(table.size).toBe(ids.size);
-        for (const [name, id] of ids) {
-          expect(table.find(Int32Array.from(name.split(',').map(Number)))).toBe(id);
-          expect(Array.from(table.keys.subarray(id * k, id * k + k)).join(',')).toBe(name);
-        }
-        expect(table.find(new Int32Array(k).fill(999))).toBe(-1);
-      }),
+          expect(table.size).toBe(ids.size);
+          for (const [name, id] of ids) {
+            expect(table.find(Int32Array.from(name.split(',').map(Number)))).toBe(id);
+            expect(Array.from(table.keys.subarray(id * k, id * k + k)).join(',')).toBe(name);
+          }
+          expect(table.find(new Int32Array(k).fill(999))).toBe(-1);
+        },
+      ),
     );
   });
 });

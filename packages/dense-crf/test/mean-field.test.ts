@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxLabels, buildLattice, DenseCRF, DenseCRF2D, threadsSupported, unaryFromSoftmax, wasmSimdSupported, type CompatibilityInput } from '../src/index';
+import {
+  argmaxLabels,
+  buildLattice,
+  DenseCRF,
+  DenseCRF2D,
+  threadsSupported,
+  unaryFromSoftmax,
+  wasmSimdSupported,
+  type CompatibilityInput,
+} from '../src/index';
 import { bruteForceInference, bruteForceKl, exactGaussianMatrix, latticeMatrix, type DenseTerm } from './brute-force';
 import { randomFeatures, rng } from './helpers';
 
@@ -9,7 +18,11 @@ function randomUnary(random: () => number, L: number, n: number): Float32Array {
 
 function maxDiff(a: Float32Array, b: Float64Array[], n: number): number {
   let m = 0;
-  b.forEach((row, l) => row.forEach((v, i) => (m = Math.max(m, Math.abs(a[l * n + i]! - v)))));
+  b.forEach((row, l) => {
+    row.forEach((v, i) => {
+      m = Math.max(m, Math.abs(a[l * n + i]! - v));
+    });
+  });
   return m;
 }
 
@@ -204,7 +217,9 @@ describe('lattice mean-field approximates exact dense inference', () => {
     const ours = argmaxLabels(crf.inference(5), n, L);
     const exact = bruteForceInference(unary, L, n, [{ k: exactGaussianMatrix(features, 2, n), compat: 5, normalization: 3 }], 5);
     const flat = new Float32Array(L * n);
-    exact.forEach((row, l) => flat.set(row, l * n));
+    exact.forEach((row, l) => {
+      flat.set(row, l * n);
+    });
     const reference = argmaxLabels(flat, n, L);
     let agree = 0;
     for (let i = 0; i < n; i++) if (ours[i] === reference[i]) agree++;

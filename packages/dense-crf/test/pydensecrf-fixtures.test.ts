@@ -31,7 +31,12 @@ function runGeneric(k: number, engine: EngineKind = 'auto'): { out: Uint8Array; 
   const crf = new DenseCRF(n, a.nLabels, { engine });
   crf.setUnaryEnergy(unaryFromLabels(a.labels, a.nLabels, 0.7, a.hasUnknown));
   crf.addPairwiseEnergy(createPairwiseGaussian([3, 3], [im.height, im.width]), 3, DIAG_KERNEL, NORMALIZE_SYMMETRIC);
-  crf.addPairwiseEnergy(createPairwiseBilateral([80, 80], [13, 13, 13], toBgr(im.rgb), [im.height, im.width, 3]), 10, DIAG_KERNEL, NORMALIZE_SYMMETRIC);
+  crf.addPairwiseEnergy(
+    createPairwiseBilateral([80, 80], [13, 13, 13], toBgr(im.rgb), [im.height, im.width, 3]),
+    10,
+    DIAG_KERNEL,
+    NORMALIZE_SYMMETRIC,
+  );
   const map = argmaxLabels(crf.inference(5), n, a.nLabels);
   return { out: colorizeLabels(map, a.colors), ref: readRgb(`out${k}.png`).rgb, crf, unaryLabels: a.nLabels };
 }

@@ -2,7 +2,11 @@ import type { RgbImage } from './image';
 import { Rng } from './rng';
 
 /** The DeepLab port's per-channel mean, in BGR order (Caffe's ImageNet mean). */
-export const IMG_MEAN_BGR: readonly [number, number, number] = Object.freeze([104.00698793, 116.66876762, 122.67891434]) as readonly [number, number, number];
+export const IMG_MEAN_BGR: readonly [number, number, number] = Object.freeze([104.00698793, 116.66876762, 122.67891434]) as readonly [
+  number,
+  number,
+  number,
+];
 
 /** How training samples are augmented; the defaults are the DeepLab port's (train.py flags). */
 export interface AugmentOptions {

@@ -31,21 +31,30 @@ export function stackBatch(samples: readonly BatchSample[]): Batch {
   const hw = height * width;
   for (const s of samples) {
     if (s.height !== height || s.width !== width) {
-      throw new VocDataError('size-mismatch', `cannot batch ${s.id} (${s.width}x${s.height}) with ${samples[0]!.id} (${width}x${height}); use a crop size or batch size 1`);
+      throw new VocDataError(
+        'size-mismatch',
+        `cannot batch ${s.id} (${s.width}x${s.height}) with ${samples[0]!.id} (${width}x${height}); use a crop size or batch size 1`,
+      );
     }
   }
   const images = new Float32Array(samples.length * hw * 3);
-  samples.forEach((s, i) => images.set(s.image, i * hw * 3));
+  samples.forEach((s, i) => {
+    images.set(s.image, i * hw * 3);
+  });
   const batch: Batch = { size: samples.length, height, width, images, ids: samples.map((s) => s.id) };
   if (samples.every((s) => s.label)) {
     const labels = new Int32Array(samples.length * hw);
-    samples.forEach((s, i) => labels.set(s.label!, i * hw)); // TypedArray.set widens uint8 → int32
+    samples.forEach((s, i) => {
+      labels.set(s.label!, i * hw);
+    }); // TypedArray.set widens uint8 → int32
     batch.labels = labels;
   }
   if (samples.every((s) => s.tags)) {
     const t = samples[0]!.tags!.length;
     const tags = new Float32Array(samples.length * t);
-    samples.forEach((s, i) => tags.set(s.tags!, i * t));
+    samples.forEach((s, i) => {
+      tags.set(s.tags!, i * t);
+    });
     batch.tags = tags;
   }
   const nMaps = samples[0]!.maps?.length ?? 0;
@@ -54,7 +63,9 @@ export function stackBatch(samples: readonly BatchSample[]): Batch {
     for (let m = 0; m < nMaps; m++) {
       const per = samples[0]!.maps![m]!.length;
       const out = new Float32Array(samples.length * per);
-      samples.forEach((s, i) => out.set(s.maps![m]!, i * per));
+      samples.forEach((s, i) => {
+        out.set(s.maps![m]!, i * per);
+      });
       batch.maps.push(out);
     }
   }

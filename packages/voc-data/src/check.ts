@@ -68,7 +68,13 @@ export interface CheckOptions {
 function describe(error: unknown): { problem: CheckProblemCode; message: string } {
   if (error instanceof VocDataError) {
     const problem: CheckProblemCode =
-      error.code === 'missing-file' ? 'missing-file' : error.code === 'bad-values' ? 'bad-values' : error.code === 'size-mismatch' ? 'size-mismatch' : 'unreadable';
+      error.code === 'missing-file'
+        ? 'missing-file'
+        : error.code === 'bad-values'
+          ? 'bad-values'
+          : error.code === 'size-mismatch'
+            ? 'size-mismatch'
+            : 'unreadable';
     return { problem, message: error.message };
   }
   return { problem: 'unreadable', message: (error as Error).message };
@@ -100,13 +106,16 @@ export async function checkDataset(entries: readonly ListEntry[], files: FileSou
   for (const e of entries) {
     const key = [e.image, e.label, e.classes, e.attention, e.saliency].join(' ');
     const first = seen.get(key);
-    if (first !== undefined) report.warnings.push({ line: e.line, file: e.image, problem: 'duplicate', message: `${e.image}: same entry as line ${first}` });
+    if (first !== undefined)
+      report.warnings.push({ line: e.line, file: e.image, problem: 'duplicate', message: `${e.image}: same entry as line ${first}` });
     else seen.set(key, e.line);
   }
 
   const checkOne = async (e: ListEntry): Promise<void> => {
-    const error = (file: string, problem: CheckProblemCode, message: string) => report.errors.push({ line: e.line, file, problem, message });
-    const warn = (file: string, problem: CheckProblemCode, message: string) => report.warnings.push({ line: e.line, file, problem, message });
+    const error = (file: string, problem: CheckProblemCode, message: string) =>
+      report.errors.push({ line: e.line, file, problem, message });
+    const warn = (file: string, problem: CheckProblemCode, message: string) =>
+      report.warnings.push({ line: e.line, file, problem, message });
     const read = async (file: string): Promise<Uint8Array | undefined> => {
       try {
         return await files.read(file);
@@ -145,12 +154,25 @@ export async function checkDataset(entries: readonly ListEntry[], files: FileSou
           if (bad.length > 0) {
             const shown = bad.slice(0, 8).join(', ') + (bad.length > 8 ? ', ...' : '');
             if (label.form === 'gray' && looksLikeLuminance(bad)) {
-              error(e.label, 'luminance-labels', `${e.label}: grey values ${shown} are the luminance of VOC palette colours: a palette label was saved or decoded as greyscale; use the palette PNGs (SegmentationClass) or index PNGs (SegmentationClassAug)`);
+              error(
+                e.label,
+                'luminance-labels',
+                `${e.label}: grey values ${shown} are the luminance of VOC palette colours: a palette label was saved or decoded as greyscale; use the palette PNGs (SegmentationClass) or index PNGs (SegmentationClassAug)`,
+              );
             } else {
-              error(e.label, 'bad-values', `${e.label}: values ${shown} are outside 0..${numClasses - 1} and 255 (${bad.reduce((s, v) => s + counts[v]!, 0)} pixels)`);
+              error(
+                e.label,
+                'bad-values',
+                `${e.label}: values ${shown} are outside 0..${numClasses - 1} and 255 (${bad.reduce((s, v) => s + counts[v]!, 0)} pixels)`,
+              );
             }
           }
-          if (label.unknownColours) warn(e.label, 'unknown-colours', `${e.label}: ${label.unknownColours} pixels have colours outside the VOC colour map (read as 255)`);
+          if (label.unknownColours)
+            warn(
+              e.label,
+              'unknown-colours',
+              `${e.label}: ${label.unknownColours} pixels have colours outside the VOC colour map (read as 255)`,
+            );
           if (counts[255] === label.data.length) warn(e.label, 'empty-label', `${e.label}: every pixel is 255 (ignored)`);
         } catch (err) {
           const d = describe(err);
@@ -176,14 +198,16 @@ export async function checkDataset(entries: readonly ListEntry[], files: FileSou
       if (!bytes) continue;
       try {
         const map = decodeFloatMap(bytes, file);
-        if (size && (map.width !== size.width || map.height !== size.height)) error(file, 'size-mismatch', `${file}: map is ${map.width}x${map.height}, image ${size.width}x${size.height}`);
+        if (size && (map.width !== size.width || map.height !== size.height))
+          error(file, 'size-mismatch', `${file}: map is ${map.width}x${map.height}, image ${size.width}x${size.height}`);
         let lo = Infinity;
         let hi = -Infinity;
         for (const v of map.data) {
           if (v < lo) lo = v;
           if (v > hi) hi = v;
         }
-        if (map.data.length > 0 && (lo < 0 || hi > 1 || Number.isNaN(lo))) warn(file, 'bad-values', `${file}: values span [${lo}, ${hi}], expected [0, 1]`);
+        if (map.data.length > 0 && (lo < 0 || hi > 1 || Number.isNaN(lo)))
+          warn(file, 'bad-values', `${file}: values span [${lo}, ${hi}], expected [0, 1]`);
       } catch (err) {
         const d = describe(err);
         error(file, d.problem, d.message);

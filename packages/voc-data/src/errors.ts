@@ -1,5 +1,14 @@
 /** Machine-readable reasons a voc-data operation failed. */
-export type VocDataErrorCode = 'missing-file' | 'unreadable' | 'bad-list' | 'bad-values' | 'size-mismatch' | 'bad-npy' | 'bad-mat' | 'unsupported' | 'io';
+export type VocDataErrorCode =
+  | 'missing-file'
+  | 'unreadable'
+  | 'bad-list'
+  | 'bad-values'
+  | 'size-mismatch'
+  | 'bad-npy'
+  | 'bad-mat'
+  | 'unsupported'
+  | 'io';
 
 /**
  * The one error class of `@objsel/voc-data`: a `code`, the `file` involved (if any) and `where`

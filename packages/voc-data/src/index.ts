@@ -14,7 +14,17 @@ export { browserCodec } from './codecs/browser';
 export { readNpy, writeNpy, type NdArray, type NdArrayLike, type NdData, type NdDtype } from './npy';
 export { readNpz, writeNpz } from './npz';
 export { Rng, permutation, splitmix32 } from './rng';
-export { IMG_MEAN_BGR, augment, deprocess, drawAugmentParams, preprocess, type AugmentOptions, type AugmentParams, type AugmentedSample, type ExtraMap } from './augment';
+export {
+  IMG_MEAN_BGR,
+  augment,
+  deprocess,
+  drawAugmentParams,
+  preprocess,
+  type AugmentOptions,
+  type AugmentParams,
+  type AugmentedSample,
+  type ExtraMap,
+} from './augment';
 export { formatListLine, idOfPath, joinDataPath, parseList, type IdLayout, type ListEntry, type ListLineKind } from './lists';
 export {
   formatClassCategories,
@@ -33,10 +43,25 @@ export { stackBatch, type Batch, type BatchSample } from './batch';
 export { matToRowMajor, readMat, rowMajorToMat, writeMat, type MatNumericClass, type MatValue } from './mat';
 export { readSbdLabel, writeSbdLabel, type SbdLabel } from './sbd';
 export { fetchFileSource, memoryFileSource, nodeFileSource, type FileSource } from './files';
-export { checkDataset, type CheckOptions, type CheckProblem, type CheckProblemCode, type CheckReport, type VocProgressEvent } from './check';
+export {
+  checkDataset,
+  type CheckOptions,
+  type CheckProblem,
+  type CheckProblemCode,
+  type CheckReport,
+  type VocProgressEvent,
+} from './check';
 export { looksLikeLuminance, luminanceValues } from './luminance';
 export { loadSample, prepareSample, type LoadedSample, type SampleOptions } from './sample';
-export { createLoader, type BatchLoader, type LoadedBatch, type LoaderOptions, type LoaderStats, type SampleExecutor, type SampleTask } from './loader';
+export {
+  createLoader,
+  type BatchLoader,
+  type LoadedBatch,
+  type LoaderOptions,
+  type LoaderStats,
+  type SampleExecutor,
+  type SampleTask,
+} from './loader';
 export {
   encodeJpeg,
   makeSyntheticDataset,

@@ -27,8 +27,14 @@ export function extractInstances(
   options: { classLabel?: Uint8Array; categories?: readonly number[]; file?: string } = {},
 ): InstanceMask[] {
   const n = width * height;
-  if (objectLabel.length !== n) throw new VocDataError('size-mismatch', `instance label has ${objectLabel.length} pixels, expected ${width}x${height}`, { file: options.file });
-  if (options.classLabel && options.classLabel.length !== n) throw new VocDataError('size-mismatch', `class label has ${options.classLabel.length} pixels, instance label ${n}`, { file: options.file });
+  if (objectLabel.length !== n)
+    throw new VocDataError('size-mismatch', `instance label has ${objectLabel.length} pixels, expected ${width}x${height}`, {
+      file: options.file,
+    });
+  if (options.classLabel && options.classLabel.length !== n)
+    throw new VocDataError('size-mismatch', `class label has ${options.classLabel.length} pixels, instance label ${n}`, {
+      file: options.file,
+    });
   const present = new Uint8Array(256);
   for (let i = 0; i < n; i++) present[objectLabel[i]!] = 1;
   const out: InstanceMask[] = [];
@@ -57,7 +63,7 @@ export function extractInstances(
     let classId = options.categories?.[id - 1] ?? 0;
     if (options.categories === undefined && options.classLabel) {
       let best = 0;
-      for (let c = 1; c < 255; c++) if (votes[c]! > best) ((best = votes[c]!), (classId = c));
+      for (let c = 1; c < 255; c++) if (votes[c]! > best) (best = votes[c]!), (classId = c);
     }
     out.push({ instanceId: id, classId, area, bbox: [x0, y0, x1, y1], mask });
   }

@@ -117,7 +117,16 @@ export function parseList(
         entries.push({ line, kind, id: idOfPath(tokens[0]!), image: j(tokens[0]!), classes: j(tokens[1]!), ...src });
         break;
       case 'cues':
-        entries.push({ line, kind, id: idOfPath(tokens[0]!), image: j(tokens[0]!), attention: j(tokens[1]!), saliency: j(tokens[2]!), classes: j(tokens[3]!), ...src });
+        entries.push({
+          line,
+          kind,
+          id: idOfPath(tokens[0]!),
+          image: j(tokens[0]!),
+          attention: j(tokens[1]!),
+          saliency: j(tokens[2]!),
+          classes: j(tokens[3]!),
+          ...src,
+        });
         break;
       case 'id': {
         const id = tokens[0]!;

@@ -201,7 +201,10 @@ export async function createLoader(entries: readonly ListEntry[], options: Loade
 
 async function defaultWorkerCount(): Promise<number> {
   try {
-    const os = (await import(/* @vite-ignore */ /* webpackIgnore: true */ OS)) as { availableParallelism?: () => number; cpus: () => unknown[] };
+    const os = (await import(/* @vite-ignore */ /* webpackIgnore: true */ OS)) as {
+      availableParallelism?: () => number;
+      cpus: () => unknown[];
+    };
     const cores = os.availableParallelism?.() ?? os.cpus().length;
     return Math.max(1, Math.min(4, cores - 1));
   } catch {

@@ -16,12 +16,61 @@ export type MatValue =
   | { type: 'sparse'; dims: number[]; ir: Int32Array; jc: Int32Array; real: Float64Array; logical?: boolean };
 
 // Data types of MAT-file v5 data elements.
-const mi = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15, UTF8: 16, UTF16: 17, UTF32: 18 } as const;
+const mi = {
+  INT8: 1,
+  UINT8: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  SINGLE: 7,
+  DOUBLE: 9,
+  INT64: 12,
+  UINT64: 13,
+  MATRIX: 14,
+  COMPRESSED: 15,
+  UTF8: 16,
+  UTF16: 17,
+  UTF32: 18,
+} as const;
 const MI_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8, 16: 1, 17: 2, 18: 4 };
 // Array classes (mxCLASS).
-const MX_NUMERIC: Record<number, MatNumericClass> = { 6: 'double', 7: 'single', 8: 'int8', 9: 'uint8', 10: 'int16', 11: 'uint16', 12: 'int32', 13: 'uint32', 14: 'int64', 15: 'uint64' };
-const MX_OF_CLASS: Record<MatNumericClass, number> = { double: 6, single: 7, int8: 8, uint8: 9, int16: 10, uint16: 11, int32: 12, uint32: 13, int64: 14, uint64: 15 };
-const MI_OF_CLASS: Record<MatNumericClass, number> = { double: mi.DOUBLE, single: mi.SINGLE, int8: mi.INT8, uint8: mi.UINT8, int16: mi.INT16, uint16: mi.UINT16, int32: mi.INT32, uint32: mi.UINT32, int64: mi.INT64, uint64: mi.UINT64 };
+const MX_NUMERIC: Record<number, MatNumericClass> = {
+  6: 'double',
+  7: 'single',
+  8: 'int8',
+  9: 'uint8',
+  10: 'int16',
+  11: 'uint16',
+  12: 'int32',
+  13: 'uint32',
+  14: 'int64',
+  15: 'uint64',
+};
+const MX_OF_CLASS: Record<MatNumericClass, number> = {
+  double: 6,
+  single: 7,
+  int8: 8,
+  uint8: 9,
+  int16: 10,
+  uint16: 11,
+  int32: 12,
+  uint32: 13,
+  int64: 14,
+  uint64: 15,
+};
+const MI_OF_CLASS: Record<MatNumericClass, number> = {
+  double: mi.DOUBLE,
+  single: mi.SINGLE,
+  int8: mi.INT8,
+  uint8: mi.UINT8,
+  int16: mi.INT16,
+  uint16: mi.UINT16,
+  int32: mi.INT32,
+  uint32: mi.UINT32,
+  int64: mi.INT64,
+  uint64: mi.UINT64,
+};
 
 class Reader {
   readonly view: DataView;
@@ -67,16 +116,36 @@ class Reader {
     for (let i = 0; i < n; i++) {
       const at = start + i * size;
       switch (type) {
-        case mi.INT8: out[i] = v.getInt8(at); break;
-        case mi.UINT8: out[i] = v.getUint8(at); break;
-        case mi.INT16: out[i] = v.getInt16(at, le); break;
-        case mi.UINT16: out[i] = v.getUint16(at, le); break;
-        case mi.INT32: out[i] = v.getInt32(at, le); break;
-        case mi.UINT32: out[i] = v.getUint32(at, le); break;
-        case mi.SINGLE: out[i] = v.getFloat32(at, le); break;
-        case mi.DOUBLE: out[i] = v.getFloat64(at, le); break;
-        case mi.INT64: out[i] = Number(v.getBigInt64(at, le)); break;
-        case mi.UINT64: out[i] = Number(v.getBigUint64(at, le)); break;
+        case mi.INT8:
+          out[i] = v.getInt8(at);
+          break;
+        case mi.UINT8:
+          out[i] = v.getUint8(at);
+          break;
+        case mi.INT16:
+          out[i] = v.getInt16(at, le);
+          break;
+        case mi.UINT16:
+          out[i] = v.getUint16(at, le);
+          break;
+        case mi.INT32:
+          out[i] = v.getInt32(at, le);
+          break;
+        case mi.UINT32:
+          out[i] = v.getUint32(at, le);
+          break;
+        case mi.SINGLE:
+          out[i] = v.getFloat32(at, le);
+          break;
+        case mi.DOUBLE:
+          out[i] = v.getFloat64(at, le);
+          break;
+        case mi.INT64:
+          out[i] = Number(v.getBigInt64(at, le));
+          break;
+        case mi.UINT64:
+          out[i] = Number(v.getBigUint64(at, le));
+          break;
       }
     }
     return out;
@@ -157,7 +226,8 @@ class Reader {
             fields.push(new TextDecoder().decode(zero >= 0 ? raw.subarray(0, zero) : raw));
           }
         }
-        if (fields.length > 0 ? count * fields.length > (end - at) / 8 : count > 1 << 24) this.fail(`struct array of ${count} elements does not fit`, start);
+        if (fields.length > 0 ? count * fields.length > (end - at) / 8 : count > 1 << 24)
+          this.fail(`struct array of ${count} elements does not fit`, start);
         const elements: Array<Record<string, MatValue>> = [];
         for (let i = 0; i < count; i++) {
           const element: Record<string, MatValue> = {};
@@ -189,7 +259,8 @@ class Reader {
 export function readMat(bytes: Uint8Array, file?: string): Map<string, MatValue> {
   if (bytes.length < 128) throw new VocDataError('bad-mat', 'too short for a MAT-file header', { file, where: 'byte 0' });
   const head = new TextDecoder('latin1').decode(bytes.subarray(0, 116));
-  if (head.startsWith('MATLAB 7.3')) throw new VocDataError('unsupported', 'MAT-file v7.3 (HDF5) is not supported; save with -v7', { file });
+  if (head.startsWith('MATLAB 7.3'))
+    throw new VocDataError('unsupported', 'MAT-file v7.3 (HDF5) is not supported; save with -v7', { file });
   const e0 = bytes[126];
   const e1 = bytes[127];
   let little: boolean;
@@ -206,7 +277,11 @@ export function readMat(bytes: Uint8Array, file?: string): Map<string, MatValue>
       try {
         inner = unzlibSync(bytes.subarray(t.start, t.start + t.length));
       } catch (error) {
-        throw new VocDataError('bad-mat', `compressed element does not inflate (${(error as Error).message})`, { file, where: `byte ${at}`, cause: error });
+        throw new VocDataError('bad-mat', `compressed element does not inflate (${(error as Error).message})`, {
+          file,
+          where: `byte ${at}`,
+          cause: error,
+        });
       }
       const r = new Reader(inner, little, file, t.start);
       const it = r.tag(0);
@@ -278,16 +353,36 @@ function encodeNumbers(values: ArrayLike<number>, type: number, little: boolean)
     const x = values[i]!;
     const at = i * size;
     switch (type) {
-      case mi.INT8: v.setInt8(at, x); break;
-      case mi.UINT8: v.setUint8(at, x); break;
-      case mi.INT16: v.setInt16(at, x, little); break;
-      case mi.UINT16: v.setUint16(at, x, little); break;
-      case mi.INT32: v.setInt32(at, x, little); break;
-      case mi.UINT32: v.setUint32(at, x, little); break;
-      case mi.SINGLE: v.setFloat32(at, x, little); break;
-      case mi.DOUBLE: v.setFloat64(at, x, little); break;
-      case mi.INT64: v.setBigInt64(at, BigInt(Math.trunc(x)), little); break;
-      case mi.UINT64: v.setBigUint64(at, BigInt(Math.trunc(x)), little); break;
+      case mi.INT8:
+        v.setInt8(at, x);
+        break;
+      case mi.UINT8:
+        v.setUint8(at, x);
+        break;
+      case mi.INT16:
+        v.setInt16(at, x, little);
+        break;
+      case mi.UINT16:
+        v.setUint16(at, x, little);
+        break;
+      case mi.INT32:
+        v.setInt32(at, x, little);
+        break;
+      case mi.UINT32:
+        v.setUint32(at, x, little);
+        break;
+      case mi.SINGLE:
+        v.setFloat32(at, x, little);
+        break;
+      case mi.DOUBLE:
+        v.setFloat64(at, x, little);
+        break;
+      case mi.INT64:
+        v.setBigInt64(at, BigInt(Math.trunc(x)), little);
+        break;
+      case mi.UINT64:
+        v.setBigUint64(at, BigInt(Math.trunc(x)), little);
+        break;
     }
   }
   return b;
@@ -345,9 +440,12 @@ function matrixPayload(name: string, value: MatValue, little: boolean): Uint8Arr
       const fieldLength = Math.ceil(len / 8) * 8;
       w.element(mi.INT32, encodeNumbers([fieldLength], mi.INT32, little));
       const names = new Uint8Array(fieldLength * value.fields.length);
-      value.fields.forEach((f, i) => names.set(new TextEncoder().encode(f), i * fieldLength));
+      value.fields.forEach((f, i) => {
+        names.set(new TextEncoder().encode(f), i * fieldLength);
+      });
       w.element(mi.INT8, names, false);
-      for (const el of value.elements) for (const f of value.fields) nested(el[f] ?? { type: 'numeric', class: 'double', dims: [0, 0], real: new Float64Array(0) });
+      for (const el of value.elements)
+        for (const f of value.fields) nested(el[f] ?? { type: 'numeric', class: 'double', dims: [0, 0], real: new Float64Array(0) });
       break;
     }
     case 'sparse':
@@ -394,7 +492,8 @@ export function writeMat(vars: Record<string, MatValue>, options: { compress?: b
 
 /** A column-major MATLAB H×W numeric matrix as row-major values. */
 export function matToRowMajor(value: MatValue, file?: string, what = 'matrix'): { height: number; width: number; data: Float64Array } {
-  if (value.type !== 'numeric' || value.dims.length !== 2) throw new VocDataError('bad-mat', `${what} is not a 2-D numeric array`, { file, where: what });
+  if (value.type !== 'numeric' || value.dims.length !== 2)
+    throw new VocDataError('bad-mat', `${what} is not a 2-D numeric array`, { file, where: what });
   const [h, w] = value.dims as [number, number];
   const out = new Float64Array(h * w);
   for (let c = 0; c < w; c++) for (let r = 0; r < h; r++) out[r * w + c] = value.real[r + c * h]!;

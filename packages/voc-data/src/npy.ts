@@ -148,7 +148,12 @@ export function readNpy(bytes: Uint8Array, file?: string): NdArray {
   for (const d of shape) count *= d;
   if (!Number.isSafeInteger(count)) fail(`shape (${shape.join(', ')}) is too large`, file, 'header');
   const need = count * spec.size;
-  if (dataStart + need > bytes.length) fail(`data truncated: shape (${shape.join(', ')}) needs ${need} bytes, file has ${bytes.length - dataStart}`, file, `byte ${dataStart}`);
+  if (dataStart + need > bytes.length)
+    fail(
+      `data truncated: shape (${shape.join(', ')}) needs ${need} bytes, file has ${bytes.length - dataStart}`,
+      file,
+      `byte ${dataStart}`,
+    );
   const data = allocate(spec.dtype, count);
   const little = !bigEndian;
   const size = spec.size;
@@ -215,7 +220,8 @@ export function writeNpy(array: NdArrayLike): Uint8Array {
     if (!Number.isSafeInteger(d) || d < 0) throw new VocDataError('unsupported', `writeNpy: bad dimension ${d}`);
     count *= d;
   }
-  if (count !== data.length) throw new VocDataError('unsupported', `writeNpy: shape (${shape.join(', ')}) holds ${count} elements, data has ${data.length}`);
+  if (count !== data.length)
+    throw new VocDataError('unsupported', `writeNpy: shape (${shape.join(', ')}) holds ${count} elements, data has ${data.length}`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   const dict = `{'descr': '${descrOf(array)}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   let major = 1;
@@ -234,7 +240,7 @@ export function writeNpy(array: NdArrayLike): Uint8Array {
   const view = new DataView(bytes.buffer);
   if (major === 1) view.setUint16(8, headerLength, true);
   else view.setUint32(8, headerLength, true);
-  const header = dict.padEnd(headerLength - 1, ' ') + '\n';
+  const header = `${dict.padEnd(headerLength - 1, ' ')}\n`;
   for (let i = 0; i < header.length; i++) bytes[prefix + i] = header.charCodeAt(i);
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (LITTLE_ENDIAN_HOST || data.BYTES_PER_ELEMENT === 1) bytes.set(raw, total);

@@ -20,7 +20,8 @@ export function readNpz(bytes: Uint8Array, file?: string): Map<string, NdArray> 
     try {
       out.set(key, readNpy(content, file));
     } catch (error) {
-      if (error instanceof VocDataError) throw new VocDataError('bad-npy', error.message.replace(`${file}: `, ''), { file, where: name, cause: error });
+      if (error instanceof VocDataError)
+        throw new VocDataError('bad-npy', error.message.replace(`${file}: `, ''), { file, where: name, cause: error });
       throw error;
     }
   }

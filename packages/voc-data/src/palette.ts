@@ -2,8 +2,27 @@ import type { RgbImage } from './image';
 
 /** The 21 PASCAL VOC 2012 class names, background first (index = class id). */
 export const VOC_CLASSES: readonly string[] = Object.freeze([
-  'background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
-  'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
+  'background',
+  'aeroplane',
+  'bicycle',
+  'bird',
+  'boat',
+  'bottle',
+  'bus',
+  'car',
+  'cat',
+  'chair',
+  'cow',
+  'diningtable',
+  'dog',
+  'horse',
+  'motorbike',
+  'person',
+  'pottedplant',
+  'sheep',
+  'sofa',
+  'train',
+  'tvmonitor',
 ]);
 
 /** The VOC colour map: bits 0/1/2 of the index go, three at a time, to the high bits of R/G/B. */
@@ -40,7 +59,8 @@ let vocColourLookup: Map<number, number> | undefined;
 export function vocIndexOfColour(r: number, g: number, b: number): number {
   if (!vocColourLookup) {
     vocColourLookup = new Map();
-    for (let i = 0; i < 256; i++) vocColourLookup.set((VOC_PALETTE[i * 3]! << 16) | (VOC_PALETTE[i * 3 + 1]! << 8) | VOC_PALETTE[i * 3 + 2]!, i);
+    for (let i = 0; i < 256; i++)
+      vocColourLookup.set((VOC_PALETTE[i * 3]! << 16) | (VOC_PALETTE[i * 3 + 1]! << 8) | VOC_PALETTE[i * 3 + 2]!, i);
   }
   return vocColourLookup.get((r << 16) | (g << 8) | b) ?? 255;
 }

@@ -30,7 +30,15 @@ const ADAM7 = [
 ] as const;
 
 /** Reverses the PNG row filters in place over `rows` rows of `rowBytes` bytes (each preceded by its filter byte). */
-function unfilter(data: Uint8Array, start: number, rows: number, rowBytes: number, bpp: number, out: Uint8Array, fail: (m: string) => never): void {
+function unfilter(
+  data: Uint8Array,
+  start: number,
+  rows: number,
+  rowBytes: number,
+  bpp: number,
+  out: Uint8Array,
+  fail: (m: string) => never,
+): void {
   let prev = -1; // offset of the previous unfiltered row in `out`
   for (let y = 0; y < rows; y++) {
     const f = data[start + y * (rowBytes + 1)]!;
@@ -168,7 +176,9 @@ export function decodePngPixels(bytes: Uint8Array, file?: string): PngPixels {
   const bitsPerPixel = channels * depth;
   const bpp = Math.max(1, bitsPerPixel >> 3);
   const passes = interlace
-    ? ADAM7.map(([xs, ys, dx, dy]) => ({ xs, ys, dx, dy, w: Math.ceil((width - xs) / dx), h: Math.ceil((height - ys) / dy) })).filter((p) => p.w > 0 && p.h > 0)
+    ? ADAM7.map(([xs, ys, dx, dy]) => ({ xs, ys, dx, dy, w: Math.ceil((width - xs) / dx), h: Math.ceil((height - ys) / dy) })).filter(
+        (p) => p.w > 0 && p.h > 0,
+      )
     : [{ xs: 0, ys: 0, dx: 1, dy: 1, w: width, h: height }];
   let expected = 0;
   for (const p of passes) expected += p.h * (Math.ceil((p.w * bitsPerPixel) / 8) + 1);

@@ -21,7 +21,14 @@ export interface RawPng {
 /** Decodes a PNG's header and pixels without interpreting colours (palette indices are kept). */
 export function readPng(bytes: Uint8Array, file?: string): RawPng {
   const png = decodePngPixels(bytes, file);
-  return { width: png.width, height: png.height, channels: png.channels, depth: png.depth, samples: png.samples, ...(png.palette ? { palette: png.palette } : {}) };
+  return {
+    width: png.width,
+    height: png.height,
+    channels: png.channels,
+    depth: png.depth,
+    samples: png.samples,
+    ...(png.palette ? { palette: png.palette } : {}),
+  };
 }
 
 /** Scale factor from a `depth`-bit sample to 8 bits. */
@@ -75,7 +82,8 @@ export function rawPngToRgb(png: RawPng): RgbImage {
  *   is an index PNG saved as RGB and reads as `gray`.
  */
 export function decodeLabel(bytes: Uint8Array, file?: string): LabelImage {
-  if (sniffImageFormat(bytes) === 'jpeg') throw new VocDataError('unreadable', 'a JPEG cannot be a label: lossy compression changes class indices; use PNG', { file });
+  if (sniffImageFormat(bytes) === 'jpeg')
+    throw new VocDataError('unreadable', 'a JPEG cannot be a label: lossy compression changes class indices; use PNG', { file });
   const png = readPng(bytes, file);
   const { width, height, channels, samples } = png;
   const n = width * height;
@@ -87,7 +95,7 @@ export function decodeLabel(bytes: Uint8Array, file?: string): LabelImage {
   if (channels <= 2) {
     for (let i = 0; i < n; i++) {
       const v = samples[i * channels]!;
-      data[i] = v > 255 ? 255 : v;
+      data[i] = Math.min(v, 255);
     }
     return { width, height, data, form: 'gray' };
   }

@@ -41,7 +41,11 @@ function withLine(error: unknown, entry: ListEntry): never {
   const where = `${entry.source ? `${entry.source} ` : ''}line ${entry.line}`;
   if (error instanceof VocDataError) {
     const message = error.file && error.message.startsWith(`${error.file}: `) ? error.message.slice(error.file.length + 2) : error.message;
-    throw new VocDataError(error.code, message, { file: error.file, where: error.where ? `${error.where}, ${where}` : where, cause: error });
+    throw new VocDataError(error.code, message, {
+      file: error.file,
+      where: error.where ? `${error.where}, ${where}` : where,
+      cause: error,
+    });
   }
   throw error;
 }
@@ -64,7 +68,8 @@ export async function loadSample(entry: ListEntry, files: FileSource, options: S
     const image = await decodeImage(imageBytes, entry.image, options.codec);
     const sample: LoadedSample = { entry, image };
     const sameSize = (w: number, h: number, file: string) => {
-      if (w !== image.width || h !== image.height) throw new VocDataError('size-mismatch', `is ${w}x${h}, the image ${image.width}x${image.height}`, { file });
+      if (w !== image.width || h !== image.height)
+        throw new VocDataError('size-mismatch', `is ${w}x${h}, the image ${image.width}x${image.height}`, { file });
     };
     if (labelBytes) {
       sample.label = decodeLabel(labelBytes, entry.label);
@@ -106,7 +111,10 @@ export function prepareSample(loaded: LoadedSample, options: SampleOptions, rng:
   const numClasses = options.numClasses ?? 21;
   const maps: ExtraMap[] = [];
   if (loaded.attention) {
-    const a = options.attention === 'raw' || !loaded.tags ? loaded.attention : expandAttention(loaded.attention, loaded.tags, numClasses, loaded.entry.attention);
+    const a =
+      options.attention === 'raw' || !loaded.tags
+        ? loaded.attention
+        : expandAttention(loaded.attention, loaded.tags, numClasses, loaded.entry.attention);
     maps.push({ data: a.data, channels: a.channels, interpolation: 'nearest', pad: 0 });
   }
   if (loaded.saliency) maps.push({ data: loaded.saliency.data, channels: loaded.saliency.channels, interpolation: 'nearest', pad: 0 });

@@ -92,7 +92,11 @@ const TEXTURES = ['noise', 'stripes', 'checker', 'dots'] as const;
 
 /** How objects of class `k` (1-based) look: shape, hue (golden-angle spaced), texture. */
 export function syntheticClassStyle(k: number): { shape: string; hue: number; texture: (typeof TEXTURES)[number] } {
-  return { shape: SHAPE_ORDER[(k - 1) % SHAPE_ORDER.length]!, hue: ((k - 1) * 137.508) % 360, texture: TEXTURES[(k - 1) % TEXTURES.length]! };
+  return {
+    shape: SHAPE_ORDER[(k - 1) % SHAPE_ORDER.length]!,
+    hue: ((k - 1) * 137.508) % 360,
+    texture: TEXTURES[(k - 1) % TEXTURES.length]!,
+  };
 }
 
 function hsv(h: number, s: number, v: number): [number, number, number] {
@@ -294,7 +298,14 @@ export function renderSyntheticSample(index: number, options: SyntheticOptions):
   for (let o = 1; o <= count; o++) {
     if (areas[o] === 0) continue;
     renumber[o] = objects.length + 1;
-    objects.push({ instanceId: objects.length + 1, classId: classOf[o]!, area: areas[o]!, bbox: [W, H, -1, -1], truncated: drawn[o - 1]!.truncated, occluded: false });
+    objects.push({
+      instanceId: objects.length + 1,
+      classId: classOf[o]!,
+      area: areas[o]!,
+      bbox: [W, H, -1, -1],
+      truncated: drawn[o - 1]!.truncated,
+      occluded: false,
+    });
   }
   const objectLabelNoVoid = new Uint8Array(n);
   const classLabelNoVoid = new Uint8Array(n);
@@ -365,7 +376,16 @@ export function renderSyntheticSample(index: number, options: SyntheticOptions):
 
   const data = new Uint8Array(n * 3);
   for (let i = 0; i < n * 3; i++) data[i] = clamp8(rgbF[i]! + (rng.next() - 0.5) * 8);
-  return { id: syntheticId(index), image: { width: W, height: H, data }, classLabel, objectLabel, classLabelNoVoid, objectLabelNoVoid, objects, saliency };
+  return {
+    id: syntheticId(index),
+    image: { width: W, height: H, data },
+    classLabel,
+    objectLabel,
+    classLabelNoVoid,
+    objectLabelNoVoid,
+    objects,
+    saliency,
+  };
 }
 
 /** What {@link makeSyntheticDataset} wrote. */
@@ -464,20 +484,28 @@ export async function makeSyntheticDataset(
     await put(`Saliency/${s.id}.npz`, writeNpz({ actv: { shape: [height, width], data: s.saliency } }, { compress: true }));
     if (options.sbd ?? true) {
       await put(`cls/${s.id}.mat`, writeSbdLabel({ kind: 'cls', width, height, data: s.classLabelNoVoid }));
-      await put(`inst/${s.id}.mat`, writeSbdLabel({ kind: 'inst', width, height, data: s.objectLabelNoVoid, categories: s.objects.map((o) => o.classId) }));
+      await put(
+        `inst/${s.id}.mat`,
+        writeSbdLabel({ kind: 'inst', width, height, data: s.objectLabelNoVoid, categories: s.objects.map((o) => o.classId) }),
+      );
     }
     onProgress?.({ task: 'make-synthetic', done: i + 1, total: count });
   }
   const train = ids.slice(0, nTrain);
   const val = ids.slice(nTrain);
-  const lines = (list: string[], f: (id: string) => string[]) => list.map((id) => formatListLine(f(id)) + '\n').join('');
+  const lines = (list: string[], f: (id: string) => string[]) => list.map((id) => `${formatListLine(f(id))}\n`).join('');
   const lists: Record<string, string> = {
     'train.txt': lines(train, (id) => [`JPEGImages/${id}.jpg`, `SegmentationClassAug/${id}.png`]),
     'val.txt': lines(val, (id) => [`JPEGImages/${id}.jpg`, `SegmentationClassAug/${id}.png`]),
     'test.txt': lines(val, (id) => [`JPEGImages/${id}.jpg`]),
     'train_labels_only.txt': lines(train, (id) => [`JPEGImages/${id}.jpg`, `ClassCategories/${id}.txt`]),
     'val_labels_only.txt': lines(val, (id) => [`JPEGImages/${id}.jpg`, `ClassCategories/${id}.txt`]),
-    'train_attn_sal_labels.txt': lines(train, (id) => [`JPEGImages/${id}.jpg`, `Attentions/${id}.npz`, `Saliency/${id}.npz`, `ClassCategories/${id}.txt`]),
+    'train_attn_sal_labels.txt': lines(train, (id) => [
+      `JPEGImages/${id}.jpg`,
+      `Attentions/${id}.npz`,
+      `Saliency/${id}.npz`,
+      `ClassCategories/${id}.txt`,
+    ]),
     'ImageSets/Segmentation/train.txt': train.map((id) => `${id}\n`).join(''),
     'ImageSets/Segmentation/val.txt': val.map((id) => `${id}\n`).join(''),
     'ImageSets/Segmentation/trainval.txt': ids.map((id) => `${id}\n`).join(''),
@@ -486,7 +514,17 @@ export async function makeSyntheticDataset(
   const classes = VOC_CLASSES.slice(0, numClasses) as string[];
   const meta = {
     generator: '@objsel/voc-data makeSyntheticDataset',
-    options: { seed: options.seed ?? 1234, width: options.width ?? 320, height: options.height ?? 240, classes: K, minObjects: options.minObjects ?? 1, maxObjects: options.maxObjects ?? 3, minSize: options.minSize ?? 64, maxSize: options.maxSize ?? 160, voidBorder: options.voidBorder ?? 2 },
+    options: {
+      seed: options.seed ?? 1234,
+      width: options.width ?? 320,
+      height: options.height ?? 240,
+      classes: K,
+      minObjects: options.minObjects ?? 1,
+      maxObjects: options.maxObjects ?? 3,
+      minSize: options.minSize ?? 64,
+      maxSize: options.maxSize ?? 160,
+      voidBorder: options.voidBorder ?? 2,
+    },
     numClasses,
     classes,
     styles: classes.slice(1).map((_, k) => ({ class: classes[k + 1], ...syntheticClassStyle(k + 1) })),
@@ -495,6 +533,6 @@ export async function makeSyntheticDataset(
     val: nVal,
     histogram,
   };
-  await put('dataset.json', text(JSON.stringify(meta, null, 2) + '\n'));
+  await put('dataset.json', text(`${JSON.stringify(meta, null, 2)}\n`));
   return { count, train: nTrain, val: nVal, numClasses, classes, histogram, files, lists: Object.keys(lists) };
 }

@@ -30,7 +30,12 @@ function tag(block: string, name: string): string | undefined {
 }
 
 function decodeEntities(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 /**
@@ -48,14 +53,16 @@ export function parseVocAnnotation(text: string, file?: string, classes: readonl
     const name = tag(body, 'name') ?? '';
     const box = tag(body, 'bndbox');
     const num = (s: string | undefined) => (s === undefined ? NaN : Number(s));
-    const bbox = box ? ([num(tag(box, 'xmin')), num(tag(box, 'ymin')), num(tag(box, 'xmax')), num(tag(box, 'ymax'))] as [number, number, number, number]) : undefined;
+    const bbox = box
+      ? ([num(tag(box, 'xmin')), num(tag(box, 'ymin')), num(tag(box, 'xmax')), num(tag(box, 'ymax'))] as [number, number, number, number])
+      : undefined;
     objects.push({
       name,
       classId: classes.indexOf(name),
       difficult: tag(body, 'difficult') === '1',
       truncated: tag(body, 'truncated') === '1',
       occluded: tag(body, 'occluded') === '1',
-      ...(bbox && bbox.every(Number.isFinite) ? { bbox } : {}),
+      ...(bbox?.every(Number.isFinite) ? { bbox } : {}),
     });
   }
   const filename = tag(root, 'filename');
@@ -95,7 +102,11 @@ export function parseClassCategories(text: string, file?: string, numClasses = 2
     const s = lines[i]!.trim();
     if (!s) continue;
     const v = Number(s);
-    if (!/^\d+$/.test(s) || v < 1 || v >= numClasses) throw new VocDataError('bad-values', `class id ${JSON.stringify(s)} is not in 1..${numClasses - 1}`, { file, where: `line ${i + 1}` });
+    if (!/^\d+$/.test(s) || v < 1 || v >= numClasses)
+      throw new VocDataError('bad-values', `class id ${JSON.stringify(s)} is not in 1..${numClasses - 1}`, {
+        file,
+        where: `line ${i + 1}`,
+      });
     ids.add(v);
   }
   return [...ids];
@@ -130,7 +141,14 @@ function escapeXml(s: string): string {
 }
 
 /** Writes a VOC-style annotation XML (used by the synthetic dataset maker). */
-export function formatVocAnnotation(a: { folder?: string; filename: string; width: number; height: number; segmented?: boolean; objects: Array<Pick<VocObject, 'name' | 'bbox'> & Partial<VocObject>> }): string {
+export function formatVocAnnotation(a: {
+  folder?: string;
+  filename: string;
+  width: number;
+  height: number;
+  segmented?: boolean;
+  objects: Array<Pick<VocObject, 'name' | 'bbox'> & Partial<VocObject>>;
+}): string {
   const lines = [
     '<annotation>',
     `\t<folder>${escapeXml(a.folder ?? 'VOC2012')}</folder>`,
@@ -143,8 +161,23 @@ export function formatVocAnnotation(a: { folder?: string; filename: string; widt
     `\t<segmented>${a.segmented === false ? 0 : 1}</segmented>`,
   ];
   for (const o of a.objects) {
-    lines.push('\t<object>', `\t\t<name>${escapeXml(o.name)}</name>`, '\t\t<pose>Unspecified</pose>', `\t\t<truncated>${o.truncated ? 1 : 0}</truncated>`, `\t\t<occluded>${o.occluded ? 1 : 0}</occluded>`, `\t\t<difficult>${o.difficult ? 1 : 0}</difficult>`);
-    if (o.bbox) lines.push('\t\t<bndbox>', `\t\t\t<xmin>${o.bbox[0]}</xmin>`, `\t\t\t<ymin>${o.bbox[1]}</ymin>`, `\t\t\t<xmax>${o.bbox[2]}</xmax>`, `\t\t\t<ymax>${o.bbox[3]}</ymax>`, '\t\t</bndbox>');
+    lines.push(
+      '\t<object>',
+      `\t\t<name>${escapeXml(o.name)}</name>`,
+      '\t\t<pose>Unspecified</pose>',
+      `\t\t<truncated>${o.truncated ? 1 : 0}</truncated>`,
+      `\t\t<occluded>${o.occluded ? 1 : 0}</occluded>`,
+      `\t\t<difficult>${o.difficult ? 1 : 0}</difficult>`,
+    );
+    if (o.bbox)
+      lines.push(
+        '\t\t<bndbox>',
+        `\t\t\t<xmin>${o.bbox[0]}</xmin>`,
+        `\t\t\t<ymin>${o.bbox[1]}</ymin>`,
+        `\t\t\t<xmax>${o.bbox[2]}</xmax>`,
+        `\t\t\t<ymax>${o.bbox[3]}</ymax>`,
+        '\t\t</bndbox>',
+      );
     lines.push('\t</object>');
   }
   lines.push('</annotation>', '');

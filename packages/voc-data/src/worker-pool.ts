@@ -38,7 +38,9 @@ async function defaultWorkerUrl(): Promise<URL> {
 /** Fails early (so the loader can fall back to in-process decoding) when the script is missing. */
 async function assertExists(url: URL | string): Promise<void> {
   const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ FS)) as { existsSync(p: string): boolean };
-  const { fileURLToPath } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ URL_MODULE)) as { fileURLToPath(u: URL | string): string };
+  const { fileURLToPath } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ URL_MODULE)) as {
+    fileURLToPath(u: URL | string): string;
+  };
   const file = url instanceof URL || url.startsWith('file:') ? fileURLToPath(url) : url;
   if (!fs.existsSync(file)) throw new Error(`no worker script at ${file} (build @objsel/voc-data, or pass workerUrl)`);
 }
@@ -48,8 +50,14 @@ async function assertExists(url: URL | string): Promise<void> {
  * their buffers transferred. Workers are unreferenced while idle so they never keep Node alive.
  */
 export async function startWorkerPool(size: number, options: SampleOptions, workerUrl?: string | URL): Promise<WorkerPool> {
-  const { Worker } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ WORKER_THREADS)) as { Worker: new (url: URL | string, opts: object) => NodeWorker };
-  const url = workerUrl ? (typeof workerUrl === 'string' && !/^file:/.test(workerUrl) ? workerUrl : new URL(workerUrl)) : await defaultWorkerUrl();
+  const { Worker } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ WORKER_THREADS)) as {
+    Worker: new (url: URL | string, opts: object) => NodeWorker;
+  };
+  const url = workerUrl
+    ? typeof workerUrl === 'string' && !/^file:/.test(workerUrl)
+      ? workerUrl
+      : new URL(workerUrl)
+    : await defaultWorkerUrl();
   await assertExists(url);
   const callbacks = new Map<number, { resolve: (s: BatchSample) => void; reject: (e: Error) => void; worker: number }>();
   const load = new Array<number>(size).fill(0);
@@ -66,7 +74,14 @@ export async function startWorkerPool(size: number, options: SampleOptions, work
       callbacks.delete(m.id);
       if (--load[w]! === 0) worker.unref();
       if (m.type === 'done') cb.resolve(m.sample);
-      else cb.reject(new VocDataError(m.error.code, m.error.message.replace(m.error.file ? `${m.error.file}: ` : '', '').replace(m.error.where ? `${m.error.where}: ` : '', ''), { file: m.error.file, where: m.error.where }));
+      else
+        cb.reject(
+          new VocDataError(
+            m.error.code,
+            m.error.message.replace(m.error.file ? `${m.error.file}: ` : '', '').replace(m.error.where ? `${m.error.where}: ` : '', ''),
+            { file: m.error.file, where: m.error.where },
+          ),
+        );
     });
     const fail = (error: Error) => {
       failure ??= error;

@@ -25,7 +25,13 @@ parentPort!.on('message', (m: WorkerRequest) => {
       const reply: WorkerReply = {
         type: 'error',
         id: m.id,
-        error: { name: e.name, code: e instanceof VocDataError ? e.code : 'io', message: e.message ?? String(error), ...(e.file ? { file: e.file } : {}), ...(e.where ? { where: e.where } : {}) },
+        error: {
+          name: e.name,
+          code: e instanceof VocDataError ? e.code : 'io',
+          message: e.message ?? String(error),
+          ...(e.file ? { file: e.file } : {}),
+          ...(e.where ? { where: e.where } : {}),
+        },
       };
       parentPort!.postMessage(reply);
     }

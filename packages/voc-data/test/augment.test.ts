@@ -1,6 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IMG_MEAN_BGR, Rng, augment, deprocess, drawAugmentParams, permutation, preprocess, stackBatch, type AugmentParams, type RgbImage } from '../src/index';
+import {
+  IMG_MEAN_BGR,
+  Rng,
+  augment,
+  deprocess,
+  drawAugmentParams,
+  permutation,
+  preprocess,
+  stackBatch,
+  type AugmentParams,
+  type RgbImage,
+} from '../src/index';
 
 /**
  * The TF port's pipeline step by step on whole tensors (image_reader.py): RGB→BGR float minus
@@ -10,7 +21,9 @@ import { IMG_MEAN_BGR, Rng, augment, deprocess, drawAugmentParams, permutation, 
  */
 function tfReference(image: RgbImage, label: Uint8Array, p: AugmentParams, crop?: [number, number]) {
   const { width: w, height: h } = image;
-  let img = Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => [2, 1, 0].map((c, k) => image.data[(y * w + x) * 3 + c]! - IMG_MEAN_BGR[k]!)));
+  let img = Array.from({ length: h }, (_, y) =>
+    Array.from({ length: w }, (_, x) => [2, 1, 0].map((c, k) => image.data[(y * w + x) * 3 + c]! - IMG_MEAN_BGR[k]!)),
+  );
   let lab = Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => label[y * w + x]!));
   const sh = p.scaledHeight;
   const sw = p.scaledWidth;
@@ -33,7 +46,12 @@ function tfReference(image: RgbImage, label: Uint8Array, p: AugmentParams, crop?
       });
     });
   });
-  const resizedLab = Array.from({ length: sh }, (_, y) => Array.from({ length: sw }, (_, x) => lab[Math.min(Math.floor(Math.fround(y * hs)), h - 1)]![Math.min(Math.floor(Math.fround(x * ws)), w - 1)]!));
+  const resizedLab = Array.from({ length: sh }, (_, y) =>
+    Array.from(
+      { length: sw },
+      (_, x) => lab[Math.min(Math.floor(Math.fround(y * hs)), h - 1)]![Math.min(Math.floor(Math.fround(x * ws)), w - 1)]!,
+    ),
+  );
   img = resizedImg;
   lab = resizedLab;
   if (p.mirror) {
@@ -45,7 +63,9 @@ function tfReference(image: RgbImage, label: Uint8Array, p: AugmentParams, crop?
   const ph = Math.max(ch, sh);
   const pw = Math.max(cw, sw);
   const padImg = Array.from({ length: ph }, (_, y) => Array.from({ length: pw }, (_, x) => (y < sh && x < sw ? img[y]![x]! : [0, 0, 0])));
-  const padLab = Array.from({ length: ph }, (_, y) => Array.from({ length: pw }, (_, x) => (y < sh && x < sw ? lab[y]![x]! - 255 : 0) + 255));
+  const padLab = Array.from({ length: ph }, (_, y) =>
+    Array.from({ length: pw }, (_, x) => (y < sh && x < sw ? lab[y]![x]! - 255 : 0) + 255),
+  );
   return {
     img: padImg.slice(p.offsetY, p.offsetY + ch).map((r) => r.slice(p.offsetX, p.offsetX + cw)),
     lab: padLab.slice(p.offsetY, p.offsetY + ch).map((r) => r.slice(p.offsetX, p.offsetX + cw)),
@@ -62,21 +82,28 @@ function randomImage(w: number, h: number, seed: number): { image: RgbImage; lab
 describe('augment (TF port semantics)', () => {
   it('matches the step-by-step TF pipeline for random sizes, scales, mirrors and crops (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 3, max: 23 }), fc.integer({ min: 3, max: 23 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.nat(), (w, h, cw, ch, seed) => {
-        const { image, label } = randomImage(w, h, seed);
-        const options = { crop: [ch, cw] as [number, number], randomScale: true, randomMirror: true };
-        const params = drawAugmentParams(h, w, options, new Rng(seed));
-        const got = augment(image, label, options, params);
-        const ref = tfReference(image, label, params, [ch, cw]);
-        expect(got.height).toBe(ch);
-        expect(got.width).toBe(cw);
-        for (let y = 0; y < ch; y++) {
-          for (let x = 0; x < cw; x++) {
-            expect(got.label![y * cw + x]).toBe(ref.lab[y]![x]);
-            for (let k = 0; k < 3; k++) expect(Math.abs(got.image[(y * cw + x) * 3 + k]! - ref.img[y]![x]![k]!)).toBeLessThan(1e-3);
+      fc.property(
+        fc.integer({ min: 3, max: 23 }),
+        fc.integer({ min: 3, max: 23 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.nat(),
+        (w, h, cw, ch, seed) => {
+          const { image, label } = randomImage(w, h, seed);
+          const options = { crop: [ch, cw] as [number, number], randomScale: true, randomMirror: true };
+          const params = drawAugmentParams(h, w, options, new Rng(seed));
+          const got = augment(image, label, options, params);
+          const ref = tfReference(image, label, params, [ch, cw]);
+          expect(got.height).toBe(ch);
+          expect(got.width).toBe(cw);
+          for (let y = 0; y < ch; y++) {
+            for (let x = 0; x < cw; x++) {
+              expect(got.label![y * cw + x]).toBe(ref.lab[y]![x]);
+              for (let k = 0; k < 3; k++) expect(Math.abs(got.image[(y * cw + x) * 3 + k]! - ref.img[y]![x]![k]!)).toBeLessThan(1e-3);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -89,7 +116,9 @@ describe('augment (TF port semantics)', () => {
     const ref = tfReference(image, label, params);
     expect([got.height, got.width]).toEqual([params.scaledHeight, params.scaledWidth]);
     expect([...got.label!]).toEqual(ref.lab.flat());
-    got.image.forEach((v, i) => expect(Math.abs(v - ref.img.flat(2)[i]!)).toBeLessThan(1e-3));
+    got.image.forEach((v, i) => {
+      expect(Math.abs(v - ref.img.flat(2)[i]!)).toBeLessThan(1e-3);
+    });
   });
 
   it('draws scale in [0.5, 1.5), mirrors about half the time, crops inside the padded image', () => {
@@ -125,7 +154,9 @@ describe('augment (TF port semantics)', () => {
     const params: AugmentParams = { scale: 1, scaledHeight: 2, scaledWidth: 2, mirror: false, offsetY: 0, offsetX: 0, height: 3, width: 3 };
     const out = augment(image, label, { crop: [3, 3] }, params);
     expect([...out.label!]).toEqual([1, 2, 255, 3, 4, 255, 255, 255, 255]);
-    expect([...out.image.subarray(0, 3)].map((v) => +v.toFixed(4))).toEqual([200 - 104.00698793, 200 - 116.66876762, 200 - 122.67891434].map((v) => +v.toFixed(4)));
+    expect([...out.image.subarray(0, 3)].map((v) => +v.toFixed(4))).toEqual(
+      [200 - 104.00698793, 200 - 116.66876762, 200 - 122.67891434].map((v) => +v.toFixed(4)),
+    );
     expect([...out.image.subarray(6, 9)]).toEqual([0, 0, 0]);
     expect([...augment(image, label, { crop: [3, 3], labelPad: 0 }, params).label!]).toEqual([1, 2, 0, 3, 4, 0, 0, 0, 0]);
   });
@@ -175,7 +206,12 @@ describe('augment (TF port semantics)', () => {
     expect(batch.labels).toBeInstanceOf(Int32Array);
     expect([...batch.images.subarray(27)]).toEqual([...s2.image]);
     expect([...batch.labels!.subarray(9)]).toEqual([...s2.label!]);
-    expect(() => stackBatch([{ ...s1, id: 'a' }, { ...augment(image, label, {}, new Rng(1)), id: 'full' }])).toThrowError(/cannot batch/);
+    expect(() =>
+      stackBatch([
+        { ...s1, id: 'a' },
+        { ...augment(image, label, {}, new Rng(1)), id: 'full' },
+      ]),
+    ).toThrowError(/cannot batch/);
   });
 
   it('permutation is a seeded Fisher–Yates shuffle', () => {

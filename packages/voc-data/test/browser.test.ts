@@ -35,7 +35,11 @@ describe('browser paths', () => {
     g.createImageBitmap = async () => {
       throw new Error('InvalidStateError');
     };
-    await expect(decodeImage(png, 'b.png', browserCodec())).rejects.toMatchObject({ name: 'VocDataError', code: 'unreadable', file: 'b.png' });
+    await expect(decodeImage(png, 'b.png', browserCodec())).rejects.toMatchObject({
+      name: 'VocDataError',
+      code: 'unreadable',
+      file: 'b.png',
+    });
   });
 
   it('fetchFileSource maps 404 to missing-file and prefixes the base URL', async () => {
@@ -48,7 +52,10 @@ describe('browser paths', () => {
     try {
       const files = fetchFileSource('https://data.example/VOC2012/');
       expect([...(await files.read('/JPEGImages/x.png'))]).toEqual([9, 8]);
-      await expect(files.read('/JPEGImages/y.png')).rejects.toMatchObject({ code: 'missing-file', file: 'https://data.example/VOC2012/JPEGImages/y.png' });
+      await expect(files.read('/JPEGImages/y.png')).rejects.toMatchObject({
+        code: 'missing-file',
+        file: 'https://data.example/VOC2012/JPEGImages/y.png',
+      });
       expect(seen[0]).toBe('https://data.example/VOC2012/JPEGImages/x.png');
     } finally {
       globalThis.fetch = realFetch;

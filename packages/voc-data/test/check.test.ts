@@ -1,7 +1,18 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
-import { VOC_PALETTE, checkDataset, decodeLabel, encodeIndexPng, encodePng, looksLikeLuminance, luminanceValues, memoryFileSource, parseList, writeNpz } from '../src/index';
+import {
+  VOC_PALETTE,
+  checkDataset,
+  decodeLabel,
+  encodeIndexPng,
+  encodePng,
+  looksLikeLuminance,
+  luminanceValues,
+  memoryFileSource,
+  parseList,
+  writeNpz,
+} from '../src/index';
 
 describe('checkDataset', () => {
   it('the histogram of the real VOC label equals a direct count of its pixels', async () => {
@@ -28,7 +39,9 @@ describe('checkDataset', () => {
     expect(looksLikeLuminance([])).toBe(false);
     // A palette label re-saved as greyscale (PIL 'L' = round(601 luma)) is detected; a colour label decoded right is not.
     const idx = new Uint8Array([0, 1, 2, 3, 15, 255]);
-    const grey = idx.map((i) => Math.round(0.299 * VOC_PALETTE[i * 3]! + 0.587 * VOC_PALETTE[i * 3 + 1]! + 0.114 * VOC_PALETTE[i * 3 + 2]!));
+    const grey = idx.map((i) =>
+      Math.round(0.299 * VOC_PALETTE[i * 3]! + 0.587 * VOC_PALETTE[i * 3 + 1]! + 0.114 * VOC_PALETTE[i * 3 + 2]!),
+    );
     expect(looksLikeLuminance([...grey].filter((v) => v >= 21 && v !== 255))).toBe(true);
   });
 
@@ -43,7 +56,12 @@ describe('checkDataset', () => {
       'D/Attentions/a.npz': writeNpz({ actv: { shape: [3, 4, 2], data: new Float32Array(24) } }),
       'D/L/a.png': encodeIndexPng(new Uint8Array(12), 4, 3),
     });
-    const list = ['/JPEGImages/a.png /Attentions/a.npz /Saliency/a.npz /ClassCategories/a.txt', '/JPEGImages/a.png /Attentions/b.npz /Saliency/b.npz /ClassCategories/b.txt', '/JPEGImages/a.png /L/a.png', '/JPEGImages/a.png /L/a.png'].join('\n');
+    const list = [
+      '/JPEGImages/a.png /Attentions/a.npz /Saliency/a.npz /ClassCategories/a.txt',
+      '/JPEGImages/a.png /Attentions/b.npz /Saliency/b.npz /ClassCategories/b.txt',
+      '/JPEGImages/a.png /L/a.png',
+      '/JPEGImages/a.png /L/a.png',
+    ].join('\n');
     const report = await checkDataset(parseList(list, { dataDir: 'D' }), files);
     expect(report.errors.map((e) => [e.line, e.problem, e.file])).toEqual([
       [2, 'missing-file', 'D/Attentions/b.npz'],

@@ -46,9 +46,20 @@ describe('list files', () => {
       [7, 'id', '2007_000032'],
       [8, 'pair', 'c'],
     ]);
-    expect(entries[0]).toMatchObject({ image: '/data/VOC2012/JPEGImages/2007_000033.jpg', label: '/data/VOC2012/SegmentationClassAug/2007_000033.png', source: 'train.txt' });
-    expect(entries[3]).toMatchObject({ attention: '/data/VOC2012/Attentions/b.npz', saliency: '/data/VOC2012/Saliency/b.npz', classes: '/data/VOC2012/ClassCategories/b.txt' });
-    expect(entries[4]).toMatchObject({ image: '/data/VOC2012/JPEGImages/2007_000032.jpg', label: '/data/VOC2012/SegmentationClass/2007_000032.png' });
+    expect(entries[0]).toMatchObject({
+      image: '/data/VOC2012/JPEGImages/2007_000033.jpg',
+      label: '/data/VOC2012/SegmentationClassAug/2007_000033.png',
+      source: 'train.txt',
+    });
+    expect(entries[3]).toMatchObject({
+      attention: '/data/VOC2012/Attentions/b.npz',
+      saliency: '/data/VOC2012/Saliency/b.npz',
+      classes: '/data/VOC2012/ClassCategories/b.txt',
+    });
+    expect(entries[4]).toMatchObject({
+      image: '/data/VOC2012/JPEGImages/2007_000032.jpg',
+      label: '/data/VOC2012/SegmentationClass/2007_000032.png',
+    });
     expect(joinDataPath('D', '/x.jpg')).toBe('D/x.jpg');
     expect(joinDataPath('', '/x.jpg')).toBe('/x.jpg');
   });
@@ -103,12 +114,19 @@ describe('tags', () => {
     ]);
     expect(a.objects[0]!.bbox).toEqual([70, 202, 255, 500]);
     expect(tagsFromAnnotation(a)).toEqual([2, 15]);
-    expect(() => tagsFromAnnotation(parseVocAnnotation('<annotation><object><name>unicorn</name></object></annotation>'), 'u.xml')).toThrowError(expect.objectContaining({ code: 'bad-values', file: 'u.xml' }) as Error);
+    expect(() =>
+      tagsFromAnnotation(parseVocAnnotation('<annotation><object><name>unicorn</name></object></annotation>'), 'u.xml'),
+    ).toThrowError(expect.objectContaining({ code: 'bad-values', file: 'u.xml' }) as Error);
     expect(() => parseVocAnnotation('<html></html>', 'x.xml')).toThrowError(VocDataError);
   });
 
   it('round-trips formatVocAnnotation', () => {
-    const text = formatVocAnnotation({ filename: 'x.jpg', width: 10, height: 20, objects: [{ name: 'cat', bbox: [1, 2, 3, 4], difficult: true }] });
+    const text = formatVocAnnotation({
+      filename: 'x.jpg',
+      width: 10,
+      height: 20,
+      objects: [{ name: 'cat', bbox: [1, 2, 3, 4], difficult: true }],
+    });
     const a = parseVocAnnotation(text);
     expect(a.objects).toEqual([{ name: 'cat', classId: 8, difficult: true, truncated: false, occluded: false, bbox: [1, 2, 3, 4] }]);
   });
@@ -116,7 +134,9 @@ describe('tags', () => {
   it('reads DCSP class-category files in file order and builds the 20-d tag vector', () => {
     expect(parseClassCategories('15\n2\n15\n\n')).toEqual([15, 2]);
     expect(formatClassCategories([2, 15])).toBe('2\n15\n');
-    expect(() => parseClassCategories('3\n21\n', 'c.txt')).toThrowError(expect.objectContaining({ code: 'bad-values', where: 'line 2' }) as Error);
+    expect(() => parseClassCategories('3\n21\n', 'c.txt')).toThrowError(
+      expect.objectContaining({ code: 'bad-values', where: 'line 2' }) as Error,
+    );
     expect(() => parseClassCategories('0\n')).toThrowError(VocDataError);
     const v = tagVector([2, 15]);
     expect(v.length).toBe(20);
@@ -144,18 +164,32 @@ describe('instances', () => {
 describe('saliency and attention maps', () => {
   it('reads 8-bit PNG (/255), .npy and .npz (actv) maps', () => {
     const g = new Uint8Array([0, 51, 255, 128]);
-    const png = encodeIndexPng(g, 2, 2, new Uint8Array(768).map((_, i) => Math.floor(i / 3)));
+    const png = encodeIndexPng(
+      g,
+      2,
+      2,
+      new Uint8Array(768).map((_, i) => Math.floor(i / 3)),
+    );
     const fromPng = decodeSaliency(png);
     expect([...fromPng.data].map((v) => +v.toFixed(5))).toEqual([0, 0.2, 1, +(128 / 255).toFixed(5)]);
     const arr = new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]);
     expect(decodeFloatMap(writeNpy({ shape: [2, 3], data: arr }))).toMatchObject({ width: 3, height: 2, channels: 1 });
     const attn = decodeFloatMap(writeNpz({ actv: { shape: [1, 3, 2], data: arr } }, { compress: true }));
     expect(attn).toMatchObject({ width: 3, height: 1, channels: 2 });
-    expect(() => decodeSaliency(writeNpz({ actv: { shape: [1, 3, 2], data: arr } }))).toThrowError(expect.objectContaining({ code: 'bad-values' }) as Error);
-    expect(() => decodeFloatMap(writeNpz({ other: { shape: [1, 1], data: new Float32Array(1) }, x: { shape: [1, 1], data: new Float32Array(1) } }), 'm.npz')).toThrowError(/no 'actv'/);
+    expect(() => decodeSaliency(writeNpz({ actv: { shape: [1, 3, 2], data: arr } }))).toThrowError(
+      expect.objectContaining({ code: 'bad-values' }) as Error,
+    );
+    expect(() =>
+      decodeFloatMap(
+        writeNpz({ other: { shape: [1, 1], data: new Float32Array(1) }, x: { shape: [1, 1], data: new Float32Array(1) } }),
+        'm.npz',
+      ),
+    ).toThrowError(/no 'actv'/);
     expect(() => decodeFloatMap(writeNpy({ shape: [6], data: arr }))).toThrowError(VocDataError);
     const back = decodeSaliency(encodeSaliencyPng({ width: 3, height: 2, data: arr }));
-    back.data.forEach((v, i) => expect(Math.abs(v - arr[i]!)).toBeLessThanOrEqual(0.5 / 255 + 1e-6));
+    back.data.forEach((v, i) => {
+      expect(Math.abs(v - arr[i]!)).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+    });
   });
 });
 
@@ -166,9 +200,37 @@ describe('MAT v5', () => {
       d: { type: 'numeric', class: 'double', dims: [1, 2], real: new Float64Array([-1.5, 1e300]), imag: new Float64Array([2, 0]) },
       i: { type: 'numeric', class: 'int32', dims: [1, 1], real: new Float64Array([-70000]) },
       t: { type: 'char', dims: [1, 4], text: 'GTcl' },
-      c: { type: 'cell', dims: [2, 1], cells: [{ type: 'char', dims: [1, 1], text: 'x' }, { type: 'numeric', class: 'single', dims: [1, 1], real: new Float64Array([0.5]) }] },
-      s: { type: 'struct', dims: [1, 2], fields: ['a', 'long_field_name'], elements: [{ a: { type: 'numeric', class: 'uint16', dims: [1, 1], real: new Float64Array([7]) }, long_field_name: { type: 'char', dims: [1, 2], text: 'ok' } }, { a: { type: 'numeric', class: 'double', dims: [0, 0], real: new Float64Array(0) }, long_field_name: { type: 'char', dims: [1, 1], text: 'z' } }] },
-      sp: { type: 'sparse', dims: [3, 2], ir: new Int32Array([2, 0]), jc: new Int32Array([0, 1, 2]), real: new Float64Array([1, 1]), logical: true },
+      c: {
+        type: 'cell',
+        dims: [2, 1],
+        cells: [
+          { type: 'char', dims: [1, 1], text: 'x' },
+          { type: 'numeric', class: 'single', dims: [1, 1], real: new Float64Array([0.5]) },
+        ],
+      },
+      s: {
+        type: 'struct',
+        dims: [1, 2],
+        fields: ['a', 'long_field_name'],
+        elements: [
+          {
+            a: { type: 'numeric', class: 'uint16', dims: [1, 1], real: new Float64Array([7]) },
+            long_field_name: { type: 'char', dims: [1, 2], text: 'ok' },
+          },
+          {
+            a: { type: 'numeric', class: 'double', dims: [0, 0], real: new Float64Array(0) },
+            long_field_name: { type: 'char', dims: [1, 1], text: 'z' },
+          },
+        ],
+      },
+      sp: {
+        type: 'sparse',
+        dims: [3, 2],
+        ir: new Int32Array([2, 0]),
+        jc: new Int32Array([0, 1, 2]),
+        real: new Float64Array([1, 1]),
+        logical: true,
+      },
     };
     for (const compress of [true, false]) {
       for (const bigEndian of [false, true]) {
@@ -191,11 +253,16 @@ describe('MAT v5', () => {
       }),
       { numRuns: 40 },
     );
-    expect(() => readSbdLabel(writeMat({ other: { type: 'char', dims: [1, 1], text: 'x' } }), 'o.mat')).toThrowError(expect.objectContaining({ code: 'bad-mat', file: 'o.mat' }) as Error);
+    expect(() => readSbdLabel(writeMat({ other: { type: 'char', dims: [1, 1], text: 'x' } }), 'o.mat')).toThrowError(
+      expect.objectContaining({ code: 'bad-mat', file: 'o.mat' }) as Error,
+    );
   });
 
   it('garbage and mutated files only ever raise VocDataError (fuzz)', () => {
-    const seeds = [writeSbdLabel({ kind: 'inst', width: 3, height: 2, data: new Uint8Array([0, 1, 2, 1, 1, 0]), categories: [5, 6] }), writeMat({ a: { type: 'numeric', class: 'double', dims: [2, 2], real: new Float64Array(4) } }, { compress: false })];
+    const seeds = [
+      writeSbdLabel({ kind: 'inst', width: 3, height: 2, data: new Uint8Array([0, 1, 2, 1, 1, 0]), categories: [5, 6] }),
+      writeMat({ a: { type: 'numeric', class: 'double', dims: [2, 2], real: new Float64Array(4) } }, { compress: false }),
+    ];
     fc.assert(
       fc.property(
         fc.constantFrom(...seeds),

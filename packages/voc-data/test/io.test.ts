@@ -21,9 +21,27 @@ import { buildPng } from './helpers/png-builder';
 
 /** The 21 VOC colours as listed in the DeepLab port's utils.py (seeds.md §1.1). */
 const VOC_TABLE = [
-  [0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128], [128, 0, 128], [0, 128, 128], [128, 128, 128],
-  [64, 0, 0], [192, 0, 0], [64, 128, 0], [192, 128, 0], [64, 0, 128], [192, 0, 128], [64, 128, 128], [192, 128, 128],
-  [0, 64, 0], [128, 64, 0], [0, 192, 0], [128, 192, 0], [0, 64, 128],
+  [0, 0, 0],
+  [128, 0, 0],
+  [0, 128, 0],
+  [128, 128, 0],
+  [0, 0, 128],
+  [128, 0, 128],
+  [0, 128, 128],
+  [128, 128, 128],
+  [64, 0, 0],
+  [192, 0, 0],
+  [64, 128, 0],
+  [192, 128, 0],
+  [64, 0, 128],
+  [192, 0, 128],
+  [64, 128, 128],
+  [192, 128, 128],
+  [0, 64, 0],
+  [128, 64, 0],
+  [0, 192, 0],
+  [128, 192, 0],
+  [0, 64, 128],
 ];
 
 async function sharpRaw(bytes: Uint8Array) {
@@ -73,11 +91,16 @@ describe('decodeLabel', () => {
     const palette = Array.from({ length: 16 }, (_, i) => [i, i, i]);
     expect([...decodeLabel(buildPng({ width: W, height: H, colorType: 3, depth: 4, samples: small, palette })).data]).toEqual(small);
     const tiny = indices.map((v) => v % 4);
-    expect([...decodeLabel(buildPng({ width: W, height: H, colorType: 3, depth: 2, samples: tiny, palette: palette.slice(0, 4) })).data]).toEqual(tiny);
+    expect([
+      ...decodeLabel(buildPng({ width: W, height: H, colorType: 3, depth: 2, samples: tiny, palette: palette.slice(0, 4) })).data,
+    ]).toEqual(tiny);
   });
 
   it('grey PNG → values (8-bit, 16-bit, grey+alpha)', () => {
-    expect(decodeLabel(buildPng({ width: W, height: H, colorType: 0, depth: 8, samples: indices }))).toMatchObject({ form: 'gray', data: new Uint8Array(indices) });
+    expect(decodeLabel(buildPng({ width: W, height: H, colorType: 0, depth: 8, samples: indices }))).toMatchObject({
+      form: 'gray',
+      data: new Uint8Array(indices),
+    });
     const wide = indices.map((v, i) => (i === 0 ? 1000 : v));
     const l16 = decodeLabel(buildPng({ width: W, height: H, colorType: 0, depth: 16, samples: wide }));
     expect([...l16.data]).toEqual(indices.map((v, i) => (i === 0 ? 255 : v)));
@@ -187,28 +210,56 @@ describe('decodeImage', () => {
 
   it('decodes PNG photos of every colour type to RGB', async () => {
     const grey = [0, 85, 170, 255];
-    expect([...(await decodeImage(buildPng({ width: 2, height: 2, colorType: 0, depth: 8, samples: grey }))).data]).toEqual(grey.flatMap((v) => [v, v, v]));
-    expect([...(await decodeImage(buildPng({ width: 2, height: 2, colorType: 0, depth: 2, samples: [0, 1, 2, 3] }))).data]).toEqual(grey.flatMap((v) => [v, v, v]));
-    expect([...(await decodeImage(buildPng({ width: 2, height: 1, colorType: 0, depth: 16, samples: [0, 65535] }))).data]).toEqual([0, 0, 0, 255, 255, 255]);
-    const palette = [[1, 2, 3], [4, 5, 6]];
-    expect([...(await decodeImage(buildPng({ width: 2, height: 1, colorType: 3, depth: 1, samples: [1, 0], palette }))).data]).toEqual([4, 5, 6, 1, 2, 3]);
-    expect([...(await decodeImage(buildPng({ width: 1, height: 1, colorType: 6, depth: 8, samples: [9, 8, 7, 0] }))).data]).toEqual([9, 8, 7]);
-    expect([...(await decodeImage(buildPng({ width: 1, height: 1, colorType: 2, depth: 16, samples: [257 * 9, 257 * 8, 65535] }))).data]).toEqual([9, 8, 255]);
+    expect([...(await decodeImage(buildPng({ width: 2, height: 2, colorType: 0, depth: 8, samples: grey }))).data]).toEqual(
+      grey.flatMap((v) => [v, v, v]),
+    );
+    expect([...(await decodeImage(buildPng({ width: 2, height: 2, colorType: 0, depth: 2, samples: [0, 1, 2, 3] }))).data]).toEqual(
+      grey.flatMap((v) => [v, v, v]),
+    );
+    expect([...(await decodeImage(buildPng({ width: 2, height: 1, colorType: 0, depth: 16, samples: [0, 65535] }))).data]).toEqual([
+      0, 0, 0, 255, 255, 255,
+    ]);
+    const palette = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
+    expect([...(await decodeImage(buildPng({ width: 2, height: 1, colorType: 3, depth: 1, samples: [1, 0], palette }))).data]).toEqual([
+      4, 5, 6, 1, 2, 3,
+    ]);
+    expect([...(await decodeImage(buildPng({ width: 1, height: 1, colorType: 6, depth: 8, samples: [9, 8, 7, 0] }))).data]).toEqual([
+      9, 8, 7,
+    ]);
+    expect([
+      ...(await decodeImage(buildPng({ width: 1, height: 1, colorType: 2, depth: 16, samples: [257 * 9, 257 * 8, 65535] }))).data,
+    ]).toEqual([9, 8, 255]);
   });
 
   it('decodes Adam7-interlaced and palette PNGs written by libpng (sharp) exactly', async () => {
     const w = 37;
     const h = 23;
     const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 29 + (i >> 5)) & 255);
-    for (const options of [{ progressive: true }, { progressive: false, compressionLevel: 9 }, { progressive: true, palette: false, adaptiveFiltering: true }]) {
-      const png = new Uint8Array(await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png(options).toBuffer());
+    for (const options of [
+      { progressive: true },
+      { progressive: false, compressionLevel: 9 },
+      { progressive: true, palette: false, adaptiveFiltering: true },
+    ]) {
+      const png = new Uint8Array(
+        await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+          .png(options)
+          .toBuffer(),
+      );
       expect(png[28]).toBe(options.progressive ? 1 : 0); // IHDR interlace method
       const img = await decodeImage(png);
       expect([img.width, img.height]).toEqual([w, h]);
       expect(Buffer.from(img.data).equals(Buffer.from(rgb))).toBe(true);
     }
     const grey = Uint8Array.from({ length: w * h }, (_, i) => i % 21);
-    const interlacedGrey = new Uint8Array(await sharp(grey, { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png({ progressive: true }).toBuffer());
+    const interlacedGrey = new Uint8Array(
+      await sharp(grey, { raw: { width: w, height: h, channels: 1 } })
+        .toColourspace('b-w')
+        .png({ progressive: true })
+        .toBuffer(),
+    );
     expect([interlacedGrey[25], interlacedGrey[28]]).toEqual([0, 1]); // grey, interlaced
     const label = decodeLabel(interlacedGrey);
     expect(label.form).toBe('gray');

@@ -3,7 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VocDataError, createLoader, makeSyntheticDataset, memoryFileSource, parseList, type LoadedBatch, type LoaderOptions } from '../src/index';
+import {
+  VocDataError,
+  createLoader,
+  makeSyntheticDataset,
+  memoryFileSource,
+  parseList,
+  type LoadedBatch,
+  type LoaderOptions,
+} from '../src/index';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 let dir: string;
@@ -12,15 +20,26 @@ const memory = new Map<string, Uint8Array>();
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-loader-'));
-  await makeSyntheticDataset({ count: 10, seed: 5, width: 64, height: 48, minSize: 16, maxSize: 32, classes: 3, valFraction: 0.1, sbd: false }, (rel, bytes) => {
-    const file = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, bytes);
-    memory.set(file, bytes);
-  });
+  await makeSyntheticDataset(
+    { count: 10, seed: 5, width: 64, height: 48, minSize: 16, maxSize: 32, classes: 3, valFraction: 0.1, sbd: false },
+    (rel, bytes) => {
+      const file = path.join(dir, rel);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, bytes);
+      memory.set(file, bytes);
+    },
+  );
   // The worker script, bundled from source (the package build puts it at dist/worker.js).
   const out = path.resolve(here, '../../../node_modules/.cache/voc-data-test/worker.mjs');
-  await build({ entryPoints: [path.resolve(here, '../src/worker.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', external: ['sharp'], logLevel: 'error' });
+  await build({
+    entryPoints: [path.resolve(here, '../src/worker.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    external: ['sharp'],
+    logLevel: 'error',
+  });
   workerUrl = new URL(`file://${out}`);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -98,7 +117,10 @@ describe('createLoader', () => {
   });
 
   it('a missing file is a typed error naming the file and the list line, in both modes', async () => {
-    const list = parseList('/JPEGImages/synth_000000.jpg /SegmentationClassAug/synth_000000.png\n/JPEGImages/synth_000001.jpg /SegmentationClassAug/nope.png\n', { dataDir: dir, file: 'bad.txt' });
+    const list = parseList(
+      '/JPEGImages/synth_000000.jpg /SegmentationClassAug/synth_000000.png\n/JPEGImages/synth_000001.jpg /SegmentationClassAug/nope.png\n',
+      { dataDir: dir, file: 'bad.txt' },
+    );
     for (const options of [{ workers: 0 }, { workers: 1, workerUrl }]) {
       const loader = await createLoader(list, { ...options, batchSize: 2, crop: [20, 20] });
       const error = await loader.next().then(
@@ -133,7 +155,7 @@ describe('createLoader', () => {
     expect(sal!.length).toBe(2 * 48 * 64);
     for (let s = 0; s < 2; s++) {
       const tags = batch!.tags!.subarray(s * 3, s * 3 + 3);
-      for (let c = 0; c < 3; c++) expect(attn![(s * 48 * 64) * 3 + c]).toBeCloseTo(tags[c] ? (c + 1) / 10 : 0, 6);
+      for (let c = 0; c < 3; c++) expect(attn![s * 48 * 64 * 3 + c]).toBeCloseTo(tags[c] ? (c + 1) / 10 : 0, 6);
     }
     expect(Math.max(...sal!)).toBeLessThanOrEqual(1);
   });

@@ -6,7 +6,7 @@ import { VocDataError, decodeImageSync, decodeLabel, encodeIndexPng, readNpy, re
 /** A .npy file built by hand: magic, version, header length, dict text, raw data bytes. */
 function npyBytes(header: string, data: number[], major = 1): Uint8Array {
   const prefix = major === 1 ? 10 : 12;
-  const text = header + '\n';
+  const text = `${header}\n`;
   const out = new Uint8Array(prefix + text.length + data.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]);
   const v = new DataView(out.buffer);
@@ -40,7 +40,9 @@ describe('readNpy', () => {
     const f: number[] = [];
     // value(i,j,k) = 100i + 10j + k stored column-major
     for (let k = 0; k < 4; k++) for (let j = 0; j < 3; j++) for (let i = 0; i < 2; i++) f.push(100 * i + 10 * j + k);
-    const a = readNpy(npyBytes("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3, 4), }", [...new Uint8Array(new Float64Array(f).buffer)]));
+    const a = readNpy(
+      npyBytes("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3, 4), }", [...new Uint8Array(new Float64Array(f).buffer)]),
+    );
     const c: number[] = [];
     for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) c.push(100 * i + 10 * j + k);
     expect(a.shape).toEqual(shape);
@@ -52,10 +54,14 @@ describe('readNpy', () => {
     const b = readNpy(npyBytes("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", [0, 1, 2], 3));
     expect(b.dtype).toBe('bool');
     expect([...b.data]).toEqual([0, 1, 1]);
-    const i8 = readNpy(npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
+    const i8 = readNpy(
+      npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+    );
     expect(i8.dtype).toBe('int64');
     expect(i8.data[0]).toBe(-2n);
-    expect([...readNpy(npyBytes("{'descr': '>u2', 'fortran_order': False, 'shape': (2,), }", [1, 2, 0xff, 0xfe])).data]).toEqual([258, 65534]);
+    expect([...readNpy(npyBytes("{'descr': '>u2', 'fortran_order': False, 'shape': (2,), }", [1, 2, 0xff, 0xfe])).data]).toEqual([
+      258, 65534,
+    ]);
     expect([...readNpy(npyBytes("{'descr': '<i2', 'fortran_order': False, 'shape': (1,), }", [0xff, 0xff])).data]).toEqual([-1]);
     // half: 0x3c00 = 1, 0xc000 = -2, 0x3555 ≈ 0.33325
     const h = readNpy(npyBytes("{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }", [0x00, 0x3c, 0x00, 0xc0, 0x55, 0x35]));
@@ -75,7 +81,10 @@ describe('readNpy', () => {
       npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", le32([1, 2])),
       npyBytes("{'descr': '<f4', 'shape': (1,), }", le32([1])),
     ];
-    for (const bytes of cases) expect(() => readNpy(bytes, 'a.npy')).toThrowError(expect.objectContaining({ name: 'VocDataError', code: 'bad-npy', file: 'a.npy' }) as Error);
+    for (const bytes of cases)
+      expect(() => readNpy(bytes, 'a.npy')).toThrowError(
+        expect.objectContaining({ name: 'VocDataError', code: 'bad-npy', file: 'a.npy' }) as Error,
+      );
   });
 });
 
@@ -86,7 +95,7 @@ describe('writeNpy', () => {
     expect([...bytes.subarray(0, 8)]).toEqual([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
     expect(bytes[8]! | (bytes[9]! << 8)).toBe(118);
     const text = String.fromCharCode(...bytes.subarray(10, 128));
-    expect(text).toBe(header.padEnd(117, ' ') + '\n');
+    expect(text).toBe(`${header.padEnd(117, ' ')}\n`);
     expect(bytes.length).toBe(128 + 24);
     expect(String.fromCharCode(...writeNpy({ shape: [5], data: new Uint8Array(5) }).subarray(10, 64))).toContain("'shape': (5,)");
   });
@@ -96,9 +105,24 @@ describe('writeNpy', () => {
     fc.assert(
       fc.property(dims, fc.constantFrom('f4', 'f8', 'u1', 'i4', 'u2', 'i2', 'b1'), fc.integer(), (shape, kind, seed) => {
         const n = shape.reduce((a, b) => a * b, 1);
-        const values = Array.from({ length: n }, (_, i) => ((seed + i * 2654435761) >>> 0) % 251 - (kind.startsWith('u') || kind === 'b1' ? 0 : 100));
+        const values = Array.from(
+          { length: n },
+          (_, i) => (((seed + i * 2654435761) >>> 0) % 251) - (kind.startsWith('u') || kind === 'b1' ? 0 : 100),
+        );
         const data =
-          kind === 'f4' ? Float32Array.from(values, (v) => v / 8) : kind === 'f8' ? Float64Array.from(values, (v) => v / 3) : kind === 'u1' ? Uint8Array.from(values) : kind === 'b1' ? Uint8Array.from(values, (v) => v & 1) : kind === 'i4' ? Int32Array.from(values, (v) => v * 100000) : kind === 'u2' ? Uint16Array.from(values, (v) => v * 200) : Int16Array.from(values, (v) => v * 100);
+          kind === 'f4'
+            ? Float32Array.from(values, (v) => v / 8)
+            : kind === 'f8'
+              ? Float64Array.from(values, (v) => v / 3)
+              : kind === 'u1'
+                ? Uint8Array.from(values)
+                : kind === 'b1'
+                  ? Uint8Array.from(values, (v) => v & 1)
+                  : kind === 'i4'
+                    ? Int32Array.from(values, (v) => v * 100000)
+                    : kind === 'u2'
+                      ? Uint16Array.from(values, (v) => v * 200)
+                      : Int16Array.from(values, (v) => v * 100);
         const back = readNpy(writeNpy({ shape, data, ...(kind === 'b1' ? { dtype: 'bool' as const } : {}) }));
         expect(back.shape).toEqual(shape);
         expect(back.dtype).toBe({ f4: 'float32', f8: 'float64', u1: 'uint8', b1: 'bool', i4: 'int32', u2: 'uint16', i2: 'int16' }[kind]);
@@ -133,7 +157,9 @@ describe('npz', () => {
 
   it('a member that is not a .npy is a bad-npy error naming the member', () => {
     const bytes = zipSync({ 'actv.npy': new Uint8Array([1, 2, 3]) });
-    expect(() => readNpz(bytes, 'x.npz')).toThrowError(expect.objectContaining({ code: 'bad-npy', file: 'x.npz', where: 'actv.npy' }) as Error);
+    expect(() => readNpz(bytes, 'x.npz')).toThrowError(
+      expect.objectContaining({ code: 'bad-npy', file: 'x.npz', where: 'actv.npy' }) as Error,
+    );
   });
 });
 
@@ -160,10 +186,22 @@ function onlyTypedErrors(parse: (b: Uint8Array) => unknown, seeds: Uint8Array[])
 
 describe('fuzz: garbage never escapes as an untyped error', () => {
   const npy = writeNpy({ shape: [3, 2], data: new Float32Array([1, 2, 3, 4, 5, 6]) });
-  it('readNpy', () => onlyTypedErrors((b) => readNpy(b), [npy, npyBytes("{'descr': '>i4', 'fortran_order': True, 'shape': (2, 1), }", be32i([1, 2]))]));
-  it('readNpz', () => onlyTypedErrors((b) => readNpz(b), [writeNpz({ a: { shape: [2], data: new Uint8Array([1, 2]) } }), writeNpz({ a: { shape: [4], data: new Float32Array(4) } }, { compress: true })]));
+  it('readNpy', () =>
+    onlyTypedErrors((b) => readNpy(b), [npy, npyBytes("{'descr': '>i4', 'fortran_order': True, 'shape': (2, 1), }", be32i([1, 2]))]));
+  it('readNpz', () =>
+    onlyTypedErrors(
+      (b) => readNpz(b),
+      [
+        writeNpz({ a: { shape: [2], data: new Uint8Array([1, 2]) } }),
+        writeNpz({ a: { shape: [4], data: new Float32Array(4) } }, { compress: true }),
+      ],
+    ));
   it('decodeLabel and decodeImageSync', () => {
-    const png = encodeIndexPng(Uint8Array.from({ length: 64 }, (_, i) => i % 21), 8, 8);
+    const png = encodeIndexPng(
+      Uint8Array.from({ length: 64 }, (_, i) => i % 21),
+      8,
+      8,
+    );
     onlyTypedErrors((b) => decodeLabel(b), [png]);
     onlyTypedErrors((b) => decodeImageSync(b), [png]);
   });

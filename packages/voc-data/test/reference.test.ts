@@ -14,7 +14,8 @@ const SCIPY_PLAIN =
 const NUMPY_NPZ =
   'UEsDBC0AAAAIAAAAIQAKnACk//////////8IABQAYWN0di5ucHkBABAAmAAAAAAAAABWAAAAAAAAAJvsF+obEMnIUMZQrZ6SWpxcpG6loG6TZqKuo6Cell9UUpSYF59flJIKEndLzClOBYoXZyQWpAL5GkY6CsaaOgq1CmQDLgYwaLADEvYMDA5A3ADEC+wBUEsDBC0AAAAIAAAAIQC+zLn1//////////8IABQAdGFncy5ucHkBABAAkAAAAAAAAABKAAAAAAAAAJvsF+obEMnIUMZQrZ6SWpxcpG6loG6TaaGuo6Cell9UUpSYF59flJIKEndLzClOBYoXZyQWpAL5GkY6mjoKtQoUAC5mBgjgh9IAUEsBAi0DLQAAAAgAAAAhAAqcAKRWAAAAmAAAAAgAAAAAAAAAAAAAAIABAAAAAGFjdHYubnB5UEsBAi0DLQAAAAgAAAAhAL7MufVKAAAAkAAAAAgAAAAAAAAAAAAAAIABkAAAAHRhZ3MubnB5UEsFBgAAAAACAAIAbAAAABQBAAAAAA==';
 /** np.save(np.asfortranarray(arange(6, int16).reshape(2,3) - 2)) */
-const NUMPY_FORTRAN = 'k05VTVBZAQB2AHsnZGVzY3InOiAnPGkyJywgJ2ZvcnRyYW5fb3JkZXInOiBUcnVlLCAnc2hhcGUnOiAoMiwgMyksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAr+/wEA//8CAAAAAwA=';
+const NUMPY_FORTRAN =
+  'k05VTVBZAQB2AHsnZGVzY3InOiAnPGkyJywgJ2ZvcnRyYW5fb3JkZXInOiBUcnVlLCAnc2hhcGUnOiAoMiwgMyksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAr+/wEA//8CAAAAAwA=';
 
 describe('files from NumPy and SciPy', () => {
   it('reads an SBD-style GTinst .mat written by scipy (compressed, struct, cell of sparse)', () => {
@@ -25,7 +26,7 @@ describe('files from NumPy and SciPy', () => {
     expect(label.categories).toEqual([15, 2, 7]);
     const raw = readMat(b64(SCIPY_INST)).get('GTinst')!;
     if (raw.type !== 'struct') throw new Error('not a struct');
-    const b = raw.elements[0]!['Boundaries']!;
+    const b = raw.elements[0]!.Boundaries!;
     if (b.type !== 'cell') throw new Error('not a cell');
     const sparse = b.cells[1]!;
     expect(sparse.type).toBe('sparse');

@@ -37,7 +37,9 @@ describe('synthetic VOC-format dataset', () => {
     const perImage = [...b.files.keys()].filter((k) => /synth_00000[01]\.(jpg|png|xml|txt|npz|mat)$/.test(k));
     expect(perImage.length).toBe(2 * 10);
     for (const k of perImage) expect(Buffer.from(b.files.get(k)!).equals(Buffer.from(a.files.get(k)!))).toBe(true);
-    expect(Buffer.from(a.files.get('JPEGImages/synth_000000.jpg')!).equals(Buffer.from(c.files.get('JPEGImages/synth_000000.jpg')!))).toBe(false);
+    expect(Buffer.from(a.files.get('JPEGImages/synth_000000.jpg')!).equals(Buffer.from(c.files.get('JPEGImages/synth_000000.jpg')!))).toBe(
+      false,
+    );
     expect(a.summary).toMatchObject({ count: 8, train: 6, val: 2, numClasses: 5, classes: VOC_CLASSES.slice(0, 5) });
   });
 
@@ -67,7 +69,8 @@ describe('synthetic VOC-format dataset', () => {
       expect(parseClassCategories(new TextDecoder().decode(files.get(`ClassCategories/${id}.txt`)!))).toEqual(tags);
       // Every tagged class is visible in the label (void bands can only hide thin slivers, so allow absence only for tiny objects).
       const present = new Set(cls.data);
-      for (const o of xml.objects) if (!present.has(o.classId)) expect((o.bbox![2] - o.bbox![0] + 1) * (o.bbox![3] - o.bbox![1] + 1)).toBeLessThan(40);
+      for (const o of xml.objects)
+        if (!present.has(o.classId)) expect((o.bbox![2] - o.bbox![0] + 1) * (o.bbox![3] - o.bbox![1] + 1)).toBeLessThan(40);
       const sbd = readSbdLabel(files.get(`cls/${id}.mat`)!);
       expect(cls.data.filter((v, k) => v !== 255 && sbd.data[k] !== v).length).toBe(0);
       const inst = readSbdLabel(files.get(`inst/${id}.mat`)!);
@@ -82,8 +85,8 @@ describe('synthetic VOC-format dataset', () => {
       let maxDiff = 0;
       sal.data.forEach((v, k) => {
         maxDiff = Math.max(maxDiff, Math.abs(v - (salNpz.data[k] as number)));
-        if (cls.data[k] === 0) ((inBg += v), nBg++);
-        else if (cls.data[k] !== 255) ((inObj += v), nObj++);
+        if (cls.data[k] === 0) (inBg += v), nBg++;
+        else if (cls.data[k] !== 255) (inObj += v), nObj++;
       });
       expect(maxDiff).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
       if (nObj > 0) expect(inObj / nObj).toBeGreaterThan(0.6);
@@ -116,7 +119,7 @@ describe('synthetic VOC-format dataset', () => {
         let bestD = Infinity;
         for (let m = 1; m < 6; m++) {
           const d = means[m]!.reduce((acc, v, j) => acc + (v - s.image.data[k * 3 + j]!) ** 2, 0);
-          if (d < bestD) ((bestD = d), (best = m));
+          if (d < bestD) (bestD = d), (best = m);
         }
         total++;
         if (best === c) right++;
@@ -129,7 +132,17 @@ describe('synthetic VOC-format dataset', () => {
 
   it('sizes, counts and class range follow the options', () => {
     for (let i = 0; i < 10; i++) {
-      const s = renderSyntheticSample(i, { count: 10, seed: 2, width: 160, height: 120, classes: 2, minObjects: 2, maxObjects: 2, minSize: 40, maxSize: 50 });
+      const s = renderSyntheticSample(i, {
+        count: 10,
+        seed: 2,
+        width: 160,
+        height: 120,
+        classes: 2,
+        minObjects: 2,
+        maxObjects: 2,
+        minSize: 40,
+        maxSize: 50,
+      });
       expect(s.image.data.length).toBe(160 * 120 * 3);
       expect(s.objects.length).toBeLessThanOrEqual(2);
       for (const o of s.objects) {

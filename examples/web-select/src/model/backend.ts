@@ -37,19 +37,29 @@ export interface ChosenBackend {
 let wasmPathsSet = false;
 
 async function webgpuAdapter(): Promise<{ ok: boolean; reason?: string; description?: string; software?: boolean }> {
-  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string>; isFallbackAdapter?: boolean } | null> } }).gpu;
+  const gpu = (
+    navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string>; isFallbackAdapter?: boolean } | null> } }
+  ).gpu;
   if (!gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (!adapter) return { ok: false, reason: 'WebGPU has no adapter here' };
   const info = adapter.info ?? {};
   const software = adapter.isFallbackAdapter === true || /swiftshader/i.test(`${info.architecture ?? ''} ${info.description ?? ''}`);
-  return { ok: true, description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter', software };
+  return {
+    ok: true,
+    description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter',
+    software,
+  };
 }
 
 async function activate(name: (typeof APP_BACKENDS)[number]): Promise<void> {
   if (name === 'wasm') {
     if (!wasmPathsSet) {
-      setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+      setWasmPaths({
+        'tfjs-backend-wasm.wasm': wasmPlain,
+        'tfjs-backend-wasm-simd.wasm': wasmSimd,
+        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+      });
       wasmPathsSet = true;
     }
     await loadBackend('wasm');
@@ -81,7 +91,12 @@ export async function chooseBackend(preferred: AppBackend = 'auto'): Promise<Cho
         adapter = probe;
       }
       await activate(name);
-      return { name: tf.getBackend(), notes, ...(adapter.description ? { adapter: adapter.description } : {}), ...(adapter.software ? { softwareAdapter: true } : {}) };
+      return {
+        name: tf.getBackend(),
+        notes,
+        ...(adapter.description ? { adapter: adapter.description } : {}),
+        ...(adapter.software ? { softwareAdapter: true } : {}),
+      };
     } catch (error) {
       notes.push(`${name}: ${(error as Error).message}`);
     }

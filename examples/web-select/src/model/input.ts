@@ -74,6 +74,11 @@ export function scaleClick(click: Click, from: Size, to: Size): Click {
 
 /** A 0/1 mask shrunk to `to` (a pixel is set where most of its footprint is). */
 export function resizeMask(mask: ArrayLike<number>, from: Size, to: Size): Uint8Array {
-  const fraction = resizeChannels(Float32Array.from(mask, (v) => (v > 0 ? 1 : 0)), 1, from, to);
+  const fraction = resizeChannels(
+    Float32Array.from(mask, (v) => (v > 0 ? 1 : 0)),
+    1,
+    from,
+    to,
+  );
   return Uint8Array.from(fraction, (f) => (f >= 0.5 ? 1 : 0));
 }

@@ -19,7 +19,9 @@ export interface Probability {
 /** Bilinear resize (TF1, no corner alignment) of a probability map, on the active backend. */
 export async function resizeProbability(probability: Float32Array, from: Size, to: Size): Promise<Float32Array> {
   if (from.width === to.width && from.height === to.height) return probability;
-  const t = tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(probability, [1, from.height, from.width, 1]), [to.height, to.width], false, false));
+  const t = tf.tidy(() =>
+    tf.image.resizeBilinear(tf.tensor4d(probability, [1, from.height, from.width, 1]), [to.height, to.width], false, false),
+  );
   try {
     return new Float32Array((await t.data()) as Float32Array);
   } finally {

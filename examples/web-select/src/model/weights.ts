@@ -35,7 +35,9 @@ async function build(fs: FileSystemLike, dir: string, source: string): Promise<L
   const { modelJson, entries } = await readWeightsFrom(fs, dir);
   const meta = modelJson.objsel;
   if (meta.inputChannels !== 5 || meta.numClasses !== 1) {
-    throw new Error(`${source}: not an interactive model (it has ${meta.inputChannels} input channels and ${meta.numClasses} outputs; expected 5 and 1)`);
+    throw new Error(
+      `${source}: not an interactive model (it has ${meta.inputChannels} input channels and ${meta.numClasses} outputs; expected 5 and 1)`,
+    );
   }
   const model = DeepLabResNet.fromWeights(entries, meta);
   return {

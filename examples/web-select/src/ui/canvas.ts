@@ -38,7 +38,14 @@ export function drawMask(canvas: HTMLCanvasElement, mask: Uint8Array, width: num
  * discs with + for the object, red with − for background. At display resolution, so they stay
  * crisp on small images.
  */
-export function drawMarks(canvas: HTMLCanvasElement, mask: Uint8Array, clicks: readonly Click[], width: number, height: number, displayScale: number): void {
+export function drawMarks(
+  canvas: HTMLCanvasElement,
+  mask: Uint8Array,
+  clicks: readonly Click[],
+  width: number,
+  height: number,
+  displayScale: number,
+): void {
   canvas.width = Math.round(width * displayScale);
   canvas.height = Math.round(height * displayScale);
   const ctx = canvas.getContext('2d')!;
@@ -49,7 +56,8 @@ export function drawMarks(canvas: HTMLCanvasElement, mask: Uint8Array, clicks: r
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       if (!mask[i]) continue;
-      const edge = x === 0 || y === 0 || x === width - 1 || y === height - 1 || !mask[i - 1] || !mask[i + 1] || !mask[i - width] || !mask[i + width];
+      const edge =
+        x === 0 || y === 0 || x === width - 1 || y === height - 1 || !mask[i - 1] || !mask[i + 1] || !mask[i - width] || !mask[i + width];
       if (edge) ctx.fillRect(x * displayScale, y * displayScale, dot, dot);
     }
   }

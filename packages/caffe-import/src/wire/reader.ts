@@ -47,13 +47,16 @@ export class WireReader {
   }
 
   /** A typed error at `offset` (default: the current position). */
-  error(code: 'truncated' | 'bad-wire-type' | 'bad-length' | 'not-caffe' | 'unsupported' | 'shape-mismatch', message: string, offset = this.pos): CaffeImportError {
+  error(
+    code: 'truncated' | 'bad-wire-type' | 'bad-length' | 'not-caffe' | 'unsupported' | 'shape-mismatch',
+    message: string,
+    offset = this.pos,
+  ): CaffeImportError {
     return new CaffeImportError(code, message, { ...(this.file === undefined ? {} : { file: this.file }), where: `byte ${offset}` });
   }
 
-  /** Low and high 32 bits of the last varint read by {@link varint}. */
+  /** Low 32 bits of the last varint read by {@link varint}. */
   private lo = 0;
-  private hi = 0;
 
   /**
    * A varint as a JS number: unsigned values up to 2^53 exactly, and 10-byte (sign-extended)
@@ -74,7 +77,6 @@ export class WireReader {
       if (b < 0x80) {
         this.pos = pos;
         this.lo = lo;
-        this.hi = 0;
         return lo;
       }
     }
@@ -93,7 +95,6 @@ export class WireReader {
     }
     this.pos = pos;
     this.lo = lo;
-    this.hi = hi;
     const high = hi >>> 0;
     if (high < 0x200000) return high * 4294967296 + (lo >>> 0);
     if (hi < 0 && hi >= -0x200000) return hi * 4294967296 + (lo >>> 0);

@@ -30,7 +30,8 @@ function positiveInt(name: string) {
 function nonNegative(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new CliError('usage', `${name} must be a number >= 0, got ${JSON.stringify(value)}`);
+    if (!Number.isFinite(n) || n < 0 || value.trim() === '')
+      throw new CliError('usage', `${name} must be a number >= 0, got ${JSON.stringify(value)}`);
     return n;
   };
 }
@@ -46,7 +47,8 @@ function positive(name: string) {
 function integer(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || value.trim() === '') throw new CliError('usage', `${name} must be an integer, got ${JSON.stringify(value)}`);
+    if (!Number.isInteger(n) || value.trim() === '')
+      throw new CliError('usage', `${name} must be an integer, got ${JSON.stringify(value)}`);
     return n;
   };
 }
@@ -128,9 +130,18 @@ export async function runClicksSample(options: ClicksSampleOptions, onProgress?:
     const classBytes = await readIfExists(classFile);
     const classLabel = classBytes ? decodeLabel(classBytes, classFile) : undefined;
     if (classLabel && (classLabel.width !== instances.width || classLabel.height !== instances.height)) {
-      throw new CliError('usage', `class label is ${classLabel.width}x${classLabel.height}, instance label ${instances.width}x${instances.height}`, { file: classFile });
+      throw new CliError(
+        'usage',
+        `class label is ${classLabel.width}x${classLabel.height}, instance label ${instances.width}x${instances.height}`,
+        { file: classFile },
+      );
     }
-    const classes = new Map(extractInstances(instances.data, instances.width, instances.height, { classLabel: classLabel?.data, file: objectFile }).map((o) => [o.instanceId, o.classId]));
+    const classes = new Map(
+      extractInstances(instances.data, instances.width, instances.height, { classLabel: classLabel?.data, file: objectFile }).map((o) => [
+        o.instanceId,
+        o.classId,
+      ]),
+    );
     const samples = sampleTrainingClicks(instances.data, instances.width, instances.height, {
       ...params,
       strategies: options.strategies,
@@ -172,12 +183,21 @@ export interface ClicksMapsOptions {
 }
 
 /** Runs `objsel clicks maps`: the two truncated distance maps as float32 .npy [H, W, 2]. */
-export async function runClicksMaps(options: ClicksMapsOptions): Promise<{ out: string; width: number; height: number; positive: number; negative: number; scale: number }> {
+export async function runClicksMaps(
+  options: ClicksMapsOptions,
+): Promise<{ out: string; width: number; height: number; positive: number; negative: number; scale: number }> {
   const clicks = parseClicksJson(await fs.readFile(options.clicks, 'utf8'), options.clicks);
   const { positive, negative } = splitClicks(clicks);
   const maps = distanceMaps(options.width, options.height, positive, negative, { scale: options.scale });
   await fs.writeFile(options.out, writeNpy({ shape: [options.height, options.width, 2], data: maps }));
-  return { out: options.out, width: options.width, height: options.height, positive: positive.length, negative: negative.length, scale: options.scale };
+  return {
+    out: options.out,
+    width: options.width,
+    height: options.height,
+    positive: positive.length,
+    negative: negative.length,
+    scale: options.scale,
+  };
 }
 
 /** Options of `objsel clicks next`. */
@@ -196,7 +216,9 @@ export async function runClicksNext(options: ClicksNextOptions): Promise<Click |
   const gtLabel = decodeLabel(new Uint8Array(await fs.readFile(options.gt)), options.gt);
   const pred = decodeLabel(new Uint8Array(await fs.readFile(options.pred)), options.pred);
   if (pred.width !== gtLabel.width || pred.height !== gtLabel.height) {
-    throw new CliError('usage', `prediction is ${pred.width}x${pred.height}, ground truth ${gtLabel.width}x${gtLabel.height}`, { file: options.pred });
+    throw new CliError('usage', `prediction is ${pred.width}x${pred.height}, ground truth ${gtLabel.width}x${gtLabel.height}`, {
+      file: options.pred,
+    });
   }
   const k = options.object;
   const gt = k === undefined ? gtLabel.data : Uint8Array.from(gtLabel.data, (v) => (v === k ? 1 : 0));
@@ -206,7 +228,9 @@ export async function runClicksNext(options: ClicksNextOptions): Promise<Click |
 
 /** `objsel clicks sample|maps|next`: training clicks, click distance maps and the click robot. */
 export function registerClicks(program: Command, context: () => CliContext): void {
-  const group = program.command('clicks').description('interactive selection clicks: sample training clicks, encode distance maps, place the robot click');
+  const group = program
+    .command('clicks')
+    .description('interactive selection clicks: sample training clicks, encode distance maps, place the robot click');
   withExamples(group, [
     'objsel clicks sample --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/train.txt --out-dir clicks',
     'objsel clicks maps --clicks clicks/2007_000032_1_s1_0.json --width 500 --height 281 --out maps.npy',
@@ -215,14 +239,26 @@ export function registerClicks(program: Command, context: () => CliContext): voi
 
   const sample = group
     .command('sample')
-    .description("simulate training clicks (Xu et al. 2016): positives inside each object, negatives by strategies 1-3; one JSON per sample plus clicks.txt")
+    .description(
+      'simulate training clicks (Xu et al. 2016): positives inside each object, negatives by strategies 1-3; one JSON per sample plus clicks.txt',
+    )
     .requiredOption('--data-dir <dir>', 'directory the list paths are relative to (the VOCdevkit/VOC2012 folder)')
     .requiredOption('--data-list <file>', 'list of images: ImageSets ids or "/JPEGImages/x.jpg /SegmentationClass/x.png" lines')
     .requiredOption('--out-dir <dir>', 'where the JSON files and clicks.txt go')
-    .option('--strategies <list>', 'negative strategies: 1 band around the object, 2 other objects, 3 band coverage', strategyList, [1, 2, 3] as NegativeStrategy[])
+    .option('--strategies <list>', 'negative strategies: 1 band around the object, 2 other objects, 3 band coverage', strategyList, [
+      1, 2, 3,
+    ] as NegativeStrategy[])
     .option('--pairs-per-object <n>', 'samples per object and strategy', positiveInt('--pairs-per-object'), 3)
-    .option('--d-margin <px>', 'positives at least this far inside the object, strategy-1 negatives this far outside (default 10)', nonNegative('--d-margin'))
-    .option('--d-step <px>', 'minimum distance between clicks of a kind (default: the d_step rule on the candidate bounding box)', nonNegative('--d-step'))
+    .option(
+      '--d-margin <px>',
+      'positives at least this far inside the object, strategy-1 negatives this far outside (default 10)',
+      nonNegative('--d-margin'),
+    )
+    .option(
+      '--d-step <px>',
+      'minimum distance between clicks of a kind (default: the d_step rule on the candidate bounding box)',
+      nonNegative('--d-step'),
+    )
     .option('--d <px>', 'strategies 1 and 3 click within this distance of the object (default 20)', nonNegative('--d'))
     .option('--seed <n>', 'random seed', integer('--seed'), 0)
     .option('--object-dir <dir>', 'instance labels under --data-dir', 'SegmentationObject')
@@ -231,7 +267,11 @@ export function registerClicks(program: Command, context: () => CliContext): voi
       const ctx = context();
       const result = await runClicksSample(opts, ctx.onProgress);
       for (const id of result.missing) ctx.warn(`${id}: no ${opts.objectDir}/${id}.png, skipped`);
-      ctx.result(result, () => `${result.samples} samples of ${result.objects} objects in ${result.images} images -> ${result.outDir} (list: ${result.list})`);
+      ctx.result(
+        result,
+        () =>
+          `${result.samples} samples of ${result.objects} objects in ${result.images} images -> ${result.outDir} (list: ${result.list})`,
+      );
     });
   withExamples(sample, [
     'objsel clicks sample --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/train.txt --out-dir clicks',
@@ -249,13 +289,19 @@ export function registerClicks(program: Command, context: () => CliContext): voi
     .action(async (opts: ClicksMapsOptions) => {
       const ctx = context();
       const result = await runClicksMaps(opts);
-      ctx.result(result, () => `${result.positive} positive and ${result.negative} negative clicks -> ${result.out} [${result.height}, ${result.width}, 2]`);
+      ctx.result(
+        result,
+        () => `${result.positive} positive and ${result.negative} negative clicks -> ${result.out} [${result.height}, ${result.width}, 2]`,
+      );
     });
-  withExamples(maps, ['objsel clicks maps --clicks c.json --width 500 --height 375 --out maps.npy', 'objsel clicks maps --clicks c.json --width 500 --height 375 --scale 6 --out maps.npy']);
+  withExamples(maps, [
+    'objsel clicks maps --clicks c.json --width 500 --height 375 --out maps.npy',
+    'objsel clicks maps --clicks c.json --width 500 --height 375 --scale 6 --out maps.npy',
+  ]);
 
   const next = group
     .command('next')
-    .description("the click robot (RITM protocol): the error pixel farthest from correct pixels and the border, as JSON {x, y, positive}")
+    .description('the click robot (RITM protocol): the error pixel farthest from correct pixels and the border, as JSON {x, y, positive}')
     .requiredOption('--gt <file>', 'ground-truth PNG (non-zero = object; or a label with --object)')
     .requiredOption('--pred <file>', 'prediction PNG (non-zero = selected)')
     .option('--object <k>', 'the ground truth is a label image: object = value k, 255 = void (ignored)', integer('--object'))
@@ -264,5 +310,8 @@ export function registerClicks(program: Command, context: () => CliContext): voi
       const click = await runClicksNext(opts);
       ctx.result(click ? { ...click } : { x: null, y: null, positive: null }, () => JSON.stringify(click));
     });
-  withExamples(next, ['objsel clicks next --gt gt.png --pred pred.png', 'objsel clicks next --gt SegmentationObject/2007_000032.png --object 1 --pred pred.png']);
+  withExamples(next, [
+    'objsel clicks next --gt gt.png --pred pred.png',
+    'objsel clicks next --gt SegmentationObject/2007_000032.png --object 1 --pred pred.png',
+  ]);
 }

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { convertDeeplab, fileSystemFromNode, writeWeightsDirWith, type ConversionReport, type ObjselNetworkMeta } from '@objsel/caffe-import';
+import {
+  convertDeeplab,
+  fileSystemFromNode,
+  writeWeightsDirWith,
+  type ConversionReport,
+  type ObjselNetworkMeta,
+} from '@objsel/caffe-import';
 import type { Command } from 'commander';
 import { CliError } from '../errors';
 import type { CliContext } from '../context';
@@ -95,13 +101,23 @@ export function formatConvert(r: ConvertResult): string {
     `skipped   ${rep.skipped.length} layer(s) without parameters${rep.skipped.length ? ` (${countBy(rep.skipped, (s) => s.type)})` : ''}`,
   ];
   const { layersWithoutBlobs, blobsWithoutLayers } = rep.missing;
-  if (layersWithoutBlobs.length === 0 && blobsWithoutLayers.length === 0) lines.push('missing   none: every prototxt layer with parameters has blobs, every blob has a layer');
-  if (layersWithoutBlobs.length) lines.push(`missing   ${layersWithoutBlobs.length} prototxt layer(s) without blobs: ${list(layersWithoutBlobs.map((l) => l.layer))}`);
-  if (blobsWithoutLayers.length) lines.push(`unused    ${blobsWithoutLayers.length} caffemodel layer(s) not in the prototxt: ${list(blobsWithoutLayers.map((l) => l.layer))}`);
-  if (rep.unsupported.length) lines.push(`unsupported ${rep.unsupported.length} layer(s) with blobs of unmapped types: ${list(rep.unsupported.map((l) => `${l.layer} (${l.type})`))}`);
+  if (layersWithoutBlobs.length === 0 && blobsWithoutLayers.length === 0)
+    lines.push('missing   none: every prototxt layer with parameters has blobs, every blob has a layer');
+  if (layersWithoutBlobs.length)
+    lines.push(`missing   ${layersWithoutBlobs.length} prototxt layer(s) without blobs: ${list(layersWithoutBlobs.map((l) => l.layer))}`);
+  if (blobsWithoutLayers.length)
+    lines.push(
+      `unused    ${blobsWithoutLayers.length} caffemodel layer(s) not in the prototxt: ${list(blobsWithoutLayers.map((l) => l.layer))}`,
+    );
+  if (rep.unsupported.length)
+    lines.push(
+      `unsupported ${rep.unsupported.length} layer(s) with blobs of unmapped types: ${list(rep.unsupported.map((l) => `${l.layer} (${l.type})`))}`,
+    );
   for (const w of rep.warnings) lines.push(`warning   ${w}`);
   const t = r.timingsMs;
-  lines.push(`time      ${t.total} ms (read ${t.read}, prototxt ${t.parsePrototxt}, caffemodel ${t.parseCaffemodel}, convert ${t.convert}, write ${t.write})`);
+  lines.push(
+    `time      ${t.total} ms (read ${t.read}, prototxt ${t.parsePrototxt}, caffemodel ${t.parseCaffemodel}, convert ${t.convert}, write ${t.write})`,
+  );
   return lines.join('\n');
 }
 
@@ -121,9 +137,17 @@ export function registerConvert(program: Command, context: () => CliContext): vo
       const phase = opts.phase.toUpperCase();
       if (phase !== 'TEST' && phase !== 'TRAIN') throw new CliError('usage', `--phase must be TEST or TRAIN, got ${opts.phase}`);
       const shardMb = Number(opts.shardMb);
-      if (!(shardMb > 0) || !Number.isFinite(shardMb)) throw new CliError('usage', `--shard-mb must be a positive number, got ${opts.shardMb}`);
+      if (!(shardMb > 0) || !Number.isFinite(shardMb))
+        throw new CliError('usage', `--shard-mb must be a positive number, got ${opts.shardMb}`);
       const result = await runConvert(
-        { prototxt: opts.prototxt, caffemodel: opts.caffemodel, out: opts.out, allowMissing: opts.allowMissing, phase, shardBytes: Math.round(shardMb * 1024 * 1024) },
+        {
+          prototxt: opts.prototxt,
+          caffemodel: opts.caffemodel,
+          out: opts.out,
+          allowMissing: opts.allowMissing,
+          phase,
+          shardBytes: Math.round(shardMb * 1024 * 1024),
+        },
         ctx.onProgress,
       );
       ctx.result(result, () => formatConvert(result));

@@ -94,9 +94,14 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
   if (options.probs) {
     const array = readNpy(new Uint8Array(await fs.readFile(options.probs)), options.probs);
     if (array.shape.length !== 3 || array.shape[0] !== height || array.shape[1] !== width) {
-      throw new CliError('usage', `probabilities must be [H, W, C] = [${height}, ${width}, C] like the image, got [${array.shape.join(', ')}]`, { file: options.probs });
+      throw new CliError(
+        'usage',
+        `probabilities must be [H, W, C] = [${height}, ${width}, C] like the image, got [${array.shape.join(', ')}]`,
+        { file: options.probs },
+      );
     }
-    if (array.dtype !== 'float32' && array.dtype !== 'float64') throw new CliError('usage', `probabilities must be float32 (or float64), got ${array.dtype}`, { file: options.probs });
+    if (array.dtype !== 'float32' && array.dtype !== 'float64')
+      throw new CliError('usage', `probabilities must be float32 (or float64), got ${array.dtype}`, { file: options.probs });
     const numLabels = array.shape[2]!;
     const probs = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as Float64Array);
     const params = resolveParams(options, 'deeplab-v2');
@@ -106,7 +111,17 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
     for (let i = 0; i < n; i++) if (before[i] !== result.labels[i]) changed++;
     await fs.writeFile(options.out, encodeIndexPng(result.labels, width, height));
     if (options.saveProbs) await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, numLabels], data: result.probs }));
-    return { out: options.out, mode: 'probs', width, height, numLabels, params: result.params, changedPixels: changed, seconds: (performance.now() - start) / 1000, saveProbs: options.saveProbs ?? null };
+    return {
+      out: options.out,
+      mode: 'probs',
+      width,
+      height,
+      numLabels,
+      params: result.params,
+      changedPixels: changed,
+      seconds: (performance.now() - start) / 1000,
+      saveProbs: options.saveProbs ?? null,
+    };
   }
 
   // --labels: each distinct colour is a label, black is unknown (pydensecrf examples/inference.py).
@@ -115,12 +130,19 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
     throw new CliError('usage', `annotation is ${anno.width}x${anno.height}, image is ${width}x${height}`, { file: options.labels });
   }
   const a = labelsFromColors(anno.data, n);
-  if (a.nLabels < 2) throw new CliError('usage', `the annotation needs at least two colours besides black, found ${a.nLabels}`, { file: options.labels });
+  if (a.nLabels < 2)
+    throw new CliError('usage', `the annotation needs at least two colours besides black, found ${a.nLabels}`, { file: options.labels });
   const params = resolveParams(options, 'pydensecrf-example');
   const crf = new DenseCRF2D(width, height, a.nLabels, { threads: options.threads });
   crf.setUnaryEnergy(unaryFromLabels(a.labels, a.nLabels, options.gtProb, a.hasUnknown));
   crf.addPairwiseGaussian({ sxy: params.gaussian.sxy, compat: params.gaussian.compat });
-  if (params.bilateral) crf.addPairwiseBilateral({ sxy: params.bilateral.sxy, srgb: params.bilateral.srgb, rgbim: image.data, compat: params.bilateral.compat });
+  if (params.bilateral)
+    crf.addPairwiseBilateral({
+      sxy: params.bilateral.sxy,
+      srgb: params.bilateral.srgb,
+      rgbim: image.data,
+      compat: params.bilateral.compat,
+    });
   const q = crf.inference(params.iterations, { layout: 'hwc', onProgress });
   const map = argmaxLabels(q, n, a.nLabels, 'hwc');
   let changed = 0;
@@ -128,7 +150,17 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
   for (let i = 0; i < n; i++) if (a.labels[i]! >= shift && a.labels[i]! - shift !== map[i]) changed++;
   await fs.writeFile(options.out, encodePng({ width, height, channels: 3, data: colorizeLabels(map, a.colors) }));
   if (options.saveProbs) await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, a.nLabels], data: q }));
-  return { out: options.out, mode: 'labels', width, height, numLabels: a.nLabels, params, changedPixels: changed, seconds: (performance.now() - start) / 1000, saveProbs: options.saveProbs ?? null };
+  return {
+    out: options.out,
+    mode: 'labels',
+    width,
+    height,
+    numLabels: a.nLabels,
+    params,
+    changedPixels: changed,
+    seconds: (performance.now() - start) / 1000,
+    saveProbs: options.saveProbs ?? null,
+  };
 }
 
 /** `objsel crf`: fully connected CRF post-processing (pydensecrf in TypeScript). */
@@ -146,10 +178,14 @@ export function registerCrf(program: Command, context: () => CliContext): void {
         return p;
       }),
     )
-    .option('--iterations <n>', 'mean-field iterations (default: the preset\'s)', nonNegativeInt('--iterations'))
+    .option('--iterations <n>', "mean-field iterations (default: the preset's)", nonNegativeInt('--iterations'))
     .option('--gaussian <sxy,compat>', 'smoothness term: position std in pixels, Potts weight', numbers('--gaussian', 2))
     .option('--bilateral <sxy,srgb,compat>', 'appearance term: position std, colour std, Potts weight', numbers('--bilateral', 3))
-    .addOption(new Option('--preset <name>', 'parameter set (default deeplab-v2 with --probs, pydensecrf-example with --labels)').choices(CRF_PRESET_NAMES))
+    .addOption(
+      new Option('--preset <name>', 'parameter set (default deeplab-v2 with --probs, pydensecrf-example with --labels)').choices(
+        CRF_PRESET_NAMES,
+      ),
+    )
     .requiredOption('--out <file>', 'output PNG: VOC-palette labels (--probs) or the annotation colours (--labels)')
     .option('--save-probs <file>', 'also write the CRF marginals Q as float32 .npy [H, W, C]')
     .option('--threads <n>', 'threads for the WebAssembly solver (worker threads)', positiveInt('--threads'), 1)

@@ -56,7 +56,13 @@ export async function runDataCheck(options: DataCheckOptions, onProgress?: CliCo
   const listErrors: VocDataError[] = [];
   const entries = parseList(text, { file: options.dataList, dataDir: options.dataDir, onBadLine: (e) => listErrors.push(e) });
   const lines = text.split(/\r?\n/).filter((l) => l.trim() && !l.trim().startsWith('#')).length;
-  return checkDataset(entries, nodeFileSource(), { numClasses: options.numClasses, concurrency: options.concurrency, listErrors, lines, ...(onProgress ? { onProgress } : {}) });
+  return checkDataset(entries, nodeFileSource(), {
+    numClasses: options.numClasses,
+    concurrency: options.concurrency,
+    listErrors,
+    lines,
+    ...(onProgress ? { onProgress } : {}),
+  });
 }
 
 /** The human summary of a check report. */
@@ -67,7 +73,9 @@ export function formatCheck(report: CheckReport): string {
     `entries   ${report.entries}`,
     `labels    palette ${report.labelForms.palette}, gray ${report.labelForms.gray}, color ${report.labelForms.color}`,
     'pixels per class:',
-    ...report.histogram.map((v, c) => `  ${String(c).padStart(3)} ${(VOC_CLASSES[c] ?? `class ${c}`).padEnd(12)} ${String(v).padStart(12)}  ${pct(v)}`),
+    ...report.histogram.map(
+      (v, c) => `  ${String(c).padStart(3)} ${(VOC_CLASSES[c] ?? `class ${c}`).padEnd(12)} ${String(v).padStart(12)}  ${pct(v)}`,
+    ),
     `  255 ${'ignore'.padEnd(12)} ${String(report.ignored).padStart(12)}  ${pct(report.ignored)}`,
   ];
   const show = (kind: string, list: CheckReport['errors']) => {
@@ -111,7 +119,10 @@ export async function runSbdToPng(options: SbdToPngOptions, onProgress?: CliCont
       .filter((t) => t && !t.startsWith('#'))
       .map((t) => path.basename(t).replace(/\.[^.]*$/, ''));
   } else {
-    ids = (await fs.readdir(inDir)).filter((f) => f.endsWith('.mat')).map((f) => f.slice(0, -4)).sort();
+    ids = (await fs.readdir(inDir))
+      .filter((f) => f.endsWith('.mat'))
+      .map((f) => f.slice(0, -4))
+      .sort();
   }
   await fs.mkdir(out, { recursive: true });
   const failures: SbdToPngResult['failures'] = [];
@@ -120,7 +131,10 @@ export async function runSbdToPng(options: SbdToPngOptions, onProgress?: CliCont
     const file = path.join(inDir, `${id}.mat`);
     try {
       const label = readSbdLabel(new Uint8Array(await fs.readFile(file)), file);
-      const png = options.format === 'palette' ? encodeIndexPng(label.data, label.width, label.height) : encodePng({ width: label.width, height: label.height, channels: 1, data: label.data });
+      const png =
+        options.format === 'palette'
+          ? encodeIndexPng(label.data, label.width, label.height)
+          : encodePng({ width: label.width, height: label.height, channels: 1, data: label.data });
       await fs.writeFile(path.join(out, `${id}.png`), png);
       converted++;
     } catch (error) {
@@ -134,14 +148,25 @@ export async function runSbdToPng(options: SbdToPngOptions, onProgress?: CliCont
 
 /** `objsel data`: check, make-synthetic, sbd-to-png. */
 export function registerData(program: Command, context: () => CliContext): void {
-  const data = program.command('data').description('PASCAL VOC / SBD datasets: check labels, make synthetic VOC-format data, convert SBD .mat labels');
-  withExamples(data, ['objsel data check --data-dir ~/VOCdevkit/VOC2012 --data-list dataset/train.txt', 'objsel data make-synthetic --out synth --count 200 --seed 1', 'objsel data sbd-to-png --data-dir benchmark_RELEASE/dataset']);
+  const data = program
+    .command('data')
+    .description('PASCAL VOC / SBD datasets: check labels, make synthetic VOC-format data, convert SBD .mat labels');
+  withExamples(data, [
+    'objsel data check --data-dir ~/VOCdevkit/VOC2012 --data-list dataset/train.txt',
+    'objsel data make-synthetic --out synth --count 200 --seed 1',
+    'objsel data sbd-to-png --data-dir benchmark_RELEASE/dataset',
+  ]);
 
   const check = data
     .command('check')
-    .description('check a list and its files: missing/unreadable files, label form (palette, gray, color), per-class pixel histogram, out-of-range values, greyscale-luminance labels, size mismatches; exit 1 on errors')
+    .description(
+      'check a list and its files: missing/unreadable files, label form (palette, gray, color), per-class pixel histogram, out-of-range values, greyscale-luminance labels, size mismatches; exit 1 on errors',
+    )
     .requiredOption('--data-dir <dir>', 'directory the list paths are relative to (the VOCdevkit/VOC2012 folder)')
-    .requiredOption('--data-list <file>', 'list file: "/JPEGImages/x.jpg /SegmentationClassAug/x.png" pairs, image-only lines, DCSP lines, or ImageSets ids')
+    .requiredOption(
+      '--data-list <file>',
+      'list file: "/JPEGImages/x.jpg /SegmentationClassAug/x.png" pairs, image-only lines, DCSP lines, or ImageSets ids',
+    )
     .option('--num-classes <n>', 'classes including background', positiveInt('--num-classes'), 21)
     .option('--concurrency <n>', 'files checked at once', positiveInt('--concurrency'), 4)
     .action(async (opts: { dataDir: string; dataList: string; numClasses: number; concurrency: number }) => {
@@ -158,7 +183,9 @@ export function registerData(program: Command, context: () => CliContext): void 
 
   const make = data
     .command('make-synthetic')
-    .description('write a synthetic VOC-format dataset (JPEGImages, SegmentationClass/ClassAug/Object, Annotations, ImageSets, seed list files, DCSP ClassCategories and Saliency, SBD cls/inst .mat) that every pipeline can train on without downloads')
+    .description(
+      'write a synthetic VOC-format dataset (JPEGImages, SegmentationClass/ClassAug/Object, Annotations, ImageSets, seed list files, DCSP ClassCategories and Saliency, SBD cls/inst .mat) that every pipeline can train on without downloads',
+    )
     .requiredOption('--out <dir>', 'output directory (becomes --data-dir)')
     .option('--count <n>', 'images', positiveInt('--count'), 200)
     .option('--seed <n>', 'random seed (same seed, same bytes)', nonNegativeInt('--seed'), 1234)
@@ -172,33 +199,52 @@ export function registerData(program: Command, context: () => CliContext): void 
     .option('--val-fraction <f>', 'fraction of images in val', fraction('--val-fraction'), 0.2)
     .option('--void-border <px>', 'width of the 255 band along object boundaries (0 = none)', nonNegativeInt('--void-border'), 2)
     .option('--no-sbd', 'skip the SBD-style cls/ and inst/ .mat files')
-    .action(async (opts: { out: string; count: number; seed: number; width: number; height: number; classes: number; minObjects: number; maxObjects: number; minSize: number; maxSize: number; valFraction: number; voidBorder: number; sbd: boolean }) => {
-      const ctx = context();
-      if (opts.classes > 20) throw new CliError('usage', `--classes must be at most 20 (VOC has 20 object classes), got ${opts.classes}`);
-      if (opts.maxObjects < opts.minObjects) throw new CliError('usage', '--max-objects must be at least --min-objects');
-      if (opts.maxSize < opts.minSize) throw new CliError('usage', '--max-size must be at least --min-size');
-      const dirs = new Set<string>();
-      const summary: SyntheticSummary = await makeSyntheticDataset(
-        { ...opts },
-        async (rel, bytes) => {
-          const file = path.join(opts.out, rel);
-          const dir = path.dirname(file);
-          if (!dirs.has(dir)) {
-            await fs.mkdir(dir, { recursive: true });
-            dirs.add(dir);
-          }
-          await fs.writeFile(file, bytes);
-        },
-        ctx.onProgress,
-      );
-      ctx.result({ out: opts.out, ...summary }, () =>
-        [
-          `wrote ${summary.files} files to ${opts.out}: ${summary.count} images (${summary.train} train, ${summary.val} val), ${summary.numClasses} classes (${summary.classes.join(', ')})`,
-          `train with: --data-dir ${opts.out} --data-list ${path.join(opts.out, 'train.txt')} --num-classes ${summary.numClasses}`,
-        ].join('\n'),
-      );
-    });
-  withExamples(make, ['objsel data make-synthetic --out synth --count 200 --seed 1', 'objsel data make-synthetic --out tiny --count 20 --width 160 --height 120 --min-size 32 --max-size 80 --classes 3']);
+    .action(
+      async (opts: {
+        out: string;
+        count: number;
+        seed: number;
+        width: number;
+        height: number;
+        classes: number;
+        minObjects: number;
+        maxObjects: number;
+        minSize: number;
+        maxSize: number;
+        valFraction: number;
+        voidBorder: number;
+        sbd: boolean;
+      }) => {
+        const ctx = context();
+        if (opts.classes > 20) throw new CliError('usage', `--classes must be at most 20 (VOC has 20 object classes), got ${opts.classes}`);
+        if (opts.maxObjects < opts.minObjects) throw new CliError('usage', '--max-objects must be at least --min-objects');
+        if (opts.maxSize < opts.minSize) throw new CliError('usage', '--max-size must be at least --min-size');
+        const dirs = new Set<string>();
+        const summary: SyntheticSummary = await makeSyntheticDataset(
+          { ...opts },
+          async (rel, bytes) => {
+            const file = path.join(opts.out, rel);
+            const dir = path.dirname(file);
+            if (!dirs.has(dir)) {
+              await fs.mkdir(dir, { recursive: true });
+              dirs.add(dir);
+            }
+            await fs.writeFile(file, bytes);
+          },
+          ctx.onProgress,
+        );
+        ctx.result({ out: opts.out, ...summary }, () =>
+          [
+            `wrote ${summary.files} files to ${opts.out}: ${summary.count} images (${summary.train} train, ${summary.val} val), ${summary.numClasses} classes (${summary.classes.join(', ')})`,
+            `train with: --data-dir ${opts.out} --data-list ${path.join(opts.out, 'train.txt')} --num-classes ${summary.numClasses}`,
+          ].join('\n'),
+        );
+      },
+    );
+  withExamples(make, [
+    'objsel data make-synthetic --out synth --count 200 --seed 1',
+    'objsel data make-synthetic --out tiny --count 20 --width 160 --height 120 --min-size 32 --max-size 80 --classes 3',
+  ]);
 
   const sbd = data
     .command('sbd-to-png')
@@ -206,15 +252,26 @@ export function registerData(program: Command, context: () => CliContext): void 
     .requiredOption('--data-dir <dir>', 'SBD dataset directory holding cls/ and inst/ (benchmark_RELEASE/dataset)')
     .addOption(new Option('--kind <kind>', 'which labels').choices(['cls', 'inst']).default('cls'))
     .option('--out <dir>', 'output directory (default <data-dir>/SegmentationClassAug, or SegmentationObjectAug for inst)')
-    .addOption(new Option('--format <format>', 'gray index PNGs (as SegmentationClassAug) or palettised').choices(['gray', 'palette']).default('gray'))
+    .addOption(
+      new Option('--format <format>', 'gray index PNGs (as SegmentationClassAug) or palettised')
+        .choices(['gray', 'palette'])
+        .default('gray'),
+    )
     .option('--data-list <file>', 'convert only the ids of this list (first column; e.g. train.txt)')
     .action(async (opts: SbdToPngOptions) => {
       const ctx = context();
       const result = await runSbdToPng(opts, ctx.onProgress);
       ctx.result(result, () =>
-        [`converted ${result.converted} ${opts.kind} labels to ${result.out}`, ...result.failures.slice(0, 50).map((f) => `  failed: ${f.message}`), ...(result.failures.length > 50 ? [`  ... ${result.failures.length - 50} more`] : [])].join('\n'),
+        [
+          `converted ${result.converted} ${opts.kind} labels to ${result.out}`,
+          ...result.failures.slice(0, 50).map((f) => `  failed: ${f.message}`),
+          ...(result.failures.length > 50 ? [`  ... ${result.failures.length - 50} more`] : []),
+        ].join('\n'),
       );
       if (result.failures.length > 0) process.exitCode = 1;
     });
-  withExamples(sbd, ['objsel data sbd-to-png --data-dir benchmark_RELEASE/dataset', 'objsel data sbd-to-png --data-dir benchmark_RELEASE/dataset --kind inst --format palette --out SegmentationObjectAug']);
+  withExamples(sbd, [
+    'objsel data sbd-to-png --data-dir benchmark_RELEASE/dataset',
+    'objsel data sbd-to-png --data-dir benchmark_RELEASE/dataset --kind inst --format palette --out SegmentationObjectAug',
+  ]);
 }

@@ -19,7 +19,8 @@ export function parseTags(text: string): number[] {
     .map((t) => {
       const byName = VOC_CLASSES.indexOf(t.toLowerCase());
       const id = /^\d+$/.test(t) ? Number(t) : byName;
-      if (!(id >= 1 && id <= 20)) throw new CliError('usage', `--tags: '${t}' is not a VOC object class (1..20 or a name such as 'person')`);
+      if (!(id >= 1 && id <= 20))
+        throw new CliError('usage', `--tags: '${t}' is not a VOC object class (1..20 or a name such as 'person')`);
       return id;
     });
   return ids;
@@ -28,7 +29,8 @@ export function parseTags(text: string): number[] {
 function parseNumber(flag: string, min: number, max = Infinity): (text: string) => number {
   return (text) => {
     const v = Number(text);
-    if (!Number.isFinite(v) || v < min || v > max) throw new CliError('usage', `${flag}: expected a number in [${min}, ${max}], got '${text}'`);
+    if (!Number.isFinite(v) || v < min || v > max)
+      throw new CliError('usage', `${flag}: expected a number in [${min}, ${max}], got '${text}'`);
     return v;
   };
 }
@@ -54,10 +56,16 @@ async function runCues(ctx: CliContext, o: CuesOptions): Promise<void> {
   const saliency = decodeSaliency(await readBytes(o.saliency), o.saliency);
   const { width, height } = image;
   if (attention.width !== width || attention.height !== height || attention.channels !== 20) {
-    throw new CliError('usage', `attention is ${attention.height}x${attention.width}x${attention.channels}; expected the image size with 20 channels (${height}x${width}x20)`, { file: o.attention });
+    throw new CliError(
+      'usage',
+      `attention is ${attention.height}x${attention.width}x${attention.channels}; expected the image size with 20 channels (${height}x${width}x20)`,
+      { file: o.attention },
+    );
   }
   if (saliency.width !== width || saliency.height !== height) {
-    throw new CliError('usage', `saliency is ${saliency.height}x${saliency.width}; expected the image size ${height}x${width}`, { file: o.saliency });
+    throw new CliError('usage', `saliency is ${saliency.height}x${saliency.width}; expected the image size ${height}x${width}`, {
+      file: o.saliency,
+    });
   }
   const labels = fuseCues({ attention: attention.data, saliency: saliency.data, tags, width, height, threshold: o.threshold });
   await fs.mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
@@ -112,7 +120,10 @@ async function networkFromFlags(ctx: CliContext, flags: NetworkFlags): Promise<{
   const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 2 });
   if (n !== network.numClasses && !flags.notRestoreLast) {
     network.dispose();
-    throw new CliError('usage', `--num-classes ${n} does not match the weights (${network.numClasses} classes); add --not-restore-last to re-initialise fc*`);
+    throw new CliError(
+      'usage',
+      `--num-classes ${n} does not match the weights (${network.numClasses} classes); add --not-restore-last to re-initialise fc*`,
+    );
   }
   ctx.info(`restored ${weightsDir}`);
   return { network, source: weightsDir };
@@ -146,7 +157,10 @@ interface TrainFlags extends NetworkFlags {
 function formatTrainResult(result: DcspTrainResult, o: { attnSnapshotDir: string; snapshotDir: string; cueDir: string }): string {
   const loss = (v: number | null) => (v === null ? '-' : v.toFixed(4));
   return [
-    ...result.stages.map((s) => `${s.stage.padEnd(21)} ${String(s.steps).padStart(6)} update(s)  loss ${loss(s.firstLoss)} -> ${loss(s.lastLoss)}  ${s.seconds.toFixed(1)} s`),
+    ...result.stages.map(
+      (s) =>
+        `${s.stage.padEnd(21)} ${String(s.steps).padStart(6)} update(s)  loss ${loss(s.firstLoss)} -> ${loss(s.lastLoss)}  ${s.seconds.toFixed(1)} s`,
+    ),
     `cue passes: ${result.cueSeconds.toFixed(1)} s, cues in ${o.cueDir}`,
     `attention checkpoints: ${o.attnSnapshotDir}, segmentation checkpoints: ${o.snapshotDir}`,
   ].join('\n');
@@ -157,7 +171,8 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
   const adaptAfter = numberFlag('--adapt-after', flags.adaptAfter, { integer: true, min: 0 });
   const adaptRounds = numberFlag('--adapt-rounds', flags.adaptRounds, { integer: true, min: 0 });
   const [h, w] = listFlag('--input-size', flags.inputSize, { integer: true, length: 2 }) as [number, number];
-  if (flags.attentionTrain !== 'fc' && flags.attentionTrain !== 'all') throw new CliError('usage', `--attention-train must be fc or all, got '${flags.attentionTrain}'`);
+  if (flags.attentionTrain !== 'fc' && flags.attentionTrain !== 'all')
+    throw new CliError('usage', `--attention-train must be fc or all, got '${flags.attentionTrain}'`);
   const attentionTrainable = flags.attentionTrain;
   const cueDir = flags.cueDir ?? path.join(flags.snapshotDir, 'cues');
   const backend = await ctx.useBackend();
@@ -171,7 +186,12 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
     ['--segment-data-list', segmentEntries, flags.segmentDataList],
   ] as const) {
     const bad = entries.find((e) => !e.classes || (flag === '--segment-data-list' && !e.saliency));
-    if (bad) throw new CliError('usage', `${flag}: line ${bad.line} lacks ${bad.classes ? 'a saliency map' : 'a class-category file'} (expected DCSP's list format)`, { file });
+    if (bad)
+      throw new CliError(
+        'usage',
+        `${flag}: line ${bad.line} lacks ${bad.classes ? 'a saliency map' : 'a class-category file'} (expected DCSP's list format)`,
+        { file },
+      );
   }
   const { network, source } = await networkFromFlags(ctx, flags);
   try {
@@ -198,13 +218,28 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
       trainBatchNorm: flags.isTraining === true,
       bnDecay: numberFlag('--bn-decay', flags.bnDecay, { min: 0 }),
       saveEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1 }),
-      checkpoints: { fs: nodeTrainingFs, attnSnapshotDir: flags.attnSnapshotDir, snapshotDir: flags.snapshotDir, keep: numberFlag('--keep', flags.keep, { integer: true, min: 1 }) },
+      checkpoints: {
+        fs: nodeTrainingFs,
+        attnSnapshotDir: flags.attnSnapshotDir,
+        snapshotDir: flags.snapshotDir,
+        keep: numberFlag('--keep', flags.keep, { integer: true, min: 1 }),
+      },
       onProgress: ctx.onProgress,
     });
     const { cueStore: _store, ...summary } = result;
     const latest = path.join(flags.snapshotDir, `ckpt-${(adaptRounds + 1) * adaptAfter}`);
-    ctx.result({ ...summary, restoredFrom: source, attnSnapshotDir: flags.attnSnapshotDir, snapshotDir: flags.snapshotDir, cueDir, checkpoint: latest, backend }, () =>
-      `${formatTrainResult(result, { attnSnapshotDir: flags.attnSnapshotDir, snapshotDir: flags.snapshotDir, cueDir })}\nfinal network: ${latest}`,
+    ctx.result(
+      {
+        ...summary,
+        restoredFrom: source,
+        attnSnapshotDir: flags.attnSnapshotDir,
+        snapshotDir: flags.snapshotDir,
+        cueDir,
+        checkpoint: latest,
+        backend,
+      },
+      () =>
+        `${formatTrainResult(result, { attnSnapshotDir: flags.attnSnapshotDir, snapshotDir: flags.snapshotDir, cueDir })}\nfinal network: ${latest}`,
     );
   } finally {
     network.dispose();
@@ -249,7 +284,10 @@ async function runEvaluate(ctx: CliContext, flags: EvalFlags): Promise<void> {
       ...(numSteps === undefined ? {} : { numSteps }),
       onProgress: ctx.onProgress,
       ...(saveDir
-        ? { onImage: async ({ entry, image, prediction }) => fs.writeFile(path.join(saveDir, `${entry.id}.png`), encodeIndexPng(prediction, image.width, image.height, VOC_PALETTE)) }
+        ? {
+            onImage: async ({ entry, image, prediction }) =>
+              fs.writeFile(path.join(saveDir, `${entry.id}.png`), encodeIndexPng(prediction, image.width, image.height, VOC_PALETTE)),
+          }
         : {}),
     });
     ctx.result({ ...result, restoreFrom: weightsDir, dataList: flags.dataList, backend }, () => formatEvaluation(result));
@@ -262,7 +300,10 @@ async function runTestVoc(ctx: CliContext, flags: EvalFlags & { saveDir: string 
   const scales = listFlag('--scales', flags.scales);
   const { parseList } = await import('@objsel/voc-data');
   const entries = parseList(await fs.readFile(flags.dataList, 'utf8'), { file: flags.dataList, dataDir: flags.dataDir });
-  const count = Math.min(flags.numSteps === undefined ? entries.length : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 }), entries.length);
+  const count = Math.min(
+    flags.numSteps === undefined ? entries.length : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 }),
+    entries.length,
+  );
   const { network, weightsDir, backend } = await loadForEval(ctx, flags);
   try {
     const { DcspPredictor } = await import('@objsel/dcsp');
@@ -280,7 +321,10 @@ async function runTestVoc(ctx: CliContext, flags: EvalFlags & { saveDir: string 
     } finally {
       predictor.dispose();
     }
-    ctx.result({ images: count, saveDir: flags.saveDir, crf, scales, restoreFrom: weightsDir, backend }, () => `The segmentation masks have been saved to ${flags.saveDir} (${count} palettised PNGs <name>.png${crf ? ', dense CRF' : ''})`);
+    ctx.result(
+      { images: count, saveDir: flags.saveDir, crf, scales, restoreFrom: weightsDir, backend },
+      () => `The segmentation masks have been saved to ${flags.saveDir} (${count} palettised PNGs <name>.png${crf ? ', dense CRF' : ''})`,
+    );
   } finally {
     network.dispose();
   }
@@ -310,7 +354,10 @@ export function makeDcspDemoStep(overrides: Partial<DcspDemoOptions> = {}): Demo
         const { width: w, height: h } = p.image;
         const panels = [p.image.data, colorize(p.truth), colorize(p.cues), colorize(p.prediction)];
         const strip = new Uint8Array(w * 4 * h * 3);
-        for (let y = 0; y < h; y++) panels.forEach((panel, k) => strip.set(panel.subarray(y * w * 3, (y + 1) * w * 3), (y * w * 4 + k * w) * 3));
+        for (let y = 0; y < h; y++)
+          panels.forEach((panel, k) => {
+            strip.set(panel.subarray(y * w * 3, (y + 1) * w * 3), (y * w * 4 + k * w) * 3);
+          });
         const file = path.join(dir, `${p.name}.png`);
         await fs.writeFile(file, encodePng({ width: w * 4, height: h, channels: 3, data: strip }));
         strips.push(file);
@@ -332,7 +379,9 @@ export function makeDcspDemoStep(overrides: Partial<DcspDemoOptions> = {}): Demo
 
 /** `objsel dcsp ...`: DCSP's cues, training, evaluation and VOC server output. */
 export function registerDcsp(program: Command, context: () => CliContext): void {
-  const dcsp = program.command('dcsp').description('weakly supervised segmentation from image tags and saliency (DCSP, Chaudhry et al. 2017)');
+  const dcsp = program
+    .command('dcsp')
+    .description('weakly supervised segmentation from image tags and saliency (DCSP, Chaudhry et al. 2017)');
   withExamples(dcsp, [
     'objsel dcsp cues --image 2007_000032.jpg --attention A.npy --saliency S.png --tags 1,15 --out cues.png',
     'objsel dcsp train --data-dir VOCdevkit --classfc-data-list train_labels_only.txt --segment-data-list train_attn_sal_labels.txt',
@@ -349,7 +398,12 @@ export function registerDcsp(program: Command, context: () => CliContext): void 
     .requiredOption('--saliency <file>', 'saliency at image size: 8-bit PNG (value/255), or .npy/.npz float in [0, 1]')
     .requiredOption('--tags <list>', 'present classes, comma-separated ids 1..20 or VOC names (3,15 or bird,person)')
     .requiredOption('--out <file>', 'output index PNG (VOC palette)')
-    .option('--threshold <t>', 'background where the best harmonic mean is below this', parseNumber('--threshold', 0, 1), DCSP_BACKGROUND_THRESHOLD)
+    .option(
+      '--threshold <t>',
+      'background where the best harmonic mean is below this',
+      parseNumber('--threshold', 0, 1),
+      DCSP_BACKGROUND_THRESHOLD,
+    )
     .action(async (o: CuesOptions) => runCues(context(), o));
   withExamples(cues, [
     'objsel dcsp cues --image I.jpg --attention A.npy --saliency S.png --tags 3,15 --out CUES.png',
@@ -362,13 +416,25 @@ export function registerDcsp(program: Command, context: () => CliContext): void 
       "DCSP's schedule (dcsp.py): attention network (only fc*, sigmoid loss on pooled fc1_voc12_d0), initial cues for the segment list, segmentation training on the cues (+ classification loss), adaptation (cues from the segmentation net), more training",
     )
     .option('--data-dir <dir>', 'directory the list paths are appended to', '/home/VOCdevkit')
-    .option('--classfc-data-list <file>', 'list of "/JPEGImages/x.jpg /ClassCategories/x.txt" lines (attention training)', './dataset/train_labels_only.txt')
-    .option('--segment-data-list <file>', 'list of "image attention saliency classes" lines (DCSP train_attn_sal_labels.txt; the attention column is not read)', './dataset/train_attn_sal_labels.txt')
+    .option(
+      '--classfc-data-list <file>',
+      'list of "/JPEGImages/x.jpg /ClassCategories/x.txt" lines (attention training)',
+      './dataset/train_labels_only.txt',
+    )
+    .option(
+      '--segment-data-list <file>',
+      'list of "image attention saliency classes" lines (DCSP train_attn_sal_labels.txt; the attention column is not read)',
+      './dataset/train_attn_sal_labels.txt',
+    )
     .option('--classfc-steps <n>', 'updates of the attention network', '30000')
     .option('--adapt-after <n>', 'segmentation updates before, and after, each adaptation', '10000')
     .option('--adapt-rounds <n>', 'adaptation rounds (DCSP ADAPT_STEPS)', '1')
     .option('--learning-rate <lr>', 'base learning rate of every stage (poly decay)', '1e-3')
-    .option('--restore-from <dir>', 'weights to start from: a checkpoint, snapshot directory or `objsel convert` output (gets a fresh fc1_voc12_d0 if it has none)', './deeplab_resnet')
+    .option(
+      '--restore-from <dir>',
+      'weights to start from: a checkpoint, snapshot directory or `objsel convert` output (gets a fresh fc1_voc12_d0 if it has none)',
+      './deeplab_resnet',
+    )
     .option('--from-scratch', 'start from random weights (--depth, --width-multiplier, --blocks, --aspp-rates) instead of --restore-from')
     .option('--not-restore-last', 're-initialise every fc* layer (another --num-classes)')
     .option('--attn-snapshot-dir <dir>', 'checkpoints of the attention network (ckpt-<step>/)', './attn_snapshots')
@@ -381,7 +447,11 @@ export function registerDcsp(program: Command, context: () => CliContext): void 
     .option('--weight-decay <wd>', 'L2 factor on convolution weights', '0.0005')
     .option('--no-random-scale', 'do not rescale inputs by [0.5, 1.5) (DCSP always does)')
     .option('--no-random-mirror', 'do not mirror inputs (DCSP always does)')
-    .option('--attention-train <set>', "variables of the attention stage: fc (DCSP) or all (for a backbone that is not a pre-trained classifier)", 'fc')
+    .option(
+      '--attention-train <set>',
+      'variables of the attention stage: fc (DCSP) or all (for a backbone that is not a pre-trained classifier)',
+      'fc',
+    )
     .option('--is-training', 'BatchNorm on batch statistics with moving-average updates (not DCSP; for --from-scratch)')
     .option('--bn-decay <d>', 'moving-average decay of BatchNorm statistics under --is-training', '0.999')
     .option('--num-classes <n>', 'classes, background included', '21')
@@ -401,7 +471,9 @@ export function registerDcsp(program: Command, context: () => CliContext): void 
 
   const evaluate = dcsp
     .command('evaluate')
-    .description("mean IoU as DCSP's evaluate.py: full images, 3 scales max-fused, bilinear, (softmax, dense CRF with DCSP's parameters,) argmax, 255 ignored")
+    .description(
+      "mean IoU as DCSP's evaluate.py: full images, 3 scales max-fused, bilinear, (softmax, dense CRF with DCSP's parameters,) argmax, 255 ignored",
+    )
     .option('--data-dir <dir>', 'directory the list paths are appended to', '/home/VOCdevkit')
     .option('--data-list <file>', 'list of "/JPEGImages/x.jpg /SegmentationClassAug/x.png" lines', './dataset/val.txt')
     .option('--num-steps <n>', 'number of images to evaluate (default: the whole list; DCSP used 1449)')
@@ -418,7 +490,7 @@ export function registerDcsp(program: Command, context: () => CliContext): void 
 
   const testVoc = dcsp
     .command('test-voc')
-    .description("predictions for the PASCAL VOC evaluation server (test_voc.py): 3 scales, dense CRF, palettised <name>.png in --save-dir")
+    .description('predictions for the PASCAL VOC evaluation server (test_voc.py): 3 scales, dense CRF, palettised <name>.png in --save-dir')
     .option('--data-dir <dir>', 'directory the list paths are appended to', '/home/VOCdevkit')
     .option('--data-list <file>', 'list of "/JPEGImages/x.jpg" lines', './dataset/test.txt')
     .option('--num-steps <n>', 'number of images (default: the whole list; DCSP used 1456)')

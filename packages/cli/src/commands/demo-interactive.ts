@@ -39,7 +39,11 @@ export const INTERACTIVE_DEMO = {
   nNegative: 10,
   strategies: [1, 2, 3] as const,
   /** From scratch (no RGB network): BN on batch statistics, as the demo's RGB training. */
-  scratch: { steps: 150, learningRate: 0.003, model: { inputChannels: 5, numClasses: 1, blocks: [1, 1, 1, 1], widthMultiplier: 0.125, bnEpsilon: 1e-5, asppRates: [1, 2, 3, 4] } },
+  scratch: {
+    steps: 150,
+    learningRate: 0.003,
+    model: { inputChannels: 5, numClasses: 1, blocks: [1, 1, 1, 1], widthMultiplier: 0.125, bnEpsilon: 1e-5, asppRates: [1, 2, 3, 4] },
+  },
   maxClicks: 20,
   iou: [0.85, 0.9],
   brs: { steps: 20, learningRate: 0.05 },
@@ -84,7 +88,15 @@ export interface InteractiveDemoResult {
    * when the `brs` run is there, else graph cut).
    */
   improves: { graphcut: boolean; brs: boolean };
-  training: { steps: number; seconds: number; cpuSeconds: number; loss: number; imagesPerSecond: number; checkpoint: string; from: 'demo RGB network' | 'scratch' };
+  training: {
+    steps: number;
+    seconds: number;
+    cpuSeconds: number;
+    loss: number;
+    imagesPerSecond: number;
+    checkpoint: string;
+    from: 'demo RGB network' | 'scratch';
+  };
   selections: string[];
   seconds: number;
 }
@@ -125,7 +137,7 @@ function improves(base: NocFigures | undefined, other: NocFigures | undefined): 
 /** Trains the demo's interactive network and measures NoC with and without graph cut and f-BRS. */
 export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: CliContext): Promise<InteractiveDemoResult> {
   const started = performance.now();
-  const { interactiveFromPretrained, InteractiveSegmenter, trainInteractive, writeWeightsTo } = await import('@objsel/deeplab-resnet');
+  const { InteractiveSegmenter, trainInteractive, writeWeightsTo } = await import('@objsel/deeplab-resnet');
   const d = INTERACTIVE_DEMO;
   const dir = path.join(options.out, 'interactive');
   await fs.rm(dir, { recursive: true, force: true });
@@ -156,7 +168,9 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
   const snapshotDir = path.join(dir, 'snapshots');
   const trainCpu = process.cpuUsage();
   const steps = options.steps ?? (scratch ? d.scratch.steps : d.steps);
-  const model: DeepLabConfig | undefined = scratch ? { ...d.scratch.model, blocks: [...d.scratch.model.blocks], asppRates: [...d.scratch.model.asppRates] } : undefined;
+  const model: DeepLabConfig | undefined = scratch
+    ? { ...d.scratch.model, blocks: [...d.scratch.model.blocks], asppRates: [...d.scratch.model.asppRates] }
+    : undefined;
   const summary = await trainInteractive({
     fs: nodeTrainingFs,
     data: interactiveDataFactory((m) => ctx.warn(m)),
@@ -222,15 +236,29 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
       }
       const file = path.join(dir, 'selections', `${object.id.replace('#', '_obj')}_${clicks.length}clicks.png`);
       await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(file, encodePng({ width: object.width, height: object.height, channels: 3, data: selectionOverlay(object.image, mask, clicks) }));
+      await fs.writeFile(
+        file,
+        encodePng({ width: object.width, height: object.height, channels: 3, data: selectionOverlay(object.image, mask, clicks) }),
+      );
       selections.push(file);
     }
     const { network: _n, ...training } = summary;
     const result: InteractiveDemoResult = {
       objects,
       noc,
-      improves: { graphcut: improves(noc.plain, noc.graphcut), brs: noc.brs ? improves(noc.plain, noc.brs) : improves(noc.graphcut, noc['brs+graphcut']) },
-      training: { steps: training.steps, seconds: training.seconds, cpuSeconds: (trainCpuUsage.user + trainCpuUsage.system) / 1e6, loss: training.loss, imagesPerSecond: training.imagesPerSecond, checkpoint: training.checkpoint, from: scratch ? 'scratch' : 'demo RGB network' },
+      improves: {
+        graphcut: improves(noc.plain, noc.graphcut),
+        brs: noc.brs ? improves(noc.plain, noc.brs) : improves(noc.graphcut, noc['brs+graphcut']),
+      },
+      training: {
+        steps: training.steps,
+        seconds: training.seconds,
+        cpuSeconds: (trainCpuUsage.user + trainCpuUsage.system) / 1e6,
+        loss: training.loss,
+        imagesPerSecond: training.imagesPerSecond,
+        checkpoint: training.checkpoint,
+        from: scratch ? 'scratch' : 'demo RGB network',
+      },
       selections,
       seconds: (performance.now() - started) / 1000,
     };
@@ -262,7 +290,10 @@ export const interactiveDemoStep: DemoStep = {
     const { options, ctx } = state;
     if (!state.dataDir) throw new Error('the interactive demo step needs the data step before it');
     state.backend ??= await ctx.useBackend();
-    const result = await runInteractiveDemo({ out: options.out, seed: options.seed, dataDir: state.dataDir, ...(state.network ? { pretrained: state.network } : {}) }, ctx);
+    const result = await runInteractiveDemo(
+      { out: options.out, seed: options.seed, dataDir: state.dataDir, ...(state.network ? { pretrained: state.network } : {}) },
+      ctx,
+    );
     if (!result.improves.graphcut) ctx.warn('graph cut did not improve NoC on the synthetic validation split');
     if (!result.improves.brs) ctx.warn('f-BRS did not improve NoC on the synthetic validation split');
     return { result: { ...result }, human: formatInteractiveDemo(result) };

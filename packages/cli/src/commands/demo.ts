@@ -74,7 +74,10 @@ const convertStep: DemoStep = {
     const bytes = encodeCaffemodel(syntheticLayers(net, { seed: options.seed }), { name: 'DeepLab-ResNet-101 (seeded random weights)' });
     await fs.writeFile(caffemodel, bytes);
     const weightsDir = path.join(options.out, 'deeplab_resnet');
-    const conversion = await runConvert({ prototxt: options.prototxt, caffemodel, out: weightsDir, generatedBy: '@objsel/cli demo' }, ctx.onProgress);
+    const conversion = await runConvert(
+      { prototxt: options.prototxt, caffemodel, out: weightsDir, generatedBy: '@objsel/cli demo' },
+      ctx.onProgress,
+    );
     state.weightsDir = weightsDir;
     state.conversion = conversion;
     return {
@@ -114,7 +117,17 @@ const dataStep: DemoStep = {
     await fs.rm(dataDir, { recursive: true, force: true });
     const d = DEMO_DATASET;
     const summary = await makeSyntheticDataset(
-      { count: options.images ?? d.count, seed: options.seed, width: d.size, height: d.size, classes: d.classes, minSize: d.minSize, maxSize: d.maxSize, valFraction: d.valFraction, sbd: false },
+      {
+        count: options.images ?? d.count,
+        seed: options.seed,
+        width: d.size,
+        height: d.size,
+        classes: d.classes,
+        minSize: d.minSize,
+        maxSize: d.maxSize,
+        valFraction: d.valFraction,
+        sbd: false,
+      },
       async (rel, bytes) => {
         const file = path.join(dataDir, rel);
         await fs.mkdir(path.dirname(file), { recursive: true });
@@ -125,7 +138,15 @@ const dataStep: DemoStep = {
     state.dataDir = dataDir;
     state.numClasses = summary.numClasses;
     return {
-      result: { dataDir, count: summary.count, train: summary.train, val: summary.val, numClasses: summary.numClasses, classes: summary.classes, size: d.size },
+      result: {
+        dataDir,
+        count: summary.count,
+        train: summary.train,
+        val: summary.val,
+        numClasses: summary.numClasses,
+        classes: summary.classes,
+        size: d.size,
+      },
       human: `wrote ${summary.count} synthetic ${d.size}x${d.size} images (${summary.train} train, ${summary.val} val; classes ${summary.classes.join(', ')}) to ${dataDir}`,
     };
   },
@@ -157,7 +178,15 @@ const trainStep: DemoStep = {
       randomSeed: options.seed,
       savePredEvery: 50,
       saveNumImages: 2,
-      trainer: { numClasses, numSteps: options.steps ?? t.steps, learningRate: t.learningRate, momentum: t.momentum, weightDecay: t.weightDecay, trainBatchNorm: true, bnDecay: t.bnDecay },
+      trainer: {
+        numClasses,
+        numSteps: options.steps ?? t.steps,
+        learningRate: t.learningRate,
+        momentum: t.momentum,
+        weightDecay: t.weightDecay,
+        trainBatchNorm: true,
+        bnDecay: t.bnDecay,
+      },
       onProgress: ctx.onProgress,
       onInfo: (m) => ctx.info(m),
     });
@@ -181,7 +210,13 @@ const evaluateStep: DemoStep = {
     const list = path.join(state.dataDir!, 'val.txt');
     const entries = parseList(await fs.readFile(list, 'utf8'), { file: list, dataDir: state.dataDir! });
     const classNames = JSON.parse(await fs.readFile(path.join(state.dataDir!, 'dataset.json'), 'utf8')).classes as string[];
-    const evaluation = await evaluate({ network: state.network!, entries, read: (p) => fs.readFile(p), classNames, onProgress: ctx.onProgress });
+    const evaluation = await evaluate({
+      network: state.network!,
+      entries,
+      read: (p) => fs.readFile(p),
+      classNames,
+      onProgress: ctx.onProgress,
+    });
     state.evaluation = evaluation;
     if (!(evaluation.miou >= 0.8)) ctx.warn(`mean IoU ${evaluation.miou.toFixed(3)} is below the demo's 0.8 target`);
     return { result: { ...evaluation }, human: formatEvaluation(evaluation) };
@@ -295,7 +330,9 @@ function defaultPrototxt(): string {
 export function registerDemo(program: Command, context: () => CliContext): void {
   const cmd = program
     .command('demo')
-    .description('end-to-end demo: convert the real DeepLab-ResNet-101 deploy.prototxt with seeded random Caffe weights, make a synthetic VOC dataset, train a reduced DeepLab from scratch, evaluate, write masks and summary.json')
+    .description(
+      'end-to-end demo: convert the real DeepLab-ResNet-101 deploy.prototxt with seeded random Caffe weights, make a synthetic VOC dataset, train a reduced DeepLab from scratch, evaluate, write masks and summary.json',
+    )
     .option('--out <dir>', 'output directory', 'demo-output')
     .option('--prototxt <file>', 'DeepLab-ResNet-101 deploy.prototxt (default: ../shared/fixtures/deeplab/deploy.prototxt)')
     .option('--seed <n>', 'seed of the random weights, the synthetic data and the training', '1234')
@@ -307,16 +344,23 @@ export function registerDemo(program: Command, context: () => CliContext): void 
       const seed = Number(opts.seed);
       if (!Number.isSafeInteger(seed)) throw new CliError('usage', `--seed must be an integer, got ${opts.seed}`);
       const prototxt = opts.prototxt ?? defaultPrototxt();
-      if (!existsSync(prototxt)) throw new CliError('io', 'deploy.prototxt not found (pass --prototxt or set OBJSEL_FIXTURES)', { file: prototxt });
+      if (!existsSync(prototxt))
+        throw new CliError('io', 'deploy.prototxt not found (pass --prototxt or set OBJSEL_FIXTURES)', { file: prototxt });
       const options: DemoOptions = { out: opts.out, prototxt, seed };
       if (opts.steps !== undefined) options.steps = numberFlag('--steps', opts.steps, { integer: true, min: 1 });
       if (opts.images !== undefined) options.images = numberFlag('--images', opts.images, { integer: true, min: 2 });
       if (opts.photo !== undefined) options.photo = opts.photo;
       const results = await runDemo(options, ctx);
       const summary = results.summary as { miou: number | null; seconds: number; steps: number | null; backend: string | null };
-      ctx.result({ out: opts.out, ...summary, results }, () =>
-        `demo finished in ${summary.seconds.toFixed(1)} s: mean IoU ${summary.miou === null ? 'n/a' : summary.miou.toFixed(3)} after ${summary.steps} updates on ${summary.backend}; outputs in ${opts.out}/ (summary.json, masks/, snapshots/)`,
+      ctx.result(
+        { out: opts.out, ...summary, results },
+        () =>
+          `demo finished in ${summary.seconds.toFixed(1)} s: mean IoU ${summary.miou === null ? 'n/a' : summary.miou.toFixed(3)} after ${summary.steps} updates on ${summary.backend}; outputs in ${opts.out}/ (summary.json, masks/, snapshots/)`,
       );
     });
-  withExamples(cmd, ['objsel demo', 'objsel demo --out /tmp/demo --seed 7 --json', 'npm run demo   # from the repository root: build, then this']);
+  withExamples(cmd, [
+    'objsel demo',
+    'objsel demo --out /tmp/demo --seed 7 --json',
+    'npm run demo   # from the repository root: build, then this',
+  ]);
 }

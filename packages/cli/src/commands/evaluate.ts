@@ -12,7 +12,10 @@ import { listFlag, nodeTrainingFs, numberFlag } from './train';
  * snapshot directory's latest checkpoint. A DCSP checkpoint (its `model.json` names an
  * attention layer) loads as the plain segmentation network: the attention head is left out.
  */
-export async function loadNetwork(dir: string, options: { bnEpsilon?: number } = {}): Promise<{ network: DeepLabResNet; weightsDir: string }> {
+export async function loadNetwork(
+  dir: string,
+  options: { bnEpsilon?: number } = {},
+): Promise<{ network: DeepLabResNet; weightsDir: string }> {
   const { DeepLabResNet, findLatestCheckpoint, readWeightsFrom } = await import('@objsel/deeplab-resnet');
   let weightsDir = dir;
   const hasModel = await fs.stat(path.join(dir, 'model.json')).then(
@@ -46,7 +49,9 @@ export function formatEvaluation(result: EvaluationResult): string {
   const lines = [`${'class'.padEnd(width)}  IoU (%)`];
   for (const c of result.perClassIoU) lines.push(`${c.name.padEnd(width)}  ${pct(c.iou)}`);
   lines.push('');
-  lines.push(`Mean IoU: ${(100 * result.miou).toFixed(2)}% over ${result.images} image(s) (pixel accuracy ${(100 * result.pixelAccuracy).toFixed(2)}%${result.scales.length > 1 ? `, scales ${result.scales.join(',')}` : ''}${result.crf ? ', dense CRF' : ''})`);
+  lines.push(
+    `Mean IoU: ${(100 * result.miou).toFixed(2)}% over ${result.images} image(s) (pixel accuracy ${(100 * result.pixelAccuracy).toFixed(2)}%${result.scales.length > 1 ? `, scales ${result.scales.join(',')}` : ''}${result.crf ? ', dense CRF' : ''})`,
+  );
   return lines.join('\n');
 }
 
@@ -67,7 +72,9 @@ interface EvaluateFlags {
 export function registerEvaluate(program: Command, context: () => CliContext): void {
   const cmd = program
     .command('evaluate')
-    .description('mean IoU of a network on a labelled list: full-size images, bilinear upsampling, argmax, 255 ignored (evaluate.py, evaluate_msc.py)')
+    .description(
+      'mean IoU of a network on a labelled list: full-size images, bilinear upsampling, argmax, 255 ignored (evaluate.py, evaluate_msc.py)',
+    )
     .option('--data-dir <dir>', 'directory the list paths are appended to', '/home/VOCdevkit')
     .option('--data-list <file>', 'list of "/JPEGImages/x.jpg /SegmentationClassAug/x.png" lines', './dataset/val.txt')
     .option('--weights <dir>', 'weights directory, checkpoint, or snapshot directory (its latest checkpoint)')
@@ -84,8 +91,10 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
       if (!weights) throw new CliError('usage', 'give the network with --weights DIR');
       const scales = listFlag('--scales', flags.scales);
       const numSteps = flags.numSteps === undefined ? undefined : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 });
-      const bnEpsilon = flags.bnEpsilon === undefined ? undefined : numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
-      const refine = flags.crf === undefined || flags.crf === false ? undefined : await crfRefiner(flags.crf === true ? 'deeplab-v2' : flags.crf);
+      const bnEpsilon =
+        flags.bnEpsilon === undefined ? undefined : numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
+      const refine =
+        flags.crf === undefined || flags.crf === false ? undefined : await crfRefiner(flags.crf === true ? 'deeplab-v2' : flags.crf);
       const backend = await ctx.useBackend();
       const { evaluate } = await import('@objsel/deeplab-resnet');
       const { encodeIndexPng, parseList } = await import('@objsel/voc-data');
@@ -93,7 +102,8 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
       try {
         if (flags.numClasses !== undefined) {
           const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 1 });
-          if (n !== network.config.numClasses) throw new CliError('usage', `--num-classes ${n} does not match the weights (${network.config.numClasses} classes)`);
+          if (n !== network.config.numClasses)
+            throw new CliError('usage', `--num-classes ${n} does not match the weights (${network.config.numClasses} classes)`);
         }
         const entries = parseList(await fs.readFile(flags.dataList, 'utf8'), { file: flags.dataList, dataDir: flags.dataDir });
         if (flags.saveDir) await fs.mkdir(flags.saveDir, { recursive: true });
@@ -107,7 +117,10 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
           ...(refine ? { refine } : {}),
           onProgress: ctx.onProgress,
           ...(saveDir
-            ? { onImage: async ({ entry, image, prediction }) => fs.writeFile(path.join(saveDir, `${entry.id}_mask.png`), encodeIndexPng(prediction, image.width, image.height)) }
+            ? {
+                onImage: async ({ entry, image, prediction }) =>
+                  fs.writeFile(path.join(saveDir, `${entry.id}_mask.png`), encodeIndexPng(prediction, image.width, image.height)),
+              }
             : {}),
         });
         ctx.result({ ...result, weights: weightsDir, dataList: flags.dataList, backend }, () => formatEvaluation(result));

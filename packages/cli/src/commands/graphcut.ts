@@ -41,17 +41,38 @@ export async function runGraphcut(options: GraphcutCommandOptions): Promise<Grap
   const image = await decodeImage(new Uint8Array(await fs.readFile(options.image)), options.image);
   const { width, height } = image;
   const array = readNpy(new Uint8Array(await fs.readFile(options.probs)), options.probs);
-  const shapeOk = (array.shape.length === 2 || (array.shape.length === 3 && array.shape[2] === 1)) && array.shape[0] === height && array.shape[1] === width;
-  if (!shapeOk) throw new CliError('usage', `probabilities must be [H, W] = [${height}, ${width}] like the image, got [${array.shape.join(', ')}]`, { file: options.probs });
-  if (array.dtype !== 'float32' && array.dtype !== 'float64') throw new CliError('usage', `probabilities must be float32 (or float64), got ${array.dtype}`, { file: options.probs });
+  const shapeOk =
+    (array.shape.length === 2 || (array.shape.length === 3 && array.shape[2] === 1)) &&
+    array.shape[0] === height &&
+    array.shape[1] === width;
+  if (!shapeOk)
+    throw new CliError('usage', `probabilities must be [H, W] = [${height}, ${width}] like the image, got [${array.shape.join(', ')}]`, {
+      file: options.probs,
+    });
+  if (array.dtype !== 'float32' && array.dtype !== 'float64')
+    throw new CliError('usage', `probabilities must be float32 (or float64), got ${array.dtype}`, { file: options.probs });
   const probs = array.data as Float32Array | Float64Array;
   let clicks: Click[] = [];
   if (options.clicks) {
     clicks = parseClicksJson(await fs.readFile(options.clicks, 'utf8'), options.clicks);
     const outside = clicks.findIndex((c) => c.x < 0 || c.y < 0 || c.x >= width || c.y >= height);
-    if (outside >= 0) throw new CliError('usage', `click ${outside} at (${clicks[outside]!.x}, ${clicks[outside]!.y}) is outside the ${width}x${height} image`, { file: options.clicks });
+    if (outside >= 0)
+      throw new CliError(
+        'usage',
+        `click ${outside} at (${clicks[outside]!.x}, ${clicks[outside]!.y}) is outside the ${width}x${height} image`,
+        { file: options.clicks },
+      );
   }
-  const result = graphCut({ probs, image: image.data, width, height, clicks, lambda: options.lambda, sigma: options.sigma, connectivity: options.connectivity });
+  const result = graphCut({
+    probs,
+    image: image.data,
+    width,
+    height,
+    clicks,
+    lambda: options.lambda,
+    sigma: options.sigma,
+    connectivity: options.connectivity,
+  });
   const png = Uint8Array.from(result.mask, (v) => (v ? 255 : 0));
   await fs.writeFile(options.out, encodePng({ width, height, channels: 1, data: png }));
   let foreground = 0;
@@ -88,9 +109,16 @@ export function registerGraphcut(program: Command, context: () => CliContext): v
     .description('refine a foreground probability map by an exact minimum cut (Boykov-Kolmogorov max-flow) into a 0/255 mask')
     .requiredOption('--image <file>', 'the RGB image (PNG or JPEG)')
     .requiredOption('--probs <file>', 'foreground probability, float32 .npy [H, W]')
-    .option('--clicks <file>', 'clicks JSON fixed as hard constraints ({"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}])')
+    .option(
+      '--clicks <file>',
+      'clicks JSON fixed as hard constraints ({"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}])',
+    )
     .option('--lambda <l>', `smoothness weight (default ${DEFAULT_LAMBDA})`, positiveNumber('--lambda', true))
-    .option('--sigma <s>', 'colour scale of the contrast term (default: RMS neighbour colour difference, as GrabCut)', positiveNumber('--sigma', false))
+    .option(
+      '--sigma <s>',
+      'colour scale of the contrast term (default: RMS neighbour colour difference, as GrabCut)',
+      positiveNumber('--sigma', false),
+    )
     .addOption(
       new Option('--connectivity <n>', 'neighbourhood: 4, or 8 with diagonals weighted 1/sqrt(2)').default(4).argParser((v: string) => {
         if (v !== '4' && v !== '8') throw new CliError('usage', `--connectivity must be 4 or 8, got ${JSON.stringify(v)}`);
@@ -101,7 +129,11 @@ export function registerGraphcut(program: Command, context: () => CliContext): v
     .action(async (opts: GraphcutCommandOptions) => {
       const ctx = context();
       const result = await runGraphcut(opts);
-      ctx.result(result, () => `${result.out}: ${result.foreground} of ${result.width * result.height} pixels foreground (energy ${result.energy.toFixed(3)}, lambda ${result.lambda}, sigma ${result.sigma.toFixed(2)}, ${result.seconds.toFixed(2)} s)`);
+      ctx.result(
+        result,
+        () =>
+          `${result.out}: ${result.foreground} of ${result.width * result.height} pixels foreground (energy ${result.energy.toFixed(3)}, lambda ${result.lambda}, sigma ${result.sigma.toFixed(2)}, ${result.seconds.toFixed(2)} s)`,
+      );
     });
   withExamples(cmd, [
     'objsel graphcut --image 2007_000129.jpg --probs prob.npy --out mask.png',

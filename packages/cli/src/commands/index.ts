@@ -20,4 +20,20 @@ import { registerSelect } from './select';
 export type RegisterCommand = (program: Command, context: () => CliContext) => void;
 
 /** Every command of `objsel`, in `--help` order. */
-export const COMMANDS: RegisterCommand[] = [registerDoctor, registerConvert, registerInspect, registerDcsp, registerData, registerTrain, registerFineTune, registerEvaluate, registerInfer, registerCrf, registerClicks, registerGraphcut, registerSelect, registerNoc, registerDemo];
+export const COMMANDS: RegisterCommand[] = [
+  registerDoctor,
+  registerConvert,
+  registerInspect,
+  registerDcsp,
+  registerData,
+  registerTrain,
+  registerFineTune,
+  registerEvaluate,
+  registerInfer,
+  registerCrf,
+  registerClicks,
+  registerGraphcut,
+  registerSelect,
+  registerNoc,
+  registerDemo,
+];

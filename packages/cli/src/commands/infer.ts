@@ -46,11 +46,16 @@ function histogram(labels: Uint8Array): Record<string, number> {
 export function registerInfer(program: Command, context: () => CliContext): void {
   const cmd = program
     .command('infer')
-    .description('segment images: BGR minus the mean, fc1_voc12 logits, bilinear upsampling, argmax; writes <name>_mask.png (VOC palette) and <name>_overlay.png (inference.py)')
+    .description(
+      'segment images: BGR minus the mean, fc1_voc12 logits, bilinear upsampling, argmax; writes <name>_mask.png (VOC palette) and <name>_overlay.png (inference.py)',
+    )
     .argument('<images...>', 'JPEG or PNG images')
     .option('--weights <dir>', 'weights directory (objsel convert output), checkpoint, or snapshot directory (its latest checkpoint)')
     .option('--save-dir <dir>', 'where to write the masks and overlays', './output/')
-    .option('--save-logits <file.npy>', 'write the raw fc1_voc12 logits of the scale-1 pass (before upsampling) as float32 [h, w, classes]; with several images, <file>_<name>.npy')
+    .option(
+      '--save-logits <file.npy>',
+      'write the raw fc1_voc12 logits of the scale-1 pass (before upsampling) as float32 [h, w, classes]; with several images, <file>_<name>.npy',
+    )
     .option('--bn-epsilon <e>', 'override the BatchNorm epsilon of the weights (0.001 = the TF port)')
     .option('--scales <list>', 'input scales, max-fused at logit resolution (1,0.75,0.5 = evaluate_msc.py)', '1')
     .option('--crf [preset]', 'refine with a dense CRF on the soft-max probabilities (@objsel/dense-crf preset, default deeplab-v2)')
@@ -58,8 +63,10 @@ export function registerInfer(program: Command, context: () => CliContext): void
       const ctx = context();
       if (!flags.weights) throw new CliError('usage', 'give the network with --weights DIR (see objsel convert)');
       const scales = listFlag('--scales', flags.scales);
-      const bnEpsilon = flags.bnEpsilon === undefined ? undefined : numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
-      const refine = flags.crf === undefined || flags.crf === false ? undefined : await crfRefiner(flags.crf === true ? 'deeplab-v2' : flags.crf);
+      const bnEpsilon =
+        flags.bnEpsilon === undefined ? undefined : numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
+      const refine =
+        flags.crf === undefined || flags.crf === false ? undefined : await crfRefiner(flags.crf === true ? 'deeplab-v2' : flags.crf);
       const names = images.map((file) => path.basename(file, path.extname(file)));
       const duplicate = names.find((n, i) => names.indexOf(n) !== i);
       if (duplicate) throw new CliError('usage', `two images are named '${duplicate}': their outputs would overwrite each other`);
@@ -69,7 +76,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
       const { decodeImage, encodeIndexPng, encodePng, overlay, writeNpy } = await import('@objsel/voc-data');
       const { network, weightsDir } = await loadNetwork(flags.weights, bnEpsilon === undefined ? {} : { bnEpsilon });
       // The segmenter keeps BN-folded copies of the weights; the variables are no longer needed.
-      let segmenter;
+      let segmenter: import('@objsel/deeplab-resnet').DeepLabSegmenter;
       try {
         segmenter = DeepLabSegmenter.fromModel(network);
       } finally {
@@ -86,10 +93,17 @@ export function registerInfer(program: Command, context: () => CliContext): void
           try {
             bytes = await fs.readFile(file);
           } catch (error) {
-            throw new CliError('io', `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { file, cause: error });
+            throw new CliError('io', `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+              file,
+              cause: error,
+            });
           }
           const image = await decodeImage(bytes, file);
-          const result = await segmenter.segment(image, { scales, probabilities: refine !== undefined, logits: flags.saveLogits !== undefined });
+          const result = await segmenter.segment(image, {
+            scales,
+            probabilities: refine !== undefined,
+            logits: flags.saveLogits !== undefined,
+          });
           const labels = refine
             ? await refine({ probs: result.probabilities!, image, width: image.width, height: image.height, numLabels: result.numClasses })
             : result.labels;
@@ -104,7 +118,16 @@ export function registerInfer(program: Command, context: () => CliContext): void
             await fs.mkdir(path.dirname(path.resolve(logits)), { recursive: true });
             await fs.writeFile(logits, writeNpy({ shape: result.logits.shape, data: result.logits.data }));
           }
-          results.push({ image: file, width: image.width, height: image.height, mask, overlay: blended, logits, classes: histogram(labels), seconds: (performance.now() - started) / 1000 });
+          results.push({
+            image: file,
+            width: image.width,
+            height: image.height,
+            mask,
+            overlay: blended,
+            logits,
+            classes: histogram(labels),
+            seconds: (performance.now() - started) / 1000,
+          });
         }
         ctx.onProgress({ task: 'infer', done: images.length, total: images.length });
       } finally {

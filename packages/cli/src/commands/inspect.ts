@@ -42,7 +42,15 @@ function looksLikeText(bytes: Uint8Array): boolean {
 function layerParams(l: PrototxtLayer): Record<string, unknown> | undefined {
   if (l.convolution) {
     const c = l.convolution;
-    return { numOutput: c.numOutput, kernel: c.kernel, stride: c.stride, pad: c.pad, dilation: c.dilation, bias: c.biasTerm, ...(c.group > 1 ? { group: c.group } : {}) };
+    return {
+      numOutput: c.numOutput,
+      kernel: c.kernel,
+      stride: c.stride,
+      pad: c.pad,
+      dilation: c.dilation,
+      bias: c.biasTerm,
+      ...(c.group > 1 ? { group: c.group } : {}),
+    };
   }
   if (l.pooling) return { ...l.pooling };
   if (l.batchNorm) return { ...l.batchNorm };
@@ -73,7 +81,16 @@ export async function runInspect(file: string): Promise<InspectResult> {
         ...(params ? { params } : {}),
       };
     });
-    return { file, kind: 'prototxt', name: net.name, format: net.format, inputs: graph.inputs, layers, types, totals: { layers: layers.length, blobs: 0, parameters: 0 } };
+    return {
+      file,
+      kind: 'prototxt',
+      name: net.name,
+      format: net.format,
+      inputs: graph.inputs,
+      layers,
+      types,
+      totals: { layers: layers.length, blobs: 0, parameters: 0 },
+    };
   }
   // Blobs are only measured, so the parser may realign data inside this private buffer.
   const model = parseCaffemodel(bytes, { file, reuseBuffer: true });
@@ -83,13 +100,28 @@ export async function runInspect(file: string): Promise<InspectResult> {
     count(l.type);
     blobs += l.blobs.length;
     for (const b of l.blobs) parameters += b.data.length;
-    return { name: l.name, type: l.type, bottoms: l.bottoms, tops: l.tops, blobs: l.blobs.map((b) => ({ shape: b.shape, encoding: b.encoding, legacyShape: b.legacyShape })) };
+    return {
+      name: l.name,
+      type: l.type,
+      bottoms: l.bottoms,
+      tops: l.tops,
+      blobs: l.blobs.map((b) => ({ shape: b.shape, encoding: b.encoding, legacyShape: b.legacyShape })),
+    };
   });
   const inputs = model.inputs.map((name, i) => {
     const shape = model.inputShapes[i] ?? (model.inputDims.length >= 4 * (i + 1) ? model.inputDims.slice(4 * i, 4 * i + 4) : undefined);
     return shape ? { name, shape } : { name };
   });
-  return { file, kind: 'caffemodel', name: model.name, format: model.format, inputs, layers, types, totals: { layers: layers.length, blobs, parameters } };
+  return {
+    file,
+    kind: 'caffemodel',
+    name: model.name,
+    format: model.format,
+    inputs,
+    layers,
+    types,
+    totals: { layers: layers.length, blobs, parameters },
+  };
 }
 
 const dims = (s: number[] | null | undefined) => (s ? s.join('x') : '?');
@@ -113,7 +145,11 @@ export function formatInspect(r: InspectResult): string {
         : `out ${l.outputShapes!.map(dims).join(',')}${l.params && 'kernel' in l.params ? ` k${(l.params.kernel as number[]).join('x')} s${(l.params.stride as number[])[0]} p${(l.params.pad as number[])[0]}${'dilation' in l.params ? ` d${(l.params.dilation as number[])[0]}` : ''}` : ''}`;
     lines.push(`${l.name.padEnd(w)}  ${(l.type || '(none)').padEnd(tw)}  ${flow.padEnd(40)}  ${extra}`.trimEnd());
   }
-  lines.push(`types  ${Object.entries(r.types).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+  lines.push(
+    `types  ${Object.entries(r.types)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}`,
+  );
   return lines.join('\n');
 }
 

@@ -4,7 +4,19 @@
  * interactive network, f-BRS) and @objsel/dense-crf. No algorithm of its own.
  */
 import { promises as fs } from 'node:fs';
-import { buildInteractiveInput, clickMaps, createRng, distanceMaps, objectIds, refineProbability, resolveSamplingParams, sampleClicks, type Click, type NegativeStrategy, type SamplingParams } from '@objsel/clicks';
+import {
+  buildInteractiveInput,
+  clickMaps,
+  createRng,
+  distanceMaps,
+  objectIds,
+  refineProbability,
+  resolveSamplingParams,
+  sampleClicks,
+  type Click,
+  type NegativeStrategy,
+  type SamplingParams,
+} from '@objsel/clicks';
 import type { BrsOptions, ClickEncoder, DeepLabResNet, InteractiveSampleSpec, InteractiveSegmenter } from '@objsel/deeplab-resnet';
 import { decodeLabel, joinDataPath, type ListEntry, type RgbImage } from '@objsel/voc-data';
 import { CliError } from '../errors';
@@ -62,7 +74,11 @@ async function crfMask(probability: Float32Array, image: RgbImage, clicks: reado
  * probability (the interactive network, optionally f-BRS at the clicks) → mask (threshold,
  * graph cut with the clicks as hard constraints, or dense CRF).
  */
-export function createInteractivePredictor(image: RgbImage, segmenter: InteractiveSegmenter, options: PredictorOptions): (clicks: readonly Click[]) => Promise<Prediction> {
+export function createInteractivePredictor(
+  image: RgbImage,
+  segmenter: InteractiveSegmenter,
+  options: PredictorOptions,
+): (clicks: readonly Click[]) => Promise<Prediction> {
   const { width, height } = image;
   return async (clicks) => {
     const input = buildInteractiveInput(image, clicks, { scale: options.clickScale ?? 1 });
@@ -77,14 +93,21 @@ export function createInteractivePredictor(image: RgbImage, segmenter: Interacti
     }
     let mask: Uint8Array;
     if (options.refine === 'crf') mask = await crfMask(probability, image, clicks, options.crfPreset ?? 'deeplab-v2');
-    else mask = await refineProbability(probability, image, clicks, { refine: options.refine, threshold: options.threshold ?? 0.5, ...(options.graphCut ? { graphCut: options.graphCut } : {}) });
+    else
+      mask = await refineProbability(probability, image, clicks, {
+        refine: options.refine,
+        threshold: options.threshold ?? 0.5,
+        ...(options.graphCut ? { graphCut: options.graphCut } : {}),
+      });
     return { mask, probability, brsSteps };
   };
 }
 
 /** Loads interactive weights: a weights directory, a checkpoint, or a snapshot directory (its latest checkpoint). */
 export async function loadInteractiveNetwork(weights: string): Promise<DeepLabResNet> {
-  const { CHECKPOINT_INDEX, DeepLabResNet, findLatestCheckpoint, isInteractiveConfig, readWeightsFrom } = await import('@objsel/deeplab-resnet');
+  const { CHECKPOINT_INDEX, DeepLabResNet, findLatestCheckpoint, isInteractiveConfig, readWeightsFrom } = await import(
+    '@objsel/deeplab-resnet'
+  );
   let dir = weights;
   try {
     await fs.access(`${weights}/${CHECKPOINT_INDEX}`);
@@ -95,7 +118,11 @@ export async function loadInteractiveNetwork(weights: string): Promise<DeepLabRe
   }
   const { entries, modelJson } = await readWeightsFrom(nodeTrainingFs, dir);
   if (!isInteractiveConfig(modelJson.objsel)) {
-    throw new CliError('usage', `not an interactive network (${modelJson.objsel.inputChannels} input channels, ${modelJson.objsel.numClasses} outputs; expected 5 and 1): train one with objsel train --interactive`, { file: dir });
+    throw new CliError(
+      'usage',
+      `not an interactive network (${modelJson.objsel.inputChannels} input channels, ${modelJson.objsel.numClasses} outputs; expected 5 and 1): train one with objsel train --interactive`,
+      { file: dir },
+    );
   }
   return DeepLabResNet.fromWeights(entries, modelJson.objsel);
 }
@@ -127,7 +154,11 @@ export function instancePath(dataDir: string, objectDir: string, entry: ListEntr
  * Training objects of a list: every instance of every listed image's `SegmentationObject` label
  * (images without one are reported in `missing`).
  */
-export async function interactiveSpecs(entries: readonly ListEntry[], dataDir: string, objectDir: string): Promise<{ specs: InteractiveSampleSpec[]; missing: string[] }> {
+export async function interactiveSpecs(
+  entries: readonly ListEntry[],
+  dataDir: string,
+  objectDir: string,
+): Promise<{ specs: InteractiveSampleSpec[]; missing: string[] }> {
   const specs: InteractiveSampleSpec[] = [];
   const missing: string[] = [];
   for (const entry of entries) {
@@ -147,7 +178,12 @@ export async function interactiveSpecs(entries: readonly ListEntry[], dataDir: s
  * Fixed training samples from `objsel clicks sample` output: its list (`clicks.txt`, JSON file
  * names relative to the list) joined to the data list by image id.
  */
-export async function specsFromClickFiles(listFile: string, entries: readonly ListEntry[], dataDir: string, objectDir: string): Promise<{ specs: InteractiveSampleSpec[]; unknown: string[] }> {
+export async function specsFromClickFiles(
+  listFile: string,
+  entries: readonly ListEntry[],
+  dataDir: string,
+  objectDir: string,
+): Promise<{ specs: InteractiveSampleSpec[]; unknown: string[] }> {
   const { parseClicksJson, splitClicks } = await import('@objsel/clicks');
   const path = await import('node:path');
   const byId = new Map(entries.map((e) => [e.id, e]));
@@ -160,14 +196,21 @@ export async function specsFromClickFiles(listFile: string, entries: readonly Li
     const file = path.resolve(path.dirname(listFile), name);
     const json = await fs.readFile(file, 'utf8');
     const meta = JSON.parse(json) as { image?: unknown; object?: unknown };
-    if (typeof meta.image !== 'string' || typeof meta.object !== 'number') throw new CliError('usage', 'a clicks sample file needs "image" (id) and "object" (instance)', { file });
+    if (typeof meta.image !== 'string' || typeof meta.object !== 'number')
+      throw new CliError('usage', 'a clicks sample file needs "image" (id) and "object" (instance)', { file });
     const entry = byId.get(meta.image);
     if (!entry) {
       unknown.push(meta.image);
       continue;
     }
     const { positive, negative } = splitClicks(parseClicksJson(json, file));
-    specs.push({ id: `${entry.id}#${meta.object}:${name}`, image: entry.image, objects: instancePath(dataDir, objectDir, entry), object: meta.object, clicks: { positive, negative } });
+    specs.push({
+      id: `${entry.id}#${meta.object}:${name}`,
+      image: entry.image,
+      objects: instancePath(dataDir, objectDir, entry),
+      object: meta.object,
+      clicks: { positive, negative },
+    });
   }
   return { specs, unknown };
 }
@@ -209,7 +252,10 @@ export function clickEncoder(options: EncoderOptions): ClickEncoder {
   const params = resolveSamplingParams(options.sampling ?? {});
   return ({ spec, instances, width, height, seed }) => {
     if (spec.clicks) {
-      const clicks = [...spec.clicks.positive.map((p) => ({ ...p, positive: true })), ...spec.clicks.negative.map((p) => ({ ...p, positive: false }))];
+      const clicks = [
+        ...spec.clicks.positive.map((p) => ({ ...p, positive: true })),
+        ...spec.clicks.negative.map((p) => ({ ...p, positive: false })),
+      ];
       return clickMaps(width, height, clicks, { scale: options.clickScale });
     }
     const rng = createRng(seed | 0);

@@ -6,7 +6,14 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { createInteractivePredictor, instancePath, loadInteractiveNetwork, readIfExists, type PredictorOptions, type RefineMode } from './interactive';
+import {
+  createInteractivePredictor,
+  instancePath,
+  loadInteractiveNetwork,
+  readIfExists,
+  type PredictorOptions,
+  type RefineMode,
+} from './interactive';
 import { listFlag, numberFlag } from './train';
 
 /** One object to evaluate, with its image. */
@@ -18,7 +25,12 @@ export interface NocObject extends NocInstance {
  * The objects of a list, one per instance of each image's `SegmentationObject` label: ground
  * truth = the instance, ignored = void (255), as every NoC evaluation on VOC does.
  */
-export async function* nocObjects(dataDir: string, dataList: string, objectDir: string, options: { maxImages?: number; onMissing?: (id: string) => void } = {}): AsyncGenerator<NocObject> {
+export async function* nocObjects(
+  dataDir: string,
+  dataList: string,
+  objectDir: string,
+  options: { maxImages?: number; onMissing?: (id: string) => void } = {},
+): AsyncGenerator<NocObject> {
   const { decodeImage, decodeLabel, parseList } = await import('@objsel/voc-data');
   const { objectIds } = await import('@objsel/clicks');
   const entries = parseList(await fs.readFile(dataList, 'utf8'), { file: dataList, dataDir }).slice(0, options.maxImages ?? Infinity);
@@ -31,10 +43,18 @@ export async function* nocObjects(dataDir: string, dataList: string, objectDir: 
     }
     const label = decodeLabel(bytes, file);
     const image = await decodeImage(new Uint8Array(await fs.readFile(entry.image)), entry.image);
-    if (image.width !== label.width || image.height !== label.height) throw new CliError('usage', `instance label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, { file });
+    if (image.width !== label.width || image.height !== label.height)
+      throw new CliError('usage', `instance label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, { file });
     const ignore = Uint8Array.from(label.data, (v) => (v === 255 ? 1 : 0));
     for (const object of objectIds(label.data)) {
-      yield { id: `${entry.id}#${object}`, gt: Uint8Array.from(label.data, (v) => (v === object ? 1 : 0)), ignore, width: image.width, height: image.height, image };
+      yield {
+        id: `${entry.id}#${object}`,
+        gt: Uint8Array.from(label.data, (v) => (v === object ? 1 : 0)),
+        ignore,
+        width: image.width,
+        height: image.height,
+        image,
+      };
     }
   }
 }
@@ -110,7 +130,15 @@ export async function runNoc(segmenter: InteractiveSegmenter, options: NocOption
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { ...report, refine: options.refine, brs: Boolean(options.brs), meanBrsSteps: clicks ? brsSteps / clicks : 0, seconds, cpuSeconds, secondsPerClick: clicks ? seconds / clicks : 0 };
+  return {
+    ...report,
+    refine: options.refine,
+    brs: Boolean(options.brs),
+    meanBrsSteps: clicks ? brsSteps / clicks : 0,
+    seconds,
+    cpuSeconds,
+    secondsPerClick: clicks ? seconds / clicks : 0,
+  };
 }
 
 /** Human NoC report. */
@@ -138,8 +166,16 @@ export function brsFromFlags(flags: { brs?: boolean; brsSteps?: string; brsLr?: 
 }
 
 /** Parses `--refine` and the graph-cut flags. */
-export function refineFromFlags(flags: { refine: string; lambda?: string; sigma?: string; connectivity?: string; crfPreset?: string; clickScale?: string }): Omit<PredictorOptions, 'brs'> {
-  if (!['none', 'graphcut', 'crf'].includes(flags.refine)) throw new CliError('usage', `--refine must be none, graphcut or crf, got '${flags.refine}'`);
+export function refineFromFlags(flags: {
+  refine: string;
+  lambda?: string;
+  sigma?: string;
+  connectivity?: string;
+  crfPreset?: string;
+  clickScale?: string;
+}): Omit<PredictorOptions, 'brs'> {
+  if (!['none', 'graphcut', 'crf'].includes(flags.refine))
+    throw new CliError('usage', `--refine must be none, graphcut or crf, got '${flags.refine}'`);
   const graphCut: NonNullable<PredictorOptions['graphCut']> = {};
   if (flags.lambda !== undefined) graphCut.lambda = numberFlag('--lambda', flags.lambda, { min: 0 });
   if (flags.sigma !== undefined) graphCut.sigma = numberFlag('--sigma', flags.sigma, { min: 0, minExclusive: true });
@@ -152,19 +188,28 @@ export function refineFromFlags(flags: { refine: string; lambda?: string; sigma?
     refine: flags.refine as RefineMode,
     graphCut,
     ...(flags.crfPreset ? { crfPreset: flags.crfPreset } : {}),
-    ...(flags.clickScale !== undefined ? { clickScale: numberFlag('--click-scale', flags.clickScale, { min: 0, minExclusive: true }) } : {}),
+    ...(flags.clickScale !== undefined
+      ? { clickScale: numberFlag('--click-scale', flags.clickScale, { min: 0, minExclusive: true }) }
+      : {}),
   };
 }
 
 /** Adds `--refine`, graph-cut, CRF, BRS and click-scale flags (shared by `select` and `noc`). */
 export function addRefineFlags(cmd: Command, defaultRefine: string): Command {
   return cmd
-    .option('--refine <mode>', 'none (threshold 0.5), graphcut (exact min cut, clicks as hard constraints) or crf (dense CRF)', defaultRefine)
+    .option(
+      '--refine <mode>',
+      'none (threshold 0.5), graphcut (exact min cut, clicks as hard constraints) or crf (dense CRF)',
+      defaultRefine,
+    )
     .option('--lambda <l>', 'graph-cut smoothness weight (clicks package default 5)')
     .option('--sigma <s>', 'graph-cut colour scale (default: RMS neighbour colour difference)')
     .option('--connectivity <n>', 'graph-cut neighbourhood, 4 or 8', '4')
     .option('--crf-preset <name>', 'dense-CRF parameters for --refine crf', 'deeplab-v2')
-    .option('--brs', 'f-BRS: at each click optimise a per-channel scale and bias of the backbone features so the clicked pixels take their labels')
+    .option(
+      '--brs',
+      'f-BRS: at each click optimise a per-channel scale and bias of the backbone features so the clicked pixels take their labels',
+    )
     .option('--brs-steps <n>', 'most f-BRS optimisation steps per click (default 20)')
     .option('--brs-lr <lr>', 'f-BRS Adam step size (default 0.05)')
     .option('--brs-radius <px>', 'pixels this close to a click must take its label (default 5)')
@@ -195,7 +240,9 @@ interface RawNocFlags {
 export function registerNoc(program: Command, context: () => CliContext): void {
   const cmd = program
     .command('noc')
-    .description('NoC@85/NoC@90 of an interactive network: the robot clicks the centre of the largest error until the IoU threshold or the budget, per SegmentationObject instance')
+    .description(
+      'NoC@85/NoC@90 of an interactive network: the robot clicks the centre of the largest error until the IoU threshold or the budget, per SegmentationObject instance',
+    )
     .requiredOption('--data-dir <dir>', 'directory the list paths are appended to')
     .requiredOption('--data-list <file>', 'list of "/JPEGImages/x.jpg /SegmentationClass/x.png" lines (or ids)')
     .requiredOption('--weights <dir>', 'interactive weights: a weights directory, checkpoint or snapshot directory')

@@ -68,7 +68,8 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
   const image = await decodeImage(new Uint8Array(await fs.readFile(options.image)), options.image);
   if (options.clicks.length === 0) throw new CliError('usage', 'give at least one --click X,Y,+ (or --clicks FILE)');
   for (const c of options.clicks) {
-    if (c.x >= image.width || c.y >= image.height) throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${image.width}x${image.height} image`);
+    if (c.x >= image.width || c.y >= image.height)
+      throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${image.width}x${image.height} image`);
   }
   const network = await loadInteractiveNetwork(options.weights);
   const segmenter = InteractiveSegmenter.fromModel(network);
@@ -80,10 +81,22 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
     const gray = Uint8Array.from(prediction.mask, (v) => (v ? 255 : 0));
     await fs.mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
     await fs.writeFile(options.out, encodePng({ width, height, channels: 1, data: gray }));
-    const result: SelectResult = { out: options.out, width, height, clicks: options.clicks, area: prediction.mask.reduce((a, v) => a + (v ? 1 : 0), 0), refine: options.refine, brsSteps: prediction.brsSteps, seconds };
+    const result: SelectResult = {
+      out: options.out,
+      width,
+      height,
+      clicks: options.clicks,
+      area: prediction.mask.reduce((a, v) => a + (v ? 1 : 0), 0),
+      refine: options.refine,
+      brsSteps: prediction.brsSteps,
+      seconds,
+    };
     const overlay = options.overlay ?? options.out.replace(/(\.png)?$/i, '_overlay.png');
     if (overlay) {
-      await fs.writeFile(overlay, encodePng({ width, height, channels: 3, data: selectionOverlay(image, prediction.mask, options.clicks) }));
+      await fs.writeFile(
+        overlay,
+        encodePng({ width, height, channels: 3, data: selectionOverlay(image, prediction.mask, options.clicks) }),
+      );
       result.overlay = overlay;
     }
     if (options.probs) {
@@ -122,9 +135,20 @@ export function registerSelect(program: Command, context: () => CliContext): voi
   const cmd = program
     .command('select <image>')
     .description('select the object under the clicks with an interactive network (Xu et al. 2016): a 0/255 mask PNG and an overlay')
-    .requiredOption('--weights <dir>', 'interactive weights: a weights directory, checkpoint or snapshot directory (objsel train --interactive)')
-    .option('--click <x,y,+|->', 'a click: pixel column, row, + (object) or - (background); repeat for more', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--clicks <file>', 'clicks JSON ({"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}]), before the --click ones')
+    .requiredOption(
+      '--weights <dir>',
+      'interactive weights: a weights directory, checkpoint or snapshot directory (objsel train --interactive)',
+    )
+    .option(
+      '--click <x,y,+|->',
+      'a click: pixel column, row, + (object) or - (background); repeat for more',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option(
+      '--clicks <file>',
+      'clicks JSON ({"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}]), before the --click ones',
+    )
     .requiredOption('--out <mask.png>', 'the mask: 255 selected, 0 not')
     .option('--overlay <file>', 'overlay PNG (default: <out>_overlay.png)')
     .option('--probs <file.npy>', 'also write the object probability, float32 [H, W]')
@@ -140,9 +164,21 @@ export function registerSelect(program: Command, context: () => CliContext): voi
     const threshold = Number(flags.threshold);
     if (!(threshold >= 0 && threshold <= 1)) throw new CliError('usage', `--threshold must be in [0, 1], got ${flags.threshold}`);
     const backend = await ctx.useBackend();
-    const result = await runSelect({ ...refineFromFlags(flags), brs: brsFromFlags(flags), threshold, image, weights: flags.weights, clicks, out: flags.out, ...(flags.overlay !== undefined ? { overlay: flags.overlay } : {}), ...(flags.probs ? { probs: flags.probs } : {}) });
-    ctx.result({ ...result, backend }, () =>
-      `${result.area} of ${result.width * result.height} pixels selected from ${result.clicks.length} click(s) (refine ${result.refine}${flags.brs ? `, f-BRS ${result.brsSteps} steps` : ''}, ${result.seconds.toFixed(2)} s on ${backend}) -> ${result.out}${result.overlay ? `, ${result.overlay}` : ''}`,
+    const result = await runSelect({
+      ...refineFromFlags(flags),
+      brs: brsFromFlags(flags),
+      threshold,
+      image,
+      weights: flags.weights,
+      clicks,
+      out: flags.out,
+      ...(flags.overlay !== undefined ? { overlay: flags.overlay } : {}),
+      ...(flags.probs ? { probs: flags.probs } : {}),
+    });
+    ctx.result(
+      { ...result, backend },
+      () =>
+        `${result.area} of ${result.width * result.height} pixels selected from ${result.clicks.length} click(s) (refine ${result.refine}${flags.brs ? `, f-BRS ${result.brsSteps} steps` : ''}, ${result.seconds.toFixed(2)} s on ${backend}) -> ${result.out}${result.overlay ? `, ${result.overlay}` : ''}`,
     );
   });
   withExamples(cmd, [

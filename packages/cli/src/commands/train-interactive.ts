@@ -1,6 +1,11 @@
 import { promises as fs } from 'node:fs';
 import type { NegativeStrategy } from '@objsel/clicks';
-import type { InteractiveTrainerConfig, InteractiveTrainOptions, InteractiveTrainSummary } from '@objsel/deeplab-resnet';
+import type {
+  InteractiveSampleSpec,
+  InteractiveTrainerConfig,
+  InteractiveTrainOptions,
+  InteractiveTrainSummary,
+} from '@objsel/deeplab-resnet';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
@@ -28,32 +33,60 @@ export interface RawInteractiveFlags extends RawTrainFlags {
 }
 
 /** The seed's defaults (seeds.md §1.3) where they differ from train.py's; used unless the flag is given. */
-export const INTERACTIVE_FLAG_DEFAULTS = { learningRate: '1e-5', batchSize: '7', weightDecay: '2.5e-4', numSteps: '20000', snapshotDir: './snapshots_interactive/' } as const;
+export const INTERACTIVE_FLAG_DEFAULTS = {
+  learningRate: '1e-5',
+  batchSize: '7',
+  weightDecay: '2.5e-4',
+  numSteps: '20000',
+  snapshotDir: './snapshots_interactive/',
+} as const;
 
 /** Adds the `--interactive` flags to `objsel train`. */
 export function addInteractiveTrainFlags(cmd: Command): Command {
   return cmd
-    .option('--interactive', `train the interactive network (Xu et al. 2016): 5-channel input (BGR + click distance maps), one output, weighted sigmoid CE; seed defaults --learning-rate ${INTERACTIVE_FLAG_DEFAULTS.learningRate} --batch-size ${INTERACTIVE_FLAG_DEFAULTS.batchSize} --weight-decay ${INTERACTIVE_FLAG_DEFAULTS.weightDecay} --num-steps ${INTERACTIVE_FLAG_DEFAULTS.numSteps}`)
-    .option('--clicks-list <file>', '--interactive: fixed clicks from `objsel clicks sample` (its clicks.txt) instead of fresh clicks every epoch')
+    .option(
+      '--interactive',
+      `train the interactive network (Xu et al. 2016): 5-channel input (BGR + click distance maps), one output, weighted sigmoid CE; seed defaults --learning-rate ${INTERACTIVE_FLAG_DEFAULTS.learningRate} --batch-size ${INTERACTIVE_FLAG_DEFAULTS.batchSize} --weight-decay ${INTERACTIVE_FLAG_DEFAULTS.weightDecay} --num-steps ${INTERACTIVE_FLAG_DEFAULTS.numSteps}`,
+    )
+    .option(
+      '--clicks-list <file>',
+      '--interactive: fixed clicks from `objsel clicks sample` (its clicks.txt) instead of fresh clicks every epoch',
+    )
     .option('--object-dir <dir>', '--interactive: instance labels under --data-dir', 'SegmentationObject')
-    .option('--strategies <list>', '--interactive: negative click strategies drawn from per sample (1 band, 2 other objects, 3 band coverage)', '1,2,3')
+    .option(
+      '--strategies <list>',
+      '--interactive: negative click strategies drawn from per sample (1 band, 2 other objects, 3 band coverage)',
+      '1,2,3',
+    )
     .option('--d-margin <px>', '--interactive: click sampler d_margin (default 10)')
     .option('--d-step <px>', '--interactive: click sampler d_step (default: the bounding-box rule)')
     .option('--d <px>', '--interactive: click sampler band width d (default 20)')
     .option('--n-positive <n>', '--interactive: click sampler N_pos, positives per sample 1..n (default 5)')
     .option('--n-negative <n>', '--interactive: click sampler N_neg, strategy 1/2 negatives per sample floor(2n/3)..n-1 (default 30)')
-    .option('--click-subsets', '--interactive: keep a random subset of each sample\'s clicks (1..all positives, 0..all negatives), so that single-click and few-click inputs are trained')
+    .option(
+      '--click-subsets',
+      "--interactive: keep a random subset of each sample's clicks (1..all positives, 0..all negatives), so that single-click and few-click inputs are trained",
+    )
     .option('--click-scale <k>', '--interactive: distance-map scale before truncation at 255', '1')
     .option('--pos-weight <q>', '--interactive: pos_weight of the weighted sigmoid cross-entropy', '5')
     .option('--loss-scale <k>', '--interactive: factor on the cross-entropy (the seed: 20)', '20')
-    .option('--resize-mode <mode>', '--interactive: resize (every sample to --input-size, the seed) or crop (train.py augmentation)', 'resize')
-    .option('--channel-init <init>', '--interactive: conv1 filters of the click channels when widening RGB weights: zeros or gaussian', 'zeros')
+    .option(
+      '--resize-mode <mode>',
+      '--interactive: resize (every sample to --input-size, the seed) or crop (train.py augmentation)',
+      'resize',
+    )
+    .option(
+      '--channel-init <init>',
+      '--interactive: conv1 filters of the click channels when widening RGB weights: zeros or gaussian',
+      'zeros',
+    )
     .option('--schedule <s>', '--interactive: learning-rate schedule, constant (the seed) or poly', 'constant');
 }
 
 function strategies(value: string): NegativeStrategy[] {
   const parts = value.split(',').map((s) => s.trim());
-  if (parts.length === 0 || parts.some((s) => s !== '1' && s !== '2' && s !== '3')) throw new CliError('usage', `--strategies takes 1, 2 and/or 3 separated by commas, got '${value}'`);
+  if (parts.length === 0 || parts.some((s) => s !== '1' && s !== '2' && s !== '3'))
+    throw new CliError('usage', `--strategies takes 1, 2 and/or 3 separated by commas, got '${value}'`);
   return [...new Set(parts.map(Number))] as NegativeStrategy[];
 }
 
@@ -63,12 +96,19 @@ function fromDefault(cmd: Command | undefined, name: string): boolean {
 }
 
 /** Turns the flags into {@link InteractiveTrainOptions} (without `fs`, data and callbacks) plus the data settings. */
-export function interactiveOptionsFromFlags(flags: RawInteractiveFlags, cmd?: Command): { options: Omit<InteractiveTrainOptions, 'fs' | 'data'>; data: InteractiveDataSettings } {
-  const pick = (name: keyof typeof INTERACTIVE_FLAG_DEFAULTS, given: string): string => (fromDefault(cmd, name) ? INTERACTIVE_FLAG_DEFAULTS[name] : given);
+export function interactiveOptionsFromFlags(
+  flags: RawInteractiveFlags,
+  cmd?: Command,
+): { options: Omit<InteractiveTrainOptions, 'fs' | 'data'>; data: InteractiveDataSettings } {
+  const pick = (name: keyof typeof INTERACTIVE_FLAG_DEFAULTS, given: string): string =>
+    fromDefault(cmd, name) ? INTERACTIVE_FLAG_DEFAULTS[name] : given;
   const [h, w] = listFlag('--input-size', flags.inputSize, { integer: true, length: 2 }) as [number, number];
-  if (flags.resizeMode !== 'resize' && flags.resizeMode !== 'crop') throw new CliError('usage', `--resize-mode must be resize or crop, got '${flags.resizeMode}'`);
-  if (flags.channelInit !== 'zeros' && flags.channelInit !== 'gaussian') throw new CliError('usage', `--channel-init must be zeros or gaussian, got '${flags.channelInit}'`);
-  if (flags.schedule !== 'constant' && flags.schedule !== 'poly') throw new CliError('usage', `--schedule must be constant or poly, got '${flags.schedule}'`);
+  if (flags.resizeMode !== 'resize' && flags.resizeMode !== 'crop')
+    throw new CliError('usage', `--resize-mode must be resize or crop, got '${flags.resizeMode}'`);
+  if (flags.channelInit !== 'zeros' && flags.channelInit !== 'gaussian')
+    throw new CliError('usage', `--channel-init must be zeros or gaussian, got '${flags.channelInit}'`);
+  if (flags.schedule !== 'constant' && flags.schedule !== 'poly')
+    throw new CliError('usage', `--schedule must be constant or poly, got '${flags.schedule}'`);
   const trainer: Partial<InteractiveTrainerConfig> = {
     numSteps: numberFlag('--num-steps', pick('numSteps', flags.numSteps), { integer: true, min: 1 }),
     learningRate: numberFlag('--learning-rate', pick('learningRate', flags.learningRate), { min: 0 }),
@@ -165,7 +205,7 @@ export function interactiveDataFactory(onWarn: (message: string) => void): Inter
     const { parseList } = await import('@objsel/voc-data');
     const { InteractiveListData } = await import('@objsel/deeplab-resnet');
     const entries = parseList(await fs.readFile(s.dataList, 'utf8'), { file: s.dataList, dataDir: s.dataDir });
-    let specs;
+    let specs: InteractiveSampleSpec[];
     if (s.clicksList) {
       const found = await specsFromClickFiles(s.clicksList, entries, s.dataDir, s.objectDir);
       if (found.unknown.length) onWarn(`${found.unknown.length} click file(s) name images that are not in ${s.dataList}; skipped`);
@@ -175,8 +215,27 @@ export function interactiveDataFactory(onWarn: (message: string) => void): Inter
       for (const id of found.missing) onWarn(`${id}: no ${s.objectDir}/${id}.png, skipped`);
       specs = found.specs;
     }
-    const encode = clickEncoder({ strategies: s.strategies, sampling: s.sampling, clickScale: s.clickScale, subsets: s.clickSubsets === true });
-    return new InteractiveListData(specs, (p) => fs.readFile(p), encode, { batchSize: s.batchSize, inputSize: s.inputSize, mode: s.mode, randomScale: s.randomScale, randomMirror: s.randomMirror, seed: s.seed, ignoreLabel: s.ignoreLabel }, start);
+    const encode = clickEncoder({
+      strategies: s.strategies,
+      sampling: s.sampling,
+      clickScale: s.clickScale,
+      subsets: s.clickSubsets === true,
+    });
+    return new InteractiveListData(
+      specs,
+      (p) => fs.readFile(p),
+      encode,
+      {
+        batchSize: s.batchSize,
+        inputSize: s.inputSize,
+        mode: s.mode,
+        randomScale: s.randomScale,
+        randomMirror: s.randomMirror,
+        seed: s.seed,
+        ignoreLabel: s.ignoreLabel,
+      },
+      start,
+    );
   };
 }
 
@@ -197,8 +256,16 @@ export async function runInteractiveTrain(ctx: CliContext, flags: RawInteractive
   const { options } = interactiveOptionsFromFlags(flags, cmd);
   const backend = await ctx.useBackend();
   const { trainInteractive } = await import('@objsel/deeplab-resnet');
-  const summary = await trainInteractive({ ...options, fs: nodeTrainingFs, data: interactiveDataFactory((m) => ctx.warn(m)), onProgress: ctx.onProgress, onInfo: (m) => ctx.info(m) });
+  const summary = await trainInteractive({
+    ...options,
+    fs: nodeTrainingFs,
+    data: interactiveDataFactory((m) => ctx.warn(m)),
+    onProgress: ctx.onProgress,
+    onInfo: (m) => ctx.info(m),
+  });
   summary.network.dispose();
   const { network: _network, ...rest } = summary;
-  ctx.result({ ...rest, backend, snapshotDir: options.snapshotDir, interactive: true }, () => formatInteractiveSummary(rest, options.snapshotDir));
+  ctx.result({ ...rest, backend, snapshotDir: options.snapshotDir, interactive: true }, () =>
+    formatInteractiveSummary(rest, options.snapshotDir),
+  );
 }

@@ -31,7 +31,11 @@ export const nodeTrainingFs: FileSystemLike = {
 /** Parses a number flag; `integer` and `min` are checked. */
 export function numberFlag(name: string, value: string, options: { integer?: boolean; min?: number; minExclusive?: boolean } = {}): number {
   const n = Number(value);
-  const bad = value.trim() === '' || !Number.isFinite(n) || (options.integer && !Number.isSafeInteger(n)) || (options.min !== undefined && (options.minExclusive ? n <= options.min : n < options.min));
+  const bad =
+    value.trim() === '' ||
+    !Number.isFinite(n) ||
+    (options.integer && !Number.isSafeInteger(n)) ||
+    (options.min !== undefined && (options.minExclusive ? n <= options.min : n < options.min));
   if (bad) {
     const what = `${options.integer ? 'an integer' : 'a number'}${options.min !== undefined ? ` ${options.minExclusive ? '>' : '>='} ${options.min}` : ''}`;
     throw new CliError('usage', `${name} must be ${what}, got '${value}'`);
@@ -43,7 +47,8 @@ export function numberFlag(name: string, value: string, options: { integer?: boo
 export function listFlag(name: string, value: string, options: { integer?: boolean; length?: number } = {}): number[] {
   const parts = value.split(',').map((s) => s.trim());
   const out = parts.map((p) => numberFlag(name, p, { integer: options.integer ?? false, min: 0, minExclusive: true }));
-  if (options.length !== undefined && out.length !== options.length) throw new CliError('usage', `${name} needs ${options.length} comma-separated values, got '${value}'`);
+  if (options.length !== undefined && out.length !== options.length)
+    throw new CliError('usage', `${name} needs ${options.length} comma-separated values, got '${value}'`);
   return out;
 }
 
@@ -83,11 +88,18 @@ export interface RawTrainFlags {
 }
 
 /** Adds the data, checkpoint and model flags common to `train` and `fine-tune`. */
-export function addCommonTrainFlags(cmd: Command, defaults: { batchSize: string; learningRate: string; numSteps: string; savePredEvery: string; snapshotDir: string }): Command {
+export function addCommonTrainFlags(
+  cmd: Command,
+  defaults: { batchSize: string; learningRate: string; numSteps: string; savePredEvery: string; snapshotDir: string },
+): Command {
   return cmd
     .option('--data-dir <dir>', 'directory the list paths are appended to', '/home/VOCdevkit')
     .option('--data-list <file>', 'list of "/JPEGImages/x.jpg /SegmentationClassAug/x.png" lines', './dataset/train.txt')
-    .option('--restore-from <dir>', 'weights to start from: an `objsel convert` directory, a checkpoint, or a snapshot directory (its latest)', './deeplab_resnet')
+    .option(
+      '--restore-from <dir>',
+      'weights to start from: an `objsel convert` directory, a checkpoint, or a snapshot directory (its latest)',
+      './deeplab_resnet',
+    )
     .option('--from-scratch', 'start from randomly initialised weights (--depth, --width-multiplier, --blocks) instead of --restore-from')
     .option('--snapshot-dir <dir>', 'where checkpoints (ckpt-<step>/), metrics.jsonl, images/ and curve.svg go', defaults.snapshotDir)
     .option('--num-steps <n>', 'number of updates', defaults.numSteps)
@@ -197,8 +209,18 @@ export async function runTrainCommand(ctx: CliContext, flags: RawTrainFlags, mod
 
 /** `objsel train`: train.py / train_msc.py. */
 export function registerTrain(program: Command, context: () => CliContext): void {
-  const cmd = program.command('train').description('train DeepLab-ResNet as the TensorFlow port does (train.py; train_msc.py with --scales 1,0.75,0.5 --grad-update-every 10 --batch-size 1)');
-  addCommonTrainFlags(cmd, { batchSize: '10', learningRate: '2.5e-4', numSteps: '20001', savePredEvery: '1000', snapshotDir: './snapshots/' })
+  const cmd = program
+    .command('train')
+    .description(
+      'train DeepLab-ResNet as the TensorFlow port does (train.py; train_msc.py with --scales 1,0.75,0.5 --grad-update-every 10 --batch-size 1)',
+    );
+  addCommonTrainFlags(cmd, {
+    batchSize: '10',
+    learningRate: '2.5e-4',
+    numSteps: '20001',
+    savePredEvery: '1000',
+    snapshotDir: './snapshots/',
+  })
     .option('--power <p>', 'exponent of the poly learning-rate decay', '0.9')
     .option('--momentum <m>', 'momentum of the optimiser', '0.9')
     .option('--weight-decay <wd>', 'L2 factor on convolution weights', '0.0005');

@@ -7,8 +7,14 @@ import { presentClasses } from './tags';
  * Attention maps multiplied by the present-tag mask: channels of absent classes become 0.
  * `attention` is HWC with one channel per object class (`channel c - 1` is class `c`).
  */
-export function maskByTags(attention: Float32Array, tags: readonly number[], pixels: number, channels = DCSP_NUM_OBJECT_CLASSES): Float32Array {
-  if (attention.length !== pixels * channels) throw new DcspError('bad-input', `attention has ${attention.length} values, expected ${pixels}x${channels}`);
+export function maskByTags(
+  attention: Float32Array,
+  tags: readonly number[],
+  pixels: number,
+  channels = DCSP_NUM_OBJECT_CLASSES,
+): Float32Array {
+  if (attention.length !== pixels * channels)
+    throw new DcspError('bad-input', `attention has ${attention.length} values, expected ${pixels}x${channels}`);
   const present = new Set(presentClasses(tags, channels + 1));
   const out = new Float32Array(attention.length);
   for (let c = 0; c < channels; c++) {
@@ -48,13 +54,18 @@ export function attentionCues(options: {
   const channels = options.channels ?? DCSP_NUM_OBJECT_CLASSES;
   const pixels = width * height;
   if (attention.length !== pixels * channels) {
-    throw new DcspError('bad-input', `attention has ${attention.length} values, expected ${height}x${width}x${channels} = ${pixels * channels}`);
+    throw new DcspError(
+      'bad-input',
+      `attention has ${attention.length} values, expected ${height}x${width}x${channels} = ${pixels * channels}`,
+    );
   }
   const classes = presentClasses(options.tags, channels + 1);
   const k = classes.length;
   // Normalising every channel and then multiplying by the tag mask (as DCSP does) equals
   // normalising only the present channels: each channel is normalised on its own.
   const actv = new Float32Array(pixels * k);
-  classes.forEach((cls, j) => normalizeChannel(attention, channels, cls - 1, pixels, actv, k, j));
+  classes.forEach((cls, j) => {
+    normalizeChannel(attention, channels, cls - 1, pixels, actv, k, j);
+  });
   return { actv, classes, width, height };
 }

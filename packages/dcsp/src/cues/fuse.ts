@@ -18,7 +18,8 @@ export function labelsFromCues(cues: AttentionCues, saliency: Float32Array, thre
   const { actv, classes, width, height } = cues;
   const pixels = width * height;
   const k = classes.length;
-  if (saliency.length !== pixels) throw new DcspError('bad-input', `saliency has ${saliency.length} values, expected ${height}x${width} = ${pixels}`);
+  if (saliency.length !== pixels)
+    throw new DcspError('bad-input', `saliency has ${saliency.length} values, expected ${height}x${width} = ${pixels}`);
   if (actv.length !== pixels * k) throw new DcspError('bad-input', `cues have ${actv.length} values, expected ${height}x${width}x${k}`);
   const labels = new Uint8Array(pixels);
   for (let i = 0; i < pixels; i++) {
@@ -60,11 +61,13 @@ export interface FuseCuesInput {
  */
 export function fuseCues(input: FuseCuesInput): Uint8Array {
   const { attention, saliency, width, height } = input;
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new DcspError('bad-input', `bad size ${width}x${height}`);
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0))
+    throw new DcspError('bad-input', `bad size ${width}x${height}`);
   if (attention.length !== width * height * DCSP_NUM_OBJECT_CLASSES) {
     throw new DcspError('bad-input', `attention has ${attention.length} values, expected ${height}x${width}x${DCSP_NUM_OBJECT_CLASSES}`);
   }
-  for (let i = 0; i < attention.length; i++) if (!Number.isFinite(attention[i]!)) throw new DcspError('bad-input', `attention value ${attention[i]} at index ${i} is not finite`);
+  for (let i = 0; i < attention.length; i++)
+    if (!Number.isFinite(attention[i]!)) throw new DcspError('bad-input', `attention value ${attention[i]} at index ${i} is not finite`);
   for (let i = 0; i < saliency.length; i++) {
     const s = saliency[i]!;
     if (!(s >= 0 && s <= 1)) throw new DcspError('bad-input', `saliency value ${s} at pixel ${i} is outside [0, 1]`);

@@ -9,7 +9,13 @@ const f32 = Math.fround;
  * channel lies in (0, 1] with its peak at exactly 1 (a constant channel becomes all ones).
  * `maps` is HWC interleaved: `maps[(y * width + x) * channels + c]`.
  */
-export function normalizePerClass(maps: Float32Array, width: number, height: number, channels: number, epsilon = DCSP_EPSILON): Float32Array {
+export function normalizePerClass(
+  maps: Float32Array,
+  width: number,
+  height: number,
+  channels: number,
+  epsilon = DCSP_EPSILON,
+): Float32Array {
   const n = width * height;
   if (maps.length !== n * channels) {
     throw new DcspError('bad-input', `attention has ${maps.length} values, expected ${height}x${width}x${channels} = ${n * channels}`);
@@ -24,7 +30,16 @@ export function normalizePerClass(maps: Float32Array, width: number, height: num
  * `outC` of `out` (`outChannels` wide), in float32 arithmetic at every step as TensorFlow
  * computed it (so 1e-12 vanishes next to values above ~1e-5, exactly as in DCSP).
  */
-export function normalizeChannel(maps: Float32Array, channels: number, c: number, n: number, out: Float32Array, outChannels: number, outC: number, epsilon = DCSP_EPSILON): void {
+export function normalizeChannel(
+  maps: Float32Array,
+  channels: number,
+  c: number,
+  n: number,
+  out: Float32Array,
+  outChannels: number,
+  outC: number,
+  epsilon = DCSP_EPSILON,
+): void {
   let min = Infinity;
   for (let i = 0, j = c; i < n; i++, j += channels) {
     const v = maps[j]!;

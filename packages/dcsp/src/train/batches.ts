@@ -1,4 +1,4 @@
-import { Rng, augment, permutation, stackBatch, tagVector, type BatchSample } from '@objsel/voc-data';
+import { type Rng, augment, permutation, stackBatch, tagVector, type BatchSample } from '@objsel/voc-data';
 import { presentClasses } from '../cues/tags';
 import type { DcspDataSource, DcspSample } from '../data';
 import { DcspError } from '../errors';
@@ -66,7 +66,11 @@ export class DcspBatcher {
         { crop: [h, w], randomScale: this.options.randomScale, randomMirror: this.options.randomMirror, labelPad: 0 },
         this.rng,
       );
-      samples.push({ ...out, id: sample.name, tags: tagVector(presentClasses(sample.tags, this.options.numClasses), this.options.numClasses) });
+      samples.push({
+        ...out,
+        id: sample.name,
+        tags: tagVector(presentClasses(sample.tags, this.options.numClasses), this.options.numClasses),
+      });
     }
     const batch = stackBatch(samples);
     return { images: batch.images, ...(batch.labels ? { labels: batch.labels } : {}), tags: batch.tags!, batchSize, height: h, width: w };

@@ -54,7 +54,12 @@ export interface CuePassOptions {
  * harmonic mean with the saliency, background below 0.4, argmax. Stores labels and the
  * normalised present-class attention (`actv`). Runs on the network's folded inference copy.
  */
-export async function generateInitialCues(net: DcspNetwork, source: DcspDataSource, store: CueStore, options: CuePassOptions = {}): Promise<void> {
+export async function generateInitialCues(
+  net: DcspNetwork,
+  source: DcspDataSource,
+  store: CueStore,
+  options: CuePassOptions = {},
+): Promise<void> {
   const inference = net.inference();
   try {
     await initialCuesWith(inference, net.numObjectClasses, source, store, options);
@@ -63,7 +68,13 @@ export async function generateInitialCues(net: DcspNetwork, source: DcspDataSour
   }
 }
 
-async function initialCuesWith(net: DcspForward, numObjectClasses: number, source: DcspDataSource, store: CueStore, options: CuePassOptions): Promise<void> {
+async function initialCuesWith(
+  net: DcspForward,
+  numObjectClasses: number,
+  source: DcspDataSource,
+  store: CueStore,
+  options: CuePassOptions,
+): Promise<void> {
   for (let i = 0; i < source.size; i++) {
     const sample = await source.load(i);
     checkSample(sample, { saliency: true });
@@ -81,14 +92,26 @@ async function initialCuesWith(net: DcspForward, numObjectClasses: number, sourc
  * segmentation network, 3-scale `fc1_voc12` logits at image size × the tag mask with
  * background, argmax.
  */
-export async function generateAdaptedCues(net: DcspNetwork, source: DcspDataSource, store: CueStore, options: CuePassOptions = {}): Promise<void> {
+export async function generateAdaptedCues(
+  net: DcspNetwork,
+  source: DcspDataSource,
+  store: CueStore,
+  options: CuePassOptions = {},
+): Promise<void> {
   const inference = net.inference();
   try {
     for (let i = 0; i < source.size; i++) {
       const sample = await source.load(i);
       const { width, height } = sample.image;
       const logits = await logitsMap(inference, sample.image, options.scales);
-      const labels = adaptCues({ logits, tags: sample.tags, width, height, numClasses: net.numClasses, ...(options.masking ? { masking: options.masking } : {}) });
+      const labels = adaptCues({
+        logits,
+        tags: sample.tags,
+        width,
+        height,
+        numClasses: net.numClasses,
+        ...(options.masking ? { masking: options.masking } : {}),
+      });
       await store.put(sample.name, 'adapted', { width, height, labels });
       options.onProgress?.({ task: 'dcsp adapted cues', done: i + 1, total: source.size });
     }

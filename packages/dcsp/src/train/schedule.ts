@@ -94,7 +94,18 @@ async function runStage(
   name: StageSummary['stage'],
   network: DcspNetwork,
   batcher: DcspBatcher,
-  config: { steps: number; learningRate: number; momentum: number; power: number; weightDecay: number; trainable: DcspTrainableSet; objective: DcspObjective; batchSize: number; trainBatchNorm: boolean; bnDecay: number },
+  config: {
+    steps: number;
+    learningRate: number;
+    momentum: number;
+    power: number;
+    weightDecay: number;
+    trainable: DcspTrainableSet;
+    objective: DcspObjective;
+    batchSize: number;
+    trainBatchNorm: boolean;
+    bnDecay: number;
+  },
   checkpoint: { every: number; offset: number; target?: { fs: FileSystemLike; dir: string; keep?: number }; run: Record<string, unknown> },
   onProgress?: (event: DcspProgress) => void,
 ): Promise<StageSummary> {
@@ -133,7 +144,12 @@ async function runStage(
       last = await trainer.trainStep(batch);
       first ??= last;
       const seconds = (performance.now() - t0) / 1000;
-      const metrics: Record<string, number> = { loss: last.loss, lr: last.learningRate, classification: last.classification, imagesPerSecond: config.batchSize / seconds };
+      const metrics: Record<string, number> = {
+        loss: last.loss,
+        lr: last.learningRate,
+        classification: last.classification,
+        imagesPerSecond: config.batchSize / seconds,
+      };
       if (last.segmentation !== undefined) metrics.segmentation = last.segmentation;
       onProgress?.({ task: `dcsp ${name}`, done: last.step, total: config.steps, metrics });
       if (checkpoint.every > 0 && last.step % checkpoint.every === 0 && last.step !== config.steps) await save(last.step, last.loss);
@@ -142,7 +158,13 @@ async function runStage(
   } finally {
     trainer.dispose();
   }
-  return { stage: name, steps: config.steps, firstLoss: first?.loss ?? null, lastLoss: last?.loss ?? null, seconds: (performance.now() - start) / 1000 };
+  return {
+    stage: name,
+    steps: config.steps,
+    firstLoss: first?.loss ?? null,
+    lastLoss: last?.loss ?? null,
+    seconds: (performance.now() - start) / 1000,
+  };
 }
 
 /**
@@ -174,7 +196,8 @@ export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainRes
     trainBatchNorm: options.trainBatchNorm ?? false,
     bnDecay: options.bnDecay ?? 0.999,
   };
-  if (!(Number.isSafeInteger(base.batchSize) && base.batchSize > 0)) throw new DcspError('bad-config', `batchSize must be a positive integer, got ${base.batchSize}`);
+  if (!(Number.isSafeInteger(base.batchSize) && base.batchSize > 0))
+    throw new DcspError('bad-config', `batchSize must be a positive integer, got ${base.batchSize}`);
   const batchOptions = {
     inputSize: options.inputSize ?? ([321, 321] as const),
     randomScale: options.randomScale ?? true,
@@ -192,7 +215,15 @@ export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainRes
   const ck = options.checkpoints;
   const attnTarget = ck ? { fs: ck.fs, dir: ck.attnSnapshotDir, ...(ck.keep === undefined ? {} : { keep: ck.keep }) } : undefined;
   const segTarget = ck ? { fs: ck.fs, dir: ck.snapshotDir, ...(ck.keep === undefined ? {} : { keep: ck.keep }) } : undefined;
-  const run: Record<string, unknown> = { algorithm: 'dcsp', classfcSteps, adaptAfter, adaptRounds, ...base, inputSize: batchOptions.inputSize, randomSeed: options.randomSeed ?? 1234 };
+  const run: Record<string, unknown> = {
+    algorithm: 'dcsp',
+    classfcSteps,
+    adaptAfter,
+    adaptRounds,
+    ...base,
+    inputSize: batchOptions.inputSize,
+    randomSeed: options.randomSeed ?? 1234,
+  };
   const rng = new Rng(options.randomSeed ?? 1234);
   const stages: StageSummary[] = [];
   let cueSeconds = 0;
@@ -200,7 +231,14 @@ export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainRes
   // 1. Attention network (train_fcan.py).
   const classfc = new DcspBatcher(options.classfcData, rng, batchOptions);
   stages.push(
-    await runStage('attention', network, classfc, { ...base, steps: classfcSteps, trainable: options.attentionTrainable ?? 'fc', objective: 'classification' }, { every, offset: 0, run, ...(attnTarget ? { target: attnTarget } : {}) }, options.onProgress),
+    await runStage(
+      'attention',
+      network,
+      classfc,
+      { ...base, steps: classfcSteps, trainable: options.attentionTrainable ?? 'fc', objective: 'classification' },
+      { every, offset: 0, run, ...(attnTarget ? { target: attnTarget } : {}) },
+      options.onProgress,
+    ),
   );
   await options.onStage?.('attention', store);
 
@@ -219,7 +257,16 @@ export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainRes
   const segConfig = { ...base, steps: adaptAfter, trainable: 'all' as const, objective: 'segmentation' as const };
 
   // 3. Segmentation before adaptation (train_segmentation.py, adapt=False).
-  stages.push(await runStage('segmentation', network, segment, segConfig, { every, offset: 0, run, ...(segTarget ? { target: segTarget } : {}) }, options.onProgress));
+  stages.push(
+    await runStage(
+      'segmentation',
+      network,
+      segment,
+      segConfig,
+      { every, offset: 0, run, ...(segTarget ? { target: segTarget } : {}) },
+      options.onProgress,
+    ),
+  );
   await options.onStage?.('segmentation', store);
 
   // 4. Adaptation rounds.
@@ -228,7 +275,16 @@ export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainRes
     await generateAdaptedCues(network, options.segmentData, store, cueOptions);
     cueSeconds += (performance.now() - t0) / 1000;
     await options.onStage?.('adapt', store);
-    stages.push(await runStage('segmentation-adapted', network, segment, segConfig, { every, offset: round * adaptAfter, run, ...(segTarget ? { target: segTarget } : {}) }, options.onProgress));
+    stages.push(
+      await runStage(
+        'segmentation-adapted',
+        network,
+        segment,
+        segConfig,
+        { every, offset: round * adaptAfter, run, ...(segTarget ? { target: segTarget } : {}) },
+        options.onProgress,
+      ),
+    );
     await options.onStage?.('segmentation-adapted', store);
   }
   return { stages, cueSeconds, cueStore: store };

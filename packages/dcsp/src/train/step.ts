@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MomentumOptimizer, isBatchNormVariable, isWeightDecayed, learningRateMultiplier, polyLearningRate, resizeLabelsNearest, segmentationCrossEntropy, updateMovingStatistics } from '@objsel/deeplab-resnet';
+import {
+  MomentumOptimizer,
+  isBatchNormVariable,
+  isWeightDecayed,
+  learningRateMultiplier,
+  polyLearningRate,
+  resizeLabelsNearest,
+  segmentationCrossEntropy,
+  updateMovingStatistics,
+} from '@objsel/deeplab-resnet';
 import { classificationLoss } from '../attention';
 import { DcspError } from '../errors';
 import type { DcspNetwork } from '../network';
@@ -71,7 +80,8 @@ export class StageTrainer {
     readonly network: DcspNetwork,
     readonly config: StageConfig,
   ) {
-    if (!(Number.isSafeInteger(config.steps) && config.steps >= 0)) throw new DcspError('bad-config', `steps must be an integer >= 0, got ${config.steps}`);
+    if (!(Number.isSafeInteger(config.steps) && config.steps >= 0))
+      throw new DcspError('bad-config', `steps must be an integer >= 0, got ${config.steps}`);
     const candidates = [...network.variables.keys()].filter((n) => !isBatchNormVariable(n));
     this.trainedNames = config.trainable === 'fc' ? candidates.filter((n) => n.includes('fc')) : candidates;
     for (const n of this.trainedNames) this.keyOfVariable.set(network.variables.get(n)!.name, n);
@@ -111,7 +121,13 @@ export class StageTrainer {
         }
         // DCSP's L2 covers every convolution kernel (trained or not); its gradient, wd * w,
         // reaches only the trained ones.
-        const l2 = wd > 0 ? (tf.mul(tf.addN(this.decayedNames.map((name) => tf.sum(tf.square(this.network.variables.get(name)!)))), 0.5 * wd) as tf.Scalar) : tf.scalar(0);
+        const l2 =
+          wd > 0
+            ? (tf.mul(
+                tf.addN(this.decayedNames.map((name) => tf.sum(tf.square(this.network.variables.get(name)!)))),
+                0.5 * wd,
+              ) as tf.Scalar)
+            : tf.scalar(0);
         parts = tf.keep(tf.stack([cls, seg, l2]) as tf.Tensor1D);
         return tf.addN([cls, seg, l2]) as tf.Scalar;
       }, trainedVars);
@@ -124,7 +140,9 @@ export class StageTrainer {
       const [cls, seg, l2] = Array.from(await parts!.data()) as [number, number, number];
       const loss = cls + seg + l2;
       if (!Number.isFinite(loss)) {
-        throw new DcspError('non-finite-loss', `loss is ${loss} at update ${this.step + 1}; no update applied`, { where: `step ${this.step + 1}` });
+        throw new DcspError('non-finite-loss', `loss is ${loss} at update ${this.step + 1}; no update applied`, {
+          where: `step ${this.step + 1}`,
+        });
       }
       const learningRate = this.learningRateAt(this.step + 1);
       this.optimizer.apply(grads, learningRate);

@@ -75,7 +75,10 @@ async function readState(fs: FileSystemLike, dir: string): Promise<TrainerStateF
   try {
     state = JSON.parse(text) as TrainerStateFile;
   } catch (error) {
-    throw new DeeplabError('bad-weights', `not valid JSON (${(error as Error).message})`, { file: joinPath(dir, TRAINER_STATE), cause: error });
+    throw new DeeplabError('bad-weights', `not valid JSON (${(error as Error).message})`, {
+      file: joinPath(dir, TRAINER_STATE),
+      cause: error,
+    });
   }
   if (state?.format !== 'objsel-trainer-state' || !Number.isSafeInteger(state.step)) {
     throw new DeeplabError('bad-weights', 'not an objsel trainer state', { file: joinPath(dir, TRAINER_STATE) });
@@ -142,7 +145,12 @@ export async function cleanStaleCheckpointFiles(fs: FileSystemLike, snapshotDir:
  *
  * @returns the checkpoint's path.
  */
-export async function saveCheckpoint(fs: FileSystemLike, snapshotDir: string, contents: CheckpointContents, options: { keep?: number } = {}): Promise<string> {
+export async function saveCheckpoint(
+  fs: FileSystemLike,
+  snapshotDir: string,
+  contents: CheckpointContents,
+  options: { keep?: number } = {},
+): Promise<string> {
   const keep = options.keep ?? DEFAULT_KEEP;
   const step = contents.state.step;
   const name = checkpointName(step);

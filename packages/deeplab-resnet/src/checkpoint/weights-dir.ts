@@ -1,4 +1,11 @@
-import { decodeWeights, encodeWeights, validateModelJson, type ObjselModelJson, type ObjselNetworkMeta, type WeightEntry } from '@objsel/caffe-import';
+import {
+  decodeWeights,
+  encodeWeights,
+  validateModelJson,
+  type ObjselModelJson,
+  type ObjselNetworkMeta,
+  type WeightEntry,
+} from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
 import { isNotFound, joinPath, type FileSystemLike } from './file-system';
 
@@ -10,7 +17,13 @@ export const MODEL_JSON = 'model.json';
  * `encodeWeights`: TF.js shards plus the `objsel` section), the format `objsel convert` writes.
  * Not atomic by itself: checkpoints write into a staging directory and rename it as a whole.
  */
-export async function writeWeightsTo(fs: FileSystemLike, dir: string, entries: WeightEntry[], meta: ObjselNetworkMeta, generatedBy = '@objsel/deeplab-resnet'): Promise<void> {
+export async function writeWeightsTo(
+  fs: FileSystemLike,
+  dir: string,
+  entries: WeightEntry[],
+  meta: ObjselNetworkMeta,
+  generatedBy = '@objsel/deeplab-resnet',
+): Promise<void> {
   const { modelJson, shards } = encodeWeights(entries, meta, { generatedBy });
   await fs.mkdir(dir, { recursive: true });
   for (const shard of shards) await fs.writeFile(joinPath(dir, shard.path), shard.data);
@@ -32,17 +45,22 @@ export async function readWeightsFrom(fs: FileSystemLike, dir: string): Promise<
     validateModelJson(parsed);
     modelJson = parsed;
   } catch (error) {
-    if (isNotFound(error)) throw new DeeplabError('bad-weights', 'no model.json: not a weights directory', { file: jsonFile, cause: error });
+    if (isNotFound(error))
+      throw new DeeplabError('bad-weights', 'no model.json: not a weights directory', { file: jsonFile, cause: error });
     throw new DeeplabError('bad-weights', (error as Error).message, { file: jsonFile, cause: error });
   }
   const shards: Uint8Array[] = [];
   for (const group of modelJson.weightsManifest) {
     for (const rel of group.paths) {
-      if (rel.includes('..') || rel.startsWith('/')) throw new DeeplabError('bad-weights', `shard path ${JSON.stringify(rel)} leaves the weights directory`, { file: jsonFile });
+      if (rel.includes('..') || rel.startsWith('/'))
+        throw new DeeplabError('bad-weights', `shard path ${JSON.stringify(rel)} leaves the weights directory`, { file: jsonFile });
       try {
         shards.push(await fs.readFile(joinPath(dir, rel)));
       } catch (error) {
-        throw new DeeplabError('bad-weights', isNotFound(error) ? 'shard listed in model.json is missing' : (error as Error).message, { file: joinPath(dir, rel), cause: error });
+        throw new DeeplabError('bad-weights', isNotFound(error) ? 'shard listed in model.json is missing' : (error as Error).message, {
+          file: joinPath(dir, rel),
+          cause: error,
+        });
       }
     }
   }

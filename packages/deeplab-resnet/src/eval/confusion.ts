@@ -10,13 +10,15 @@ export class ConfusionMatrix {
   readonly counts: Float64Array;
 
   constructor(readonly numClasses: number) {
-    if (!Number.isSafeInteger(numClasses) || numClasses <= 0) throw new DeeplabError('bad-config', `numClasses must be a positive integer, got ${numClasses}`);
+    if (!Number.isSafeInteger(numClasses) || numClasses <= 0)
+      throw new DeeplabError('bad-config', `numClasses must be a positive integer, got ${numClasses}`);
     this.counts = new Float64Array(numClasses * numClasses);
   }
 
   /** Adds one image's prediction against its ground truth (same length). */
   add(predictions: ArrayLike<number>, labels: ArrayLike<number>): void {
-    if (predictions.length !== labels.length) throw new DeeplabError('bad-input', `${predictions.length} predictions for ${labels.length} labels`);
+    if (predictions.length !== labels.length)
+      throw new DeeplabError('bad-input', `${predictions.length} predictions for ${labels.length} labels`);
     const c = this.numClasses;
     for (let i = 0; i < labels.length; i++) {
       const t = labels[i]!;

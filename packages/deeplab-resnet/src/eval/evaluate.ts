@@ -65,7 +65,9 @@ export interface EvaluationResult {
 
 /** The names of `numClasses` classes: VOC's for 21, `class <i>` otherwise. */
 export function classNamesFor(numClasses: number): string[] {
-  return numClasses === VOC_CLASSES.length ? [...VOC_CLASSES] : Array.from({ length: numClasses }, (_, i) => (i === 0 ? 'background' : `class ${i}`));
+  return numClasses === VOC_CLASSES.length
+    ? [...VOC_CLASSES]
+    : Array.from({ length: numClasses }, (_, i) => (i === 0 ? 'background' : `class ${i}`));
 }
 
 /**
@@ -92,10 +94,15 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
       const image = await decodeImage(imageBytes, entry.image);
       const label = decodeLabel(labelBytes, entry.label);
       if (label.width !== image.width || label.height !== image.height) {
-        throw new DeeplabError('bad-input', `label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, { file: entry.label, where: `line ${entry.line}` });
+        throw new DeeplabError('bad-input', `label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, {
+          file: entry.label,
+          where: `line ${entry.line}`,
+        });
       }
       const { labels, probabilities } = await segmenter.segment(image, { scales, probabilities: options.refine !== undefined });
-      const prediction = options.refine ? await options.refine({ probs: probabilities!, image, width: image.width, height: image.height, numLabels: numClasses }) : labels;
+      const prediction = options.refine
+        ? await options.refine({ probs: probabilities!, image, width: image.width, height: image.height, numLabels: numClasses })
+        : labels;
       confusion.add(prediction, label.data);
       await options.onImage?.({ entry, image, prediction });
       options.onProgress?.({ task: 'evaluate', done: i + 1, total: count, metrics: { miou: confusion.meanIoU() } });

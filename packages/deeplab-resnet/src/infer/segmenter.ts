@@ -56,9 +56,11 @@ function scaledLength(size: number, scale: number): number {
 }
 
 function checkScales(scales: readonly number[], height: number, width: number): number[] {
-  if (!Array.isArray(scales) || scales.length === 0) throw new DeeplabError('bad-config', 'scales must be a non-empty list of positive numbers');
+  if (!Array.isArray(scales) || scales.length === 0)
+    throw new DeeplabError('bad-config', 'scales must be a non-empty list of positive numbers');
   for (const s of scales) {
-    if (typeof s !== 'number' || !Number.isFinite(s) || s <= 0) throw new DeeplabError('bad-config', `scale ${String(s)} is not a positive number`, { where: 'scales' });
+    if (typeof s !== 'number' || !Number.isFinite(s) || s <= 0)
+      throw new DeeplabError('bad-config', `scale ${String(s)} is not a positive number`, { where: 'scales' });
     if (scaledLength(height, s) < 1 || scaledLength(width, s) < 1) {
       throw new DeeplabError('bad-input', `scale ${s} shrinks the ${width}x${height} input to nothing`, { where: 'scales' });
     }
@@ -91,10 +93,18 @@ export class DeepLabSegmenter {
   /** A segmenter over a model (folded by default: see {@link SegmenterOptions.fold}). */
   static fromModel(model: DeepLabResNet, options: SegmenterOptions = {}): DeepLabSegmenter {
     if (options.fold === false) {
-      return new DeepLabSegmenter(model.config, (x) => model.forward(x).logits, () => {});
+      return new DeepLabSegmenter(
+        model.config,
+        (x) => model.forward(x).logits,
+        () => {},
+      );
     }
     const folded = FoldedDeepLab.fromModel(model, options.atrous ? { atrous: options.atrous } : {});
-    return new DeepLabSegmenter(model.config, (x) => folded.predict(x), () => folded.dispose());
+    return new DeepLabSegmenter(
+      model.config,
+      (x) => folded.predict(x),
+      () => folded.dispose(),
+    );
   }
 
   /** `fc1_voc12` of an NHWC batch (the caller owns the result). */
@@ -105,7 +115,10 @@ export class DeepLabSegmenter {
   /** Segments an 8-bit RGB image (3-channel networks): RGB → BGR minus the ImageNet mean first. */
   segment(image: RgbImage, options: SegmentOptions = {}): Promise<SegmentResult> {
     if (this.config.inputChannels !== 3) {
-      throw new DeeplabError('bad-input', `this network takes ${this.config.inputChannels} input channels; use segmentPreprocessed with the extra channels`);
+      throw new DeeplabError(
+        'bad-input',
+        `this network takes ${this.config.inputChannels} input channels; use segmentPreprocessed with the extra channels`,
+      );
     }
     return this.segmentPreprocessed(preprocess(image), image.height, image.width, options);
   }
@@ -136,7 +149,13 @@ export class DeepLabSegmenter {
       const fused =
         perScale.length === 1
           ? reference
-          : perScale.slice(1).reduce((acc, l) => tf.maximum(acc, l.shape[1] === size[0] && l.shape[2] === size[1] ? l : tf.image.resizeBilinear(l, size, false, false)), reference as tf.Tensor);
+          : perScale
+              .slice(1)
+              .reduce(
+                (acc, l) =>
+                  tf.maximum(acc, l.shape[1] === size[0] && l.shape[2] === size[1] ? l : tf.image.resizeBilinear(l, size, false, false)),
+                reference as tf.Tensor,
+              );
       const upsampled = tf.image.resizeBilinear(fused as tf.Tensor4D, [height, width], false, false);
       return {
         labels: tf.argMax(upsampled, 3),

@@ -52,10 +52,15 @@ export interface AdaptResult {
  * memory of an inference. `full` trains everything with {@link InteractiveTrainer}. Changes the
  * model's weights: re-fold any `InteractiveSegmenter` over it (`refresh()`).
  */
-export async function adaptToClicks(model: DeepLabResNet, samples: readonly AdaptSample[], options: AdaptOptions = {}): Promise<AdaptResult> {
+export async function adaptToClicks(
+  model: DeepLabResNet,
+  samples: readonly AdaptSample[],
+  options: AdaptOptions = {},
+): Promise<AdaptResult> {
   const steps = options.steps ?? 10;
   const learningRate = options.learningRate ?? 1e-4;
-  if (!Number.isSafeInteger(steps) || steps < 1) throw new DeeplabError('bad-config', `adapt steps must be a positive integer, got ${steps}`);
+  if (!Number.isSafeInteger(steps) || steps < 1)
+    throw new DeeplabError('bad-config', `adapt steps must be a positive integer, got ${steps}`);
   if (!(learningRate > 0)) throw new DeeplabError('bad-config', `adapt learning rate must be positive, got ${learningRate}`);
   if (samples.length === 0) throw new DeeplabError('bad-input', 'nothing to adapt to: no sample');
   const batches = samples.map((s) => {
@@ -73,7 +78,18 @@ export async function adaptToClicks(model: DeepLabResNet, samples: readonly Adap
   const report = (k: number, loss: number) => options.onProgress?.({ task: 'adapt', done: k + 1, total: steps, metrics: { loss } });
 
   if ((options.trainable ?? 'last-layers') === 'full') {
-    const trainer = new InteractiveTrainer(model, { numSteps: steps, learningRate, schedule: 'constant', optimizer: 'adam', weightDecay: 0, posWeight: 1, lossScale: 1, trainable: 'full', lrMultipliers: false, trainBatchNorm: false });
+    const trainer = new InteractiveTrainer(model, {
+      numSteps: steps,
+      learningRate,
+      schedule: 'constant',
+      optimizer: 'adam',
+      weightDecay: 0,
+      posWeight: 1,
+      lossScale: 1,
+      trainable: 'full',
+      lrMultipliers: false,
+      trainBatchNorm: false,
+    });
     try {
       for (let k = 0; k < steps; k++) {
         const result = await trainer.trainStep(batches[k % batches.length]!);
@@ -107,7 +123,8 @@ export async function adaptToClicks(model: DeepLabResNet, samples: readonly Adap
       const { value, grads } = tf.variableGrads(() => weightedSigmoidCrossEntropy(model.head(f), labels, { posWeight: 1 }), vars);
       try {
         const loss = (await value.data())[0]!;
-        if (!Number.isFinite(loss)) throw new DeeplabError('non-finite-loss', `adapt loss is ${loss} at update ${k}; no update applied`, { where: `update ${k}` });
+        if (!Number.isFinite(loss))
+          throw new DeeplabError('non-finite-loss', `adapt loss is ${loss} at update ${k}; no update applied`, { where: `update ${k}` });
         losses.push(loss);
         optimizer.apply(new Map(Object.entries(grads).map(([name, g]) => [keyOf.get(name) ?? name, g])), learningRate);
         report(k, loss);

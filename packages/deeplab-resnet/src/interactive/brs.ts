@@ -24,7 +24,13 @@ export interface BrsOptions {
 }
 
 /** Resolved BRS defaults. */
-export const BRS_DEFAULTS: Readonly<Required<BrsOptions>> = Object.freeze({ steps: 20, learningRate: 0.05, radius: 5, regularization: 1e-3, earlyStop: true });
+export const BRS_DEFAULTS: Readonly<Required<BrsOptions>> = Object.freeze({
+  steps: 20,
+  learningRate: 0.05,
+  radius: 5,
+  regularization: 1e-3,
+  earlyStop: true,
+});
 
 /** What {@link featureBrs} returns. */
 export interface BrsResult {
@@ -67,13 +73,21 @@ function weightedBce(x: tf.Tensor1D, z: tf.Tensor1D, w: tf.Tensor1D): tf.Scalar 
  *
  * @param input - the preprocessed input `[1, height, width, 5]` (see `preprocessInteractive`).
  */
-export async function featureBrs(model: DeepLabResNet, input: tf.Tensor4D, clicks: readonly InteractiveClick[], options: BrsOptions = {}): Promise<BrsResult> {
+export async function featureBrs(
+  model: DeepLabResNet,
+  input: tf.Tensor4D,
+  clicks: readonly InteractiveClick[],
+  options: BrsOptions = {},
+): Promise<BrsResult> {
   const o = { ...BRS_DEFAULTS, ...options };
-  if (!Number.isSafeInteger(o.steps) || o.steps < 0) throw new DeeplabError('bad-config', `BRS steps must be an integer >= 0, got ${o.steps}`);
+  if (!Number.isSafeInteger(o.steps) || o.steps < 0)
+    throw new DeeplabError('bad-config', `BRS steps must be an integer >= 0, got ${o.steps}`);
   if (!(o.learningRate > 0)) throw new DeeplabError('bad-config', `BRS learning rate must be positive, got ${o.learningRate}`);
   if (!(o.regularization >= 0)) throw new DeeplabError('bad-config', `BRS regularization must be >= 0, got ${o.regularization}`);
-  if (input.rank !== 4 || input.shape[0] !== 1) throw new DeeplabError('bad-input', `BRS takes one image [1, h, w, c], got [${input.shape.join(',')}]`);
-  if (model.config.numClasses !== 1) throw new DeeplabError('bad-config', `BRS needs a one-output (interactive) network, this one has ${model.config.numClasses} outputs`);
+  if (input.rank !== 4 || input.shape[0] !== 1)
+    throw new DeeplabError('bad-input', `BRS takes one image [1, h, w, c], got [${input.shape.join(',')}]`);
+  if (model.config.numClasses !== 1)
+    throw new DeeplabError('bad-config', `BRS needs a one-output (interactive) network, this one has ${model.config.numClasses} outputs`);
   const [, height, width] = input.shape;
 
   // Targets and weights of the click disks, as dense maps (no gather: wasm has no gradient for it).
@@ -154,7 +168,10 @@ export async function featureBrs(model: DeepLabResNet, input: tf.Tensor4D, click
         tf.dispose([value, wrongT!, ...Object.values(grads)]);
       }
     }
-    const [initialP, finalP] = tf.tidy(() => [tf.sigmoid(upsampledLogits(initialLogits, height, width)), tf.sigmoid(upsampledLogits(logitsNow(), height, width))]);
+    const [initialP, finalP] = tf.tidy(() => [
+      tf.sigmoid(upsampledLogits(initialLogits, height, width)),
+      tf.sigmoid(upsampledLogits(logitsNow(), height, width)),
+    ]);
     const result: BrsResult = {
       probability: new Float32Array((await finalP.data()) as Float32Array),
       initial: new Float32Array((await initialP.data()) as Float32Array),

@@ -101,9 +101,11 @@ export class InteractiveListData implements InteractiveBatchSource {
     start = 0,
   ) {
     if (specs.length === 0) throw new DeeplabError('bad-input', 'no object to train on (empty list, or no instance in the labels)');
-    if (!Number.isSafeInteger(options.batchSize) || options.batchSize <= 0) throw new DeeplabError('bad-config', `batch size must be a positive integer, got ${options.batchSize}`);
+    if (!Number.isSafeInteger(options.batchSize) || options.batchSize <= 0)
+      throw new DeeplabError('bad-config', `batch size must be a positive integer, got ${options.batchSize}`);
     const [h, w] = options.inputSize;
-    if (!Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 1 || w < 1) throw new DeeplabError('bad-config', `input size must be two positive integers, got ${options.inputSize.join(',')}`);
+    if (!Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 1 || w < 1)
+      throw new DeeplabError('bad-config', `input size must be two positive integers, got ${options.inputSize.join(',')}`);
     this.consumed = start;
   }
 
@@ -123,7 +125,8 @@ export class InteractiveListData implements InteractiveBatchSource {
     let order = this.orders.get(epoch);
     if (!order) {
       const n = this.specs.length;
-      order = this.options.shuffle === false ? Uint32Array.from({ length: n }, (_, i) => i) : permutation(n, new Rng([this.options.seed, epoch]));
+      order =
+        this.options.shuffle === false ? Uint32Array.from({ length: n }, (_, i) => i) : permutation(n, new Rng([this.options.seed, epoch]));
       this.orders.clear();
       this.orders.set(epoch, order);
     }
@@ -138,7 +141,9 @@ export class InteractiveListData implements InteractiveBatchSource {
     const image = await decodeImage(imageBytes, spec.image);
     const label = decodeLabel(labelBytes, spec.objects);
     if (label.width !== image.width || label.height !== image.height) {
-      throw new DeeplabError('bad-input', `instance label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, { file: spec.objects });
+      throw new DeeplabError('bad-input', `instance label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, {
+        file: spec.objects,
+      });
     }
     const item = { image, instances: label.data };
     const bytes = image.data.byteLength + label.data.byteLength;
@@ -155,7 +160,10 @@ export class InteractiveListData implements InteractiveBatchSource {
     const { width, height } = image;
     const ignore = this.options.ignoreLabel ?? 255;
     const maps = await this.encode({ spec, image, instances, width, height, seed });
-    if (maps.length !== width * height * 2) throw new DeeplabError('bad-input', `the click encoder returned ${maps.length} values, expected ${height}x${width}x2`, { where: spec.id });
+    if (maps.length !== width * height * 2)
+      throw new DeeplabError('bad-input', `the click encoder returned ${maps.length} values, expected ${height}x${width}x2`, {
+        where: spec.id,
+      });
     const label = new Uint8Array(width * height);
     for (let i = 0; i < label.length; i++) {
       const v = instances[i]!;

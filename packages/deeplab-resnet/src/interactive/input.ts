@@ -8,13 +8,9 @@ export const INTERACTIVE_INPUT_CHANNELS = 5;
  * jia2lin3yuan1 `IMG_MEAN`): the ImageNet BGR mean rounded to one decimal, then 131.0 for each
  * click distance map (about the mean of a distance map truncated at 255).
  */
-export const INTERACTIVE_MEAN: readonly [number, number, number, number, number] = Object.freeze([104.0, 116.7, 122.7, 131.0, 131.0]) as readonly [
-  number,
-  number,
-  number,
-  number,
-  number,
-];
+export const INTERACTIVE_MEAN: readonly [number, number, number, number, number] = Object.freeze([
+  104.0, 116.7, 122.7, 131.0, 131.0,
+]) as readonly [number, number, number, number, number];
 
 /** A click as the model side needs it: a pixel (x right, y down) and its kind. */
 export interface InteractiveClick {
@@ -31,13 +27,23 @@ export interface InteractiveClick {
  * @returns a new float32 array of the same length.
  * @throws DeeplabError `bad-input` if the length is not `height * width * 5`.
  */
-export function preprocessInteractive(raw: ArrayLike<number>, height: number, width: number, mean: readonly number[] = INTERACTIVE_MEAN): Float32Array {
+export function preprocessInteractive(
+  raw: ArrayLike<number>,
+  height: number,
+  width: number,
+  mean: readonly number[] = INTERACTIVE_MEAN,
+): Float32Array {
   const n = height * width;
-  if (!Number.isSafeInteger(n) || height < 1 || width < 1) throw new DeeplabError('bad-input', `image size ${width}x${height} is not positive`);
+  if (!Number.isSafeInteger(n) || height < 1 || width < 1)
+    throw new DeeplabError('bad-input', `image size ${width}x${height} is not positive`);
   if (raw.length !== n * INTERACTIVE_INPUT_CHANNELS) {
-    throw new DeeplabError('bad-input', `interactive input holds ${raw.length} values, expected ${height}x${width}x${INTERACTIVE_INPUT_CHANNELS}`);
+    throw new DeeplabError(
+      'bad-input',
+      `interactive input holds ${raw.length} values, expected ${height}x${width}x${INTERACTIVE_INPUT_CHANNELS}`,
+    );
   }
-  if (mean.length !== INTERACTIVE_INPUT_CHANNELS) throw new DeeplabError('bad-config', `the mean needs ${INTERACTIVE_INPUT_CHANNELS} values, got ${mean.length}`);
+  if (mean.length !== INTERACTIVE_INPUT_CHANNELS)
+    throw new DeeplabError('bad-config', `the mean needs ${INTERACTIVE_INPUT_CHANNELS} values, got ${mean.length}`);
   const out = new Float32Array(n * INTERACTIVE_INPUT_CHANNELS);
   for (let i = 0, o = 0; i < n; i++, o += 5) {
     out[o] = raw[o + 2]! - mean[0]!;
@@ -54,7 +60,13 @@ export function preprocessInteractive(raw: ArrayLike<number>, height: number, wi
  * (Euclidean) of a positive click, 0 near a negative click, `ignoreLabel` everywhere else. A
  * later click wins where disks overlap.
  */
-export function clickDiskLabels(width: number, height: number, clicks: readonly InteractiveClick[], radius: number, ignoreLabel = 255): Uint8Array {
+export function clickDiskLabels(
+  width: number,
+  height: number,
+  clicks: readonly InteractiveClick[],
+  radius: number,
+  ignoreLabel = 255,
+): Uint8Array {
   if (!(radius >= 0) || !Number.isFinite(radius)) throw new DeeplabError('bad-config', `click radius must be a number >= 0, got ${radius}`);
   const labels = new Uint8Array(width * height).fill(ignoreLabel);
   const r = Math.floor(radius);
@@ -83,7 +95,10 @@ export function clickDiskLabels(width: number, height: number, clicks: readonly 
 export function clicksFromInput(raw: ArrayLike<number>, width: number, height: number): InteractiveClick[] {
   const n = width * height;
   if (raw.length !== n * INTERACTIVE_INPUT_CHANNELS) {
-    throw new DeeplabError('bad-input', `interactive input holds ${raw.length} values, expected ${height}x${width}x${INTERACTIVE_INPUT_CHANNELS}`);
+    throw new DeeplabError(
+      'bad-input',
+      `interactive input holds ${raw.length} values, expected ${height}x${width}x${INTERACTIVE_INPUT_CHANNELS}`,
+    );
   }
   const positive: InteractiveClick[] = [];
   const negative: InteractiveClick[] = [];

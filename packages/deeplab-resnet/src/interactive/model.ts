@@ -54,9 +54,12 @@ function uniformSource(seed: number): () => number {
  */
 export function expandInputChannels(entry: WeightEntry, extra: number, options: ChannelInit = {}): WeightEntry {
   const [kh, kw, cin, cout] = entry.shape;
-  if (entry.shape.length !== 4 || !kh || !kw || !cin || !cout) throw new DeeplabError('bad-weights', `expected an HWIO kernel, got shape [${entry.shape.join(',')}]`, { where: entry.name });
-  if (!Number.isSafeInteger(extra) || extra < 1) throw new DeeplabError('bad-config', `extra input channels must be a positive integer, got ${extra}`);
-  if (entry.data.length !== kh * kw * cin * cout) throw new DeeplabError('bad-weights', `holds ${entry.data.length} values for shape [${entry.shape.join(',')}]`, { where: entry.name });
+  if (entry.shape.length !== 4 || !kh || !kw || !cin || !cout)
+    throw new DeeplabError('bad-weights', `expected an HWIO kernel, got shape [${entry.shape.join(',')}]`, { where: entry.name });
+  if (!Number.isSafeInteger(extra) || extra < 1)
+    throw new DeeplabError('bad-config', `extra input channels must be a positive integer, got ${extra}`);
+  if (entry.data.length !== kh * kw * cin * cout)
+    throw new DeeplabError('bad-weights', `holds ${entry.data.length} values for shape [${entry.shape.join(',')}]`, { where: entry.name });
   const wide = cin + extra;
   const out = new Float32Array(kh * kw * wide * cout);
   let std = options.std;
@@ -75,7 +78,8 @@ export function expandInputChannels(entry: WeightEntry, extra: number, options: 
   for (let k = 0; k < kh * kw; k++) {
     for (let i = 0; i < wide; i++) {
       for (let o = 0; o < cout; o++) {
-        out[(k * wide + i) * cout + o] = i < cin ? entry.data[(k * cin + i) * cout + o]! : options.init === 'gaussian' ? std! * gaussian() : 0;
+        out[(k * wide + i) * cout + o] =
+          i < cin ? entry.data[(k * cin + i) * cout + o]! : options.init === 'gaussian' ? std! * gaussian() : 0;
       }
     }
   }
@@ -101,14 +105,22 @@ export interface InteractiveFromPretrainedOptions extends ChannelInit {
  * @throws DeeplabError `bad-weights` when the weights are neither a 3- nor a 5-channel network,
  * or a backbone variable is missing or mis-shaped.
  */
-export function interactiveFromPretrained(entries: WeightEntry[], meta: ObjselNetworkMeta, options: InteractiveFromPretrainedOptions = {}): DeepLabResNet {
+export function interactiveFromPretrained(
+  entries: WeightEntry[],
+  meta: ObjselNetworkMeta,
+  options: InteractiveFromPretrainedOptions = {},
+): DeepLabResNet {
   const eps = options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon };
   const base = configFromMeta(meta, eps);
   if (isInteractiveConfig(base)) return DeepLabResNet.fromWeights(entries, meta, eps);
   if (base.inputChannels !== 3) {
-    throw new DeeplabError('bad-weights', `weights with ${base.inputChannels} input channels and ${base.numClasses} outputs are neither an RGB network to widen nor an interactive one`, {
-      where: 'objsel.inputChannels',
-    });
+    throw new DeeplabError(
+      'bad-weights',
+      `weights with ${base.inputChannels} input channels and ${base.numClasses} outputs are neither an RGB network to widen nor an interactive one`,
+      {
+        where: 'objsel.inputChannels',
+      },
+    );
   }
   const net = DeepLabResNet.create({ ...base, inputChannels: INTERACTIVE_INPUT_CHANNELS, numClasses: 1 }, { seed: options.headSeed ?? 1 });
   try {
@@ -118,7 +130,11 @@ export function interactiveFromPretrained(entries: WeightEntry[], meta: ObjselNe
       let e = byName.get(name);
       if (e && name === 'conv1/weights') e = expandInputChannels(e, INTERACTIVE_INPUT_CHANNELS - 3, options);
       if (!e || e.shape.length !== v.shape.length || e.shape.some((d, i) => d !== v.shape[i])) {
-        throw new DeeplabError('bad-weights', e ? `shape [${e.shape.join(',')}] does not fit [${v.shape.join(',')}]` : 'missing from the pretrained weights', { where: name });
+        throw new DeeplabError(
+          'bad-weights',
+          e ? `shape [${e.shape.join(',')}] does not fit [${v.shape.join(',')}]` : 'missing from the pretrained weights',
+          { where: name },
+        );
       }
       const data = e.data;
       tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));

@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IMG_MEAN_BGR } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
-import { cleanStaleCheckpointFiles, findLatestCheckpoint, loadCheckpoint, resolveWeightsDir, saveCheckpoint, type CheckpointContents, type TrainerStateFile } from '../checkpoint/checkpoint';
+import {
+  cleanStaleCheckpointFiles,
+  findLatestCheckpoint,
+  loadCheckpoint,
+  resolveWeightsDir,
+  saveCheckpoint,
+  type CheckpointContents,
+  type TrainerStateFile,
+} from '../checkpoint/checkpoint';
 import { joinPath, writeFileAtomic, type FileSystemLike } from '../checkpoint/file-system';
 import { readWeightsFrom } from '../checkpoint/weights-dir';
 import type { DeepLabConfig } from '../model/config';
@@ -78,7 +86,11 @@ interface InteractiveRunSettings {
  * The training picture: per image, the input with its clicks (green positive, red negative) |
  * the object label | the prediction (probability >= 0.5), in VOC palette colours.
  */
-export async function interactiveStrip(batch: InteractiveFeedBatch, logits: NonNullable<InteractiveStepResult['logits']>, count: number): Promise<Uint8Array> {
+export async function interactiveStrip(
+  batch: InteractiveFeedBatch,
+  logits: NonNullable<InteractiveStepResult['logits']>,
+  count: number,
+): Promise<Uint8Array> {
   const { height: h, width: w } = batch;
   const k = Math.min(count, batch.batchSize);
   const px = h * w;
@@ -101,7 +113,11 @@ export async function interactiveStrip(batch: InteractiveFeedBatch, logits: NonN
   });
   const data = (await masks.data()) as Int32Array;
   masks.dispose();
-  const predictions = Array.from({ length: k }, (_, i) => ({ width: w, height: h, data: Uint8Array.from(data.subarray(i * px, (i + 1) * px)) }));
+  const predictions = Array.from({ length: k }, (_, i) => ({
+    width: w,
+    height: h,
+    data: Uint8Array.from(data.subarray(i * px, (i + 1) * px)),
+  }));
   const labels = Uint8Array.from(batch.labels as ArrayLike<number>).subarray(0, k * px);
   return predictionStrip({ images: rgb, labels, batchSize: k, height: h, width: w, channels: 3 }, predictions);
 }
@@ -140,7 +156,8 @@ export async function trainInteractive(options: InteractiveTrainOptions): Promis
   if (latest) {
     resumed = await loadCheckpoint(fs, latest.path);
     const saved = resumed.state.run as unknown as InteractiveRunSettings;
-    if (saved?.kind !== 'interactive') throw new DeeplabError('bad-config', 'the latest checkpoint is not of an interactive run', { file: latest.path });
+    if (saved?.kind !== 'interactive')
+      throw new DeeplabError('bad-config', 'the latest checkpoint is not of an interactive run', { file: latest.path });
     resumedFrom = latest.path;
     settings = { ...saved, trainer: { ...saved.trainer, numSteps: options.trainer?.numSteps ?? saved.trainer.numSteps } };
     network = DeepLabResNet.fromWeights(resumed.network.entries, resumed.network.meta, eps);
@@ -149,7 +166,11 @@ export async function trainInteractive(options: InteractiveTrainOptions): Promis
     const dir = await resolveWeightsDir(fs, options.restoreFrom);
     const { entries, modelJson } = await readWeightsFrom(fs, dir);
     network = interactiveFromPretrained(entries, modelJson.objsel, { ...options.channelInit, ...eps, headSeed: seed });
-    info(isInteractiveConfig(modelJson.objsel) ? `continuing the interactive network from ${dir}` : `widened the RGB network of ${dir} to 5 input channels, new one-output head`);
+    info(
+      isInteractiveConfig(modelJson.objsel)
+        ? `continuing the interactive network from ${dir}`
+        : `widened the RGB network of ${dir} to 5 input channels, new one-output head`,
+    );
   } else {
     if (!options.model) throw new DeeplabError('bad-config', 'nothing to train: give restoreFrom or a model to start from scratch');
     network = DeepLabResNet.create({ ...options.model, inputChannels: 5, numClasses: 1 }, { seed });
@@ -190,9 +211,18 @@ export async function trainInteractive(options: InteractiveTrainOptions): Promis
       const broken = weights.find((e) => !e.data.every(Number.isFinite));
       if (broken) {
         const keepMsg = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written';
-        throw new DeeplabError('non-finite-loss', `weights became NaN or infinite at step ${trainer.step}; training stopped, ${keepMsg} (try a lower learning rate)`, { where: broken.name });
+        throw new DeeplabError(
+          'non-finite-loss',
+          `weights became NaN or infinite at step ${trainer.step}; training stopped, ${keepMsg} (try a lower learning rate)`,
+          { where: broken.name },
+        );
       }
-      lastCheckpoint = await saveCheckpoint(fs, snapshotDir, { network: { entries: weights, meta: network.meta() }, optimizer: optimizerState.entries, state }, { keep: options.keep ?? 10 });
+      lastCheckpoint = await saveCheckpoint(
+        fs,
+        snapshotDir,
+        { network: { entries: weights, meta: network.meta() }, optimizer: optimizerState.entries, state },
+        { keep: options.keep ?? 10 },
+      );
     };
 
     while (trainer.step < numSteps) {
@@ -206,7 +236,9 @@ export async function trainInteractive(options: InteractiveTrainOptions): Promis
       } catch (error) {
         if (error instanceof DeeplabError && error.code === 'non-finite-loss') {
           const keepMsg = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet';
-          throw new DeeplabError('non-finite-loss', `${error.message}; training stopped, ${keepMsg} (try a lower learning rate)`, { cause: error });
+          throw new DeeplabError('non-finite-loss', `${error.message}; training stopped, ${keepMsg} (try a lower learning rate)`, {
+            cause: error,
+          });
         }
         throw error;
       }
@@ -229,10 +261,21 @@ export async function trainInteractive(options: InteractiveTrainOptions): Promis
         task: 'train-interactive',
         done: result.step,
         total: numSteps,
-        metrics: { loss: result.loss, crossEntropy: result.crossEntropy, lr: result.learningRate, stepTime: seconds, imagesPerSec: result.images / seconds },
+        metrics: {
+          loss: result.loss,
+          crossEntropy: result.crossEntropy,
+          lr: result.learningRate,
+          stepTime: seconds,
+          imagesPerSec: result.images / seconds,
+        },
       });
       if (savePoint) {
-        if (result.logits) await writeFileAtomic(fs, joinPath(snapshotDir, 'images', `step-${result.step}.png`), await interactiveStrip(batch, result.logits, settings.saveNumImages));
+        if (result.logits)
+          await writeFileAtomic(
+            fs,
+            joinPath(snapshotDir, 'images', `step-${result.step}.png`),
+            await interactiveStrip(batch, result.logits, settings.saveNumImages),
+          );
         await writeFileAtomic(fs, joinPath(snapshotDir, 'curve.svg'), trainingCurveSvg(curve, `train --interactive ${snapshotDir}`));
         await save(result);
       }

@@ -45,7 +45,10 @@ export class InteractiveSegmenter {
   /** A segmenter over an interactive (5-channel, 1-output) model. */
   static fromModel(model: DeepLabResNet, options: InteractiveSegmenterOptions = {}): InteractiveSegmenter {
     if (!isInteractiveConfig(model.config)) {
-      throw new DeeplabError('bad-config', `an interactive network has 5 input channels and 1 output, this one ${model.config.inputChannels} and ${model.config.numClasses}`);
+      throw new DeeplabError(
+        'bad-config',
+        `an interactive network has 5 input channels and 1 output, this one ${model.config.inputChannels} and ${model.config.numClasses}`,
+      );
     }
     return new InteractiveSegmenter(model, options.fold ?? true, options.mean ?? INTERACTIVE_MEAN);
   }
@@ -73,7 +76,13 @@ export class InteractiveSegmenter {
    * The probability after f-BRS (see `featureBrs`): the network's auxiliary feature scale and
    * bias are optimised so that the pixels around `clicks` take their labels.
    */
-  async segmentWithBrs(raw: ArrayLike<number>, width: number, height: number, clicks: readonly InteractiveClick[], options: BrsOptions = {}): Promise<BrsResult> {
+  async segmentWithBrs(
+    raw: ArrayLike<number>,
+    width: number,
+    height: number,
+    clicks: readonly InteractiveClick[],
+    options: BrsOptions = {},
+  ): Promise<BrsResult> {
     const x = this.inputTensor(raw, width, height);
     try {
       return await featureBrs(this.model, x, clicks, options);
@@ -90,7 +99,8 @@ export class InteractiveSegmenter {
   segmentFunction(options: { brs?: BrsOptions } = {}): (input: ArrayLike<number>, width: number, height: number) => Promise<Float32Array> {
     const brs = options.brs;
     if (!brs) return (input, width, height) => this.segment(input, width, height);
-    return async (input, width, height) => (await this.segmentWithBrs(input, width, height, clicksFromInput(input, width, height), brs)).probability;
+    return async (input, width, height) =>
+      (await this.segmentWithBrs(input, width, height, clicksFromInput(input, width, height), brs)).probability;
   }
 
   /** Re-folds the network after its weights changed (e.g. after `adaptToClicks`). */

@@ -70,7 +70,8 @@ function validate(c: InteractiveTrainerConfig): void {
     throw new DeeplabError('bad-config', `${field} ${message}`, { where: field });
   };
   if (!Number.isSafeInteger(c.numSteps) || c.numSteps < 1) bad('numSteps', `must be a positive integer, got ${c.numSteps}`);
-  if (!(c.learningRate >= 0) || !Number.isFinite(c.learningRate)) bad('learningRate', `must be a finite number >= 0, got ${c.learningRate}`);
+  if (!(c.learningRate >= 0) || !Number.isFinite(c.learningRate))
+    bad('learningRate', `must be a finite number >= 0, got ${c.learningRate}`);
   if (!(c.momentum >= 0 && c.momentum < 1)) bad('momentum', `must be in [0, 1), got ${c.momentum}`);
   if (!(c.weightDecay >= 0) || !Number.isFinite(c.weightDecay)) bad('weightDecay', `must be a finite number >= 0, got ${c.weightDecay}`);
   if (!(c.posWeight > 0) || !Number.isFinite(c.posWeight)) bad('posWeight', `must be a positive number, got ${c.posWeight}`);
@@ -97,8 +98,10 @@ export class InteractiveTrainer extends TrainerBase<InteractiveTrainerConfig> {
   /** `lossScale * CE` of a batch with the current weights, and the logits (the caller disposes them). */
   objective(batch: InteractiveBatch, trainBatchNorm = false): { loss: tf.Scalar; logits: tf.Tensor4D; stats: BatchNormStats[] } {
     const { batchSize: n, height: h, width: w } = batch;
-    if (batch.images.length !== n * h * w * 5) throw new DeeplabError('bad-input', `batch images hold ${batch.images.length} values, expected ${n}x${h}x${w}x5`);
-    if (batch.labels.length !== n * h * w) throw new DeeplabError('bad-input', `batch labels hold ${batch.labels.length} values, expected ${n}x${h}x${w}`);
+    if (batch.images.length !== n * h * w * 5)
+      throw new DeeplabError('bad-input', `batch images hold ${batch.images.length} values, expected ${n}x${h}x${w}x5`);
+    if (batch.labels.length !== n * h * w)
+      throw new DeeplabError('bad-input', `batch labels hold ${batch.labels.length} values, expected ${n}x${h}x${w}`);
     const stats: BatchNormStats[] = [];
     const out = tf.tidy(() => {
       const x = tf.tensor4d(batch.images, [n, h, w, 5]);
@@ -134,7 +137,11 @@ export class InteractiveTrainer extends TrainerBase<InteractiveTrainerConfig> {
     try {
       const scaled = (await value.data())[0]!;
       if (!Number.isFinite(scaled)) {
-        throw new DeeplabError('non-finite-loss', `loss is ${scaled} at step ${this.step} (learning rate ${this.learningRateAt(this.step)}); no update applied`, { where: `step ${this.step}` });
+        throw new DeeplabError(
+          'non-finite-loss',
+          `loss is ${scaled} at step ${this.step} (learning rate ${this.learningRateAt(this.step)}); no update applied`,
+          { where: `step ${this.step}` },
+        );
       }
       let kept: InteractiveStepResult['logits'];
       if (logits) {
@@ -146,7 +153,8 @@ export class InteractiveTrainer extends TrainerBase<InteractiveTrainerConfig> {
       tf.tidy(() => {
         for (const [varName, g] of Object.entries(grads)) {
           const name = this.keyOfVariable.get(varName) ?? varName;
-          const x = c.weightDecay > 0 && isWeightDecayed(name) ? tf.add(g, tf.mul(this.network.variables.get(name)!, c.weightDecay)) : tf.clone(g);
+          const x =
+            c.weightDecay > 0 && isWeightDecayed(name) ? tf.add(g, tf.mul(this.network.variables.get(name)!, c.weightDecay)) : tf.clone(g);
           final.set(name, tf.keep(x));
         }
       });
@@ -157,7 +165,15 @@ export class InteractiveTrainer extends TrainerBase<InteractiveTrainerConfig> {
         for (const g of final.values()) g.dispose();
       }
       this.step += 1;
-      return { step: this.step, loss: scaled + l2, crossEntropy: scaled / c.lossScale, l2, learningRate, images: batch.batchSize, ...(kept ? { logits: kept } : {}) };
+      return {
+        step: this.step,
+        loss: scaled + l2,
+        crossEntropy: scaled / c.lossScale,
+        l2,
+        learningRate,
+        images: batch.batchSize,
+        ...(kept ? { logits: kept } : {}),
+      };
     } finally {
       value.dispose();
       for (const g of Object.values(grads)) g.dispose();

@@ -11,7 +11,13 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 /** The arguments TF.js hands a kernel function. */
 
 /** Runs another kernel of the same backend directly (no engine bookkeeping, no tape). */
-function run(kernelName: string, backendName: string, backend: tf.KernelBackend, inputs: Record<string, TensorInfo>, attrs: object): TensorInfo {
+function run(
+  kernelName: string,
+  backendName: string,
+  backend: tf.KernelBackend,
+  inputs: Record<string, TensorInfo>,
+  attrs: object,
+): TensorInfo {
   const kernel = tf.getKernel(kernelName, backendName);
   if (!kernel) throw new Error(`kernel '${kernelName}' is not registered for backend '${backendName}'`);
   return kernel.kernelFunc({ inputs, backend, attrs: attrs as never }) as TensorInfo;
@@ -63,9 +69,22 @@ function conv2dBackpropFilter(backendName: string, fallback: KernelFunc | undefi
       if (fallback) return fallback(args);
       throw new Error(`Conv2DBackpropFilter: only NHWC is supported here, got ${String(dataFormat)}`);
     }
-    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+    );
     const { top, bottom, left, right } = info.padInfo;
-    if (filterShape[0] === 1 && filterShape[1] === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0) {
+    if (
+      filterShape[0] === 1 &&
+      filterShape[1] === 1 &&
+      info.strideHeight === 1 &&
+      info.strideWidth === 1 &&
+      top + bottom + left + right === 0
+    ) {
       return pointwiseBackpropFilter(backendName, backend, x, dy);
     }
     const memory = x.dtype === 'float32' && dy.dtype === 'float32' ? hostMemory(backend) : undefined;
@@ -91,7 +110,9 @@ function conv2dBackpropFilter(backendName: string, fallback: KernelFunc | undefi
     );
     const [kh, kw] = filterShape;
     const cut =
-      out.shape[1] === kh && out.shape[2] === kw ? out : run('Slice', backendName, backend, { x: out }, { begin: [0, 0, 0, 0], size: [out.shape[0], kh, kw, out.shape[3]] });
+      out.shape[1] === kh && out.shape[2] === kw
+        ? out
+        : run('Slice', backendName, backend, { x: out }, { begin: [0, 0, 0, 0], size: [out.shape[0], kh, kw, out.shape[3]] });
     const result = run('Transpose', backendName, backend, { x: cut }, { perm: [1, 2, 0, 3] });
     dispose(backend, [xT, dyT, out, cut], result);
     return result;
@@ -112,7 +133,13 @@ function pointwiseBackpropFilter(backendName: string, backend: tf.KernelBackend,
   const columns = run('Transpose', backendName, backend, { x: rows }, { perm: [1, 0] });
   const images = run('Reshape', backendName, backend, { x: columns }, { shape: [ci, 1, 1, m] });
   const filter = run('Reshape', backendName, backend, { x: dy }, { shape: [1, 1, m, co] });
-  const out = run('Conv2D', backendName, backend, { x: images, filter }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+  const out = run(
+    'Conv2D',
+    backendName,
+    backend,
+    { x: images, filter },
+    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] },
+  );
   const result = run('Reshape', backendName, backend, { x: out }, { shape: [1, 1, ci, co] });
   dispose(backend, [rows, columns, images, filter, out], result);
   return result;
@@ -125,7 +152,14 @@ function pointwiseBackpropFilter(backendName: string, backend: tf.KernelBackend,
  * convolves `ci` single-channel images with an output-sized kernel, which XNNPACK runs ~2x
  * slower than the same arithmetic as a GEMM.
  */
-function im2colBackpropFilter(backendName: string, backend: tf.KernelBackend, memory: HostMemory, x: TensorInfo, dy: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+function im2colBackpropFilter(
+  backendName: string,
+  backend: tf.KernelBackend,
+  memory: HostMemory,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
   const [n, h, w, ci] = x.shape as [number, number, number, number];
   const [, ho, wo, co] = dy.shape as [number, number, number, number];
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
@@ -161,7 +195,13 @@ function im2colBackpropFilter(backendName: string, backend: tf.KernelBackend, me
   const dyRows = run('Reshape', backendName, backend, { x: dy }, { shape: [m, co] });
   const dyColumns = run('Transpose', backendName, backend, { x: dyRows }, { perm: [1, 0] });
   const images = run('Reshape', backendName, backend, { x: dyColumns }, { shape: [co, 1, 1, m] });
-  const product = run('Conv2D', backendName, backend, { x: images, filter: cols }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+  const product = run(
+    'Conv2D',
+    backendName,
+    backend,
+    { x: images, filter: cols },
+    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] },
+  );
   const result = memory.allocate([kh, kw, ci, co]);
   {
     const src = memory.values(product); // [co, k]
@@ -206,7 +246,11 @@ function hostMemory(backend: tf.KernelBackend): HostMemory | undefined {
  * over host memory: the backends' `Reverse` and `Transpose` kernels cost 40–60 ns per element
  * on wasm, which over ResNet-101's 44M weights is seconds per step.
  */
-function rotatedSwappedFilter(backendName: string, backend: tf.KernelBackend, filter: TensorInfo): { result: TensorInfo; temporaries: TensorInfo[] } {
+function rotatedSwappedFilter(
+  backendName: string,
+  backend: tf.KernelBackend,
+  filter: TensorInfo,
+): { result: TensorInfo; temporaries: TensorInfo[] } {
   const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
   const memory = filter.dtype === 'float32' ? hostMemory(backend) : undefined;
   if (!memory) {
@@ -294,7 +338,9 @@ export function borrowCpuKernel(kernelName: string): KernelFunc {
     const values = cpu.readSync(out.dataId) as Float32Array;
     for (const t of Object.values(copies)) cpu.disposeData(t.dataId);
     cpu.disposeData(out.dataId);
-    const made = (backend as unknown as { makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: Float32Array): TensorInfo }).makeOutput;
+    const made = (
+      backend as unknown as { makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: Float32Array): TensorInfo }
+    ).makeOutput;
     if (typeof made === 'function') return made.call(backend, out.shape, out.dtype, undefined, values);
     return { dataId: backend.write(values, out.shape, out.dtype), shape: out.shape, dtype: out.dtype };
   };
@@ -311,8 +357,16 @@ const patched = new Set<string>();
 export function registerConvGradKernels(backendName: 'wasm' | 'cpu'): void {
   if (patched.has(backendName)) return;
   patched.add(backendName);
-  replaceKernel('Conv2DBackpropFilter', backendName, conv2dBackpropFilter(backendName, stockKernel('Conv2DBackpropFilter', backendName)?.kernelFunc));
-  replaceKernel('Conv2DBackpropInput', backendName, conv2dBackpropInput(backendName, stockKernel('Conv2DBackpropInput', backendName)?.kernelFunc));
+  replaceKernel(
+    'Conv2DBackpropFilter',
+    backendName,
+    conv2dBackpropFilter(backendName, stockKernel('Conv2DBackpropFilter', backendName)?.kernelFunc),
+  );
+  replaceKernel(
+    'Conv2DBackpropInput',
+    backendName,
+    conv2dBackpropInput(backendName, stockKernel('Conv2DBackpropInput', backendName)?.kernelFunc),
+  );
   if (backendName === 'wasm') {
     for (const name of ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
       if (!tf.getKernel(name, 'wasm')) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: borrowCpuKernel(name) });

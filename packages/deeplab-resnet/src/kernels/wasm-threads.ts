@@ -80,7 +80,8 @@ function factoryPreamble(dir: string): string {
  * referenced, which would hold the process open forever.
  */
 export function unrefWasmWorkers(): void {
-  const backend = (tf.engine() as unknown as { registry?: Record<string, { wasm?: { PThread?: Record<string, unknown> } }> }).registry?.wasm;
+  const backend = (tf.engine() as unknown as { registry?: Record<string, { wasm?: { PThread?: Record<string, unknown> } }> }).registry
+    ?.wasm;
   const pthread = backend?.wasm?.PThread;
   if (!pthread) return;
   for (const list of [pthread.unusedWorkers, pthread.runningWorkers]) {

@@ -57,5 +57,10 @@ export function registerWebgpuAddNFix(): void {
   if (!current || current.kernelFunc === chunkedAddN) return;
   stockAddN = current;
   tf.unregisterKernel('AddN', 'webgpu');
-  tf.registerKernel({ kernelName: 'AddN', backendName: 'webgpu', kernelFunc: chunkedAddN, ...(current.setupFunc ? { setupFunc: current.setupFunc } : {}) });
+  tf.registerKernel({
+    kernelName: 'AddN',
+    backendName: 'webgpu',
+    kernelFunc: chunkedAddN,
+    ...(current.setupFunc ? { setupFunc: current.setupFunc } : {}),
+  });
 }

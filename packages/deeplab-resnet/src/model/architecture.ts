@@ -132,15 +132,17 @@ export function networkSpec(config: DeepLabConfig): NetworkSpec {
       channels = outChannels;
     });
   });
-  const aspp = config.asppRates.map((rate, i): ConvSpec => ({
-    name: `fc1_voc12_c${i}`,
-    kernel: 3,
-    inChannels: channels,
-    outChannels: config.numClasses,
-    stride: 1,
-    dilation: rate,
-    bias: true,
-  }));
+  const aspp = config.asppRates.map(
+    (rate, i): ConvSpec => ({
+      name: `fc1_voc12_c${i}`,
+      kernel: 3,
+      inChannels: channels,
+      outChannels: config.numClasses,
+      stride: 1,
+      dilation: rate,
+      bias: true,
+    }),
+  );
   return { conv1, units, aspp };
 }
 
@@ -159,7 +161,13 @@ export function allConvs(spec: NetworkSpec): ConvSpec[] {
 export function variableSpecs(spec: NetworkSpec): VariableSpec[] {
   const vars: VariableSpec[] = [];
   for (const conv of allConvs(spec)) {
-    vars.push({ name: `${conv.name}/weights`, shape: [conv.kernel, conv.kernel, conv.inChannels, conv.outChannels], kind: 'weights', layer: conv.name, conv });
+    vars.push({
+      name: `${conv.name}/weights`,
+      shape: [conv.kernel, conv.kernel, conv.inChannels, conv.outChannels],
+      kind: 'weights',
+      layer: conv.name,
+      conv,
+    });
     if (conv.bias) vars.push({ name: `${conv.name}/biases`, shape: [conv.outChannels], kind: 'biases', layer: conv.name, conv });
     if (conv.bn) {
       for (const kind of ['moving_mean', 'moving_variance', 'gamma', 'beta'] as const) {

@@ -48,7 +48,15 @@ function getter(network: CheckpointedNetwork): Get {
  * picks the formulation with TF.js gradients (atrous via space-to-batch); otherwise atrous
  * convolutions use `dilations` directly, which the backends run faster but cannot differentiate.
  */
-function convBn(x: tf.Tensor4D, weights: tf.Tensor4D, conv: ConvSpec, get: Get, eps: number, relu: boolean, differentiable: boolean): tf.Tensor4D {
+function convBn(
+  x: tf.Tensor4D,
+  weights: tf.Tensor4D,
+  conv: ConvSpec,
+  get: Get,
+  eps: number,
+  relu: boolean,
+  differentiable: boolean,
+): tf.Tensor4D {
   if (!conv.bn) throw new DeeplabError('bad-config', 'convolution without BatchNorm in the backbone', { where: conv.name });
   const scale = tf.mul(get(`${conv.bn}/gamma`), tf.rsqrt(tf.add(get(`${conv.bn}/moving_variance`), eps))) as tf.Tensor1D;
   const shift = tf.sub(get(`${conv.bn}/beta`), tf.mul(get(`${conv.bn}/moving_mean`), scale)) as tf.Tensor1D;
@@ -77,7 +85,15 @@ function unitForward(x: tf.Tensor4D, ws: tf.Tensor[], unit: UnitSpec, get: Get, 
   const [a, b, c] = unit.branch2;
   const [wa, wb, wc, w1] = ws as tf.Tensor4D[];
   const shortcut = unit.branch1 ? convBn(x, w1!, unit.branch1, get, eps, false, differentiable) : x;
-  const residual = convBn(convBn(convBn(x, wa!, a, get, eps, true, differentiable), wb!, b, get, eps, true, differentiable), wc!, c, get, eps, false, differentiable);
+  const residual = convBn(
+    convBn(convBn(x, wa!, a, get, eps, true, differentiable), wb!, b, get, eps, true, differentiable),
+    wc!,
+    c,
+    get,
+    eps,
+    false,
+    differentiable,
+  );
   return tf.relu(tf.add(shortcut, residual)) as tf.Tensor4D;
 }
 
@@ -88,7 +104,8 @@ function unitForward(x: tf.Tensor4D, ws: tf.Tensor[], unit: UnitSpec, get: Get, 
  */
 function withOwnTape<T>(fn: () => T): T {
   const state = (tf.engine() as unknown as { state?: { activeTape?: unknown } }).state;
-  if (!state || !('activeTape' in state)) throw new DeeplabError('bad-config', 'checkpointed gradients: unexpected TF.js engine internals (tfjs-core 4.22 expected)');
+  if (!state || !('activeTape' in state))
+    throw new DeeplabError('bad-config', 'checkpointed gradients: unexpected TF.js engine internals (tfjs-core 4.22 expected)');
   const outer = state.activeTape;
   try {
     return fn();
@@ -157,7 +174,12 @@ function shifted(z: tf.Tensor4D, dy: number, dx: number): tf.Tensor4D {
  * convolution over every tap that can reach the map, then shifted sums (see the file comment).
  * Differentiable; equal to the sum of `atrousConv2d(features, W_b, rate_b) + bias_b`.
  */
-export function asppAsShiftedTaps(features: tf.Tensor4D, convs: readonly ConvSpec[], weights: readonly tf.Tensor4D[], biases: readonly tf.Tensor1D[]): tf.Tensor4D {
+export function asppAsShiftedTaps(
+  features: tf.Tensor4D,
+  convs: readonly ConvSpec[],
+  weights: readonly tf.Tensor4D[],
+  biases: readonly tf.Tensor1D[],
+): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, h, w, cin] = features.shape;
     const taps: Tap[] = [];
@@ -186,7 +208,11 @@ export function asppAsShiftedTaps(features: tf.Tensor4D, convs: readonly ConvSpe
  * keeping only the residual units' inputs on the gradient tape (see the file comment).
  * `transformFeatures` is applied to `res5c_relu` as in {@link DeepLabResNet.forward}.
  */
-export function checkpointedLogits(network: CheckpointedNetwork, input: tf.Tensor4D, transformFeatures?: (features: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+export function checkpointedLogits(
+  network: CheckpointedNetwork,
+  input: tf.Tensor4D,
+  transformFeatures?: (features: tf.Tensor4D) => tf.Tensor4D,
+): tf.Tensor4D {
   const get = getter(network);
   const eps = network.config.bnEpsilon;
   const spec = network.spec;

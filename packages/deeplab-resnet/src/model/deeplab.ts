@@ -98,9 +98,12 @@ function layerSpecs(spec: NetworkSpec): ObjselLayerSpec[] {
  * `fc1_voc12_c*` layers' dilations when the metadata lists them.
  */
 export function configFromMeta(meta: ObjselNetworkMeta, options: { bnEpsilon?: number } = {}): DeepLabConfig {
-  if (typeof meta !== 'object' || meta === null) throw new DeeplabError('bad-weights', 'the weights have no objsel network description', { where: 'objsel' });
+  if (typeof meta !== 'object' || meta === null)
+    throw new DeeplabError('bad-weights', 'the weights have no objsel network description', { where: 'objsel' });
   if (meta.architecture !== 'deeplab-v2-resnet') {
-    throw new DeeplabError('bad-weights', `architecture ${JSON.stringify(meta.architecture)} is not 'deeplab-v2-resnet'`, { where: 'objsel.architecture' });
+    throw new DeeplabError('bad-weights', `architecture ${JSON.stringify(meta.architecture)} is not 'deeplab-v2-resnet'`, {
+      where: 'objsel.architecture',
+    });
   }
   const aspp = (Array.isArray(meta.layers) ? meta.layers : [])
     .map((l) => ({ l, m: /^fc1_voc12_c(\d+)$/.exec(l.name) }))
@@ -118,7 +121,8 @@ export function configFromMeta(meta: ObjselNetworkMeta, options: { bnEpsilon?: n
   try {
     validateConfig(config);
   } catch (error) {
-    if (error instanceof DeeplabError) throw new DeeplabError('bad-weights', `network description: ${error.message}`, { where: `objsel.${error.where ?? ''}` });
+    if (error instanceof DeeplabError)
+      throw new DeeplabError('bad-weights', `network description: ${error.message}`, { where: `objsel.${error.where ?? ''}` });
     throw error;
   }
   return config;
@@ -138,9 +142,13 @@ function checkLayers(meta: ObjselNetworkMeta, spec: NetworkSpec): void {
       ['dilation', conv.dilation],
     ] as const) {
       if (!same(layer[field], value)) {
-        throw new DeeplabError('bad-weights', `${field} ${JSON.stringify(layer[field])} differs from the DeepLab-v2 ResNet's ${value}x${value}`, {
-          where: `objsel.layers ${layer.name}`,
-        });
+        throw new DeeplabError(
+          'bad-weights',
+          `${field} ${JSON.stringify(layer[field])} differs from the DeepLab-v2 ResNet's ${value}x${value}`,
+          {
+            where: `objsel.layers ${layer.name}`,
+          },
+        );
       }
     }
   }
@@ -226,7 +234,11 @@ export class DeepLabResNet {
    * @throws DeeplabError `bad-weights` naming missing, unexpected or mis-shaped variables, or a
    * network description this class cannot build.
    */
-  static fromWeights(entries: WeightEntry[], meta: ObjselNetworkMeta, options: { bnEpsilon?: number; ignoreUnexpected?: (name: string) => boolean } = {}): DeepLabResNet {
+  static fromWeights(
+    entries: WeightEntry[],
+    meta: ObjselNetworkMeta,
+    options: { bnEpsilon?: number; ignoreUnexpected?: (name: string) => boolean } = {},
+  ): DeepLabResNet {
     const config = configFromMeta(meta, options);
     const spec = networkSpec(config);
     checkLayers(meta, spec);
@@ -243,7 +255,11 @@ export class DeepLabResNet {
       .filter((s) => given.has(s.name))
       .filter((s) => {
         const e = given.get(s.name)!;
-        return e.shape.length !== s.shape.length || e.shape.some((d, i) => d !== s.shape[i]) || e.data.length !== s.shape.reduce((a, b) => a * b, 1);
+        return (
+          e.shape.length !== s.shape.length ||
+          e.shape.some((d, i) => d !== s.shape[i]) ||
+          e.data.length !== s.shape.reduce((a, b) => a * b, 1)
+        );
       })
       .map((s) => `${s.name} [${given.get(s.name)!.shape.join(',')}] (expected [${s.shape.join(',')}])`);
     const problems: string[] = [];
@@ -251,9 +267,13 @@ export class DeepLabResNet {
     if (unexpected.length) problems.push(`unexpected ${listSome(unexpected)}`);
     if (misShaped.length) problems.push(`mis-shaped ${listSome(misShaped, 4)}`);
     if (problems.length) {
-      throw new DeeplabError('bad-weights', `weights do not fit a DeepLab-v2 ResNet with blocks [${config.blocks.join(',')}], width ×${config.widthMultiplier}, ${config.inputChannels} input channels, ${config.numClasses} classes: ${problems.join('; ')}`, {
-        where: missing[0] ?? unexpected[0] ?? misShaped[0]?.split(' ')[0],
-      });
+      throw new DeeplabError(
+        'bad-weights',
+        `weights do not fit a DeepLab-v2 ResNet with blocks [${config.blocks.join(',')}], width ×${config.widthMultiplier}, ${config.inputChannels} input channels, ${config.numClasses} classes: ${problems.join('; ')}`,
+        {
+          where: missing[0] ?? unexpected[0] ?? misShaped[0]?.split(' ')[0],
+        },
+      );
     }
     const prefix = nextPrefix();
     const variables = new Map<string, tf.Variable>();
@@ -292,7 +312,10 @@ export class DeepLabResNet {
    */
   forward(input: tf.Tensor4D, options: ForwardOptions = {}): ForwardResult {
     if (input.rank !== 4 || input.shape[3] !== this.config.inputChannels) {
-      throw new DeeplabError('bad-input', `input must be NHWC with ${this.config.inputChannels} channels, got shape [${input.shape.join(',')}]`);
+      throw new DeeplabError(
+        'bad-input',
+        `input must be NHWC with ${this.config.inputChannels} channels, got shape [${input.shape.join(',')}]`,
+      );
     }
     const train = options.trainBatchNorm === true;
     if (options.checkpoint && !train) return { logits: checkpointedLogits(this, input, options.transformFeatures) };

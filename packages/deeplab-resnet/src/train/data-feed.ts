@@ -1,4 +1,14 @@
-import { Rng, augment, decodeImage, decodeLabel, permutation, stackBatch, type BatchSample, type ListEntry, type RgbImage } from '@objsel/voc-data';
+import {
+  Rng,
+  augment,
+  decodeImage,
+  decodeLabel,
+  permutation,
+  stackBatch,
+  type BatchSample,
+  type ListEntry,
+  type RgbImage,
+} from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
 import type { TrainingBatch } from './trainer';
 
@@ -56,8 +66,12 @@ export class ListTrainingData {
   ) {
     if (entries.length === 0) throw new DeeplabError('bad-input', 'the training list is empty');
     const missing = entries.find((e) => !e.label);
-    if (missing) throw new DeeplabError('bad-input', `training needs image and label paths on every line; line ${missing.line} has no label`, { where: `line ${missing.line}` });
-    if (!Number.isSafeInteger(options.batchSize) || options.batchSize <= 0) throw new DeeplabError('bad-config', `batch size must be a positive integer, got ${options.batchSize}`);
+    if (missing)
+      throw new DeeplabError('bad-input', `training needs image and label paths on every line; line ${missing.line} has no label`, {
+        where: `line ${missing.line}`,
+      });
+    if (!Number.isSafeInteger(options.batchSize) || options.batchSize <= 0)
+      throw new DeeplabError('bad-config', `batch size must be a positive integer, got ${options.batchSize}`);
     this.consumed = start;
   }
 
@@ -80,7 +94,8 @@ export class ListTrainingData {
     let order = this.orders.get(epoch);
     if (!order) {
       const n = this.entries.length;
-      order = this.options.shuffle === false ? Uint32Array.from({ length: n }, (_, i) => i) : permutation(n, new Rng([this.options.seed, epoch]));
+      order =
+        this.options.shuffle === false ? Uint32Array.from({ length: n }, (_, i) => i) : permutation(n, new Rng([this.options.seed, epoch]));
       this.orders.clear();
       this.orders.set(epoch, order);
     }
@@ -95,7 +110,10 @@ export class ListTrainingData {
     const image = await decodeImage(imageBytes, entry.image);
     const label = decodeLabel(labelBytes, entry.label);
     if (label.width !== image.width || label.height !== image.height) {
-      throw new DeeplabError('bad-input', `label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, { file: entry.label, where: `line ${entry.line}` });
+      throw new DeeplabError('bad-input', `label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, {
+        file: entry.label,
+        where: `line ${entry.line}`,
+      });
     }
     const item = { image, label: label.data };
     const bytes = image.data.byteLength + label.data.byteLength;
@@ -120,6 +138,14 @@ export class ListTrainingData {
       samples.push({ ...sample, id: this.entries[index]!.id });
     }
     const batch = stackBatch(samples);
-    return { images: batch.images, labels: batch.labels!, batchSize: batch.size, height: batch.height, width: batch.width, channels: 3, ids: batch.ids };
+    return {
+      images: batch.images,
+      labels: batch.labels!,
+      batchSize: batch.size,
+      height: batch.height,
+      width: batch.width,
+      channels: 3,
+      ids: batch.ids,
+    };
   }
 }

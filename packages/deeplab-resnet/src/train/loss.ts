@@ -17,7 +17,12 @@ export type IgnoreMode = 'drop' | 'zero';
  * With `drop` and no kept pixel at all, TF's mean of an empty set is NaN; objsel returns 0
  * instead (such a batch carries no signal) so one all-ignore crop cannot end a run.
  */
-export function segmentationCrossEntropy(logits: tf.Tensor4D, labels: ArrayLike<number>, numClasses: number, ignore: IgnoreMode = 'drop'): tf.Scalar {
+export function segmentationCrossEntropy(
+  logits: tf.Tensor4D,
+  labels: ArrayLike<number>,
+  numClasses: number,
+  ignore: IgnoreMode = 'drop',
+): tf.Scalar {
   const [n, h, w, c] = logits.shape;
   if (c !== numClasses) throw new DeeplabError('bad-input', `logits have ${c} classes, expected ${numClasses}`);
   const pixels = n * h * w;

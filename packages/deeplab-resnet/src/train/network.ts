@@ -24,5 +24,8 @@ export interface TrainableNetwork {
    * the moving statistics. `checkpoint` asks for the memory-lean gradient path (recomputed
    * activations, same gradients); networks without one ignore it.
    */
-  forward(input: tf.Tensor4D, options?: { trainBatchNorm?: boolean; checkpoint?: boolean }): { logits: tf.Tensor4D; batchStats?: BatchNormStats[] };
+  forward(
+    input: tf.Tensor4D,
+    options?: { trainBatchNorm?: boolean; checkpoint?: boolean },
+  ): { logits: tf.Tensor4D; batchStats?: BatchNormStats[] };
 }

@@ -46,7 +46,9 @@ function loadInto(prefix: string, vars: ReadonlyMap<string, tf.Variable>, entrie
     const entry = byName.get(`${prefix}${name}`);
     if (!entry) throw new DeeplabError('bad-weights', 'optimizer state has no entry for this variable', { where: `${prefix}${name}` });
     if (entry.shape.length !== v.shape.length || entry.shape.some((d, i) => d !== v.shape[i])) {
-      throw new DeeplabError('bad-weights', `optimizer state shape [${entry.shape.join(',')}] does not match [${v.shape.join(',')}]`, { where: entry.name });
+      throw new DeeplabError('bad-weights', `optimizer state shape [${entry.shape.join(',')}] does not match [${v.shape.join(',')}]`, {
+        where: entry.name,
+      });
     }
     tf.tidy(() => v.assign(tf.tensor(entry.data, v.shape, 'float32')));
   }
@@ -134,7 +136,7 @@ export class AdamOptimizer implements TrainingOptimizer {
 
   apply(grads: ReadonlyMap<string, tf.Tensor>, learningRate: number): void {
     this.t += 1;
-    const lrT = (learningRate * Math.sqrt(1 - Math.pow(this.beta2, this.t))) / (1 - Math.pow(this.beta1, this.t));
+    const lrT = (learningRate * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
     tf.tidy(() => {
       for (const [name, m] of this.m) {
         const g = grads.get(name);
@@ -162,7 +164,8 @@ export class AdamOptimizer implements TrainingOptimizer {
     loadInto('adam_m/', this.m, entries);
     loadInto('adam_v/', this.v, entries);
     const t = scalars.adamStep;
-    if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) throw new DeeplabError('bad-weights', 'optimizer state has no valid adamStep');
+    if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0)
+      throw new DeeplabError('bad-weights', 'optimizer state has no valid adamStep');
     this.t = t;
   }
 

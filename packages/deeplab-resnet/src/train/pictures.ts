@@ -34,7 +34,14 @@ export interface CurvePoint {
   learningRate: number;
 }
 
-function polyline(points: Array<[number, number]>, x0: number, y0: number, width: number, height: number, color: string): { path: string; min: number; max: number } {
+function polyline(
+  points: Array<[number, number]>,
+  x0: number,
+  y0: number,
+  width: number,
+  height: number,
+  color: string,
+): { path: string; min: number; max: number } {
   const ys = points.map((p) => p[1]).filter(Number.isFinite);
   let min = Math.min(...ys);
   let max = Math.max(...ys);
@@ -48,7 +55,10 @@ function polyline(points: Array<[number, number]>, x0: number, y0: number, width
   const xMax = Math.max(Math.max(...xs), xMin + 1);
   const coords = points
     .filter((p) => Number.isFinite(p[1]))
-    .map(([x, y]) => `${(x0 + ((x - xMin) / (xMax - xMin)) * width).toFixed(1)},${(y0 + height - ((y - min) / (max - min)) * height).toFixed(1)}`);
+    .map(
+      ([x, y]) =>
+        `${(x0 + ((x - xMin) / (xMax - xMin)) * width).toFixed(1)},${(y0 + height - ((y - min) / (max - min)) * height).toFixed(1)}`,
+    );
   return { path: `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${coords.join(' ')}"/>`, min, max };
 }
 
@@ -67,7 +77,9 @@ export function trainingCurveSvg(points: readonly CurvePoint[], title = 'trainin
   ];
   const parts: string[] = [];
   const last = points[points.length - 1];
-  parts.push(`<text x="${pad}" y="20" font-family="sans-serif" font-size="14">${title}: ${points.length} steps${last ? `, step ${last.step}, loss ${fmt(last.loss)}` : ''}</text>`);
+  parts.push(
+    `<text x="${pad}" y="20" font-family="sans-serif" font-size="14">${title}: ${points.length} steps${last ? `, step ${last.step}, loss ${fmt(last.loss)}` : ''}</text>`,
+  );
   panels.forEach((panel, i) => {
     const y0 = 35 + i * (H + 40);
     parts.push(`<rect x="${pad}" y="${y0}" width="${W}" height="${H}" fill="none" stroke="#999"/>`);
@@ -77,7 +89,9 @@ export function trainingCurveSvg(points: readonly CurvePoint[], title = 'trainin
       parts.push(`<text x="${pad - 4}" y="${y0 + 10}" text-anchor="end" font-family="sans-serif" font-size="10">${fmt(line.max)}</text>`);
       parts.push(`<text x="${pad - 4}" y="${y0 + H}" text-anchor="end" font-family="sans-serif" font-size="10">${fmt(line.min)}</text>`);
       parts.push(`<text x="${pad}" y="${y0 + H + 14}" font-family="sans-serif" font-size="10">step ${panel.values[0]![0]}</text>`);
-      parts.push(`<text x="${pad + W}" y="${y0 + H + 14}" text-anchor="end" font-family="sans-serif" font-size="10">step ${panel.values[panel.values.length - 1]![0]}</text>`);
+      parts.push(
+        `<text x="${pad + W}" y="${y0 + H + 14}" text-anchor="end" font-family="sans-serif" font-size="10">step ${panel.values[panel.values.length - 1]![0]}</text>`,
+      );
     }
     parts.push(`<text x="${pad + 6}" y="${y0 + 16}" font-family="sans-serif" font-size="12" fill="${panel.color}">${panel.label}</text>`);
   });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseList, type ListEntry } from '@objsel/voc-data';
 import type { ObjselNetworkMeta, WeightEntry } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
-import { type DeepLabConfig } from '../model/config';
+import type { DeepLabConfig } from '../model/config';
 import { DeepLabResNet, configFromMeta } from '../model/deeplab';
 import {
   cleanStaleCheckpointFiles,
@@ -118,12 +118,21 @@ async function readList(fs: FileSystemLike, dataDir: string, dataList: string): 
   return parseList(text, { file: dataList, dataDir });
 }
 
-function networkFromRestore(entries: WeightEntry[], meta: ObjselNetworkMeta, options: TrainOptions, numClasses: number, seed: number): DeepLabResNet {
+function networkFromRestore(
+  entries: WeightEntry[],
+  meta: ObjselNetworkMeta,
+  options: TrainOptions,
+  numClasses: number,
+  seed: number,
+): DeepLabResNet {
   if (!options.notRestoreLast) {
     const net = DeepLabResNet.fromWeights(entries, meta, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon });
     if (net.config.numClasses !== numClasses) {
       net.dispose();
-      throw new DeeplabError('bad-config', `the restored weights have ${net.config.numClasses} classes, training asks for ${numClasses}; add --not-restore-last to start the last layers afresh`);
+      throw new DeeplabError(
+        'bad-config',
+        `the restored weights have ${net.config.numClasses} classes, training asks for ${numClasses}; add --not-restore-last to start the last layers afresh`,
+      );
     }
     return net;
   }
@@ -135,7 +144,11 @@ function networkFromRestore(entries: WeightEntry[], meta: ObjselNetworkMeta, opt
     const e = byName.get(name);
     if (!e || e.shape.length !== v.shape.length || e.shape.some((d, i) => d !== v.shape[i])) {
       net.dispose();
-      throw new DeeplabError('bad-weights', e ? `shape [${e.shape.join(',')}] does not fit [${v.shape.join(',')}]` : 'missing from the restored weights', { where: name });
+      throw new DeeplabError(
+        'bad-weights',
+        e ? `shape [${e.shape.join(',')}] does not fit [${v.shape.join(',')}]` : 'missing from the restored weights',
+        { where: name },
+      );
     }
     tf.tidy(() => v.assign(tf.tensor(e.data, v.shape, 'float32')));
   }
@@ -193,7 +206,11 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     const numSteps = options.trainer?.numSteps ?? saved.trainer.numSteps;
     // Fields added since the checkpoint was written take their defaults.
     settings = { ...saved, trainer: { ...defaults, ...saved.trainer, numSteps } };
-    network = DeepLabResNet.fromWeights(resumed.network.entries, resumed.network.meta, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon });
+    network = DeepLabResNet.fromWeights(
+      resumed.network.entries,
+      resumed.network.meta,
+      options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon },
+    );
     info(`resuming from ${latest.path} (step ${latest.step})`);
   } else if (options.restoreFrom) {
     const dir = await resolveWeightsDir(fs, options.restoreFrom);
@@ -201,7 +218,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     network = networkFromRestore(entries, modelJson.objsel, options, settings.trainer.numClasses, settings.data.seed);
     info(`restored ${options.notRestoreLast ? 'all but the last layers' : 'the network'} from ${dir}`);
   } else {
-    if (!options.model) throw new DeeplabError('bad-config', 'nothing to train: give restoreFrom (--restore-from) or a model to start from scratch');
+    if (!options.model)
+      throw new DeeplabError('bad-config', 'nothing to train: give restoreFrom (--restore-from) or a model to start from scratch');
     network = DeepLabResNet.create({ ...options.model, numClasses: settings.trainer.numClasses }, { seed: settings.data.seed });
     info(`new network from scratch (seed ${settings.data.seed})`);
   }
@@ -245,7 +263,11 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       const broken = weights.find((e) => !e.data.every(Number.isFinite));
       if (broken) {
         const keepMsg = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written';
-        throw new DeeplabError('non-finite-loss', `weights became NaN or infinite at step ${trainer.step}; training stopped, ${keepMsg} (try a lower --learning-rate)`, { where: broken.name });
+        throw new DeeplabError(
+          'non-finite-loss',
+          `weights became NaN or infinite at step ${trainer.step}; training stopped, ${keepMsg} (try a lower --learning-rate)`,
+          { where: broken.name },
+        );
       }
       lastCheckpoint = await saveCheckpoint(
         fs,
@@ -267,7 +289,9 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       } catch (error) {
         if (error instanceof DeeplabError && error.code === 'non-finite-loss') {
           const keepMsg = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet';
-          throw new DeeplabError('non-finite-loss', `${error.message}; training stopped, ${keepMsg} (try a lower --learning-rate)`, { cause: error });
+          throw new DeeplabError('non-finite-loss', `${error.message}; training stopped, ${keepMsg} (try a lower --learning-rate)`, {
+            cause: error,
+          });
         }
         throw error;
       }
@@ -287,10 +311,19 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       };
       await fs.appendFile(metricsFile, `${JSON.stringify(line)}\n`);
       curve.push({ step: result.step, loss: result.loss, learningRate: result.learningRate });
-      options.onProgress?.({ task, done: result.step, total: numSteps, metrics: { loss: result.loss, lr: result.learningRate, stepTime: seconds, imagesPerSec: imagesPerSecond } });
+      options.onProgress?.({
+        task,
+        done: result.step,
+        total: numSteps,
+        metrics: { loss: result.loss, lr: result.learningRate, stepTime: seconds, imagesPerSec: imagesPerSecond },
+      });
       if (savePoint) {
         if (result.predictions?.length) {
-          await writeFileAtomic(fs, joinPath(snapshotDir, 'images', `step-${result.step}.png`), predictionStrip(batches[0]!, result.predictions));
+          await writeFileAtomic(
+            fs,
+            joinPath(snapshotDir, 'images', `step-${result.step}.png`),
+            predictionStrip(batches[0]!, result.predictions),
+          );
         }
         await writeFileAtomic(fs, joinPath(snapshotDir, 'curve.svg'), trainingCurveSvg(curve, `${task} ${snapshotDir}`));
         await save(result);
@@ -315,4 +348,3 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     trainer.dispose();
   }
 }
-

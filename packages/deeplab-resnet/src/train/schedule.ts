@@ -4,5 +4,5 @@
  */
 export function polyLearningRate(base: number, step: number, numSteps: number, power: number): number {
   const progress = Math.min(Math.max(step / numSteps, 0), 1);
-  return base * Math.pow(1 - progress, power);
+  return base * (1 - progress) ** power;
 }

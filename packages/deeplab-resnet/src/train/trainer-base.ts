@@ -42,14 +42,22 @@ export interface OptimisationConfig {
  * slim's `assign_moving_average` without zero-debias, for every layer of a training-mode pass:
  * `moving -= (1 - decay) * (moving - batch)` on `<layer>/moving_mean` and `<layer>/moving_variance`.
  */
-export function updateMovingStatistics(variables: ReadonlyMap<string, tf.Variable>, stats: ReadonlyArray<{ layer: string; mean: tf.Tensor; variance: tf.Tensor }>, decay: number): void {
+export function updateMovingStatistics(
+  variables: ReadonlyMap<string, tf.Variable>,
+  stats: ReadonlyArray<{ layer: string; mean: tf.Tensor; variance: tf.Tensor }>,
+  decay: number,
+): void {
   if (stats.length === 0) return;
   const rate = 1 - decay;
   tf.tidy(() => {
     for (const s of stats) {
-      for (const [suffix, value] of [['moving_mean', s.mean], ['moving_variance', s.variance]] as const) {
+      for (const [suffix, value] of [
+        ['moving_mean', s.mean],
+        ['moving_variance', s.variance],
+      ] as const) {
         const v = variables.get(`${s.layer}/${suffix}`);
-        if (!v) throw new DeeplabError('bad-config', 'batch statistics for a layer without moving statistics', { where: `${s.layer}/${suffix}` });
+        if (!v)
+          throw new DeeplabError('bad-config', 'batch statistics for a layer without moving statistics', { where: `${s.layer}/${suffix}` });
         v.assign(tf.sub(v, tf.mul(tf.sub(v, value), rate)));
       }
     }
@@ -77,9 +85,12 @@ export abstract class TrainerBase<C extends OptimisationConfig> {
     multiplier: (name: string) => number,
   ) {
     this.trainedNames = [...network.variables.keys()].filter((n) => isTrainable(n, config.trainable));
-    if (this.trainedNames.length === 0) throw new DeeplabError('bad-config', `the network has no variables to train in set '${config.trainable}'`);
+    if (this.trainedNames.length === 0)
+      throw new DeeplabError('bad-config', `the network has no variables to train in set '${config.trainable}'`);
     this.trainedVars = this.trainedNames.map((n) => network.variables.get(n)!);
-    this.trainedNames.forEach((n, i) => this.keyOfVariable.set(this.trainedVars[i]!.name, n));
+    this.trainedNames.forEach((n, i) => {
+      this.keyOfVariable.set(this.trainedVars[i]!.name, n);
+    });
     const perVariable = config.lrMultipliers ? multiplier : () => 1;
     this.optimizer =
       config.optimizer === 'adam'
@@ -119,7 +130,8 @@ export abstract class TrainerBase<C extends OptimisationConfig> {
   loadState(state: { entries: readonly WeightEntry[]; scalars: Record<string, number> }): void {
     this.optimizer.loadState(state.entries, state.scalars);
     const step = state.scalars.step;
-    if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) throw new DeeplabError('bad-weights', 'trainer state has no valid step');
+    if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0)
+      throw new DeeplabError('bad-weights', 'trainer state has no valid step');
     this.step = step;
   }
 

@@ -95,13 +95,16 @@ export function validateTrainerConfig(config: TrainerConfig): void {
   const posInt = (n: number) => Number.isSafeInteger(n) && n > 0;
   if (!posInt(config.numClasses)) bad('numClasses', `must be a positive integer, got ${config.numClasses}`);
   if (!posInt(config.numSteps)) bad('numSteps', `must be a positive integer, got ${config.numSteps}`);
-  if (!(config.learningRate >= 0) || !Number.isFinite(config.learningRate)) bad('learningRate', `must be a finite number >= 0, got ${config.learningRate}`);
+  if (!(config.learningRate >= 0) || !Number.isFinite(config.learningRate))
+    bad('learningRate', `must be a finite number >= 0, got ${config.learningRate}`);
   if (!Number.isFinite(config.power)) bad('power', `must be finite, got ${config.power}`);
   if (!(config.momentum >= 0 && config.momentum < 1)) bad('momentum', `must be in [0, 1), got ${config.momentum}`);
-  if (!(config.weightDecay >= 0) || !Number.isFinite(config.weightDecay)) bad('weightDecay', `must be a finite number >= 0, got ${config.weightDecay}`);
+  if (!(config.weightDecay >= 0) || !Number.isFinite(config.weightDecay))
+    bad('weightDecay', `must be a finite number >= 0, got ${config.weightDecay}`);
   if (!(config.bnDecay >= 0 && config.bnDecay <= 1)) bad('bnDecay', `must be in [0, 1], got ${config.bnDecay}`);
   if (!posInt(config.gradUpdateEvery)) bad('gradUpdateEvery', `must be a positive integer, got ${config.gradUpdateEvery}`);
-  if (config.scales.length === 0 || !config.scales.every((s) => s > 0 && Number.isFinite(s))) bad('scales', `must be positive numbers, got ${JSON.stringify(config.scales)}`);
+  if (config.scales.length === 0 || !config.scales.every((s) => s > 0 && Number.isFinite(s)))
+    bad('scales', `must be positive numbers, got ${JSON.stringify(config.scales)}`);
 }
 
 /** The size TF's `int(h * scale)` gives for a scaled input. */
@@ -147,9 +150,13 @@ export class Trainer extends TrainerBase<TrainerConfig> {
           const value = (await result.value.data())[0]!;
           losses.push(value);
           if (!Number.isFinite(value)) {
-            throw new DeeplabError('non-finite-loss', `loss is ${value} at step ${this.step} (learning rate ${this.learningRateAt(this.step)}); no update applied`, {
-              where: `step ${this.step}`,
-            });
+            throw new DeeplabError(
+              'non-finite-loss',
+              `loss is ${value} at step ${this.step} (learning rate ${this.learningRateAt(this.step)}); no update applied`,
+              {
+                where: `step ${this.step}`,
+              },
+            );
           }
           if (result.preview) predictions = await this.predictionMaps(result.preview, batch, options.predictions!);
           this.updateBatchNormStatistics(result.stats);
@@ -194,7 +201,8 @@ export class Trainer extends TrainerBase<TrainerConfig> {
     tf.tidy(() => {
       for (const [name, g] of sum) {
         let x = count === 1 ? tf.clone(g) : tf.div(g, count);
-        if (this.config.weightDecay > 0 && isWeightDecayed(name)) x = tf.add(x, tf.mul(this.network.variables.get(name)!, this.config.weightDecay));
+        if (this.config.weightDecay > 0 && isWeightDecayed(name))
+          x = tf.add(x, tf.mul(this.network.variables.get(name)!, this.config.weightDecay));
         out.set(name, tf.keep(x));
       }
     });
@@ -209,11 +217,16 @@ export class Trainer extends TrainerBase<TrainerConfig> {
     );
   }
 
-  private gradients(batch: TrainingBatch, keepPreview: boolean): { value: tf.Scalar; grads: Map<string, tf.Tensor>; stats: BatchNormStats[]; preview?: tf.Tensor4D } {
+  private gradients(
+    batch: TrainingBatch,
+    keepPreview: boolean,
+  ): { value: tf.Scalar; grads: Map<string, tf.Tensor>; stats: BatchNormStats[]; preview?: tf.Tensor4D } {
     const c = this.config;
     const { batchSize: n, height: h, width: w, channels } = batch;
-    if (batch.images.length !== n * h * w * channels) throw new DeeplabError('bad-input', `batch images hold ${batch.images.length} values, expected ${n}x${h}x${w}x${channels}`);
-    if (batch.labels.length !== n * h * w) throw new DeeplabError('bad-input', `batch labels hold ${batch.labels.length} values, expected ${n}x${h}x${w}`);
+    if (batch.images.length !== n * h * w * channels)
+      throw new DeeplabError('bad-input', `batch images hold ${batch.images.length} values, expected ${n}x${h}x${w}x${channels}`);
+    if (batch.labels.length !== n * h * w)
+      throw new DeeplabError('bad-input', `batch labels hold ${batch.labels.length} values, expected ${n}x${h}x${w}`);
     const x = tf.tensor4d(batch.images, [n, h, w, channels]);
     const inputs = this.scaledInputs(x);
     const stats: BatchNormStats[] = [];
@@ -242,8 +255,12 @@ export class Trainer extends TrainerBase<TrainerConfig> {
           const resized = logits.slice(1).map((l) => tf.image.resizeBilinear(l, [rh, rw], false, false));
           const fused = tf.max(tf.stack([ref, ...resized]), 0) as tf.Tensor4D;
           shown = fused;
-          const terms = [segmentationCrossEntropy(fused, refLabels, c.numClasses, c.ignore), segmentationCrossEntropy(ref, refLabels, c.numClasses, c.ignore)];
-          for (const l of logits.slice(1)) terms.push(segmentationCrossEntropy(l, labelsAt(l.shape[1], l.shape[2]), c.numClasses, c.ignore));
+          const terms = [
+            segmentationCrossEntropy(fused, refLabels, c.numClasses, c.ignore),
+            segmentationCrossEntropy(ref, refLabels, c.numClasses, c.ignore),
+          ];
+          for (const l of logits.slice(1))
+            terms.push(segmentationCrossEntropy(l, labelsAt(l.shape[1], l.shape[2]), c.numClasses, c.ignore));
           loss = tf.addN(terms) as tf.Scalar;
         }
         if (keepPreview) preview = tf.keep(shown);
@@ -275,7 +292,8 @@ export class Trainer extends TrainerBase<TrainerConfig> {
     labels.dispose();
     const size = batch.height * batch.width;
     const out: PredictionMap[] = [];
-    for (let i = 0; i < k; i++) out.push({ width: batch.width, height: batch.height, data: Uint8Array.from(data.subarray(i * size, (i + 1) * size)) });
+    for (let i = 0; i < k; i++)
+      out.push({ width: batch.width, height: batch.height, data: Uint8Array.from(data.subarray(i * size, (i + 1) * size)) });
     return out;
   }
 }

@@ -75,7 +75,10 @@ export function compareSteps(reference: StepResult, other: StepResult): StepDiff
 }
 
 /** A {@link StepResult} with its arrays as base64 little-endian float32 (JSON-safe, exact). */
-export type EncodedStepResult = Omit<StepResult, 'initial' | 'updated'> & { initial: Record<string, string>; updated: Record<string, string> };
+export type EncodedStepResult = Omit<StepResult, 'initial' | 'updated'> & {
+  initial: Record<string, string>;
+  updated: Record<string, string>;
+};
 
 function toBase64(a: Float32Array): string {
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -91,7 +94,8 @@ function fromBase64(s: string): Float32Array {
   return new Float32Array(bytes.buffer);
 }
 
-const mapValues = <A, B>(o: Record<string, A>, f: (a: A) => B): Record<string, B> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+const mapValues = <A, B>(o: Record<string, A>, f: (a: A) => B): Record<string, B> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 
 /** Encodes a result for JSON transport. */
 export function encodeStep(r: StepResult): EncodedStepResult {

@@ -31,7 +31,12 @@ function expectConformant(diff: StepDiff, reference: StepResult): void {
 }
 
 /** Runs a command, collecting stdout; resolves with its exit code. */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { env, cwd: ROOT });
     let stdout = '';
@@ -56,7 +61,12 @@ describe('training step conformance: Node wasm, browser WebGPU and Node WebGPU v
   beforeAll(async () => {
     await loadBackend('cpu');
     for (const c of CONFORMANCE_CASES) references.set(c.name, await runTrainingStep(c));
-    report.cpu = [...references.values()].map((r) => ({ case: r.case, loss: r.loss, stepMs: Math.round(r.stepMs), warmStepMs: r.warmStepMs && Math.round(r.warmStepMs) }));
+    report.cpu = [...references.values()].map((r) => ({
+      case: r.case,
+      loss: r.loss,
+      stepMs: Math.round(r.stepMs),
+      warmStepMs: r.warmStepMs && Math.round(r.warmStepMs),
+    }));
   });
 
   afterAll(() => {
@@ -74,7 +84,13 @@ describe('training step conformance: Node wasm, browser WebGPU and Node WebGPU v
       const reference = references.get(c.name)!;
       diffs.push({ diff: compareSteps(reference, step), reference, step });
     }
-    report.nodeWasm = { diffs: diffs.map(({ diff, step }) => ({ ...diff, stepMs: Math.round(step.stepMs), warmStepMs: step.warmStepMs && Math.round(step.warmStepMs) })) };
+    report.nodeWasm = {
+      diffs: diffs.map(({ diff, step }) => ({
+        ...diff,
+        stepMs: Math.round(step.stepMs),
+        warmStepMs: step.warmStepMs && Math.round(step.warmStepMs),
+      })),
+    };
     for (const { diff, reference } of diffs) expectConformant(diff, reference);
   });
 
@@ -104,7 +120,11 @@ describe('training step conformance: Node wasm, browser WebGPU and Node WebGPU v
       report.chromiumWebgpu = {
         adapter: result.adapter,
         pageMs: Date.now() - t0,
-        diffs: diffs.map(({ diff, step }) => ({ ...diff, stepMs: Math.round(step.stepMs), warmStepMs: step.warmStepMs && Math.round(step.warmStepMs) })),
+        diffs: diffs.map(({ diff, step }) => ({
+          ...diff,
+          stepMs: Math.round(step.stepMs),
+          warmStepMs: step.warmStepMs && Math.round(step.warmStepMs),
+        })),
       };
       expect(result.adapter?.architecture).toBe('swiftshader');
       expect(diffs.map((d) => d.diff.case)).toEqual(CONFORMANCE_CASES.map((c) => c.name));
@@ -119,7 +139,12 @@ describe('training step conformance: Node wasm, browser WebGPU and Node WebGPU v
   it('Node WebGPU (Dawn on Mesa GLES, compatibility adapter): within 1e-3 of cpu, or skipped with the reason', async (ctx) => {
     const entry = await buildNodeEntry({ entry: path.join(HERE, 'node-webgpu.ts'), outDir: path.join(work, 'node') });
     const preload = path.join(ROOT, 'tools/browser/webgpu-preload.mjs');
-    const { code, stdout, stderr } = await run(process.execPath, ['--import', preload, entry], { ...process.env, EGL_PLATFORM: 'surfaceless' }, 240_000);
+    const { code, stdout, stderr } = await run(
+      process.execPath,
+      ['--import', preload, entry],
+      { ...process.env, EGL_PLATFORM: 'surfaceless' },
+      240_000,
+    );
     const last = stdout.trim().split('\n').pop() ?? '';
     let parsed: { backend?: string; results?: EncodedStepResult[]; skipped?: string; error?: string };
     try {
@@ -140,7 +165,13 @@ describe('training step conformance: Node wasm, browser WebGPU and Node WebGPU v
       const step = decodeStep(encoded);
       return { diff: compareSteps(references.get(step.case)!, step), step };
     });
-    report.nodeWebgpu = { diffs: diffs.map(({ diff, step }) => ({ ...diff, stepMs: Math.round(step.stepMs), warmStepMs: step.warmStepMs && Math.round(step.warmStepMs) })) };
+    report.nodeWebgpu = {
+      diffs: diffs.map(({ diff, step }) => ({
+        ...diff,
+        stepMs: Math.round(step.stepMs),
+        warmStepMs: step.warmStepMs && Math.round(step.warmStepMs),
+      })),
+    };
     expect(diffs.map((d) => d.diff.case)).toEqual(CONFORMANCE_CASES.map((c) => c.name));
     for (const { diff } of diffs) expectConformant(diff, references.get(diff.case)!);
   });

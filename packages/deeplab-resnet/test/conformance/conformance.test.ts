@@ -33,7 +33,12 @@ describe('training step conformance: wasm vs cpu', () => {
       const wasm = await runTrainingStep(c);
       expect(wasm.backend).toBe('wasm');
       const diff = compareSteps(cpu, wasm);
-      reports.push({ ...diff, cpuStepMs: Math.round(cpu.warmStepMs ?? cpu.stepMs), wasmStepMs: Math.round(wasm.warmStepMs ?? wasm.stepMs), loss: cpu.loss });
+      reports.push({
+        ...diff,
+        cpuStepMs: Math.round(cpu.warmStepMs ?? cpu.stepMs),
+        wasmStepMs: Math.round(wasm.warmStepMs ?? wasm.stepMs),
+        loss: cpu.loss,
+      });
       expect(diff.maxInitialDiff).toBe(0);
       expect(diff.maxUpdate).toBeGreaterThan(1e-3); // the step really trains
       expect(diff.lossDiff).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(cpu.loss)));

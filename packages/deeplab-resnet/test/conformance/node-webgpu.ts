@@ -15,7 +15,8 @@ async function main(): Promise<unknown> {
   const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
   if (!gpu) return { skipped: 'navigator.gpu is missing (the webgpu preload did not run)' };
   const adapter = await gpu.requestAdapter().catch((e: unknown) => e);
-  if (!adapter || adapter instanceof Error) return { skipped: `Dawn gave no WebGPU adapter${adapter instanceof Error ? `: ${adapter.message}` : ''}` };
+  if (!adapter || adapter instanceof Error)
+    return { skipped: `Dawn gave no WebGPU adapter${adapter instanceof Error ? `: ${adapter.message}` : ''}` };
   try {
     await loadBackend('webgpu');
   } catch (error) {
@@ -30,5 +31,6 @@ async function main(): Promise<unknown> {
 main().then(
   // Exit only once stdout is flushed: a pipe's write is asynchronous and exit would cut it.
   (r) => process.stdout.write(`${JSON.stringify(r)}\n`, () => process.exit(0)),
-  (error: unknown) => process.stdout.write(`${JSON.stringify({ error: (error as Error).stack ?? String(error) })}\n`, () => process.exit(1)),
+  (error: unknown) =>
+    process.stdout.write(`${JSON.stringify({ error: (error as Error).stack ?? String(error) })}\n`, () => process.exit(1)),
 );

@@ -140,7 +140,12 @@ export async function runTrainingStep(c: ConformanceCase): Promise<StepResult> {
     const model = DeepLabResNet.create(c.config, { seed: c.seed });
     const t0 = performance.now();
     if (c.step === 'trainer') {
-      const trainer = new Trainer(model, { numClasses: c.config.numClasses, numSteps: 100, learningRate: c.learningRate, trainBatchNorm: true });
+      const trainer = new Trainer(model, {
+        numClasses: c.config.numClasses,
+        numSteps: 100,
+        learningRate: c.learningRate,
+        trainBatchNorm: true,
+      });
       const batch = { images: input, labels, batchSize: c.batch, height: c.size, width: c.size, channels };
       const { loss, l2 } = await trainer.trainStep([batch]);
       trainer.dispose();

@@ -14,7 +14,11 @@ export async function writeTinyDataset(dir: string, count: number, size: number,
     const pos = seededValues(4, seed * 7 + i);
     const rgb = new Uint8Array(size * size * 3);
     const label = new Uint8Array(size * size);
-    const sq = { x: Math.floor(((pos[0]! + 1) / 2) * size * 0.5), y: Math.floor(((pos[1]! + 1) / 2) * size * 0.5), s: Math.floor(size * 0.35) };
+    const sq = {
+      x: Math.floor(((pos[0]! + 1) / 2) * size * 0.5),
+      y: Math.floor(((pos[1]! + 1) / 2) * size * 0.5),
+      s: Math.floor(size * 0.35),
+    };
     const disc = { x: size * (0.3 + 0.4 * ((pos[2]! + 1) / 2)), y: size * (0.3 + 0.4 * ((pos[3]! + 1) / 2)), r: size * 0.2 };
     for (let y = 0; y < size; y++)
       for (let x = 0; x < size; x++) {

@@ -79,7 +79,9 @@ export class TinyNet implements TrainableNetwork {
         variance = m.variance as tf.Tensor1D;
         stats.push({ layer: 'bn_conv1', mean, variance });
       }
-      const h = tf.relu(tf.batchNorm(y, mean, variance, v('bn_conv1/beta') as tf.Tensor1D, v('bn_conv1/gamma') as tf.Tensor1D, this.bnEpsilon));
+      const h = tf.relu(
+        tf.batchNorm(y, mean, variance, v('bn_conv1/beta') as tf.Tensor1D, v('bn_conv1/gamma') as tf.Tensor1D, this.bnEpsilon),
+      );
       const c0 = tf.add(tf.conv2d(h as tf.Tensor4D, v('fc1_voc12_c0/weights') as tf.Tensor4D, 1, 'same'), v('fc1_voc12_c0/biases'));
       const c1 = tf.add(tf.conv2d(h as tf.Tensor4D, v('fc1_voc12_c1/weights') as tf.Tensor4D, 1, 'same'), v('fc1_voc12_c1/biases'));
       const logits = tf.add(c0, c1) as tf.Tensor4D;
@@ -108,7 +110,13 @@ function padBefore(size: number, k: number, stride: number): number {
 }
 
 /** NHWC conv, HWIO filter, TF 'SAME', in float64. */
-export function conv2dRef(x: Float64Array, xShape: number[], f: Float64Array, fShape: number[], stride: number): { y: Float64Array; shape: number[] } {
+export function conv2dRef(
+  x: Float64Array,
+  xShape: number[],
+  f: Float64Array,
+  fShape: number[],
+  stride: number,
+): { y: Float64Array; shape: number[] } {
   const [n, h, w, ci] = xShape as [number, number, number, number];
   const [kh, kw, , co] = fShape as [number, number, number, number];
   const oh = Math.ceil(h / stride);
@@ -136,13 +144,21 @@ export function conv2dRef(x: Float64Array, xShape: number[], f: Float64Array, fS
 }
 
 /** The tiny net's logits in float64 (frozen BN). */
-export function tinyForwardRef(p: Record<string, Float64Array>, x: Float64Array, xShape: number[], s: TinyShape = TINY, eps = 1e-5): { y: Float64Array; shape: number[] } {
+export function tinyForwardRef(
+  p: Record<string, Float64Array>,
+  x: Float64Array,
+  xShape: number[],
+  s: TinyShape = TINY,
+  eps = 1e-5,
+): { y: Float64Array; shape: number[] } {
   const shapes = tinyShapes(s);
   const { y, shape } = conv2dRef(x, xShape, p['conv1/weights']!, shapes['conv1/weights']!, 2);
   const hidden = s.hidden;
   for (let i = 0; i < y.length; i++) {
     const c = i % hidden;
-    const v = ((y[i]! - p['bn_conv1/moving_mean']![c]!) / Math.sqrt(p['bn_conv1/moving_variance']![c]! + eps)) * p['bn_conv1/gamma']![c]! + p['bn_conv1/beta']![c]!;
+    const v =
+      ((y[i]! - p['bn_conv1/moving_mean']![c]!) / Math.sqrt(p['bn_conv1/moving_variance']![c]! + eps)) * p['bn_conv1/gamma']![c]! +
+      p['bn_conv1/beta']![c]!;
     y[i] = Math.max(v, 0);
   }
   const a = conv2dRef(y, shape, p['fc1_voc12_c0/weights']!, shapes['fc1_voc12_c0/weights']!, 1);

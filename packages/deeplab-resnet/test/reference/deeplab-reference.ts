@@ -18,7 +18,10 @@ function tfSame(n: number, k: number, s: number, d: number): [number, number] {
 
 /** Unit names per stage as Kaiming He's prototxts: ResNet-101/152 number res3/res4 units b1, b2, … */
 function units(stage: number, count: number, numbered: boolean): string[] {
-  return Array.from({ length: count }, (_, i) => `res${stage}${i === 0 ? 'a' : numbered && (stage === 3 || stage === 4) ? `b${i}` : 'abcdefghijklmnopqrstuvwxyz'[i]}`);
+  return Array.from(
+    { length: count },
+    (_, i) => `res${stage}${i === 0 ? 'a' : numbered && (stage === 3 || stage === 4) ? `b${i}` : 'abcdefghijklmnopqrstuvwxyz'[i]}`,
+  );
 }
 
 /** The reference forward pass; runs on whatever backend is active. Returns `[1, h, w, C]` logits. */
@@ -52,7 +55,21 @@ export function referenceForward(
     const y = tf.relu(bn(conv(input, 'conv1', 2, 1), 'bn_conv1')) as tf.Tensor4D;
     const [pt, pb] = tfSame(y.shape[1], 3, 2, 1);
     const [pl, pr] = tfSame(y.shape[2], 3, 2, 1);
-    return tf.maxPool(tf.pad(y, [[0, 0], [pt, pb], [pl, pr], [0, 0]], -Infinity) as tf.Tensor4D, 3, 2, 'valid');
+    return tf.maxPool(
+      tf.pad(
+        y,
+        [
+          [0, 0],
+          [pt, pb],
+          [pl, pr],
+          [0, 0],
+        ],
+        -Infinity,
+      ) as tf.Tensor4D,
+      3,
+      2,
+      'valid',
+    );
   });
   const stages = [
     { stage: 2, stride: 1, dilation: 1 },
@@ -76,7 +93,12 @@ export function referenceForward(
     });
   });
   const features = x;
-  const logits = tf.tidy(() => tf.addN(options.asppRates.map((rate, i) => tf.add(conv(features, `fc1_voc12_c${i}`, 1, rate), w(`fc1_voc12_c${i}/biases`)))) as tf.Tensor4D);
+  const logits = tf.tidy(
+    () =>
+      tf.addN(
+        options.asppRates.map((rate, i) => tf.add(conv(features, `fc1_voc12_c${i}`, 1, rate), w(`fc1_voc12_c${i}/biases`))),
+      ) as tf.Tensor4D,
+  );
   features.dispose();
   return logits;
 }
@@ -115,7 +137,13 @@ export function randomiseStatistics<T extends { name: string; data: Float32Array
   const r = rng(seed);
   return entries.map((e) => {
     const kind = e.name.split('/').pop();
-    const ranges: Record<string, [number, number]> = { moving_mean: [-0.2, 0.2], moving_variance: [0.5, 1.5], gamma: [0.5, 1.5], beta: [-0.2, 0.2], biases: [-0.1, 0.1] };
+    const ranges: Record<string, [number, number]> = {
+      moving_mean: [-0.2, 0.2],
+      moving_variance: [0.5, 1.5],
+      gamma: [0.5, 1.5],
+      beta: [-0.2, 0.2],
+      biases: [-0.1, 0.1],
+    };
     const range = kind ? ranges[kind] : undefined;
     if (!range) return e;
     const data = new Float32Array(e.data.length);

@@ -40,9 +40,14 @@ function runNode(file: string): Promise<Record<string, unknown>> {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      const line = out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop();
       // No result at all means Dawn itself could not start (e.g. missing EGL/GLES libraries).
-      if (!line) resolve({ skipped: `the Node WebGPU process printed no result (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}` });
+      if (!line)
+        resolve({ skipped: `the Node WebGPU process printed no result (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}` });
       else resolve(JSON.parse(line) as Record<string, unknown>);
     });
   });
@@ -69,7 +74,8 @@ describe('inference agrees on cpu, wasm and WebGPU (Node, Dawn)', () => {
   it('cpu and wasm agree, on probabilities that are not saturated', () => {
     const probs = reference.cpu!.probabilities;
     expect(probs.filter((p) => p > 0.05 && p < 0.95).length / probs.length).toBeGreaterThan(0.2);
-    for (const key of ['forward', 'folded', 'probabilities'] as const) expect(relMax(reference.wasm![key], reference.cpu![key]), key).toBeLessThan(TOLERANCE);
+    for (const key of ['forward', 'folded', 'probabilities'] as const)
+      expect(relMax(reference.wasm![key], reference.cpu![key]), key).toBeLessThan(TOLERANCE);
   });
 
   it('WebGPU agrees with cpu and wasm (skips with the reason where no adapter initialises)', (ctx) => {

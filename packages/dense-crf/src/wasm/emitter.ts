@@ -359,7 +359,9 @@ export function assembleModule(functions: FunctionBody[], memory: MemoryImport):
 
   const funcs: number[] = [];
   uleb(functions.length, funcs);
-  functions.forEach((_, i) => uleb(i, funcs));
+  functions.forEach((_, i) => {
+    uleb(i, funcs);
+  });
   section(3, funcs, out);
 
   const exports: number[] = [];

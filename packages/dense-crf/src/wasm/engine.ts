@@ -61,7 +61,14 @@ export class WasmMeanField implements MeanFieldEngine {
     let bytes = 3 * n * rowBytes + 64;
     for (const t of terms) {
       const { d, m } = t.lattice;
-      bytes += 2 * n * (d + 1) * 4 + (d + 1) * m * 8 + 2 * n * 4 + rowBytes + 2 * (m + 1) * rowBytes + (t.factor ? 0 : n * rowBytes) + 16 * (9 + 2 * parties);
+      bytes +=
+        2 * n * (d + 1) * 4 +
+        (d + 1) * m * 8 +
+        2 * n * 4 +
+        rowBytes +
+        2 * (m + 1) * rowBytes +
+        (t.factor ? 0 : n * rowBytes) +
+        16 * (9 + 2 * parties);
     }
     const arena = WasmArena.acquire(bytes, parties > 1);
     this.arena = arena;
@@ -86,7 +93,9 @@ export class WasmMeanField implements MeanFieldEngine {
     const vecRanges = split(vecs, parties);
     const pixelRanges = split(n, parties);
     this.phaseA = vecRanges.map(() => []);
-    this.phaseB = pixelRanges.map(([from, to]) => [{ op: 'call', fn: 'expNormalize', d: 2, args: [this.tmp + from * rowBytes, this.q + from * rowBytes, to - from, vecs] }]);
+    this.phaseB = pixelRanges.map(([from, to]) => [
+      { op: 'call', fn: 'expNormalize', d: 2, args: [this.tmp + from * rowBytes, this.q + from * rowBytes, to - from, vecs] },
+    ]);
 
     // tmp starts as −U: either the first label-wise slice adds onto −U, or an explicit copy.
     let baseIsNegU = terms.length > 0 && terms[0]!.factor !== null;
@@ -112,7 +121,10 @@ export class WasmMeanField implements MeanFieldEngine {
       if (term.factor) arena.f32(factor, this.stride).set(term.factor);
       else arena.f32(factor, this.stride).fill(1, 0, labels);
       const filtered = term.factor ? 0 : arena.alloc(n * rowBytes);
-      const buffers = vecRanges.map(([a, b]) => ({ values: arena.alloc((m + 1) * (b - a) * 16), scratch: arena.alloc((m + 1) * (b - a) * 16) }));
+      const buffers = vecRanges.map(([a, b]) => ({
+        values: arena.alloc((m + 1) * (b - a) * 16),
+        scratch: arena.alloc((m + 1) * (b - a) * 16),
+      }));
       if (term.needsNorm && !term.hasScales) {
         // The norm (lattice filtering of 1) with the SIMD kernels, one vector per point: q and
         // tmp serve as input and output before the iterations use them.
@@ -162,7 +174,12 @@ export class WasmMeanField implements MeanFieldEngine {
         }
         if (filtered === 0) {
           const base = baseIsNegU ? this.negU + a * 16 : this.tmp + a * 16;
-          ops.push({ op: 'call', fn: 'slice', d, args: [offs, wts, n, src, rb, this.tmp + a * 16, rowBytes, base, outScale, factor + a * 16, alpha, count] });
+          ops.push({
+            op: 'call',
+            fn: 'slice',
+            d,
+            args: [offs, wts, n, src, rb, this.tmp + a * 16, rowBytes, base, outScale, factor + a * 16, alpha, count],
+          });
         } else {
           ops.push({ op: 'call', fn: 'slice', d, args: [offs, wts, n, src, rb, filtered, rowBytes, 0, outScale, factor, alpha, count] });
         }
@@ -172,7 +189,8 @@ export class WasmMeanField implements MeanFieldEngine {
     }
     if (pool) {
       const id = newPlanId();
-      for (let t = 1; t < parties; t++) this.workerPlans.push({ id, memory: arena.memory, modules, phaseA: this.phaseA[t]!, phaseB: this.phaseB[t]! });
+      for (let t = 1; t < parties; t++)
+        this.workerPlans.push({ id, memory: arena.memory, modules, phaseA: this.phaseA[t]!, phaseB: this.phaseB[t]! });
     }
   }
 

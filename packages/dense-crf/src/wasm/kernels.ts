@@ -26,8 +26,19 @@ function splatKernel(d: number): FunctionBody {
   f.forRange(i, n, () => {
     f.get(scale).f32Load().set(s).bump(scale, 4);
     for (let r = 0; r < d1; r++) {
-      f.get(vals).get(offs).i32Load(4 * r).get(rowBytes).i32Mul().i32Add().set(o[r]!);
-      f.get(wts).f32Load(4 * r).get(s).f32Mul().f32x4Splat().set(w[r]!);
+      f.get(vals)
+        .get(offs)
+        .i32Load(4 * r)
+        .get(rowBytes)
+        .i32Mul()
+        .i32Add()
+        .set(o[r]!);
+      f.get(wts)
+        .f32Load(4 * r)
+        .get(s)
+        .f32Mul()
+        .f32x4Splat()
+        .set(w[r]!);
     }
     f.bump(offs, 4 * d1).bump(wts, 4 * d1);
     f.get(inp).set(p);
@@ -64,8 +75,19 @@ function sliceKernel(d: number): FunctionBody {
   f.forRange(i, n, () => {
     f.get(scale).f32Load().get(alpha).f32Mul().set(s).bump(scale, 4);
     for (let r = 0; r < d1; r++) {
-      f.get(vals).get(offs).i32Load(4 * r).get(rowBytes).i32Mul().i32Add().set(o[r]!);
-      f.get(wts).f32Load(4 * r).get(s).f32Mul().f32x4Splat().set(w[r]!);
+      f.get(vals)
+        .get(offs)
+        .i32Load(4 * r)
+        .get(rowBytes)
+        .i32Mul()
+        .i32Add()
+        .set(o[r]!);
+      f.get(wts)
+        .f32Load(4 * r)
+        .get(s)
+        .f32Mul()
+        .f32x4Splat()
+        .set(w[r]!);
     }
     f.bump(offs, 4 * d1).bump(wts, 4 * d1);
     f.get(out).set(p);
@@ -155,12 +177,14 @@ function expNormalizeKernel(): FunctionBody {
   const clamp = constant(-88);
   const log2e = constant(Math.LOG2E);
   const ln2hi = constant(0.693359375);
-  const ln2lo = constant(-2.12194440e-4);
+  const ln2lo = constant(-2.1219444e-4);
   const coefficients = [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1, 1].map(constant);
   // Rounding by adding 1.5·2²³: the float's low mantissa bits then hold round-half-even(x·log2e).
   const magic = constant(12582912);
   const bias = f.local(V128);
-  f.i32Const(127 - 0x4b400000).i32x4Splat().set(bias);
+  f.i32Const(127 - 0x4b400000)
+    .i32x4Splat()
+    .set(bias);
   const zero = constant(0);
   f.forRange(i, n, () => {
     // Row maximum.
@@ -206,8 +230,31 @@ function expNormalizeKernel(): FunctionBody {
 
 /** The exports of a kernel module (all pointers are byte addresses). */
 export interface KernelExports {
-  splat(offs: number, wts: number, n: number, input: number, inStride: number, scale: number, vals: number, rowBytes: number, vecs: number): void;
-  slice(offs: number, wts: number, n: number, vals: number, rowBytes: number, out: number, outStride: number, base: number, scale: number, factor: number, alpha: number, vecs: number): void;
+  splat(
+    offs: number,
+    wts: number,
+    n: number,
+    input: number,
+    inStride: number,
+    scale: number,
+    vals: number,
+    rowBytes: number,
+    vecs: number,
+  ): void;
+  slice(
+    offs: number,
+    wts: number,
+    n: number,
+    vals: number,
+    rowBytes: number,
+    out: number,
+    outStride: number,
+    base: number,
+    scale: number,
+    factor: number,
+    alpha: number,
+    vecs: number,
+  ): void;
   blur(nb: number, m: number, src: number, dst: number, rowBytes: number, vecs: number): void;
   expNormalize(energy: number, q: number, n: number, vecs: number): void;
 }

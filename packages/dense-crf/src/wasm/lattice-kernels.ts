@@ -52,7 +52,14 @@ function emitProbe(f: FunctionBody, p: { slots: number; mask: number; keys: numb
           f.bump(p.size, 1);
           f.get(l.addr).get(l.h).i32Store(0);
           f.get(l.addr).get(l.id).i32Store(4);
-          for (let i = 0; i < d; i++) f.get(p.keys).get(l.id).i32Const(4 * d).i32Mul().i32Add().get(key[i]!).i32Store(4 * i);
+          for (let i = 0; i < d; i++)
+            f.get(p.keys)
+              .get(l.id)
+              .i32Const(4 * d)
+              .i32Mul()
+              .i32Add()
+              .get(key[i]!)
+              .i32Store(4 * i);
         }
         f.br(2); // out of the block
       });
@@ -60,7 +67,17 @@ function emitProbe(f: FunctionBody, p: { slots: number; mask: number; keys: numb
       f.get(l.match);
       f.ifElse(() => {
         for (let i = 0; i < d; i++) {
-          f.get(l.match).get(p.keys).get(l.sid).i32Const(4 * d).i32Mul().i32Add().i32Load(4 * i).get(key[i]!).i32Eq().i32And().set(l.match);
+          f.get(l.match)
+            .get(p.keys)
+            .get(l.sid)
+            .i32Const(4 * d)
+            .i32Mul()
+            .i32Add()
+            .i32Load(4 * i)
+            .get(key[i]!)
+            .i32Eq()
+            .i32And()
+            .set(l.match);
         }
         f.get(l.match);
         f.ifElse(() => {
@@ -86,7 +103,9 @@ function probeLocals(f: FunctionBody): ProbeLocals {
 function buildKernel(d: number): FunctionBody {
   const d1 = d + 1;
   const f = new FunctionBody('build', Array<number>(15).fill(I32), [I32]);
-  const [feat, n, from, to, offs, wts, scale, slots, mask, keys, state, prev, prevIds, canonical, bary] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14] as const;
+  const [feat, n, from, to, offs, wts, scale, slots, mask, keys, state, prev, prevIds, canonical, bary] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+  ] as const;
   const p = f.local(I32);
   const fp = f.local(I32);
   const op = f.local(I32);
@@ -121,7 +140,16 @@ function buildKernel(d: number): FunctionBody {
       // Elevate.
       f.f32Const(0).set(sm);
       for (let j = d; j > 0; j--) {
-        f.get(fp).get(stride).i32Const(j - 1).i32Mul().i32Add().f32Load().get(scale).f32Load(4 * (j - 1)).f32Mul().set(cf);
+        f.get(fp)
+          .get(stride)
+          .i32Const(j - 1)
+          .i32Mul()
+          .i32Add()
+          .f32Load()
+          .get(scale)
+          .f32Load(4 * (j - 1))
+          .f32Mul()
+          .set(cf);
         f.get(sm).f32Const(j).get(cf).f32Mul().f32Sub().set(el[j]!);
         f.get(sm).get(cf).f32Add().set(sm);
       }
@@ -150,31 +178,83 @@ function buildKernel(d: number): FunctionBody {
         f.get(rem[i]!).get(lt).f32ConvertI32S().f32Const(d1).f32Mul().f32Add().set(rem[i]!);
       }
       // Barycentric coordinates (scratch `bary`, indexed by rank).
-      for (let k = 0; k <= d + 1; k++) f.get(bary).f32Const(0).f32Store(4 * k);
+      for (let k = 0; k <= d + 1; k++)
+        f.get(bary)
+          .f32Const(0)
+          .f32Store(4 * k);
       for (let i = 0; i <= d; i++) {
         f.get(el[i]!).get(rem[i]!).f32Sub().f32Const(down).f32Mul().set(v);
         f.get(bary).i32Const(d).get(rank[i]!).i32Sub().i32Const(4).i32Mul().i32Add().set(at);
         f.get(at).get(at).f32Load(0).get(v).f32Add().f32Store(0);
         f.get(at).get(at).f32Load(4).get(v).f32Sub().f32Store(4);
       }
-      f.get(bary).get(bary).f32Load(0).f32Const(1).get(bary).f32Load(4 * (d + 1)).f32Add().f32Add().f32Store(0);
+      f.get(bary)
+        .get(bary)
+        .f32Load(0)
+        .f32Const(1)
+        .get(bary)
+        .f32Load(4 * (d + 1))
+        .f32Add()
+        .f32Add()
+        .f32Store(0);
       // Corners.
-      f.get(offs).get(p).i32Const(4 * d1).i32Mul().i32Add().set(op);
-      f.get(wts).get(p).i32Const(4 * d1).i32Mul().i32Add().set(wp);
+      f.get(offs)
+        .get(p)
+        .i32Const(4 * d1)
+        .i32Mul()
+        .i32Add()
+        .set(op);
+      f.get(wts)
+        .get(p)
+        .i32Const(4 * d1)
+        .i32Mul()
+        .i32Add()
+        .set(wp);
       for (let r = 0; r <= d; r++) {
-        f.get(prevIds).i32Load(4 * r).i32Const(0).i32Ne().set(same);
+        f.get(prevIds)
+          .i32Load(4 * r)
+          .i32Const(0)
+          .i32Ne()
+          .set(same);
         for (let i = 0; i < d; i++) {
-          f.get(rem[i]!).i32TruncF32S().get(canonical).get(rank[i]!).i32Const(4).i32Mul().i32Add().i32Load(4 * r * d1).i32Add().set(key[i]!);
-          f.get(same).get(key[i]!).get(prev).i32Load(4 * (r * d + i)).i32Eq().i32And().set(same);
-          f.get(prev).get(key[i]!).i32Store(4 * (r * d + i));
+          f.get(rem[i]!)
+            .i32TruncF32S()
+            .get(canonical)
+            .get(rank[i]!)
+            .i32Const(4)
+            .i32Mul()
+            .i32Add()
+            .i32Load(4 * r * d1)
+            .i32Add()
+            .set(key[i]!);
+          f.get(same)
+            .get(key[i]!)
+            .get(prev)
+            .i32Load(4 * (r * d + i))
+            .i32Eq()
+            .i32And()
+            .set(same);
+          f.get(prev)
+            .get(key[i]!)
+            .i32Store(4 * (r * d + i));
         }
         f.get(same).i32Eqz();
         f.ifElse(() => {
           emitProbe(f, { slots, mask, keys, size }, key, probe);
-          f.get(prevIds).get(probe.id).i32Const(1).i32Add().i32Store(4 * r);
+          f.get(prevIds)
+            .get(probe.id)
+            .i32Const(1)
+            .i32Add()
+            .i32Store(4 * r);
         });
-        f.get(op).get(prevIds).i32Load(4 * r).i32Store(4 * r);
-        f.get(wp).get(bary).f32Load(4 * r).f32Store(4 * r);
+        f.get(op)
+          .get(prevIds)
+          .i32Load(4 * r)
+          .i32Store(4 * r);
+        f.get(wp)
+          .get(bary)
+          .f32Load(4 * r)
+          .f32Store(4 * r);
       }
       f.bump(p, 1);
       f.br(0);
@@ -199,10 +279,25 @@ function neighborsKernel(d: number): FunctionBody {
   const n1 = Array.from({ length: d }, () => f.local(I32));
   const probe = probeLocals(f);
   for (let j = 0; j <= d; j++) {
-    f.get(out).get(m).i32Const(8 * j).i32Mul().i32Add().set(axis);
+    f.get(out)
+      .get(m)
+      .i32Const(8 * j)
+      .i32Mul()
+      .i32Add()
+      .set(axis);
     f.forRange(v, m, () => {
-      f.get(keys).get(v).i32Const(4 * d).i32Mul().i32Add().set(kb);
-      for (let i = 0; i < d; i++) f.get(kb).i32Load(4 * i).i32Const(i === j ? d : -1).i32Add().set(n1[i]!);
+      f.get(keys)
+        .get(v)
+        .i32Const(4 * d)
+        .i32Mul()
+        .i32Add()
+        .set(kb);
+      for (let i = 0; i < d; i++)
+        f.get(kb)
+          .i32Load(4 * i)
+          .i32Const(i === j ? d : -1)
+          .i32Add()
+          .set(n1[i]!);
       emitProbe(f, { slots, mask, keys }, n1, probe);
       f.get(probe.id).i32Const(0).i32GeS();
       f.ifElse(() => {
@@ -216,7 +311,23 @@ function neighborsKernel(d: number): FunctionBody {
 
 /** The exports of a lattice module. */
 export interface LatticeExports {
-  build(feat: number, n: number, from: number, to: number, offs: number, wts: number, scale: number, slots: number, mask: number, keys: number, state: number, prev: number, prevIds: number, canonical: number, bary: number): number;
+  build(
+    feat: number,
+    n: number,
+    from: number,
+    to: number,
+    offs: number,
+    wts: number,
+    scale: number,
+    slots: number,
+    mask: number,
+    keys: number,
+    state: number,
+    prev: number,
+    prevIds: number,
+    canonical: number,
+    bary: number,
+  ): number;
   neighbors(keys: number, m: number, slots: number, mask: number, out: number): void;
 }
 

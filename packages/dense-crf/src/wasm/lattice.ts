@@ -36,7 +36,14 @@ class Scratch {
  * {@link buildLattice} in WebAssembly: the same algorithm, float32 arithmetic and insertion
  * order as the JavaScript version, so the lattices are identical (a test checks it).
  */
-export function buildLatticeWasm(features: Float32Array, d: number, n: number, scaleFactors: Float64Array, canonical: Int32Array, alpha: number): PermutohedralLattice {
+export function buildLatticeWasm(
+  features: Float32Array,
+  d: number,
+  n: number,
+  scaleFactors: Float64Array,
+  canonical: Int32Array,
+  alpha: number,
+): PermutohedralLattice {
   const d1 = d + 1;
   const mem = new Scratch();
   const feat = mem.alloc(d * n * 4);

@@ -8,7 +8,8 @@ let simdSupport: boolean | undefined;
 export function wasmSimdSupported(): boolean {
   if (simdSupport === undefined) {
     try {
-      simdSupport = typeof WebAssembly === 'object' && WebAssembly.validate(kernelModuleBytes(2, { initialPages: 1 }) as Uint8Array<ArrayBuffer>);
+      simdSupport =
+        typeof WebAssembly === 'object' && WebAssembly.validate(kernelModuleBytes(2, { initialPages: 1 }) as Uint8Array<ArrayBuffer>);
     } catch {
       simdSupport = false;
     }
@@ -48,7 +49,9 @@ export class WasmArena {
     readonly shared: boolean,
   ) {
     const pages = Math.max(1, Math.ceil((bytes + 64) / PAGE));
-    this.memory = shared ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : new WebAssembly.Memory({ initial: pages });
+    this.memory = shared
+      ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
+      : new WebAssembly.Memory({ initial: pages });
   }
 
   /**

@@ -132,7 +132,8 @@ export class ThreadPool {
   }
 
   private check(): void {
-    if (Atomics.load(this.control, ERROR) !== 0 || this.failure) throw new Error(`dense-crf worker failed: ${this.failure ?? 'see its error output'}`);
+    if (Atomics.load(this.control, ERROR) !== 0 || this.failure)
+      throw new Error(`dense-crf worker failed: ${this.failure ?? 'see its error output'}`);
     // A thread that died without reporting (e.g. killed) would otherwise be waited for forever.
     if (this.workers.some((w) => w.threadId === -1)) {
       Atomics.store(this.control, ERROR, 1);
@@ -153,8 +154,12 @@ export class ThreadPool {
   install(plans: WorkerPlan[]): void {
     const id = plans[0]!.id;
     if (this.installed === id) return;
-    this.workers.forEach((w, i) => w.postMessage(plans[i]));
-    this.workers.forEach((_, i) => this.waitFor(ACK + 1 + i, id));
+    this.workers.forEach((w, i) => {
+      w.postMessage(plans[i]);
+    });
+    this.workers.forEach((_, i) => {
+      this.waitFor(ACK + 1 + i, id);
+    });
     this.installed = id;
   }
 

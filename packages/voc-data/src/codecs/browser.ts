@@ -16,7 +16,11 @@ export function browserCodec(): ImageCodec | undefined {
       let bitmap: ImageBitmap;
       try {
         const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: format === 'png' ? 'image/png' : 'image/jpeg' });
-        bitmap = await g.createImageBitmap!(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'none' } as ImageBitmapOptions);
+        bitmap = await g.createImageBitmap!(blob, {
+          colorSpaceConversion: 'none',
+          premultiplyAlpha: 'none',
+          imageOrientation: 'none',
+        } as ImageBitmapOptions);
       } catch (error) {
         throw new VocDataError('unreadable', `not a readable image (${(error as Error).message})`, { file, cause: error });
       }

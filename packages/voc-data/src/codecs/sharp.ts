@@ -3,7 +3,10 @@ import type { ImageCodec } from '../codec';
 import { interleavedToRgb } from './to-rgb';
 
 /** The slice of sharp's API objsel uses (sharp is an optional dependency, so no types from it). */
-type SharpFactory = (input: Uint8Array, options?: { failOn?: string }) => {
+type SharpFactory = (
+  input: Uint8Array,
+  options?: { failOn?: string },
+) => {
   removeAlpha(): ReturnType<SharpFactory>;
   toColourspace(space: string): ReturnType<SharpFactory>;
   raw(): ReturnType<SharpFactory>;
@@ -31,7 +34,10 @@ export function loadSharpCodec(): Promise<ImageCodec | undefined> {
         async decode(bytes, _format, file) {
           try {
             // 'truncated' rejects cut-off files but tolerates the benign warnings real photos carry.
-            const { data, info } = await sharp(bytes, { failOn: 'truncated' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+            const { data, info } = await sharp(bytes, { failOn: 'truncated' })
+              .toColourspace('srgb')
+              .raw()
+              .toBuffer({ resolveWithObject: true });
             const pixels = info.width * info.height;
             const view = new Uint8Array(data.buffer, data.byteOffset, data.length);
             const rgb = interleavedToRgb(view, pixels, info.channels);

@@ -28,7 +28,14 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 /** colorType: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA. `samples` row-major, one entry per channel. */
-export function buildPng(opts: { width: number; height: number; colorType: 0 | 2 | 3 | 4 | 6; depth: 1 | 2 | 4 | 8 | 16; samples: number[]; palette?: number[][] }): Uint8Array {
+export function buildPng(opts: {
+  width: number;
+  height: number;
+  colorType: 0 | 2 | 3 | 4 | 6;
+  depth: 1 | 2 | 4 | 8 | 16;
+  samples: number[];
+  palette?: number[][];
+}): Uint8Array {
   const { width, height, colorType, depth, samples } = opts;
   const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType];
   const rowBytes = Math.ceil((width * channels * depth) / 8);
