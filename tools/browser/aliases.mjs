@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * Vite `resolve.alias` entries: `@objsel/<name>` (exactly, not subpaths) → `packages/<name>/src/index.ts`.
+ * Vite `resolve.alias` entries: `@objsel/<name>` → `packages/<name>/src/index.ts` and the Node-only
+ * `@objsel/<name>/node` → `packages/<name>/src/node.ts` (for tools bundled for Node).
  * @returns {{ find: RegExp, replacement: string }[]}
  */
 export function objselAliases() {
@@ -16,5 +17,10 @@ export function objselAliases() {
   return fs
     .readdirSync(dir)
     .filter((d) => fs.existsSync(path.join(dir, d, 'src/index.ts')))
-    .map((d) => ({ find: new RegExp(`^@objsel/${d}$`), replacement: path.join(dir, d, 'src/index.ts') }));
+    .flatMap((d) => [
+      { find: new RegExp(`^@objsel/${d}$`), replacement: path.join(dir, d, 'src/index.ts') },
+      ...(fs.existsSync(path.join(dir, d, 'src/node.ts'))
+        ? [{ find: new RegExp(`^@objsel/${d}/node$`), replacement: path.join(dir, d, 'src/node.ts') }]
+        : []),
+    ]);
 }

@@ -10,8 +10,8 @@
  */
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
-import fs from 'node:fs/promises';
-import { DeepLabResNet, adaptToClicks, loadBackend, readWeightsFrom, type BackendName, type TrainableSet } from '@objsel/deeplab-resnet';
+import { readWeightsDir } from '@objsel/caffe-import/node';
+import { DeepLabResNet, adaptToClicks, loadBackend, type BackendName, type TrainableSet } from '@objsel/deeplab-resnet';
 import { renderSyntheticSample } from '@objsel/voc-data';
 import { buildInteractiveInput, createPredictor, maskIou, runRobot } from '@objsel/clicks';
 import { CLICK_MAP_TRUNCATE, SYNTHETIC_OPTIONS } from '../../examples/web-select/src/model/domain';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const clickCount = Number(flag('clicks', '2'));
   const steps = Number(flag('steps', '5'));
   const trainable = flag('trainable', 'last-layers') as TrainableSet;
-  const { modelJson, entries } = await readWeightsFrom(fs, dir);
+  const { modelJson, entries } = await readWeightsDir(dir);
   const model = DeepLabResNet.fromWeights(entries, modelJson.objsel);
   const selection = new SelectionModel(model);
   const restore = () => {

@@ -21,16 +21,9 @@
  */
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import {
-  DeepLabResNet,
-  InteractiveTrainer,
-  loadBackend,
-  preprocessInteractive,
-  readWeightsFrom,
-  writeWeightsTo,
-} from '@objsel/deeplab-resnet';
+import { readWeightsDir, writeWeightsDir } from '@objsel/caffe-import/node';
+import { DeepLabResNet, InteractiveTrainer, loadBackend, preprocessInteractive } from '@objsel/deeplab-resnet';
 import { renderSyntheticSample, type SyntheticSample } from '@objsel/voc-data';
 import {
   buildInteractiveInput,
@@ -172,7 +165,7 @@ async function main(): Promise<void> {
   let model: DeepLabResNet;
   let previous: unknown;
   if (init) {
-    const { modelJson, entries } = await readWeightsFrom(fs, init);
+    const { modelJson, entries } = await readWeightsDir(init);
     model = DeepLabResNet.fromWeights(entries, modelJson.objsel);
     previous = modelJson.objsel.training;
   } else {
@@ -231,8 +224,7 @@ async function main(): Promise<void> {
     },
   };
   const entries = await model.toWeightEntries();
-  await fs.rm(out, { recursive: true, force: true });
-  await writeWeightsTo(fs, out, entries, meta, 'tools/web-model/train.ts');
+  await writeWeightsDir(out, entries, meta, { generatedBy: 'tools/web-model/train.ts' }); // replaces `out` whole
   process.stdout.write(
     `${JSON.stringify({ out: path.resolve(out), parameters: model.parameterCount(), steps: done, trainSeconds: Math.round(trainSeconds), ...validation })}\n`,
   );

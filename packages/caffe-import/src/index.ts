@@ -1,7 +1,8 @@
 /**
  * `@objsel/caffe-import`: Read Caffe .caffemodel and .prototxt files in pure TypeScript and convert DeepLab weights to the TensorFlow.js weights format.
  *
- * Browser-safe: this entry takes and returns bytes. File-system helpers live in
+ * Browser-safe: this entry takes and returns bytes, or works over the {@link ReadableFiles} /
+ * {@link WritableFiles} interfaces; Node's implementation of them lives in
  * `@objsel/caffe-import/node`.
  *
  * @packageDocumentation
@@ -72,10 +73,17 @@ export {
 export { V1_LAYER_TYPES, v1NumberOfType, v1TypeFromName, v1TypeFromNumber } from './layer-types';
 export type { OnProgress, ProgressEvent } from './progress';
 export {
-  MODEL_JSON,
-  fileSystemFromNode,
-  readWeightsDirWith,
-  writeWeightsDirWith,
-  type NodeFsPromisesLike,
-  type WeightsFileSystem,
-} from './weights-dir';
+  baseName,
+  isNotFound,
+  joinPath,
+  listDir,
+  normalizePath,
+  parentPath,
+  pathInside,
+  readTextIfExists,
+  tempSuffix,
+  writeFileAtomic,
+  type ReadableFiles,
+  type WritableFiles,
+} from './files';
+export { MODEL_JSON, readWeightsDirWith, writeWeightsDirWith, type WriteWeightsDirOptions } from './weights-dir';

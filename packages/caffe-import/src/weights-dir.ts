@@ -1,9 +1,11 @@
 /**
- * Reading and writing a weights directory (`model.json` + shards) over a minimal file-system
- * interface, so the logic (atomic replace, one shard in memory, path checks) is written once and
- * stays browser-safe; `@objsel/caffe-import/node` supplies Node's file system.
+ * Reading and writing a weights directory (`model.json` + shards) over {@link ReadableFiles} /
+ * {@link WritableFiles}, so the logic (atomic replace, one shard in memory, path checks) is
+ * written once, for `objsel convert`, checkpoints and everyone else, and stays browser-safe;
+ * `@objsel/caffe-import/node` supplies Node's file system.
  */
 import { CaffeImportError } from './errors';
+import { baseName, isNotFound, joinPath, parentPath, pathInside, tempSuffix, type ReadableFiles, type WritableFiles } from './files';
 import type { OnProgress } from './progress';
 import {
   decodeWeights,
@@ -19,78 +21,73 @@ import {
 /** The manifest file name inside a weights directory. */
 export const MODEL_JSON = 'model.json';
 
-/** What the weights-directory functions need from a file system (Node: `nodeFileSystem`). */
-export interface WeightsFileSystem {
-  /** Path helpers with Node `path` semantics. */
-  path: {
-    join(...parts: string[]): string;
-    dirname(p: string): string;
-    basename(p: string): string;
-    resolve(...parts: string[]): string;
-    relative(from: string, to: string): string;
-    isAbsolute(p: string): boolean;
-  };
-  /** Creates a directory (with parents when `recursive`). */
-  mkdir(dir: string, options?: { recursive?: boolean }): Promise<unknown>;
-  /** Writes a whole file and makes it durable (fsync) before resolving. */
-  writeFile(file: string, data: Uint8Array | string): Promise<void>;
-  /** Reads a whole file. */
-  readFile(file: string): Promise<Uint8Array>;
-  /** Renames a file or directory. */
-  rename(from: string, to: string): Promise<void>;
-  /** Removes a file or directory tree; missing paths are fine. */
-  rm(target: string): Promise<void>;
-  /** True when the path exists. */
-  exists(target: string): Promise<boolean>;
-  /** A short random string for temporary names. */
-  randomTag(): string;
+/** Options of {@link writeWeightsDirWith}. */
+export interface WriteWeightsDirOptions extends EncodeWeightsOptions {
+  /** Gets a `write-weights` event per shard written. */
+  onProgress?: OnProgress;
+  /**
+   * Writes more files into the directory before it is renamed into place (a checkpoint's
+   * optimizer state and trainer state), so they appear together with the weights or not at all.
+   */
+  beforeRename?: (tempDir: string) => Promise<void>;
 }
 
 /**
  * Writes `dir/model.json` and its shards. Atomic: everything goes into a sibling temporary
- * directory first, which then replaces `dir` by rename, so a crash never leaves a half-written
- * weights directory at `dir` (at worst a stray `.<name>.tmp-*` / `.<name>.old-*` sibling). An
- * existing `dir` is replaced as a whole. Shards are written one at a time from a reused buffer,
- * so the model is never copied whole. `options.onProgress` gets a `write-weights` event per shard.
+ * directory first (`.<name>.tmp-*`), which then replaces `dir` by rename, so a crash never leaves
+ * a half-written weights directory at `dir`: at worst a stray `.<name>.tmp-*` sibling, or, for a
+ * crash between moving an existing `dir` aside and renaming the new one in, no `dir` and the old
+ * one whole at `.<name>.old-*` (an error there puts it back). An existing `dir` is replaced as a
+ * whole. Shards are written one at a time from a
+ * reused buffer, so the model is never copied whole: `files.writeFile` must not keep the bytes it
+ * is given. `options.onProgress` gets a `write-weights` event per shard.
  *
  * @returns the written `model.json`.
- * @throws CaffeImportError `bad-weights` for invalid entries (nothing is written then).
+ * @throws CaffeImportError `bad-weights` for invalid entries (nothing is written then), `io` when
+ * `dir` names no directory (`.`, `..`, `/`).
  */
 export async function writeWeightsDirWith(
-  fs: WeightsFileSystem,
+  files: WritableFiles,
   dir: string,
   entries: WeightEntry[],
   meta: ObjselNetworkMeta,
-  options?: EncodeWeightsOptions & { onProgress?: OnProgress },
+  options: WriteWeightsDirOptions = {},
 ): Promise<ObjselModelJson> {
   const { modelJson, shardBytes, shardCount } = planWeights(entries, meta, options);
   const paths = modelJson.weightsManifest[0]!.paths;
-  const target = fs.path.resolve(dir);
-  const parent = fs.path.dirname(target);
-  const base = fs.path.basename(target);
-  const tag = fs.randomTag();
-  const temp = fs.path.join(parent, `.${base}.tmp-${tag}`);
-  await fs.mkdir(parent, { recursive: true });
-  await fs.mkdir(temp);
+  const base = baseName(dir);
+  if (base === '' || base === '.' || base === '..') {
+    throw new CaffeImportError('io', 'cannot be replaced as a weights directory: name a directory of its own', { file: dir });
+  }
+  const parent = parentPath(dir);
+  const target = joinPath(parent, base);
+  const tag = tempSuffix();
+  const temp = joinPath(parent, `.${base}.tmp-${tag}`);
+  const old = joinPath(parent, `.${base}.old-${tag}`);
+  let movedAside = false;
+  await files.mkdir(parent, { recursive: true });
+  await files.mkdir(temp);
   try {
     await forEachShard(entries, shardBytes, async (i, bytes) => {
-      await fs.writeFile(fs.path.join(temp, paths[i]!), bytes);
-      options?.onProgress?.({ task: 'write-weights', done: i + 1, total: shardCount, message: paths[i]! });
+      await files.writeFile(joinPath(temp, paths[i]!), bytes);
+      options.onProgress?.({ task: 'write-weights', done: i + 1, total: shardCount, message: paths[i]! });
     });
-    await fs.writeFile(fs.path.join(temp, MODEL_JSON), `${JSON.stringify(modelJson, null, 2)}\n`);
-    if (await fs.exists(target)) {
+    // model.json last: a directory with a model.json has all its shards.
+    await files.writeFile(joinPath(temp, MODEL_JSON), `${JSON.stringify(modelJson, null, 2)}\n`);
+    await options.beforeRename?.(temp);
+    if (await files.exists(target)) {
       // rename() cannot replace a non-empty directory: move the old one aside first.
-      const old = fs.path.join(parent, `.${base}.old-${tag}`);
-      await fs.rename(target, old);
-      await fs.rename(temp, target);
-      await fs.rm(old);
-    } else {
-      await fs.rename(temp, target);
+      await files.rename(target, old);
+      movedAside = true;
     }
+    await files.rename(temp, target);
   } catch (error) {
-    await fs.rm(temp);
+    // A failed swap puts the old directory back (a crash in between leaves it at `.<name>.old-*`).
+    if (movedAside && !(await files.exists(target).catch(() => true))) await files.rename(old, target).catch(() => undefined);
+    await files.rm(temp).catch(() => undefined);
     throw error;
   }
+  if (movedAside) await files.rm(old);
   return modelJson;
 }
 
@@ -108,15 +105,16 @@ function errno(error: unknown): string | undefined {
  * `model.json` cannot be read.
  */
 export async function readWeightsDirWith(
-  fs: WeightsFileSystem,
+  files: ReadableFiles,
   dir: string,
 ): Promise<{ modelJson: ObjselModelJson; entries: WeightEntry[] }> {
-  const jsonFile = fs.path.join(dir, MODEL_JSON);
+  const jsonFile = joinPath(dir, MODEL_JSON);
   let text: string;
   try {
-    text = new TextDecoder().decode(await fs.readFile(jsonFile));
+    text = new TextDecoder().decode(await files.readFile(jsonFile));
   } catch (error) {
-    throw new CaffeImportError('io', `cannot read: ${errno(error) ?? (error as Error).message}`, { file: jsonFile, cause: error });
+    const why = isNotFound(error) ? 'not found: not a weights directory' : `cannot read: ${errno(error) ?? (error as Error).message}`;
+    throw new CaffeImportError('io', why, { file: jsonFile, cause: error });
   }
   let parsed: unknown;
   try {
@@ -130,26 +128,21 @@ export async function readWeightsDirWith(
     throw error instanceof CaffeImportError ? error.withFile(jsonFile) : error;
   }
   const modelJson = parsed;
-  const root = fs.path.resolve(dir);
   const shards: Uint8Array[] = [];
   for (const group of modelJson.weightsManifest) {
     for (const rel of group.paths) {
-      const file = fs.path.resolve(root, rel);
-      const inside = fs.path.relative(root, file);
-      if (fs.path.isAbsolute(rel) || inside === '' || inside.startsWith('..') || fs.path.isAbsolute(inside)) {
+      const file = pathInside(dir, rel);
+      if (file === undefined) {
         throw new CaffeImportError('bad-weights', `shard path ${JSON.stringify(rel)} leaves the weights directory`, { file: jsonFile });
       }
       try {
-        shards.push(await fs.readFile(file));
+        shards.push(await files.readFile(file));
       } catch (error) {
-        const code = errno(error);
+        const missing = isNotFound(error);
         throw new CaffeImportError(
-          code === 'ENOENT' ? 'bad-weights' : 'io',
-          code === 'ENOENT' ? 'shard listed in model.json is missing' : `cannot read shard: ${code}`,
-          {
-            file,
-            cause: error,
-          },
+          missing ? 'bad-weights' : 'io',
+          missing ? 'shard listed in model.json is missing' : `cannot read shard: ${errno(error) ?? (error as Error).message}`,
+          { file, cause: error },
         );
       }
     }
@@ -159,51 +152,4 @@ export async function readWeightsDirWith(
   } catch (error) {
     throw error instanceof CaffeImportError ? error.withFile(jsonFile) : error;
   }
-}
-
-/** The part of Node's `fs.promises` that {@link fileSystemFromNode} uses. */
-export interface NodeFsPromisesLike {
-  mkdir(dir: string, options?: { recursive?: boolean }): Promise<unknown>;
-  open(
-    file: string,
-    flags: 'w',
-  ): Promise<{ writeFile(data: Uint8Array | string): Promise<void>; sync(): Promise<void>; close(): Promise<void> }>;
-  readFile(file: string): Promise<Uint8Array>;
-  rename(from: string, to: string): Promise<void>;
-  rm(target: string, options: { recursive: boolean; force: boolean }): Promise<void>;
-  lstat(target: string): Promise<unknown>;
-}
-
-/**
- * A {@link WeightsFileSystem} from Node's `fs.promises` and `path`, passed in so this module
- * imports nothing from Node (files are fsync'ed before the directory is renamed into place).
- * `@objsel/caffe-import/node` exports one ready-made as `nodeFileSystem`.
- */
-export function fileSystemFromNode(fs: NodeFsPromisesLike, path: WeightsFileSystem['path'], randomTag: () => string): WeightsFileSystem {
-  return {
-    path,
-    mkdir: (dir, options) => fs.mkdir(dir, options),
-    async writeFile(file, data) {
-      const handle = await fs.open(file, 'w');
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    },
-    readFile: (file) => fs.readFile(file),
-    rename: (from, to) => fs.rename(from, to),
-    rm: (target) => fs.rm(target, { recursive: true, force: true }),
-    async exists(target) {
-      try {
-        await fs.lstat(target);
-        return true;
-      } catch (error) {
-        if (errno(error) === 'ENOENT') return false;
-        throw error;
-      }
-    },
-    randomTag,
-  };
 }

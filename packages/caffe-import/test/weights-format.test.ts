@@ -11,7 +11,7 @@ import {
   type ObjselNetworkMeta,
   type WeightEntry,
 } from '@objsel/caffe-import';
-import { writeWeightsDirWith, type WeightsFileSystem } from '@objsel/caffe-import';
+import { writeWeightsDirWith, type WritableFiles } from '@objsel/caffe-import';
 import { nodeFileSystem, readWeightsDir, writeWeightsDir } from '../src/node';
 
 const META: ObjselNetworkMeta = {
@@ -224,7 +224,7 @@ describe('writeWeightsDir / readWeightsDir', () => {
     const out = path.join(tmp(), 'model');
     await writeWeightsDir(out, [entry('old', [100], 1)], META);
     let writes = 0;
-    const failing: WeightsFileSystem = {
+    const failing: WritableFiles = {
       ...nodeFileSystem,
       async writeFile(file, data) {
         if (++writes === 3) throw new Error('disk full (simulated)');

@@ -1,24 +1,29 @@
-import { findLatestCheckpoint, readWeightsFrom, type FileSystemLike } from '@objsel/deeplab-resnet';
+import { resolveWeights, type ReadableFiles } from '@objsel/deeplab-resnet';
+import { DcspError } from './errors';
 import { DcspNetwork } from './network';
 
 /**
- * Loads a DCSP network from a weights directory (a checkpoint `ckpt-<step>/`, an `objsel
- * convert` output) or from a snapshot directory's latest checkpoint. Weights without
- * `fc1_voc12_d0` (plain DeepLab, e.g. a converted ImageNet or VOC model) get a fresh attention
- * head; `notRestoreLast` re-initialises every `fc*` layer (a different class count).
+ * Loads a DCSP network from any path deeplab-resnet's `resolveWeights` understands: a weights
+ * directory (a checkpoint `ckpt-<step>/`, an `objsel convert` output), a snapshot directory (its
+ * latest checkpoint) or a `model.json`. Weights without `fc1_voc12_d0` (plain DeepLab, e.g. a
+ * converted ImageNet or VOC model) get a fresh attention head; `notRestoreLast` re-initialises
+ * every `fc*` layer (a different class count).
+ *
+ * @throws DcspError `bad-input` for weights of a network that does not take RGB images; the
+ * resolver's DeeplabError when there are no readable weights at `dir`.
  */
 export async function loadDcspNetwork(
-  fs: FileSystemLike,
+  fs: ReadableFiles,
   dir: string,
   options: { bnEpsilon?: number; seed?: number; notRestoreLast?: boolean } = {},
 ): Promise<{ network: DcspNetwork; weightsDir: string }> {
-  let weightsDir = dir;
-  const names = await fs.readdir(dir);
-  if (!names.includes('model.json')) {
-    const latest = await findLatestCheckpoint(fs, dir);
-    if (latest) weightsDir = latest.path;
+  const { entries, meta, network: kind, weightsPath } = await resolveWeights(fs, dir);
+  if (kind.inputChannels !== 3) {
+    throw new DcspError('bad-input', `not an RGB network: it takes ${kind.inputChannels} input channels (RGB is 3)`, {
+      file: weightsPath,
+      where: 'objsel.inputChannels',
+    });
   }
-  const { entries, modelJson } = await readWeightsFrom(fs, weightsDir);
-  const network = DcspNetwork.fromWeights(entries, modelJson.objsel, options);
-  return { network, weightsDir };
+  const network = DcspNetwork.fromWeights(entries, meta, options);
+  return { network, weightsDir: weightsPath };
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadBackend, resnetConfig, type FileSystemLike } from '@objsel/deeplab-resnet';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
+import { loadBackend, resnetConfig } from '@objsel/deeplab-resnet';
 import { renderSyntheticSample } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -28,15 +29,7 @@ beforeAll(async () => {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-dcsp-schedule-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const nodeFs: FileSystemLike = {
-  readFile: async (p) => new Uint8Array(await fs.promises.readFile(p)),
-  writeFile: (p, d) => fs.promises.writeFile(p, d),
-  appendFile: (p, d) => fs.promises.appendFile(p, d),
-  mkdir: (p, o) => fs.promises.mkdir(p, o),
-  rename: (a, b) => fs.promises.rename(a, b),
-  rm: (p, o) => fs.promises.rm(p, o),
-  readdir: (p) => fs.promises.readdir(p),
-};
+const nodeFs = nodeFileSystem;
 
 /** Synthetic samples (voc-data's maker) with 2 object classes: image, tags and saliency. */
 function samples(count: number): DcspSample[] {

@@ -89,8 +89,19 @@ export {
   type CheckpointRef,
   type TrainerStateFile,
 } from './checkpoint/checkpoint';
-export { joinPath, writeFileAtomic, type FileSystemLike } from './checkpoint/file-system';
-export { readWeightsFrom, writeWeightsTo } from './checkpoint/weights-dir';
+export {
+  describeNetwork,
+  locateWeights,
+  resolveWeights,
+  type NetworkKind,
+  type ResolvedWeights,
+  type WeightsLocation,
+  type WeightsNetwork,
+  type WeightsSource,
+} from './checkpoint/resolve';
+export { loadSegmentationNetwork, type LoadSegmentationOptions } from './checkpoint/load';
+// File access is caffe-import's; re-exported for packages that may not import caffe-import (dcsp).
+export { joinPath, type ReadableFiles, type WritableFiles } from '@objsel/caffe-import';
 export { batchToSpace2d, spaceToBatch2d } from './ops/space-to-batch';
 export { WASM_THREADS_TFJS_VERSION, nodeCpuCount, prepareNodeWasmThreads, type WasmBackendModule } from './kernels/wasm-threads';
 export { DeepLabSegmenter, MSC_SCALES, type SegmentOptions, type SegmentResult, type SegmenterOptions } from './infer/segmenter';

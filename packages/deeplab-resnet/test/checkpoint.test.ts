@@ -13,10 +13,11 @@ import {
   saveCheckpoint,
   type CheckpointContents,
 } from '../src/checkpoint/checkpoint';
-import type { FileSystemLike } from '../src/checkpoint/file-system';
+import type { WritableFiles } from '@objsel/caffe-import';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 import { Trainer } from '../src/train/trainer';
 
-const fs: FileSystemLike = fsp as unknown as FileSystemLike;
+const fs: WritableFiles = nodeFileSystem;
 let root: string;
 let net: DeepLabResNet;
 let base: CheckpointContents;
@@ -63,15 +64,16 @@ function at(step: number, marker: number): CheckpointContents {
 }
 
 /** `fs` that throws a fake crash on the n-th mutating call (writeFile, mkdir, rename, rm, appendFile). */
-function crashingFs(n: number): { fs: FileSystemLike; calls: () => number } {
+function crashingFs(n: number): { fs: WritableFiles; calls: () => number } {
   let calls = 0;
   const tick = () => {
     calls += 1;
     if (calls === n) throw Object.assign(new Error('simulated crash'), { code: 'ECRASH' });
   };
-  const wrapped: FileSystemLike = {
+  const wrapped: WritableFiles = {
     readFile: (p) => fs.readFile(p),
     readdir: (p) => fs.readdir(p),
+    exists: (p) => fs.exists(p),
     writeFile: async (p, d) => {
       tick();
       await fs.writeFile(p, d);
@@ -88,9 +90,9 @@ function crashingFs(n: number): { fs: FileSystemLike; calls: () => number } {
       tick();
       await fs.rename(a, b);
     },
-    rm: async (p, o) => {
+    rm: async (p) => {
       tick();
-      await fs.rm(p, o);
+      await fs.rm(p);
     },
   };
   return { fs: wrapped, calls: () => calls };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeImage, decodeLabel, makeSyntheticDataset, parseList } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeFileSystem, writeWeightsDir } from '@objsel/caffe-import/node';
 import {
   INTERACTIVE_MEAN,
   InteractiveListData,
@@ -12,13 +13,12 @@ import {
   loadCheckpoint,
   trainInteractive,
   type ClickEncoder,
-  type FileSystemLike,
   type InteractiveFeedBatch,
   type InteractiveSampleSpec,
   type InteractiveTrainOptions,
 } from '../src/index';
 
-const fs = fsp as unknown as FileSystemLike;
+const fs = nodeFileSystem;
 let root: string;
 let data: string;
 let specs: InteractiveSampleSpec[];
@@ -178,12 +178,12 @@ describe('trainInteractive', () => {
   });
 
   it('widens RGB weights given as restoreFrom', async () => {
-    const { DeepLabResNet, resnetConfig, writeWeightsTo } = await import('../src/index');
+    const { DeepLabResNet, resnetConfig } = await import('../src/index');
     const rgb = DeepLabResNet.create(
       resnetConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 1 / 16, numClasses: 3, asppRates: [1, 2] }),
       { seed: 1 },
     );
-    await writeWeightsTo(fs, path.join(root, 'rgb'), await rgb.toWeightEntries(), rgb.meta());
+    await writeWeightsDir(path.join(root, 'rgb'), await rgb.toWeightEntries(), rgb.meta());
     rgb.dispose();
     const info: string[] = [];
     const run = await trainInteractive(

@@ -6,14 +6,14 @@ import { readPng } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeeplabError, loadBackend, resnetConfig } from '../src/index';
 import { findLatestCheckpoint, loadCheckpoint } from '../src/checkpoint/checkpoint';
-import type { FileSystemLike } from '../src/checkpoint/file-system';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 import { ListTrainingData } from '../src/train/data-feed';
 import { train, type TrainOptions } from '../src/train/run';
 import type { ProgressEvent } from '../src/train/progress';
 import { parseList } from '@objsel/voc-data';
 import { writeTinyDataset } from './helpers/dataset';
 
-const fs = fsp as unknown as FileSystemLike;
+const fs = nodeFileSystem;
 let root: string;
 let list: string;
 

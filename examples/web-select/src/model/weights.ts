@@ -1,9 +1,10 @@
 /**
  * Loading the interactive model in the objsel weights format (`model.json` + TF.js shards, see
- * @objsel/caffe-import) from a URL or from files the user picked, through deeplab-resnet's
- * `readWeightsFrom` on a read-only file system.
+ * @objsel/caffe-import) from a URL or from files the user picked, through caffe-import's
+ * `readWeightsDirWith` on a read-only file system.
  */
-import { DeepLabResNet, readWeightsFrom, type FileSystemLike } from '@objsel/deeplab-resnet';
+import { readWeightsDirWith, type ReadableFiles } from '@objsel/caffe-import';
+import { DeepLabResNet } from '@objsel/deeplab-resnet';
 
 /** Where the weights came from, for the UI. */
 export interface LoadedModel {
@@ -23,16 +24,23 @@ function notFound(path: string): Error {
   return Object.assign(new Error(`${path}: not found`), { code: 'ENOENT' });
 }
 
-/** A FileSystemLike that can only read, from `read`. */
-function readOnlyFs(read: (path: string) => Promise<Uint8Array>): FileSystemLike {
-  const refuse = async (): Promise<never> => {
-    throw new Error('read-only');
+/** Files that can only be read, one at a time, from `read` (no listing). */
+function readOnlyFs(read: (path: string) => Promise<Uint8Array>): ReadableFiles {
+  return {
+    readFile: read,
+    readdir: async (path) => {
+      throw new Error(`${path}: cannot list files here`);
+    },
+    exists: (path) =>
+      read(path).then(
+        () => true,
+        () => false,
+      ),
   };
-  return { readFile: read, writeFile: refuse, appendFile: refuse, mkdir: refuse, rename: refuse, rm: refuse, readdir: refuse };
 }
 
-async function build(fs: FileSystemLike, dir: string, source: string): Promise<LoadedModel> {
-  const { modelJson, entries } = await readWeightsFrom(fs, dir);
+async function build(fs: ReadableFiles, dir: string, source: string): Promise<LoadedModel> {
+  const { modelJson, entries } = await readWeightsDirWith(fs, dir);
   const meta = modelJson.objsel;
   if (meta.inputChannels !== 5 || meta.numClasses !== 1) {
     throw new Error(

@@ -1,20 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import {
-  convertDeeplab,
-  fileSystemFromNode,
-  writeWeightsDirWith,
-  type ConversionReport,
-  type ObjselNetworkMeta,
-} from '@objsel/caffe-import';
+import { convertDeeplab, type ConversionReport, type ObjselNetworkMeta } from '@objsel/caffe-import';
+import { writeWeightsDir } from '@objsel/caffe-import/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors';
 import type { CliContext } from '../context';
 import { withExamples } from '../examples';
-
-/** Node's file system for caffe-import's atomic weights-directory writer. */
-export const nodeWeightsFs = fileSystemFromNode(fs, path, () => `${process.pid}-${randomBytes(4).toString('hex')}`);
 
 /** Inputs of {@link runConvert}. */
 export interface ConvertRequest {
@@ -56,7 +47,7 @@ export async function runConvert(request: ConvertRequest, onProgress?: CliContex
     ...(onProgress ? { onProgress } : {}),
   });
   const t1 = performance.now();
-  const modelJson = await writeWeightsDirWith(nodeWeightsFs, request.out, result.entries, result.meta, {
+  const modelJson = await writeWeightsDir(request.out, result.entries, result.meta, {
     ...(request.shardBytes ? { shardBytes: request.shardBytes } : {}),
     generatedBy: request.generatedBy ?? '@objsel/cli',
     convertedBy: '@objsel/caffe-import',

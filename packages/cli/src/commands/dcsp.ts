@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 import { DCSP_BACKGROUND_THRESHOLD, fuseCues, type DcspDemoOptions, type DcspNetwork, type DcspTrainResult } from '@objsel/dcsp';
 import { VOC_CLASSES, VOC_PALETTE, decodeFloatMap, decodeImage, decodeSaliency, encodeIndexPng } from '@objsel/voc-data';
 import type { CliContext } from '../context';
@@ -8,7 +9,7 @@ import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import type { DemoStep } from './demo';
 import { formatEvaluation } from './evaluate';
-import { listFlag, nodeTrainingFs, numberFlag } from './train';
+import { listFlag, numberFlag } from './train';
 
 /** `--tags 3,15` or `--tags cat,person` → class ids. */
 export function parseTags(text: string): number[] {
@@ -112,7 +113,7 @@ async function networkFromFlags(ctx: CliContext, flags: NetworkFlags): Promise<{
     });
     return { network: DcspNetwork.create(config, { seed }), source: 'from scratch' };
   }
-  const { network, weightsDir } = await loadDcspNetwork(nodeTrainingFs, flags.restoreFrom, {
+  const { network, weightsDir } = await loadDcspNetwork(nodeFileSystem, flags.restoreFrom, {
     seed,
     notRestoreLast: flags.notRestoreLast === true,
     ...(bnEpsilon === undefined ? {} : { bnEpsilon }),
@@ -201,7 +202,7 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
       network,
       classfcData: listDataSource(classfcEntries, files, { numClasses }),
       segmentData: listDataSource(segmentEntries, files, { numClasses }),
-      cueStore: new FileCueStore(nodeTrainingFs, cueDir),
+      cueStore: new FileCueStore(nodeFileSystem, cueDir),
       classfcSteps,
       adaptAfter,
       adaptRounds,
@@ -219,7 +220,7 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
       bnDecay: numberFlag('--bn-decay', flags.bnDecay, { min: 0 }),
       saveEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1 }),
       checkpoints: {
-        fs: nodeTrainingFs,
+        fs: nodeFileSystem,
         attnSnapshotDir: flags.attnSnapshotDir,
         snapshotDir: flags.snapshotDir,
         keep: numberFlag('--keep', flags.keep, { integer: true, min: 1 }),
@@ -261,7 +262,7 @@ async function loadForEval(ctx: CliContext, flags: EvalFlags): Promise<{ network
   const backend = await ctx.useBackend();
   const { loadDcspNetwork } = await import('@objsel/dcsp');
   const bnEpsilon = flags.bnEpsilon === undefined ? undefined : numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
-  const loaded = await loadDcspNetwork(nodeTrainingFs, flags.restoreFrom, bnEpsilon === undefined ? {} : { bnEpsilon });
+  const loaded = await loadDcspNetwork(nodeFileSystem, flags.restoreFrom, bnEpsilon === undefined ? {} : { bnEpsilon });
   return { ...loaded, backend };
 }
 

@@ -7,6 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { nodeFileSystem, writeWeightsDir } from '@objsel/caffe-import/node';
 import type { DeepLabConfig, DeepLabResNet } from '@objsel/deeplab-resnet';
 import type { CliContext } from '../context';
 import type { DemoState, DemoStep } from './demo';
@@ -14,7 +15,6 @@ import { createInteractivePredictor, type RefineMode } from './interactive';
 import { nocObjects, runNoc, type NocRun } from './noc';
 import { selectionOverlay } from './select';
 import { interactiveDataFactory, type InteractiveDataSettings } from './train-interactive';
-import { nodeTrainingFs } from './train';
 
 /**
  * The demo's interactive training and evaluation. Fine-tuning from the demo's RGB network: its
@@ -137,7 +137,7 @@ function improves(base: NocFigures | undefined, other: NocFigures | undefined): 
 /** Trains the demo's interactive network and measures NoC with and without graph cut and f-BRS. */
 export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: CliContext): Promise<InteractiveDemoResult> {
   const started = performance.now();
-  const { InteractiveSegmenter, trainInteractive, writeWeightsTo } = await import('@objsel/deeplab-resnet');
+  const { InteractiveSegmenter, trainInteractive } = await import('@objsel/deeplab-resnet');
   const d = INTERACTIVE_DEMO;
   const dir = path.join(options.out, 'interactive');
   await fs.rm(dir, { recursive: true, force: true });
@@ -147,7 +147,9 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
   if (options.pretrained) {
     // The RGB network as a weights directory: trainInteractive widens it (conv1 + new head).
     restoreFrom = path.join(dir, 'rgb-init');
-    await writeWeightsTo(nodeTrainingFs, restoreFrom, await options.pretrained.toWeightEntries(), options.pretrained.meta());
+    await writeWeightsDir(restoreFrom, await options.pretrained.toWeightEntries(), options.pretrained.meta(), {
+      generatedBy: '@objsel/deeplab-resnet',
+    });
   }
   const data: InteractiveDataSettings = {
     dataDir: options.dataDir,
@@ -172,7 +174,7 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
     ? { ...d.scratch.model, blocks: [...d.scratch.model.blocks], asppRates: [...d.scratch.model.asppRates] }
     : undefined;
   const summary = await trainInteractive({
-    fs: nodeTrainingFs,
+    fs: nodeFileSystem,
     data: interactiveDataFactory((m) => ctx.warn(m)),
     dataSettings: data as unknown as Record<string, unknown>,
     ...(restoreFrom ? { restoreFrom, channelInit: { init: d.channelInit, seed: options.seed } } : { model }),

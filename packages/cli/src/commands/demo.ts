@@ -1,6 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { encodeCaffemodel, parsePrototxt, syntheticLayers } from '@objsel/caffe-import';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 import type { DeepLabConfig, DeepLabResNet, EvaluationResult, TrainSummary } from '@objsel/deeplab-resnet';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
@@ -10,7 +11,7 @@ import { formatConvert, runConvert, type ConvertResult } from './convert';
 import { dcspDemoStep } from './dcsp';
 import { interactiveDemoStep } from './demo-interactive';
 import { formatEvaluation } from './evaluate';
-import { formatTrainSummary, nodeTrainingFs, numberFlag } from './train';
+import { formatTrainSummary, numberFlag } from './train';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -165,7 +166,7 @@ const trainStep: DemoStep = {
     await fs.rm(snapshotDir, { recursive: true, force: true });
     const model: DeepLabConfig = { ...t.model, blocks: [...t.model.blocks], asppRates: [...t.model.asppRates], numClasses };
     const summary = await train({
-      fs: nodeTrainingFs,
+      fs: nodeFileSystem,
       mode: 'train',
       dataDir: state.dataDir!,
       dataList: path.join(state.dataDir!, 'train.txt'),

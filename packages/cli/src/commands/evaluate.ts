@@ -1,39 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { DeepLabResNet, EvaluationResult, Refine } from '@objsel/deeplab-resnet';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
+import type { EvaluationResult, Refine } from '@objsel/deeplab-resnet';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { listFlag, nodeTrainingFs, numberFlag } from './train';
-
-/**
- * Loads a network from a weights directory (`objsel convert` output or a checkpoint), or from a
- * snapshot directory's latest checkpoint. A DCSP checkpoint (its `model.json` names an
- * attention layer) loads as the plain segmentation network: the attention head is left out.
- */
-export async function loadNetwork(
-  dir: string,
-  options: { bnEpsilon?: number } = {},
-): Promise<{ network: DeepLabResNet; weightsDir: string }> {
-  const { DeepLabResNet, findLatestCheckpoint, readWeightsFrom } = await import('@objsel/deeplab-resnet');
-  let weightsDir = dir;
-  const hasModel = await fs.stat(path.join(dir, 'model.json')).then(
-    () => true,
-    () => false,
-  );
-  if (!hasModel) {
-    const latest = await findLatestCheckpoint(nodeTrainingFs, dir);
-    if (latest) weightsDir = latest.path;
-  }
-  const { entries, modelJson } = await readWeightsFrom(nodeTrainingFs, weightsDir);
-  const attentionLayer = (modelJson.objsel as { dcsp?: { attentionLayer?: unknown } }).dcsp?.attentionLayer;
-  const network = DeepLabResNet.fromWeights(entries, modelJson.objsel, {
-    ...(options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon }),
-    ...(typeof attentionLayer === 'string' ? { ignoreUnexpected: (name: string) => name.startsWith(`${attentionLayer}/`) } : {}),
-  });
-  return { network, weightsDir };
-}
+import { listFlag, numberFlag } from './train';
 
 /** A dense-CRF refinement with a preset of `@objsel/dense-crf`. */
 export async function crfRefiner(preset: string): Promise<Refine> {
@@ -96,9 +69,9 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
       const refine =
         flags.crf === undefined || flags.crf === false ? undefined : await crfRefiner(flags.crf === true ? 'deeplab-v2' : flags.crf);
       const backend = await ctx.useBackend();
-      const { evaluate } = await import('@objsel/deeplab-resnet');
+      const { evaluate, loadSegmentationNetwork } = await import('@objsel/deeplab-resnet');
       const { encodeIndexPng, parseList } = await import('@objsel/voc-data');
-      const { network, weightsDir } = await loadNetwork(weights, bnEpsilon === undefined ? {} : { bnEpsilon });
+      const { network, weightsDir } = await loadSegmentationNetwork(nodeFileSystem, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
       try {
         if (flags.numClasses !== undefined) {
           const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 1 });

@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { crfRefiner, loadNetwork } from './evaluate';
+import { crfRefiner } from './evaluate';
 import { listFlag, numberFlag } from './train';
 
 interface InferFlags {
@@ -72,9 +73,13 @@ export function registerInfer(program: Command, context: () => CliContext): void
       if (duplicate) throw new CliError('usage', `two images are named '${duplicate}': their outputs would overwrite each other`);
 
       const backend = await ctx.useBackend();
-      const { DeepLabSegmenter } = await import('@objsel/deeplab-resnet');
+      const { DeepLabSegmenter, loadSegmentationNetwork } = await import('@objsel/deeplab-resnet');
       const { decodeImage, encodeIndexPng, encodePng, overlay, writeNpy } = await import('@objsel/voc-data');
-      const { network, weightsDir } = await loadNetwork(flags.weights, bnEpsilon === undefined ? {} : { bnEpsilon });
+      const { network, weightsDir } = await loadSegmentationNetwork(
+        nodeFileSystem,
+        flags.weights,
+        bnEpsilon === undefined ? {} : { bnEpsilon },
+      );
       // The segmenter keeps BN-folded copies of the weights; the variables are no longer needed.
       let segmenter: import('@objsel/deeplab-resnet').DeepLabSegmenter;
       try {

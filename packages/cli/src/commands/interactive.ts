@@ -4,6 +4,7 @@
  * interactive network, f-BRS) and @objsel/dense-crf. No algorithm of its own.
  */
 import { promises as fs } from 'node:fs';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 import {
   buildInteractiveInput,
   clickMaps,
@@ -20,7 +21,6 @@ import {
 import type { BrsOptions, ClickEncoder, DeepLabResNet, InteractiveSampleSpec, InteractiveSegmenter } from '@objsel/deeplab-resnet';
 import { decodeLabel, joinDataPath, type ListEntry, type RgbImage } from '@objsel/voc-data';
 import { CliError } from '../errors';
-import { nodeTrainingFs } from './train';
 
 /** How a probability map becomes a mask. */
 export type RefineMode = 'none' | 'graphcut' | 'crf';
@@ -105,26 +105,16 @@ export function createInteractivePredictor(
 
 /** Loads interactive weights: a weights directory, a checkpoint, or a snapshot directory (its latest checkpoint). */
 export async function loadInteractiveNetwork(weights: string): Promise<DeepLabResNet> {
-  const { CHECKPOINT_INDEX, DeepLabResNet, findLatestCheckpoint, isInteractiveConfig, readWeightsFrom } = await import(
-    '@objsel/deeplab-resnet'
-  );
-  let dir = weights;
-  try {
-    await fs.access(`${weights}/${CHECKPOINT_INDEX}`);
-    const latest = await findLatestCheckpoint(nodeTrainingFs, weights);
-    if (latest) dir = latest.path;
-  } catch {
-    // not a snapshot directory
-  }
-  const { entries, modelJson } = await readWeightsFrom(nodeTrainingFs, dir);
-  if (!isInteractiveConfig(modelJson.objsel)) {
+  const { DeepLabResNet, isInteractiveConfig, resolveWeights } = await import('@objsel/deeplab-resnet');
+  const { entries, meta, weightsPath } = await resolveWeights(nodeFileSystem, weights);
+  if (!isInteractiveConfig(meta)) {
     throw new CliError(
       'usage',
-      `not an interactive network (${modelJson.objsel.inputChannels} input channels, ${modelJson.objsel.numClasses} outputs; expected 5 and 1): train one with objsel train --interactive`,
-      { file: dir },
+      `not an interactive network (${meta.inputChannels} input channels, ${meta.numClasses} outputs; expected 5 and 1): train one with objsel train --interactive`,
+      { file: weightsPath },
     );
   }
-  return DeepLabResNet.fromWeights(entries, modelJson.objsel);
+  return DeepLabResNet.fromWeights(entries, meta);
 }
 
 /** Parses `X,Y,+` / `X,Y,-` (also `pos`/`neg`, `1`/`0`). */

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { NegativeStrategy } from '@objsel/clicks';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 import type {
   InteractiveSampleSpec,
   InteractiveTrainerConfig,
@@ -10,7 +11,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { clickEncoder, interactiveSpecs, specsFromClickFiles } from './interactive';
-import { listFlag, nodeTrainingFs, numberFlag, type RawTrainFlags } from './train';
+import { listFlag, numberFlag, type RawTrainFlags } from './train';
 
 /** The interactive flags on top of `objsel train`'s (as commander gives them). */
 export interface RawInteractiveFlags extends RawTrainFlags {
@@ -258,7 +259,7 @@ export async function runInteractiveTrain(ctx: CliContext, flags: RawInteractive
   const { trainInteractive } = await import('@objsel/deeplab-resnet');
   const summary = await trainInteractive({
     ...options,
-    fs: nodeTrainingFs,
+    fs: nodeFileSystem,
     data: interactiveDataFactory((m) => ctx.warn(m)),
     onProgress: ctx.onProgress,
     onInfo: (m) => ctx.info(m),

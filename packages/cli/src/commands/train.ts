@@ -1,32 +1,10 @@
-import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
-import type { FileSystemLike, TrainOptions, TrainSummary } from '@objsel/deeplab-resnet';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
+import type { TrainOptions, TrainSummary } from '@objsel/deeplab-resnet';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { addInteractiveTrainFlags, runInteractiveTrain, type RawInteractiveFlags } from './train-interactive';
-
-/**
- * Node's file system for training runs and checkpoints: every whole-file write is fsynced before
- * it resolves, so a checkpoint renamed into place survives a power cut, not only a kill.
- */
-export const nodeTrainingFs: FileSystemLike = {
-  readFile: (p) => fs.readFile(p),
-  async writeFile(p, data) {
-    const handle = await fs.open(p, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
-  appendFile: (p, data) => fs.appendFile(p, data),
-  mkdir: (p, options) => fs.mkdir(p, options),
-  rename: (from, to) => fs.rename(from, to),
-  rm: (p, options) => fs.rm(p, options),
-  readdir: (p) => fs.readdir(p),
-};
 
 /** Parses a number flag; `integer` and `min` are checked. */
 export function numberFlag(name: string, value: string, options: { integer?: boolean; min?: number; minExclusive?: boolean } = {}): number {
@@ -201,7 +179,7 @@ export async function runTrainCommand(ctx: CliContext, flags: RawTrainFlags, mod
   const options = trainOptionsFromFlags(flags, mode);
   const backend = await ctx.useBackend();
   const { train } = await import('@objsel/deeplab-resnet');
-  const summary = await train({ ...options, fs: nodeTrainingFs, onProgress: ctx.onProgress, onInfo: (m) => ctx.info(m) });
+  const summary = await train({ ...options, fs: nodeFileSystem, onProgress: ctx.onProgress, onInfo: (m) => ctx.info(m) });
   summary.network.dispose();
   const { network: _network, ...rest } = summary;
   ctx.result({ ...rest, backend, snapshotDir: options.snapshotDir }, () => formatTrainSummary(rest, options.snapshotDir));

@@ -1,4 +1,4 @@
-import { joinPath, type FileSystemLike } from '@objsel/deeplab-resnet';
+import { joinPath, type WritableFiles } from '@objsel/deeplab-resnet';
 import { VOC_PALETTE, decodeLabel, encodeIndexPng, writeNpz } from '@objsel/voc-data';
 import type { AttentionCues } from '../cues/attention-cues';
 import type { CueLabels, CueStage, CueStore } from './cue-store';
@@ -16,7 +16,7 @@ export class FileCueStore implements CueStore {
   private readonly latest = new Map<string, CueStage>();
 
   constructor(
-    private readonly fs: FileSystemLike,
+    private readonly fs: WritableFiles,
     /** The cue directory. */
     readonly dir: string,
   ) {}

@@ -1,4 +1,4 @@
-import { saveCheckpoint, type FileSystemLike } from '@objsel/deeplab-resnet';
+import { saveCheckpoint, type WritableFiles } from '@objsel/deeplab-resnet';
 import { Rng } from '@objsel/voc-data';
 import type { AdaptMasking } from '../cues/adapt';
 import { DCSP_BACKGROUND_THRESHOLD, DCSP_SCALES } from '../cues/constants';
@@ -65,7 +65,7 @@ export interface DcspTrainOptions {
    * `snapshotDir/ckpt-<global step>`, the global step running on across adaptation rounds
    * (`adaptAfter`, `2 * adaptAfter`), as dcsp.py names them.
    */
-  checkpoints?: { fs: FileSystemLike; attnSnapshotDir: string; snapshotDir: string; keep?: number };
+  checkpoints?: { fs: WritableFiles; attnSnapshotDir: string; snapshotDir: string; keep?: number };
   /** Checkpoint every this many updates within a stage (DCSP: 1000); the end of a stage always saves. */
   saveEvery?: number;
   /** Called after each stage with what has been done so far (e.g. to measure the cues). */
@@ -106,7 +106,7 @@ async function runStage(
     trainBatchNorm: boolean;
     bnDecay: number;
   },
-  checkpoint: { every: number; offset: number; target?: { fs: FileSystemLike; dir: string; keep?: number }; run: Record<string, unknown> },
+  checkpoint: { every: number; offset: number; target?: { fs: WritableFiles; dir: string; keep?: number }; run: Record<string, unknown> },
   onProgress?: (event: DcspProgress) => void,
 ): Promise<StageSummary> {
   const start = performance.now();

@@ -1,7 +1,17 @@
-import type { ObjselNetworkMeta, WeightEntry } from '@objsel/caffe-import';
+import {
+  MODEL_JSON,
+  joinPath,
+  listDir,
+  readTextIfExists,
+  writeFileAtomic,
+  writeWeightsDirWith,
+  type ObjselNetworkMeta,
+  type ReadableFiles,
+  type WeightEntry,
+  type WritableFiles,
+} from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
-import { isNotFound, joinPath, listDir, readTextIfExists, tempSuffix, writeFileAtomic, type FileSystemLike } from './file-system';
-import { readWeightsFrom, writeWeightsTo } from './weights-dir';
+import { readWeights } from './read';
 
 /** The index file of a snapshot directory, naming the latest complete checkpoint. */
 export const CHECKPOINT_INDEX = 'checkpoint.json';
@@ -11,6 +21,8 @@ export const TRAINER_STATE = 'trainer.json';
 export const OPTIMIZER_DIR = 'optimizer';
 /** train.py's `max_to_keep`. */
 export const DEFAULT_KEEP = 10;
+/** `generatedBy` of the `model.json` files a checkpoint holds. */
+const GENERATED_BY = '@objsel/deeplab-resnet';
 
 /** Everything besides tensors that a resumed run needs (the `trainer.json` sidecar). */
 export interface TrainerStateFile {
@@ -68,7 +80,7 @@ function stepOf(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-async function readState(fs: FileSystemLike, dir: string): Promise<TrainerStateFile | undefined> {
+async function readState(fs: ReadableFiles, dir: string): Promise<TrainerStateFile | undefined> {
   const text = await readTextIfExists(fs, joinPath(dir, TRAINER_STATE));
   if (text === undefined) return undefined;
   let state: TrainerStateFile;
@@ -87,7 +99,7 @@ async function readState(fs: FileSystemLike, dir: string): Promise<TrainerStateF
 }
 
 /** Complete checkpoints in `snapshotDir` (those with a trainer state), oldest first. */
-export async function listCheckpoints(fs: FileSystemLike, snapshotDir: string): Promise<CheckpointRef[]> {
+export async function listCheckpoints(fs: ReadableFiles, snapshotDir: string): Promise<CheckpointRef[]> {
   const found: CheckpointRef[] = [];
   for (const name of await listDir(fs, snapshotDir)) {
     const step = stepOf(name);
@@ -102,7 +114,7 @@ export async function listCheckpoints(fs: FileSystemLike, snapshotDir: string): 
  * The latest complete checkpoint: the one `checkpoint.json` names, or, when that file is missing
  * or names something incomplete, the complete `ckpt-*` directory with the highest step.
  */
-export async function findLatestCheckpoint(fs: FileSystemLike, snapshotDir: string): Promise<CheckpointRef | undefined> {
+export async function findLatestCheckpoint(fs: ReadableFiles, snapshotDir: string): Promise<CheckpointRef | undefined> {
   const text = await readTextIfExists(fs, joinPath(snapshotDir, CHECKPOINT_INDEX));
   if (text !== undefined) {
     try {
@@ -121,14 +133,15 @@ export async function findLatestCheckpoint(fs: FileSystemLike, snapshotDir: stri
 }
 
 /**
- * Removes leftovers of interrupted saves (`.ckpt-*.partial-*`, `.ckpt-*.old-*`, temporary
- * index files). Safe when no other process writes to `snapshotDir`.
+ * Removes leftovers of interrupted saves (`.ckpt-*.tmp-*`, `.ckpt-*.old-*`, temporary index
+ * files, and the `.ckpt-*.partial-*` staging directories of earlier versions). Safe when no
+ * other process writes to `snapshotDir`.
  */
-export async function cleanStaleCheckpointFiles(fs: FileSystemLike, snapshotDir: string): Promise<string[]> {
+export async function cleanStaleCheckpointFiles(fs: WritableFiles, snapshotDir: string): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await listDir(fs, snapshotDir)) {
     if (/^\.ckpt-\d+\.(partial|old)-/.test(name) || /^\..+\.tmp-/.test(name)) {
-      await fs.rm(joinPath(snapshotDir, name), { recursive: true, force: true });
+      await fs.rm(joinPath(snapshotDir, name));
       removed.push(name);
     }
   }
@@ -146,7 +159,7 @@ export async function cleanStaleCheckpointFiles(fs: FileSystemLike, snapshotDir:
  * @returns the checkpoint's path.
  */
 export async function saveCheckpoint(
-  fs: FileSystemLike,
+  fs: WritableFiles,
   snapshotDir: string,
   contents: CheckpointContents,
   options: { keep?: number } = {},
@@ -155,32 +168,34 @@ export async function saveCheckpoint(
   const step = contents.state.step;
   const name = checkpointName(step);
   const target = joinPath(snapshotDir, name);
-  const stage = joinPath(snapshotDir, `.${name}.partial-${tempSuffix()}`);
   await fs.mkdir(snapshotDir, { recursive: true });
-  try {
-    await writeWeightsTo(fs, stage, contents.network.entries, { ...contents.network.meta, training: { step, loss: contents.state.loss } });
-    await writeWeightsTo(fs, joinPath(stage, OPTIMIZER_DIR), contents.optimizer, { ...contents.network.meta, contents: 'optimizer-state' });
-    await fs.writeFile(joinPath(stage, TRAINER_STATE), `${JSON.stringify(contents.state, null, 2)}\n`);
-    const existing = (await listDir(fs, snapshotDir)).includes(name);
-    if (existing) {
-      // rename() does not replace a non-empty directory: move the old one aside first.
-      const old = joinPath(snapshotDir, `.${name}.old-${tempSuffix()}`);
-      await fs.rename(target, old);
-      await fs.rename(stage, target);
-      await fs.rm(old, { recursive: true, force: true });
-    } else {
-      await fs.rename(stage, target);
-    }
-  } catch (error) {
-    await fs.rm(stage, { recursive: true, force: true }).catch(() => undefined);
-    throw error;
-  }
+  // caffe-import's atomic writer: assembled in `.ckpt-<step>.tmp-*`, renamed into place when complete.
+  await writeWeightsDirWith(
+    fs,
+    target,
+    contents.network.entries,
+    { ...contents.network.meta, training: { step, loss: contents.state.loss } },
+    {
+      generatedBy: GENERATED_BY,
+      beforeRename: async (stage) => {
+        await writeWeightsDirWith(
+          fs,
+          joinPath(stage, OPTIMIZER_DIR),
+          contents.optimizer,
+          { ...contents.network.meta, contents: 'optimizer-state' },
+          { generatedBy: GENERATED_BY },
+        );
+        // Last: its presence marks a complete checkpoint.
+        await fs.writeFile(joinPath(stage, TRAINER_STATE), `${JSON.stringify(contents.state, null, 2)}\n`);
+      },
+    },
+  );
   const all = await listCheckpoints(fs, snapshotDir);
   const kept = all.filter((c) => c.step <= step).slice(-keep);
   const index: CheckpointIndex = { format: 'objsel-checkpoints', latest: name, step, checkpoints: kept.map((c) => c.name) };
   await writeFileAtomic(fs, joinPath(snapshotDir, CHECKPOINT_INDEX), `${JSON.stringify(index, null, 2)}\n`);
   for (const c of all) {
-    if (c.step < step && !kept.some((k) => k.name === c.name)) await fs.rm(c.path, { recursive: true, force: true });
+    if (c.step < step && !kept.some((k) => k.name === c.name)) await fs.rm(c.path);
   }
   return target;
 }
@@ -190,25 +205,14 @@ export async function saveCheckpoint(
  *
  * @throws DeeplabError `bad-weights` when it is incomplete or inconsistent.
  */
-export async function loadCheckpoint(fs: FileSystemLike, path: string): Promise<CheckpointContents> {
+export async function loadCheckpoint(fs: ReadableFiles, path: string): Promise<CheckpointContents> {
   const state = await readState(fs, path);
   if (!state) throw new DeeplabError('bad-weights', `no ${TRAINER_STATE}: not a complete checkpoint`, { file: path });
-  const network = await readWeightsFrom(fs, path);
-  let optimizer: WeightEntry[];
-  try {
-    optimizer = (await readWeightsFrom(fs, joinPath(path, OPTIMIZER_DIR))).entries;
-  } catch (error) {
-    if (isNotFound(error)) throw new DeeplabError('bad-weights', 'optimizer state is missing', { file: joinPath(path, OPTIMIZER_DIR) });
-    throw error;
+  const network = await readWeights(fs, path);
+  const optimizerDir = joinPath(path, OPTIMIZER_DIR);
+  if (!(await fs.exists(joinPath(optimizerDir, MODEL_JSON)))) {
+    throw new DeeplabError('bad-weights', 'optimizer state is missing', { file: optimizerDir });
   }
+  const optimizer = (await readWeights(fs, optimizerDir)).entries;
   return { network: { entries: network.entries, meta: network.modelJson.objsel }, optimizer, state };
-}
-
-/** A weights directory as given, or the latest checkpoint when `dir` is a snapshot directory. */
-export async function resolveWeightsDir(fs: FileSystemLike, dir: string): Promise<string> {
-  if ((await readTextIfExists(fs, joinPath(dir, CHECKPOINT_INDEX))) !== undefined) {
-    const latest = await findLatestCheckpoint(fs, dir);
-    if (latest) return latest.path;
-  }
-  return dir;
 }

@@ -5,13 +5,12 @@ import {
   cleanStaleCheckpointFiles,
   findLatestCheckpoint,
   loadCheckpoint,
-  resolveWeightsDir,
   saveCheckpoint,
   type CheckpointContents,
   type TrainerStateFile,
 } from '../checkpoint/checkpoint';
-import { joinPath, writeFileAtomic, type FileSystemLike } from '../checkpoint/file-system';
-import { readWeightsFrom } from '../checkpoint/weights-dir';
+import { resolveWeights } from '../checkpoint/resolve';
+import { joinPath, writeFileAtomic, type WritableFiles } from '@objsel/caffe-import';
 import type { DeepLabConfig } from '../model/config';
 import { DeepLabResNet } from '../model/deeplab';
 import { predictionStrip, trainingCurveSvg, type CurvePoint } from '../train/pictures';
@@ -24,8 +23,8 @@ import { INTERACTIVE_TRAIN_DEFAULTS, InteractiveTrainer, type InteractiveStepRes
 
 /** Everything `objsel train --interactive` does, as options. */
 export interface InteractiveTrainOptions {
-  /** File access (Node: `fs.promises`). */
-  fs: FileSystemLike;
+  /** File access (Node: `nodeFileSystem` of `@objsel/caffe-import/node`). */
+  fs: WritableFiles;
   /**
    * The training stream from a position (0 for a new run, the saved position on resume), given
    * the data settings the run records (`dataSettings`, or on resume the saved ones).
@@ -163,11 +162,10 @@ export async function trainInteractive(options: InteractiveTrainOptions): Promis
     network = DeepLabResNet.fromWeights(resumed.network.entries, resumed.network.meta, eps);
     info(`resuming from ${latest.path} (step ${latest.step})`);
   } else if (options.restoreFrom) {
-    const dir = await resolveWeightsDir(fs, options.restoreFrom);
-    const { entries, modelJson } = await readWeightsFrom(fs, dir);
-    network = interactiveFromPretrained(entries, modelJson.objsel, { ...options.channelInit, ...eps, headSeed: seed });
+    const { weightsPath: dir, entries, meta } = await resolveWeights(fs, options.restoreFrom);
+    network = interactiveFromPretrained(entries, meta, { ...options.channelInit, ...eps, headSeed: seed });
     info(
-      isInteractiveConfig(modelJson.objsel)
+      isInteractiveConfig(meta)
         ? `continuing the interactive network from ${dir}`
         : `widened the RGB network of ${dir} to 5 input channels, new one-output head`,
     );

@@ -1,4 +1,4 @@
-import { readTextIfExists, writeFileAtomic, type FileSystemLike } from '../checkpoint/file-system';
+import { readTextIfExists, writeFileAtomic, type WritableFiles } from '@objsel/caffe-import';
 import type { CurvePoint } from './pictures';
 
 /** One line of `metrics.jsonl`. */
@@ -20,7 +20,7 @@ export interface MetricsLine {
  * updates after its last checkpoint, which the resumed run repeats) and returns them as the
  * loss curve so far.
  */
-export async function truncateMetricsLog(fs: FileSystemLike, file: string, step: number): Promise<CurvePoint[]> {
+export async function truncateMetricsLog(fs: WritableFiles, file: string, step: number): Promise<CurvePoint[]> {
   const text = await readTextIfExists(fs, file);
   if (text === undefined) return [];
   const kept: string[] = [];

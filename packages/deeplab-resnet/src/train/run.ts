@@ -8,13 +8,12 @@ import {
   cleanStaleCheckpointFiles,
   findLatestCheckpoint,
   loadCheckpoint,
-  resolveWeightsDir,
   saveCheckpoint,
   type CheckpointContents,
   type TrainerStateFile,
 } from '../checkpoint/checkpoint';
-import { joinPath, readTextIfExists, writeFileAtomic, type FileSystemLike } from '../checkpoint/file-system';
-import { readWeightsFrom } from '../checkpoint/weights-dir';
+import { resolveWeights } from '../checkpoint/resolve';
+import { joinPath, readTextIfExists, writeFileAtomic, type WritableFiles } from '@objsel/caffe-import';
 import { ListTrainingData, type FeedBatch, type TrainingDataOptions } from './data-feed';
 import { truncateMetricsLog, type MetricsLine } from './metrics-log';
 import { isLastLayer } from './param-groups';
@@ -24,8 +23,8 @@ import { FINE_TUNE_DEFAULTS, TRAIN_DEFAULTS, Trainer, type StepResult, type Trai
 
 /** Everything `objsel train` / `objsel fine-tune` do, as options. */
 export interface TrainOptions {
-  /** File access (Node: `fs.promises`). */
-  fs: FileSystemLike;
+  /** File access (Node: `nodeFileSystem` of `@objsel/caffe-import/node`). */
+  fs: WritableFiles;
   /** `train` (train.py / train_msc.py) or `fine-tune` (fine_tune.py); picks the defaults. */
   mode?: 'train' | 'fine-tune';
   /** `--data-dir`: list paths are appended to it. */
@@ -112,7 +111,7 @@ export function initializeLastLayers(network: { variables: Map<string, tf.Variab
   }
 }
 
-async function readList(fs: FileSystemLike, dataDir: string, dataList: string): Promise<ListEntry[]> {
+async function readList(fs: WritableFiles, dataDir: string, dataList: string): Promise<ListEntry[]> {
   const text = await readTextIfExists(fs, dataList);
   if (text === undefined) throw new DeeplabError('io', 'data list not found', { file: dataList });
   return parseList(text, { file: dataList, dataDir });
@@ -213,9 +212,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     );
     info(`resuming from ${latest.path} (step ${latest.step})`);
   } else if (options.restoreFrom) {
-    const dir = await resolveWeightsDir(fs, options.restoreFrom);
-    const { entries, modelJson } = await readWeightsFrom(fs, dir);
-    network = networkFromRestore(entries, modelJson.objsel, options, settings.trainer.numClasses, settings.data.seed);
+    const { weightsPath: dir, entries, meta } = await resolveWeights(fs, options.restoreFrom);
+    network = networkFromRestore(entries, meta, options, settings.trainer.numClasses, settings.data.seed);
     info(`restored ${options.notRestoreLast ? 'all but the last layers' : 'the network'} from ${dir}`);
   } else {
     if (!options.model)
