@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { encodeCaffemodel, parsePrototxt, syntheticLayers } from '@objsel/caffe-import';
-import { readWeightsDir } from '@objsel/caffe-import/node';
-import { DeepLabResNet, DeepLabSegmenter, loadBackend } from '@objsel/deeplab-resnet';
+import { readWeightsDir, writeWeightsDir } from '@objsel/caffe-import/node';
+import { DeepLabResNet, DeepLabSegmenter, loadBackend, resnetConfig } from '@objsel/deeplab-resnet';
 import { decodeImage, encodePng, readNpy, readPng } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
@@ -162,5 +162,28 @@ describe('objsel infer', () => {
         .filter((l) => !l.startsWith('{')),
     ).toHaveLength(1);
     expect(missing.err).toMatch(/nope\.jpg/);
+  });
+
+  it('refuses interactive (5-channel) weights in one line that names the weights, for infer and evaluate', async () => {
+    await loadBackend('wasm');
+    const net = DeepLabResNet.create(
+      resnetConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 1 / 16, numClasses: 1, inputChannels: 5, asppRates: [2] }),
+      { seed: 1 },
+    );
+    const interactive = path.join(dir, 'interactive');
+    await writeWeightsDir(interactive, await net.toWeightEntries(), net.meta());
+    net.dispose();
+    const inferred = await run('--backend', 'wasm', 'infer', photo, '--weights', interactive, '--save-dir', path.join(dir, 'y'));
+    const evaluated = await run('--backend', 'wasm', 'evaluate', '--data-list', 'x.txt', '--weights', path.join(interactive, 'model.json'));
+    for (const r of [inferred, evaluated]) {
+      expect(r.code).toBe(2);
+      const lines = r.err
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('{'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`${interactive}: objsel.inputChannels: not an RGB segmentation network: it takes 5 input channels`);
+      expect(lines[0]).not.toMatch(/segmentPreprocessed/);
+    }
   });
 });
