@@ -151,7 +151,7 @@ describe('resolveWeights: where the weights are', () => {
     await expect(resolveWeights(files, 'nope')).rejects.toMatchObject({
       name: 'DeeplabError',
       code: 'io',
-      message: 'nope: no such file or directory',
+      message: expect.stringMatching(/^nope: no such file or directory \(weights are a directory with model\.json/),
     });
     const empty = await resolveWeights(files, 'empty').catch((e: unknown) => e);
     expect(empty).toBeInstanceOf(DeeplabError);

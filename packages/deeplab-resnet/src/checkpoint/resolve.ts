@@ -165,7 +165,11 @@ async function find(files: ReadableFiles, path: string): Promise<{ location: Wei
     const location = await format.locate(files, path);
     if (location) return { location, format };
   }
-  if (!(await files.exists(path))) throw new DeeplabError('io', 'no such file or directory', { file: path });
+  if (!(await files.exists(path))) {
+    throw new DeeplabError('io', `no such file or directory (weights are a directory with ${MODEL_JSON}, or a snapshot directory)`, {
+      file: path,
+    });
+  }
   throw new DeeplabError(
     'bad-weights',
     `no weights here: not a weights directory (no ${MODEL_JSON}) nor a snapshot directory (no ${CHECKPOINT_INDEX} or ckpt-<step>/)`,
