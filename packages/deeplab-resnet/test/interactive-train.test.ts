@@ -4,19 +4,17 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeImage, decodeLabel, makeSyntheticDataset, parseList } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBackend, loadCheckpoint, type FileSystemLike } from '../src/index';
 import {
   INTERACTIVE_MEAN,
   InteractiveListData,
   interactiveConfig,
-  loadBackend,
-  loadCheckpoint,
   trainInteractive,
   type ClickEncoder,
-  type FileSystemLike,
   type InteractiveFeedBatch,
   type InteractiveSampleSpec,
   type InteractiveTrainOptions,
-} from '../src/index';
+} from '../src/interactive/index';
 
 const fs = fsp as unknown as FileSystemLike;
 let root: string;
