@@ -1,19 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { objselAliases } from './tools/browser/aliases.mjs';
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 const packages = fs.readdirSync(path.join(root, 'packages')).filter((d) => fs.existsSync(path.join(root, 'packages', d, 'package.json')));
 
-/** Tests resolve every @objsel package to its source, so no build is needed first. */
-const alias = [
-  // Node-only subpath entries (`@objsel/<pkg>/node` → src/node.ts) must precede the package alias,
-  // which would otherwise turn them into `src/index.ts/node`.
-  ...packages
-    .filter((d) => fs.existsSync(path.join(root, 'packages', d, 'src/node.ts')))
-    .map((d) => ({ find: `@objsel/${d}/node`, replacement: path.join(root, 'packages', d, 'src/node.ts') })),
-  ...packages.map((d) => ({ find: `@objsel/${d}`, replacement: path.join(root, 'packages', d, 'src/index.ts') })),
-];
+/**
+ * Tests resolve every @objsel package entry (`@objsel/<pkg>` and each exported subpath such as
+ * `@objsel/<pkg>/node`) to the source its package.json `@objsel/source` condition names, so no
+ * build is needed first.
+ */
+const alias = objselAliases();
 
 /** Packages whose tests run TensorFlow.js get its gradients and chained ops registered first. */
 const USES_TFJS = new Set(['deeplab-resnet', 'dcsp', 'cli']);

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Enforces the package boundaries of ARCHITECTURE.md: which @objsel packages each package may
-// import, and that leaf packages never touch TensorFlow.js. Checks source imports, package.json
-// dependencies and (with --nx) the edges of nx's project graph. Exits 1 on any violation.
+// import, and that leaf packages never touch TensorFlow.js. A package's subpath module (e.g.
+// deeplab-resnet's src/interactive/, exported as @objsel/deeplab-resnet/interactive) may import
+// more packages; the rest of the package may neither import those nor reach into the subpath's
+// folder. Checks source imports, package.json dependencies and (with --nx) the edges of nx's
+// project graph. Exits 1 on any violation.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -49,9 +52,23 @@ function isPublicEntry(pkgDir, target, specifier) {
   return typeof exportsMap === 'object' && `.${sub}` in exportsMap;
 }
 
+/** The subpath modules of package `name` in `rules`: `[{ name, dir (absolute), allowed }]`. */
+function subpathsOf(rules, pkgDir, name) {
+  const declared = rules.subpaths?.[name] ?? {};
+  return Object.entries(declared).map(([sub, { dir, allowed }]) => ({ name: sub, dir: path.join(pkgDir, name, dir), allowed }));
+}
+
+const isInside = (file, dir) => {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+};
+
+/** What a relative specifier of `file` points at (extension-less paths and folder indexes included). */
+const resolveRelative = (file, specifier) => path.resolve(path.dirname(file), specifier);
+
 /**
- * Checks every package under `root/packages` against `rules` ({leaf, allowed}); returns a list
- * of violations as `{ file, line?, message }`, empty when the boundaries hold.
+ * Checks every package under `root/packages` against `rules` ({leaf, allowed, subpaths?});
+ * returns a list of violations as `{ file, line?, message }`, empty when the boundaries hold.
  */
 export function checkBoundaries(root, rules) {
   const violations = [];
@@ -65,23 +82,53 @@ export function checkBoundaries(root, rules) {
       violations.push({ file: manifestPath, message: `package '${name}' is not in the architecture table (tools/boundaries.json)` });
       continue;
     }
+    const subpaths = subpathsOf(rules, pkgDir, name);
+    const allowedAnywhere = [...allowed, ...subpaths.flatMap((s) => s.allowed)];
     const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
     const declared = { ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies };
     for (const dep of Object.keys(declared)) {
       const target = objselName(dep);
-      if (target && !allowed.includes(target)) violations.push({ file: manifestPath, message: `@objsel/${name} may not depend on ${dep}` });
+      if (target && !allowedAnywhere.includes(target))
+        violations.push({ file: manifestPath, message: `@objsel/${name} may not depend on ${dep}` });
       if (leaf.has(name) && isTensorflow(dep))
         violations.push({ file: manifestPath, message: `leaf package @objsel/${name} may not depend on ${dep}` });
     }
     for (const file of walk(path.join(pkgDir, name, 'src'))) {
+      const home = subpaths.find((s) => isInside(file, s.dir));
+      const allowedHere = home ? [...allowed, ...home.allowed] : allowed;
+      const where = home ? ` in src/${path.relative(path.join(pkgDir, name, 'src'), home.dir)}/` : '';
       for (const { specifier, line } of importsOf(fs.readFileSync(file, 'utf8'))) {
         const target = objselName(specifier);
         const rel = path.relative(root, file);
-        if (target && target !== name && !allowed.includes(target)) {
+        if (!home && specifier.startsWith('.')) {
+          const into = subpaths.find((s) => {
+            const resolved = resolveRelative(file, specifier);
+            return resolved === s.dir || isInside(resolved, s.dir);
+          });
+          if (into)
+            violations.push({
+              file: rel,
+              line,
+              message: `${specifier} is inside the subpath module @objsel/${name}/${into.name}: only its own files may import it`,
+            });
+        }
+        if (!home && target === name && specifier !== `@objsel/${name}`) {
+          const sub = subpaths.find((s) => specifier === `@objsel/${name}/${s.name}`);
+          if (sub)
+            violations.push({
+              file: rel,
+              line,
+              message: `${specifier}: the rest of @objsel/${name} may not import its subpath module`,
+            });
+        }
+        if (target && target !== name && !allowedHere.includes(target)) {
+          const extra = subpaths
+            .filter((s) => s.allowed.includes(target))
+            .map((s) => `src/${path.relative(path.join(pkgDir, name, 'src'), s.dir)}/`);
           violations.push({
             file: rel,
             line,
-            message: `@objsel/${name} may not import ${specifier} (allowed: ${allowed.join(', ') || 'none'})`,
+            message: `@objsel/${name}${where} may not import ${specifier} (allowed: ${allowedHere.join(', ') || 'none'}${extra.length ? `; only files under ${extra.join(', ')} may import it` : ''})`,
           });
         } else if (target && target !== name && !isPublicEntry(pkgDir, target, specifier)) {
           violations.push({
@@ -111,10 +158,11 @@ export function checkNxGraph(root, rules) {
   const violations = [];
   const short = (project) => project.replace(/^@objsel\//, '');
   for (const [source, deps] of Object.entries(graph.dependencies)) {
-    const allowed = rules.allowed[short(source)];
+    const subpathAllowed = Object.values(rules.subpaths?.[short(source)] ?? {}).flatMap((s) => s.allowed);
+    const allowed = [...(rules.allowed[short(source)] ?? []), ...subpathAllowed];
     for (const dep of deps) {
       if (!dep.target.startsWith('@objsel/')) continue;
-      if (!allowed?.includes(short(dep.target))) {
+      if (!allowed.includes(short(dep.target))) {
         violations.push({ file: 'nx graph', message: `forbidden edge ${source} -> ${dep.target}` });
       }
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // A release rehearsal without publishing: pack every package, then install each tarball alone
 // into a fresh project (its @objsel dependencies from their tarballs, everything else from the
-// registry), load it with `import` and `require`, and type-check both module kinds against it.
+// registry), load each of its entries (the root and every subpath of `exports`, e.g.
+// @objsel/deeplab-resnet/interactive) with `import` and `require`, and type-check both module
+// kinds against them.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,25 +45,33 @@ for (const pkg of packages) {
     const tfInstalled = fs.existsSync(path.join(dir, 'node_modules/@tensorflow'));
     const isLeaf = JSON.parse(fs.readFileSync(path.join(ROOT, 'tools/boundaries.json'), 'utf8')).leaf.includes(pkg.name.slice(8));
     if (isLeaf && tfInstalled) throw new Error(`installing leaf ${pkg.name} pulled @tensorflow packages`);
-    fs.writeFileSync(
-      path.join(dir, 'esm.mjs'),
-      `import * as m from '${pkg.name}';\nif (Object.keys(m).length === 0) throw new Error('no exports');\nconsole.log(Object.keys(m).length);\n`,
-    );
-    fs.writeFileSync(
-      path.join(dir, 'cjs.cjs'),
-      `const m = require('${pkg.name}');\nif (Object.keys(m).length === 0) throw new Error('no exports');\nconsole.log(Object.keys(m).length);\n`,
-    );
-    const nEsm = run(process.execPath, ['esm.mjs'], dir).trim();
-    const nCjs = run(process.execPath, ['cjs.cjs'], dir).trim();
-    if (nEsm !== nCjs) throw new Error(`import gives ${nEsm} exports, require gives ${nCjs}`);
-    fs.writeFileSync(
-      path.join(dir, 'types-esm.mts'),
-      `import * as m from '${pkg.name}';\nexport const names: Array<keyof typeof m> = [];\n`,
-    );
-    fs.writeFileSync(
-      path.join(dir, 'types-cjs.cts'),
-      `import m = require('${pkg.name}');\nexport const names: Array<keyof typeof m> = [];\n`,
-    );
+    // Every entry a user can import: '.' and the subpaths of `exports` (not ./package.json).
+    const specifiers = Object.keys(pkg.manifest.exports ?? { '.': null })
+      .filter((key) => key !== './package.json')
+      .map((key) => (key === '.' ? pkg.name : `${pkg.name}${key.slice(1)}`));
+    const counts = [];
+    for (const [k, specifier] of specifiers.entries()) {
+      fs.writeFileSync(
+        path.join(dir, `esm-${k}.mjs`),
+        `import * as m from '${specifier}';\nif (Object.keys(m).length === 0) throw new Error('no exports');\nconsole.log(Object.keys(m).length);\n`,
+      );
+      fs.writeFileSync(
+        path.join(dir, `cjs-${k}.cjs`),
+        `const m = require('${specifier}');\nif (Object.keys(m).length === 0) throw new Error('no exports');\nconsole.log(Object.keys(m).length);\n`,
+      );
+      const nEsm = run(process.execPath, [`esm-${k}.mjs`], dir).trim();
+      const nCjs = run(process.execPath, [`cjs-${k}.cjs`], dir).trim();
+      if (nEsm !== nCjs) throw new Error(`${specifier}: import gives ${nEsm} exports, require gives ${nCjs}`);
+      counts.push(`${specifier} ${nEsm}`);
+      fs.writeFileSync(
+        path.join(dir, `types-esm-${k}.mts`),
+        `import * as m from '${specifier}';\nexport const names: Array<keyof typeof m> = [];\n`,
+      );
+      fs.writeFileSync(
+        path.join(dir, `types-cjs-${k}.cts`),
+        `import m = require('${specifier}');\nexport const names: Array<keyof typeof m> = [];\n`,
+      );
+    }
     run(
       process.execPath,
       [
@@ -77,8 +87,7 @@ for (const pkg of packages) {
         'node',
         '--typeRoots',
         path.join(ROOT, 'node_modules/@types'),
-        'types-esm.mts',
-        'types-cjs.cts',
+        ...specifiers.flatMap((_, k) => [`types-esm-${k}.mts`, `types-cjs-${k}.cts`]),
       ],
       dir,
     );
@@ -86,7 +95,7 @@ for (const pkg of packages) {
       for (const bin of Object.keys(pkg.manifest.bin)) run(path.join(dir, 'node_modules/.bin', bin), ['--help'], dir);
     }
     console.log(
-      `ok ${pkg.name}: installed alone (${installed.length} @objsel package(s)${isLeaf ? ', no TF.js' : ''}), import and require give ${nEsm} exports, types resolve (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `ok ${pkg.name}: installed alone (${installed.length} @objsel package(s)${isLeaf ? ', no TF.js' : ''}), import and require give the same exports (${counts.join(', ')}), types resolve (${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
   } catch (error) {
     failures.push(pkg.name);

@@ -2,7 +2,9 @@ import type { Options } from 'tsup';
 
 /**
  * The one tsup configuration every package uses: ESM + CJS + declarations, external
- * dependencies (tsup leaves everything in dependencies/peerDependencies unbundled).
+ * dependencies (tsup leaves everything in dependencies/peerDependencies unbundled). With several
+ * entries (subpath exports), code they share goes into chunks, so that every entry uses one copy
+ * of it (one error class for `instanceof`, one network class).
  */
 export function packageConfig(entry: string[]): Options {
   return {
@@ -13,7 +15,7 @@ export function packageConfig(entry: string[]): Options {
     clean: true,
     target: 'node20',
     platform: 'neutral',
-    splitting: false,
+    splitting: entry.length > 1,
     treeshake: true,
     outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
   };

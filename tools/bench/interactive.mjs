@@ -6,7 +6,7 @@
 // constraints) or dense CRF. Also one f-BRS click (backbone once with the training graph, then
 // N optimisation steps of the feature scale/bias through the ASPP head) and one "adapt to this
 // image" update (head only). Each configuration runs in its own child process. Prints one JSON
-// object. Runs against the built dist/ of clicks, dense-crf and deeplab-resnet.
+// object. Runs against the built dist/ of clicks, dense-crf and deeplab-resnet (its interactive subpath).
 //   node tools/bench/interactive.mjs [--configs wasm:2,wasm:1,webgpu:1] [--size 321] [--depth 101]
 //        [--width 1] [--repeats 3] [--brs-steps 5]
 // The 2-core machine may be shared with other work: wall times are noisy; CPU times are steadier.
@@ -61,11 +61,12 @@ async function child(backend, threads) {
   const tf = require('@tensorflow/tfjs');
   tf.enableProdMode();
   const dl = await import(path.join(ROOT, 'packages/deeplab-resnet/dist/index.js'));
+  const interactive = await import(path.join(ROOT, 'packages/deeplab-resnet/dist/interactive/index.js'));
   const clicks = await import(path.join(ROOT, 'packages/clicks/dist/index.js'));
   const crf = await import(path.join(ROOT, 'packages/dense-crf/dist/index.js'));
   const loaded = await dl.loadBackend(backend, { wasmThreads: threads });
-  const model = dl.DeepLabResNet.create(dl.interactiveConfig(DEPTH, { widthMultiplier: WIDTH }), { seed: 1 });
-  const segmenter = dl.InteractiveSegmenter.fromModel(model);
+  const model = dl.DeepLabResNet.create(interactive.interactiveConfig(DEPTH, { widthMultiplier: WIDTH }), { seed: 1 });
+  const segmenter = interactive.InteractiveSegmenter.fromModel(model);
 
   // A synthetic photo: textured background, a brighter disk; one positive click in the disk, one negative outside.
   const n = SIZE * SIZE;
@@ -95,12 +96,7 @@ async function child(backend, threads) {
     clicks.graphCut({ probs: probability, image: data, width: SIZE, height: SIZE, clicks: clickList });
   });
   parts.crf = await time('crf', async () => {
-    const probs = new Float32Array(n * 2);
-    for (let i = 0; i < n; i++) {
-      probs[2 * i] = 1 - probability[i];
-      probs[2 * i + 1] = probability[i];
-    }
-    crf.crfRefine({ probs, image: data, width: SIZE, height: SIZE, numLabels: 2 });
+    crf.crfBinary(probability, image);
   });
   parts.clickWithGraphcut = await time('clickWithGraphcut', async () => {
     const x = clicks.buildInteractiveInput(image, clickList);
@@ -112,7 +108,7 @@ async function child(backend, threads) {
     brsResult = await segmenter.segmentWithBrs(input, SIZE, SIZE, clickList, { steps: BRS_STEPS, earlyStop: false });
   });
   parts.adaptStep = await time('adaptStep', async () => {
-    await dl.adaptToClicks(model, [{ input, width: SIZE, height: SIZE, clicks: clickList }], { steps: 1 });
+    await interactive.adaptToClicks(model, [{ input, width: SIZE, height: SIZE, clicks: clickList }], { steps: 1 });
   });
   const tensors = tf.memory().numTensors;
   const parameters = model.parameterCount();

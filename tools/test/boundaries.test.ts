@@ -68,6 +68,60 @@ describe('boundary check', () => {
     ]);
   });
 
+  it('lets only the subpath module src/interactive/ of deeplab-resnet import clicks and dense-crf', () => {
+    const dir = copyPackages();
+    // Allowed: the subpath's own files (the repository's src/interactive/ already does), also in a new file.
+    fs.writeFileSync(
+      path.join(dir, 'packages/deeplab-resnet/src/interactive/planted-ok.ts'),
+      "export { crfBinary } from '@objsel/dense-crf';\nexport { graphCut } from '@objsel/clicks';\nexport { DeepLabResNet } from '../model/deeplab';\n",
+    );
+    fs.writeFileSync(
+      path.join(dir, 'packages/deeplab-resnet/src/planted.ts'),
+      "import { graphCut } from '@objsel/clicks';\nexport { crfBinary } from '@objsel/dense-crf';\nexport { graphCut };\n",
+    );
+    const v: Violation[] = checkBoundaries(dir, rules);
+    expect(v.map((x) => [x.file, x.line, x.message])).toEqual([
+      [
+        'packages/deeplab-resnet/src/planted.ts',
+        1,
+        '@objsel/deeplab-resnet may not import @objsel/clicks (allowed: caffe-import, voc-data; only files under src/interactive/ may import it)',
+      ],
+      [
+        'packages/deeplab-resnet/src/planted.ts',
+        2,
+        '@objsel/deeplab-resnet may not import @objsel/dense-crf (allowed: caffe-import, voc-data; only files under src/interactive/ may import it)',
+      ],
+    ]);
+  });
+
+  it('fails when the rest of deeplab-resnet reaches into src/interactive/, by path or by the subpath name', () => {
+    const dir = copyPackages();
+    fs.writeFileSync(
+      path.join(dir, 'packages/deeplab-resnet/src/train/planted.ts'),
+      "export { INTERACTIVE_MEAN } from '../interactive/input';\nexport * from '../interactive';\nexport * from '@objsel/deeplab-resnet/interactive';\nexport * from './labels';\n",
+    );
+    const v: Violation[] = checkBoundaries(dir, rules);
+    expect(v.map((x) => [x.line, x.message])).toEqual([
+      [1, '../interactive/input is inside the subpath module @objsel/deeplab-resnet/interactive: only its own files may import it'],
+      [2, '../interactive is inside the subpath module @objsel/deeplab-resnet/interactive: only its own files may import it'],
+      [3, '@objsel/deeplab-resnet/interactive: the rest of @objsel/deeplab-resnet may not import its subpath module'],
+    ]);
+  });
+
+  it('holds the subpath module to its own list: src/interactive/ may not import dcsp', () => {
+    const dir = copyPackages();
+    fs.writeFileSync(path.join(dir, 'packages/deeplab-resnet/src/interactive/planted.ts'), "export * from '@objsel/dcsp';\n");
+    const manifest = path.join(dir, 'packages/dcsp/package.json');
+    const json = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    json.dependencies = { ...json.dependencies, '@objsel/clicks': '^0.1.0' };
+    fs.writeFileSync(manifest, JSON.stringify(json));
+    const messages = (checkBoundaries(dir, rules) as Violation[]).map((x) => x.message).sort();
+    expect(messages).toEqual([
+      '@objsel/dcsp may not depend on @objsel/clicks',
+      '@objsel/deeplab-resnet in src/interactive/ may not import @objsel/dcsp (allowed: caffe-import, voc-data, clicks, dense-crf)',
+    ]);
+  });
+
   it('ignores imports inside comments and finds require/import()/export-from forms', () => {
     const text =
       "// import x from '@objsel/a'\n/* require('@objsel/b') */\nconst c = require('c');\nexport { d } from 'd';\nawait import('e');\nimport 'f';\n";

@@ -11,12 +11,17 @@
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { readWeightsDir } from '@objsel/caffe-import/node';
-import { DeepLabResNet, adaptToClicks, loadBackend, type BackendName, type TrainableSet } from '@objsel/deeplab-resnet';
+import { DeepLabResNet, loadBackend, type BackendName, type TrainableSet } from '@objsel/deeplab-resnet';
+import {
+  InteractiveSegmenter,
+  adaptToClicks,
+  clickMapScale,
+  createInteractivePredictor,
+  toModelSize,
+} from '@objsel/deeplab-resnet/interactive';
 import { renderSyntheticSample } from '@objsel/voc-data';
-import { buildInteractiveInput, createPredictor, maskIou, runRobot } from '@objsel/clicks';
-import { CLICK_MAP_TRUNCATE, SYNTHETIC_OPTIONS } from '../../examples/web-select/src/model/domain';
-import { clickMapScale, modelSize, scaleClick, shrinkInput } from '../../examples/web-select/src/model/input';
-import { SelectionModel, segmentFunction } from '../../examples/web-select/src/model/predict';
+import { buildInteractiveInput, maskIou, runRobot } from '@objsel/clicks';
+import { CLICK_MAP_TRUNCATE, MODEL_LONG_SIDE, SYNTHETIC_OPTIONS } from './domain';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,14 +38,14 @@ async function main(): Promise<void> {
   const trainable = flag('trainable', 'last-layers') as TrainableSet;
   const { modelJson, entries } = await readWeightsDir(dir);
   const model = DeepLabResNet.fromWeights(entries, modelJson.objsel);
-  const selection = new SelectionModel(model);
+  const segmenter = InteractiveSegmenter.fromModel(model);
   const restore = () => {
     tf.tidy(() =>
       entries.forEach((e) => {
         model.variables.get(e.name)!.assign(tf.tensor(e.data, e.shape));
       }),
     );
-    selection.refresh();
+    segmenter.refresh();
   };
   for (const lr of flag('lr', '1e-4,1e-3').split(',').map(Number)) {
     let before = 0;
@@ -50,28 +55,29 @@ async function main(): Promise<void> {
     for (let i = 0; i < images; i++) {
       const s = renderSyntheticSample(800_000 + i, SYNTHETIC_OPTIONS);
       const full = { width: s.image.width, height: s.image.height };
-      const small = modelSize(full);
-      const options = { refine: 'graphcut' as const, scale: clickMapScale(full), truncate: CLICK_MAP_TRUNCATE };
+      const scale = clickMapScale(full, MODEL_LONG_SIDE);
+      const predict = createInteractivePredictor(s.image, segmenter, {
+        refine: 'graphcut',
+        clickScale: scale,
+        clickTruncate: CLICK_MAP_TRUNCATE,
+        modelLongSide: MODEL_LONG_SIDE,
+      });
       for (const o of s.objects) {
         const gt = Uint8Array.from(s.objectLabelNoVoid, (v) => (v === o.instanceId ? 1 : 0));
         if (gt.reduce((a, v) => a + v, 0) < 100) continue;
         restore();
-        const run = await runRobot(gt, full.width, full.height, createPredictor(s.image, segmentFunction(selection), options), {
+        const run = await runRobot(gt, full.width, full.height, async (clicks) => (await predict(clicks)).mask, {
           maxClicks: clickCount,
           iouThresholds: [1],
         });
-        const raw = shrinkInput(
-          buildInteractiveInput(s.image, run.clicks, { scale: clickMapScale(full), truncate: CLICK_MAP_TRUNCATE }),
-          full,
-          small,
-        );
-        const result = await adaptToClicks(
-          model,
-          [{ input: raw, width: small.width, height: small.height, clicks: run.clicks.map((c) => scaleClick(c, full, small)) }],
-          { steps, learningRate: lr, trainable },
-        );
-        selection.refresh();
-        const mask = await createPredictor(s.image, segmentFunction(selection), options)(run.clicks, null);
+        const input = buildInteractiveInput(s.image, run.clicks, { scale, truncate: CLICK_MAP_TRUNCATE });
+        const result = await adaptToClicks(model, [toModelSize({ input, ...full, clicks: run.clicks }, MODEL_LONG_SIDE)], {
+          steps,
+          learningRate: lr,
+          trainable,
+        });
+        segmenter.refresh();
+        const { mask } = await predict(run.clicks);
         before += run.ious.at(-1)!;
         after += maskIou(gt, mask);
         seconds += result.seconds;
@@ -82,7 +88,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ lr, clicks: clickCount, steps, trainable, objects, iouBefore: before / objects, iouAfter: after / objects, msPerStep: (1000 * seconds) / (objects * steps) })}\n`,
     );
   }
-  selection.dispose();
+  segmenter.dispose();
   model.dispose();
 }
 

@@ -5,7 +5,8 @@
  * (DeepLab-v2 forward, the seed's weighted sigmoid cross-entropy with pos_weight 5 on labels
  * nearest-resized to the logits, gradients, optimiser, BatchNorm statistics) on wasm. Inputs go
  * through the app's own path (full-size click maps in model pixels, shrunk to model size, then
- * `preprocessInteractive`), so the model sees in training what the page gives it.
+ * `preprocessInteractive`, all from `@objsel/deeplab-resnet/interactive`), so the model sees in
+ * training what the page gives it.
  *
  * Adam (not the seed's momentum): from scratch at this size momentum SGD did not get below the
  * trivial loss in 40 steps at any rate tried (see the README), Adam does in 25.
@@ -21,13 +22,23 @@
  */
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
-import path from 'node:path';
 import { readWeightsDir, writeWeightsDir } from '@objsel/caffe-import/node';
-import { DeepLabResNet, InteractiveTrainer, loadBackend, preprocessInteractive } from '@objsel/deeplab-resnet';
+import path from 'node:path';
+import { DeepLabResNet, loadBackend } from '@objsel/deeplab-resnet';
+import {
+  InteractiveSegmenter,
+  InteractiveTrainer,
+  clickMapScale,
+  createInteractivePredictor,
+  modelSize,
+  preprocessInteractive,
+  resizeMask,
+  shrinkInput,
+  type Size,
+} from '@objsel/deeplab-resnet/interactive';
 import { renderSyntheticSample, type SyntheticSample } from '@objsel/voc-data';
 import {
   buildInteractiveInput,
-  createPredictor,
   createRng,
   nextClick,
   runRobot,
@@ -36,15 +47,7 @@ import {
   type NegativeStrategy,
   type Rng,
 } from '@objsel/clicks';
-import {
-  CLICK_MAP_TRUNCATE,
-  MODEL_CONFIG,
-  MODEL_LONG_SIDE,
-  SAMPLE_INDEX,
-  SYNTHETIC_OPTIONS,
-} from '../../examples/web-select/src/model/domain';
-import { clickMapScale, modelSize, resizeMask, shrinkInput, type Size } from '../../examples/web-select/src/model/input';
-import { SelectionModel, segmentFunction } from '../../examples/web-select/src/model/predict';
+import { CLICK_MAP_TRUNCATE, MODEL_CONFIG, MODEL_LONG_SIDE, SAMPLE_INDEX, SYNTHETIC_OPTIONS } from './domain';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -61,7 +64,7 @@ interface ObjectRef {
 /** Objects large enough to click at model size (at least 12 model pixels). */
 function objectsOf(sample: SyntheticSample): ObjectRef[] {
   const { width, height } = sample.image;
-  const minArea = 12 / clickMapScale({ width, height }) ** 2;
+  const minArea = 12 / clickMapScale({ width, height }, MODEL_LONG_SIDE) ** 2;
   return sample.objects
     .filter((o) => o.area >= minArea)
     .map((o) => ({ sample, id: o.instanceId, mask: Uint8Array.from(sample.objectLabelNoVoid, (v) => (v === o.instanceId ? 1 : 0)) }))
@@ -79,7 +82,7 @@ function trainingClicks(obj: ObjectRef, rng: Rng): Click[] {
   if (rng.next() < 1 / 3) return [nextClick(obj.mask, new Uint8Array(obj.mask.length), width, height)!];
   const strategies: NegativeStrategy[] = obj.sample.objects.length > 1 ? [1, 2, 3] : [1, 3];
   const strategy = strategies[rng.int(strategies.length)]!;
-  const px = 1 / clickMapScale({ width, height }); // full-size pixels per model pixel
+  const px = 1 / clickMapScale({ width, height }, MODEL_LONG_SIDE); // full-size pixels per model pixel
   const s = sampleClicks(obj.sample.objectLabelNoVoid, width, height, obj.id, strategy, {
     rng,
     nPositive: 5,
@@ -98,14 +101,14 @@ function trainingClicks(obj: ObjectRef, rng: Rng): Click[] {
 function makeBatch(pool: ObjectRef[], batch: number, rng: Rng) {
   const first = pool[0]!.sample.image;
   const full: Size = { width: first.width, height: first.height };
-  const size = modelSize(full);
+  const size = modelSize(full, MODEL_LONG_SIDE);
   const n = size.width * size.height;
   const images = new Float32Array(batch * n * 5);
   const labels = new Uint8Array(batch * n);
   for (let b = 0; b < batch; b++) {
     const obj = pool[rng.int(pool.length)]!;
     const raw = buildInteractiveInput(obj.sample.image, trainingClicks(obj, rng), {
-      scale: clickMapScale(full),
+      scale: clickMapScale(full, MODEL_LONG_SIDE),
       truncate: CLICK_MAP_TRUNCATE,
     });
     images.set(preprocessInteractive(shrinkInput(raw, full, size), size.height, size.width), b * n * 5);
@@ -114,10 +117,9 @@ function makeBatch(pool: ObjectRef[], batch: number, rng: Rng) {
   return { images, labels, batchSize: batch, height: size.height, width: size.width };
 }
 
-/** The click robot on held-out renders, through the app's segment path. */
+/** The click robot on held-out renders, through the app's predictor (model size, click maps in model pixels). */
 async function robot(model: DeepLabResNet, images: number): Promise<Record<string, number>> {
-  const selection = new SelectionModel(model);
-  const segment = segmentFunction(selection);
+  const segmenter = InteractiveSegmenter.fromModel(model);
   const sums: Record<string, number> = {};
   let objects = 0;
   for (let i = 0; i < images; i++) {
@@ -128,19 +130,23 @@ async function robot(model: DeepLabResNet, images: number): Promise<Record<strin
     for (const o of objectsOf(s)) {
       objects++;
       for (const refine of ['none', 'graphcut'] as const) {
-        const predict = createPredictor(s.image, segment, {
+        const predict = createInteractivePredictor(s.image, segmenter, {
           refine,
-          scale: clickMapScale({ width, height }),
-          truncate: CLICK_MAP_TRUNCATE,
+          clickScale: clickMapScale({ width, height }, MODEL_LONG_SIDE),
+          clickTruncate: CLICK_MAP_TRUNCATE,
+          modelLongSide: MODEL_LONG_SIDE,
         });
-        const r = await runRobot(o.mask, width, height, predict, { maxClicks: 10, iouThresholds: [0.85, 0.9] });
+        const r = await runRobot(o.mask, width, height, async (clicks) => (await predict(clicks)).mask, {
+          maxClicks: 10,
+          iouThresholds: [0.85, 0.9],
+        });
         sums[`${refine}_iou1`] = (sums[`${refine}_iou1`] ?? 0) + r.ious[0]!;
         sums[`${refine}_noc85`] = (sums[`${refine}_noc85`] ?? 0) + r.noc[0]!;
         sums[`${refine}_noc90`] = (sums[`${refine}_noc90`] ?? 0) + r.noc[1]!;
       }
     }
   }
-  selection.dispose();
+  segmenter.dispose();
   return { objects, ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, Number((v / objects).toFixed(4))])) };
 }
 

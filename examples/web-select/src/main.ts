@@ -4,11 +4,14 @@
  */
 import { renderSyntheticSample, encodePng } from '@objsel/voc-data';
 import type { RgbImage } from '@objsel/clicks';
-import { DEFAULT_WEIGHTS_URL, SAMPLE_INDEX, SYNTHETIC_OPTIONS } from './model/domain';
+import { SAMPLE_INDEX, SYNTHETIC_OPTIONS } from '../../../tools/web-model/domain';
 import type { AppBackend, ChosenBackend } from './model/backend';
 import type { AdaptResult, MaskResult, ModelInfo, RefineMode } from './protocol';
 import { ModelWorker, type WorkerEvent } from './rpc';
 import { decodeImageFile, drawImage, drawMarks, drawMask } from './ui/canvas';
+
+/** Where the app loads its shipped model from (relative to the page). */
+const DEFAULT_WEIGHTS_URL = 'models/synthetic-interactive/model.json';
 
 /** What tests and scripts can read from the page. */
 export interface ObjselPageState {

@@ -1,43 +1,43 @@
 /**
  * The model worker: TF.js, the interactive network, the selection session, refinement, f-BRS
  * and adaptation run here, off the page's thread, so the page stays responsive while WebGPU
- * (or wasm) works.
+ * (or wasm) works. The pipeline is `@objsel/deeplab-resnet/interactive`'s (session, predictor,
+ * model size); this file keeps the app's state and answers the page's requests.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { buildInteractiveInput, type Click, type InteractiveSession, type RgbImage } from '@objsel/clicks';
 import {
-  buildInteractiveInput,
-  createSession,
-  refineProbability,
-  type Click,
-  type InteractiveSession,
-  type RgbImage,
-} from '@objsel/clicks';
-import { crfRefine } from '@objsel/dense-crf';
-import { adaptToClicks } from '@objsel/deeplab-resnet';
+  InteractiveSegmenter,
+  adaptToClicks,
+  clickMapScale,
+  createInteractiveSession,
+  networkProbability,
+  refineSelection,
+  toModelSize,
+  type ProbabilityResult,
+} from '@objsel/deeplab-resnet/interactive';
 import type { WeightEntry } from '@objsel/caffe-import';
+import { CLICK_MAP_TRUNCATE, MODEL_LONG_SIDE } from '../../../tools/web-model/domain';
 import { chooseBackend } from './model/backend';
-import { CLICK_MAP_TRUNCATE } from './model/domain';
-import { clickMapScale, modelSize, scaleClick, shrinkInput, type Size } from './model/input';
-import { SelectionModel } from './model/predict';
 import { loadWeightsFromFiles, loadWeightsFromUrl, type LoadedModel } from './model/weights';
 import type { AdaptResult, MaskResult, ModelInfo, RefineMode, WorkerMessage, WorkerMethods, WorkerRequest } from './protocol';
 
 const post = (message: WorkerMessage): void => (self as unknown as Worker).postMessage(message);
 
 let loaded: LoadedModel | undefined;
-let selection: SelectionModel | undefined;
+let segmenter: InteractiveSegmenter | undefined;
 let original: WeightEntry[] | undefined;
 let image: RgbImage | undefined;
+/** The selection on the current image; there is one once both an image and a model are there. */
 let session: InteractiveSession | undefined;
 let refine: RefineMode = 'graphcut';
 let brs = false;
-/** The clicks the session is segmenting for right now (it adds a click only once the mask is ready). */
-let segmentingClicks: readonly Click[] = [];
-let last: { networkMs: number; brs?: { steps: number; satisfied: boolean } } = { networkMs: 0 };
+/** f-BRS at the last network run (for the status line). */
+let lastBrs: ProbabilityResult['brs'];
 
-function requireModel(): SelectionModel {
-  if (!selection) throw new Error('no model loaded');
-  return selection;
+function requireModel(): InteractiveSegmenter {
+  if (!segmenter) throw new Error('no model loaded');
+  return segmenter;
 }
 
 function requireImage(): RgbImage {
@@ -45,40 +45,31 @@ function requireImage(): RgbImage {
   return image;
 }
 
-/** The session's segment function: the network (with f-BRS when on) at model size, timed. */
-async function segment(raw: Float32Array, width: number, height: number): Promise<Float32Array> {
-  const t0 = performance.now();
-  const r = await requireModel().probability(raw, { width, height }, brs ? { clicks: segmentingClicks } : undefined);
-  last = { networkMs: performance.now() - t0, ...(r.brs ? { brs: r.brs } : {}) };
-  return r.probability;
-}
-
-function newSession(): InteractiveSession {
+function newSession(): InteractiveSession | undefined {
   // The session only thresholds; the worker refines with the current mode (so switching the
-  // mode re-refines the last probability without running the network again).
-  return createSession(requireImage(), segment, { refine: 'none', scale: clickMapScale(requireImage()), truncate: CLICK_MAP_TRUNCATE });
-}
-
-/** CRF refinement: two labels (background, object), DeepLab-v2's parameters. */
-function crfMask(probability: Float32Array, img: RgbImage): Uint8Array {
-  const probs = new Float32Array(probability.length * 2);
-  for (let i = 0; i < probability.length; i++) {
-    probs[2 * i] = 1 - probability[i]!;
-    probs[2 * i + 1] = probability[i]!;
-  }
-  return crfRefine({ probs, image: img.data, width: img.width, height: img.height, numLabels: 2 }).labels;
+  // mode re-refines the last probability without running the network again). The network runs
+  // at the model size, with f-BRS at the clicks when it is on.
+  const img = image;
+  if (!img || !segmenter) return undefined;
+  return createInteractiveSession(segmenter, img, {
+    refine: 'none',
+    clickScale: clickMapScale(img, MODEL_LONG_SIDE),
+    clickTruncate: CLICK_MAP_TRUNCATE,
+    modelLongSide: MODEL_LONG_SIDE,
+    ...(brs ? { brs: {} } : {}),
+    onProbability: (result) => {
+      lastBrs = result.brs;
+    },
+  });
 }
 
 /** The selection now: the session's last probability, refined with the current mode. */
 async function current(t0: number, networkMs: number): Promise<MaskResult> {
   const img = requireImage();
-  const s = session!;
-  const clicks = [...s.clicks];
+  const clicks = [...(session?.clicks ?? [])];
+  const probability = session?.probability;
   const r0 = performance.now();
-  let mask: Uint8Array;
-  if (!s.probability) mask = new Uint8Array(img.width * img.height);
-  else if (refine === 'crf') mask = crfMask(s.probability, img);
-  else mask = await refineProbability(s.probability, img, clicks, { refine });
+  const mask = probability ? await refineSelection(probability, img, clicks, { refine }) : new Uint8Array(img.width * img.height);
   const refineMs = performance.now() - r0;
   return {
     mask,
@@ -87,15 +78,18 @@ async function current(t0: number, networkMs: number): Promise<MaskResult> {
     clicks,
     refine,
     brs,
-    ...(last.brs && brs ? { brsInfo: last.brs } : {}),
+    ...(lastBrs && brs ? { brsInfo: lastBrs } : {}),
     timings: { networkMs, refineMs, totalMs: performance.now() - t0 },
   };
 }
 
+/** Adds a click to the session; resolves to the milliseconds of its network run (input encoding, forward, read-back). */
 async function addClick(click: Click): Promise<number> {
-  segmentingClicks = [...session!.clicks, click];
-  await session!.addClick(click);
-  return last.networkMs;
+  requireModel();
+  if (!session) throw new Error('no image');
+  const t0 = performance.now();
+  await session.addClick(click);
+  return performance.now() - t0;
 }
 
 /** A new session on the current image replaying `clicks` (after the model or BRS changed). */
@@ -116,18 +110,19 @@ const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M][0]) => Pr
     const t0 = performance.now();
     post({ event: 'status', message: 'loading the model…' });
     const next = 'url' in params ? await loadWeightsFromUrl(params.url, params.base) : await loadWeightsFromFiles(params.files);
-    selection?.dispose();
+    segmenter?.dispose();
     loaded?.model.dispose();
     loaded = next;
-    selection = new SelectionModel(next.model);
+    segmenter = InteractiveSegmenter.fromModel(next.model);
     original = await next.model.toWeightEntries();
     const loadMs = performance.now() - t0;
     // Warm up: the first run compiles the shaders (seconds on a software GPU); do it now, not on
     // the user's first click.
     post({ event: 'status', message: 'preparing the network (first run)…' });
     const w0 = performance.now();
-    const full = image ?? { width: 320, height: 240 };
-    await selection.probability(new Float32Array(full.width * full.height * 5).fill(CLICK_MAP_TRUNCATE), full);
+    const { width, height } = image ?? { width: 320, height: 240 };
+    const blank = new Float32Array(width * height * 5).fill(CLICK_MAP_TRUNCATE);
+    await networkProbability(segmenter, { input: blank, width, height, clicks: [] }, { modelLongSide: MODEL_LONG_SIDE });
     const warmupMs = performance.now() - w0;
     const info: ModelInfo = {
       source: next.source,
@@ -138,7 +133,8 @@ const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M][0]) => Pr
       loadMs,
       warmupMs,
     };
-    if (image && session && session.clicks.length > 0) await replay(session.clicks);
+    // The session runs the new network from now on, with the clicks so far.
+    if (image) await replay(session?.clicks ?? []);
     return info;
   },
 
@@ -150,21 +146,19 @@ const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M][0]) => Pr
 
   async click(click) {
     const t0 = performance.now();
-    requireModel();
-    if (!session) throw new Error('no image');
     const networkMs = await addClick(click);
     return current(t0, networkMs);
   },
 
   async undo() {
     const t0 = performance.now();
-    await session!.undo();
+    await session?.undo();
     return current(t0, 0);
   },
 
   async reset() {
     const t0 = performance.now();
-    await session!.reset();
+    await session?.reset();
     return current(t0, 0);
   },
 
@@ -179,41 +173,36 @@ const methods: { [M in keyof WorkerMethods]: (params: WorkerMethods[M][0]) => Pr
   },
 
   async adapt({ steps }) {
-    const sel = requireModel();
+    const seg = requireModel();
     const img = requireImage();
     const clicks = [...(session?.clicks ?? [])];
     if (clicks.length === 0) throw new Error('click on the object first: adaptation learns from your clicks');
-    const full: Size = img;
-    const small = modelSize(full);
-    const raw = shrinkInput(buildInteractiveInput(img, clicks, { scale: clickMapScale(full), truncate: CLICK_MAP_TRUNCATE }), full, small);
+    const input = buildInteractiveInput(img, clicks, { scale: clickMapScale(img, MODEL_LONG_SIDE), truncate: CLICK_MAP_TRUNCATE });
+    const sample = toModelSize({ input, width: img.width, height: img.height, clicks }, MODEL_LONG_SIDE);
     const stepMs: number[] = [];
     let mark = performance.now();
-    const result = await adaptToClicks(
-      sel.model,
-      [{ input: raw, width: small.width, height: small.height, clicks: clicks.map((c) => scaleClick(c, full, small)) }],
-      {
-        steps,
-        onProgress: (e) => {
-          const now = performance.now();
-          stepMs.push(now - mark);
-          mark = now;
-          post({ event: 'adapt-progress', step: e.done, steps: e.total ?? steps, loss: e.metrics?.loss ?? NaN, ms: stepMs.at(-1)! });
-        },
+    const result = await adaptToClicks(seg.model, [sample], {
+      steps,
+      onProgress: (e) => {
+        const now = performance.now();
+        stepMs.push(now - mark);
+        mark = now;
+        post({ event: 'adapt-progress', step: e.done, steps: e.total ?? steps, loss: e.metrics?.loss ?? NaN, ms: stepMs.at(-1)! });
       },
-    );
-    sel.refresh();
+    });
+    seg.refresh();
     const adapted: AdaptResult = { steps: result.steps, losses: result.losses, stepMs, selection: await replay(clicks) };
     return adapted;
   },
 
   async restoreModel() {
-    const sel = requireModel();
+    const seg = requireModel();
     if (original) {
       tf.tidy(() => {
-        for (const e of original!) sel.model.variables.get(e.name)!.assign(tf.tensor(e.data, e.shape));
+        for (const e of original!) seg.model.variables.get(e.name)!.assign(tf.tensor(e.data, e.shape));
       });
     }
-    sel.refresh();
+    seg.refresh();
     return replay(session?.clicks ?? []);
   },
 };

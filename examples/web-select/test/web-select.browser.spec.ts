@@ -16,7 +16,7 @@ import { ROOT } from '../../../tools/browser/aliases.mjs';
 import { chromiumUnavailableReason, launchChromium } from '../../../tools/browser/chromium.mjs';
 import { buildExample } from '../../../tools/browser/example-web.mjs';
 import { serveStatic, type StaticServer } from '../../../tools/browser/static-server.mjs';
-import { SAMPLE_INDEX, SYNTHETIC_OPTIONS } from '../src/model/domain';
+import { SAMPLE_INDEX, SYNTHETIC_OPTIONS } from '../../../tools/web-model/domain';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 

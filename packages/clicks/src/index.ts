@@ -57,6 +57,7 @@ export {
   type InteractiveSession,
   type RefineFunction,
   type SegmentFunction,
+  type SegmentRequest,
   type SessionOptions,
 } from './session';
 export { clickSampleToJson, parseClicksJson, type ClickSampleFile } from './clicks-json';

@@ -5,11 +5,20 @@ import type { MaybePromise, PredictMask } from './noc';
 import type { Click, RgbImage } from './types';
 import { checkLength, checkNumber } from './validate';
 
-/**
- * Any segmentation model: from the 5-channel input (HWC float32: R, G, B, positive distance,
- * negative distance) to a foreground probability per pixel (`width * height`).
- */
-export type SegmentFunction = (input: Float32Array, width: number, height: number) => MaybePromise<Float32Array>;
+/** What a segmentation model is asked for one state of a selection. */
+export interface SegmentRequest {
+  /** The 5-channel input, HWC float32: R, G, B, positive distance, negative distance ({@link buildInteractiveInput}). */
+  readonly input: Float32Array;
+  readonly width: number;
+  readonly height: number;
+  /** The clicks encoded in `input`, in order (for models that use them directly, e.g. f-BRS). */
+  readonly clicks: readonly Click[];
+  /** The mask before the last click, null at the first click. */
+  readonly previousMask: Uint8Array | null;
+}
+
+/** Any segmentation model: from a {@link SegmentRequest} to a foreground probability per pixel (`width * height`). */
+export type SegmentFunction = (request: SegmentRequest) => MaybePromise<Float32Array>;
 
 /** A custom refinement: probability map, image and clicks to a binary mask. */
 export type RefineFunction = (probability: Float32Array, image: RgbImage, clicks: readonly Click[]) => MaybePromise<Uint8Array>;
@@ -60,21 +69,37 @@ export async function refineProbability(
   return Uint8Array.from(probability, (p) => (p >= threshold ? 1 : 0));
 }
 
+/** A mask and the probability it was made from. */
+interface Selection {
+  mask: Uint8Array;
+  probability: Float32Array;
+}
+
+/** Encodes the clicks next to the image, runs `segment`, refines: the one path of a click. */
+function selectionPredictor(
+  image: RgbImage,
+  segment: SegmentFunction,
+  options: SessionOptions,
+): (clicks: readonly Click[], previousMask: Uint8Array | null) => Promise<Selection> {
+  const { width, height } = image;
+  checkLength(image.data, width, height, 3, 'image');
+  checkOptions(options);
+  return async (clicks, previousMask) => {
+    const input = buildInteractiveInput(image, clicks, { scale: options.scale, truncate: options.truncate });
+    const probability = await segment({ input, width, height, clicks, previousMask });
+    checkLength(probability, width, height, 1, 'probability');
+    return { mask: await refineProbability(probability, image, clicks, options), probability };
+  };
+}
+
 /**
  * A {@link PredictMask} for `runRobot` / `evaluateNoc` from any segmentation model: encodes the
  * clicks next to the image, runs `segment`, refines. This is the whole model side of a NoC
  * evaluation.
  */
 export function createPredictor(image: RgbImage, segment: SegmentFunction, options: SessionOptions = {}): PredictMask {
-  const { width, height } = image;
-  checkLength(image.data, width, height, 3, 'image');
-  checkOptions(options);
-  return async (clicks) => {
-    const input = buildInteractiveInput(image, clicks, { scale: options.scale, truncate: options.truncate });
-    const probability = await segment(input, width, height);
-    checkLength(probability, width, height, 1, 'probability');
-    return refineProbability(probability, image, clicks, options);
-  };
+  const predict = selectionPredictor(image, segment, options);
+  return async (clicks, previous) => (await predict(clicks, previous)).mask;
 }
 
 /** One state of the session (after some number of clicks). */
@@ -106,14 +131,14 @@ export interface InteractiveSession {
 }
 
 /**
- * An interactive object-selection session: each click re-encodes all clicks as distance maps
- * next to the image, asks `segment` for a probability map and refines it to a mask. Typed
- * arrays only; runs in browsers and Node.
+ * An interactive object-selection session: each click runs the {@link createPredictor} path
+ * (all clicks encoded as distance maps next to the image, `segment` asked for a probability map
+ * with the clicks and the previous mask, the map refined to a mask). Typed arrays only; runs in
+ * browsers and Node.
  */
 export function createSession(image: RgbImage, segment: SegmentFunction, options: SessionOptions = {}): InteractiveSession {
   const { width, height } = image;
-  checkLength(image.data, width, height, 3, 'image');
-  checkOptions(options);
+  const predict = selectionPredictor(image, segment, options);
   const history: SessionState[] = [{ clicks: [], probability: null, mask: new Uint8Array(width * height) }];
   const current = (): SessionState => history[history.length - 1]!;
   let queue: Promise<unknown> = Promise.resolve();
@@ -130,10 +155,7 @@ export function createSession(image: RgbImage, segment: SegmentFunction, options
       throw new ClicksError('bad-clicks', `click at (${click.x}, ${click.y}) is outside the ${width}x${height} image`, { where: 'click' });
     }
     const clicks = [...current().clicks, { x, y, positive: Boolean(click.positive) }];
-    const input = buildInteractiveInput(image, clicks, { scale: options.scale, truncate: options.truncate });
-    const probability = await segment(input, width, height);
-    checkLength(probability, width, height, 1, 'probability');
-    const mask = await refineProbability(probability, image, clicks, options);
+    const { mask, probability } = await predict(clicks, history.length > 1 ? current().mask : null);
     history.push({ clicks, probability, mask });
     return mask;
   };

@@ -31,7 +31,7 @@ function testImage(): { image: RgbImage; gt: Uint8Array } {
 }
 
 /** A toy model that reads its 5-channel input: foreground = closer to a positive click than 8 px and than any negative click. */
-const toyModel: SegmentFunction = (input, width, height) => {
+const toyModel: SegmentFunction = ({ input, width, height }) => {
   const p = new Float32Array(width * height);
   for (let i = 0; i < p.length; i++) {
     const pos = input[5 * i + 3]!;
@@ -64,9 +64,11 @@ describe('createSession', () => {
   it('adds clicks, keeps history for undo without re-running the model, and resets', async () => {
     const { image } = testImage();
     let calls = 0;
-    const session = createSession(image, async (input, w, h) => {
+    const requests: Array<{ clicks: number; previousMask: Uint8Array | null }> = [];
+    const session = createSession(image, async (request) => {
       calls++;
-      return toyModel(input, w, h);
+      requests.push({ clicks: request.clicks.length, previousMask: request.previousMask });
+      return toyModel(request);
     });
     expect(session.mask.every((v) => v === 0)).toBe(true);
     expect(session.probability).toBeNull();
@@ -80,6 +82,11 @@ describe('createSession', () => {
     expect(second[12 * 40 + 16]).toBe(1);
     expect(session.probability?.length).toBe(40 * 30);
     expect(calls).toBe(2);
+    // The model sees the clicks and the mask before the last click.
+    expect(requests).toEqual([
+      { clicks: 1, previousMask: null },
+      { clicks: 2, previousMask: first },
+    ]);
     expect(await session.undo()).toBe(first);
     expect(session.mask).toBe(first);
     expect(session.clicks).toHaveLength(1);
@@ -95,7 +102,7 @@ describe('createSession', () => {
     const delays = [30, 0];
     const session = createSession(
       image,
-      (input, w, h) => new Promise((resolve) => setTimeout(() => resolve(toyModel(input, w, h)), delays.shift() ?? 0)),
+      (request) => new Promise((resolve) => setTimeout(() => resolve(toyModel(request)), delays.shift() ?? 0)),
     );
     const a = session.addClick({ x: 14, y: 12, positive: true });
     const b = session.addClick({ x: 25, y: 18, positive: true });
@@ -108,7 +115,7 @@ describe('createSession', () => {
   it('refines with graph cut (clicks as hard constraints) or a custom function', async () => {
     const { image } = testImage();
     // A model that is unsure everywhere: graph cut must still keep the clicked pixels.
-    const unsure: SegmentFunction = (_input, w, h) => new Float32Array(w * h).fill(0.4);
+    const unsure: SegmentFunction = ({ width, height }) => new Float32Array(width * height).fill(0.4);
     const session = createSession(image, unsure, { refine: 'graphcut' });
     const mask = await session.addClick({ x: 20, y: 15, positive: true });
     expect(mask[15 * 40 + 20]).toBe(1);
@@ -141,13 +148,32 @@ describe('createPredictor + runRobot', () => {
     let mask = new Uint8Array(gt.length);
     for (let k = 0; k < run.clicks.length; k++) {
       expect(run.clicks[k]).toEqual(nextClick(gt, mask, 40, 30));
-      const input = buildInteractiveInput(image, run.clicks.slice(0, k + 1));
-      mask = Uint8Array.from(toyModel(input, 40, 30) as Float32Array, (p) => (p >= 0.5 ? 1 : 0));
+      const clicks = run.clicks.slice(0, k + 1);
+      const input = buildInteractiveInput(image, clicks);
+      const probability = toyModel({ input, width: 40, height: 30, clicks, previousMask: null }) as Float32Array;
+      mask = Uint8Array.from(probability, (p) => (p >= 0.5 ? 1 : 0));
       expect(run.ious[k]).toBeCloseTo(maskIou(gt, mask), 12);
     }
     // The rectangle's deepest pixels (depth 6) span x 17..22, y 14..15: the first in row-major order.
     expect(run.clicks[0]).toEqual({ x: 17, y: 14, positive: true });
     expect(run.ious[run.ious.length - 1]!).toBeGreaterThan(run.ious[0]!);
+  });
+
+  it('hands the model the clicks and the previous mask the robot passes', async () => {
+    const { image } = testImage();
+    const seen: Array<{ clicks: readonly unknown[]; previousMask: Uint8Array | null }> = [];
+    const predict = createPredictor(image, (request) => {
+      seen.push({ clicks: request.clicks, previousMask: request.previousMask });
+      return toyModel(request);
+    });
+    const clicks = [{ x: 15, y: 12, positive: true }];
+    const first = await predict(clicks, null);
+    const previous = new Uint8Array(40 * 30);
+    await predict([...clicks, { x: 30, y: 3, positive: false }], previous);
+    expect(seen[0]).toEqual({ clicks, previousMask: null });
+    expect(seen[1]!.clicks).toHaveLength(2);
+    expect(seen[1]!.previousMask).toBe(previous);
+    expect(first[12 * 40 + 15]).toBe(1);
   });
 });
 
@@ -174,7 +200,7 @@ function noisyScene(seed: number): { image: RgbImage; gt: Uint8Array; segment: S
     }
   }
   const noise = Float32Array.from({ length: width * height }, () => r() - 0.5);
-  const segment: SegmentFunction = (input, w, h) =>
+  const segment: SegmentFunction = ({ input, width: w, height: h }) =>
     Float32Array.from({ length: w * h }, (_, i) => {
       if (input[5 * i + 3]! < 4) return 0.95;
       if (input[5 * i + 4]! < 4) return 0.05;

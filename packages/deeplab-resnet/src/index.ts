@@ -1,6 +1,7 @@
 /**
  * `@objsel/deeplab-resnet`: the DeepLab-v2 ResNet network on TensorFlow.js, with backend
- * selection for Node (tfjs-node-gpu, wasm, cpu) and browsers (WebGPU, wasm).
+ * selection for Node (tfjs-node-gpu, wasm, cpu) and browsers (WebGPU, wasm). Interactive object
+ * selection (Xu et al. 2016) is the subpath `@objsel/deeplab-resnet/interactive`.
  *
  * @packageDocumentation
  */
@@ -105,40 +106,3 @@ export { joinPath, type ReadableFiles, type WritableFiles } from '@objsel/caffe-
 export { batchToSpace2d, spaceToBatch2d } from './ops/space-to-batch';
 export { WASM_THREADS_TFJS_VERSION, nodeCpuCount, prepareNodeWasmThreads, type WasmBackendModule } from './kernels/wasm-threads';
 export { DeepLabSegmenter, MSC_SCALES, type SegmentOptions, type SegmentResult, type SegmenterOptions } from './infer/segmenter';
-export {
-  INTERACTIVE_INPUT_CHANNELS,
-  INTERACTIVE_MEAN,
-  clickDiskLabels,
-  clicksFromInput,
-  preprocessInteractive,
-  type InteractiveClick,
-} from './interactive/input';
-export {
-  expandInputChannels,
-  interactiveConfig,
-  interactiveFromPretrained,
-  isInteractiveConfig,
-  type ChannelInit,
-  type InteractiveFromPretrainedOptions,
-} from './interactive/model';
-export { interactiveLearningRateMultiplier, weightedSigmoidCrossEntropy, type SigmoidLossOptions } from './interactive/loss';
-export {
-  INTERACTIVE_TRAIN_DEFAULTS,
-  InteractiveTrainer,
-  type InteractiveBatch,
-  type InteractiveStepResult,
-  type InteractiveTrainerConfig,
-} from './interactive/trainer';
-export { BRS_DEFAULTS, featureBrs, type BrsOptions, type BrsResult } from './interactive/brs';
-export { InteractiveSegmenter, upsampleProbability, type InteractiveSegmenterOptions } from './interactive/segmenter';
-export { adaptToClicks, type AdaptOptions, type AdaptResult, type AdaptSample } from './interactive/adapt';
-export {
-  InteractiveListData,
-  type ClickEncoder,
-  type ClickEncoderInput,
-  type InteractiveBatchSource,
-  type InteractiveDataOptions,
-  type InteractiveFeedBatch,
-  type InteractiveSampleSpec,
-} from './interactive/data';
-export { interactiveStrip, trainInteractive, type InteractiveTrainOptions, type InteractiveTrainSummary } from './interactive/run';

@@ -1,24 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DeepLabResNet, loadBackend, resnetConfig, resizeLabelsNearest } from '../src/index';
 import {
-  DeepLabResNet,
   INTERACTIVE_MEAN,
   InteractiveSegmenter,
   InteractiveTrainer,
   adaptToClicks,
   clickDiskLabels,
-  clicksFromInput,
+  createSegmentFunction,
   expandInputChannels,
   interactiveConfig,
   interactiveFromPretrained,
   interactiveLearningRateMultiplier,
-  loadBackend,
   preprocessInteractive,
-  resnetConfig,
-  resizeLabelsNearest,
   weightedSigmoidCrossEntropy,
-} from '../src/index';
+} from '../src/interactive/index';
 import { seededValues } from './helpers/tiny-net';
 
 beforeAll(async () => {
@@ -372,7 +369,7 @@ describe('InteractiveSegmenter, BRS and adapting', () => {
     net.dispose();
   });
 
-  it('segmentFunction(): plain = segment(); with brs the clicks come back from the zeros of the distance channels', async () => {
+  it('createSegmentFunction(): plain = segment(); with brs, f-BRS at the clicks of the request', async () => {
     const net = DeepLabResNet.create(SMALL, { seed: 16 });
     const h = 20;
     const w = 22;
@@ -382,25 +379,20 @@ describe('InteractiveSegmenter, BRS and adapting', () => {
       { x: 9, y: 17, positive: false },
     ];
     const raw = rawInput(h, w, 21);
-    // Brute-force Euclidean distance maps (scale 1, truncated at 255), as the clicks package encodes them.
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++)
-        for (const [channel, positive] of [
-          [3, true],
-          [4, false],
-        ] as const) {
-          const d = Math.min(255, ...clicks.filter((c) => c.positive === positive).map((c) => Math.hypot(x - c.x, y - c.y)));
-          raw[(y * w + x) * 5 + channel] = d;
-        }
-    expect(clicksFromInput(raw, w, h)).toEqual([clicks[1], clicks[0], clicks[2]]); // positives first, row-major
+    const request = { input: raw, width: w, height: h, clicks, previousMask: null };
     const seg = InteractiveSegmenter.fromModel(net, { fold: false });
-    const plain = await seg.segmentFunction()(raw, w, h);
+    const plain = await createSegmentFunction(seg)(request);
     expect(plain).toEqual(await seg.segment(raw, w, h));
-    const viaFunction = await seg.segmentFunction({ brs: { steps: 3, earlyStop: false } })(raw, w, h);
+    const results: Array<{ steps: number; satisfied: boolean } | undefined> = [];
+    const viaFunction = await createSegmentFunction(seg, {
+      brs: { steps: 3, earlyStop: false },
+      onResult: (r) => results.push(r.brs),
+    })(request);
     const direct = await seg.segmentWithBrs(raw, w, h, clicks, { steps: 3, earlyStop: false });
     viaFunction.forEach((v, i) => {
       expect(Math.abs(v - direct.probability[i]!)).toBeLessThan(1e-6);
     });
+    expect(results).toEqual([{ steps: 3, satisfied: direct.satisfied }]);
     seg.dispose();
     net.dispose();
   });

@@ -5,18 +5,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decodeImage, decodeLabel, makeSyntheticDataset, parseList } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeFileSystem, writeWeightsDir } from '@objsel/caffe-import/node';
+import { loadBackend, loadCheckpoint } from '../src/index';
 import {
   INTERACTIVE_MEAN,
   InteractiveListData,
   interactiveConfig,
-  loadBackend,
-  loadCheckpoint,
   trainInteractive,
   type ClickEncoder,
   type InteractiveFeedBatch,
   type InteractiveSampleSpec,
   type InteractiveTrainOptions,
-} from '../src/index';
+} from '../src/interactive/index';
 
 const fs = nodeFileSystem;
 let root: string;

@@ -43,6 +43,7 @@ export {
   type BilateralParams,
 } from './presets';
 export { crfRefine, type CrfRefineOptions, type CrfRefineResult } from './refine';
+export { crfBinary, type CrfBinaryOptions, type FixedPixel } from './binary';
 export { wasmSimdSupported } from './wasm/runtime';
 export { threadsSupported } from './wasm/threads';
 export type { ProgressEvent, OnProgress } from './progress';

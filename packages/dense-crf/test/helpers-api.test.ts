@@ -8,6 +8,7 @@ import {
   createPairwiseGaussian,
   CRF_PRESET_NAMES,
   CRF_PRESETS,
+  crfBinary,
   crfPreset,
   crfRefine,
   DenseCRF,
@@ -286,5 +287,59 @@ describe('presets and crfRefine', () => {
     expect(noImage.params.iterations).toBe(2);
     expect(() => crfRefine({ probs, width, height, numLabels: 4 })).toThrow(/probs must be/);
     expect(() => crfRefine({ probs, width, height, numLabels: 300 })).toThrow(/1\.\.256/);
+  });
+});
+
+describe('crfBinary', () => {
+  /** A 40x30 image with a bright disc and a noisy object probability around it. */
+  function scene(): { image: { width: number; height: number; data: Uint8Array }; probability: Float32Array } {
+    const width = 40;
+    const height = 30;
+    const random = rng(5);
+    const data = new Uint8Array(width * height * 3);
+    const probability = new Float32Array(width * height);
+    for (let i = 0; i < width * height; i++) {
+      const inside = ((i % width) - 20) ** 2 + (Math.floor(i / width) - 15) ** 2 < 81;
+      data.fill(inside ? 200 : 40, 3 * i, 3 * i + 3);
+      probability[i] = Math.min(1, Math.max(0, (inside ? 0.65 : 0.35) + 0.5 * (random() - 0.5)));
+    }
+    return { image: { width, height, data }, probability };
+  }
+
+  it('is crfRefine on the two-label softmax [1 - p, p]', () => {
+    const { image, probability } = scene();
+    const probs = new Float32Array(probability.length * 2);
+    probability.forEach((p, i) => {
+      probs[2 * i] = 1 - p;
+      probs[2 * i + 1] = p;
+    });
+    const want = crfRefine({ probs, image: image.data, width: image.width, height: image.height, numLabels: 2, preset: 'dcsp' }).labels;
+    expect(Array.from(crfBinary(probability, image, { preset: 'dcsp' }))).toEqual(Array.from(want));
+  });
+
+  it('makes fixed pixels certain in the unary and keeps their labels', () => {
+    const { image, probability } = scene();
+    const fixed = [
+      { x: 20, y: 15, positive: false },
+      { x: 2, y: 2, positive: true },
+    ];
+    const probs = new Float32Array(probability.length * 2);
+    probability.forEach((p, i) => {
+      probs[2 * i] = 1 - p;
+      probs[2 * i + 1] = p;
+    });
+    for (const f of fixed) probs.set(f.positive ? [0, 1] : [1, 0], 2 * (f.y * 40 + f.x));
+    const want = crfRefine({ probs, image: image.data, width: 40, height: 30, numLabels: 2 }).labels;
+    for (const f of fixed) want[f.y * 40 + f.x] = f.positive ? 1 : 0;
+    const labels = crfBinary(probability, image, { fixed });
+    expect(Array.from(labels)).toEqual(Array.from(want));
+    expect(labels[15 * 40 + 20]).toBe(0);
+    expect(labels[2 * 40 + 2]).toBe(1);
+  });
+
+  it('rejects a probability of the wrong size and fixed pixels outside the image', () => {
+    const { image, probability } = scene();
+    expect(() => crfBinary(probability.subarray(1), image)).toThrow(DenseCrfError);
+    expect(() => crfBinary(probability, image, { fixed: [{ x: 40, y: 0, positive: true }] })).toThrow(/not a pixel/);
   });
 });

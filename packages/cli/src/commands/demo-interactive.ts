@@ -1,53 +1,16 @@
 /**
- * The interactive-selection step of `objsel demo` (issue 9): an interactive DeepLab trained on
- * the demo's synthetic VOC data — widened from the demo's RGB network when one was trained, else
- * from scratch — then NoC@85/90 on the validation split with the click robot: the plain network,
- * with graph cut, and with f-BRS on top of graph cut. Writes `interactive/noc.json`, the training snapshots
- * and a few selection overlays.
+ * The interactive-selection step of `objsel demo` (issue 9): `runInteractiveDemo` of
+ * `@objsel/deeplab-resnet/interactive` (an interactive DeepLab trained on the demo's synthetic
+ * VOC data, then NoC@85/90 on the validation split: plain, graph cut, f-BRS + graph cut) on
+ * Node's file system, with `objsel train --interactive`'s training stream; prints the NoC table.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { nodeFileSystem, writeWeightsDir } from '@objsel/caffe-import/node';
-import type { DeepLabConfig, DeepLabResNet } from '@objsel/deeplab-resnet';
+import type { DeepLabResNet } from '@objsel/deeplab-resnet';
+import type { InteractiveDemoConfig, InteractiveDemoResult } from '@objsel/deeplab-resnet/interactive';
 import type { CliContext } from '../context';
 import type { DemoState, DemoStep } from './demo';
-import { createInteractivePredictor, type RefineMode } from './interactive';
-import { nocObjects, runNoc, type NocRun } from './noc';
-import { selectionOverlay } from './select';
-import { interactiveDataFactory, type InteractiveDataSettings } from './train-interactive';
-
-/**
- * The demo's interactive training and evaluation. Fine-tuning from the demo's RGB network: its
- * backbone and BatchNorm statistics are kept (frozen BN, the seed's practice), conv1 is widened
- * with Gaussian click filters (the std of its RGB filters: zero filters learn too slowly for a
- * 120-update run), the one-output head starts afresh; momentum SGD with the seed's multipliers
- * (conv1 x5, head x5) and train.py's poly decay; random 97x97 crops as the demo's training;
- * pos_weight 2 instead of the seed's 5 (the synthetic objects are large: 5 over-segments).
- * Clicks: Xu's sampler with N_neg 10 and random subsets of each sample's clicks, so the robot's
- * first clicks (one positive, few negatives) are in the training distribution.
- */
-export const INTERACTIVE_DEMO = {
-  steps: 120,
-  batchSize: 4,
-  crop: 97,
-  learningRate: 0.01,
-  momentum: 0.9,
-  weightDecay: 0.0005,
-  posWeight: 2,
-  channelInit: 'gaussian',
-  lossScale: 1,
-  nNegative: 10,
-  strategies: [1, 2, 3] as const,
-  /** From scratch (no RGB network): BN on batch statistics, as the demo's RGB training. */
-  scratch: {
-    steps: 150,
-    learningRate: 0.003,
-    model: { inputChannels: 5, numClasses: 1, blocks: [1, 1, 1, 1], widthMultiplier: 0.125, bnEpsilon: 1e-5, asppRates: [1, 2, 3, 4] },
-  },
-  maxClicks: 20,
-  iou: [0.85, 0.9],
-  brs: { steps: 20, learningRate: 0.05 },
-} as const;
+import { interactiveDataFactory } from './train-interactive';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 
 /** Options of {@link runInteractiveDemo}. */
 export interface InteractiveDemoOptions {
@@ -58,218 +21,23 @@ export interface InteractiveDemoOptions {
   dataDir: string;
   /** An RGB DeepLab trained on that data to widen (else the network starts from scratch). */
   pretrained?: DeepLabResNet;
-  /** Training updates (default {@link INTERACTIVE_DEMO}.steps, or .scratch.steps from scratch). */
+  /** Training updates (default: the library's `INTERACTIVE_DEMO`). */
   steps?: number;
-  /** Which NoC configurations to run (default all four). */
-  configs?: Array<{ name: string; refine: RefineMode; brs: boolean }>;
+  /** Which NoC configurations to run (default: the library's `INTERACTIVE_DEMO_CONFIGS`). */
+  configs?: InteractiveDemoConfig[];
 }
 
-/** The NoC figures of one configuration. */
-export interface NocFigures {
-  refine: RefineMode;
-  brs: boolean;
-  'NoC@85': number;
-  'NoC@90': number;
-  failures: Record<string, number>;
-  meanIouPerClick: number[];
-  secondsPerClick: number;
-  /** CPU seconds of the whole evaluation (all threads). */
-  cpuSeconds: number;
-  meanBrsSteps: number;
-}
-
-/** What {@link runInteractiveDemo} reports. */
-export interface InteractiveDemoResult {
-  objects: number;
-  noc: Record<string, NocFigures>;
-  /**
-   * Whether graph cut lowers NoC@85/NoC@90 (not higher on either, lower on one) compared with the
-   * plain network, and f-BRS compared with the same refinement without it (the plain network
-   * when the `brs` run is there, else graph cut).
-   */
-  improves: { graphcut: boolean; brs: boolean };
-  training: {
-    steps: number;
-    seconds: number;
-    cpuSeconds: number;
-    loss: number;
-    imagesPerSecond: number;
-    checkpoint: string;
-    from: 'demo RGB network' | 'scratch';
-  };
-  selections: string[];
-  seconds: number;
-}
-
-/**
- * The demo's NoC runs. f-BRS alone (`{ name: 'brs', refine: 'none', brs: true }`, also accepted)
- * is left out of the default to keep the demo within its time budget: f-BRS runs up to 20
- * optimisation steps at every click of every object the plain network fails on, which made it
- * the demo's most expensive part; its effect shows as graph cut → f-BRS + graph cut.
- */
-const CONFIGS: Array<{ name: string; refine: RefineMode; brs: boolean }> = [
-  { name: 'plain', refine: 'none', brs: false },
-  { name: 'graphcut', refine: 'graphcut', brs: false },
-  { name: 'brs+graphcut', refine: 'graphcut', brs: true },
-];
-
-function figures(run: NocRun): NocFigures {
-  return {
-    refine: run.refine,
-    brs: run.brs,
-    'NoC@85': run.meanNoc['NoC@85']!,
-    'NoC@90': run.meanNoc['NoC@90']!,
-    failures: run.failures,
-    meanIouPerClick: run.meanIouPerClick.map((v) => Number(v.toFixed(4))),
-    secondsPerClick: Number(run.secondsPerClick.toFixed(4)),
-    cpuSeconds: Number(run.cpuSeconds.toFixed(2)),
-    meanBrsSteps: Number(run.meanBrsSteps.toFixed(2)),
-  };
-}
-
-function improves(base: NocFigures | undefined, other: NocFigures | undefined): boolean {
-  if (!base || !other) return false;
-  const a = [base['NoC@85'], base['NoC@90']];
-  const b = [other['NoC@85'], other['NoC@90']];
-  return b.every((v, i) => v <= a[i]!) && b.some((v, i) => v < a[i]!);
-}
-
-/** Trains the demo's interactive network and measures NoC with and without graph cut and f-BRS. */
+/** Runs the library's interactive demo with the CLI's file system, training stream, progress and messages. */
 export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: CliContext): Promise<InteractiveDemoResult> {
-  const started = performance.now();
-  const { InteractiveSegmenter, trainInteractive } = await import('@objsel/deeplab-resnet');
-  const d = INTERACTIVE_DEMO;
-  const dir = path.join(options.out, 'interactive');
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.mkdir(dir, { recursive: true });
-  const scratch = !options.pretrained;
-  let restoreFrom: string | undefined;
-  if (options.pretrained) {
-    // The RGB network as a weights directory: trainInteractive widens it (conv1 + new head).
-    restoreFrom = path.join(dir, 'rgb-init');
-    await writeWeightsDir(restoreFrom, await options.pretrained.toWeightEntries(), options.pretrained.meta(), {
-      generatedBy: '@objsel/deeplab-resnet',
-    });
-  }
-  const data: InteractiveDataSettings = {
-    dataDir: options.dataDir,
-    dataList: path.join(options.dataDir, 'train.txt'),
-    objectDir: 'SegmentationObject',
-    batchSize: d.batchSize,
-    inputSize: [d.crop, d.crop],
-    mode: 'crop',
-    randomScale: false,
-    randomMirror: true,
-    seed: options.seed,
-    ignoreLabel: 255,
-    strategies: [...d.strategies],
-    sampling: { nNegative: d.nNegative },
-    clickScale: 1,
-    clickSubsets: true,
-  };
-  const snapshotDir = path.join(dir, 'snapshots');
-  const trainCpu = process.cpuUsage();
-  const steps = options.steps ?? (scratch ? d.scratch.steps : d.steps);
-  const model: DeepLabConfig | undefined = scratch
-    ? { ...d.scratch.model, blocks: [...d.scratch.model.blocks], asppRates: [...d.scratch.model.asppRates] }
-    : undefined;
-  const summary = await trainInteractive({
+  const { runInteractiveDemo: run } = await import('@objsel/deeplab-resnet/interactive');
+  return run({
+    ...options,
     fs: nodeFileSystem,
+    read: (p) => fs.readFile(p),
     data: interactiveDataFactory((m) => ctx.warn(m)),
-    dataSettings: data as unknown as Record<string, unknown>,
-    ...(restoreFrom ? { restoreFrom, channelInit: { init: d.channelInit, seed: options.seed } } : { model }),
-    snapshotDir,
-    seed: options.seed,
-    savePredEvery: Math.max(1, Math.ceil(steps / 2)),
-    saveNumImages: 2,
-    trainer: {
-      numSteps: steps,
-      learningRate: scratch ? d.scratch.learningRate : d.learningRate,
-      schedule: 'poly',
-      momentum: d.momentum,
-      weightDecay: d.weightDecay,
-      posWeight: d.posWeight,
-      lossScale: d.lossScale,
-      trainBatchNorm: scratch,
-      bnDecay: 0.9,
-    },
     onProgress: ctx.onProgress,
     onInfo: (m) => ctx.info(m),
   });
-  const trainCpuUsage = process.cpuUsage(trainCpu);
-  const network = summary.network;
-  const segmenter = InteractiveSegmenter.fromModel(network);
-  try {
-    const noc: Record<string, NocFigures> = {};
-    let objects = 0;
-    for (const config of options.configs ?? CONFIGS) {
-      const run = await runNoc(segmenter, {
-        dataDir: options.dataDir,
-        dataList: path.join(options.dataDir, 'val.txt'),
-        refine: config.refine,
-        ...(config.brs ? { brs: { ...d.brs } } : {}),
-        maxClicks: d.maxClicks,
-        iou: [...d.iou],
-        onProgress: (e) => ctx.onProgress({ ...e, task: `noc ${config.name}` }),
-      });
-      objects = run.count;
-      noc[config.name] = figures(run);
-      await fs.writeFile(path.join(dir, `noc-${config.name.replace('+', '-')}.json`), `${JSON.stringify(run, null, 2)}\n`);
-    }
-    // A few selections as a user would see them: the robot's first three clicks, graph cut.
-    const selections: string[] = [];
-    const { encodePng } = await import('@objsel/voc-data');
-    const { nextClick } = await import('@objsel/clicks');
-    const images = new Set<string>();
-    for await (const object of nocObjects(options.dataDir, path.join(options.dataDir, 'val.txt'), 'SegmentationObject')) {
-      // The first object of each of the first three images.
-      const image = object.id.split('#')[0]!;
-      if (images.has(image)) continue;
-      if (images.size >= 3) break;
-      images.add(image);
-      const predict = createInteractivePredictor(object.image, segmenter, { refine: 'graphcut' });
-      const clicks = [];
-      let mask: Uint8Array = new Uint8Array(object.width * object.height);
-      for (let k = 0; k < 3; k++) {
-        const click = nextClick(object.gt, mask, object.width, object.height, { ignore: object.ignore });
-        if (!click) break;
-        clicks.push(click);
-        mask = (await predict(clicks)).mask;
-      }
-      const file = path.join(dir, 'selections', `${object.id.replace('#', '_obj')}_${clicks.length}clicks.png`);
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(
-        file,
-        encodePng({ width: object.width, height: object.height, channels: 3, data: selectionOverlay(object.image, mask, clicks) }),
-      );
-      selections.push(file);
-    }
-    const { network: _n, ...training } = summary;
-    const result: InteractiveDemoResult = {
-      objects,
-      noc,
-      improves: {
-        graphcut: improves(noc.plain, noc.graphcut),
-        brs: noc.brs ? improves(noc.plain, noc.brs) : improves(noc.graphcut, noc['brs+graphcut']),
-      },
-      training: {
-        steps: training.steps,
-        seconds: training.seconds,
-        cpuSeconds: (trainCpuUsage.user + trainCpuUsage.system) / 1e6,
-        loss: training.loss,
-        imagesPerSecond: training.imagesPerSecond,
-        checkpoint: training.checkpoint,
-        from: scratch ? 'scratch' : 'demo RGB network',
-      },
-      selections,
-      seconds: (performance.now() - started) / 1000,
-    };
-    await fs.writeFile(path.join(dir, 'noc.json'), `${JSON.stringify(result, null, 2)}\n`);
-    return result;
-  } finally {
-    segmenter.dispose();
-    network.dispose();
-  }
 }
 
 /** The NoC table as text. */

@@ -1,145 +1,11 @@
 import { promises as fs } from 'node:fs';
-import type { NocInstance, NocReport } from '@objsel/clicks';
-import type { BrsOptions, InteractiveSegmenter } from '@objsel/deeplab-resnet';
-import type { RgbImage } from '@objsel/voc-data';
+import type { BrsOptions, NocOptions, NocRun, PredictorOptions, RefineMode } from '@objsel/deeplab-resnet/interactive';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import {
-  createInteractivePredictor,
-  instancePath,
-  loadInteractiveNetwork,
-  readIfExists,
-  type PredictorOptions,
-  type RefineMode,
-} from './interactive';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 import { listFlag, numberFlag } from './train';
-
-/** One object to evaluate, with its image. */
-export interface NocObject extends NocInstance {
-  image: RgbImage;
-}
-
-/**
- * The objects of a list, one per instance of each image's `SegmentationObject` label: ground
- * truth = the instance, ignored = void (255), as every NoC evaluation on VOC does.
- */
-export async function* nocObjects(
-  dataDir: string,
-  dataList: string,
-  objectDir: string,
-  options: { maxImages?: number; onMissing?: (id: string) => void } = {},
-): AsyncGenerator<NocObject> {
-  const { decodeImage, decodeLabel, parseList } = await import('@objsel/voc-data');
-  const { objectIds } = await import('@objsel/clicks');
-  const entries = parseList(await fs.readFile(dataList, 'utf8'), { file: dataList, dataDir }).slice(0, options.maxImages ?? Infinity);
-  for (const entry of entries) {
-    const file = instancePath(dataDir, objectDir, entry);
-    const bytes = await readIfExists(file);
-    if (!bytes) {
-      options.onMissing?.(entry.id);
-      continue;
-    }
-    const label = decodeLabel(bytes, file);
-    const image = await decodeImage(new Uint8Array(await fs.readFile(entry.image)), entry.image);
-    if (image.width !== label.width || image.height !== label.height)
-      throw new CliError('usage', `instance label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, { file });
-    const ignore = Uint8Array.from(label.data, (v) => (v === 255 ? 1 : 0));
-    for (const object of objectIds(label.data)) {
-      yield {
-        id: `${entry.id}#${object}`,
-        gt: Uint8Array.from(label.data, (v) => (v === object ? 1 : 0)),
-        ignore,
-        width: image.width,
-        height: image.height,
-        image,
-      };
-    }
-  }
-}
-
-/** Counts the objects of a list (for progress totals). */
-export async function countNocObjects(dataDir: string, dataList: string, objectDir: string, maxImages?: number): Promise<number> {
-  const { decodeLabel, parseList } = await import('@objsel/voc-data');
-  const { objectIds } = await import('@objsel/clicks');
-  let n = 0;
-  for (const entry of parseList(await fs.readFile(dataList, 'utf8'), { file: dataList, dataDir }).slice(0, maxImages ?? Infinity)) {
-    const bytes = await readIfExists(instancePath(dataDir, objectDir, entry));
-    if (bytes) n += objectIds(decodeLabel(bytes).data).length;
-  }
-  return n;
-}
-
-/** Options of {@link runNoc}. */
-export interface NocOptions extends PredictorOptions {
-  dataDir: string;
-  dataList: string;
-  objectDir?: string;
-  maxClicks?: number;
-  iou?: number[];
-  maxImages?: number;
-  onProgress?: CliContext['onProgress'];
-  onMissing?: (id: string) => void;
-}
-
-/** A NoC report plus how it was made. */
-export interface NocRun extends NocReport {
-  refine: RefineMode;
-  brs: boolean;
-  /** Mean f-BRS steps per click (0 without BRS). */
-  meanBrsSteps: number;
-  seconds: number;
-  /** CPU seconds of this process (all threads) — steadier than wall time on a shared machine. */
-  cpuSeconds: number;
-  /** Mean seconds per click (model + refinement). */
-  secondsPerClick: number;
-}
-
-/**
- * NoC@85/90 of an interactive segmenter over a list: the clicks package's robot clicks on every
- * object until the IoU thresholds or the click budget, each click segmented by the model (plus
- * f-BRS) and refined.
- */
-export async function runNoc(segmenter: InteractiveSegmenter, options: NocOptions): Promise<NocRun> {
-  const { evaluateNoc } = await import('@objsel/clicks');
-  const objectDir = options.objectDir ?? 'SegmentationObject';
-  const total = await countNocObjects(options.dataDir, options.dataList, objectDir, options.maxImages);
-  const started = performance.now();
-  const cpu0 = process.cpuUsage();
-  let clicks = 0;
-  let brsSteps = 0;
-  const predictors = new Map<string, ReturnType<typeof createInteractivePredictor>>();
-  const report = await evaluateNoc(
-    nocObjects(options.dataDir, options.dataList, objectDir, options),
-    async (instance, clickList) => {
-      const object = instance as NocObject;
-      let predict = predictors.get(object.id);
-      if (!predict) {
-        predictors.clear();
-        predict = createInteractivePredictor(object.image, segmenter, options);
-        predictors.set(object.id, predict);
-      }
-      const prediction = await predict(clickList);
-      clicks++;
-      brsSteps += prediction.brsSteps;
-      return prediction.mask;
-    },
-    { maxClicks: options.maxClicks ?? 20, iouThresholds: options.iou ?? [0.85, 0.9], onProgress: options.onProgress, total },
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return {
-    ...report,
-    refine: options.refine,
-    brs: Boolean(options.brs),
-    meanBrsSteps: clicks ? brsSteps / clicks : 0,
-    seconds,
-    cpuSeconds,
-    secondsPerClick: clicks ? seconds / clicks : 0,
-  };
-}
 
 /** Human NoC report. */
 export function formatNoc(run: NocRun, perInstance = true): string {
@@ -258,6 +124,7 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     const options: NocOptions = {
       ...refineFromFlags(flags),
       brs: brsFromFlags(flags),
+      read: (p) => fs.readFile(p),
       dataDir: flags.dataDir,
       dataList: flags.dataList,
       objectDir: flags.objectDir,
@@ -268,8 +135,8 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     };
     if (flags.maxImages !== undefined) options.maxImages = numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
     const backend = await ctx.useBackend();
-    const { InteractiveSegmenter } = await import('@objsel/deeplab-resnet');
-    const network = await loadInteractiveNetwork(flags.weights);
+    const { InteractiveSegmenter, loadInteractiveNetwork, runNoc } = await import('@objsel/deeplab-resnet/interactive');
+    const network = await loadInteractiveNetwork(nodeFileSystem, flags.weights);
     const segmenter = InteractiveSegmenter.fromModel(network);
     try {
       const run = await runNoc(segmenter, options);

@@ -1,38 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Click } from '@objsel/clicks';
-import type { RgbImage } from '@objsel/voc-data';
+import type { PredictorOptions } from '@objsel/deeplab-resnet/interactive';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { createInteractivePredictor, loadInteractiveNetwork, parseClickFlag, type PredictorOptions } from './interactive';
+import { parseClickFlag } from './interactive';
 import { addRefineFlags, brsFromFlags, refineFromFlags } from './noc';
-
-/** The image with the selection tinted red and the clicks as green (positive) / red-ringed (negative) dots. */
-export function selectionOverlay(image: RgbImage, mask: Uint8Array, clicks: readonly Click[]): Uint8Array {
-  const { width, height } = image;
-  const out = new Uint8Array(image.data);
-  for (let i = 0; i < width * height; i++) {
-    if (!mask[i]) continue;
-    out[i * 3] = Math.round(0.5 * out[i * 3]! + 0.5 * 255);
-    out[i * 3 + 1] = Math.round(0.5 * out[i * 3 + 1]!);
-    out[i * 3 + 2] = Math.round(0.5 * out[i * 3 + 2]!);
-  }
-  const r = Math.max(2, Math.round(Math.min(width, height) / 80));
-  for (const c of clicks) {
-    for (let y = Math.max(0, c.y - r - 1); y <= Math.min(height - 1, c.y + r + 1); y++) {
-      for (let x = Math.max(0, c.x - r - 1); x <= Math.min(width - 1, c.x + r + 1); x++) {
-        const d2 = (x - c.x) ** 2 + (y - c.y) ** 2;
-        if (d2 > (r + 1) ** 2) continue;
-        const ring = d2 > r * r;
-        const colour = ring ? [255, 255, 255] : c.positive ? [0, 220, 0] : [230, 0, 0];
-        out.set(colour, (y * width + x) * 3);
-      }
-    }
-  }
-  return out;
-}
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 
 /** Options of {@link runSelect}. */
 export interface SelectOptions extends PredictorOptions {
@@ -64,14 +40,16 @@ export interface SelectResult {
 /** Runs `objsel select`: one selection from clicks, written as a 0/255 PNG (+ overlay). */
 export async function runSelect(options: SelectOptions): Promise<SelectResult> {
   const { decodeImage, encodePng, writeNpy } = await import('@objsel/voc-data');
-  const { InteractiveSegmenter } = await import('@objsel/deeplab-resnet');
+  const { InteractiveSegmenter, createInteractivePredictor, loadInteractiveNetwork, selectionOverlay } = await import(
+    '@objsel/deeplab-resnet/interactive'
+  );
   const image = await decodeImage(new Uint8Array(await fs.readFile(options.image)), options.image);
   if (options.clicks.length === 0) throw new CliError('usage', 'give at least one --click X,Y,+ (or --clicks FILE)');
   for (const c of options.clicks) {
     if (c.x >= image.width || c.y >= image.height)
       throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${image.width}x${image.height} image`);
   }
-  const network = await loadInteractiveNetwork(options.weights);
+  const network = await loadInteractiveNetwork(nodeFileSystem, options.weights);
   const segmenter = InteractiveSegmenter.fromModel(network);
   try {
     const started = performance.now();
@@ -87,7 +65,7 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
       height,
       clicks: options.clicks,
       area: prediction.mask.reduce((a, v) => a + (v ? 1 : 0), 0),
-      refine: options.refine,
+      refine: options.refine ?? 'none',
       brsSteps: prediction.brsSteps,
       seconds,
     };

@@ -6,7 +6,7 @@ import type {
   InteractiveTrainerConfig,
   InteractiveTrainOptions,
   InteractiveTrainSummary,
-} from '@objsel/deeplab-resnet';
+} from '@objsel/deeplab-resnet/interactive';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
@@ -204,7 +204,7 @@ export function interactiveDataFactory(onWarn: (message: string) => void): Inter
   return async (start, saved) => {
     const s = saved as unknown as InteractiveDataSettings;
     const { parseList } = await import('@objsel/voc-data');
-    const { InteractiveListData } = await import('@objsel/deeplab-resnet');
+    const { InteractiveListData } = await import('@objsel/deeplab-resnet/interactive');
     const entries = parseList(await fs.readFile(s.dataList, 'utf8'), { file: s.dataList, dataDir: s.dataDir });
     let specs: InteractiveSampleSpec[];
     if (s.clicksList) {
@@ -256,7 +256,7 @@ export function formatInteractiveSummary(summary: Omit<InteractiveTrainSummary, 
 export async function runInteractiveTrain(ctx: CliContext, flags: RawInteractiveFlags, cmd?: Command): Promise<void> {
   const { options } = interactiveOptionsFromFlags(flags, cmd);
   const backend = await ctx.useBackend();
-  const { trainInteractive } = await import('@objsel/deeplab-resnet');
+  const { trainInteractive } = await import('@objsel/deeplab-resnet/interactive');
   const summary = await trainInteractive({
     ...options,
     fs: nodeFileSystem,

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { INTERACTIVE_CHANNELS, type Click } from '@objsel/clicks';
 import { DeeplabError } from '../errors';
 import type { DeepLabResNet } from '../model/deeplab';
 import { resizeLabelsNearest } from '../train/labels';
 import { AdamOptimizer } from '../train/optimizer';
 import { isTrainable, type TrainableSet } from '../train/param-groups';
 import type { OnProgress } from '../train/progress';
-import { clickDiskLabels, INTERACTIVE_MEAN, preprocessInteractive, type InteractiveClick } from './input';
+import { clickDiskLabels, INTERACTIVE_MEAN, preprocessInteractive } from './input';
 import { weightedSigmoidCrossEntropy } from './loss';
 import { InteractiveTrainer } from './trainer';
 
@@ -14,7 +15,7 @@ export interface AdaptSample {
   input: ArrayLike<number>;
   width: number;
   height: number;
-  clicks: readonly InteractiveClick[];
+  clicks: readonly Click[];
 }
 
 /** Options of {@link adaptToClicks}. */
@@ -105,7 +106,7 @@ export async function adaptToClicks(
   // Head only: backbone features once per sample (no tape), then head updates.
   const features = batches.map((b) => {
     let f: tf.Tensor4D | undefined;
-    const x = tf.tensor4d(b.images, [1, b.height, b.width, 5]);
+    const x = tf.tensor4d(b.images, [1, b.height, b.width, INTERACTIVE_CHANNELS]);
     tf.dispose(model.forward(x, { transformFeatures: (t) => ((f = tf.keep(tf.clone(t))), t) }).logits);
     x.dispose();
     return f!;

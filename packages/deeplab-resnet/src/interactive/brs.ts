@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Click } from '@objsel/clicks';
 import { DeeplabError } from '../errors';
 import type { DeepLabResNet } from '../model/deeplab';
-import { clickDiskLabels, type InteractiveClick } from './input';
+import { clickDiskLabels } from './input';
 
 /** Options of {@link featureBrs}. */
 export interface BrsOptions {
@@ -76,7 +77,7 @@ function weightedBce(x: tf.Tensor1D, z: tf.Tensor1D, w: tf.Tensor1D): tf.Scalar 
 export async function featureBrs(
   model: DeepLabResNet,
   input: tf.Tensor4D,
-  clicks: readonly InteractiveClick[],
+  clicks: readonly Click[],
   options: BrsOptions = {},
 ): Promise<BrsResult> {
   const o = { ...BRS_DEFAULTS, ...options };

@@ -1,7 +1,5 @@
+import { INTERACTIVE_CHANNELS, type Click } from '@objsel/clicks';
 import { DeeplabError } from '../errors';
-
-/** Channels of the interactive network's input: B, G, R (minus the mean), positive and negative click distance. */
-export const INTERACTIVE_INPUT_CHANNELS = 5;
 
 /**
  * The per-channel mean of Deep Interactive Object Selection's 5-channel input (Damanpreet /
@@ -11,13 +9,6 @@ export const INTERACTIVE_INPUT_CHANNELS = 5;
 export const INTERACTIVE_MEAN: readonly [number, number, number, number, number] = Object.freeze([
   104.0, 116.7, 122.7, 131.0, 131.0,
 ]) as readonly [number, number, number, number, number];
-
-/** A click as the model side needs it: a pixel (x right, y down) and its kind. */
-export interface InteractiveClick {
-  readonly x: number;
-  readonly y: number;
-  readonly positive: boolean;
-}
 
 /**
  * Turns the raw 5-channel input (HWC float32: R, G, B in 0..255, positive distance, negative
@@ -36,16 +27,16 @@ export function preprocessInteractive(
   const n = height * width;
   if (!Number.isSafeInteger(n) || height < 1 || width < 1)
     throw new DeeplabError('bad-input', `image size ${width}x${height} is not positive`);
-  if (raw.length !== n * INTERACTIVE_INPUT_CHANNELS) {
+  if (raw.length !== n * INTERACTIVE_CHANNELS) {
     throw new DeeplabError(
       'bad-input',
-      `interactive input holds ${raw.length} values, expected ${height}x${width}x${INTERACTIVE_INPUT_CHANNELS}`,
+      `interactive input holds ${raw.length} values, expected ${height}x${width}x${INTERACTIVE_CHANNELS}`,
     );
   }
-  if (mean.length !== INTERACTIVE_INPUT_CHANNELS)
-    throw new DeeplabError('bad-config', `the mean needs ${INTERACTIVE_INPUT_CHANNELS} values, got ${mean.length}`);
-  const out = new Float32Array(n * INTERACTIVE_INPUT_CHANNELS);
-  for (let i = 0, o = 0; i < n; i++, o += 5) {
+  if (mean.length !== INTERACTIVE_CHANNELS)
+    throw new DeeplabError('bad-config', `the mean needs ${INTERACTIVE_CHANNELS} values, got ${mean.length}`);
+  const out = new Float32Array(n * INTERACTIVE_CHANNELS);
+  for (let i = 0, o = 0; i < n; i++, o += INTERACTIVE_CHANNELS) {
     out[o] = raw[o + 2]! - mean[0]!;
     out[o + 1] = raw[o + 1]! - mean[1]!;
     out[o + 2] = raw[o]! - mean[2]!;
@@ -60,13 +51,7 @@ export function preprocessInteractive(
  * (Euclidean) of a positive click, 0 near a negative click, `ignoreLabel` everywhere else. A
  * later click wins where disks overlap.
  */
-export function clickDiskLabels(
-  width: number,
-  height: number,
-  clicks: readonly InteractiveClick[],
-  radius: number,
-  ignoreLabel = 255,
-): Uint8Array {
+export function clickDiskLabels(width: number, height: number, clicks: readonly Click[], radius: number, ignoreLabel = 255): Uint8Array {
   if (!(radius >= 0) || !Number.isFinite(radius)) throw new DeeplabError('bad-config', `click radius must be a number >= 0, got ${radius}`);
   const labels = new Uint8Array(width * height).fill(ignoreLabel);
   const r = Math.floor(radius);
@@ -84,29 +69,4 @@ export function clickDiskLabels(
     }
   }
   return labels;
-}
-
-/**
- * The clicks encoded in a raw 5-channel input (R, G, B, pos, neg): the pixels where a distance
- * channel is 0 — exactly the clicked pixels, since every other pixel is at least 1 pixel (times
- * the map's scale) from a click. Lets a segmentation function that only sees the input (the
- * clicks package's `SegmentFunction`) run f-BRS at the clicks. Positives first, row-major.
- */
-export function clicksFromInput(raw: ArrayLike<number>, width: number, height: number): InteractiveClick[] {
-  const n = width * height;
-  if (raw.length !== n * INTERACTIVE_INPUT_CHANNELS) {
-    throw new DeeplabError(
-      'bad-input',
-      `interactive input holds ${raw.length} values, expected ${height}x${width}x${INTERACTIVE_INPUT_CHANNELS}`,
-    );
-  }
-  const positive: InteractiveClick[] = [];
-  const negative: InteractiveClick[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = i % width;
-    const y = (i - x) / width;
-    if (raw[i * 5 + 3] === 0) positive.push({ x, y, positive: true });
-    if (raw[i * 5 + 4] === 0) negative.push({ x, y, positive: false });
-  }
-  return [...positive, ...negative];
 }

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { INTERACTIVE_CHANNELS } from '@objsel/clicks';
 import type { ObjselNetworkMeta, WeightEntry } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
 import { resnetConfig, type DeepLabConfig } from '../model/config';
 import { DeepLabResNet, configFromMeta } from '../model/deeplab';
 import { isLastLayer } from '../train/param-groups';
-import { INTERACTIVE_INPUT_CHANNELS } from './input';
 
 /**
  * The interactive network of Deep Interactive Object Selection on a Caffe ResNet: 5 input
@@ -12,12 +12,12 @@ import { INTERACTIVE_INPUT_CHANNELS } from './input';
  * {@link resnetConfig} (ASPP rates 6/12/18/24, Caffe BN epsilon); `overrides` may shrink it.
  */
 export function interactiveConfig(depth: 50 | 101 | 152 = 101, overrides: Partial<DeepLabConfig> = {}): DeepLabConfig {
-  return resnetConfig(depth, { ...overrides, inputChannels: INTERACTIVE_INPUT_CHANNELS, numClasses: 1 });
+  return resnetConfig(depth, { ...overrides, inputChannels: INTERACTIVE_CHANNELS, numClasses: 1 });
 }
 
 /** True when a configuration is an interactive (5-channel, 1-output) network. */
 export function isInteractiveConfig(config: Pick<DeepLabConfig, 'inputChannels' | 'numClasses'>): boolean {
-  return config.inputChannels === INTERACTIVE_INPUT_CHANNELS && config.numClasses === 1;
+  return config.inputChannels === INTERACTIVE_CHANNELS && config.numClasses === 1;
 }
 
 /** How the filters of the new input channels start (see {@link expandInputChannels}). */
@@ -122,13 +122,13 @@ export function interactiveFromPretrained(
       },
     );
   }
-  const net = DeepLabResNet.create({ ...base, inputChannels: INTERACTIVE_INPUT_CHANNELS, numClasses: 1 }, { seed: options.headSeed ?? 1 });
+  const net = DeepLabResNet.create({ ...base, inputChannels: INTERACTIVE_CHANNELS, numClasses: 1 }, { seed: options.headSeed ?? 1 });
   try {
     const byName = new Map(entries.map((e) => [e.name, e]));
     for (const [name, v] of net.variables) {
       if (isLastLayer(name)) continue; // the new one-output head keeps its fresh initialisation
       let e = byName.get(name);
-      if (e && name === 'conv1/weights') e = expandInputChannels(e, INTERACTIVE_INPUT_CHANNELS - 3, options);
+      if (e && name === 'conv1/weights') e = expandInputChannels(e, INTERACTIVE_CHANNELS - 3, options);
       if (!e || e.shape.length !== v.shape.length || e.shape.some((d, i) => d !== v.shape[i])) {
         throw new DeeplabError(
           'bad-weights',

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { INTERACTIVE_CHANNELS, type Click } from '@objsel/clicks';
 import { DeeplabError } from '../errors';
 import type { DeepLabResNet } from '../model/deeplab';
 import { FoldedDeepLab } from '../model/folded';
 import { featureBrs, type BrsOptions, type BrsResult } from './brs';
-import { INTERACTIVE_MEAN, clicksFromInput, preprocessInteractive, type InteractiveClick } from './input';
+import { INTERACTIVE_MEAN, preprocessInteractive } from './input';
 import { isInteractiveConfig } from './model';
 
 /** Options of {@link InteractiveSegmenter.fromModel}. */
@@ -25,10 +26,10 @@ export function upsampleProbability(logits: tf.Tensor4D, height: number, width: 
 /**
  * The interactive network as a segmentation function: raw 5-channel input (HWC: R, G, B,
  * positive distance, negative distance — `@objsel/clicks`' `buildInteractiveInput`) → object
- * probability per pixel at the input size. {@link segment} has the signature of the clicks
- * package's `SegmentFunction`, so `createSession(image, (i, w, h) => segmenter.segment(i, w, h))`
- * is an interactive session; {@link segmentWithBrs} adds f-BRS at a click. No `node:` imports:
- * runs in browsers (WebGPU, WebGL, wasm) and Node.
+ * probability per pixel at the input size ({@link segment}); {@link segmentWithBrs} adds f-BRS
+ * at the clicks. Which of the two runs, at which size, and the refinement after it are the
+ * predictor's choice (`createInteractivePredictor`, `createInteractiveSession`). No `node:`
+ * imports: runs in browsers (WebGPU, WebGL, wasm) and Node.
  */
 export class InteractiveSegmenter {
   private folded: FoldedDeepLab | undefined;
@@ -55,7 +56,7 @@ export class InteractiveSegmenter {
 
   /** The network input `[1, height, width, 5]` of a raw input (the caller disposes it). */
   inputTensor(raw: ArrayLike<number>, width: number, height: number): tf.Tensor4D {
-    return tf.tensor4d(preprocessInteractive(raw, height, width, this.mean), [1, height, width, 5]);
+    return tf.tensor4d(preprocessInteractive(raw, height, width, this.mean), [1, height, width, INTERACTIVE_CHANNELS]);
   }
 
   /** Object probability per pixel (`width * height`, row-major) of a raw 5-channel input. */
@@ -80,7 +81,7 @@ export class InteractiveSegmenter {
     raw: ArrayLike<number>,
     width: number,
     height: number,
-    clicks: readonly InteractiveClick[],
+    clicks: readonly Click[],
     options: BrsOptions = {},
   ): Promise<BrsResult> {
     const x = this.inputTensor(raw, width, height);
@@ -89,18 +90,6 @@ export class InteractiveSegmenter {
     } finally {
       x.dispose();
     }
-  }
-
-  /**
-   * A segmentation function `(input, width, height) => probability` for the clicks package's
-   * `createSession` / `createPredictor`; with `brs`, f-BRS runs at the clicks encoded in the
-   * input (recovered by `clicksFromInput`).
-   */
-  segmentFunction(options: { brs?: BrsOptions } = {}): (input: ArrayLike<number>, width: number, height: number) => Promise<Float32Array> {
-    const brs = options.brs;
-    if (!brs) return (input, width, height) => this.segment(input, width, height);
-    return async (input, width, height) =>
-      (await this.segmentWithBrs(input, width, height, clicksFromInput(input, width, height), brs)).probability;
   }
 
   /** Re-folds the network after its weights changed (e.g. after `adaptToClicks`). */

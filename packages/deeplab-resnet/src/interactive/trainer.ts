@@ -28,9 +28,10 @@ export interface InteractiveTrainerConfig extends OptimisationConfig {
 }
 
 /**
- * The seed's settings (seeds.md §1.3: weighted sigmoid CE with pos_weight 5, ×20, weight decay
- * 2.5e-4, learning rate 1e-5, multipliers backbone ×1, conv1 ×5, fc ×5, frozen BatchNorm);
- * momentum 0.9 as DrSleep's train.py (the seed's scripts vary between 0 and 0.9).
+ * The seed's settings (Damanpreet / jia2lin3yuan1 `deep-interactive`, train.py: weighted
+ * sigmoid CE with pos_weight 5, ×20, weight decay 2.5e-4, learning rate 1e-5, multipliers
+ * backbone ×1, conv1 ×5, fc ×5, frozen BatchNorm); momentum 0.9 as DrSleep's train.py (the
+ * seed's scripts vary between 0 and 0.9).
  */
 export const INTERACTIVE_TRAIN_DEFAULTS: Readonly<InteractiveTrainerConfig> = Object.freeze({
   numSteps: 20000,

@@ -1,12 +1,12 @@
 /**
- * Between the full-size image and the network. A session (@objsel/clicks) encodes the clicks
- * at full size with distances scaled to model pixels ({@link clickMapScale}); {@link shrinkInput}
- * brings that raw 5-channel input to the model size, where deeplab-resnet's interactive
- * segmenter preprocesses it (B, G, R, pos, neg minus the seed's mean). `objsel train
- * --interactive --resize-mode resize --click-scale` trains the same way (tools/web-model).
+ * Between the full-size image and a smaller copy the network runs on. The clicks are encoded at
+ * full size with distances scaled to model pixels ({@link clickMapScale}); {@link toModelSize}
+ * brings that raw 5-channel input and its clicks to the model size, {@link resizeProbability}
+ * the network's probability back. `objsel train --interactive --resize-mode resize
+ * --click-scale` trains the same way.
  */
-import type { Click } from '@objsel/clicks';
-import { MODEL_LONG_SIDE } from './domain';
+import * as tf from '@tensorflow/tfjs-core';
+import { INTERACTIVE_CHANNELS, type Click } from '@objsel/clicks';
 
 /** A width and a height. */
 export interface Size {
@@ -15,13 +15,13 @@ export interface Size {
 }
 
 /** The size with the same aspect and `longSide` pixels on the longer side (at least 1 on each). */
-export function modelSize(size: Size, longSide = MODEL_LONG_SIDE): Size {
+export function modelSize(size: Size, longSide: number): Size {
   const scale = longSide / Math.max(size.width, size.height);
   return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
 }
 
-/** Factor from full-size pixels to model pixels: the distance-map `scale` of the session. */
-export function clickMapScale(size: Size, longSide = MODEL_LONG_SIDE): number {
+/** Factor from full-size pixels to model pixels: the distance-map `scale` of the clicks' encoding. */
+export function clickMapScale(size: Size, longSide: number): number {
   return longSide / Math.max(size.width, size.height);
 }
 
@@ -60,9 +60,9 @@ export function resizeChannels(data: ArrayLike<number>, channels: number, from: 
   return out;
 }
 
-/** The raw 5-channel input (R, G, B, pos, neg; HWC) of the full image, shrunk to model size. */
+/** The raw 5-channel input (R, G, B, pos, neg; HWC) of the full image, shrunk to `to` (the same array when the sizes agree). */
 export function shrinkInput(raw: Float32Array, from: Size, to: Size): Float32Array {
-  return from.width === to.width && from.height === to.height ? raw : resizeChannels(raw, 5, from, to);
+  return from.width === to.width && from.height === to.height ? raw : resizeChannels(raw, INTERACTIVE_CHANNELS, from, to);
 }
 
 /** A click on the full-size image, moved to the pixel of a resized copy that covers it. */
@@ -81,4 +81,37 @@ export function resizeMask(mask: ArrayLike<number>, from: Size, to: Size): Uint8
     to,
   );
   return Uint8Array.from(fraction, (f) => (f >= 0.5 ? 1 : 0));
+}
+
+/** A raw 5-channel input with the clicks it encodes (the shape of a segment request and of an adaptation sample). */
+export interface ClickInput {
+  input: Float32Array;
+  width: number;
+  height: number;
+  clicks: readonly Click[];
+}
+
+/**
+ * A full-size input and its clicks at the model size (`longSide` pixels on the longer side):
+ * the input shrunk by {@link shrinkInput}, each click moved by {@link scaleClick}. Without
+ * `longSide` the input is returned as it is.
+ */
+export function toModelSize(full: ClickInput, longSide?: number): ClickInput {
+  if (longSide === undefined) return full;
+  const from = { width: full.width, height: full.height };
+  const to = modelSize(from, longSide);
+  return { input: shrinkInput(full.input, from, to), ...to, clicks: full.clicks.map((c) => scaleClick(c, from, to)) };
+}
+
+/** Bilinear resize (TF1, no corner alignment) of a probability map, on the active backend (the same array when the sizes agree). */
+export async function resizeProbability(probability: Float32Array, from: Size, to: Size): Promise<Float32Array> {
+  if (from.width === to.width && from.height === to.height) return probability;
+  const t = tf.tidy(() =>
+    tf.image.resizeBilinear(tf.tensor4d(probability, [1, from.height, from.width, 1]), [to.height, to.width], false, false),
+  );
+  try {
+    return new Float32Array((await t.data()) as Float32Array);
+  } finally {
+    t.dispose();
+  }
 }

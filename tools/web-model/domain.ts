@@ -1,7 +1,8 @@
 /**
- * The example's model domain, shared by the app and the script that trains its model
- * (tools/web-model): the network shape, the size the network sees, the input encoding and the
- * synthetic images it was trained on. Change them together or retrain.
+ * The domain of the interactive model this folder trains for examples/web-select (shipped in
+ * its `public/models/synthetic-interactive/`): the network shape, the size the network sees, the
+ * input encoding and the synthetic images it is trained on. The app reads them from here, so
+ * that it runs the model the way it was trained. Change them together or retrain.
  */
 import { resnetConfig, type DeepLabConfig } from '@objsel/deeplab-resnet';
 import type { SyntheticOptions } from '@objsel/voc-data';
@@ -42,6 +43,3 @@ export const SYNTHETIC_OPTIONS: SyntheticOptions = {
 
 /** Index of the synthetic image the page opens with (not among the training images). */
 export const SAMPLE_INDEX = 100_010;
-
-/** Where the app loads its shipped model from (relative to the page). */
-export const DEFAULT_WEIGHTS_URL = 'models/synthetic-interactive/model.json';
