@@ -7,13 +7,12 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { DeepLabConfig, DeepLabResNet } from '@objsel/deeplab-resnet';
+import type { DeepLabConfig, DeepLabResNet, InteractiveDataSettings } from '@objsel/deeplab-resnet';
 import type { CliContext } from '../context';
 import type { DemoState, DemoStep } from './demo';
 import { createInteractivePredictor, type RefineMode } from './interactive';
 import { nocObjects, runNoc, type NocRun } from './noc';
 import { selectionOverlay } from './select';
-import { interactiveDataFactory, type InteractiveDataSettings } from './train-interactive';
 import { nodeTrainingFs } from './train';
 
 /**
@@ -173,8 +172,7 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
     : undefined;
   const summary = await trainInteractive({
     fs: nodeTrainingFs,
-    data: interactiveDataFactory((m) => ctx.warn(m)),
-    dataSettings: data as unknown as Record<string, unknown>,
+    data,
     ...(restoreFrom ? { restoreFrom, channelInit: { init: d.channelInit, seed: options.seed } } : { model }),
     snapshotDir,
     seed: options.seed,
@@ -193,6 +191,7 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
     },
     onProgress: ctx.onProgress,
     onInfo: (m) => ctx.info(m),
+    onWarn: (m) => ctx.warn(m),
   });
   const trainCpuUsage = process.cpuUsage(trainCpu);
   const network = summary.network;

@@ -6,15 +6,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import {
-  createInteractivePredictor,
-  instancePath,
-  loadInteractiveNetwork,
-  readIfExists,
-  type PredictorOptions,
-  type RefineMode,
-} from './interactive';
-import { listFlag, numberFlag } from './train';
+import { createInteractivePredictor, loadInteractiveNetwork, type PredictorOptions, type RefineMode } from './interactive';
+import { listFlag, nodeTrainingFs, numberFlag } from './train';
 
 /** One object to evaluate, with its image. */
 export interface NocObject extends NocInstance {
@@ -33,10 +26,11 @@ export async function* nocObjects(
 ): AsyncGenerator<NocObject> {
   const { decodeImage, decodeLabel, parseList } = await import('@objsel/voc-data');
   const { objectIds } = await import('@objsel/clicks');
+  const { instancePath, readBytesIfExists } = await import('@objsel/deeplab-resnet');
   const entries = parseList(await fs.readFile(dataList, 'utf8'), { file: dataList, dataDir }).slice(0, options.maxImages ?? Infinity);
   for (const entry of entries) {
     const file = instancePath(dataDir, objectDir, entry);
-    const bytes = await readIfExists(file);
+    const bytes = await readBytesIfExists(nodeTrainingFs, file);
     if (!bytes) {
       options.onMissing?.(entry.id);
       continue;
@@ -63,9 +57,10 @@ export async function* nocObjects(
 export async function countNocObjects(dataDir: string, dataList: string, objectDir: string, maxImages?: number): Promise<number> {
   const { decodeLabel, parseList } = await import('@objsel/voc-data');
   const { objectIds } = await import('@objsel/clicks');
+  const { instancePath, readBytesIfExists } = await import('@objsel/deeplab-resnet');
   let n = 0;
   for (const entry of parseList(await fs.readFile(dataList, 'utf8'), { file: dataList, dataDir }).slice(0, maxImages ?? Infinity)) {
-    const bytes = await readIfExists(instancePath(dataDir, objectDir, entry));
+    const bytes = await readBytesIfExists(nodeTrainingFs, instancePath(dataDir, objectDir, entry));
     if (bytes) n += objectIds(decodeLabel(bytes).data).length;
   }
   return n;

@@ -39,7 +39,7 @@ export async function listDir(fs: FileSystemLike, dir: string): Promise<string[]
 }
 
 /** A file's text, or `undefined` when it does not exist. */
-export async function readTextIfExists(fs: FileSystemLike, file: string): Promise<string | undefined> {
+export async function readTextIfExists(fs: Pick<FileSystemLike, 'readFile'>, file: string): Promise<string | undefined> {
   try {
     return new TextDecoder().decode(await fs.readFile(file));
   } catch (error) {
