@@ -1,8 +1,9 @@
 /**
  * `objsel train` killed with SIGKILL at arbitrary moments (mid-step, mid-checkpoint) always leaves
  * a loadable latest checkpoint, and `--resume` until done gives the uninterrupted run's weights
- * byte for byte. Runs the built CLI in child processes (a real kill, not an exception), so it
- * needs `npm run build` first; `npm test` builds before testing.
+ * byte for byte, keeping as many checkpoints as the first run was told to. Runs the built CLI in
+ * child processes (a real kill, not an exception), so it needs `npm run build` first; `npm test`
+ * builds before testing.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
@@ -138,8 +139,9 @@ describe.skipIf(!BUILT)('objsel train under SIGKILL', () => {
       { step: 10, delayMs: 90 },
     ];
     let killed = 0;
-    for (const kill of [...plan, undefined]) {
-      const result = await run(trainArgs(killedDir, ['--resume']), kill);
+    for (const [i, kill] of [...plan, undefined].entries()) {
+      // --keep is given to the first run only: the resumed runs keep what it recorded (3, not the default 10).
+      const result = await run(trainArgs(killedDir, i === 0 ? ['--resume', '--keep', '3'] : ['--resume']), kill);
       if (!kill) {
         expect(result.code, result.stderr).toBe(0);
         break;
@@ -151,6 +153,8 @@ describe.skipIf(!BUILT)('objsel train under SIGKILL', () => {
     expect(killed).toBe(plan.length);
     const checkpoint = JSON.parse(await fs.readFile(path.join(killedDir, 'checkpoint.json'), 'utf8'));
     expect(checkpoint.latest).toBe(`ckpt-${STEPS}`);
+    const kept = (await fs.readdir(killedDir)).filter((n) => n.startsWith('ckpt-'));
+    expect(kept.sort()).toEqual([`ckpt-${STEPS - 2}`, `ckpt-${STEPS - 1}`, `ckpt-${STEPS}`].sort());
     const a = await shards(path.join(straightDir, `ckpt-${STEPS}`));
     const b = await shards(path.join(killedDir, `ckpt-${STEPS}`));
     expect(a.length).toBeGreaterThan(0);

@@ -27,10 +27,17 @@ export { arrayDataSource, checkSample, type DcspDataSource, type DcspSample } fr
 export type { DcspProgress } from './progress';
 export { MemoryCueStore, type CueLabels, type CueStage, type CueStore } from './train/cue-store';
 export { FileCueStore } from './train/file-cue-store';
-export { DcspBatcher, type BatchOptions, type DcspBatch } from './train/batches';
+export { DcspBatcher, type BatchOptions, type DcspBatch, type DcspBatcherState } from './train/batches';
 export { StageTrainer, type DcspObjective, type DcspTrainableSet, type StageConfig, type StageStepResult } from './train/step';
 export { attentionMap, generateAdaptedCues, generateInitialCues, imageTensor, logitsMap, type CuePassOptions } from './train/cues';
-export { trainDcsp, type DcspStage, type DcspTrainOptions, type DcspTrainResult, type StageSummary } from './train/schedule';
+export {
+  trainDcsp,
+  type DcspRunSettings,
+  type DcspStage,
+  type DcspTrainOptions,
+  type DcspTrainResult,
+  type StageSummary,
+} from './train/schedule';
 export { listDataSource } from './list-data';
 export { DcspPredictor, dcspCrf, evaluateDcsp, predictDcsp, type DcspPredictOptions } from './eval';
 export { cueMeanIoU, runDcspDemo, type DcspDemoOptions, type DcspDemoPreview, type DcspDemoSummary } from './demo';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { nodeFileSystem } from '@objsel/caffe-import/node';
-import { loadBackend, resnetConfig } from '@objsel/deeplab-resnet';
+import { loadBackend, loadCheckpoint, resnetConfig } from '@objsel/deeplab-resnet';
 import { renderSyntheticSample } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -105,7 +105,16 @@ describe('trainDcsp', () => {
     expect(names('seg')).toEqual(['ckpt-1', 'ckpt-2', 'ckpt-3', 'ckpt-4']);
     const state = JSON.parse(fs.readFileSync(path.join(dir, 'seg', 'ckpt-3', 'trainer.json'), 'utf8'));
     expect(state.step).toBe(3);
-    expect(state.data).toEqual({ stage: 'segmentation-adapted', stageStep: 1 });
+    // Where the stage stands, and the segmentation batcher (3 batches of 2 over 4 images: epoch 1, place 2) with its generator.
+    expect(state.data).toEqual({
+      stage: 'segmentation-adapted',
+      stageStep: 1,
+      samples: 6,
+      inEpoch: 2,
+      rng: expect.any(Array),
+      epochRng: expect.any(Array),
+    });
+    expect([...state.data.rng, ...state.data.epochRng].every(Number.isSafeInteger)).toBe(true);
     // The latest segmentation checkpoint restores this network exactly, attention head included.
     const { network: restored, weightsDir } = await loadDcspNetwork(nodeFs, path.join(dir, 'seg'));
     expect(weightsDir).toContain('ckpt-4');
@@ -116,6 +125,92 @@ describe('trainDcsp', () => {
     tf.dispose([x, a.logits, a.attention, b.logits, b.attention]);
     restored.dispose();
     net.dispose();
+  });
+
+  it("a run interrupted in any stage (or between) resumes from that stage's latest checkpoint and ends as a straight run", async () => {
+    const data = samples(4);
+    const before = tf.memory().numTensors;
+    const base = (root: string) => ({
+      classfcData: arrayDataSource(data),
+      segmentData: arrayDataSource(data),
+      classfcSteps: 2,
+      adaptAfter: 2,
+      batchSize: 2,
+      inputSize: [24, 24] as const,
+      attentionTrainable: 'all' as const,
+      trainBatchNorm: true,
+      randomSeed: 5,
+      saveEvery: 1,
+      checkpoints: { fs: nodeFs, attnSnapshotDir: path.join(root, 'attn'), snapshotDir: path.join(root, 'seg'), keep: 3 },
+    });
+    const straightNet = DcspNetwork.create(tiny(), { seed: 2 });
+    await trainDcsp({ network: straightNet, ...base(path.join(dir, 'straight')) });
+    straightNet.dispose();
+
+    // Killed after update 2 of the attention stage, after the initial cue pass, after update 2 of
+    // segmentation, during the adaptation's cue pass, after update 2 of the adapted segmentation;
+    // resumed each time.
+    const cut = path.join(dir, 'cut');
+    const stops: Array<{ task?: string; stage?: DcspStage }> = [
+      { task: 'dcsp attention' },
+      { stage: 'initial-cues' },
+      { task: 'dcsp segmentation' },
+      { stage: 'adapt' },
+      { task: 'dcsp segmentation-adapted' },
+    ];
+    const info: string[] = [];
+    for (const [i, stop] of [...stops, undefined].entries()) {
+      const net = DcspNetwork.create(tiny(), { seed: 2 });
+      const run = trainDcsp({
+        network: net,
+        ...base(cut),
+        resume: i > 0,
+        onInfo: (m) => info.push(m),
+        onProgress: (e) => {
+          if (stop?.task === e.task && e.done === 2) throw new Error('killed');
+        },
+        onStage: (stage) => {
+          if (stop?.stage === stage) throw new Error('killed');
+        },
+      });
+      if (stop) await expect(run).rejects.toThrow('killed');
+      else await run;
+      net.dispose();
+    }
+    expect(info.join('\n')).toMatch(/resuming from .*attn.ckpt-1 \(step 1\)/);
+    expect(info.join('\n')).toMatch(/resuming from .*attn.ckpt-2 \(step 2\)/);
+    expect(info.join('\n')).toMatch(/segmentation round 0 with the network of .*attn.ckpt-2/);
+    expect(info.join('\n')).toMatch(/segmentation round 1 with the network of .*seg.ckpt-2/);
+    expect(info.join('\n')).toMatch(/resuming from .*seg.ckpt-3 \(step 3\)/);
+    expect(tf.memory().numTensors).toBe(before);
+
+    for (const ckpt of ['attn/ckpt-2', 'seg/ckpt-4']) {
+      const a = await loadCheckpoint(nodeFs, path.join(dir, 'straight', ckpt));
+      const b = await loadCheckpoint(nodeFs, path.join(cut, ckpt));
+      expect(b.network.entries.map((e) => e.name)).toEqual(a.network.entries.map((e) => e.name));
+      a.network.entries.forEach((e, k) => {
+        expect(b.network.entries[k]!.data, `${ckpt} ${e.name}`).toEqual(e.data);
+      });
+      a.optimizer.forEach((e, k) => {
+        expect(b.optimizer[k]!.data, `${ckpt} ${e.name}`).toEqual(e.data);
+      });
+      expect(b.state.data).toEqual(a.state.data);
+    }
+    // keep 3 is honoured across the resumes; metrics.jsonl holds every global step once, with the straight run's losses.
+    const names = (d: string) =>
+      fs
+        .readdirSync(d)
+        .filter((n) => n.startsWith('ckpt-'))
+        .sort();
+    expect(names(path.join(cut, 'seg'))).toEqual(['ckpt-2', 'ckpt-3', 'ckpt-4']);
+    const lines = (d: string) =>
+      fs
+        .readFileSync(path.join(d, 'seg', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { step: number; loss: number });
+    expect(lines(cut).map((l) => l.step)).toEqual([1, 2, 3, 4]);
+    expect(lines(cut).map((l) => l.loss)).toEqual(lines(path.join(dir, 'straight')).map((l) => l.loss));
   });
 
   it('FileCueStore writes DCSP actv arrays and palette PNGs and reads back the latest stage', async () => {

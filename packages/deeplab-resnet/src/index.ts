@@ -62,6 +62,21 @@ export {
 } from './train/param-groups';
 export type { BatchNormStats, TrainableNetwork } from './train/network';
 export { ListTrainingData, type FeedBatch, type ReadBytes, type TrainingDataOptions } from './train/data-feed';
+export { DEFAULT_CACHE_BYTES, DecodedCache, PositionalFeed, type FeedOptions, type SampleSlot } from './train/feed';
+export {
+  groupBatches,
+  runTrainingLoop,
+  type LoopFeed,
+  type LoopParts,
+  type LoopSettings,
+  type LoopStart,
+  type LoopStepResult,
+  type LoopSummary,
+  type LoopTrainer,
+  type SavableNetwork,
+  type TrainerState,
+  type TrainingLoopOptions,
+} from './train/loop';
 export { predictionStrip, trainingCurveSvg, type CurvePoint } from './train/pictures';
 export { initializeLastLayers, train, type MetricsLine, type TrainOptions, type TrainSummary } from './train/run';
 export type { OnProgress, ProgressEvent } from './train/progress';

@@ -132,8 +132,21 @@ describe('trainInteractive', () => {
   function options(snapshotDir: string, extra: Partial<InteractiveTrainOptions> = {}): InteractiveTrainOptions {
     return {
       fs,
-      data: (start, settings) => new InteractiveListData(specs, read, encoder, settings as never, start),
-      dataSettings: { batchSize: 2, inputSize: [24, 24], seed: 9, randomMirror: true },
+      data: {
+        dataDir: data,
+        dataList: path.join(data, 'train.txt'),
+        objectDir: 'SegmentationObject',
+        batchSize: 2,
+        inputSize: [24, 24],
+        mode: 'resize',
+        randomScale: false,
+        randomMirror: true,
+        seed: 9,
+        ignoreLabel: 255,
+        strategies: [1, 2, 3],
+        sampling: {},
+        clickScale: 1,
+      },
       model: MODEL,
       snapshotDir,
       seed: 2,

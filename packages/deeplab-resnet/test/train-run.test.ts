@@ -95,6 +95,25 @@ describe('train() runs, checkpoints and resumes', () => {
     expect(new Set(la.slice(1).map((l) => l.tensors)).size).toBe(1);
   });
 
+  it('keep is a saved setting: a resumed run keeps as many checkpoints as the run it continues', async () => {
+    const dir = path.join(root, 'keep');
+    const run = (extra: Partial<TrainOptions>) =>
+      train(options(dir, { savePredEvery: 1, keep: 2, ...extra, trainer: { ...options(dir).trainer!, numSteps: 3 } }));
+    const error = await run({
+      onProgress: (e: ProgressEvent) => {
+        if (e.done === 3) throw new Error('killed');
+      },
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('killed');
+    // Resumed without keep (the default would be 10), to a raised step count.
+    const { keep: _keep, ...rest } = options(dir, { savePredEvery: 1, resume: true, model: undefined });
+    const resumed = await train({ ...rest, trainer: { ...rest.trainer!, numSteps: 5 } });
+    resumed.network.dispose();
+    expect((await fsp.readdir(dir)).filter((n) => n.startsWith('ckpt-')).sort()).toEqual(['ckpt-4', 'ckpt-5']);
+    const state = (await loadCheckpoint(fs, path.join(dir, 'ckpt-5'))).state;
+    expect(state.run).toMatchObject({ kind: 'segmentation', keep: 2, savePredEvery: 1, trainer: { numSteps: 5 } });
+  });
+
   it('writes picture strips (image | truth | prediction) and a loss/learning-rate SVG', async () => {
     const dir = path.join(root, 'straight');
     const strip = readPng(await fsp.readFile(path.join(dir, 'images', 'step-6.png')));

@@ -41,6 +41,21 @@ export class Rng {
     return min + (max - min) * this.next();
   }
 
+  /** The generator's whole state (four 32-bit words), e.g. for a checkpoint; {@link setState} continues from it. */
+  state(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  /** Continues from a {@link state}: the following draws are those that followed it. */
+  setState(state: readonly number[]): void {
+    if (state.length !== 4 || !state.every((v) => Number.isSafeInteger(v)))
+      throw new RangeError(`an Rng state is four integers, got ${JSON.stringify(state)}`);
+    this.a = state[0]! | 0;
+    this.b = state[1]! | 0;
+    this.c = state[2]! | 0;
+    this.d = state[3]! | 0;
+  }
+
   /** Uniform integer in [0, n) (n ≥ 1), without modulo bias. */
   int(n: number): number {
     if (n <= 1) return 0;

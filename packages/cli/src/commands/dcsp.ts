@@ -153,6 +153,7 @@ interface TrainFlags extends NetworkFlags {
   bnDecay: string;
   savePredEvery: string;
   keep: string;
+  resume?: boolean;
 }
 
 function formatTrainResult(result: DcspTrainResult, o: { attnSnapshotDir: string; snapshotDir: string; cueDir: string }): string {
@@ -225,7 +226,9 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
         snapshotDir: flags.snapshotDir,
         keep: numberFlag('--keep', flags.keep, { integer: true, min: 1 }),
       },
+      resume: flags.resume === true,
       onProgress: ctx.onProgress,
+      onInfo: (m) => ctx.info(m),
     });
     const { cueStore: _store, ...summary } = result;
     const latest = path.join(flags.snapshotDir, `ckpt-${(adaptRounds + 1) * adaptAfter}`);
@@ -464,6 +467,10 @@ export function registerDcsp(program: Command, context: () => CliContext): void 
     .option('--random-seed <n>', 'seed of data order, augmentation and new weights', '1234')
     .option('--save-pred-every <n>', 'also checkpoint every this many updates of a stage', '1000')
     .option('--keep <n>', 'checkpoints to keep per snapshot directory', '10')
+    .option(
+      '--resume',
+      'continue an interrupted run from the latest checkpoints in --attn-snapshot-dir / --snapshot-dir with their saved settings',
+    )
     .action(async (flags: TrainFlags) => runTrain(context(), flags));
   withExamples(train, [
     'objsel dcsp train --data-dir ~/VOCdevkit --classfc-data-list dataset/train_labels_only.txt --segment-data-list dataset/train_attn_sal_labels.txt --classfc-steps 30000 --adapt-after 10000 --restore-from resnet101_imagenet',

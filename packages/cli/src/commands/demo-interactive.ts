@@ -5,12 +5,11 @@
  * Node's file system, with `objsel train --interactive`'s training stream; prints the NoC table.
  */
 import { promises as fs } from 'node:fs';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 import type { DeepLabResNet } from '@objsel/deeplab-resnet';
 import type { InteractiveDemoConfig, InteractiveDemoResult } from '@objsel/deeplab-resnet/interactive';
 import type { CliContext } from '../context';
 import type { DemoState, DemoStep } from './demo';
-import { interactiveDataFactory } from './train-interactive';
-import { nodeFileSystem } from '@objsel/caffe-import/node';
 
 /** Options of {@link runInteractiveDemo}. */
 export interface InteractiveDemoOptions {
@@ -34,9 +33,9 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
     ...options,
     fs: nodeFileSystem,
     read: (p) => fs.readFile(p),
-    data: interactiveDataFactory((m) => ctx.warn(m)),
     onProgress: ctx.onProgress,
     onInfo: (m) => ctx.info(m),
+    onWarn: (m) => ctx.warn(m),
   });
 }
 

@@ -1,8 +1,7 @@
-import { promises as fs } from 'node:fs';
 import type { NegativeStrategy } from '@objsel/clicks';
 import { nodeFileSystem } from '@objsel/caffe-import/node';
 import type {
-  InteractiveSampleSpec,
+  InteractiveDataSettings,
   InteractiveTrainerConfig,
   InteractiveTrainOptions,
   InteractiveTrainSummary,
@@ -10,7 +9,6 @@ import type {
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
-import { clickEncoder, interactiveSpecs, specsFromClickFiles } from './interactive';
 import { listFlag, numberFlag, type RawTrainFlags } from './train';
 
 /** The interactive flags on top of `objsel train`'s (as commander gives them). */
@@ -96,11 +94,11 @@ function fromDefault(cmd: Command | undefined, name: string): boolean {
   return cmd ? cmd.getOptionValueSource(name) === 'default' : false;
 }
 
-/** Turns the flags into {@link InteractiveTrainOptions} (without `fs`, data and callbacks) plus the data settings. */
+/** Turns the flags into {@link InteractiveTrainOptions} (without `fs` and callbacks); `data` are its typed data settings. */
 export function interactiveOptionsFromFlags(
   flags: RawInteractiveFlags,
   cmd?: Command,
-): { options: Omit<InteractiveTrainOptions, 'fs' | 'data'>; data: InteractiveDataSettings } {
+): { options: Omit<InteractiveTrainOptions, 'fs'>; data: InteractiveDataSettings } {
   const pick = (name: keyof typeof INTERACTIVE_FLAG_DEFAULTS, given: string): string =>
     fromDefault(cmd, name) ? INTERACTIVE_FLAG_DEFAULTS[name] : given;
   const [h, w] = listFlag('--input-size', flags.inputSize, { integer: true, length: 2 }) as [number, number];
@@ -147,8 +145,8 @@ export function interactiveOptionsFromFlags(
     clickScale: numberFlag('--click-scale', flags.clickScale, { min: 0, minExclusive: true }),
     clickSubsets: flags.clickSubsets === true,
   };
-  const options: Omit<InteractiveTrainOptions, 'fs' | 'data'> = {
-    dataSettings: data as unknown as Record<string, unknown>,
+  const options: Omit<InteractiveTrainOptions, 'fs'> = {
+    data,
     snapshotDir: fromDefault(cmd, 'snapshotDir') ? INTERACTIVE_FLAG_DEFAULTS.snapshotDir : flags.snapshotDir,
     resume: flags.resume === true,
     trainer,
@@ -177,69 +175,6 @@ export function interactiveOptionsFromFlags(
   return { options, data };
 }
 
-/** What the interactive training stream depends on (saved with every checkpoint, reused on `--resume`). */
-export interface InteractiveDataSettings {
-  dataDir: string;
-  dataList: string;
-  objectDir: string;
-  clicksList?: string;
-  batchSize: number;
-  inputSize: [number, number];
-  mode: 'resize' | 'crop';
-  randomScale: boolean;
-  randomMirror: boolean;
-  seed: number;
-  ignoreLabel: number;
-  strategies: NegativeStrategy[];
-  sampling: { dMargin?: number; dStep?: number; d?: number; nPositive?: number; nNegative?: number };
-  clickScale: number;
-  clickSubsets?: boolean;
-}
-
-/**
- * The interactive training stream of a run: every instance of the listed images (or the fixed
- * samples of a `clicks sample` list), clicks encoded by the clicks package.
- */
-export function interactiveDataFactory(onWarn: (message: string) => void): InteractiveTrainOptions['data'] {
-  return async (start, saved) => {
-    const s = saved as unknown as InteractiveDataSettings;
-    const { parseList } = await import('@objsel/voc-data');
-    const { InteractiveListData } = await import('@objsel/deeplab-resnet/interactive');
-    const entries = parseList(await fs.readFile(s.dataList, 'utf8'), { file: s.dataList, dataDir: s.dataDir });
-    let specs: InteractiveSampleSpec[];
-    if (s.clicksList) {
-      const found = await specsFromClickFiles(s.clicksList, entries, s.dataDir, s.objectDir);
-      if (found.unknown.length) onWarn(`${found.unknown.length} click file(s) name images that are not in ${s.dataList}; skipped`);
-      specs = found.specs;
-    } else {
-      const found = await interactiveSpecs(entries, s.dataDir, s.objectDir);
-      for (const id of found.missing) onWarn(`${id}: no ${s.objectDir}/${id}.png, skipped`);
-      specs = found.specs;
-    }
-    const encode = clickEncoder({
-      strategies: s.strategies,
-      sampling: s.sampling,
-      clickScale: s.clickScale,
-      subsets: s.clickSubsets === true,
-    });
-    return new InteractiveListData(
-      specs,
-      (p) => fs.readFile(p),
-      encode,
-      {
-        batchSize: s.batchSize,
-        inputSize: s.inputSize,
-        mode: s.mode,
-        randomScale: s.randomScale,
-        randomMirror: s.randomMirror,
-        seed: s.seed,
-        ignoreLabel: s.ignoreLabel,
-      },
-      start,
-    );
-  };
-}
-
 /** Human summary of an interactive run. */
 export function formatInteractiveSummary(summary: Omit<InteractiveTrainSummary, 'network'>, snapshotDir: string): string {
   return [
@@ -260,9 +195,9 @@ export async function runInteractiveTrain(ctx: CliContext, flags: RawInteractive
   const summary = await trainInteractive({
     ...options,
     fs: nodeFileSystem,
-    data: interactiveDataFactory((m) => ctx.warn(m)),
     onProgress: ctx.onProgress,
     onInfo: (m) => ctx.info(m),
+    onWarn: (m) => ctx.warn(m),
   });
   summary.network.dispose();
   const { network: _network, ...rest } = summary;

@@ -1,4 +1,4 @@
-import { type Rng, augment, permutation, stackBatch, tagVector, type BatchSample } from '@objsel/voc-data';
+import { Rng, augment, permutation, stackBatch, tagVector, type BatchSample } from '@objsel/voc-data';
 import { presentClasses } from '../cues/tags';
 import type { DcspDataSource, DcspSample } from '../data';
 import { DcspError } from '../errors';
@@ -27,13 +27,32 @@ export interface BatchOptions {
 }
 
 /**
+ * Where a {@link DcspBatcher} stands, for a checkpoint: its generator (shared by the stages of a
+ * run) now and when the current epoch's order was drawn, the place in that order, and the
+ * samples drawn so far. JSON as it is.
+ */
+export interface DcspBatcherState {
+  samples: number;
+  rng: number[];
+  /** `null` before the first epoch. */
+  epochRng: number[] | null;
+  inEpoch: number;
+}
+
+/**
  * Draws batches from a data source in epoch-shuffled order (TF's `slice_input_producer` with
  * shuffling), augmenting each sample as DCSP's readers do: random scale, mirror, then pad and
  * random crop. Cue labels are padded with 0 (background), as DCSP does, never 255.
+ *
+ * Unlike deeplab-resnet's positional feeds, every draw (orders and augmentation) comes from one
+ * generator that runs on across the stages of a run, as DCSP's numbers were produced with it;
+ * {@link state} and {@link restore} carry it across a resume instead.
  */
 export class DcspBatcher {
   private order: Uint32Array = new Uint32Array(0);
-  private position = 0;
+  private inEpoch = 0;
+  private epochRng: number[] | null = null;
+  private drawn = 0;
 
   constructor(
     private readonly source: DcspDataSource,
@@ -46,11 +65,42 @@ export class DcspBatcher {
   }
 
   private nextIndex(): number {
-    if (this.position >= this.order.length) {
+    if (this.inEpoch >= this.order.length) {
+      this.epochRng = this.rng.state();
       this.order = permutation(this.source.size, this.rng);
-      this.position = 0;
+      this.inEpoch = 0;
     }
-    return this.order[this.position++]!;
+    this.drawn += 1;
+    return this.order[this.inEpoch++]!;
+  }
+
+  /** Samples drawn so far. */
+  get position(): number {
+    return this.drawn;
+  }
+
+  /** Where the batcher and its generator stand. */
+  state(): DcspBatcherState {
+    return { samples: this.drawn, rng: this.rng.state(), epochRng: this.epochRng && [...this.epochRng], inEpoch: this.inEpoch };
+  }
+
+  /** Continues from a {@link state} (the generator, shared with the other stages, included). */
+  restore(state: DcspBatcherState): void {
+    const n = this.source.size;
+    if (!Array.isArray(state?.rng) || !(Number.isSafeInteger(state.inEpoch) && state.inEpoch >= 0 && state.inEpoch <= n))
+      throw new DcspError('bad-input', 'not a DCSP batcher state (a checkpoint of another kind of run?)');
+    this.rng.setState(state.rng);
+    if (state.epochRng) {
+      const r = new Rng(0);
+      r.setState(state.epochRng);
+      this.order = permutation(n, r);
+      this.epochRng = [...state.epochRng];
+    } else {
+      this.order = new Uint32Array(0);
+      this.epochRng = null;
+    }
+    this.inEpoch = state.inEpoch;
+    this.drawn = state.samples;
   }
 
   /** The next `batchSize` samples, augmented and stacked. */

@@ -1,4 +1,18 @@
-import { saveCheckpoint, type WritableFiles } from '@objsel/deeplab-resnet';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  DEFAULT_KEEP,
+  TRAINER_STATE,
+  checkpointName,
+  findLatestCheckpoint,
+  joinPath,
+  listCheckpoints,
+  loadCheckpoint,
+  runTrainingLoop,
+  type CheckpointContents,
+  type WritableFiles,
+  type LoopSettings,
+  type TrainerStateFile,
+} from '@objsel/deeplab-resnet';
 import { Rng } from '@objsel/voc-data';
 import type { AdaptMasking } from '../cues/adapt';
 import { DCSP_BACKGROUND_THRESHOLD, DCSP_SCALES } from '../cues/constants';
@@ -6,10 +20,10 @@ import type { DcspDataSource } from '../data';
 import { DcspError } from '../errors';
 import type { DcspNetwork } from '../network';
 import type { DcspProgress } from '../progress';
-import { DcspBatcher } from './batches';
+import { DcspBatcher, type DcspBatch, type DcspBatcherState } from './batches';
 import { MemoryCueStore, type CueStore } from './cue-store';
 import { generateAdaptedCues, generateInitialCues } from './cues';
-import { StageTrainer, type DcspObjective, type DcspTrainableSet, type StageStepResult } from './step';
+import { StageTrainer, type DcspTrainableSet, type StageConfig, type StageStepResult } from './step';
 
 /** The stages of {@link trainDcsp}, in order. */
 export type DcspStage = 'attention' | 'initial-cues' | 'segmentation' | 'adapt' | 'segmentation-adapted';
@@ -68,9 +82,51 @@ export interface DcspTrainOptions {
   checkpoints?: { fs: WritableFiles; attnSnapshotDir: string; snapshotDir: string; keep?: number };
   /** Checkpoint every this many updates within a stage (DCSP: 1000); the end of a stage always saves. */
   saveEvery?: number;
+  /**
+   * Continue an interrupted run from its checkpoints (needs `checkpoints`), with the settings
+   * they recorded: the stage the latest checkpoint belongs to resumes from it; the stages before
+   * it are not run again — the network they ended with is restored from the checkpoint that ends
+   * the stage before (the attention stage's last, or `snapshotDir/ckpt-<round * adaptAfter>`) and
+   * the cues are regenerated from it. The result equals an uninterrupted run's.
+   */
+  resume?: boolean;
   /** Called after each stage with what has been done so far (e.g. to measure the cues). */
   onStage?: (stage: DcspStage, store: CueStore) => Promise<void> | void;
   onProgress?: (event: DcspProgress) => void;
+  /** What was resumed from where. */
+  onInfo?: (message: string) => void;
+}
+
+/** Everything that shapes a DCSP run's outputs, recorded in each of its checkpoints (`run`) and reused on resume. */
+export interface DcspRunSettings {
+  algorithm: 'dcsp';
+  classfcSteps: number;
+  adaptAfter: number;
+  adaptRounds: number;
+  learningRate: number;
+  momentum: number;
+  power: number;
+  weightDecay: number;
+  batchSize: number;
+  trainBatchNorm: boolean;
+  bnDecay: number;
+  inputSize: [number, number];
+  randomSeed: number;
+  randomScale: boolean;
+  randomMirror: boolean;
+  attentionTrainable: DcspTrainableSet;
+  scales: number[];
+  threshold: number;
+  adaptMasking?: AdaptMasking;
+  saveEvery: number;
+  keep: number;
+}
+
+/** A stage's checkpoint record: the run's settings plus what the training loop reads. */
+interface StageRunSettings extends LoopSettings, DcspRunSettings {
+  kind: 'dcsp';
+  stage: StageSummary['stage'];
+  trainer: StageConfig & { numSteps: number };
 }
 
 /** Loss curve and timing of one training stage. */
@@ -90,80 +146,153 @@ export interface DcspTrainResult {
   cueStore: CueStore;
 }
 
+/** Assigns checkpoint entries to every variable of the network (backbone, ASPP head and attention head). */
+function loadWeights(network: DcspNetwork, checkpoint: CheckpointContents, file: string): void {
+  const byName = new Map(checkpoint.network.entries.map((e) => [e.name, e]));
+  for (const [name, v] of network.variables) {
+    const e = byName.get(name);
+    if (!e || e.shape.length !== v.shape.length || e.shape.some((d, i) => d !== v.shape[i])) {
+      throw new DcspError(
+        'bad-input',
+        e ? `shape [${e.shape.join(',')}] does not fit the network's [${v.shape.join(',')}]` : 'missing from the checkpoint',
+        { file, where: name },
+      );
+    }
+    tf.tidy(() => v.assign(tf.tensor(e.data, v.shape, 'float32')));
+  }
+}
+
 async function runStage(
   name: StageSummary['stage'],
   network: DcspNetwork,
   batcher: DcspBatcher,
-  config: {
-    steps: number;
-    learningRate: number;
-    momentum: number;
-    power: number;
-    weightDecay: number;
-    trainable: DcspTrainableSet;
-    objective: DcspObjective;
-    batchSize: number;
-    trainBatchNorm: boolean;
-    bnDecay: number;
-  },
-  checkpoint: { every: number; offset: number; target?: { fs: WritableFiles; dir: string; keep?: number }; run: Record<string, unknown> },
-  onProgress?: (event: DcspProgress) => void,
+  run: DcspRunSettings,
+  stage: StageConfig,
+  place: { offset: number; resume: boolean; target?: { fs: WritableFiles; dir: string } },
+  hooks: Pick<DcspTrainOptions, 'onProgress' | 'onInfo'>,
 ): Promise<StageSummary> {
-  const start = performance.now();
-  const trainer = new StageTrainer(network, config);
-  let first: StageStepResult | undefined;
-  let last: StageStepResult | undefined;
-  const save = async (step: number, loss: number | undefined) => {
-    const target = checkpoint.target;
-    if (!target) return;
-    const globalStep = checkpoint.offset + step;
-    await saveCheckpoint(
-      target.fs,
-      target.dir,
-      {
-        network: { entries: await network.toWeightEntries(), meta: network.meta() },
-        optimizer: await trainer.optimizerState(),
-        state: {
-          format: 'objsel-trainer-state',
-          version: 1,
-          step: globalStep,
-          optimizerScalars: {},
-          data: { stage: name, stageStep: step },
-          run: checkpoint.run,
-          ...(loss === undefined ? {} : { loss }),
-          savedAt: new Date().toISOString(),
-        },
-      },
-      target.keep === undefined ? {} : { keep: target.keep },
-    );
+  let trainer: StageTrainer | undefined;
+  const settings: StageRunSettings = {
+    kind: 'dcsp',
+    stage: name,
+    ...run,
+    trainer: { ...stage, numSteps: stage.steps },
+    savePredEvery: run.saveEvery,
+    saveNumImages: 0,
+    keep: run.keep,
   };
-  try {
-    for (let s = 0; s < config.steps; s++) {
-      const t0 = performance.now();
-      const batch = await batcher.next(config.batchSize);
-      last = await trainer.trainStep(batch);
-      first ??= last;
-      const seconds = (performance.now() - t0) / 1000;
-      const metrics: Record<string, number> = {
-        loss: last.loss,
-        lr: last.learningRate,
-        classification: last.classification,
-        imagesPerSecond: config.batchSize / seconds,
+  const target = place.target;
+  const result = await runTrainingLoop<DcspBatch, StageStepResult, StageRunSettings>({
+    ...(target ? { output: { fs: target.fs, snapshotDir: target.dir } } : {}),
+    resume: place.resume,
+    settings,
+    start: ({ checkpoint }) => {
+      if (checkpoint) {
+        loadWeights(network, checkpoint, target!.dir);
+        batcher.restore(checkpoint.state.data as unknown as DcspBatcherState);
+      }
+      trainer = new StageTrainer(network, stage);
+      const feed = {
+        next: () => batcher.next(run.batchSize),
+        get position() {
+          return batcher.position;
+        },
       };
-      if (last.segmentation !== undefined) metrics.segmentation = last.segmentation;
-      onProgress?.({ task: `dcsp ${name}`, done: last.step, total: config.steps, metrics });
-      if (checkpoint.every > 0 && last.step % checkpoint.every === 0 && last.step !== config.steps) await save(last.step, last.loss);
-    }
-    await save(config.steps, last?.loss);
-  } finally {
-    trainer.dispose();
-  }
+      return { network, trainer, feed };
+    },
+    extraMetrics: (r) => ({ classification: r.classification, segmentation: r.segmentation }),
+    dataInfo: () => {
+      const { samples: _samples, ...where } = batcher.state();
+      return { stage: name, stageStep: trainer!.step, ...where };
+    },
+    stepOffset: place.offset,
+    task: `dcsp ${name}`,
+    title: `dcsp ${name}${target ? ` ${target.dir}` : ''}`,
+    nanHint: 'try a lower --learning-rate',
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    ...(hooks.onInfo ? { onInfo: hooks.onInfo } : {}),
+  });
   return {
     stage: name,
-    steps: config.steps,
-    firstLoss: first?.loss ?? null,
-    lastLoss: last?.loss ?? null,
-    seconds: (performance.now() - start) / 1000,
+    steps: stage.steps,
+    firstLoss: result.firstLoss ?? null,
+    lastLoss: result.last?.loss ?? null,
+    seconds: result.seconds,
+  };
+}
+
+/** Where a resumed run picks up: the segmentation round to start, the checkpoint that ends the stage before it, and whether that round has a checkpoint of its own to resume from. */
+interface ResumePoint {
+  round: number;
+  boundary: CheckpointContents;
+  boundaryPath: string;
+  midRound: boolean;
+}
+
+async function readRunSettings(fs: WritableFiles, checkpoint: string): Promise<DcspRunSettings> {
+  const state = JSON.parse(new TextDecoder().decode(await fs.readFile(joinPath(checkpoint, TRAINER_STATE)))) as TrainerStateFile;
+  const record = state.run as Partial<StageRunSettings>;
+  if (record.kind !== 'dcsp') throw new DcspError('bad-input', 'the latest checkpoint is not of a DCSP run', { file: checkpoint });
+  const { kind: _k, stage: _s, trainer: _t, savePredEvery: _e, saveNumImages: _n, ...run } = record;
+  return run as DcspRunSettings;
+}
+
+/** The saved settings and, when a segmentation round is where the run stopped, where it resumes. */
+async function resumePoint(ck: NonNullable<DcspTrainOptions['checkpoints']>): Promise<{ run?: DcspRunSettings; point?: ResumePoint }> {
+  const seg = await findLatestCheckpoint(ck.fs, ck.snapshotDir);
+  const attn = await findLatestCheckpoint(ck.fs, ck.attnSnapshotDir);
+  const latest = seg ?? attn;
+  if (!latest) return {};
+  const run = await readRunSettings(ck.fs, latest.path);
+  const a = run.adaptAfter;
+  // No segmentation checkpoint yet: the attention stage resumes in its own loop.
+  if (!seg || a === 0) return { run };
+  const midRound = seg.step % a !== 0;
+  const round = Math.floor(seg.step / a);
+  let boundaryPath: string;
+  if (round === 0) {
+    if (!attn || attn.step !== run.classfcSteps)
+      throw new DcspError('bad-input', `the attention stage's last checkpoint (ckpt-${run.classfcSteps}) is missing`, {
+        file: ck.attnSnapshotDir,
+      });
+    boundaryPath = attn.path;
+  } else {
+    const found = (await listCheckpoints(ck.fs, ck.snapshotDir)).find((c) => c.step === round * a);
+    if (!found)
+      throw new DcspError(
+        'bad-input',
+        `cannot resume segmentation round ${round}: ${checkpointName(round * a)}, the network its cues come from, is gone (removed by keep?); keep more checkpoints or start afresh`,
+        { file: ck.snapshotDir },
+      );
+    boundaryPath = found.path;
+  }
+  return { run, point: { round, boundary: await loadCheckpoint(ck.fs, boundaryPath), boundaryPath, midRound } };
+}
+
+function runSettingsOf(options: DcspTrainOptions): DcspRunSettings {
+  const [h, w] = options.inputSize ?? [321, 321];
+  return {
+    algorithm: 'dcsp',
+    classfcSteps: options.classfcSteps ?? 30000,
+    adaptAfter: options.adaptAfter ?? 10000,
+    adaptRounds: options.adaptRounds ?? 1,
+    learningRate: options.learningRate ?? 1e-3,
+    momentum: options.momentum ?? 0.9,
+    power: options.power ?? 0.9,
+    weightDecay: options.weightDecay ?? 5e-4,
+    batchSize: options.batchSize ?? 10,
+    trainBatchNorm: options.trainBatchNorm ?? false,
+    bnDecay: options.bnDecay ?? 0.999,
+    inputSize: [h, w],
+    randomSeed: options.randomSeed ?? 1234,
+    randomScale: options.randomScale ?? true,
+    randomMirror: options.randomMirror ?? true,
+    attentionTrainable: options.attentionTrainable ?? 'fc',
+    scales: [...(options.scales ?? DCSP_SCALES)],
+    threshold: options.threshold ?? DCSP_BACKGROUND_THRESHOLD,
+    ...(options.adaptMasking ? { adaptMasking: options.adaptMasking } : {}),
+    saveEvery: options.saveEvery ?? 1000,
+    keep: options.checkpoints?.keep ?? DEFAULT_KEEP,
   };
 }
 
@@ -173,119 +302,118 @@ async function runStage(
  * (softmax cross-entropy on the cues + classification loss, all layers) for `adaptAfter`
  * updates, then `adaptRounds` times: regenerate the cues from the segmentation network and
  * train `adaptAfter` more updates. Each stage has a fresh optimiser and its own poly schedule,
- * as each of DCSP's `main()` calls does.
+ * as each of DCSP's `main()` calls does; each runs in deeplab-resnet's training loop
+ * (checkpoints, `metrics.jsonl`, `curve.svg` in its snapshot directory; `resume`).
  */
 export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainResult> {
   const network = options.network;
-  const classfcSteps = options.classfcSteps ?? 30000;
-  const adaptAfter = options.adaptAfter ?? 10000;
-  const adaptRounds = options.adaptRounds ?? 1;
+  const ck = options.checkpoints;
+  if (options.resume && !ck) throw new DcspError('bad-config', 'resume needs checkpoints: the snapshot directories to resume from');
+  const resumed = options.resume && ck ? await resumePoint(ck) : {};
+  const run = resumed.run ?? runSettingsOf(options);
+  const point = resumed.point;
   for (const [flag, v] of [
-    ['classfcSteps', classfcSteps],
-    ['adaptAfter', adaptAfter],
-    ['adaptRounds', adaptRounds],
+    ['classfcSteps', run.classfcSteps],
+    ['adaptAfter', run.adaptAfter],
+    ['adaptRounds', run.adaptRounds],
   ] as const) {
     if (!(Number.isSafeInteger(v) && v >= 0)) throw new DcspError('bad-config', `${flag} must be an integer >= 0, got ${v}`);
   }
-  const base = {
-    learningRate: options.learningRate ?? 1e-3,
-    momentum: options.momentum ?? 0.9,
-    power: options.power ?? 0.9,
-    weightDecay: options.weightDecay ?? 5e-4,
-    batchSize: options.batchSize ?? 10,
-    trainBatchNorm: options.trainBatchNorm ?? false,
-    bnDecay: options.bnDecay ?? 0.999,
-  };
-  if (!(Number.isSafeInteger(base.batchSize) && base.batchSize > 0))
-    throw new DcspError('bad-config', `batchSize must be a positive integer, got ${base.batchSize}`);
+  if (!(Number.isSafeInteger(run.batchSize) && run.batchSize > 0))
+    throw new DcspError('bad-config', `batchSize must be a positive integer, got ${run.batchSize}`);
   const batchOptions = {
-    inputSize: options.inputSize ?? ([321, 321] as const),
-    randomScale: options.randomScale ?? true,
-    randomMirror: options.randomMirror ?? true,
+    inputSize: run.inputSize,
+    randomScale: run.randomScale,
+    randomMirror: run.randomMirror,
     numClasses: network.numClasses,
   };
   const store = options.cueStore ?? new MemoryCueStore();
   const cueOptions = {
-    scales: options.scales ?? DCSP_SCALES,
-    threshold: options.threshold ?? DCSP_BACKGROUND_THRESHOLD,
-    ...(options.adaptMasking ? { masking: options.adaptMasking } : {}),
+    scales: run.scales,
+    threshold: run.threshold,
+    ...(run.adaptMasking ? { masking: run.adaptMasking } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
-  const every = options.saveEvery ?? 1000;
-  const ck = options.checkpoints;
-  const attnTarget = ck ? { fs: ck.fs, dir: ck.attnSnapshotDir, ...(ck.keep === undefined ? {} : { keep: ck.keep }) } : undefined;
-  const segTarget = ck ? { fs: ck.fs, dir: ck.snapshotDir, ...(ck.keep === undefined ? {} : { keep: ck.keep }) } : undefined;
-  const run: Record<string, unknown> = {
-    algorithm: 'dcsp',
-    classfcSteps,
-    adaptAfter,
-    adaptRounds,
-    ...base,
-    inputSize: batchOptions.inputSize,
-    randomSeed: options.randomSeed ?? 1234,
+  const hooks = {
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.onInfo ? { onInfo: options.onInfo } : {}),
   };
-  const rng = new Rng(options.randomSeed ?? 1234);
+  const attnTarget = ck ? { fs: ck.fs, dir: ck.attnSnapshotDir } : undefined;
+  const segTarget = ck ? { fs: ck.fs, dir: ck.snapshotDir } : undefined;
+  const stageBase = {
+    learningRate: run.learningRate,
+    momentum: run.momentum,
+    power: run.power,
+    weightDecay: run.weightDecay,
+    trainBatchNorm: run.trainBatchNorm,
+    bnDecay: run.bnDecay,
+  };
+  const rng = new Rng(run.randomSeed);
   const stages: StageSummary[] = [];
   let cueSeconds = 0;
 
-  // 1. Attention network (train_fcan.py).
   const classfc = new DcspBatcher(options.classfcData, rng, batchOptions);
-  stages.push(
-    await runStage(
-      'attention',
-      network,
-      classfc,
-      { ...base, steps: classfcSteps, trainable: options.attentionTrainable ?? 'fc', objective: 'classification' },
-      { every, offset: 0, run, ...(attnTarget ? { target: attnTarget } : {}) },
-      options.onProgress,
-    ),
-  );
-  await options.onStage?.('attention', store);
-
-  // 2. Initial cues (get_localization.py, adapt=False).
-  let t0 = performance.now();
-  await generateInitialCues(network, options.segmentData, store, cueOptions);
-  cueSeconds += (performance.now() - t0) / 1000;
-  await options.onStage?.('initial-cues', store);
-
   const labelsOf = async (sample: { name: string }) => {
     const cues = await store.get(sample.name);
     if (!cues) throw new DcspError('bad-input', 'no cues were generated for this image', { where: sample.name });
     return cues.labels;
   };
   const segment = new DcspBatcher(options.segmentData, rng, batchOptions, labelsOf);
-  const segConfig = { ...base, steps: adaptAfter, trainable: 'all' as const, objective: 'segmentation' as const };
+  const segConfig: StageConfig = { ...stageBase, steps: run.adaptAfter, trainable: 'all', objective: 'segmentation' };
 
-  // 3. Segmentation before adaptation (train_segmentation.py, adapt=False).
-  stages.push(
-    await runStage(
-      'segmentation',
-      network,
-      segment,
-      segConfig,
-      { every, offset: 0, run, ...(segTarget ? { target: segTarget } : {}) },
-      options.onProgress,
-    ),
-  );
-  await options.onStage?.('segmentation', store);
-
-  // 4. Adaptation rounds.
-  for (let round = 1; round <= adaptRounds; round++) {
-    t0 = performance.now();
-    await generateAdaptedCues(network, options.segmentData, store, cueOptions);
-    cueSeconds += (performance.now() - t0) / 1000;
-    await options.onStage?.('adapt', store);
+  let firstRound = 0;
+  if (!point) {
+    // 1. Attention network (train_fcan.py).
+    const attention: StageConfig = {
+      ...stageBase,
+      steps: run.classfcSteps,
+      trainable: run.attentionTrainable,
+      objective: 'classification',
+    };
     stages.push(
       await runStage(
-        'segmentation-adapted',
+        'attention',
         network,
-        segment,
-        segConfig,
-        { every, offset: round * adaptAfter, run, ...(segTarget ? { target: segTarget } : {}) },
-        options.onProgress,
+        classfc,
+        run,
+        attention,
+        { offset: 0, resume: options.resume === true, ...(attnTarget ? { target: attnTarget } : {}) },
+        hooks,
       ),
     );
-    await options.onStage?.('segmentation-adapted', store);
+    await options.onStage?.('attention', store);
+  } else {
+    // The stages before the resumed round ended with this checkpoint's network and generator.
+    loadWeights(network, point.boundary, point.boundaryPath);
+    const data = point.boundary.state.data as unknown as DcspBatcherState;
+    if (point.round === 0) rng.setState(data.rng);
+    else segment.restore(data);
+    firstRound = point.round;
+    options.onInfo?.(`resuming DCSP at segmentation round ${point.round} with the network of ${point.boundaryPath}`);
+  }
+
+  for (let round = firstRound; round <= run.adaptRounds; round++) {
+    // 2. Initial cues (get_localization.py, adapt=False), or 4. regenerated cues of an adaptation round.
+    const t0 = performance.now();
+    if (round === 0) await generateInitialCues(network, options.segmentData, store, cueOptions);
+    else await generateAdaptedCues(network, options.segmentData, store, cueOptions);
+    cueSeconds += (performance.now() - t0) / 1000;
+    await options.onStage?.(round === 0 ? 'initial-cues' : 'adapt', store);
+    // 3. Segmentation (train_segmentation.py, adapt=False, then adapt=True).
+    const name = round === 0 ? 'segmentation' : 'segmentation-adapted';
+    const resume = point?.midRound === true && round === firstRound;
+    stages.push(
+      await runStage(
+        name,
+        network,
+        segment,
+        run,
+        segConfig,
+        { offset: round * run.adaptAfter, resume, ...(segTarget ? { target: segTarget } : {}) },
+        hooks,
+      ),
+    );
+    await options.onStage?.(name, store);
   }
   return { stages, cueSeconds, cueStore: store };
 }

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  MomentumOptimizer,
+  TrainerBase,
   isBatchNormVariable,
   isWeightDecayed,
   learningRateMultiplier,
   polyLearningRate,
   resizeLabelsNearest,
   segmentationCrossEntropy,
-  updateMovingStatistics,
+  type BatchNormStats,
+  type OptimisationConfig,
 } from '@objsel/deeplab-resnet';
 import { classificationLoss } from '../attention';
 import { DcspError } from '../errors';
@@ -58,8 +59,33 @@ export interface StageStepResult {
   segmentation?: number;
   /** Multi-label sigmoid cross-entropy on the pooled attention. */
   classification: number;
+  /** The L2 part of `loss`. */
+  l2: number;
   /** The base learning rate used. */
   learningRate: number;
+  /** Images that went through the network. */
+  images: number;
+}
+
+/** The shared optimisation settings of a stage (TF's momentum, DCSP's poly schedule, frozen or batch-statistics BatchNorm). */
+function optimisationOf(config: StageConfig): OptimisationConfig {
+  if (!(Number.isSafeInteger(config.steps) && config.steps >= 0))
+    throw new DcspError('bad-config', `steps must be an integer >= 0, got ${config.steps}`);
+  return {
+    numSteps: config.steps,
+    learningRate: config.learningRate,
+    schedule: 'poly',
+    power: config.power,
+    optimizer: 'momentum',
+    momentum: config.momentum,
+    weightDecay: config.weightDecay,
+    // On DCSP's network the names containing `fc` are those containing `fc1_voc12`; `trains` below is DCSP's own rule.
+    trainable: config.trainable === 'fc' ? 'last-layers' : 'full',
+    lrMultipliers: true,
+    trainBatchNorm: config.trainBatchNorm === true,
+    bnDecay: config.bnDecay ?? 0.999,
+    checkpoint: false,
+  };
 }
 
 /**
@@ -68,44 +94,41 @@ export interface StageStepResult {
  * `lr = base (1 - s / (steps + 1))^0.9` for updates `s = 1..steps`, the stage's objective, and
  * the L2 term `weightDecay * sum(0.5 w^2)` over every `weights` variable in the objective.
  */
-export class StageTrainer {
-  /** Updates applied so far. */
-  step = 0;
-  readonly trainedNames: string[];
-  private readonly optimizer: MomentumOptimizer;
-  private readonly keyOfVariable = new Map<string, string>();
+export class StageTrainer extends TrainerBase<OptimisationConfig> {
+  declare readonly network: DcspNetwork;
   private readonly decayedNames: string[];
 
   constructor(
-    readonly network: DcspNetwork,
-    readonly config: StageConfig,
+    network: DcspNetwork,
+    /** The stage's settings as DCSP names them. */
+    readonly stage: StageConfig,
   ) {
-    if (!(Number.isSafeInteger(config.steps) && config.steps >= 0))
-      throw new DcspError('bad-config', `steps must be an integer >= 0, got ${config.steps}`);
-    const candidates = [...network.variables.keys()].filter((n) => !isBatchNormVariable(n));
-    this.trainedNames = config.trainable === 'fc' ? candidates.filter((n) => n.includes('fc')) : candidates;
-    for (const n of this.trainedNames) this.keyOfVariable.set(network.variables.get(n)!.name, n);
+    super(
+      network,
+      optimisationOf(stage),
+      learningRateMultiplier,
+      (n) => !isBatchNormVariable(n) && (stage.trainable === 'all' || n.includes('fc')),
+    );
     this.decayedNames = [...network.variables.keys()].filter(isWeightDecayed);
-    this.optimizer = new MomentumOptimizer(network.variables, this.trainedNames, config.momentum, learningRateMultiplier);
   }
 
-  /** The base learning rate of update `s` (1-based), as DCSP feeds `step_ph`. */
-  learningRateAt(s: number): number {
-    return polyLearningRate(this.config.learningRate, s, this.config.steps + 1, this.config.power);
+  /** The base learning rate of the update that follows `step` updates: DCSP feeds `step_ph = step + 1` over `steps + 1`. */
+  override learningRateAt(step: number): number {
+    return polyLearningRate(this.config.learningRate, step + 1, this.config.numSteps + 1, this.config.power);
   }
 
   /** One update on `batch`. Throws `non-finite-loss` (weights untouched) if the loss is NaN or infinite. */
   async trainStep(batch: DcspBatch): Promise<StageStepResult> {
     const { batchSize: n, height: h, width: w } = batch;
-    const segmentation = this.config.objective === 'segmentation';
+    const segmentation = this.stage.objective === 'segmentation';
     if (segmentation && !batch.labels) throw new DcspError('bad-input', 'a segmentation step needs cue labels');
     const numClasses = this.network.numClasses;
     const x = tf.tensor4d(batch.images, [n, h, w, 3]);
     // [classification, segmentation, L2], read back with one sync after the gradients.
     let parts: tf.Tensor1D | undefined;
-    const trainBatchNorm = this.config.trainBatchNorm === true;
-    const stats: Array<{ layer: string; mean: tf.Tensor; variance: tf.Tensor }> = [];
-    const trainedVars = this.trainedNames.map((name) => this.network.variables.get(name)!);
+    const trainBatchNorm = this.config.trainBatchNorm;
+    const stats: BatchNormStats[] = [];
+    const trainedVars = this.trainedVars;
     const wd = this.config.weightDecay;
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
@@ -144,31 +167,16 @@ export class StageTrainer {
           where: `step ${this.step + 1}`,
         });
       }
-      const learningRate = this.learningRateAt(this.step + 1);
+      const learningRate = this.learningRateAt(this.step);
       this.optimizer.apply(grads, learningRate);
       this.updateBatchNormStatistics(stats);
       this.step += 1;
-      return { step: this.step, loss, classification: cls, ...(segmentation ? { segmentation: seg } : {}), learningRate };
+      return { step: this.step, loss, classification: cls, ...(segmentation ? { segmentation: seg } : {}), l2, learningRate, images: n };
     } finally {
       result.value.dispose();
       for (const g of grads.values()) g.dispose();
       parts?.dispose();
       for (const st of stats) tf.dispose([st.mean, st.variance]);
     }
-  }
-
-  /** slim's `assign_moving_average` without zero-debias, as deeplab-resnet's trainers. */
-  private updateBatchNormStatistics(stats: ReadonlyArray<{ layer: string; mean: tf.Tensor; variance: tf.Tensor }>): void {
-    updateMovingStatistics(this.network.variables, stats, this.config.bnDecay ?? 0.999);
-  }
-
-  /** The optimiser's accumulators (`momentum/<variable>`), for a checkpoint. */
-  optimizerState(): ReturnType<MomentumOptimizer['stateEntries']> {
-    return this.optimizer.stateEntries();
-  }
-
-  /** Frees the optimiser state. */
-  dispose(): void {
-    this.optimizer.dispose();
   }
 }

@@ -1,6 +1,7 @@
-import { Rng, augment, decodeImage, decodeLabel, permutation, type AugmentParams, type RgbImage } from '@objsel/voc-data';
+import { augment, decodeImage, decodeLabel, type AugmentParams, type Rng, type RgbImage } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
 import type { ReadBytes } from '../train/data-feed';
+import { DEFAULT_CACHE_BYTES, DecodedCache, PositionalFeed, type FeedOptions, type SampleSlot } from '../train/feed';
 import { INTERACTIVE_MEAN } from './input';
 import type { InteractiveBatch } from './trainer';
 
@@ -38,7 +39,7 @@ export interface ClickEncoderInput {
 export type ClickEncoder = (input: ClickEncoderInput) => Float32Array | Promise<Float32Array>;
 
 /** How the interactive training stream draws and shapes samples. */
-export interface InteractiveDataOptions {
+export interface InteractiveDataOptions extends FeedOptions {
   batchSize: number;
   /**
    * `[height, width]` of the network input. With `resize` (default, as the seed: every sample
@@ -78,65 +79,41 @@ interface Decoded {
   instances: Uint8Array;
 }
 
+type InteractiveSample = { images: Float32Array; labels: Uint8Array; id: string };
+
+function checkSpecs(specs: readonly InteractiveSampleSpec[]): readonly InteractiveSampleSpec[] {
+  if (specs.length === 0) throw new DeeplabError('bad-input', 'no object to train on (empty list, or no instance in the labels)');
+  return specs;
+}
+
 /**
- * The interactive training stream over a list of objects: epoch by epoch in a seeded order, each
- * sample's clicks encoded afresh by `encode` (seeded by run seed, epoch and slot), the object's
+ * The interactive training stream over a list of objects: a {@link PositionalFeed} whose sample
+ * is the object's clicks encoded afresh by `encode` (seeded by run seed, epoch and slot), its
  * binary label (1 object, 0 elsewhere, 255 void kept), augmentation by voc-data with the click
- * maps as extra channels (padding: image mean, click distance 255, label 255), then the
- * 5-channel input B, G, R, pos, neg minus the mean. Sample `i` depends only on `(seed, i)`, so a
- * run resumed at {@link position} sees the batches an uninterrupted run would have.
+ * maps as extra channels (padding: image mean, click distance 255, label 255), then the 5-channel
+ * input B, G, R, pos, neg minus the mean.
  */
-export class InteractiveListData implements InteractiveBatchSource {
-  private consumed: number;
-  private pending: Promise<InteractiveFeedBatch> | undefined;
-  private readonly orders = new Map<number, Uint32Array>();
-  private readonly cache = new Map<string, Decoded>();
-  private cachedBytes = 0;
+export class InteractiveListData
+  extends PositionalFeed<InteractiveSampleSpec, InteractiveSample, InteractiveFeedBatch>
+  implements InteractiveBatchSource
+{
+  private readonly cache: DecodedCache<string, Decoded>;
 
   constructor(
-    private readonly specs: readonly InteractiveSampleSpec[],
+    specs: readonly InteractiveSampleSpec[],
     private readonly read: ReadBytes,
     private readonly encode: ClickEncoder,
     private readonly options: InteractiveDataOptions,
     start = 0,
   ) {
-    if (specs.length === 0) throw new DeeplabError('bad-input', 'no object to train on (empty list, or no instance in the labels)');
-    if (!Number.isSafeInteger(options.batchSize) || options.batchSize <= 0)
-      throw new DeeplabError('bad-config', `batch size must be a positive integer, got ${options.batchSize}`);
+    super(checkSpecs(specs), options, start);
     const [h, w] = options.inputSize;
     if (!Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 1 || w < 1)
       throw new DeeplabError('bad-config', `input size must be two positive integers, got ${options.inputSize.join(',')}`);
-    this.consumed = start;
+    this.cache = new DecodedCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES, (d) => d.image.data.byteLength + d.instances.byteLength);
   }
 
-  get position(): number {
-    return this.consumed;
-  }
-
-  next(): Promise<InteractiveFeedBatch> {
-    const current = this.pending ?? this.prepare(this.consumed);
-    this.consumed += this.options.batchSize;
-    this.pending = this.prepare(this.consumed);
-    this.pending.catch(() => undefined);
-    return current;
-  }
-
-  private order(epoch: number): Uint32Array {
-    let order = this.orders.get(epoch);
-    if (!order) {
-      const n = this.specs.length;
-      order =
-        this.options.shuffle === false ? Uint32Array.from({ length: n }, (_, i) => i) : permutation(n, new Rng([this.options.seed, epoch]));
-      this.orders.clear();
-      this.orders.set(epoch, order);
-    }
-    return order;
-  }
-
-  private async decoded(spec: InteractiveSampleSpec): Promise<Decoded> {
-    const key = `${spec.image}\n${spec.objects}`;
-    const hit = this.cache.get(key);
-    if (hit) return hit;
+  private async decode(spec: InteractiveSampleSpec): Promise<Decoded> {
     const [imageBytes, labelBytes] = await Promise.all([this.read(spec.image), this.read(spec.objects)]);
     const image = await decodeImage(imageBytes, spec.image);
     const label = decodeLabel(labelBytes, spec.objects);
@@ -145,18 +122,12 @@ export class InteractiveListData implements InteractiveBatchSource {
         file: spec.objects,
       });
     }
-    const item = { image, instances: label.data };
-    const bytes = image.data.byteLength + label.data.byteLength;
-    if (this.cachedBytes + bytes <= (this.options.cacheBytes ?? 512 * 1024 * 1024)) {
-      this.cache.set(key, item);
-      this.cachedBytes += bytes;
-    }
-    return item;
+    return { image, instances: label.data };
   }
 
   /** One sample: encoded, labelled, augmented, centred. */
   async sample(spec: InteractiveSampleSpec, seed: number, rng: Rng): Promise<{ images: Float32Array; labels: Uint8Array }> {
-    const { image, instances } = await this.decoded(spec);
+    const { image, instances } = await this.cache.get(`${spec.image}\n${spec.objects}`, () => this.decode(spec));
     const { width, height } = image;
     const ignore = this.options.ignoreLabel ?? 255;
     const maps = await this.encode({ spec, image, instances, width, height, seed });
@@ -198,26 +169,22 @@ export class InteractiveListData implements InteractiveBatchSource {
     return { images, labels: out.label! };
   }
 
-  private async prepare(start: number): Promise<InteractiveFeedBatch> {
-    const n = this.specs.length;
+  /** The click seed is the sample generator's first draw; augmentation continues from it. */
+  protected async makeSample(spec: InteractiveSampleSpec, at: SampleSlot): Promise<InteractiveSample> {
+    const seed = at.rng.nextUint32();
+    return { ...(await this.sample(spec, seed, at.rng)), id: spec.id };
+  }
+
+  protected assemble(samples: InteractiveSample[]): InteractiveFeedBatch {
     const [h, w] = this.options.inputSize;
     const size = h * w;
-    const batchSize = this.options.batchSize;
+    const batchSize = samples.length;
     const images = new Float32Array(batchSize * size * 5);
     const labels = new Uint8Array(batchSize * size);
-    const ids: string[] = [];
-    for (let k = 0; k < batchSize; k++) {
-      const i = start + k;
-      const epoch = Math.floor(i / n);
-      const slot = i % n;
-      const spec = this.specs[this.order(epoch)[slot]!]!;
-      const rng = new Rng([this.options.seed, epoch, slot]);
-      const seed = rng.nextUint32();
-      const s = await this.sample(spec, seed, rng);
+    samples.forEach((s, k) => {
       images.set(s.images, k * size * 5);
       labels.set(s.labels, k * size);
-      ids.push(spec.id);
-    }
-    return { images, labels, batchSize, height: h, width: w, ids };
+    });
+    return { images, labels, batchSize, height: h, width: w, ids: samples.map((s) => s.id) };
   }
 }

@@ -16,7 +16,8 @@ import { processCpuSeconds } from './cpu-time';
 import { nocObjects, runNoc, type NocRun } from './noc';
 import { selectionOverlay } from './overlay';
 import { createInteractivePredictor, type RefineMode } from './predictor';
-import { trainInteractive, type InteractiveTrainOptions } from './run';
+import { trainInteractive } from './run';
+import type { InteractiveDataSettings } from './training-data';
 import { InteractiveSegmenter } from './segmenter';
 
 /**
@@ -65,12 +66,6 @@ export interface InteractiveDemoOptions {
   fs: WritableFiles;
   /** Reads the dataset's files (default `fs.readFile`). */
   read?: ReadBytes;
-  /**
-   * The training stream for the data settings the demo chooses (those of `objsel train
-   * --interactive`: dataDir, dataList, objectDir, batchSize, inputSize, mode, seed, strategies,
-   * sampling, clickScale, clickSubsets, ...), as `trainInteractive` takes it.
-   */
-  data: InteractiveTrainOptions['data'];
   /** Output directory (the demo writes into `<out>/interactive`). */
   out: string;
   seed: number;
@@ -84,6 +79,8 @@ export interface InteractiveDemoOptions {
   configs?: InteractiveDemoConfig[];
   onProgress?: OnProgress;
   onInfo?: (message: string) => void;
+  /** Data warnings (e.g. listed images without an instance label). */
+  onWarn?: (message: string) => void;
 }
 
 /** The NoC figures of one configuration. */
@@ -177,7 +174,7 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions): Promi
     });
   }
   // The training-data settings of `objsel train --interactive` (its data factory reads them).
-  const dataSettings: Record<string, unknown> = {
+  const dataSettings: InteractiveDataSettings = {
     dataDir: options.dataDir,
     dataList: joinPath(options.dataDir, 'train.txt'),
     objectDir: 'SegmentationObject',
@@ -201,8 +198,7 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions): Promi
     : undefined;
   const summary = await trainInteractive({
     fs,
-    data: options.data,
-    dataSettings,
+    data: dataSettings,
     ...(restoreFrom ? { restoreFrom, channelInit: { init: d.channelInit, seed: options.seed } } : { model }),
     snapshotDir,
     seed: options.seed,
@@ -221,6 +217,7 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions): Promi
     },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.onInfo ? { onInfo: options.onInfo } : {}),
+    ...(options.onWarn ? { onWarn: options.onWarn } : {}),
   });
   const trainCpuSeconds = processCpuSeconds() - trainCpu;
   const network = summary.network;

@@ -64,11 +64,20 @@ export {
   type InteractiveFeedBatch,
   type InteractiveSampleSpec,
 } from './data';
+export {
+  interactiveSpecs,
+  interactiveTrainingData,
+  objectLabelPath,
+  readBytesIfExists,
+  specsFromClickFiles,
+  type InteractiveDataSettings,
+  type TrainingDataFiles,
+} from './training-data';
+export { clickEncoder, type EncoderOptions } from './training-clicks';
 export { interactiveStrip, trainInteractive, type InteractiveTrainOptions, type InteractiveTrainSummary } from './run';
 export {
   countNocObjects,
   nocObjects,
-  objectLabelPath,
   runNoc,
   type NocDataOptions,
   type NocObject,

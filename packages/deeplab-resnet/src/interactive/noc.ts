@@ -5,14 +5,14 @@
  * predictor (network, optionally f-BRS, then the refinement).
  */
 import { evaluateNoc, objectIds, type NocInstance, type NocReport } from '@objsel/clicks';
-import { decodeImage, decodeLabel, joinDataPath, parseList, type ListEntry, type RgbImage } from '@objsel/voc-data';
-import { isNotFound } from '../checkpoint/file-system';
+import { decodeImage, decodeLabel, parseList, type ListEntry, type RgbImage } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
 import type { ReadBytes } from '../train/data-feed';
 import type { OnProgress } from '../train/progress';
 import { processCpuSeconds } from './cpu-time';
 import { createInteractivePredictor, type InteractivePredictor, type PredictorOptions, type RefineMode } from './predictor';
 import type { InteractiveSegmenter } from './segmenter';
+import { objectLabelPath, readBytesIfExists } from './training-data';
 
 /** One object to evaluate, with its image. */
 export interface NocObject extends NocInstance {
@@ -35,20 +35,6 @@ export interface NocDataOptions {
   onMissing?: (id: string) => void;
 }
 
-/** The instance label of a list entry: `<dataDir>/<objectDir>/<id>.png`. */
-export function objectLabelPath(dataDir: string, objectDir: string, entry: ListEntry): string {
-  return joinDataPath(dataDir, `${objectDir}/${entry.id}.png`);
-}
-
-async function readIfExists(read: ReadBytes, file: string): Promise<Uint8Array | undefined> {
-  try {
-    return await read(file);
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
 async function listEntries(data: NocDataOptions): Promise<ListEntry[]> {
   const text = new TextDecoder().decode(await data.read(data.dataList));
   return parseList(text, { file: data.dataList, dataDir: data.dataDir }).slice(0, data.maxImages ?? Infinity);
@@ -62,7 +48,7 @@ export async function* nocObjects(data: NocDataOptions): AsyncGenerator<NocObjec
   const objectDir = data.objectDir ?? 'SegmentationObject';
   for (const entry of await listEntries(data)) {
     const file = objectLabelPath(data.dataDir, objectDir, entry);
-    const bytes = await readIfExists(data.read, file);
+    const bytes = await readBytesIfExists({ readFile: data.read }, file);
     if (!bytes) {
       data.onMissing?.(entry.id);
       continue;
@@ -92,7 +78,7 @@ export async function countNocObjects(data: NocDataOptions): Promise<number> {
   const objectDir = data.objectDir ?? 'SegmentationObject';
   let n = 0;
   for (const entry of await listEntries(data)) {
-    const bytes = await readIfExists(data.read, objectLabelPath(data.dataDir, objectDir, entry));
+    const bytes = await readBytesIfExists({ readFile: data.read }, objectLabelPath(data.dataDir, objectDir, entry));
     if (bytes) n += objectIds(decodeLabel(bytes).data).length;
   }
   return n;

@@ -1,37 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IMG_MEAN_BGR } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
-import {
-  cleanStaleCheckpointFiles,
-  findLatestCheckpoint,
-  loadCheckpoint,
-  saveCheckpoint,
-  type CheckpointContents,
-  type TrainerStateFile,
-} from '../checkpoint/checkpoint';
+import { DEFAULT_KEEP } from '../checkpoint/checkpoint';
 import { resolveWeights } from '../checkpoint/resolve';
-import { joinPath, writeFileAtomic, type WritableFiles } from '@objsel/caffe-import';
+import type { WritableFiles } from '@objsel/caffe-import';
 import type { DeepLabConfig } from '../model/config';
 import { DeepLabResNet } from '../model/deeplab';
-import { predictionStrip, trainingCurveSvg, type CurvePoint } from '../train/pictures';
+import { runTrainingLoop, type LoopSettings } from '../train/loop';
+import { predictionStrip } from '../train/pictures';
 import type { OnProgress } from '../train/progress';
-import { truncateMetricsLog, type MetricsLine } from '../train/metrics-log';
-import type { InteractiveBatchSource, InteractiveFeedBatch } from './data';
+import type { InteractiveFeedBatch } from './data';
 import { INTERACTIVE_MEAN } from './input';
 import { interactiveFromPretrained, isInteractiveConfig, type ChannelInit } from './model';
 import { INTERACTIVE_TRAIN_DEFAULTS, InteractiveTrainer, type InteractiveStepResult, type InteractiveTrainerConfig } from './trainer';
+import { interactiveTrainingData, type InteractiveDataSettings } from './training-data';
 
 /** Everything `objsel train --interactive` does, as options. */
 export interface InteractiveTrainOptions {
-  /** File access (Node: `nodeFileSystem` of `@objsel/caffe-import/node`). */
+  /** File access (Node: `nodeFileSystem` of `@objsel/caffe-import/node`): the data is read and the snapshots written through it. */
   fs: WritableFiles;
   /**
-   * The training stream from a position (0 for a new run, the saved position on resume), given
-   * the data settings the run records (`dataSettings`, or on resume the saved ones).
+   * The training data (lists, clicks, augmentation, seed), saved in every checkpoint: a resumed
+   * run rebuilds the stream from the saved settings at the saved position.
    */
-  data: (start: number, settings: Record<string, unknown>) => InteractiveBatchSource | Promise<InteractiveBatchSource>;
-  /** What the data stream depends on (flags, seed, lists), saved in every checkpoint for `resume`. */
-  dataSettings: Record<string, unknown>;
+  data: InteractiveDataSettings;
   /**
    * Weights to start from: a weights directory or a snapshot directory (its latest). RGB
    * segmentation weights are widened to the interactive network (`interactiveFromPretrained`);
@@ -59,6 +51,8 @@ export interface InteractiveTrainOptions {
   keep?: number;
   onProgress?: OnProgress;
   onInfo?: (message: string) => void;
+  /** Skipped images (no instance label) and click files naming unknown images. */
+  onWarn?: (message: string) => void;
 }
 
 /** What a finished interactive run reports; `network` is the trained network (the caller disposes it). */
@@ -73,12 +67,10 @@ export interface InteractiveTrainSummary {
   network: DeepLabResNet;
 }
 
-interface InteractiveRunSettings {
+interface InteractiveRunSettings extends LoopSettings {
   kind: 'interactive';
   trainer: InteractiveTrainerConfig;
-  data: Record<string, unknown>;
-  savePredEvery: number;
-  saveNumImages: number;
+  data: InteractiveDataSettings;
 }
 
 /**
@@ -122,8 +114,8 @@ export async function interactiveStrip(
 }
 
 /**
- * Trains the interactive network (5-channel input, one output, the seed's objective) with the
- * DeepLab trainer's machinery: crash-safe checkpoints `snapshotDir/ckpt-<step>/` (weights in the
+ * Trains the interactive network (5-channel input, one output, the seed's objective) in
+ * {@link runTrainingLoop}: crash-safe checkpoints `snapshotDir/ckpt-<step>/` (weights in the
  * objsel format, optimiser state, trainer.json with the run's settings and data position),
  * `metrics.jsonl`, `curve.svg`, picture strips in `images/`, progress events, a stop on a
  * non-finite loss keeping the last good checkpoint, and `resume` with the result of an
@@ -131,168 +123,67 @@ export async function interactiveStrip(
  */
 export async function trainInteractive(options: InteractiveTrainOptions): Promise<InteractiveTrainSummary> {
   const fs = options.fs;
-  const started = performance.now();
   const info = options.onInfo ?? (() => undefined);
-  const snapshotDir = options.snapshotDir;
-  await fs.mkdir(snapshotDir, { recursive: true });
-  const stale = await cleanStaleCheckpointFiles(fs, snapshotDir);
-  if (stale.length) info(`removed ${stale.length} leftover(s) of an interrupted save in ${snapshotDir}`);
   const seed = options.seed ?? 1234;
   const eps = options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon };
-
-  let settings: InteractiveRunSettings = {
+  const settings: InteractiveRunSettings = {
     kind: 'interactive',
     trainer: { ...INTERACTIVE_TRAIN_DEFAULTS, ...options.trainer },
-    data: options.dataSettings,
+    data: options.data,
     savePredEvery: options.savePredEvery ?? 1000,
     saveNumImages: options.saveNumImages ?? 2,
+    keep: options.keep ?? DEFAULT_KEEP,
   };
-  let network: DeepLabResNet;
-  let resumed: CheckpointContents | undefined;
-  let resumedFrom: string | undefined;
-  const latest = options.resume ? await findLatestCheckpoint(fs, snapshotDir) : undefined;
-  if (options.resume && !latest) info(`no checkpoint in ${snapshotDir} to resume from: starting a new run`);
-  if (latest) {
-    resumed = await loadCheckpoint(fs, latest.path);
-    const saved = resumed.state.run as unknown as InteractiveRunSettings;
-    if (saved?.kind !== 'interactive')
-      throw new DeeplabError('bad-config', 'the latest checkpoint is not of an interactive run', { file: latest.path });
-    resumedFrom = latest.path;
-    settings = { ...saved, trainer: { ...saved.trainer, numSteps: options.trainer?.numSteps ?? saved.trainer.numSteps } };
-    network = DeepLabResNet.fromWeights(resumed.network.entries, resumed.network.meta, eps);
-    info(`resuming from ${latest.path} (step ${latest.step})`);
-  } else if (options.restoreFrom) {
-    const { weightsPath: dir, entries, meta } = await resolveWeights(fs, options.restoreFrom);
-    network = interactiveFromPretrained(entries, meta, { ...options.channelInit, ...eps, headSeed: seed });
-    info(
-      isInteractiveConfig(meta)
-        ? `continuing the interactive network from ${dir}`
-        : `widened the RGB network of ${dir} to 5 input channels, new one-output head`,
-    );
-  } else {
-    if (!options.model) throw new DeeplabError('bad-config', 'nothing to train: give restoreFrom or a model to start from scratch');
-    network = DeepLabResNet.create({ ...options.model, inputChannels: 5, numClasses: 1 }, { seed });
-    info(`new interactive network from scratch (seed ${seed})`);
-  }
-
-  const trainer = new InteractiveTrainer(network, settings.trainer);
+  let network: DeepLabResNet | undefined;
+  let active = settings;
   try {
-    if (resumed) trainer.loadState({ entries: resumed.optimizer, scalars: resumed.state.optimizerScalars });
-    const startSamples = resumed ? Number((resumed.state.data as { samples?: number }).samples ?? 0) : 0;
-    const feed = await options.data(startSamples, settings.data);
-    const metricsFile = joinPath(snapshotDir, 'metrics.jsonl');
-    const curve: CurvePoint[] = resumed ? await truncateMetricsLog(fs, metricsFile, trainer.step) : [];
-    if (!resumed) await fs.writeFile(metricsFile, '');
-    await fs.mkdir(joinPath(snapshotDir, 'images'), { recursive: true });
-
-    const numSteps = settings.trainer.numSteps;
-    const startStep = trainer.step;
-    let lastCheckpoint = resumedFrom ?? '';
-    let last: InteractiveStepResult | undefined;
-    let images = 0;
-    const loopStart = performance.now();
-    if (trainer.step >= numSteps) info(`already at step ${trainer.step} of ${numSteps}: nothing to do`);
-
-    const save = async (result: InteractiveStepResult): Promise<void> => {
-      const optimizerState = await trainer.state();
-      const state: TrainerStateFile = {
-        format: 'objsel-trainer-state',
-        version: 1,
-        step: trainer.step,
-        optimizerScalars: optimizerState.scalars,
-        data: { samples: feed.position, seed },
-        run: settings as unknown as Record<string, unknown>,
-        loss: result.loss,
-        savedAt: new Date().toISOString(),
-      };
-      const weights = await network.toWeightEntries();
-      const broken = weights.find((e) => !e.data.every(Number.isFinite));
-      if (broken) {
-        const keepMsg = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written';
-        throw new DeeplabError(
-          'non-finite-loss',
-          `weights became NaN or infinite at step ${trainer.step}; training stopped, ${keepMsg} (try a lower learning rate)`,
-          { where: broken.name },
-        );
-      }
-      lastCheckpoint = await saveCheckpoint(
-        fs,
-        snapshotDir,
-        { network: { entries: weights, meta: network.meta() }, optimizer: optimizerState.entries, state },
-        { keep: options.keep ?? 10 },
-      );
-    };
-
-    while (trainer.step < numSteps) {
-      const batch = await feed.next();
-      const upcoming = trainer.step + 1;
-      const savePoint = upcoming % settings.savePredEvery === 0 || upcoming === numSteps;
-      const t0 = performance.now();
-      let result: InteractiveStepResult;
-      try {
-        result = await trainer.trainStep(batch, { keepLogits: savePoint && settings.saveNumImages > 0 });
-      } catch (error) {
-        if (error instanceof DeeplabError && error.code === 'non-finite-loss') {
-          const keepMsg = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet';
-          throw new DeeplabError('non-finite-loss', `${error.message}; training stopped, ${keepMsg} (try a lower learning rate)`, {
-            cause: error,
-          });
-        }
-        throw error;
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      last = result;
-      images += result.images;
-      const line: MetricsLine = {
-        step: result.step,
-        loss: result.loss,
-        l2: result.l2,
-        lr: result.learningRate,
-        seconds,
-        imagesPerSecond: result.images / seconds,
-        tensors: tf.memory().numTensors,
-        time: new Date().toISOString(),
-      };
-      await fs.appendFile(metricsFile, `${JSON.stringify({ ...line, crossEntropy: result.crossEntropy })}\n`);
-      curve.push({ step: result.step, loss: result.loss, learningRate: result.learningRate });
-      options.onProgress?.({
-        task: 'train-interactive',
-        done: result.step,
-        total: numSteps,
-        metrics: {
-          loss: result.loss,
-          crossEntropy: result.crossEntropy,
-          lr: result.learningRate,
-          stepTime: seconds,
-          imagesPerSec: result.images / seconds,
-        },
-      });
-      if (savePoint) {
-        if (result.logits)
-          await writeFileAtomic(
-            fs,
-            joinPath(snapshotDir, 'images', `step-${result.step}.png`),
-            await interactiveStrip(batch, result.logits, settings.saveNumImages),
+    const run = await runTrainingLoop<InteractiveFeedBatch, InteractiveStepResult, InteractiveRunSettings>({
+      output: { fs, snapshotDir: options.snapshotDir },
+      ...(options.resume ? { resume: true } : {}),
+      settings,
+      ...(options.trainer?.numSteps === undefined ? {} : { numSteps: options.trainer.numSteps }),
+      start: async ({ settings: s, checkpoint, samples }) => {
+        active = s;
+        if (checkpoint) {
+          network = DeepLabResNet.fromWeights(checkpoint.network.entries, checkpoint.network.meta, eps);
+        } else if (options.restoreFrom) {
+          const { weightsPath: dir, entries, meta } = await resolveWeights(fs, options.restoreFrom);
+          network = interactiveFromPretrained(entries, meta, { ...options.channelInit, ...eps, headSeed: seed });
+          info(
+            isInteractiveConfig(meta)
+              ? `continuing the interactive network from ${dir}`
+              : `widened the RGB network of ${dir} to 5 input channels, new one-output head`,
           );
-        await writeFileAtomic(fs, joinPath(snapshotDir, 'curve.svg'), trainingCurveSvg(curve, `train --interactive ${snapshotDir}`));
-        await save(result);
-      }
-    }
-    const loopSeconds = (performance.now() - loopStart) / 1000;
+        } else {
+          if (!options.model) throw new DeeplabError('bad-config', 'nothing to train: give restoreFrom or a model to start from scratch');
+          network = DeepLabResNet.create({ ...options.model, inputChannels: 5, numClasses: 1 }, { seed });
+          info(`new interactive network from scratch (seed ${seed})`);
+        }
+        const feed = await interactiveTrainingData(fs, s.data, samples, options.onWarn);
+        const trainer = new InteractiveTrainer(network, s.trainer);
+        return { network, trainer, feed };
+      },
+      picture: (batch, result) => (result.logits ? interactiveStrip(batch, result.logits, active.saveNumImages) : undefined),
+      extraMetrics: (result) => ({ crossEntropy: result.crossEntropy }),
+      dataInfo: () => ({ seed }),
+      task: 'train-interactive',
+      title: `train --interactive ${options.snapshotDir}`,
+      nanHint: 'try a lower learning rate',
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      onInfo: info,
+    });
     return {
-      steps: trainer.step,
-      stepsThisRun: trainer.step - startStep,
-      loss: last?.loss ?? resumed?.state.loss ?? Number.NaN,
-      seconds: (performance.now() - started) / 1000,
-      imagesPerSecond: loopSeconds > 0 ? images / loopSeconds : 0,
-      checkpoint: lastCheckpoint,
-      ...(resumedFrom ? { resumedFrom } : {}),
-      network,
+      steps: run.steps,
+      stepsThisRun: run.stepsThisRun,
+      loss: run.loss,
+      seconds: run.seconds,
+      imagesPerSecond: run.imagesPerSecond,
+      checkpoint: run.checkpoint,
+      ...(run.resumedFrom ? { resumedFrom: run.resumedFrom } : {}),
+      network: network!,
     };
   } catch (error) {
-    network.dispose();
+    network?.dispose();
     throw error;
-  } finally {
-    trainer.dispose();
   }
 }

@@ -1,19 +1,10 @@
-import {
-  Rng,
-  augment,
-  decodeImage,
-  decodeLabel,
-  permutation,
-  stackBatch,
-  type BatchSample,
-  type ListEntry,
-  type RgbImage,
-} from '@objsel/voc-data';
+import { augment, decodeImage, decodeLabel, stackBatch, type BatchSample, type ListEntry, type RgbImage } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
+import { DEFAULT_CACHE_BYTES, DecodedCache, PositionalFeed, type FeedOptions, type SampleSlot } from './feed';
 import type { TrainingBatch } from './trainer';
 
 /** How training samples are drawn and augmented (train.py's data flags). */
-export interface TrainingDataOptions {
+export interface TrainingDataOptions extends FeedOptions {
   /** Images per batch (`--batch-size`). */
   batchSize: number;
   /** Random crop `[height, width]` (`--input-size`). */
@@ -26,10 +17,6 @@ export interface TrainingDataOptions {
   seed: number;
   /** Label value of the padding (`--ignore-label`, 255). */
   ignoreLabel: number;
-  /** Shuffle each epoch (train.py's `slice_input_producer(shuffle=True)`); default true. */
-  shuffle?: boolean;
-  /** Decoded images kept in memory between epochs, in bytes; default 512 MiB. */
-  cacheBytes?: number;
 }
 
 /** A batch plus the ids of its images. */
@@ -43,100 +30,42 @@ interface Decoded {
   label: Uint8Array;
 }
 
+function checkEntries(entries: readonly ListEntry[]): readonly ListEntry[] {
+  if (entries.length === 0) throw new DeeplabError('bad-input', 'the training list is empty');
+  const missing = entries.find((e) => !e.label);
+  if (missing)
+    throw new DeeplabError('bad-input', `training needs image and label paths on every line; line ${missing.line} has no label`, {
+      where: `line ${missing.line}`,
+    });
+  return entries;
+}
+
 /**
- * The training data stream of train.py over a list of (image, label) pairs: epoch by epoch in a
- * seeded random order, each sample augmented (scale, mirror, pad, crop) by voc-data, stacked into
- * batches. Sample `i` of the stream is fully determined by `(seed, i)` — its epoch's order comes
- * from `Rng([seed, epoch])` and its augmentation from `Rng([seed, epoch, index])` — so a resumed
- * run that starts at {@link position} sees exactly the batches the uninterrupted run would have.
- * The next batch is decoded while the caller trains on the current one.
+ * The training data stream of train.py over a list of (image, label) pairs: a
+ * {@link PositionalFeed} whose sample is the pair augmented (scale, mirror, pad, crop) by
+ * voc-data with the sample's own generator `Rng([seed, epoch, slot])`, stacked into batches.
  */
-export class ListTrainingData {
-  private consumed: number;
-  private pending: Promise<FeedBatch> | undefined;
-  private readonly orders = new Map<number, Uint32Array>();
-  private readonly cache = new Map<number, Decoded>();
-  private cachedBytes = 0;
+export class ListTrainingData extends PositionalFeed<ListEntry, BatchSample, FeedBatch> {
+  private readonly cache: DecodedCache<number, Decoded>;
 
   constructor(
-    private readonly entries: readonly ListEntry[],
+    entries: readonly ListEntry[],
     private readonly read: ReadBytes,
     private readonly options: TrainingDataOptions,
     start = 0,
   ) {
-    if (entries.length === 0) throw new DeeplabError('bad-input', 'the training list is empty');
-    const missing = entries.find((e) => !e.label);
-    if (missing)
-      throw new DeeplabError('bad-input', `training needs image and label paths on every line; line ${missing.line} has no label`, {
-        where: `line ${missing.line}`,
-      });
-    if (!Number.isSafeInteger(options.batchSize) || options.batchSize <= 0)
-      throw new DeeplabError('bad-config', `batch size must be a positive integer, got ${options.batchSize}`);
-    this.consumed = start;
+    super(checkEntries(entries), options, start);
+    this.cache = new DecodedCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES, (d) => d.image.data.byteLength + d.label.byteLength);
   }
 
-  /** Samples handed out so far (the resume position). */
-  get position(): number {
-    return this.consumed;
+  protected async makeSample(entry: ListEntry, at: SampleSlot): Promise<BatchSample> {
+    const { image, label } = await this.cache.get(at.index, () => this.decode(entry));
+    const { inputSize, randomScale, randomMirror, ignoreLabel } = this.options;
+    const sample = augment(image, label, { crop: inputSize, randomScale, randomMirror, labelPad: ignoreLabel }, at.rng);
+    return { ...sample, id: entry.id };
   }
 
-  /** The next batch; starts decoding the one after. */
-  next(): Promise<FeedBatch> {
-    const current = this.pending ?? this.prepare(this.consumed);
-    this.consumed += this.options.batchSize;
-    this.pending = this.prepare(this.consumed);
-    // A failed prefetch is reported when (and if) its batch is asked for.
-    this.pending.catch(() => undefined);
-    return current;
-  }
-
-  private order(epoch: number): Uint32Array {
-    let order = this.orders.get(epoch);
-    if (!order) {
-      const n = this.entries.length;
-      order =
-        this.options.shuffle === false ? Uint32Array.from({ length: n }, (_, i) => i) : permutation(n, new Rng([this.options.seed, epoch]));
-      this.orders.clear();
-      this.orders.set(epoch, order);
-    }
-    return order;
-  }
-
-  private async decoded(index: number): Promise<Decoded> {
-    const hit = this.cache.get(index);
-    if (hit) return hit;
-    const entry = this.entries[index]!;
-    const [imageBytes, labelBytes] = await Promise.all([this.read(entry.image), this.read(entry.label!)]);
-    const image = await decodeImage(imageBytes, entry.image);
-    const label = decodeLabel(labelBytes, entry.label);
-    if (label.width !== image.width || label.height !== image.height) {
-      throw new DeeplabError('bad-input', `label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, {
-        file: entry.label,
-        where: `line ${entry.line}`,
-      });
-    }
-    const item = { image, label: label.data };
-    const bytes = image.data.byteLength + label.data.byteLength;
-    if (this.cachedBytes + bytes <= (this.options.cacheBytes ?? 512 * 1024 * 1024)) {
-      this.cache.set(index, item);
-      this.cachedBytes += bytes;
-    }
-    return item;
-  }
-
-  private async prepare(start: number): Promise<FeedBatch> {
-    const n = this.entries.length;
-    const { inputSize, randomScale, randomMirror, ignoreLabel, seed } = this.options;
-    const samples: BatchSample[] = [];
-    for (let i = start; i < start + this.options.batchSize; i++) {
-      const epoch = Math.floor(i / n);
-      const slot = i % n;
-      const index = this.order(epoch)[slot]!;
-      const { image, label } = await this.decoded(index);
-      const rng = new Rng([seed, epoch, slot]);
-      const sample = augment(image, label, { crop: inputSize, randomScale, randomMirror, labelPad: ignoreLabel }, rng);
-      samples.push({ ...sample, id: this.entries[index]!.id });
-    }
+  protected assemble(samples: BatchSample[]): FeedBatch {
     const batch = stackBatch(samples);
     return {
       images: batch.images,
@@ -147,5 +76,18 @@ export class ListTrainingData {
       channels: 3,
       ids: batch.ids,
     };
+  }
+
+  private async decode(entry: ListEntry): Promise<Decoded> {
+    const [imageBytes, labelBytes] = await Promise.all([this.read(entry.image), this.read(entry.label!)]);
+    const image = await decodeImage(imageBytes, entry.image);
+    const label = decodeLabel(labelBytes, entry.label);
+    if (label.width !== image.width || label.height !== image.height) {
+      throw new DeeplabError('bad-input', `label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, {
+        file: entry.label,
+        where: `line ${entry.line}`,
+      });
+    }
+    return { image, label: label.data };
   }
 }

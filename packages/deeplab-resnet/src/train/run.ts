@@ -1,23 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseList, type ListEntry } from '@objsel/voc-data';
-import type { ObjselNetworkMeta, WeightEntry } from '@objsel/caffe-import';
+import { readTextIfExists, type ObjselNetworkMeta, type WeightEntry, type WritableFiles } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
 import type { DeepLabConfig } from '../model/config';
 import { DeepLabResNet, configFromMeta } from '../model/deeplab';
-import {
-  cleanStaleCheckpointFiles,
-  findLatestCheckpoint,
-  loadCheckpoint,
-  saveCheckpoint,
-  type CheckpointContents,
-  type TrainerStateFile,
-} from '../checkpoint/checkpoint';
+import { DEFAULT_KEEP } from '../checkpoint/checkpoint';
 import { resolveWeights } from '../checkpoint/resolve';
-import { joinPath, readTextIfExists, writeFileAtomic, type WritableFiles } from '@objsel/caffe-import';
 import { ListTrainingData, type FeedBatch, type TrainingDataOptions } from './data-feed';
-import { truncateMetricsLog, type MetricsLine } from './metrics-log';
+import { groupBatches, runTrainingLoop, type LoopSettings } from './loop';
 import { isLastLayer } from './param-groups';
-import { predictionStrip, trainingCurveSvg, type CurvePoint } from './pictures';
+import { predictionStrip } from './pictures';
 import type { OnProgress } from './progress';
 import { FINE_TUNE_DEFAULTS, TRAIN_DEFAULTS, Trainer, type StepResult, type TrainerConfig } from './trainer';
 
@@ -91,14 +83,13 @@ export interface TrainSummary {
 export type { MetricsLine } from './metrics-log';
 
 /** The settings a checkpoint records and a resumed run reuses. */
-interface RunSettings {
+interface RunSettings extends LoopSettings {
+  kind: 'segmentation';
   mode: 'train' | 'fine-tune';
   trainer: TrainerConfig;
   data: Omit<TrainingDataOptions, 'cacheBytes'>;
   dataDir: string;
   dataList: string;
-  savePredEvery: number;
-  saveNumImages: number;
 }
 
 /** Gaussian std 0.01 weights, zero biases for every `fc*` variable (Caffe's fc8 fillers), seeded. */
@@ -161,22 +152,19 @@ function networkFromRestore(
  * `images/step-<n>.png` strips (image | ground truth | prediction) and `curve.svg`.
  *
  * With `resume`, the latest checkpoint's weights, optimiser state, step, data position and saved
- * settings are restored (only `trainer.numSteps` may be raised), so the result equals an
- * uninterrupted run. A NaN or infinite loss stops the run with a `non-finite-loss` error naming
- * the last good checkpoint; nothing is written for the bad update.
+ * settings (`keep` included) are restored (only `trainer.numSteps` may be raised), so the result
+ * equals an uninterrupted run. A NaN or infinite loss stops the run with a `non-finite-loss`
+ * error naming the last good checkpoint; nothing is written for the bad update. The loop is
+ * {@link runTrainingLoop}'s.
  */
 export async function train(options: TrainOptions): Promise<TrainSummary> {
   const fs = options.fs;
-  const started = performance.now();
   const info = options.onInfo ?? (() => undefined);
   const mode = options.mode ?? 'train';
   const defaults = mode === 'fine-tune' ? FINE_TUNE_DEFAULTS : TRAIN_DEFAULTS;
-  const snapshotDir = options.snapshotDir;
-  await fs.mkdir(snapshotDir, { recursive: true });
-  const stale = await cleanStaleCheckpointFiles(fs, snapshotDir);
-  if (stale.length) info(`removed ${stale.length} leftover(s) of an interrupted save in ${snapshotDir}`);
-
-  let settings: RunSettings = {
+  const eps = options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon };
+  const settings: RunSettings = {
+    kind: 'segmentation',
     mode,
     trainer: { ...defaults, ...options.trainer, scales: [...(options.trainer?.scales ?? defaults.scales)] },
     data: {
@@ -191,158 +179,66 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     dataList: options.dataList,
     savePredEvery: options.savePredEvery ?? (mode === 'fine-tune' ? 100 : 1000),
     saveNumImages: options.saveNumImages ?? 2,
+    keep: options.keep ?? DEFAULT_KEEP,
   };
-
-  let network: DeepLabResNet;
-  let resumed: CheckpointContents | undefined;
-  let resumedFrom: string | undefined;
-  const latest = options.resume ? await findLatestCheckpoint(fs, snapshotDir) : undefined;
-  if (options.resume && !latest) info(`no checkpoint in ${snapshotDir} to resume from: starting a new run`);
-  if (latest) {
-    resumed = await loadCheckpoint(fs, latest.path);
-    resumedFrom = latest.path;
-    const saved = resumed.state.run as unknown as RunSettings;
-    const numSteps = options.trainer?.numSteps ?? saved.trainer.numSteps;
-    // Fields added since the checkpoint was written take their defaults.
-    settings = { ...saved, trainer: { ...defaults, ...saved.trainer, numSteps } };
-    network = DeepLabResNet.fromWeights(
-      resumed.network.entries,
-      resumed.network.meta,
-      options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon },
-    );
-    info(`resuming from ${latest.path} (step ${latest.step})`);
-  } else if (options.restoreFrom) {
-    const { weightsPath: dir, entries, meta } = await resolveWeights(fs, options.restoreFrom);
-    network = networkFromRestore(entries, meta, options, settings.trainer.numClasses, settings.data.seed);
-    info(`restored ${options.notRestoreLast ? 'all but the last layers' : 'the network'} from ${dir}`);
-  } else {
-    if (!options.model)
-      throw new DeeplabError('bad-config', 'nothing to train: give restoreFrom (--restore-from) or a model to start from scratch');
-    network = DeepLabResNet.create({ ...options.model, numClasses: settings.trainer.numClasses }, { seed: settings.data.seed });
-    info(`new network from scratch (seed ${settings.data.seed})`);
-  }
-
-  const trainer = new Trainer(network, settings.trainer);
-  let feed: ListTrainingData | undefined;
+  let network: DeepLabResNet | undefined;
+  let active = settings;
+  let listLength = 0;
   try {
-    if (resumed) trainer.loadState({ entries: resumed.optimizer, scalars: resumed.state.optimizerScalars });
-    const entries = await readList(fs, settings.dataDir, settings.dataList);
-    const startSamples = resumed ? Number((resumed.state.data as { samples?: number }).samples ?? 0) : 0;
-    const read = (p: string) => fs.readFile(p);
-    feed = new ListTrainingData(entries, read, settings.data, startSamples);
-
-    const metricsFile = joinPath(snapshotDir, 'metrics.jsonl');
-    const curve: CurvePoint[] = resumed ? await truncateMetricsLog(fs, metricsFile, trainer.step) : [];
-    if (!resumed) await fs.writeFile(metricsFile, '');
-    await fs.mkdir(joinPath(snapshotDir, 'images'), { recursive: true });
-
-    const { numSteps, gradUpdateEvery } = settings.trainer;
-    const startStep = trainer.step;
-    let lastCheckpoint = resumedFrom ?? '';
-    let last: StepResult | undefined;
-    let images = 0;
-    const loopStart = performance.now();
-    const task = mode === 'fine-tune' ? 'fine-tune' : 'train';
-    if (trainer.step >= numSteps) info(`already at step ${trainer.step} of ${numSteps}: nothing to do`);
-
-    const save = async (result: StepResult): Promise<void> => {
-      const optimizerState = await trainer.state();
-      const state: TrainerStateFile = {
-        format: 'objsel-trainer-state',
-        version: 1,
-        step: trainer.step,
-        optimizerScalars: optimizerState.scalars,
-        data: { samples: feed!.position, seed: settings.data.seed, listLength: entries.length },
-        run: settings as unknown as Record<string, unknown>,
-        loss: result.loss,
-        savedAt: new Date().toISOString(),
-      };
-      const weights = await network.toWeightEntries();
-      const broken = weights.find((e) => !e.data.every(Number.isFinite));
-      if (broken) {
-        const keepMsg = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written';
-        throw new DeeplabError(
-          'non-finite-loss',
-          `weights became NaN or infinite at step ${trainer.step}; training stopped, ${keepMsg} (try a lower --learning-rate)`,
-          { where: broken.name },
-        );
-      }
-      lastCheckpoint = await saveCheckpoint(
-        fs,
-        snapshotDir,
-        { network: { entries: weights, meta: network.meta() }, optimizer: optimizerState.entries, state },
-        { keep: options.keep ?? 10 },
-      );
-    };
-
-    while (trainer.step < numSteps) {
-      const batches: FeedBatch[] = [];
-      for (let k = 0; k < gradUpdateEvery; k++) batches.push(await feed.next());
-      const upcoming = trainer.step + 1;
-      const savePoint = upcoming % settings.savePredEvery === 0 || upcoming === numSteps;
-      const t0 = performance.now();
-      let result: StepResult;
-      try {
-        result = await trainer.trainStep(batches, { predictions: savePoint ? settings.saveNumImages : 0 });
-      } catch (error) {
-        if (error instanceof DeeplabError && error.code === 'non-finite-loss') {
-          const keepMsg = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet';
-          throw new DeeplabError('non-finite-loss', `${error.message}; training stopped, ${keepMsg} (try a lower --learning-rate)`, {
-            cause: error,
-          });
+    const run = await runTrainingLoop<FeedBatch[], StepResult, RunSettings>({
+      output: { fs, snapshotDir: options.snapshotDir },
+      ...(options.resume ? { resume: true } : {}),
+      settings,
+      ...(options.trainer?.numSteps === undefined ? {} : { numSteps: options.trainer.numSteps }),
+      // Checkpoints of earlier versions: no kind, and trainer fields added since take their defaults.
+      restoreSettings: (saved) => {
+        const s = saved as unknown as RunSettings;
+        return {
+          ...s,
+          kind: s.kind === undefined && s.mode !== undefined ? 'segmentation' : s.kind,
+          trainer: { ...defaults, ...s.trainer },
+        };
+      },
+      start: async ({ settings: s, checkpoint, samples }) => {
+        active = s;
+        if (checkpoint) {
+          network = DeepLabResNet.fromWeights(checkpoint.network.entries, checkpoint.network.meta, eps);
+        } else if (options.restoreFrom) {
+          const { weightsPath: dir, entries, meta } = await resolveWeights(fs, options.restoreFrom);
+          network = networkFromRestore(entries, meta, options, s.trainer.numClasses, s.data.seed);
+          info(`restored ${options.notRestoreLast ? 'all but the last layers' : 'the network'} from ${dir}`);
+        } else {
+          if (!options.model)
+            throw new DeeplabError('bad-config', 'nothing to train: give restoreFrom (--restore-from) or a model to start from scratch');
+          network = DeepLabResNet.create({ ...options.model, numClasses: s.trainer.numClasses }, { seed: s.data.seed });
+          info(`new network from scratch (seed ${s.data.seed})`);
         }
-        throw error;
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      last = result;
-      images += result.images;
-      const imagesPerSecond = result.images / seconds;
-      const line: MetricsLine = {
-        step: result.step,
-        loss: result.loss,
-        l2: result.l2,
-        lr: result.learningRate,
-        seconds,
-        imagesPerSecond,
-        tensors: tf.memory().numTensors,
-        time: new Date().toISOString(),
-      };
-      await fs.appendFile(metricsFile, `${JSON.stringify(line)}\n`);
-      curve.push({ step: result.step, loss: result.loss, learningRate: result.learningRate });
-      options.onProgress?.({
-        task,
-        done: result.step,
-        total: numSteps,
-        metrics: { loss: result.loss, lr: result.learningRate, stepTime: seconds, imagesPerSec: imagesPerSecond },
-      });
-      if (savePoint) {
-        if (result.predictions?.length) {
-          await writeFileAtomic(
-            fs,
-            joinPath(snapshotDir, 'images', `step-${result.step}.png`),
-            predictionStrip(batches[0]!, result.predictions),
-          );
-        }
-        await writeFileAtomic(fs, joinPath(snapshotDir, 'curve.svg'), trainingCurveSvg(curve, `${task} ${snapshotDir}`));
-        await save(result);
-      }
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const loopSeconds = (performance.now() - loopStart) / 1000;
+        const entries = await readList(fs, s.dataDir, s.dataList);
+        listLength = entries.length;
+        const feed = new ListTrainingData(entries, (p) => fs.readFile(p), s.data, samples);
+        const trainer = new Trainer(network, s.trainer);
+        return { network, trainer, feed: groupBatches(feed, s.trainer.gradUpdateEvery) };
+      },
+      picture: (batches, result) => (result.predictions?.length ? predictionStrip(batches[0]!, result.predictions) : undefined),
+      dataInfo: () => ({ seed: active.data.seed, listLength }),
+      task: mode,
+      title: `${mode} ${options.snapshotDir}`,
+      nanHint: 'try a lower --learning-rate',
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      onInfo: info,
+    });
     return {
-      steps: trainer.step,
-      stepsThisRun: trainer.step - startStep,
-      loss: last?.loss ?? resumed?.state.loss ?? Number.NaN,
-      seconds,
-      imagesPerSecond: loopSeconds > 0 ? images / loopSeconds : 0,
-      checkpoint: lastCheckpoint,
-      ...(resumedFrom ? { resumedFrom } : {}),
-      network,
+      steps: run.steps,
+      stepsThisRun: run.stepsThisRun,
+      loss: run.loss,
+      seconds: run.seconds,
+      imagesPerSecond: run.imagesPerSecond,
+      checkpoint: run.checkpoint,
+      ...(run.resumedFrom ? { resumedFrom: run.resumedFrom } : {}),
+      network: network!,
     };
   } catch (error) {
-    network.dispose();
+    network?.dispose();
     throw error;
-  } finally {
-    trainer.dispose();
   }
 }

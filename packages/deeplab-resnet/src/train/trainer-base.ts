@@ -65,7 +65,7 @@ export function updateMovingStatistics(
 }
 
 /**
- * What the segmentation and the interactive trainers share: the trained variables, the optimiser
+ * What the segmentation, the interactive and dcsp's stage trainers share: the trained variables, the optimiser
  * and its checkpointable state, the update counter, the schedule, the weight-decay term and the
  * BatchNorm moving-average update. Subclasses add their objective and `trainStep`.
  */
@@ -79,12 +79,18 @@ export abstract class TrainerBase<C extends OptimisationConfig> {
   /** TF.js variable name (prefixed per model) → the network's variable name. */
   protected readonly keyOfVariable = new Map<string, string>();
 
+  /**
+   * `multiplier` scales the learning rate per variable (with `config.lrMultipliers`); `trains`
+   * picks the trained variables when a trainer's rule is not one of the {@link TrainableSet}s
+   * (default: `config.trainable`'s).
+   */
   protected constructor(
     readonly network: TrainableNetwork,
     readonly config: C,
     multiplier: (name: string) => number,
+    trains: (name: string) => boolean = (n) => isTrainable(n, config.trainable),
   ) {
-    this.trainedNames = [...network.variables.keys()].filter((n) => isTrainable(n, config.trainable));
+    this.trainedNames = [...network.variables.keys()].filter(trains);
     if (this.trainedNames.length === 0)
       throw new DeeplabError('bad-config', `the network has no variables to train in set '${config.trainable}'`);
     this.trainedVars = this.trainedNames.map((n) => network.variables.get(n)!);
