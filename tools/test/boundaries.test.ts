@@ -51,7 +51,7 @@ describe('boundary check', () => {
     fs.writeFileSync(manifest, JSON.stringify(json));
     const messages = (checkBoundaries(dir, rules) as Violation[]).map((x) => x.message).sort();
     expect(messages).toEqual([
-      '@objsel/deeplab-resnet may not import @objsel/dcsp (allowed: caffe-import, voc-data, clicks)',
+      '@objsel/deeplab-resnet may not import @objsel/dcsp (allowed: caffe-import, voc-data)',
       'leaf package @objsel/caffe-import may not depend on @tensorflow/tfjs-core',
     ]);
   });

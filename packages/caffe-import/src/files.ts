@@ -135,7 +135,7 @@ export async function listDir(files: ReadableFiles, dir: string): Promise<string
 }
 
 /** A file's text (UTF-8), or `undefined` when it does not exist. */
-export async function readTextIfExists(files: ReadableFiles, file: string): Promise<string | undefined> {
+export async function readTextIfExists(files: Pick<ReadableFiles, 'readFile'>, file: string): Promise<string | undefined> {
   try {
     return new TextDecoder().decode(await files.readFile(file));
   } catch (error) {

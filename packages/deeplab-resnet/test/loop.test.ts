@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ObjselNetworkMeta, WeightEntry } from '@objsel/caffe-import';
+import { nodeFileSystem } from '@objsel/caffe-import/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeeplabError, loadBackend, loadCheckpoint } from '../src/index';
 import { findLatestCheckpoint } from '../src/checkpoint/checkpoint';
-import type { FileSystemLike } from '../src/checkpoint/file-system';
 import {
   runTrainingLoop,
   type LoopFeed,
@@ -19,7 +19,7 @@ import {
   type TrainingLoopOptions,
 } from '../src/train/loop';
 
-const fs = fsp as unknown as FileSystemLike;
+const fs = nodeFileSystem;
 let root: string;
 
 beforeAll(async () => {
