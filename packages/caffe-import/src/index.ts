@@ -79,3 +79,4 @@ export {
   type NodeFsPromisesLike,
   type WeightsFileSystem,
 } from './weights-dir';
+export * from './tf-checkpoint/index';
