@@ -174,23 +174,35 @@ function scanTensorProto(r: WireReader): TensorValueParts {
   return parts;
 }
 
-/** Decodes the varints of packed chunks and single values into `out`. */
+/** A varint as a signed 64-bit BigInt (two's complement), bounds-checked. */
+function varint64(r: WireReader): bigint {
+  const start = r.pos;
+  let v = 0n;
+  for (let shift = 0n; shift < 70n; shift += 7n) {
+    if (r.pos >= r.end) throw r.error('truncated', 'varint runs past the end of its message', start);
+    const b = r.bytes[r.pos++]!;
+    v |= BigInt(b & 0x7f) << shift;
+    if (b < 0x80) return BigInt.asIntN(64, v);
+  }
+  throw r.error('bad-wire-type', 'varint longer than 10 bytes', start);
+}
+
+/** Decodes the varints of packed chunks and single values into `out` (int32: low 32 bits, as protobuf). */
 function readVarints(r: WireReader, chunks: Array<[number, number]>, singles: number[], out: Int32Array | BigInt64Array): number {
   let n = 0;
-  const put = (v: number) => {
-    if (out instanceof Int32Array) {
-      if (n < out.length) out[n] = v;
-    } else if (n < out.length) out[n] = BigInt(v);
+  const put = (c: WireReader) => {
+    const v = varint64(c);
+    if (n < out.length) {
+      if (out instanceof Int32Array) out[n] = Number(BigInt.asIntN(32, v));
+      else out[n] = v;
+    }
     n++;
   };
   for (const [start, end] of chunks) {
     const c = new WireReader(r.bytes, start, end, r.file);
-    while (c.more()) put(out instanceof Int32Array ? c.int32() : c.varint());
+    while (c.more()) put(c);
   }
-  for (const pos of singles) {
-    const c = new WireReader(r.bytes, pos, r.end, r.file);
-    put(out instanceof Int32Array ? c.int32() : c.varint());
-  }
+  for (const pos of singles) put(new WireReader(r.bytes, pos, r.end, r.file));
   return n;
 }
 

@@ -170,11 +170,11 @@ export class V1Checkpoint {
       if (value === undefined) throw ckptError('bad-checkpoint', 'the table of contents lists a slice that has no data entry', file, place);
       return decodeMessage(value, file, place, (r) => {
         const { data } = decodeSavedTensorSlices(r);
-        if (!data || data.tensor === undefined)
-          throw ckptError('bad-checkpoint', 'the data entry holds no SavedSlice data', undefined, place);
+        if (!data) throw ckptError('bad-checkpoint', 'the data entry holds no SavedSlice', undefined, place);
         if (data.name !== name) throw ckptError('bad-checkpoint', `the data entry is named "${data.name}"`, undefined, place);
         const count = elementCount(sliceShape(t.shape, extents), file, place);
-        const [s, e] = data.tensor;
+        // An absent TensorProto is an empty one (proto3 writers may leave out empty messages).
+        const [s, e] = data.tensor ?? [0, 0];
         const values = decodeTensorValues(new WireReader(r.bytes, s, e, r.file), dtype, count, () => place);
         return { extents, data: values };
       });
