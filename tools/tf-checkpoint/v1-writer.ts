@@ -39,7 +39,8 @@ function tensorProto(data: TfTensorData, encoding: V1ValueEncoding): Uint8Array 
   if (encoding === 'tensor_content') {
     return encode('TensorProto', { tensor_content: new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() });
   }
-  if (data instanceof Float32Array) return encode(encoding === 'unpacked' ? 'TensorProtoUnpacked' : 'TensorProto', { float_val: [...data] });
+  if (data instanceof Float32Array)
+    return encode(encoding === 'unpacked' ? 'TensorProtoUnpacked' : 'TensorProto', { float_val: [...data] });
   if (data instanceof Float64Array) return encode('TensorProto', { double_val: [...data] });
   if (data instanceof Int32Array) return encode('TensorProto', { int_val: [...data] });
   return encode('TensorProto', { int64_val: [...data].map((v) => v.toString()) });

@@ -4,7 +4,16 @@
 // shard, offset, size, masked CRC-32C) per tensor; partitioned tensors list their slices, each
 // stored under EncodeTensorNameSlice(name, slice). Protos are encoded with protobufjs. More
 // general than the library's writeTfCheckpointV2 (several shards, slices, big-endian, corruption).
-import { buildTable, crc32c, DT, maskCrc32c, tensorSliceKey, type SliceExtent, type TableWriterOptions, type TfTensorData } from '@objsel/caffe-import';
+import {
+  buildTable,
+  crc32c,
+  DT,
+  maskCrc32c,
+  tensorSliceKey,
+  type SliceExtent,
+  type TableWriterOptions,
+  type TfTensorData,
+} from '@objsel/caffe-import';
 import { encode, shapeObject, sliceObject } from './protos';
 
 /** One tensor to write. */
@@ -71,7 +80,10 @@ export function writeV2(tensors: readonly V2Tensor[], options: V2WriterOptions =
     const first = t.data ?? t.slices?.[0]?.data;
     const dtype = t.dtype ?? (first ? dtypeOf(first) : DT.FLOAT);
     if (t.slices) {
-      entries.push([new TextEncoder().encode(t.name), encode('BundleEntryProto', { dtype, shape: shapeObject(t.shape), slices: t.slices.map((s) => sliceObject(s.extents)) })]);
+      entries.push([
+        new TextEncoder().encode(t.name),
+        encode('BundleEntryProto', { dtype, shape: shapeObject(t.shape), slices: t.slices.map((s) => sliceObject(s.extents)) }),
+      ]);
       for (const s of t.slices) {
         const shape = s.extents.map((e, i) => e.length ?? t.shape[i]!);
         entries.push([tensorSliceKey(t.name, s.extents), encode('BundleEntryProto', store(t, shape, s.data, dtype))]);

@@ -55,7 +55,8 @@ function sample(): Array<V1Tensor & V2Tensor> {
 function same(t: TfTensor | undefined, want: V1Tensor): void {
   expect(t).toBeDefined();
   expect(t!.shape).toEqual(want.shape);
-  if (want.data) expect(hex(new Uint8Array(t!.data.buffer, t!.data.byteOffset, t!.data.byteLength))).toBe(hex(new Uint8Array(want.data.buffer)));
+  if (want.data)
+    expect(hex(new Uint8Array(t!.data.buffer, t!.data.byteOffset, t!.data.byteLength))).toBe(hex(new Uint8Array(want.data.buffer)));
   else expect([...t!.data].map(Number)).toEqual(Array.from({ length: 15 }, (_, i) => i));
 }
 
@@ -84,8 +85,16 @@ describe('V2 checkpoints', () => {
     const c = await readTfCheckpoint(files, 'ck/model.ckpt-20000');
     expect(c.format).toBe('v2');
     expect(c.tensors.map((t) => t.name)).toEqual([...tensors.map((t) => t.name)].sort());
-    for (const t of tensors) same(c.tensors.find((x) => x.name === t.name), t);
-    expect(c.filesRead.map((f) => f.file)).toEqual(['ck/model.ckpt-20000.index', 'ck/model.ckpt-20000.data-00000-of-00002', 'ck/model.ckpt-20000.data-00001-of-00002']);
+    for (const t of tensors)
+      same(
+        c.tensors.find((x) => x.name === t.name),
+        t,
+      );
+    expect(c.filesRead.map((f) => f.file)).toEqual([
+      'ck/model.ckpt-20000.index',
+      'ck/model.ckpt-20000.data-00000-of-00002',
+      'ck/model.ckpt-20000.data-00001-of-00002',
+    ]);
     const listing = await listTfCheckpoint(files, 'ck/model.ckpt-20000');
     expect(listing.header).toMatchObject({ numShards: 2, endianness: 0, version: { producer: 1 } });
     expect(listing.tensors.find((t) => t.name === 'extra/partitioned')).toEqual({
@@ -100,9 +109,15 @@ describe('V2 checkpoints', () => {
 
   it('reads big-endian bundles and Snappy-compressed index blocks', async () => {
     const tensors = sample();
-    const files = checkpointFilesFromMap(v2Files('m', tensors, { endianness: 'big', shards: 2, blockSize: 100, compress: (b) => snappyCompress(b) }));
+    const files = checkpointFilesFromMap(
+      v2Files('m', tensors, { endianness: 'big', shards: 2, blockSize: 100, compress: (b) => snappyCompress(b) }),
+    );
     const c = await readTfCheckpoint(files, 'm');
-    for (const t of tensors) same(c.tensors.find((x) => x.name === t.name), t);
+    for (const t of tensors)
+      same(
+        c.tensors.find((x) => x.name === t.name),
+        t,
+      );
   });
 
   it('returns views into the shard without copying (or copies on request), and reads only what the filter keeps', async () => {
@@ -125,7 +140,11 @@ describe('V1 checkpoints', () => {
       const bytes = writeV1(tensors, { blockSize: 300, restartInterval: 3 });
       const c = await readTfCheckpoint(checkpointFilesFromMap({ 'deeplab_resnet.ckpt': bytes }), 'deeplab_resnet.ckpt');
       expect(c.format).toBe('v1');
-      for (const t of tensors) same(c.tensors.find((x) => x.name === t.name), t);
+      for (const t of tensors)
+        same(
+          c.tensors.find((x) => x.name === t.name),
+          t,
+        );
     }
   });
 
@@ -133,14 +152,22 @@ describe('V1 checkpoints', () => {
     const tensors = sample();
     const packed = writeV1(tensors, { blockSize: 64, compress: (b) => snappyCompress(b) });
     const c = await readTfCheckpoint(checkpointFilesFromMap({ 'a/m.ckpt': packed }), 'a/m.ckpt');
-    for (const t of tensors) same(c.tensors.find((x) => x.name === t.name), t);
+    for (const t of tensors)
+      same(
+        c.tensors.find((x) => x.name === t.name),
+        t,
+      );
     const shards = checkpointFilesFromMap({
       'a/m.ckpt-00000-of-00002': writeV1(tensors.slice(0, 4)),
       'a/m.ckpt-00001-of-00002': writeV1(tensors.slice(4)),
     });
     const s = await readTfCheckpoint(shards, 'a/m.ckpt');
     expect(s.resolved.via).toBe('v1-shards');
-    for (const t of tensors) same(s.tensors.find((x) => x.name === t.name), t);
+    for (const t of tensors)
+      same(
+        s.tensors.find((x) => x.name === t.name),
+        t,
+      );
   });
 });
 
@@ -148,7 +175,9 @@ describe('checkpoint paths', () => {
   const files = checkpointFilesFromMap({
     ...v2Files('snapshots/model.ckpt-20000', sample().slice(0, 2)),
     ...v2Files('snapshots/model.ckpt-19000', sample().slice(0, 1)),
-    'snapshots/checkpoint': new TextEncoder().encode('model_checkpoint_path: "model.ckpt-20000"\nall_model_checkpoint_paths: "model.ckpt-19000"\nall_model_checkpoint_paths: "model.ckpt-20000"\n'),
+    'snapshots/checkpoint': new TextEncoder().encode(
+      'model_checkpoint_path: "model.ckpt-20000"\nall_model_checkpoint_paths: "model.ckpt-19000"\nall_model_checkpoint_paths: "model.ckpt-20000"\n',
+    ),
     'moved/checkpoint': new TextEncoder().encode('model_checkpoint_path: "/home/user/old/model.ckpt-5"\n'),
     ...v2Files('moved/model.ckpt-5', sample().slice(0, 1)),
     'v1/deeplab_resnet.ckpt': writeV1(sample().slice(0, 1)),
@@ -161,8 +190,15 @@ describe('checkpoint paths', () => {
     const r = (p: string) => resolveTfCheckpoint(files, p);
     expect(await r('snapshots/model.ckpt-20000')).toMatchObject({ format: 'v2', prefix: 'snapshots/model.ckpt-20000', via: 'prefix' });
     expect(await r('snapshots/model.ckpt-19000.index')).toMatchObject({ prefix: 'snapshots/model.ckpt-19000', via: 'index-file' });
-    expect(await r('snapshots/model.ckpt-20000.data-00000-of-00001')).toMatchObject({ prefix: 'snapshots/model.ckpt-20000', via: 'data-file' });
-    expect(await r('snapshots')).toMatchObject({ prefix: 'snapshots/model.ckpt-20000', via: 'checkpoint-state', stateFile: 'snapshots/checkpoint' });
+    expect(await r('snapshots/model.ckpt-20000.data-00000-of-00001')).toMatchObject({
+      prefix: 'snapshots/model.ckpt-20000',
+      via: 'data-file',
+    });
+    expect(await r('snapshots')).toMatchObject({
+      prefix: 'snapshots/model.ckpt-20000',
+      via: 'checkpoint-state',
+      stateFile: 'snapshots/checkpoint',
+    });
     expect(await r('snapshots/')).toMatchObject({ prefix: 'snapshots/model.ckpt-20000' });
     expect(await r('moved')).toMatchObject({ prefix: 'moved/model.ckpt-5', via: 'checkpoint-state' });
     expect(await r('v1/deeplab_resnet.ckpt')).toMatchObject({ format: 'v1', files: ['v1/deeplab_resnet.ckpt'], via: 'v1-file' });
@@ -173,11 +209,15 @@ describe('checkpoint paths', () => {
   it('names what is missing', async () => {
     const absent = await rejected(resolveTfCheckpoint(files, 'snapshots/model.ckpt-30000'));
     expect(absent.code).toBe('missing-file');
-    expect(absent.message).toBe('snapshots/model.ckpt-30000: no checkpoint here: neither model.ckpt-30000.index (V2) nor model.ckpt-30000 (V1) exists');
+    expect(absent.message).toBe(
+      'snapshots/model.ckpt-30000: no checkpoint here: neither model.ckpt-30000.index (V2) nor model.ckpt-30000 (V1) exists',
+    );
     const two = await rejected(resolveTfCheckpoint(files, 'two'));
     expect(two.message).toMatch(/^two: the directory has no 'checkpoint' file to choose among 2 checkpoints/);
     const noIndex = checkpointFilesFromMap({ 'p.data-00000-of-00001': new Uint8Array(4) });
-    expect((await rejected(resolveTfCheckpoint(noIndex, 'p'))).message).toMatch(/^p: V2 checkpoint prefix without its index: p\.index is missing/);
+    expect((await rejected(resolveTfCheckpoint(noIndex, 'p'))).message).toMatch(
+      /^p: V2 checkpoint prefix without its index: p\.index is missing/,
+    );
   });
 });
 
@@ -197,19 +237,21 @@ describe('bad checkpoints: one typed line naming the file', () => {
     f['m.data-00000-of-00001'] = f['m.data-00000-of-00001']!.subarray(0, 50);
     const e = await rejected(readTfCheckpoint(checkpointFilesFromMap(f), 'm'));
     expect([e.code, e.file]).toEqual(['truncated', 'm.data-00000-of-00001']);
-    expect(e.message).toMatch(/^m\.data-00000-of-00001: tensor "[^"]+": bytes \[\d+, \d+\) lie past the end of the data file \(50 bytes\)$/);
+    expect(e.message).toMatch(
+      /^m\.data-00000-of-00001: tensor "[^"]+": bytes \[\d+, \d+\) lie past the end of the data file \(50 bytes\)$/,
+    );
   });
 
   it('a CRC mismatch in the data and in an index block', async () => {
     const f = good();
     const data = f['m.data-00000-of-00001']!.slice();
-    data[7] ^= 1;
+    data[7]! ^= 1;
     f['m.data-00000-of-00001'] = data;
     const e = await rejected(readTfCheckpoint(checkpointFilesFromMap(f), 'm'));
     expect([e.code, e.file, e.where]).toEqual(['bad-checksum', 'm.data-00000-of-00001', 'tensor "conv1/weights"']);
     const g = good();
     const index = g['m.index']!.slice();
-    index[3] ^= 1;
+    index[3]! ^= 1;
     g['m.index'] = index;
     const e2 = await rejected(readTfCheckpoint(checkpointFilesFromMap(g), 'm'));
     expect([e2.code, e2.file]).toEqual(['bad-checksum', 'm.index']);
@@ -242,25 +284,42 @@ describe('bad checkpoints: one typed line naming the file', () => {
     const e2 = await rejected(readTfCheckpoint(v1, 'a.ckpt'));
     expect([e2.code, e2.file, e2.where]).toEqual(['shape-mismatch', 'a.ckpt', 'tensor "w"']);
     expect(e2.message).toBe('a.ckpt: tensor "w": TensorProto holds 2 value(s), the shape needs 3');
-    const content = checkpointFilesFromMap({ 'a.ckpt': writeV1([{ name: 'w', shape: [3], data: Float32Array.of(1, 2), encoding: 'tensor_content' }]) });
+    const content = checkpointFilesFromMap({
+      'a.ckpt': writeV1([{ name: 'w', shape: [3], data: Float32Array.of(1, 2), encoding: 'tensor_content' }]),
+    });
     expect((await rejected(readTfCheckpoint(content, 'a.ckpt'))).message).toMatch(/tensor_content has 8 bytes, 3 float32 values need 12/);
   });
 
   it('unsupported element types, unless skipped', async () => {
-    const v2 = checkpointFilesFromMap(v2Files('m', [{ name: 'names', shape: [1], dtype: DT.STRING, raw: Uint8Array.of(1, 0, 0, 0, 0, 65) }, ...sample().slice(0, 1)]));
+    const v2 = checkpointFilesFromMap(
+      v2Files('m', [{ name: 'names', shape: [1], dtype: DT.STRING, raw: Uint8Array.of(1, 0, 0, 0, 0, 65) }, ...sample().slice(0, 1)]),
+    );
     const e = await rejected(readTfCheckpoint(v2, 'm'));
     expect(e.message).toBe('m.index: tensor "names": element type DT_STRING is not supported (float32, float64, int32, int64 are)');
     expect(e.code).toBe('unsupported');
     const skipped = await readTfCheckpoint(v2, 'm', { unsupported: 'skip' });
     expect(skipped.skipped.map((s) => [s.name, s.reason])).toEqual([['names', 'unsupported']]);
-    const v1 = checkpointFilesFromMap({ 'a.ckpt': writeV1([{ name: 'b', shape: [2], dtype: DT.BOOL, rawTensorProto: encode('TensorProto', { bool_val: [true, false] }) }]) });
+    const v1 = checkpointFilesFromMap({
+      'a.ckpt': writeV1([{ name: 'b', shape: [2], dtype: DT.BOOL, rawTensorProto: encode('TensorProto', { bool_val: [true, false] }) }]),
+    });
     expect((await rejected(readTfCheckpoint(v1, 'a.ckpt'))).code).toBe('unsupported');
   });
 
   it('fuzz: mutated V1 and V2 files give tensors or typed errors, never hangs or other errors', async () => {
     const v1 = writeV1(sample(), { blockSize: 128 });
     const v2 = v2Files('m', sample(), { blockSize: 128, shards: 2 });
-    const known = new Set(['truncated', 'not-table', 'bad-table', 'bad-checksum', 'bad-checkpoint', 'shape-mismatch', 'unsupported', 'bad-wire-type', 'bad-length', 'missing-file']);
+    const known = new Set([
+      'truncated',
+      'not-table',
+      'bad-table',
+      'bad-checksum',
+      'bad-checkpoint',
+      'shape-mismatch',
+      'unsupported',
+      'bad-wire-type',
+      'bad-length',
+      'missing-file',
+    ]);
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('v1', 'index', 'data'),
@@ -294,7 +353,11 @@ describe('bad checkpoints: one typed line naming the file', () => {
           [new TextEncoder().encode('w'), entry],
         ]);
         const v1 = writeV1([{ name: 'w', shape: [2], dtype: DT.FLOAT, rawTensorProto: value }]);
-        const files: TfCheckpointFiles = checkpointFilesFromMap({ 'm.index': index, 'm.data-00000-of-00001': new Uint8Array(64), 'a.ckpt': v1 });
+        const files: TfCheckpointFiles = checkpointFilesFromMap({
+          'm.index': index,
+          'm.data-00000-of-00001': new Uint8Array(64),
+          'a.ckpt': v1,
+        });
         for (const p of ['m', 'a.ckpt']) {
           try {
             await readTfCheckpoint(files, p, { unsupported: 'skip' });

@@ -101,7 +101,9 @@ describe('Snappy decompression', () => {
     expect(e1.code).toBe('bad-table');
     expect(e1.message).toMatch(/^x\.index: data block 0 at byte 0, compressed byte 4: corrupt Snappy data: a copy refers to offset 9/);
     // Output shorter than declared; literal past the end; offset 0; overrun.
-    expect(thrown(() => snappyUncompress(Uint8Array.of(5, 3 << 2, 1, 2, 3, 4))).message).toMatch(/produced 4 byte\(s\), the stream declares 5/);
+    expect(thrown(() => snappyUncompress(Uint8Array.of(5, 3 << 2, 1, 2, 3, 4))).message).toMatch(
+      /produced 4 byte\(s\), the stream declares 5/,
+    );
     expect(thrown(() => snappyUncompress(Uint8Array.of(4, 3 << 2, 1, 2))).message).toMatch(/runs past the end/);
     expect(thrown(() => snappyUncompress(Uint8Array.of(8, 1 << 2, 97, 98, 1, 0))).message).toMatch(/offset 0/);
     expect(thrown(() => snappyUncompress(Uint8Array.of(3, 3 << 2, 1, 2, 3, 4))).message).toMatch(/overruns the declared length 3/);
@@ -116,17 +118,22 @@ describe('Snappy decompression', () => {
   });
 
   it('fuzz: random and mutated streams end in a result or a typed error', () => {
-    const samples = [ascii('the quick brown fox jumps over the lazy dog '.repeat(20)), Uint8Array.from({ length: 500 }, (_, i) => (i * 7) & 0xff)];
+    const samples = [
+      ascii('the quick brown fox jumps over the lazy dog '.repeat(20)),
+      Uint8Array.from({ length: 500 }, (_, i) => (i * 7) & 0xff),
+    ];
     const good = samples.map((s) => snappyCompress(s));
     fc.assert(
       fc.property(
         fc.oneof(
           fc.uint8Array({ maxLength: 300 }),
-          fc.tuple(fc.constantFrom(...good), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 4 })).map(([g, flips]) => {
-            const m = g.slice();
-            for (const [i, v] of flips) m[i % m.length] = v;
-            return m;
-          }),
+          fc
+            .tuple(fc.constantFrom(...good), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 4 }))
+            .map(([g, flips]) => {
+              const m = g.slice();
+              for (const [i, v] of flips) m[i % m.length] = v;
+              return m;
+            }),
           fc.tuple(fc.constantFrom(...good), fc.nat()).map(([g, n]) => g.subarray(0, n % g.length)),
         ),
         (bytes) => {

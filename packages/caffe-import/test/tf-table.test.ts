@@ -52,7 +52,10 @@ describe('LevelDB-format tables', () => {
   });
 
   it('writes several blocks with restart points and shared prefixes, and Snappy blocks when they save space', () => {
-    const rows = Array.from({ length: 400 }, (_, i) => [enc(`res4b${String(i).padStart(3, '0')}_branch2a/weights`), enc('value '.repeat(10))] as const);
+    const rows = Array.from(
+      { length: 400 },
+      (_, i) => [enc(`res4b${String(i).padStart(3, '0')}_branch2a/weights`), enc('value '.repeat(10))] as const,
+    );
     const plain = buildTable(rows, { blockSize: 1024, restartInterval: 4 });
     const packed = buildTable(rows, { blockSize: 1024, restartInterval: 4, compress: (b) => snappyCompress(b) });
     const a = TfTable.open(plain);
@@ -85,7 +88,14 @@ describe('LevelDB-format tables', () => {
   });
 
   it('refuses keys out of order when writing', () => {
-    expect(thrown(() => buildTable([[enc('b'), enc('')], [enc('a'), enc('')]])).code).toBe('bad-table');
+    expect(
+      thrown(() =>
+        buildTable([
+          [enc('b'), enc('')],
+          [enc('a'), enc('')],
+        ]),
+      ).code,
+    ).toBe('bad-table');
   });
 
   it('bad input: short file, bad magic, CRC mismatch, unknown block type, each naming the file and place', () => {
@@ -96,10 +106,10 @@ describe('LevelDB-format tables', () => {
     expect(trunc.code).toBe('not-table');
     expect(trunc.message).toMatch(/^m\.index: byte \d+: not a TensorFlow checkpoint table: bad magic number 0x[0-9a-f]{16}/);
     const magic = good.slice();
-    magic[magic.length - 1] ^= 1;
+    magic[magic.length - 1]! ^= 1;
     expect(thrown(() => TfTable.open(magic, 'm.index')).code).toBe('not-table');
     const flipped = good.slice();
-    flipped[20] ^= 0x40; // inside the data block
+    flipped[20]! ^= 0x40; // inside the data block
     const crc = thrown(() => [...TfTable.open(flipped, 'm.index').entries()]);
     expect(crc.code).toBe('bad-checksum');
     expect(crc.message).toMatch(/^m\.index: data block 0 at byte 0: block CRC-32C mismatch/);
@@ -116,8 +126,14 @@ describe('LevelDB-format tables', () => {
 
   it('fuzz: random bytes behind a valid footer, and mutations of valid tables, give results or typed errors', () => {
     const valid = [
-      buildTable(Array.from({ length: 40 }, (_, i) => [enc(`n${String(i).padStart(2, "0")}/w`), enc(`v${i}`)] as const), { blockSize: 64, restartInterval: 3 }),
-      buildTable(Array.from({ length: 40 }, (_, i) => [enc(`n${String(i).padStart(2, "0")}/w`), enc(`v${i}`.repeat(9))] as const), { blockSize: 128, compress: (b) => snappyCompress(b) }),
+      buildTable(
+        Array.from({ length: 40 }, (_, i) => [enc(`n${String(i).padStart(2, '0')}/w`), enc(`v${i}`)] as const),
+        { blockSize: 64, restartInterval: 3 },
+      ),
+      buildTable(
+        Array.from({ length: 40 }, (_, i) => [enc(`n${String(i).padStart(2, '0')}/w`), enc(`v${i}`.repeat(9))] as const),
+        { blockSize: 128, compress: (b) => snappyCompress(b) },
+      ),
     ];
     const codes = new Set(['truncated', 'not-table', 'bad-table', 'bad-checksum']);
     const check = (bytes: Uint8Array) => {
@@ -135,11 +151,13 @@ describe('LevelDB-format tables', () => {
         fc.oneof(
           // Random handles + random blocks with correct CRCs (so parsing, not the CRC, is exercised).
           fc.tuple(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ minLength: 1, maxLength: 60 })).map(([a, b]) => craft(a, b)),
-          fc.tuple(fc.constantFrom(...valid), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 3 })).map(([g, flips]) => {
-            const m = g.slice();
-            for (const [i, v] of flips) m[i % m.length] = v;
-            return m;
-          }),
+          fc
+            .tuple(fc.constantFrom(...valid), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 3 }))
+            .map(([g, flips]) => {
+              const m = g.slice();
+              for (const [i, v] of flips) m[i % m.length] = v;
+              return m;
+            }),
           fc.tuple(fc.constantFrom(...valid), fc.nat()).map(([g, n]) => g.subarray(0, n % g.length)),
         ),
         check,
