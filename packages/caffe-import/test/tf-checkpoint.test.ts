@@ -145,6 +145,17 @@ describe('V1 checkpoints', () => {
           c.tensors.find((x) => x.name === t.name),
           t,
         );
+      // consumeInput: misaligned values are moved inside the file's buffer and returned as views.
+      const owned = bytes.slice();
+      const d = await readTfCheckpoint(checkpointFilesFromMap({ 'deeplab_resnet.ckpt': owned }), 'deeplab_resnet.ckpt', {
+        consumeInput: true,
+      });
+      for (const t of tensors)
+        same(
+          d.tensors.find((x) => x.name === t.name),
+          t,
+        );
+      if (encoding !== 'unpacked') expect(d.tensors.find((x) => x.name === 'conv1/weights')!.data.buffer).toBe(owned.buffer);
     }
   });
 

@@ -3,7 +3,7 @@
  * variables (optimiser slots and counters are listed, not read), map them.
  */
 import type { TfCheckpointFiles } from './files';
-import { readTfCheckpoint, type TfCheckpointContents } from './read';
+import { readTfCheckpoint, type ReadTfCheckpointOptions, type TfCheckpointContents } from './read';
 import { classifyTfVariable, tfCheckpointToWeights, type TfToWeightsOptions, type TfWeights } from './to-weights';
 
 /** The result of {@link convertTfCheckpoint}. */
@@ -16,16 +16,21 @@ export interface TfCheckpointConversion extends TfWeights {
 
 /**
  * Reads the TensorFlow checkpoint at `path` (V1 or V2; a prefix, file or directory) and converts
- * its network variables to objsel weights.
+ * its network variables to objsel weights. The weights are views of the files' bytes where
+ * possible; with `consumeInput` (the files are read for this call only) V1 values are realigned
+ * inside them, so that no weight is copied.
  *
  * @throws CaffeImportError as {@link readTfCheckpoint} and {@link tfCheckpointToWeights}.
  */
 export async function convertTfCheckpoint(
   files: TfCheckpointFiles,
   path: string,
-  options: Omit<TfToWeightsOptions, 'checkpoint' | 'format'> = {},
+  options: Omit<TfToWeightsOptions, 'checkpoint' | 'format'> & Pick<ReadTfCheckpointOptions, 'consumeInput'> = {},
 ): Promise<TfCheckpointConversion> {
-  const contents = await readTfCheckpoint(files, path, { filter: (t) => classifyTfVariable(t.name) === 'network' });
+  const contents = await readTfCheckpoint(files, path, {
+    filter: (t) => classifyTfVariable(t.name) === 'network',
+    ...(options.consumeInput ? { consumeInput: true } : {}),
+  });
   const result = tfCheckpointToWeights(contents.tensors, { ...options, checkpoint: path, format: contents.format });
   for (const s of contents.skipped) {
     const t = { name: s.name, tfDtype: s.tfDtype, shape: [...s.shape] };

@@ -12,6 +12,7 @@ import type { TfTensor, TfTensorInfo } from './tensor';
 import { V1Checkpoint } from './v1-reader';
 import { V2Index } from './v2-reader';
 import type { BundleHeader } from './bundle-protos';
+import type { ValuesMode } from './tensor-protos';
 
 /** Options of {@link readTfCheckpoint}. */
 export interface ReadTfCheckpointOptions {
@@ -22,8 +23,17 @@ export interface ReadTfCheckpointOptions {
    * fails naming the tensor; `'skip'` lists them in `skipped`.
    */
   unsupported?: 'error' | 'skip';
-  /** Copy V2 values out of the shard bytes instead of returning views (see `V2ReadOptions.copy`). */
+  /**
+   * Copy values out of the file bytes instead of returning views of them (V2 always, V1 when
+   * the values are 4/8-byte aligned in the file).
+   */
   copy?: boolean;
+  /**
+   * The bytes `files.readFile` returns may be overwritten: V1 values that are not aligned are
+   * moved a few bytes inside the file's buffer so that they too become views (no copy, peak
+   * memory near the file size). Default false.
+   */
+  consumeInput?: boolean;
 }
 
 /** A listed checkpoint. */
@@ -80,7 +90,7 @@ async function read(
 /** An opened checkpoint: its listing and a reader per tensor. */
 interface Opened {
   listing: TfCheckpointListing;
-  readTensor(info: TfTensorInfo, copy: boolean): Promise<TfTensor>;
+  readTensor(info: TfTensorInfo, mode: ValuesMode): Promise<TfTensor>;
   log: Array<{ file: string; bytes: number }>;
 }
 
@@ -95,14 +105,14 @@ async function open(files: TfCheckpointFiles, path: string): Promise<Opened> {
     return {
       listing: { format: 'v2', resolved, header: index.header, tensors: index.list() },
       log,
-      async readTensor(info, copy) {
+      async readTensor(info, mode) {
         for (const id of index.shardsOf(info.name)) {
           if (!shards.has(id)) {
             const file = dataShardName(resolved.prefix, id, n);
             shards.set(id, { bytes: await read(files, file, `data shard ${id} of ${n}`, log), file });
           }
         }
-        return index.read(info.name, (id) => shards.get(id)!, { copy });
+        return index.read(info.name, (id) => shards.get(id)!, { copy: mode === 'copy' });
       },
     };
   }
@@ -112,8 +122,8 @@ async function open(files: TfCheckpointFiles, path: string): Promise<Opened> {
   return {
     listing: { format: 'v1', resolved, tensors: v1.list() },
     log,
-    async readTensor(info) {
-      return v1.read(info.name);
+    async readTensor(info, mode) {
+      return v1.read(info.name, mode);
     },
   };
 }
@@ -170,7 +180,7 @@ export async function readTfCheckpoint(
         `tensor "${info.name}"`,
       );
     }
-    tensors.push(await opened.readTensor(info, options.copy ?? false));
+    tensors.push(await opened.readTensor(info, options.copy ? 'copy' : options.consumeInput ? 'in-place' : 'view'));
   }
   return { format: listing.format, resolved: listing.resolved, tensors, skipped, filesRead: opened.log };
 }

@@ -207,6 +207,23 @@ function readVarints(r: WireReader, chunks: Array<[number, number]>, singles: nu
 }
 
 /**
+ * How values stored contiguously in a buffer are returned: `view` (a view when aligned, else a
+ * copy), `copy` (always a copy), `in-place` (a view, after moving misaligned bytes down by up to
+ * 7 bytes inside `bytes`, over bytes of the same message that precede them: `bytes` is consumed).
+ */
+export type ValuesMode = 'view' | 'copy' | 'in-place';
+
+function contiguous(bytes: Uint8Array, s: number, e: number, dtype: TfDtype, mode: ValuesMode): TfTensorData {
+  if (mode === 'copy') return decodeRaw(bytes.subarray(s, e), dtype, true, false);
+  const shift = (bytes.byteOffset + s) % dtypeSize(dtype);
+  if (shift !== 0 && mode === 'in-place' && s >= shift) {
+    bytes.copyWithin(s - shift, s, e);
+    return decodeRaw(bytes.subarray(s - shift, e - shift), dtype, true, true);
+  }
+  return decodeRaw(bytes.subarray(s, e), dtype, true, true);
+}
+
+/**
  * The values of a TensorProto of element type `dtype` (taken from the proto's own `dtype` when
  * set, else from the caller, as V1 checkpoints leave it out) that must hold exactly `count`
  * elements.
@@ -215,7 +232,13 @@ function readVarints(r: WireReader, chunks: Array<[number, number]>, singles: nu
  * `unsupported` for other element types or representations, `bad-checkpoint` when its dtype
  * contradicts `dtype`.
  */
-export function decodeTensorValues(r: WireReader, dtype: TfDtype, count: number, place: () => string): TfTensorData {
+export function decodeTensorValues(
+  r: WireReader,
+  dtype: TfDtype,
+  count: number,
+  place: () => string,
+  mode: ValuesMode = 'view',
+): TfTensorData {
   const parts = scanTensorProto(r);
   const fail = (code: 'shape-mismatch' | 'unsupported' | 'bad-checkpoint', message: string) => ckptError(code, message, r.file, place());
   if (parts.dtype !== 0 && dtypeName(parts.dtype) !== dtypeName(dtypeNumber(dtype))) {
@@ -235,7 +258,7 @@ export function decodeTensorValues(r: WireReader, dtype: TfDtype, count: number,
     if (e - s !== count * size) {
       throw fail('shape-mismatch', `tensor_content has ${e - s} bytes, ${count} ${dtype} values need ${count * size}`);
     }
-    return decodeRaw(r.bytes.subarray(s, e), dtype, true, false);
+    return contiguous(r.bytes, s, e, dtype, mode);
   }
   const present = [...new Set([...parts.chunks.keys(), ...parts.singles.keys()])];
   const field = [...VALUE_FIELDS].find(([, spec]) => spec.dtype === dtype)![0];
@@ -253,6 +276,8 @@ export function decodeTensorValues(r: WireReader, dtype: TfDtype, count: number,
     if (have % size !== 0) throw fail('bad-checkpoint', `packed ${dtype} values occupy ${have} bytes, not a multiple of ${size}`);
     const total = have / size + singles.length;
     if (total !== count) throw fail('shape-mismatch', `TensorProto holds ${total} value(s), the shape needs ${count}`);
+    // One packed run (what TensorFlow writes): no gathering needed.
+    if (chunks.length === 1 && singles.length === 0) return contiguous(r.bytes, chunks[0]![0], chunks[0]![1], dtype, mode);
     const bytes = new Uint8Array(count * size);
     let at = 0;
     for (const [s, e] of chunks) {

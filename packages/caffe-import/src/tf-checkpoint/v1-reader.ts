@@ -13,7 +13,16 @@ import { tensorSliceKey } from './ordered-code';
 import { assembleSlices, checkSlice, sliceShape } from './slices';
 import type { TfTable } from './table-reader';
 import type { TfTensor, TfTensorInfo } from './tensor';
-import { decodeMessage, decodeShape, decodeSlice, decodeTensorValues, elementCount, nested, type SliceExtent } from './tensor-protos';
+import {
+  decodeMessage,
+  decodeShape,
+  decodeSlice,
+  decodeTensorValues,
+  elementCount,
+  nested,
+  type SliceExtent,
+  type ValuesMode,
+} from './tensor-protos';
 
 /** SavedSliceMeta: a tensor and the slices of it that one file holds. */
 interface SliceMeta {
@@ -145,13 +154,14 @@ export class V1Checkpoint {
   }
 
   /**
-   * Tensor `name`'s values, assembled from its slices.
+   * Tensor `name`'s values, assembled from its slices. `mode` as {@link ValuesMode}: with
+   * `in-place` the file's bytes are rearranged and the tensor cannot be read a second time.
    *
    * @throws CaffeImportError naming the file and tensor: `unsupported` element types,
    * `bad-checkpoint` for a missing or inconsistent slice entry, `shape-mismatch` when a
    * TensorProto's size disagrees with its slice's shape.
    */
-  read(name: string): TfTensor {
+  read(name: string, mode: ValuesMode = 'view'): TfTensor {
     const t = this.tensors.get(name);
     const first = t?.stored[0]?.file.file;
     const where = `tensor "${name}"`;
@@ -175,7 +185,7 @@ export class V1Checkpoint {
         const count = elementCount(sliceShape(t.shape, extents), file, place);
         // An absent TensorProto is an empty one (proto3 writers may leave out empty messages).
         const [s, e] = data.tensor ?? [0, 0];
-        const values = decodeTensorValues(new WireReader(r.bytes, s, e, r.file), dtype, count, () => place);
+        const values = decodeTensorValues(new WireReader(r.bytes, s, e, r.file), dtype, count, () => place, mode);
         return { extents, data: values };
       });
     });
