@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Benchmark of @objsel/caffe-import's TensorFlow checkpoint reader and writer on a full-size
 // (176 MB) DeepLab-ResNet-101: seeded random blobs for the real deploy.prototxt, converted to the
-// TF port's names, written as a V2 checkpoint (index + one data shard) and as a V1 file in a temp
-// dir. Each measurement runs in a fresh Node process so its peak RSS (getrusage maxrss) is its
-// own. Prints one JSON object. Runs against the built dist/ (npx nx run caffe-import:build).
+// TF port's names, written as a V2 checkpoint (index + one data shard) and as a V1 file (values as
+// packed float_val, as TensorFlow writes them) in a temp dir. Each measurement runs in a fresh Node
+// process so its peak RSS (getrusage maxrss) is its own. Prints one JSON object. Runs against the built dist/ (npx nx run caffe-import:build).
 //   node tools/bench/tf-checkpoint.mjs [--prototxt FILE] [--repeat N]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -77,7 +77,7 @@ const phases = {
     fs.writeFileSync(path.join(dir, 'model.ckpt-20000.index'), v2.index);
     fs.writeFileSync(path.join(dir, 'model.ckpt-20000.data-00000-of-00001'), v2.data);
     fs.writeFileSync(path.join(dir, 'checkpoint'), 'model_checkpoint_path: "model.ckpt-20000"\n');
-    // V1: the table of contents, then one SavedTensorSlices{data} per tensor (values in tensor_content).
+    // V1: the table of contents, then one SavedTensorSlices{data} per tensor.
     const toc = concat(
       ...entries.map((e) =>
         lenField(
@@ -98,7 +98,8 @@ const phases = {
         e.name,
         e.shape.map(() => ({ start: 0 })),
       );
-      const tensor = lenField(4, new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength));
+      // Packed float_val, as TensorFlow's V1 writer stores float32 values.
+      const tensor = lenField(5, new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength));
       rows.push([
         key,
         lenField(2, concat(lenField(1, new TextEncoder().encode(e.name)), lenField(2, fullSlice(e.shape.length)), lenField(3, tensor))),
