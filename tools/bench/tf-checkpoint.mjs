@@ -138,14 +138,17 @@ const phases = {
   },
   // `objsel export --to tf-checkpoint`: weights directory → V2 files.
   async export([weightsDir, prefix]) {
-    const { writeTfCheckpointV2 } = await lib();
+    const { tfCheckpointV2Parts } = await lib();
     const { readWeightsDir } = await nodeLib();
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const { modelJson, entries } = await readWeightsDir(weightsDir);
-    const { index, data } = writeTfCheckpointV2(entries, modelJson.objsel);
+    // The data shard is written chunk by chunk from the weights themselves (no joined copy).
+    const { index, dataChunks } = tfCheckpointV2Parts(entries, modelJson.objsel);
     fs.writeFileSync(`${prefix}.index`, index);
-    fs.writeFileSync(`${prefix}.data-00000-of-00001`, data);
+    const fd = fs.openSync(`${prefix}.data-00000-of-00001`, 'w');
+    for (const chunk of dataChunks) fs.writeSync(fd, chunk);
+    fs.closeSync(fd);
     return { totalMs: ms(t0), totalCpuMs: cpuMs(c0), peakRssMB: peakRssMB() };
   },
 };

@@ -1,8 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CaffeImportError,
   checkpointFilesFromMap,
+  checkpointFilesFromNode,
   DT,
   listTfCheckpoint,
   readTfCheckpoint,
@@ -215,6 +219,27 @@ describe('checkpoint paths', () => {
     expect(await r('v1/deeplab_resnet.ckpt')).toMatchObject({ format: 'v1', files: ['v1/deeplab_resnet.ckpt'], via: 'v1-file' });
     expect(await r('one')).toMatchObject({ prefix: 'one/x.ckpt', via: 'only-index-in-directory' });
     expect((await readTfCheckpoint(files, 'snapshots')).tensors).toHaveLength(2);
+  });
+
+  it('works on the file system through checkpointFilesFromNode (state file, prefix, V1 file)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-tfckpt-'));
+    try {
+      for (const [name, bytes] of Object.entries(v2Files('model.ckpt-20000', sample(), { shards: 2 }))) fs.writeFileSync(path.join(dir, name), bytes);
+      fs.writeFileSync(path.join(dir, 'checkpoint'), `model_checkpoint_path: "${path.join(dir, 'model.ckpt-20000')}"\n`);
+      fs.writeFileSync(path.join(dir, 'v1.ckpt'), writeV1(sample()));
+      const node = checkpointFilesFromNode(fs.promises);
+      const viaDir = await readTfCheckpoint(node, dir);
+      expect(viaDir.resolved).toMatchObject({ via: 'checkpoint-state', prefix: path.join(dir, 'model.ckpt-20000') });
+      for (const t of sample())
+        same(
+          viaDir.tensors.find((x) => x.name === t.name),
+          t,
+        );
+      expect((await readTfCheckpoint(node, path.join(dir, 'v1.ckpt'))).tensors).toHaveLength(sample().length);
+      expect((await rejected(readTfCheckpoint(node, path.join(dir, 'model.ckpt-1')))).code).toBe('missing-file');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names what is missing', async () => {

@@ -13,6 +13,7 @@ import {
   seededRandom,
   syntheticLayers,
   tfCheckpointToWeights,
+  tfCheckpointV2Parts,
   writeTfCheckpointV2,
   type ResnetLayout,
   type TfTensor,
@@ -94,6 +95,11 @@ describe('TensorFlow checkpoint → objsel weights', () => {
     });
     expect(result.report.counters.map((c) => c.name)).toEqual(['global_step']);
     expect(result.meta).toMatchObject({ bnEpsilon: 0.001, numClasses: 21, blocks: [3, 4, 23, 3], tfCheckpoint: { format: 'v2' } });
+    // The parts form of the writer: the same index, the data as the tensors' own bytes.
+    const parts = tfCheckpointV2Parts(entries, undefined, { extra: [{ name: 'global_step', shape: [], data: BigInt64Array.of(20000n) }] });
+    expect(Buffer.compare(Buffer.from(parts.index), Buffer.from(index))).toBe(0);
+    expect(Buffer.compare(Buffer.concat(parts.dataChunks), Buffer.from(data))).toBe(0);
+    expect(parts.dataChunks.some((c) => c.buffer === entries[0]!.data.buffer)).toBe(true);
     // And back again: the same bytes.
     const again = writeTfCheckpointV2(result.entries, result.meta, {
       extra: [{ name: 'global_step', shape: [], data: BigInt64Array.of(20000n) }],

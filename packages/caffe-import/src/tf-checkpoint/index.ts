@@ -34,4 +34,11 @@ export {
 } from './to-weights';
 export { convertTfCheckpoint, type TfCheckpointConversion } from './convert-checkpoint';
 export { RESNET_BLOCKS, layoutVariables, layoutLayerSpecs, type ResnetLayout } from './resnet-layout';
-export { writeTfCheckpointV2, type TfCheckpointV2Files, type TfTensorToWrite, type WriteTfCheckpointV2Options } from './v2-writer';
+export {
+  tfCheckpointV2Parts,
+  writeTfCheckpointV2,
+  type TfCheckpointV2Parts,
+  type TfCheckpointV2Files,
+  type TfTensorToWrite,
+  type WriteTfCheckpointV2Options,
+} from './v2-writer';

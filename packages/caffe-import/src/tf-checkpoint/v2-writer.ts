@@ -45,18 +45,29 @@ function dtypeOf(data: TfTensorData): TfDtype {
   return 'int64';
 }
 
+/** A V2 checkpoint as parts: the index and the data shard as consecutive chunks (views of the tensors). */
+export interface TfCheckpointV2Parts {
+  /** `PREFIX.index`. */
+  index: Uint8Array;
+  /** `PREFIX.data-00000-of-00001` is these chunks one after another (views of the tensors' data on little-endian hosts). */
+  dataChunks: Uint8Array[];
+  /** Total bytes of the data shard. */
+  dataBytes: number;
+  /** Notes, e.g. a BN epsilon other than the TF port's. */
+  warnings: string[];
+}
+
 /**
- * Serialises weights as a V2 checkpoint (index + one data shard). Write them as
- * `PREFIX.index` and `PREFIX.data-00000-of-00001`; `tf.train.Saver().restore(sess, PREFIX)`
- * then loads the variables of the same names.
+ * {@link writeTfCheckpointV2} without joining the data: write `dataChunks` in order to the data
+ * shard, so that exporting needs no second copy of the weights.
  *
  * @throws CaffeImportError `bad-weights` for duplicate names or data that disagrees with a shape.
  */
-export function writeTfCheckpointV2(
+export function tfCheckpointV2Parts(
   entries: readonly WeightEntry[],
   meta?: ObjselNetworkMeta,
   options: WriteTfCheckpointV2Options = {},
-): TfCheckpointV2Files {
+): TfCheckpointV2Parts {
   const warnings: string[] = [];
   if (meta && meta.bnEpsilon !== 0.001) {
     warnings.push(
@@ -66,7 +77,6 @@ export function writeTfCheckpointV2(
   const tensors: TfTensorToWrite[] = [...entries, ...(options.extra ?? [])];
   const keyed = tensors.map((t) => ({ t, key: keyBytes(t.name) }));
   keyed.sort((a, b) => compareBytes(a.key, b.key));
-  let total = 0;
   keyed.forEach(({ t }, i) => {
     if (t.name === '' || (i > 0 && keyed[i - 1]!.t.name === t.name)) {
       throw ckptError('bad-weights', t.name === '' ? 'a tensor needs a name' : 'duplicate tensor name', undefined, t.name);
@@ -75,27 +85,49 @@ export function writeTfCheckpointV2(
     if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || n !== t.data.length) {
       throw ckptError('bad-weights', `shape [${t.shape.join(',')}] needs ${n} values, data has ${t.data.length}`, undefined, t.name);
     }
-    total += t.data.byteLength;
   });
-  const data = new Uint8Array(total);
-  let offset = 0;
   const index: Array<[Uint8Array, Uint8Array]> = [
     [new Uint8Array(0), encodeBundleHeader({ numShards: 1, endianness: 0, version: { producer: 1, minConsumer: 0, badConsumers: [] } })],
   ];
+  const dataChunks: Uint8Array[] = [];
+  let offset = 0;
   for (const { t, key } of keyed) {
     const bytes = encodeRaw(t.data);
-    data.set(bytes, offset);
+    dataChunks.push(bytes);
     const entry = encodeBundleEntry({
       dtype: dtypeNumber(dtypeOf(t.data)),
       shape: t.shape,
       shardId: 0,
       offset,
       size: bytes.length,
-      crc32c: maskCrc32c(crc32c(data, offset, offset + bytes.length)),
+      crc32c: maskCrc32c(crc32c(bytes)),
       slices: [],
     });
     index.push([key, entry]);
     offset += bytes.length;
   }
-  return { index: buildTable(index, options), data, warnings };
+  return { index: buildTable(index, options), dataChunks, dataBytes: offset, warnings };
+}
+
+/**
+ * Serialises weights as a V2 checkpoint (index + one data shard). Write them as
+ * `PREFIX.index` and `PREFIX.data-00000-of-00001`; `tf.train.Saver().restore(sess, PREFIX)`
+ * then loads the variables of the same names. The files are byte-identical to those
+ * TensorFlow's own Saver writes for the same variables.
+ *
+ * @throws CaffeImportError `bad-weights` for duplicate names or data that disagrees with a shape.
+ */
+export function writeTfCheckpointV2(
+  entries: readonly WeightEntry[],
+  meta?: ObjselNetworkMeta,
+  options: WriteTfCheckpointV2Options = {},
+): TfCheckpointV2Files {
+  const { index, dataChunks, dataBytes, warnings } = tfCheckpointV2Parts(entries, meta, options);
+  const data = new Uint8Array(dataBytes);
+  let offset = 0;
+  for (const chunk of dataChunks) {
+    data.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return { index, data, warnings };
 }
