@@ -224,7 +224,8 @@ describe('checkpoint paths', () => {
   it('works on the file system through checkpointFilesFromNode (state file, prefix, V1 file)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-tfckpt-'));
     try {
-      for (const [name, bytes] of Object.entries(v2Files('model.ckpt-20000', sample(), { shards: 2 }))) fs.writeFileSync(path.join(dir, name), bytes);
+      for (const [name, bytes] of Object.entries(v2Files('model.ckpt-20000', sample(), { shards: 2 })))
+        fs.writeFileSync(path.join(dir, name), bytes);
       fs.writeFileSync(path.join(dir, 'checkpoint'), `model_checkpoint_path: "${path.join(dir, 'model.ckpt-20000')}"\n`);
       fs.writeFileSync(path.join(dir, 'v1.ckpt'), writeV1(sample()));
       const node = checkpointFilesFromNode(fs.promises);
