@@ -18,7 +18,7 @@ import { GRABCUT_GAMMA, contrastPairWeights, grabCutBeta, type PairWeights } fro
 import { createDynamicCut, type DynamicCut } from './grid-cut';
 import { kmeansLabels } from './kmeans';
 import { OPENCV_DEFAULT_SEED, createOpencvRng } from './opencv-rng';
-import { BACKGROUND_SEED, FOREGROUND_SEED, sameImage, seedMap } from './seeds';
+import { BACKGROUND_SEED, DEFAULT_CLICK_RADIUS, FOREGROUND_SEED, sameImage, seedMap } from './seeds';
 import type { SelectionInput, SelectionResult } from './types';
 
 /**
@@ -27,8 +27,7 @@ import type { SelectionInput, SelectionResult } from './types';
  *
  * 1. Trimap: outside the box is hard background (`GC_BGD`), inside "probably foreground"
  *    (`GC_PR_FGD`); clicks are hard foreground / background (`GC_FGD` / `GC_BGD`). Without a box
- *    every unclicked pixel starts as `GC_PR_FGD`, and without any background (no box, no negative
- *    click) the one-pixel image frame is hard background.
+ *    the box is the whole image and its one-pixel frame is hard background (./seeds.ts).
  * 2. Two colour models, background (`GC_BGD`, `GC_PR_BGD` pixels) and foreground (`GC_FGD`,
  *    `GC_PR_FGD`), each a 5-component full-covariance Gaussian mixture initialised by k-means
  *    (./kmeans.ts: k-means++ seeding, 10 iterations, seeded) over its pixels.
@@ -78,7 +77,7 @@ export interface GrabCutOptions {
    * state of a fresh thread's `cv::theRNG()`; `s` draws what OpenCV draws after `cv2.setRNGSeed(s)`.
    */
   seed?: number;
-  /** Clicks fix the disc of this radius (default 0: the clicked pixel). */
+  /** Clicks fix the disc of this radius (default {@link DEFAULT_CLICK_RADIUS}, 5 pixels). */
   clickRadius?: number;
   /** Stop as soon as an iteration changes nothing (default true; the result is the same, see the module comment). */
   stopWhenStable?: boolean;
@@ -108,7 +107,7 @@ function resolveOptions(options: GrabCutOptions): Required<GrabCutOptions> {
   checkNumber(gamma, 'gamma', (v) => v >= 0, 'a number >= 0');
   const seed = options.seed ?? OPENCV_DEFAULT_SEED;
   checkNumber(seed, 'seed', (v) => Number.isSafeInteger(v) && v >= 0, 'an integer >= 0');
-  const clickRadius = options.clickRadius ?? 0;
+  const clickRadius = options.clickRadius ?? DEFAULT_CLICK_RADIUS;
   checkNumber(clickRadius, 'clickRadius', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
   return { iterations, components, gamma, seed, clickRadius, stopWhenStable: options.stopWhenStable ?? true };
 }
@@ -282,7 +281,7 @@ export function initialTrimap(image: RgbImage, input: Pick<SelectionInput<unknow
 
 /** Writes the clicks (and the outside of a box) into an existing trimap as hard labels. */
 function applyHardLabels(image: RgbImage, trimap: Uint8Array, input: SelectionInput<unknown>, clickRadius: number): void {
-  const seeds = seedMap(image, input.clicks, input.box, { radius: clickRadius, frameFallback: false });
+  const seeds = seedMap(image, input.clicks, input.box, { radius: clickRadius });
   for (let i = 0; i < trimap.length; i++) {
     const s = seeds.labels[i]!;
     if (s === FOREGROUND_SEED) trimap[i] = GC_FGD;

@@ -1,4 +1,4 @@
-import { gridMaxflow, paddedIndex } from '../grid-maxflow';
+import { gridMaxflow } from '../grid-maxflow';
 import type { PairWeights } from './contrast';
 
 /**
@@ -20,18 +20,6 @@ let working: { key: string; capacity: Float64Array } | null = null;
 /** A zeroed padded terminal array for a `width` x `height` image. */
 export function paddedTerminals(width: number, height: number): Float64Array {
   return new Float64Array((width + 2) * (height + 2));
-}
-
-/** Stores U_i(foreground) and U_i(background) of pixel (x, y) as the terminal difference. */
-export function setUnary(
-  terminal: Float64Array,
-  width: number,
-  x: number,
-  y: number,
-  foregroundCost: number,
-  backgroundCost: number,
-): void {
-  terminal[paddedIndex(width, x, y)] = backgroundCost - foregroundCost;
 }
 
 /** The minimum cut: 1 per pixel on the source (foreground) side. `terminal` is consumed (left as residuals). */

@@ -10,6 +10,14 @@ export const FOREGROUND_SEED = 1;
 /** Seed label of a pixel: hard background. */
 export const BACKGROUND_SEED = 2;
 
+/**
+ * Radius of the disc a click fixes by default. A single pixel barely constrains the classic
+ * methods (a point seed has next to no influence on a random walk or a colour model), so, like
+ * the disc encoding of clicks in interactive segmentation since RITM (Sofiiuk et al. 2021,
+ * radius 5), a click stands for the disc of radius 5 around it.
+ */
+export const DEFAULT_CLICK_RADIUS = 5;
+
 /** Hard constraints of a selection, one label per pixel. */
 export interface SeedMap {
   /** `width * height`: {@link UNSEEDED}, {@link FOREGROUND_SEED} or {@link BACKGROUND_SEED}. */
@@ -24,10 +32,10 @@ export interface SeedOptions {
   /** Each click also fixes the disc of this radius around it (default 0: the clicked pixel only). */
   radius?: number;
   /**
-   * When nothing is background (no negative click, no box), the one-pixel image frame becomes
-   * background (except foreground-seeded pixels), so that a background model exists. Default true.
+   * Without a box, the one-pixel image frame is background (except where a click disc covers
+   * it). Default true: see {@link seedMap}.
    */
-  frameFallback?: boolean;
+  frame?: boolean;
 }
 
 /** The box clamped to the image, as `[x0, y0, x1, y1]` with x0 < x1, y0 < y1; throws when it is malformed or misses the image. */
@@ -53,7 +61,12 @@ export function clampBox(box: Box, width: number, height: number): [number, numb
  * The hard constraints of a selection: outside the box is background; then every click fixes
  * the disc of `radius` around it (in click order, so a later disc overwrites an earlier one);
  * then every clicked pixel itself takes its click's label (in click order, so a clicked pixel
- * always has the label of the last click on it, even inside a later click's disc).
+ * always has the label of the last click on it, even inside a later click's disc). Without a
+ * box, the one-pixel image frame is background wherever no click disc lies: the box is then the
+ * whole image, and the frame gives every method background samples and seeds from the first
+ * click on. (Making the frame background only until the first negative click, when the models
+ * would otherwise have no background, was measured worse: the models jump when that click
+ * arrives and the robot's IoU fell from 0.73 to 0.15 on the fixture photo im3.)
  */
 export function seedMap(image: RgbImage, clicks: readonly Click[], box: Box | undefined, options: SeedOptions = {}): SeedMap {
   const { width, height } = image;
@@ -87,7 +100,7 @@ export function seedMap(image: RgbImage, clicks: readonly Click[], box: Box | un
     if (labels[i] === FOREGROUND_SEED) foreground++;
     else if (labels[i] === BACKGROUND_SEED) background++;
   }
-  if (background === 0 && (options.frameFallback ?? true)) {
+  if (box === undefined && (options.frame ?? true)) {
     for (let y = 0; y < height; y++) {
       const step = y === 0 || y === height - 1 ? 1 : Math.max(1, width - 1);
       for (let x = 0; x < width; x += step) {
