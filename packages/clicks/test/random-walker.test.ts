@@ -103,7 +103,8 @@ describe('Jacobi-preconditioned conjugate gradients', () => {
         // A = M M' + n I, with a wide spread of diagonal scales.
         const mm = Float64Array.from({ length: n * n }, () => r() - 0.5);
         const a = new Float64Array(n * n);
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j]! += mm[i * n + k]! * mm[j * n + k]!;
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j]! += mm[i * n + k]! * mm[j * n + k]!;
         const scale = Float64Array.from({ length: n }, () => 10 ** (r() * 4 - 2));
         for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j]! *= scale[i]! * scale[j]!;
         for (let i = 0; i < n; i++) a[i * n + i]! += n * scale[i]! ** 2;
