@@ -31,7 +31,7 @@ export const CASES = [
   { name: 'pydensecrf-im3', file: 'pydensecrf/im3.png', box: [70, 40, 192, 270] },
 ];
 
-const PYTHON_SCRIPT = String.raw`
+const PYTHON_SCRIPT = `
 import json, sys, threading, time
 try:
     import numpy as np
