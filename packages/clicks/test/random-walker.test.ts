@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FOREGROUND_SEED, UNSEEDED, conjugateGradient, randomWalker, randomWalkerWeights, seedMap, type RgbImage } from '../src/index';
 import { lcg } from './brute';
-import { denseSolve, randomImage, relDiff, smallProblem } from './classic-helpers';
+import { coarseGuess, solveDirichlet } from '../src/methods/dirichlet-problem';
+import { denseSolve, randomImage, relDiff, smallProblem, twoRegionImage } from './classic-helpers';
 
 /** scikit-image's weight of the edge i-j (see random_walker_segmentation.py `_compute_weights_3d`). */
 function skimageWeight(image: RgbImage, i: number, j: number, beta: number): number {
@@ -80,6 +81,24 @@ describe('random walker', () => {
     );
   });
 
+  it('the coarse-grid initial guess (images of 4096 pixels and more) changes where CG starts, not the solution', () => {
+    const image = twoRegionImage(90, 70, 12, 60);
+    const clicks = [
+      { x: 10, y: 30, positive: true },
+      { x: 80, y: 40, positive: false },
+      { x: 45, y: 5, positive: false },
+    ];
+    const { labels } = seedMap(image, clicks, undefined);
+    // beta = 10 keeps the system well conditioned, so that both solves reach the same x.
+    const { horizontal, vertical } = randomWalkerWeights(image, 10);
+    expect(coarseGuess(90, 70, horizontal, vertical, labels, 1e-3)).not.toBeNull();
+    const plain = solveDirichlet(90, 70, horizontal, vertical, labels, null, 1e-12, 1e6);
+    const { state } = randomWalker(image, { clicks }, { beta: 10, tolerance: 1e-12 });
+    for (let i = 0; i < 90 * 70; i++) expect(Math.abs(state.probability[i]! - plain.probability[i]!)).toBeLessThan(1e-6);
+    const loose = randomWalker(image, { clicks }, { beta: 10 });
+    expect(loose.state.iterations).toBeLessThan(solveDirichlet(90, 70, horizontal, vertical, labels, null, 1e-3, 1e6).iterations);
+  });
+
   it('starts the next click from the previous probabilities and reaches the same solution', () => {
     const image = randomImage(24, 18, 4);
     const clicks = [
@@ -115,11 +134,14 @@ describe('Jacobi-preconditioned conjugate gradients', () => {
             size: n,
             diagonal: Float64Array.from({ length: n }, (_, i) => a[i * n + i]!),
             apply: (v, out) => {
+              let vav = 0;
               for (let i = 0; i < n; i++) {
                 let s = 0;
                 for (let j = 0; j < n; j++) s += a[i * n + j]! * v[j]!;
                 out[i] = s;
+                vav += v[i]! * s;
               }
+              return vav;
             },
           },
           b,

@@ -10,8 +10,8 @@
 /** A symmetric positive definite operator of size `size`. */
 export interface LinearOperator {
   readonly size: number;
-  /** out = A x (out and x distinct). */
-  apply(x: Float64Array, out: Float64Array): void;
+  /** out = A x (out and x distinct); returns x . A x (fused here: one pass over memory instead of two). */
+  apply(x: Float64Array, out: Float64Array): number;
   /** The diagonal of A (all positive), the Jacobi preconditioner. */
   readonly diagonal: Float64Array;
 }
@@ -53,8 +53,10 @@ export function conjugateGradient(
     x.fill(0);
     return { iterations: 0, relativeResidual: 0, converged: true };
   }
+  // Four vectors besides x: the residual r, the search direction p, q = A p, and the inverse
+  // diagonal; the preconditioned residual z = r / diag(A) is never stored (computed where used),
+  // which saves two of the memory streams an iteration is bound by.
   const r = new Float64Array(n);
-  const z = new Float64Array(n);
   const p = new Float64Array(n);
   const q = new Float64Array(n);
   const inverseDiagonal = new Float64Array(n);
@@ -66,7 +68,6 @@ export function conjugateGradient(
     const ri = b[i]! - q[i]!;
     r[i] = ri;
     const zi = ri * inverseDiagonal[i]!;
-    z[i] = zi;
     p[i] = zi;
     rr += ri * ri;
     rz += ri * zi;
@@ -74,21 +75,18 @@ export function conjugateGradient(
   const target = tolerance * bNorm;
   let iterations = 0;
   while (Math.sqrt(rr) > target && iterations < maxIterations) {
-    a.apply(p, q);
-    const alpha = rz / dot(p, q);
+    const alpha = rz / a.apply(p, q);
     let nextRr = 0;
     let nextRz = 0;
     for (let i = 0; i < n; i++) {
       x[i]! += alpha * p[i]!;
       const ri = r[i]! - alpha * q[i]!;
       r[i] = ri;
-      const zi = ri * inverseDiagonal[i]!;
-      z[i] = zi;
       nextRr += ri * ri;
-      nextRz += ri * zi;
+      nextRz += ri * ri * inverseDiagonal[i]!;
     }
     const betaCg = nextRz / rz;
-    for (let i = 0; i < n; i++) p[i] = z[i]! + betaCg * p[i]!;
+    for (let i = 0; i < n; i++) p[i] = r[i]! * inverseDiagonal[i]! + betaCg * p[i]!;
     rr = nextRr;
     rz = nextRz;
     iterations++;

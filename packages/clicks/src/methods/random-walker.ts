@@ -1,7 +1,7 @@
 import type { RgbImage } from '../types';
 import { checkNumber } from '../validate';
-import { conjugateGradient, type LinearOperator } from './conjugate-gradient';
-import { BACKGROUND_SEED, DEFAULT_CLICK_RADIUS, FOREGROUND_SEED, sameImage, seedMap } from './seeds';
+import { coarseGuess, solveDirichlet } from './dirichlet-problem';
+import { DEFAULT_CLICK_RADIUS, sameImage, seedMap } from './seeds';
 import type { SelectionInput, SelectionResult } from './types';
 
 /**
@@ -13,11 +13,13 @@ import type { SelectionInput, SelectionResult } from './types';
  * 1/sqrt(channels) for multichannel data included), beta = 130 by default. The probability x
  * that a walker from each unseeded pixel first reaches a foreground seed solves the Dirichlet
  * problem L_U x_U = -B x_S (L the graph Laplacian, x_S = 1 on foreground and 0 on background
- * seeds), by Jacobi-preconditioned conjugate gradients (./conjugate-gradient.ts, scikit-image's
+ * seeds), by Jacobi-preconditioned conjugate gradients (./dirichlet-problem.ts, scikit-image's
  * default mode `cg_j`) to a relative residual of `tolerance` (default 1e-3, scikit-image's
- * `tol`). Foreground = x > 0.5, which is scikit-image's argmax over the two labels (their
- * probabilities sum to 1). A constant image (sigma = 0, where scikit-image divides by zero)
- * gets weights 1. Clicks after the first start the solver from the previous probabilities.
+ * `tol`; on the fixture photos the mask then differs from the converged one on at most 0.7% of
+ * the pixels, 0.05% at 1e-4). Foreground = x > 0.5, which is scikit-image's argmax over the two
+ * labels (their probabilities sum to 1). A constant image (sigma = 0, where scikit-image divides
+ * by zero) gets weights 1. The first click starts the solver from a coarse-grid solution, later
+ * clicks from the previous probabilities.
  * Without a negative click or box the image frame is background (./seeds.ts); without a
  * positive click nothing is selected.
  */
@@ -82,54 +84,6 @@ export function randomWalkerWeights(image: RgbImage, beta: number): { horizontal
   return { horizontal, vertical };
 }
 
-/**
- * The Laplacian restricted to the unseeded pixels, on vectors padded with `pad` = width + 1
- * zeros at both ends (pixel i at pad + i), so that the product needs no bounds tests: seeded
- * pixels and the padding have diagonal 1 and no edges, and their entries of A x are x itself
- * (they stay 0 through conjugate gradients, whose right-hand side is 0 there). An unseeded
- * pixel's diagonal is its total edge weight, seeded neighbours included.
- */
-function dirichletOperator(
-  width: number,
-  height: number,
-  horizontal: Float64Array,
-  vertical: Float64Array,
-  seeded: Uint8Array,
-): LinearOperator {
-  const n = width * height;
-  const pad = width + 1;
-  const size = n + 2 * pad;
-  const diagonal = new Float64Array(size).fill(1);
-  // Edges between two unseeded pixels: right[k] joins k and k + 1, down[k] joins k and k + width (padded indices).
-  const right = new Float64Array(size);
-  const down = new Float64Array(size);
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, i++) {
-      if (seeded[i]) continue;
-      let d = horizontal[i]! + vertical[i]!;
-      if (x > 0) d += horizontal[i - 1]!;
-      if (y > 0) d += vertical[i - width]!;
-      diagonal[pad + i] = d;
-      if (x + 1 < width && !seeded[i + 1]) right[pad + i] = horizontal[i]!;
-      if (y + 1 < height && !seeded[i + width]) down[pad + i] = vertical[i]!;
-    }
-  }
-  return {
-    size,
-    diagonal,
-    apply(v, out) {
-      for (let k = pad; k < pad + n; k++) {
-        out[k] =
-          diagonal[k]! * v[k]! -
-          right[k]! * v[k + 1]! -
-          right[k - 1]! * v[k - 1]! -
-          down[k]! * v[k + width]! -
-          down[k - width]! * v[k - width]!;
-      }
-    },
-  };
-}
-
 /** Random-walker selection; see the module comment. */
 export function randomWalker(
   image: RgbImage,
@@ -161,29 +115,11 @@ export function randomWalker(
   });
   if (seeds.foreground === 0) return { mask: new Uint8Array(n), state: state(0, 0) };
   const labels = seeds.labels;
-  const seeded = new Uint8Array(n);
-  for (let i = 0; i < n; i++) seeded[i] = labels[i] === 0 ? 0 : 1;
-  // b_i = sum of the weights from unseeded i to foreground seeds (x_S = 1 there, 0 on background seeds).
-  const operator = dirichletOperator(width, height, horizontal, vertical, seeded);
-  const pad = width + 1;
-  const b = new Float64Array(operator.size);
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, i++) {
-      if (labels[i] !== 0) continue;
-      let s = 0;
-      if (x + 1 < width && labels[i + 1] === FOREGROUND_SEED) s += horizontal[i]!;
-      if (x > 0 && labels[i - 1] === FOREGROUND_SEED) s += horizontal[i - 1]!;
-      if (y + 1 < height && labels[i + width] === FOREGROUND_SEED) s += vertical[i]!;
-      if (y > 0 && labels[i - width] === FOREGROUND_SEED) s += vertical[i - width]!;
-      b[pad + i] = s;
-    }
-  }
-  const x = new Float64Array(operator.size);
-  if (reuse) for (let i = 0; i < n; i++) x[pad + i] = seeded[i] ? 0 : previous.probability[i]!;
-  const result = conjugateGradient(operator, b, x, { tolerance, maxIterations });
+  const initial = reuse ? previous.probability : coarseGuess(width, height, horizontal, vertical, labels, tolerance);
+  const result = solveDirichlet(width, height, horizontal, vertical, labels, initial, tolerance, maxIterations);
   const mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const p = labels[i] === FOREGROUND_SEED ? 1 : labels[i] === BACKGROUND_SEED ? 0 : x[pad + i]!;
+    const p = result.probability[i]!;
     probability[i] = p;
     mask[i] = p > 0.5 ? 1 : 0;
   }

@@ -29,7 +29,7 @@ export interface SeedMap {
 
 /** Options of {@link seedMap}. */
 export interface SeedOptions {
-  /** Each click also fixes the disc of this radius around it (default 0: the clicked pixel only). */
+  /** Each click also fixes the disc of this radius around it (default {@link DEFAULT_CLICK_RADIUS}; 0: the clicked pixel only). */
   radius?: number;
   /**
    * Without a box, the one-pixel image frame is background (except where a click disc covers
@@ -72,7 +72,7 @@ export function seedMap(image: RgbImage, clicks: readonly Click[], box: Box | un
   const { width, height } = image;
   checkLength(image.data, width, height, 3, 'image');
   checkPoints(clicks, width, height, 'clicks');
-  const radius = options.radius ?? 0;
+  const radius = options.radius ?? DEFAULT_CLICK_RADIUS;
   checkNumber(radius, 'radius', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
   const labels = new Uint8Array(width * height);
   if (box !== undefined) {
