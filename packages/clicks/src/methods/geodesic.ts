@@ -67,16 +67,12 @@ export function likelihoodGradient(likelihood: ArrayLike<number>, width: number,
   return out;
 }
 
-// The 8 neighbour steps and their lengths.
-const DX = [1, -1, 0, 0, 1, -1, 1, -1];
-const DY = [0, 0, 1, -1, 1, -1, -1, 1];
-const LENGTH = [1, 1, 1, 1, Math.SQRT2, Math.SQRT2, Math.SQRT2, Math.SQRT2];
-
 /**
  * Geodesic distance from the nearest seed (`labels`: FOREGROUND_SEED / BACKGROUND_SEED / 0) on
  * the 8-connected grid with the step cost of the module comment, and per pixel 1 when that seed
  * is a foreground one (see the module comment for ties). Unreachable pixels (no seed at all)
- * keep distance Infinity and label 0.
+ * keep distance Infinity and label 0. The search runs on the grid padded with a frame of
+ * pixels marked as settled, so neighbours need no bounds tests.
  */
 export function geodesicNearestSeed(
   gradient: Float64Array,
@@ -85,38 +81,50 @@ export function geodesicNearestSeed(
   labels: Uint8Array,
   lengthWeight: number,
 ): { distance: Float64Array; foreground: Uint8Array } {
-  const n = width * height;
-  const distance = new Float64Array(n).fill(Infinity);
-  const foreground = new Uint8Array(n);
-  const settled = new Uint8Array(n);
-  const heap = createIndexedHeap(n, distance);
-  for (let i = 0; i < n; i++) {
-    const s = labels[i];
-    if (s !== FOREGROUND_SEED && s !== BACKGROUND_SEED) continue;
-    distance[i] = 0;
-    foreground[i] = s === FOREGROUND_SEED ? 1 : 0;
-    heap.push(i);
+  const Wp = width + 2;
+  const np = Wp * (height + 2);
+  const dist = new Float64Array(np).fill(Infinity);
+  const fg = new Uint8Array(np);
+  const settled = new Uint8Array(np).fill(1);
+  const g = new Float64Array(np);
+  const heap = createIndexedHeap(np, dist);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0, p = (y + 1) * Wp + 1; x < width; x++, i++, p++) {
+      settled[p] = 0;
+      g[p] = gradient[i]!;
+      const s = labels[i];
+      if (s !== FOREGROUND_SEED && s !== BACKGROUND_SEED) continue;
+      dist[p] = 0;
+      fg[p] = s === FOREGROUND_SEED ? 1 : 0;
+      heap.push(p);
+    }
   }
+  // The 8 neighbour offsets and step lengths.
+  const offsets = [1, -1, Wp, -Wp, Wp + 1, -Wp - 1, -Wp + 1, Wp - 1];
+  const lengths = [1, 1, 1, 1, Math.SQRT2, Math.SQRT2, Math.SQRT2, Math.SQRT2];
   for (let u = heap.pop(); u >= 0; u = heap.pop()) {
     settled[u] = 1;
-    const ux = u % width;
-    const uy = (u - ux) / width;
-    const du = distance[u]!;
-    const gu = gradient[u]!;
-    const fu = foreground[u]!;
+    const du = dist[u]!;
+    const gu = g[u]!;
+    const fu = fg[u]!;
     for (let d = 0; d < 8; d++) {
-      const vx = ux + DX[d]!;
-      const vy = uy + DY[d]!;
-      if (vx < 0 || vy < 0 || vx >= width || vy >= height) continue;
-      const v = vy * width + vx;
+      const v = u + offsets[d]!;
       if (settled[v]) continue;
-      const nd = du + ((gu + gradient[v]!) / 2 + lengthWeight) * LENGTH[d]!;
-      const dv = distance[v]!;
+      const nd = du + ((gu + g[v]!) / 2 + lengthWeight) * lengths[d]!;
+      const dv = dist[v]!;
       if (nd < dv) {
-        distance[v] = nd;
-        foreground[v] = fu;
+        dist[v] = nd;
+        fg[v] = fu;
         heap.push(v);
-      } else if (nd === dv && fu === 0) foreground[v] = 0;
+      } else if (nd === dv && fu === 0) fg[v] = 0;
+    }
+  }
+  const distance = new Float64Array(width * height);
+  const foreground = new Uint8Array(width * height);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0, p = (y + 1) * Wp + 1; x < width; x++, i++, p++) {
+      distance[i] = dist[p]!;
+      foreground[i] = fg[p]!;
     }
   }
   return { distance, foreground };
