@@ -22,7 +22,7 @@ import type { SelectionInput, SelectionResult } from './types';
  * tying. Distances are exact: one multi-source Dijkstra with a binary heap (./indexed-heap.ts)
  * settles every pixel with min(D_F, D_B) and the label of a seed that attains it, which is the
  * label of "D_F < D_B" whenever D_F != D_B (floating-point ties go to the background).
- * Without a negative click or box the image frame is background (./seeds.ts); without a
+ * Without a box the one-pixel image frame is background (./seeds.ts); without a
  * positive click nothing is selected.
  */
 

@@ -14,7 +14,7 @@ import { paddedIndex } from '../grid-maxflow';
  * histograms of the seeds); every other pixel costs -log p_F(colour) as foreground and
  * -log p_B(colour) as background, and neighbours pay GrabCut's contrast term
  * gamma * exp(-beta |dI|^2) / dist over the 8-connected grid (./contrast.ts). The exact minimum
- * is one cut (./grid-cut.ts). Without a negative click or box the image frame is background
+ * is one cut (./grid-cut.ts). Without a box the one-pixel image frame is background
  * (./seeds.ts); without a positive click nothing is selected.
  */
 

@@ -15,12 +15,12 @@ import type { SelectionInput, SelectionResult } from './types';
  * problem L_U x_U = -B x_S (L the graph Laplacian, x_S = 1 on foreground and 0 on background
  * seeds), by Jacobi-preconditioned conjugate gradients (./dirichlet-problem.ts, scikit-image's
  * default mode `cg_j`) to a relative residual of `tolerance` (default 1e-3, scikit-image's
- * `tol`; on the fixture photos the mask then differs from the converged one on at most 0.7% of
- * the pixels, 0.05% at 1e-4). Foreground = x > 0.5, which is scikit-image's argmax over the two
- * labels (their probabilities sum to 1). A constant image (sigma = 0, where scikit-image divides
- * by zero) gets weights 1. The first click starts the solver from a coarse-grid solution, later
- * clicks from the previous probabilities.
- * Without a negative click or box the image frame is background (./seeds.ts); without a
+ * `tol`; for a first pair of clicks on the fixture photos the mask then differs from the
+ * converged one on at most 0.7% of the pixels, 0.05% at 1e-4). Foreground = x > 0.5, which is
+ * scikit-image's argmax over the two labels (their probabilities sum to 1). A constant image
+ * (sigma = 0, where scikit-image divides by zero) gets weights 1. The first click starts the
+ * solver from a coarse-grid solution, later clicks from the previous probabilities.
+ * Without a box the one-pixel image frame is background (./seeds.ts); without a
  * positive click nothing is selected.
  */
 
