@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DeeplabError } from './errors';
 import { registerConvGradKernels } from './kernels/conv-grad';
+import { registerTensorflowStepKernel } from './kernels/tensorflow-step';
 import { registerWebgpuAddNFix } from './kernels/webgpu-addn';
 import { nodeCpuCount, prepareNodeWasmThreads, type WasmBackendModule } from './kernels/wasm-threads';
 
@@ -80,10 +81,11 @@ export function onBackendPrepare(backend: string, prepare: () => void | Promise<
 // The CPU backends get convolution gradients as forward convolutions (and wasm the kernels it lacks).
 onBackendPrepare('wasm', () => registerConvGradKernels('wasm'));
 onBackendPrepare('cpu', () => registerConvGradKernels('cpu'));
-// Nothing for 'tensorflow': TensorFlow's own kernels (both convolution backprops, AddN of any
-// arity) are right and fast, so none of the patches above is applied there. Dilated convolutions
-// still go through space-to-batch in the training graph: tfjs-core refuses gradients of dilated
-// conv2d on every backend, tensorflow included.
+// None of these on 'tensorflow': TensorFlow's own kernels (both convolution backprops, AddN of
+// any arity) are right and fast. Only its ReLU-gradient `Step` is rebuilt from fewer TensorFlow
+// ops (same values). Dilated convolutions still go through space-to-batch in the training graph:
+// tfjs-core refuses gradients of dilated conv2d on every backend, tensorflow included.
+onBackendPrepare('tensorflow', () => registerTensorflowStepKernel());
 // WebGPU's AddN fails (and spoils its command buffer) with more inputs than the device binds.
 onBackendPrepare('webgpu', () => registerWebgpuAddNFix());
 

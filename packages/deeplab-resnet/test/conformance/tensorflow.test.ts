@@ -3,7 +3,8 @@
  * the Node cpu reference, within the tolerance wasm and WebGPU meet (1e-3): the training step of
  * every conformance case (Trainer with batch-statistics BatchNorm, InteractiveTrainer), inference
  * (training-graph logits, folded logits, multi-scale probabilities) and f-BRS. Also checks that
- * none of objsel's kernel patches for the CPU backends is applied on tensorflow.
+ * none of objsel's kernel patches for the CPU backends is applied on tensorflow, and that its
+ * leaner `Step` kernel there equals tfjs-node's.
  *
  * Skipped, with the reason, where tfjs-node is not set up (`bash tools/setup-tfjs-node.sh`).
  * `npm run test:tensorflow` sets it up first and sets OBJSEL_REQUIRE_TENSORFLOW=1, under which
@@ -115,6 +116,27 @@ describe.skipIf(unavailable !== undefined)('tensorflow backend (tfjs-node) vs cp
     expect(tf.getKernel('Conv2DBackpropFilter', 'tensorflow')?.kernelFunc).toBe(own('Conv2DBackpropFilter', 'conv2DBackpropFilterConfig'));
     expect(tf.getKernel('Conv2DBackpropInput', 'tensorflow')?.kernelFunc).toBe(own('Conv2DBackpropInput', 'conv2DBackpropInputConfig'));
     expect(tf.getKernel('AddN', 'tensorflow')?.kernelFunc).toBe(own('AddN', 'addNConfig'));
+  });
+
+  it("Step (the ReLU gradient's), rebuilt from fewer TensorFlow ops, has tfjs-node's values, NaN and ±∞ included; no leaks", async () => {
+    const require = createRequire(path.join(ROOT, 'package.json'));
+    const own = (require('@tensorflow/tfjs-node/dist/kernels/Step') as Record<string, tf.KernelConfig>).stepConfig!.kernelFunc;
+    expect(tf.getKernel('Step', 'tensorflow')?.kernelFunc).not.toBe(own);
+    const values = [-2, -0, 0, 1e-30, 3, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    const x = tf.tensor1d(values);
+    const before = tf.memory().numTensors;
+    for (const alpha of [0, 0.25]) {
+      // tfjs-node's definition: 1 where x > 0, NaN where x is NaN, alpha elsewhere.
+      const want = values.map((v) => (Number.isNaN(v) ? Number.NaN : v > 0 ? 1 : alpha));
+      const got = tf.step(x, alpha);
+      expect(Array.from(await got.data())).toEqual(want);
+      got.dispose();
+    }
+    const relu = tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t)))(x);
+    expect(Array.from(await relu.data())).toEqual([0, 0, 0, 1, 1, Number.NaN, 1, 0]);
+    relu.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
   });
 
   it('tfjs-core still refuses gradients of dilated conv2d there; the space-to-batch form gives them, equal to cpu', async () => {
