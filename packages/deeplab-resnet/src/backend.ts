@@ -149,14 +149,12 @@ function setTensorflowEnvironment(): void {
 const activators: Record<Exclude<BackendName, 'auto'>, Activator> = {
   async tensorflow() {
     setTensorflowEnvironment();
-    const missing: string[] = [];
     const broken: string[] = [];
     for (const spec of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
       try {
         await importOptional(spec);
       } catch (error) {
-        if (isMissingModule(error, spec)) missing.push(spec);
-        else broken.push(`${spec} is installed but does not load (${firstLine(error)})`);
+        if (!isMissingModule(error, spec)) broken.push(`${spec} is installed but does not load (${firstLine(error)})`);
         continue;
       }
       await activate('tensorflow');
