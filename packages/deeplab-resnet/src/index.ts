@@ -131,3 +131,23 @@ export {
   type InteractiveSampleSpec,
 } from './interactive/data';
 export { interactiveStrip, trainInteractive, type InteractiveTrainOptions, type InteractiveTrainSummary } from './interactive/run';
+export { exportOnnx, ONNX_PRODUCER, type ExportOnnxOptions } from './onnx/export';
+export { ONNX_INPUT, ONNX_LOGITS, ONNX_UPSAMPLED, hwioToOihw, type OnnxLogitsHead } from './onnx/deeplab-graph';
+export { ONNX_METADATA_KEYS, readOnnxInfo, type OnnxModelInfo } from './onnx/metadata';
+export {
+  decodeModel as decodeOnnxModel,
+  IR_VERSION as ONNX_IR_VERSION,
+  OPSET_VERSION as ONNX_OPSET_VERSION,
+  type ModelMessage as OnnxModelMessage,
+} from './onnx/proto';
+export {
+  ONNX_RUNTIME_MISSING,
+  ONNX_RUNTIME_NODE,
+  loadOnnxRuntime,
+  type OrtModuleLike,
+  type OrtSessionLike,
+  type OrtSessionOptions,
+  type OrtTensorLike,
+} from './onnx/runtime';
+export { OnnxSegmenter, type HwcMaps, type OnnxRunResult, type OnnxSegmenterOptions } from './onnx/segmenter';
+export { resizeBilinearHwc } from './onnx/upsample';

@@ -1,0 +1,259 @@
+import { preprocess, type RgbImage } from '@objsel/voc-data';
+import { DeeplabError } from '../errors';
+import type { SegmentResult } from '../infer/segmenter';
+import { INTERACTIVE_INPUT_CHANNELS, INTERACTIVE_MEAN, preprocessInteractive } from '../interactive/input';
+import { ONNX_INPUT, ONNX_LOGITS, ONNX_UPSAMPLED } from './deeplab-graph';
+import { readOnnxInfo, type OnnxModelInfo } from './metadata';
+import { loadOnnxRuntime, type OrtModuleLike, type OrtSessionLike, type OrtSessionOptions, type OrtTensorLike } from './runtime';
+import { resizeBilinearHwc } from './upsample';
+
+/** Options of {@link OnnxSegmenter.create}. */
+export interface OnnxSegmenterOptions {
+  /** The ONNX Runtime module (default: `onnxruntime-node`, loaded by {@link loadOnnxRuntime}); pass `onnxruntime-web` in browsers. */
+  runtime?: OrtModuleLike;
+  /**
+   * Session options. Defaults: `intraOpNumThreads` 0 (ONNX Runtime picks: one per physical
+   * core), `graphOptimizationLevel: 'all'`, memory arena and pattern on.
+   */
+  session?: OrtSessionOptions;
+}
+
+/** Logits (or any per-pixel maps) in HWC order, as {@link SegmentResult.logits}. */
+export interface HwcMaps {
+  data: Float32Array;
+  shape: [number, number, number];
+}
+
+/** What {@link OnnxSegmenter.run} returns. */
+export interface OnnxRunResult {
+  /** `fc1_voc12` (HWC, output stride 8). */
+  logits: HwcMaps;
+  /** The logits at the input size (TF1 bilinear): the model's `fc1_voc12_upsampled` output if it has one, else upsampled here. */
+  upsampled: HwcMaps;
+  /** Milliseconds inside ONNX Runtime's `run`. */
+  runMs: number;
+}
+
+/** NCHW (N = 1) → HWC. */
+function chwToHwc(data: Float32Array, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(data.length);
+  const plane = h * w;
+  for (let k = 0; k < c; k++) {
+    const src = k * plane;
+    for (let p = 0; p < plane; p++) out[p * c + k] = data[src + p]!;
+  }
+  return out;
+}
+
+/** HWC → NCHW (N = 1). */
+function hwcToChw(data: Float32Array, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(data.length);
+  const plane = h * w;
+  for (let k = 0; k < c; k++) {
+    const dst = k * plane;
+    for (let p = 0; p < plane; p++) out[dst + p] = data[p * c + k]!;
+  }
+  return out;
+}
+
+function floatData(tensor: OrtTensorLike | undefined, name: string): { data: Float32Array; dims: readonly number[] } {
+  if (!tensor || !(tensor.data instanceof Float32Array) || tensor.dims.length !== 4) {
+    throw new DeeplabError('backend-init-failed', `ONNX Runtime returned no float32 4-D ${name}`);
+  }
+  return { data: tensor.data, dims: tensor.dims };
+}
+
+/** Soft-max over the last axis of HWC maps. */
+function softmaxHwc(data: Float32Array, c: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let o = 0; o < data.length; o += c) {
+    let max = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < c; k++) max = Math.max(max, data[o + k]!);
+    let sum = 0;
+    for (let k = 0; k < c; k++) {
+      const e = Math.exp(data[o + k]! - max);
+      out[o + k] = e;
+      sum += e;
+    }
+    for (let k = 0; k < c; k++) out[o + k] = out[o + k]! / sum;
+  }
+  return out;
+}
+
+/** Index of the first maximum over the last axis (as `tf.argMax`). */
+function argmaxHwc(data: Float32Array, c: number): Uint8Array {
+  const n = data.length / c;
+  const labels = new Uint8Array(n);
+  for (let p = 0, o = 0; p < n; p++, o += c) {
+    let best = 0;
+    let value = data[o]!;
+    for (let k = 1; k < c; k++) {
+      if (data[o + k]! > value) {
+        value = data[o + k]!;
+        best = k;
+      }
+    }
+    labels[p] = best;
+  }
+  return labels;
+}
+
+/**
+ * Inference through ONNX Runtime on a model {@link exportOnnx} wrote: the same preprocessed
+ * input as the TF.js path ({@link DeepLabSegmenter.segmentPreprocessed}: HWC float32, BGR
+ * minus the mean, then any click channels), the same outputs (logits, TF1-bilinear upsampling,
+ * argmax labels, soft-max probabilities; sigmoid probability for the interactive network). No
+ * TF.js is involved. Single scale only. Release it with {@link dispose}.
+ *
+ * @example
+ * ```ts
+ * const segmenter = await OnnxSegmenter.create(exportOnnx(model, { withUpsampled: true }));
+ * const { labels } = await segmenter.segment(image);
+ * await segmenter.dispose();
+ * ```
+ */
+export class OnnxSegmenter {
+  private constructor(
+    private readonly ort: OrtModuleLike,
+    private session: OrtSessionLike | undefined,
+    /** The model's metadata (classes, input channels and mean, source weights, …). */
+    readonly info: OnnxModelInfo,
+    /** Whether the model computes the upsampled logits itself. */
+    readonly hasUpsampled: boolean,
+  ) {}
+
+  /**
+   * A session over a model file's bytes.
+   *
+   * @throws DeeplabError `backend-unavailable` when onnxruntime-node is missing (and no `runtime`
+   * is given), `bad-weights` when the file is not an objsel ONNX model.
+   */
+  static async create(model: Uint8Array, options: OnnxSegmenterOptions = {}): Promise<OnnxSegmenter> {
+    const info = readOnnxInfo(model);
+    const ort = options.runtime ?? (await loadOnnxRuntime());
+    let session: OrtSessionLike;
+    try {
+      session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', ...options.session });
+    } catch (error) {
+      throw new DeeplabError('backend-init-failed', `ONNX Runtime could not load the model: ${(error as Error).message}`, { cause: error });
+    }
+    if (!session.inputNames.includes(ONNX_INPUT) || !session.outputNames.includes(ONNX_LOGITS)) {
+      await session.release();
+      throw new DeeplabError('bad-weights', `the ONNX model has no ${ONNX_INPUT} input or ${ONNX_LOGITS} output`);
+    }
+    return new OnnxSegmenter(ort, session, info, session.outputNames.includes(ONNX_UPSAMPLED));
+  }
+
+  /** Input channels the model takes. */
+  get inputChannels(): number {
+    return this.info.inputChannels;
+  }
+
+  /** Channels of its logits. */
+  get numClasses(): number {
+    return this.info.classes;
+  }
+
+  /**
+   * The network on one preprocessed HWC input (`height × width × inputChannels`): logits and
+   * their upsampling to the input size, both HWC.
+   *
+   * @throws DeeplabError `bad-input` for a wrong size, `backend-init-failed` after {@link dispose}.
+   */
+  async run(input: Float32Array, height: number, width: number): Promise<OnnxRunResult> {
+    const session = this.session;
+    if (!session) throw new DeeplabError('backend-init-failed', 'the ONNX session was released');
+    const channels = this.inputChannels;
+    if (!Number.isSafeInteger(height) || !Number.isSafeInteger(width) || height < 1 || width < 1) {
+      throw new DeeplabError('bad-input', `image size ${width}x${height} is not positive`);
+    }
+    if (!(input instanceof Float32Array) || input.length !== height * width * channels) {
+      throw new DeeplabError('bad-input', `input holds ${input?.length} values, expected ${height}x${width}x${channels}`);
+    }
+    const feed = new this.ort.Tensor('float32', hwcToChw(input, channels, height, width), [1, channels, height, width]);
+    const start = performance.now();
+    let outputs: Record<string, OrtTensorLike>;
+    try {
+      outputs = await session.run({ [ONNX_INPUT]: feed });
+    } finally {
+      feed.dispose?.();
+    }
+    const runMs = performance.now() - start;
+    try {
+      const logits = floatData(outputs[ONNX_LOGITS], ONNX_LOGITS);
+      const [, c = 0, h = 0, w = 0] = logits.dims;
+      const hwc = chwToHwc(logits.data, c, h, w);
+      let upsampled: Float32Array;
+      const up = outputs[ONNX_UPSAMPLED];
+      if (up) {
+        const u = floatData(up, ONNX_UPSAMPLED);
+        upsampled = chwToHwc(u.data, c, height, width);
+      } else {
+        upsampled = resizeBilinearHwc(hwc, h, w, c, height, width);
+      }
+      return { logits: { data: hwc, shape: [h, w, c] }, upsampled: { data: upsampled, shape: [height, width, c] }, runMs };
+    } finally {
+      for (const t of Object.values(outputs)) t.dispose?.();
+    }
+  }
+
+  /**
+   * Segments a preprocessed HWC input as {@link DeepLabSegmenter.segmentPreprocessed} does at
+   * scale 1: argmax of the upsampled logits, and on request their soft-max and the raw logits.
+   */
+  async segmentPreprocessed(
+    input: Float32Array,
+    height: number,
+    width: number,
+    options: { probabilities?: boolean; logits?: boolean } = {},
+  ): Promise<SegmentResult> {
+    const numClasses = this.numClasses;
+    if (numClasses > 256) throw new DeeplabError('bad-config', `labels are bytes: ${numClasses} classes do not fit`);
+    const { logits, upsampled } = await this.run(input, height, width);
+    const result: SegmentResult = { width, height, numClasses, labels: argmaxHwc(upsampled.data, numClasses), scales: [1] };
+    if (options.probabilities) result.probabilities = softmaxHwc(upsampled.data, numClasses);
+    if (options.logits) result.logits = logits;
+    return result;
+  }
+
+  /** Segments an 8-bit RGB image (3-channel models): RGB → BGR minus the ImageNet mean first. */
+  segment(image: RgbImage, options: { probabilities?: boolean; logits?: boolean } = {}): Promise<SegmentResult> {
+    if (this.inputChannels !== 3) {
+      throw new DeeplabError(
+        'bad-input',
+        `this model takes ${this.inputChannels} input channels; use segmentPreprocessed with the extra channels`,
+      );
+    }
+    return this.segmentPreprocessed(preprocess(image), image.height, image.width, options);
+  }
+
+  /**
+   * Object probability per pixel (`width * height`) of a raw 5-channel input (R, G, B, positive
+   * and negative click distance), as `InteractiveSegmenter.segment`: preprocessing with the
+   * interactive mean, TF1-bilinear upsampling, sigmoid. The clicks package's `SegmentFunction`.
+   */
+  async probability(
+    raw: ArrayLike<number>,
+    width: number,
+    height: number,
+    mean: readonly number[] = INTERACTIVE_MEAN,
+  ): Promise<Float32Array> {
+    if (this.inputChannels !== INTERACTIVE_INPUT_CHANNELS || this.numClasses !== 1) {
+      throw new DeeplabError(
+        'bad-config',
+        `an interactive model has 5 input channels and 1 output, this one ${this.inputChannels} and ${this.numClasses}`,
+      );
+    }
+    const { upsampled } = await this.run(preprocessInteractive(raw, height, width, mean), height, width);
+    const p = upsampled.data;
+    for (let i = 0; i < p.length; i++) p[i] = 1 / (1 + Math.exp(-p[i]!));
+    return p;
+  }
+
+  /** Releases the ONNX Runtime session. */
+  async dispose(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.release();
+  }
+}
