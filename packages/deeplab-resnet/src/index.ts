@@ -151,3 +151,4 @@ export {
 } from './onnx/runtime';
 export { OnnxSegmenter, type HwcMaps, type OnnxRunResult, type OnnxSegmenterOptions } from './onnx/segmenter';
 export { resizeBilinearHwc } from './onnx/upsample';
+export { cachedOnnxModel, weightsDigest, type CachedOnnxModel, type CachedOnnxOptions } from './onnx/cache';
