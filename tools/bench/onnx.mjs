@@ -48,7 +48,8 @@ const INTERACTIVE = sizes(flag('--interactive', '321x241'));
 const ENGINES = flag('--engines', 'wasm,onnx,torch').split(',');
 const PYTHON = flag('--python', process.env.OBJSEL_BENCH_PYTHON ?? '');
 const TUNE = args.includes('--tune');
-const loadAverage = () => (fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) : null);
+const loadAverage = () =>
+  fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) : null;
 
 function peakMiB() {
   try {
@@ -162,7 +163,15 @@ async function onnxChild(dir) {
           else await segmenter.segmentPreprocessed(x, h, w);
         });
         const last = await segmenter.run(x, h, w);
-        result.cases.push({ model: kind, size: `${h}x${w}`, variant, sessionMs, forward: run, sessionRunMs: round(last.runMs, 0), wholeCall: whole });
+        result.cases.push({
+          model: kind,
+          size: `${h}x${w}`,
+          variant,
+          sessionMs,
+          forward: run,
+          sessionRunMs: round(last.runMs, 0),
+          wholeCall: whole,
+        });
       }
       await segmenter.dispose();
     }
