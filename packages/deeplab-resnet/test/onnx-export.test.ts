@@ -6,6 +6,7 @@ import {
   ONNX_IR_VERSION,
   ONNX_OPSET_VERSION,
   exportOnnx,
+  hwioToOihw,
   interactiveConfig,
   loadBackend,
   logitsSize,
@@ -164,6 +165,19 @@ describe.each(CASES)('$label', ({ config, sizes }) => {
     expect(decoded.producer_name).toBe('@objsel/deeplab-resnet');
     expect(decoded.producer_version).toBe(info.objselVersion);
     expect(info.objselVersion).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('hwioToOihw', () => {
+  it.each([
+    [3, 3, 37, 45],
+    [1, 1, 70, 33],
+    [7, 7, 5, 8],
+  ])('[%i,%i,%i,%i] equals tf.transpose(…, [3, 2, 0, 1])', (kh, kw, ci, co) => {
+    const x = tf.randomNormal([kh, kw, ci, co], 0, 1, 'float32', ci) as tf.Tensor4D;
+    const expected = tf.transpose(x, [3, 2, 0, 1]);
+    expect(hwioToOihw(x.dataSync() as Float32Array, [kh, kw, ci, co])).toEqual(expected.dataSync());
+    tf.dispose([x, expected]);
   });
 });
 

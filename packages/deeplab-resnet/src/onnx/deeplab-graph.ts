@@ -61,18 +61,23 @@ export interface DeepLabGraphOptions {
   name?: string;
 }
 
-/** HWIO `[kh, kw, in, out]` → OIHW `[out, in, kh, kw]`. */
+/** HWIO `[kh, kw, in, out]` → OIHW `[out, in, kh, kw]` (in 32x32 tiles of the in × out matrix of each tap, for the cache). */
 export function hwioToOihw(data: Float32Array, shape: readonly [number, number, number, number]): Float32Array {
   const [kh, kw, ci, co] = shape;
   if (data.length !== kh * kw * ci * co) throw new RangeError(`filter holds ${data.length} values, expected [${shape.join(',')}]`);
   const out = new Float32Array(data.length);
-  for (let y = 0; y < kh; y++) {
-    for (let x = 0; x < kw; x++) {
-      for (let i = 0; i < ci; i++) {
-        const src = ((y * kw + x) * ci + i) * co;
-        const dst = (i * kh + y) * kw + x;
-        const step = ci * kh * kw;
-        for (let o = 0; o < co; o++) out[o * step + dst] = data[src + o]!;
+  const taps = kh * kw;
+  const TILE = 32;
+  for (let tap = 0; tap < taps; tap++) {
+    const base = tap * ci * co;
+    for (let i0 = 0; i0 < ci; i0 += TILE) {
+      const i1 = Math.min(ci, i0 + TILE);
+      for (let o0 = 0; o0 < co; o0 += TILE) {
+        const o1 = Math.min(co, o0 + TILE);
+        for (let o = o0; o < o1; o++) {
+          const dst = o * ci * taps + tap;
+          for (let i = i0; i < i1; i++) out[dst + i * taps] = data[base + i * co + o]!;
+        }
       }
     }
   }

@@ -56,7 +56,8 @@ function inputDefaults(channels: number, interactive: boolean): { mean?: number[
       names: INTERACTIVE_CHANNELS,
       description:
         'float32 NCHW; channels B, G, R (pixel values 0..255), then the positive and negative click distance maps ' +
-        '(Euclidean distance in pixels to the nearest click of that kind, truncated at 255), each minus its input_mean entry; no scaling',
+        '(min(scale * Euclidean distance in pixels to the nearest click of that kind, 255), 255 everywhere without such a click; ' +
+        'scale as in training, 1 by default), each channel minus its input_mean entry',
     };
   }
   return { description: `float32 NCHW with ${channels} channels, each minus its input_mean entry` };
