@@ -13,9 +13,9 @@
 // dist/ (npm run build).
 //   node tools/bench/onnx.mjs [--sizes 321x321,500x334] [--interactive 321x241] [--depth 101]
 //        [--width 1] [--repeats 5] [--threads 2] [--python /tmp/venv/bin/python]
-//        [--engines wasm,onnx,torch] [--tune]
+//        [--engines wasm,onnx,torch] [--warmups 2] [--tune]
 // --tune also times ONNX Runtime session variants (graph optimisation level, memory arena,
-// memory pattern, 1 thread). The 2-core machine may be shared with other work: wall times are
+// memory pattern, 1 thread, ONNX Runtime's spinning thread pool). The 2-core machine may be shared with other work: wall times are
 // noisy; the load average at start and end is reported.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -59,20 +59,30 @@ function peakMiB() {
   return round(process.memoryUsage().rss / 1024 / 1024, 1);
 }
 
-/** Times `run` (async) after one warm-up call: median and all wall times, median CPU time. */
+/** Warm-up calls before timing: oneDNN (PyTorch) and ONNX Runtime settle only after a couple. */
+const WARMUPS = Number(flag('--warmups', '2'));
+
+/**
+ * Times `run` (async) after the warm-up calls: median and all wall times, median CPU time; when
+ * `run` returns a number (a time measured inside), its median too, as `innerMs`.
+ */
 async function time(run) {
-  await run();
+  for (let i = 0; i < WARMUPS; i++) await run();
   const wall = [];
   const cpu = [];
+  const inner = [];
   for (let i = 0; i < REPEATS; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    await run();
+    const measured = await run();
     wall.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);
+    if (typeof measured === 'number') inner.push(measured);
   }
-  return { medianMs: round(median(wall), 0), cpuMs: round(median(cpu), 0), allMs: wall.map((t) => round(t, 0)) };
+  const result = { medianMs: round(median(wall), 0), cpuMs: round(median(cpu), 0), allMs: wall.map((t) => round(t, 0)) };
+  if (inner.length) result.innerMs = round(median(inner), 0);
+  return result;
 }
 
 /** Seeded input like preprocessed pixels (HWC float32). */
@@ -107,7 +117,7 @@ async function wasmChild(dir) {
     result[`${kind}ExportMs`] = round(performance.now() - t0, 0);
     result[`${kind}FileMB`] = round(bytes.length / 1e6, 1);
     fs.writeFileSync(path.join(dir, `${kind}.onnx`), bytes);
-    for (const [h, w] of list) {
+    for (const [h, w] of ENGINES.includes('wasm') ? list : []) {
       const x = tf.tensor4d(input(h, w, config.inputChannels, h + w), [1, h, w, config.inputChannels]);
       const t = await time(async () => {
         const y = folded.predict(x);
@@ -129,7 +139,8 @@ async function onnxChild(dir) {
   const require = createRequire(path.join(ROOT, 'packages/deeplab-resnet/package.json'));
   const ort = require('onnxruntime-node');
   const d = await import(path.join(ROOT, 'packages/deeplab-resnet/dist/index.js'));
-  const base = { intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+  // OnnxSegmenter's defaults (ONNX_SESSION_DEFAULTS: all optimisations, no spinning) plus the thread count.
+  const base = { ...d.ONNX_SESSION_DEFAULTS, intraOpNumThreads: THREADS, interOpNumThreads: 1 };
   const variants = [['default', base]];
   if (TUNE) {
     variants.push(
@@ -138,6 +149,7 @@ async function onnxChild(dir) {
       ['no memory arena', { ...base, enableCpuMemArena: false }],
       ['no memory pattern', { ...base, enableMemPattern: false }],
       ['1 thread', { ...base, intraOpNumThreads: 1 }],
+      ['spinning threads', { ...base, extra: {} }],
     );
   }
   const result = { engine: 'onnxruntime-node', version: ort.env.versions?.node ?? '', threads: THREADS, cases: [] };
@@ -153,23 +165,20 @@ async function onnxChild(dir) {
       const sessionMs = round(performance.now() - t0, 0);
       for (const [h, w] of list) {
         const x = input(h, w, segmenter.inputChannels, h + w);
-        const run = await time(async () => {
-          await segmenter.run(x, h, w);
-        });
-        // One click of the interactive network / one image of the semantic one, end to end.
+        // The network alone (ONNX Runtime's run, as PyTorch's and TF.js's forward are timed) …
+        const forward = await time(async () => (await segmenter.run(x, h, w)).runMs);
+        // … and one click of the interactive network / one image of the semantic one, end to end.
         const raw = kind === 'interactive' ? input(h, w, 5, 3).map((v) => Math.abs(v)) : undefined;
         const whole = await time(async () => {
           if (raw) await segmenter.probability(raw, w, h);
           else await segmenter.segmentPreprocessed(x, h, w);
         });
-        const last = await segmenter.run(x, h, w);
         result.cases.push({
           model: kind,
           size: `${h}x${w}`,
           variant,
           sessionMs,
-          forward: run,
-          sessionRunMs: round(last.runMs, 0),
+          forward: { ...forward, medianMs: forward.innerMs },
           wholeCall: whole,
         });
       }
@@ -231,7 +240,7 @@ with torch.inference_mode():
     for kind, cin, classes, h, w in cases:
         net = nets.setdefault(kind, build(cin, classes))
         x = torch.randn(1, cin, h, w, generator=g) * 60
-        forward(net, x)
+        for _ in range(${WARMUPS}): forward(net, x)
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter(); forward(net, x); times.append((time.perf_counter() - t0) * 1000)

@@ -149,6 +149,6 @@ export {
   type OrtSessionOptions,
   type OrtTensorLike,
 } from './onnx/runtime';
-export { OnnxSegmenter, type HwcMaps, type OnnxRunResult, type OnnxSegmenterOptions } from './onnx/segmenter';
+export { ONNX_SESSION_DEFAULTS, OnnxSegmenter, type HwcMaps, type OnnxRunResult, type OnnxSegmenterOptions } from './onnx/segmenter';
 export { resizeBilinearHwc } from './onnx/upsample';
 export { cachedOnnxModel, weightsDigest, type CachedOnnxModel, type CachedOnnxOptions } from './onnx/cache';

@@ -29,6 +29,11 @@ export interface OrtSessionOptions {
   executionMode?: 'sequential' | 'parallel';
   /** Execution providers in order of preference, e.g. `['cpu']`, `['webgpu', 'wasm']`. */
   executionProviders?: string[];
+  /**
+   * Session configuration entries by dotted key, nested (ONNX Runtime's
+   * `session_options_config_keys`), e.g. `{ session: { intra_op: { allow_spinning: '0' } } }`.
+   */
+  extra?: Record<string, unknown>;
 }
 
 /** An inference session. */
