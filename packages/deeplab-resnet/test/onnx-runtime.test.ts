@@ -5,6 +5,7 @@ import {
   DeepLabSegmenter,
   DeeplabError,
   InteractiveSegmenter,
+  MSC_SCALES,
   ONNX_RUNTIME_MISSING,
   OnnxSegmenter,
   exportOnnx,
@@ -109,6 +110,18 @@ describe('OnnxSegmenter on a semantic network', () => {
     const tensorsBefore = tf.memory().numTensors;
     await withUp.segmentPreprocessed(preprocess(image), height, width);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('multi-scale inference (MSC_SCALES) fuses as DeepLabSegmenter does', async () => {
+    const image = randomImage(67, 50, 3);
+    const expected = await tfSegmenter.segment(image, { scales: MSC_SCALES, probabilities: true, logits: true });
+    const got = await withUp.segment(image, { scales: MSC_SCALES, probabilities: true, logits: true });
+    expect(got.scales).toEqual([...MSC_SCALES]);
+    expect(relativeL2(got.logits!.data, expected.logits!.data)).toBeLessThan(1e-5);
+    expect(relativeL2(got.probabilities!, expected.probabilities!)).toBeLessThan(1e-5);
+    expect(got.labels).toEqual(expected.labels);
+    await expect(withUp.segment(image, { scales: [0.001] })).rejects.toMatchObject({ code: 'bad-input' });
+    await expect(withUp.segment(image, { scales: [] })).rejects.toMatchObject({ code: 'bad-config' });
   });
 
   it('rejects input of the wrong size, and runs nothing after dispose', async () => {

@@ -115,8 +115,8 @@ function argmaxHwc(data: Float32Array, c: number): Uint8Array {
  * Inference through ONNX Runtime on a model {@link exportOnnx} wrote: the same preprocessed
  * input as the TF.js path ({@link DeepLabSegmenter.segmentPreprocessed}: HWC float32, BGR
  * minus the mean, then any click channels), the same outputs (logits, TF1-bilinear upsampling,
- * argmax labels, soft-max probabilities; sigmoid probability for the interactive network). No
- * TF.js is involved. Single scale only. Release it with {@link dispose}.
+ * argmax labels, soft-max probabilities, multi-scale max fusion; sigmoid probability for the
+ * interactive network). No TF.js is involved. Release it with {@link dispose}.
  *
  * @example
  * ```ts
@@ -211,26 +211,62 @@ export class OnnxSegmenter {
   }
 
   /**
-   * Segments a preprocessed HWC input as {@link DeepLabSegmenter.segmentPreprocessed} does at
-   * scale 1: argmax of the upsampled logits, and on request their soft-max and the raw logits.
+   * Segments a preprocessed HWC input as {@link DeepLabSegmenter.segmentPreprocessed} does:
+   * logits per input scale (a scale `s` resizes the input to `floor(size · s)`, TF1 bilinear),
+   * max-fused at the first scale's logit size, upsampled to the input size, argmax; on request
+   * the soft-max of the upsampled logits and the first scale's raw logits.
    */
   async segmentPreprocessed(
     input: Float32Array,
     height: number,
     width: number,
-    options: { probabilities?: boolean; logits?: boolean } = {},
+    options: { scales?: readonly number[]; probabilities?: boolean; logits?: boolean } = {},
   ): Promise<SegmentResult> {
     const numClasses = this.numClasses;
     if (numClasses > 256) throw new DeeplabError('bad-config', `labels are bytes: ${numClasses} classes do not fit`);
-    const { logits, upsampled } = await this.run(input, height, width);
-    const result: SegmentResult = { width, height, numClasses, labels: argmaxHwc(upsampled.data, numClasses), scales: [1] };
-    if (options.probabilities) result.probabilities = softmaxHwc(upsampled.data, numClasses);
-    if (options.logits) result.logits = logits;
+    const scales = [...(options.scales ?? [1])];
+    const scaled = (size: number, scale: number) => (scale === 1 ? size : Math.floor(size * scale));
+    if (scales.length === 0) throw new DeeplabError('bad-config', 'scales must be a non-empty list of positive numbers');
+    for (const scale of scales) {
+      if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) {
+        throw new DeeplabError('bad-config', `scale ${String(scale)} is not a positive number`, { where: 'scales' });
+      }
+      if (scaled(height, scale) < 1 || scaled(width, scale) < 1) {
+        throw new DeeplabError('bad-input', `scale ${scale} shrinks the ${width}x${height} input to nothing`, { where: 'scales' });
+      }
+    }
+    const channels = this.inputChannels;
+    let reference: HwcMaps | undefined;
+    let fused: Float32Array | undefined;
+    let upsampled: Float32Array | undefined;
+    for (const scale of scales) {
+      const [h, w] = [scaled(height, scale), scaled(width, scale)];
+      const x = scale === 1 ? input : resizeBilinearHwc(input, height, width, channels, h, w);
+      const out = await this.run(x, h, w);
+      if (!reference) {
+        reference = out.logits;
+        fused = new Float32Array(out.logits.data);
+        if (scales.length === 1) upsampled = out.upsampled.data;
+        continue;
+      }
+      const [rh, rw] = reference.shape;
+      const [lh, lw] = out.logits.shape;
+      const resized = lh === rh && lw === rw ? out.logits.data : resizeBilinearHwc(out.logits.data, lh, lw, numClasses, rh, rw);
+      for (let i = 0; i < fused!.length; i++) fused![i] = Math.max(fused![i]!, resized[i]!);
+    }
+    const [rh, rw] = reference!.shape;
+    upsampled ??= resizeBilinearHwc(fused!, rh, rw, numClasses, height, width);
+    const result: SegmentResult = { width, height, numClasses, labels: argmaxHwc(upsampled, numClasses), scales };
+    if (options.probabilities) result.probabilities = softmaxHwc(upsampled, numClasses);
+    if (options.logits) result.logits = reference!;
     return result;
   }
 
   /** Segments an 8-bit RGB image (3-channel models): RGB → BGR minus the ImageNet mean first. */
-  segment(image: RgbImage, options: { probabilities?: boolean; logits?: boolean } = {}): Promise<SegmentResult> {
+  segment(
+    image: RgbImage,
+    options: { scales?: readonly number[]; probabilities?: boolean; logits?: boolean } = {},
+  ): Promise<SegmentResult> {
     if (this.inputChannels !== 3) {
       throw new DeeplabError(
         'bad-input',
