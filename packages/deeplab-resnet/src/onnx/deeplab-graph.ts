@@ -112,7 +112,7 @@ export function deepLabGraph(
    * `e-1` for odd n, floor half before. So with parity p = n mod 2 (per spatial axis):
    * odd e: before (e-3)/2 + p, after (e-1)/2; even e: before (e-2)/2, after (e-2)/2 + p.
    */
-  const padStride2 = (x: string, effective: number, name: string, value?: string): string => {
+  const padStride2 = (x: string, channels: number, effective: number, name: string, value?: string): string => {
     if (effective === 1) return x; // a 1x1/2 window never pads: (out-1)·2 + 1 <= n
     const odd = effective % 2 === 1;
     const baseBefore = odd ? (effective - 3) / 2 : (effective - 2) / 2;
@@ -124,7 +124,10 @@ export function deepLabGraph(
     const spread = g.node('Concat', parts, [`${name}/parity_pads`], { axis: 0 });
     const base = int64(`const/pads_${baseBefore}_${baseAfter}`, [0, 0, baseBefore, baseBefore, 0, 0, baseAfter, baseAfter]);
     const pads = g.node('Add', [spread, base], [`${name}/pads`]);
-    return g.node('Pad', value ? [x, pads, value] : [x, pads], [`${name}_pad`], { mode: 'constant' });
+    const padded = g.node('Pad', value ? [x, pads, value] : [x, pads], [`${name}_pad`], { mode: 'constant' });
+    // Run-time pads hide every dimension from shape inference; batch and channels are unchanged.
+    g.valueInfo(padded, ['N', channels, null, null]);
+    return padded;
   };
 
   const conv = (x: string, c: ConvSpec, relu: boolean, output = c.name): string => {
@@ -141,7 +144,7 @@ export function deepLabGraph(
       const after = effective - 1 - before;
       pads = [before, before, after, after];
     } else if (c.stride === 2) {
-      input = padStride2(x, effective, c.name);
+      input = padStride2(x, c.inChannels, effective, c.name);
     } else {
       throw new DeeplabError('bad-config', `ONNX export handles strides 1 and 2, not ${c.stride}`, { where: c.name });
     }
@@ -158,7 +161,7 @@ export function deepLabGraph(
   // conv1 + bn_conv1 + ReLU, pool1 (3x3/2 max, 'SAME' with -inf padding).
   const conv1 = conv(data, spec.conv1, true);
   const negInf = g.floatTensor('const/neg_inf', [], () => Float32Array.of(Number.NEGATIVE_INFINITY));
-  let x = g.node('MaxPool', [padStride2(conv1, 3, 'pool1', negInf)], ['pool1'], {
+  let x = g.node('MaxPool', [padStride2(conv1, spec.conv1.outChannels, 3, 'pool1', negInf)], ['pool1'], {
     kernel_shape: [3, 3],
     strides: [2, 2],
     pads: [0, 0, 0, 0],

@@ -18,8 +18,8 @@ import { writeFloat32LE, writeInt64LE, type RawInitializer } from './writer';
 /** An attribute value: an integer (INT), a list of integers (INTS), a string (STRING), or `{ float }` (FLOAT). */
 export type AttributeValue = number | readonly number[] | string | { float: number };
 
-/** A dimension of a graph input or output: a size, or a symbolic name. */
-export type Dim = number | string;
+/** A dimension of a graph input or output: a size, a symbolic name, or `null` for unknown. */
+export type Dim = number | string | null;
 
 function attribute(name: string, value: AttributeValue): AttributeMessage {
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
@@ -33,7 +33,7 @@ function attribute(name: string, value: AttributeValue): AttributeMessage {
 }
 
 function valueInfo(name: string, elemType: number, dims: readonly Dim[]): ValueInfoMessage {
-  const dim = dims.map((d): DimensionMessage => (typeof d === 'number' ? { dim_value: d } : { dim_param: d }));
+  const dim = dims.map((d): DimensionMessage => (d === null ? {} : typeof d === 'number' ? { dim_value: d } : { dim_param: d }));
   return { name, type: { tensor_type: { elem_type: elemType, shape: { dim } } } };
 }
 
@@ -42,6 +42,7 @@ export class GraphBuilder {
   private readonly nodes: NodeMessage[] = [];
   private readonly inputs: ValueInfoMessage[] = [];
   private readonly outputs: ValueInfoMessage[] = [];
+  private readonly valueInfos: ValueInfoMessage[] = [];
   private readonly initializers: RawInitializer[] = [];
   private readonly defined = new Set<string>();
   private readonly nodeNames = new Set<string>();
@@ -65,6 +66,12 @@ export class GraphBuilder {
   output(name: string, dims: readonly Dim[]): void {
     if (!this.defined.has(name)) throw new Error(`ONNX graph: output ${name} is never produced`);
     this.outputs.push(valueInfo(name, DataType.FLOAT, dims));
+  }
+
+  /** Declares the float32 type and (partial) shape of an inner value, for shape inference. */
+  valueInfo(name: string, dims: readonly Dim[]): void {
+    if (!this.defined.has(name)) throw new Error(`ONNX graph: value ${name} is never produced`);
+    this.valueInfos.push(valueInfo(name, DataType.FLOAT, dims));
   }
 
   /** An initialiser whose raw bytes `write` produces when the model is serialised. */
@@ -140,6 +147,7 @@ export class GraphBuilder {
   build(docString?: string): { graph: GraphMessage; initializers: RawInitializer[] } {
     if (this.outputs.length === 0) throw new Error('ONNX graph: no outputs');
     const graph: GraphMessage = { node: this.nodes, name: this.name, input: this.inputs, output: this.outputs };
+    if (this.valueInfos.length) graph.value_info = this.valueInfos;
     if (docString) graph.doc_string = docString;
     return { graph, initializers: this.initializers };
   }

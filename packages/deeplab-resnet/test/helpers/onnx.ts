@@ -90,6 +90,7 @@ export function structuralProblems(model: OnnxModelMessage): string[] {
     for (const output of node.output ?? []) define(output, `${node.op_type} output`);
   }
   for (const o of graph.output ?? []) if (!known.has(o.name)) problems.push(`output ${o.name} never produced`);
+  for (const v of graph.value_info ?? []) if (!known.has(v.name)) problems.push(`value_info ${v.name} names no value`);
   return problems;
 }
 
