@@ -1,3 +1,6 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { preprocess } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +15,7 @@ import {
   interactiveConfig,
   loadBackend,
   loadOnnxRuntime,
+  readOnnxInfo,
   resizeBilinearHwc,
   resnetConfig,
   type DeepLabResNet,
@@ -129,6 +133,26 @@ describe('OnnxSegmenter on a semantic network', () => {
     const temporary = await OnnxSegmenter.create(exportOnnx(model), { runtime: ort });
     await temporary.dispose();
     await expect(temporary.run(new Float32Array(48), 4, 4)).rejects.toMatchObject({ code: 'backend-init-failed' });
+  });
+
+  it('loads from a file path with the metadata read from the first 64 KiB', async () => {
+    const bytes = exportOnnx(model, { withUpsampled: true, sourceWeights: 'from-path' });
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'objsel-onnx-path-'));
+    const file = path.join(dir, 'model.onnx');
+    await fs.writeFile(file, bytes);
+    try {
+      const info = readOnnxInfo(bytes.subarray(0, 65536));
+      expect(info).toEqual(readOnnxInfo(bytes));
+      const segmenter = await OnnxSegmenter.create(file, { runtime: ort, info, session: { intraOpNumThreads: 1 } });
+      const image = randomImage(40, 30, 1);
+      const expected = await tfSegmenter.segment(image);
+      expect((await segmenter.segment(image)).labels).toEqual(expected.labels);
+      expect(segmenter.info.sourceWeights).toBe('from-path');
+      await segmenter.dispose();
+      await expect(OnnxSegmenter.create(file, { runtime: ort })).rejects.toMatchObject({ code: 'bad-config' });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses bytes that are not an objsel ONNX model', async () => {

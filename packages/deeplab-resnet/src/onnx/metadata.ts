@@ -2,8 +2,9 @@
  * What an exported ONNX file says about itself in `ModelProto.metadata_props` (string key/value
  * pairs), and reading it back.
  */
+import protobuf from 'protobufjs/light.js';
 import { DeeplabError } from '../errors';
-import { decodeModel, type StringStringEntry } from './proto';
+import { FieldNumber, onnxTypes, type StringStringEntry } from './proto';
 
 /** The metadata of an objsel ONNX model, as typed values. */
 export interface OnnxModelInfo {
@@ -93,15 +94,44 @@ const isStringMap = (v: unknown) =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 
 /**
- * The objsel metadata of an ONNX model file (decodes the file's framing; the weights are not
- * copied).
+ * The `metadata_props` of a model file, or of its beginning: walks the top-level fields of
+ * `ModelProto` and decodes only field 14, skipping the rest (the graph with its weights) by
+ * length. A field cut off by the end of the bytes ends the walk, so the first kilobytes of a
+ * file {@link exportOnnx} wrote (which puts the metadata before the graph) are enough.
+ */
+export function readMetadataProps(bytes: Uint8Array): StringStringEntry[] {
+  const { StringStringEntryProto } = onnxTypes();
+  const reader = protobuf.Reader.create(bytes);
+  const props: StringStringEntry[] = [];
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (wire === 2) {
+      const length = reader.uint32();
+      if (reader.pos + length > reader.len) break;
+      if (field === FieldNumber.modelMetadataProps) {
+        const entry = StringStringEntryProto.decode(bytes.subarray(reader.pos, reader.pos + length));
+        props.push(StringStringEntryProto.toObject(entry) as StringStringEntry);
+      }
+      reader.skip(length);
+    } else {
+      reader.skipType(wire);
+    }
+  }
+  return props;
+}
+
+/**
+ * The objsel metadata of an ONNX model file, from the whole file or its first kilobytes (see
+ * {@link readMetadataProps}; 64 KiB is plenty).
  *
  * @throws DeeplabError `bad-weights` when the bytes are not an ONNX model written by objsel.
  */
 export function readOnnxInfo(model: Uint8Array): OnnxModelInfo {
   let props: StringStringEntry[];
   try {
-    props = decodeModel(model).metadata_props ?? [];
+    props = readMetadataProps(model);
   } catch (error) {
     throw new DeeplabError('bad-weights', `not an ONNX model: ${(error as Error).message}`, { cause: error });
   }

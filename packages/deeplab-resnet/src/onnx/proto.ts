@@ -212,11 +212,11 @@ const SCHEMA: Record<
 /** The protobufjs types of the ONNX messages. */
 export interface OnnxTypes {
   ModelProto: protobuf.Type;
+  StringStringEntryProto: protobuf.Type;
   GraphProto: protobuf.Type;
   NodeProto: protobuf.Type;
   TensorProto: protobuf.Type;
   ValueInfoProto: protobuf.Type;
-  StringStringEntryProto: protobuf.Type;
 }
 
 let types: OnnxTypes | undefined;
@@ -229,11 +229,11 @@ export function onnxTypes(): OnnxTypes {
     const type = (name: string) => root.lookupType(`onnx.${name}`);
     types = {
       ModelProto: type('ModelProto'),
+      StringStringEntryProto: type('StringStringEntryProto'),
       GraphProto: type('GraphProto'),
       NodeProto: type('NodeProto'),
       TensorProto: type('TensorProto'),
       ValueInfoProto: type('ValueInfoProto'),
-      StringStringEntryProto: type('StringStringEntryProto'),
     };
   }
   return types;

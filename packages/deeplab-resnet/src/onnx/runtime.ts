@@ -46,7 +46,8 @@ export interface OrtSessionLike {
 
 /** The ONNX Runtime module (`onnxruntime-node` or `onnxruntime-web`). */
 export interface OrtModuleLike {
-  InferenceSession: { create(model: Uint8Array, options?: OrtSessionOptions): Promise<OrtSessionLike> };
+  /** `model`: the file's bytes, or (onnxruntime-node) its path, which the runtime reads itself. */
+  InferenceSession: { create(model: Uint8Array | string, options?: OrtSessionOptions): Promise<OrtSessionLike> };
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensorLike;
 }
 

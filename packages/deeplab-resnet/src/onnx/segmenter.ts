@@ -16,6 +16,11 @@ export interface OnnxSegmenterOptions {
    * count: one per physical core).
    */
   session?: OrtSessionOptions;
+  /**
+   * The model's metadata, when `create` gets a file path: `readOnnxInfo` of the file's first
+   * 64 KiB. Ignored for bytes (read from them).
+   */
+  info?: OnnxModelInfo;
 }
 
 /**
@@ -136,13 +141,22 @@ export class OnnxSegmenter {
   ) {}
 
   /**
-   * A session over a model file's bytes.
+   * A session over a model file's bytes, or over its path (onnxruntime-node reads the file
+   * itself, which saves a copy of the weights in JavaScript; give `options.info` then).
    *
    * @throws DeeplabError `backend-unavailable` when onnxruntime-node is missing (and no `runtime`
-   * is given), `bad-weights` when the file is not an objsel ONNX model.
+   * is given), `bad-weights` when the file is not an objsel ONNX model, `bad-config` for a path
+   * without `info`.
    */
-  static async create(model: Uint8Array, options: OnnxSegmenterOptions = {}): Promise<OnnxSegmenter> {
-    const info = readOnnxInfo(model);
+  static async create(model: Uint8Array | string, options: OnnxSegmenterOptions = {}): Promise<OnnxSegmenter> {
+    let info: OnnxModelInfo;
+    if (typeof model === 'string') {
+      if (!options.info)
+        throw new DeeplabError('bad-config', 'a model path needs its metadata: pass info (readOnnxInfo of the file head)', { file: model });
+      info = options.info;
+    } else {
+      info = readOnnxInfo(model);
+    }
     const ort = options.runtime ?? (await loadOnnxRuntime());
     let session: OrtSessionLike;
     try {
