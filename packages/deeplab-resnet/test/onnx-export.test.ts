@@ -43,6 +43,8 @@ const CASES: Case[] = [
       [32, 48],
       [41, 30],
       [7, 6],
+      [1, 1],
+      [2, 3],
     ],
   },
   {
@@ -206,6 +208,19 @@ describe('export options', () => {
     const got = fromNchw(out.fc1_voc12_d0!.data, out.fc1_voc12_d0!.dims);
     expect(relativeL2(got.dataSync(), expected.dataSync())).toBeLessThan(1e-5);
     tf.dispose([weights, biases, x, expected, got]);
+    folded.dispose();
+  });
+
+  it('runs a batch (N is symbolic)', async () => {
+    const x = tf.concat([randomInput(33, 27, 3, 1), randomInput(33, 27, 3, 2)]) as tf.Tensor4D;
+    const out = await runOnnx(exportOnnx(model, { withUpsampled: true }), x);
+    expect(out.fc1_voc12!.dims).toEqual([2, 4, 5, 4]);
+    expect(out.fc1_voc12_upsampled!.dims).toEqual([2, 4, 33, 27]);
+    const folded = FoldedDeepLab.fromModel(model);
+    const expected = folded.predict(x);
+    const got = fromNchw(out.fc1_voc12!.data, out.fc1_voc12!.dims);
+    expect(relativeL2(got.dataSync(), expected.dataSync())).toBeLessThan(1e-5);
+    tf.dispose([x, expected, got]);
     folded.dispose();
   });
 
