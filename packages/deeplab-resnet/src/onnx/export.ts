@@ -132,9 +132,10 @@ export function exportOnnx(network: DeepLabResNet | FoldedDeepLab, options: Expo
       inputChannels: config.inputChannels,
       inputChannelNames: names,
       inputMean: mean,
-      inputDescription: options.inputMean
-        ? `float32 NCHW; channels ${names.join(', ')}, each minus its input_mean entry`
-        : defaults.description,
+      inputDescription:
+        options.inputMean || options.inputChannelNames
+          ? `float32 NCHW; channels ${names.join(', ')}, each minus its input_mean entry`
+          : defaults.description,
       bnEpsilon: config.bnEpsilon,
       blocks: [...config.blocks],
       widthMultiplier: config.widthMultiplier,
@@ -148,6 +149,8 @@ export function exportOnnx(network: DeepLabResNet | FoldedDeepLab, options: Expo
     const { graph: graphMessage, initializers } = graph.build(
       `DeepLab-v2 ResNet-${depth} (width x${config.widthMultiplier}), BatchNorm folded; input ${ONNX_INPUT}: ${info.inputDescription}`,
     );
+    // The model's own fields, metadata included, precede the graph in the file, so readOnnxInfo
+    // can read them from the file's first kilobytes.
     return serializeModel(
       {
         ir_version: IR_VERSION,
