@@ -103,18 +103,20 @@ async function wasmChild(dir) {
   const tf = require('@tensorflow/tfjs');
   tf.enableProdMode();
   const d = await import(path.join(ROOT, 'packages/deeplab-resnet/dist/index.js'));
+  const di = await import(path.join(ROOT, 'packages/deeplab-resnet/dist/interactive/index.js'));
   const loaded = await d.loadBackend('wasm', { wasmThreads: THREADS });
   const result = { engine: 'wasm (TF.js folded)', backend: loaded.name, threads: loaded.wasmThreads, cases: [] };
   for (const [kind, config, list] of [
     ['semantic', d.resnetConfig(DEPTH, { widthMultiplier: WIDTH }), SIZES],
-    ['interactive', d.interactiveConfig(DEPTH, { widthMultiplier: WIDTH }), INTERACTIVE],
+    ['interactive', di.interactiveConfig(DEPTH, { widthMultiplier: WIDTH }), INTERACTIVE],
   ]) {
     if (list.length === 0) continue;
     const model = d.DeepLabResNet.create(config, { seed: 1 });
     const folded = d.FoldedDeepLab.fromModel(model);
     model.dispose();
     const t0 = performance.now();
-    const bytes = d.exportOnnx(folded, { withUpsampled: true, sourceWeights: 'bench:random-seed-1' });
+    const exportModel = kind === 'interactive' ? di.exportInteractiveOnnx : d.exportOnnx;
+    const bytes = exportModel(folded, { withUpsampled: true, sourceWeights: 'bench:random-seed-1' });
     result[`${kind}ExportMs`] = round(performance.now() - t0, 0);
     result[`${kind}FileMB`] = round(bytes.length / 1e6, 1);
     fs.writeFileSync(path.join(dir, `${kind}.onnx`), bytes);
@@ -140,6 +142,7 @@ async function onnxChild(dir) {
   const require = createRequire(path.join(ROOT, 'packages/deeplab-resnet/package.json'));
   const ort = require('onnxruntime-node');
   const d = await import(path.join(ROOT, 'packages/deeplab-resnet/dist/index.js'));
+  const di = await import(path.join(ROOT, 'packages/deeplab-resnet/dist/interactive/index.js'));
   // OnnxSegmenter's defaults (ONNX_SESSION_DEFAULTS: all optimisations, no spinning) plus the thread count.
   const base = { ...d.ONNX_SESSION_DEFAULTS, intraOpNumThreads: THREADS, interOpNumThreads: 1 };
   const variants = [['default', base]];
@@ -171,7 +174,7 @@ async function onnxChild(dir) {
         // … and one click of the interactive network / one image of the semantic one, end to end.
         const raw = kind === 'interactive' ? input(h, w, 5, 3).map((v) => Math.abs(v)) : undefined;
         const whole = await time(async () => {
-          if (raw) await segmenter.probability(raw, w, h);
+          if (raw) await di.onnxProbability(segmenter, raw, w, h);
           else await segmenter.segmentPreprocessed(x, h, w);
         });
         result.cases.push({

@@ -7,13 +7,13 @@ import {
   ONNX_OPSET_VERSION,
   exportOnnx,
   hwioToOihw,
-  interactiveConfig,
   loadBackend,
   logitsSize,
   readOnnxInfo,
   resnetConfig,
   type DeepLabConfig,
 } from '../src/index';
+import { exportInteractiveOnnx, interactiveConfig, isInteractiveConfig } from '../src/interactive/index';
 import { decode, fromNchw, randomInput, randomNetwork, runOnnx, structuralProblems } from './helpers/onnx';
 import { relativeL2 } from './reference/deeplab-reference';
 
@@ -71,11 +71,14 @@ describe.each(CASES)('$label', ({ config, sizes }) => {
   let bytes: Uint8Array;
   let upsampledBytes: Uint8Array;
 
+  // The interactive network's metadata (its 5-channel mean and names) comes from the interactive subpath.
+  const exportModel = isInteractiveConfig(config) ? exportInteractiveOnnx : exportOnnx;
+
   beforeAll(async () => {
     model = await randomNetwork(config, 11);
     folded = FoldedDeepLab.fromModel(model);
-    bytes = exportOnnx(model);
-    upsampledBytes = exportOnnx(folded, { withUpsampled: true, sourceWeights: 'test:random-11' });
+    bytes = exportModel(model);
+    upsampledBytes = exportModel(folded, { withUpsampled: true, sourceWeights: 'test:random-11' });
   });
   afterAll(() => {
     folded?.dispose();
@@ -103,8 +106,8 @@ describe.each(CASES)('$label', ({ config, sizes }) => {
 
   it('leaves no tensors behind (exporting a model folds a temporary copy)', () => {
     const before = tf.memory().numTensors;
-    exportOnnx(model);
-    exportOnnx(folded);
+    exportModel(model);
+    exportModel(folded);
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FoldedDeepLab, exportOnnx, interactiveConfig, loadBackend, readOnnxInfo, resnetConfig, type DeepLabResNet } from '../src/index';
+import { FoldedDeepLab, exportOnnx, loadBackend, readOnnxInfo, resnetConfig, type DeepLabResNet } from '../src/index';
+import { exportInteractiveOnnx, interactiveConfig } from '../src/interactive/index';
 import { decode, fromNchw, randomInput, randomNetwork, runOnnx, structuralProblems } from './helpers/onnx';
 import { relativeL2 } from './reference/deeplab-reference';
 
@@ -79,7 +80,7 @@ describe.skipIf(!ENABLED)('full-size ResNet-101 in ONNX Runtime (OBJSEL_FULL_SIZ
   it('5-channel interactive ResNet-101 at 321x241: logits within 1e-5, same mask', { timeout: 600_000 }, async () => {
     const interactive = await randomNetwork(interactiveConfig(101), 7, 0.2);
     const foldedInteractive = FoldedDeepLab.fromModel(interactive);
-    const file = exportOnnx(foldedInteractive);
+    const file = exportInteractiveOnnx(foldedInteractive);
     const x = randomInput(321, 241, 5, 5);
     const expected = foldedInteractive.predict(x);
     const out = await runOnnx(file, x);

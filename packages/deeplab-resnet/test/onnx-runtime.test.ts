@@ -7,12 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DeepLabSegmenter,
   DeeplabError,
-  InteractiveSegmenter,
   MSC_SCALES,
   ONNX_RUNTIME_MISSING,
   OnnxSegmenter,
   exportOnnx,
-  interactiveConfig,
   loadBackend,
   loadOnnxRuntime,
   readOnnxInfo,
@@ -20,6 +18,7 @@ import {
   resnetConfig,
   type DeepLabResNet,
 } from '../src/index';
+import { InteractiveSegmenter, exportInteractiveOnnx, interactiveConfig, onnxProbability } from '../src/interactive/index';
 import { ort, randomNetwork } from './helpers/onnx';
 import { relativeL2, rng } from './reference/deeplab-reference';
 
@@ -164,7 +163,7 @@ describe('OnnxSegmenter on the interactive network', () => {
   it('gives the probability InteractiveSegmenter gives', async () => {
     const model = await randomNetwork(interactiveConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 0.125 }), 31, 0.2);
     const tfSegmenter = InteractiveSegmenter.fromModel(model);
-    const onnx = await OnnxSegmenter.create(exportOnnx(model, { withUpsampled: true }), {
+    const onnx = await OnnxSegmenter.create(exportInteractiveOnnx(model, { withUpsampled: true }), {
       runtime: ort,
       session: { intraOpNumThreads: 1 },
     });
@@ -173,7 +172,7 @@ describe('OnnxSegmenter on the interactive network', () => {
     const raw = new Float32Array(width * height * 5);
     for (let i = 0; i < raw.length; i++) raw[i] = i % 5 < 3 ? Math.floor(r() * 256) : Math.min(255, r() * 300);
     const expected = await tfSegmenter.segment(raw, width, height);
-    const got = await onnx.probability(raw, width, height);
+    const got = await onnxProbability(onnx, raw, width, height);
     expect(got.length).toBe(width * height);
     expect(relativeL2(got, expected)).toBeLessThan(1e-5);
     expect(Array.from(got, (p) => p > 0.5)).toEqual(Array.from(expected, (p) => p > 0.5));

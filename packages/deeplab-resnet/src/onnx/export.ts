@@ -1,8 +1,6 @@
 import { IMG_MEAN_BGR } from '@objsel/voc-data';
 import { version } from '../../package.json';
 import { DeeplabError } from '../errors';
-import { INTERACTIVE_INPUT_CHANNELS, INTERACTIVE_MEAN } from '../interactive/input';
-import { isInteractiveConfig } from '../interactive/model';
 import type { DeepLabResNet } from '../model/deeplab';
 import { FoldedDeepLab } from '../model/folded';
 import { deepLabGraph, ONNX_INPUT, ONNX_LOGITS, ONNX_UPSAMPLED, type OnnxLogitsHead } from './deeplab-graph';
@@ -24,12 +22,14 @@ export interface ExportOnnxOptions {
   heads?: readonly OnnxLogitsHead[];
   /**
    * The per-channel mean the input has had subtracted, in input-channel order (metadata only).
-   * Default: the ImageNet BGR mean for 3 channels, Deep Interactive Object Selection's 5-channel
-   * mean for interactive networks.
+   * Default: the ImageNet BGR mean for 3 channels; other networks must give it (the interactive
+   * one: `exportInteractiveOnnx` of `@objsel/deeplab-resnet/interactive`).
    */
   inputMean?: readonly number[];
   /** Names of the input channels (metadata only; defaults as {@link inputMean}). */
   inputChannelNames?: readonly string[];
+  /** What the input holds, for the metadata (default: derived from the names and the mean). */
+  inputDescription?: string;
   /** The weights' name or hash (`sha256:…`), recorded in the metadata; default `unspecified`. */
   sourceWeights?: string;
   /** Class names, recorded in the metadata when given (one per logit channel). */
@@ -38,30 +38,14 @@ export interface ExportOnnxOptions {
 
 /** Input channel names of the semantic network. */
 const BGR = ['B', 'G', 'R'];
-/** ... and of the interactive one. */
-const INTERACTIVE_CHANNELS = [...BGR, 'positive_click_distance', 'negative_click_distance'];
 
-function inputDefaults(channels: number, interactive: boolean): { mean?: number[]; names?: string[]; description: string } {
-  if (channels === 3) {
-    return {
-      mean: [...IMG_MEAN_BGR],
-      names: BGR,
-      description:
-        'float32 NCHW; channels B, G, R: 8-bit pixel values (0..255) in BGR order minus input_mean (the ImageNet BGR mean); no scaling',
-    };
-  }
-  if (interactive && channels === INTERACTIVE_INPUT_CHANNELS) {
-    return {
-      mean: [...INTERACTIVE_MEAN],
-      names: INTERACTIVE_CHANNELS,
-      description:
-        'float32 NCHW; channels B, G, R (pixel values 0..255), then the positive and negative click distance maps ' +
-        '(min(scale * Euclidean distance in pixels to the nearest click of that kind, 255), 255 everywhere without such a click; ' +
-        'scale as in training, 1 by default), each channel minus its input_mean entry',
-    };
-  }
-  return { description: `float32 NCHW with ${channels} channels, each minus its input_mean entry` };
-}
+/** The input defaults of an RGB network (other networks name their own). */
+const RGB_INPUT = {
+  mean: [...IMG_MEAN_BGR],
+  names: BGR,
+  description:
+    'float32 NCHW; channels B, G, R: 8-bit pixel values (0..255) in BGR order minus input_mean (the ImageNet BGR mean); no scaling',
+};
 
 /**
  * The network as an ONNX model (opset 17), ready for ONNX Runtime and other ONNX consumers: the
@@ -89,10 +73,9 @@ export function exportOnnx(network: DeepLabResNet | FoldedDeepLab, options: Expo
   const folded = network instanceof FoldedDeepLab ? network : FoldedDeepLab.fromModel(network);
   try {
     const { config, spec } = folded;
-    const interactive = isInteractiveConfig(config);
-    const defaults = inputDefaults(config.inputChannels, interactive);
-    const mean = options.inputMean ? [...options.inputMean] : defaults.mean;
-    const names = options.inputChannelNames ? [...options.inputChannelNames] : defaults.names;
+    const defaults = config.inputChannels === 3 ? RGB_INPUT : undefined;
+    const mean = options.inputMean ? [...options.inputMean] : defaults?.mean;
+    const names = options.inputChannelNames ? [...options.inputChannelNames] : defaults?.names;
     if (!mean || mean.length !== config.inputChannels || !mean.every(Number.isFinite)) {
       throw new DeeplabError('bad-config', `inputMean needs ${config.inputChannels} finite numbers (one per input channel)`, {
         where: 'inputMean',
@@ -133,9 +116,10 @@ export function exportOnnx(network: DeepLabResNet | FoldedDeepLab, options: Expo
       inputChannelNames: names,
       inputMean: mean,
       inputDescription:
-        options.inputMean || options.inputChannelNames
+        options.inputDescription ??
+        (options.inputMean || options.inputChannelNames || !defaults
           ? `float32 NCHW; channels ${names.join(', ')}, each minus its input_mean entry`
-          : defaults.description,
+          : defaults.description),
       bnEpsilon: config.bnEpsilon,
       blocks: [...config.blocks],
       widthMultiplier: config.widthMultiplier,

@@ -1,7 +1,6 @@
 import { preprocess, type RgbImage } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
 import type { SegmentResult } from '../infer/segmenter';
-import { INTERACTIVE_INPUT_CHANNELS, INTERACTIVE_MEAN, preprocessInteractive } from '../interactive/input';
 import { ONNX_INPUT, ONNX_LOGITS, ONNX_UPSAMPLED } from './deeplab-graph';
 import { readOnnxInfo, type OnnxModelInfo } from './metadata';
 import { loadOnnxRuntime, type OrtModuleLike, type OrtSessionLike, type OrtSessionOptions, type OrtTensorLike } from './runtime';
@@ -288,29 +287,6 @@ export class OnnxSegmenter {
       );
     }
     return this.segmentPreprocessed(preprocess(image), image.height, image.width, options);
-  }
-
-  /**
-   * Object probability per pixel (`width * height`) of a raw 5-channel input (R, G, B, positive
-   * and negative click distance), as `InteractiveSegmenter.segment`: preprocessing with the
-   * interactive mean, TF1-bilinear upsampling, sigmoid. The clicks package's `SegmentFunction`.
-   */
-  async probability(
-    raw: ArrayLike<number>,
-    width: number,
-    height: number,
-    mean: readonly number[] = INTERACTIVE_MEAN,
-  ): Promise<Float32Array> {
-    if (this.inputChannels !== INTERACTIVE_INPUT_CHANNELS || this.numClasses !== 1) {
-      throw new DeeplabError(
-        'bad-config',
-        `an interactive model has 5 input channels and 1 output, this one ${this.inputChannels} and ${this.numClasses}`,
-      );
-    }
-    const { upsampled } = await this.run(preprocessInteractive(raw, height, width, mean), height, width);
-    const p = upsampled.data;
-    for (let i = 0; i < p.length; i++) p[i] = 1 / (1 + Math.exp(-p[i]!));
-    return p;
   }
 
   /** Releases the ONNX Runtime session. */
