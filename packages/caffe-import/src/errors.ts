@@ -12,7 +12,13 @@ export type CaffeImportErrorCode =
   | 'missing-scale'
   | 'unsupported'
   | 'bad-weights'
-  | 'io';
+  | 'io'
+  // TensorFlow checkpoints (src/tf-checkpoint/):
+  | 'bad-checksum'
+  | 'not-table'
+  | 'bad-table'
+  | 'bad-checkpoint'
+  | 'missing-file';
 
 /**
  * The one error class of `@objsel/caffe-import`: a `code`, the `file` involved (if any) and `where`

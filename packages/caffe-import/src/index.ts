@@ -86,4 +86,6 @@ export {
   type ReadableFiles,
   type WritableFiles,
 } from './files';
+export { filesFromMap } from './files-from-map';
 export { MODEL_JSON, readWeightsDirWith, writeWeightsDirWith, type WriteWeightsDirOptions } from './weights-dir';
+export * from './tf-checkpoint/index';

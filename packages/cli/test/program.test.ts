@@ -52,14 +52,24 @@ describe('objsel CLI', () => {
     expect(io2.err()).toContain('Allowed choices are auto, tensorflow, webgpu, wasm, cpu');
   });
 
-  it('doctor names the package to install for the tensorflow backend, on one line, exit 2', async () => {
+  it('doctor: the tensorflow backend where tfjs-node is set up, else the package to install and the setup script, on one line', async () => {
     const io = capture();
-    expect(await main(['node', 'objsel', 'doctor', '--backend', 'tensorflow', '--json'], io.streams)).toBe(2);
+    const code = await main(['node', 'objsel', 'doctor', '--backend', 'tensorflow', '--json'], io.streams);
     process.exitCode = 0;
     const result = JSON.parse(io.out().trim().split('\n').pop()!);
+    if (result.tensorflow.status === 'ready') {
+      expect(code).toBe(0);
+      expect(result.backend).toBe('tensorflow');
+      expect(result.tensorflow.hint).toBeNull();
+      return;
+    }
+    expect(code).toBe(2);
     expect(result.backend).toBeNull();
-    expect(result.backendError).toContain('npm install @tensorflow/tfjs-node-gpu@4.22.0');
+    expect(result.backendError).toContain(
+      result.tensorflow.status === 'not-installed' ? 'npm install @tensorflow/tfjs-node-gpu@4.22.0' : 'tools/setup-tfjs-node.sh',
+    );
     expect(result.backendError).not.toContain('\n');
+    expect(result.tensorflow.hint).toContain('bash tools/setup-tfjs-node.sh');
   });
 });
 

@@ -61,3 +61,61 @@ export {
   type SessionOptions,
 } from './session';
 export { clickSampleToJson, parseClicksJson, type ClickSampleFile } from './clicks-json';
+export type { Box, SelectionInput, SelectionMethod, SelectionResult } from './methods/types';
+export {
+  SELECTION_METHOD_NAMES,
+  isSelectionMethodName,
+  selectionMethod,
+  type SelectionMethodName,
+  type SelectionMethodOptions,
+  type SelectionState,
+} from './methods/registry';
+export { createMethodPredictor } from './methods/predictor';
+export {
+  GC_BGD,
+  GC_FGD,
+  GC_PR_BGD,
+  GC_PR_FGD,
+  assignComponents,
+  grabCut,
+  grabCutSegment,
+  initialGmms,
+  initialTrimap,
+  learnGmms,
+  type GrabCutOptions,
+  type GrabCutState,
+} from './methods/grabcut';
+export { graphCutColour, type GraphCutColourOptions, type GraphCutColourState } from './methods/graphcut-colour';
+export { randomWalker, randomWalkerWeights, type RandomWalkerOptions, type RandomWalkerState } from './methods/random-walker';
+export { geodesic, geodesicNearestSeed, likelihoodGradient, type GeodesicOptions, type GeodesicState } from './methods/geodesic';
+export {
+  SINGULAR_DETERMINANT,
+  SINGULAR_FIX,
+  addGmmSample,
+  componentDensity,
+  createColourGmm,
+  createGmmAccumulator,
+  learnColourGmm,
+  mixtureDensity,
+  whichComponent,
+  type ColourGmm,
+  type GmmAccumulator,
+} from './methods/colour-gmm';
+export { kmeansLabels } from './methods/kmeans';
+export { OPENCV_DEFAULT_SEED, createOpencvRng } from './methods/opencv-rng';
+export { GRABCUT_GAMMA, contrastPairWeights, grabCutBeta, type PairWeights } from './methods/contrast';
+export { createDynamicCut, cutEnergy, minimumCut, type DynamicCut } from './methods/grid-cut';
+export {
+  colourHistogram,
+  foregroundLikelihood,
+  histogramNegLog,
+  type ColourHistogram,
+  type ColourHistogramOptions,
+} from './methods/colour-histogram';
+export {
+  conjugateGradient,
+  type ConjugateGradientOptions,
+  type ConjugateGradientResult,
+  type LinearOperator,
+} from './methods/conjugate-gradient';
+export { BACKGROUND_SEED, FOREGROUND_SEED, UNSEEDED, seedMap, type SeedMap, type SeedOptions } from './methods/seeds';

@@ -42,3 +42,4 @@ export { listDataSource } from './list-data';
 export { DcspPredictor, dcspCrf, evaluateDcsp, predictDcsp, type DcspPredictOptions } from './eval';
 export { cueMeanIoU, runDcspDemo, type DcspDemoOptions, type DcspDemoPreview, type DcspDemoSummary } from './demo';
 export { loadDcspNetwork } from './weights';
+export { attentionOnnxHead, exportDcspOnnx } from './onnx';

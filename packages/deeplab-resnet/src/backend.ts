@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DeeplabError } from './errors';
 import { registerConvGradKernels } from './kernels/conv-grad';
+import { registerTensorflowStepKernel } from './kernels/tensorflow-step';
 import { registerWebgpuAddNFix } from './kernels/webgpu-addn';
 import { nodeCpuCount, prepareNodeWasmThreads, type WasmBackendModule } from './kernels/wasm-threads';
 
@@ -80,6 +81,11 @@ export function onBackendPrepare(backend: string, prepare: () => void | Promise<
 // The CPU backends get convolution gradients as forward convolutions (and wasm the kernels it lacks).
 onBackendPrepare('wasm', () => registerConvGradKernels('wasm'));
 onBackendPrepare('cpu', () => registerConvGradKernels('cpu'));
+// None of these on 'tensorflow': TensorFlow's own kernels (both convolution backprops, AddN of
+// any arity) are right and fast. Only its ReLU-gradient `Step` is rebuilt from fewer TensorFlow
+// ops (same values). Dilated convolutions still go through space-to-batch in the training graph:
+// tfjs-core refuses gradients of dilated conv2d on every backend, tensorflow included.
+onBackendPrepare('tensorflow', () => registerTensorflowStepKernel());
 // WebGPU's AddN fails (and spoils its command buffer) with more inputs than the device binds.
 onBackendPrepare('webgpu', () => registerWebgpuAddNFix());
 
@@ -116,18 +122,50 @@ async function activate(name: string): Promise<void> {
 
 const TFJS_VERSION = '4.22.0';
 
+/** The first line of an error's message, for one-line reports. */
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error)
+    .split('\n')[0]!
+    .trim();
+}
+
+/**
+ * Environment TensorFlow reads when its library loads, set before tfjs-node is imported unless the
+ * user set it: `TF_ENABLE_ONEDNN_OPTS=0` (TensorFlow 2.21 with oneDNN's custom ops on died with
+ * SIGFPE on an AVX-512 AMD EPYC; with them off it runs, and results do not depend on oneDNN's
+ * summation order) and `TF_CPP_MIN_LOG_LEVEL=1` (no INFO lines on stderr, warnings kept).
+ */
+export const TENSORFLOW_ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze({
+  TF_ENABLE_ONEDNN_OPTS: '0',
+  TF_CPP_MIN_LOG_LEVEL: '1',
+});
+
+function setTensorflowEnvironment(): void {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (!env) return;
+  for (const [name, value] of Object.entries(TENSORFLOW_ENVIRONMENT)) if (env[name] === undefined) env[name] = value;
+}
+
 const activators: Record<Exclude<BackendName, 'auto'>, Activator> = {
   async tensorflow() {
-    const tried: string[] = [];
+    setTensorflowEnvironment();
+    const broken: string[] = [];
     for (const spec of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
       try {
         await importOptional(spec);
-        await activate('tensorflow');
-        return;
       } catch (error) {
-        if (!isMissingModule(error, spec)) throw error;
-        tried.push(spec);
+        if (!isMissingModule(error, spec)) broken.push(`${spec} is installed but does not load (${firstLine(error)})`);
+        continue;
       }
+      await activate('tensorflow');
+      return;
+    }
+    if (broken.length > 0) {
+      // The usual cause: its install script could not download libtensorflow and the binding.
+      throw new DeeplabError(
+        'backend-unavailable',
+        `backend 'tensorflow': ${broken.join('; ')}; its install script downloads libtensorflow and the binding, where it cannot, build them with bash tools/setup-tfjs-node.sh (objsel repository)`,
+      );
     }
     throw new DeeplabError(
       'backend-unavailable',
@@ -191,6 +229,10 @@ const AUTO_ORDER: Array<Exclude<BackendName, 'auto'>> = ['tensorflow', 'webgpu',
  * {@link DeeplabError} with code `backend-unavailable` naming the package to install. `auto`
  * takes the first of tensorflow, webgpu (only where `navigator.gpu` exists), wasm, cpu that
  * initialises. Gradients must be registered by the entry point (`import '@tensorflow/tfjs'`).
+ * Before importing tfjs-node, `tensorflow` sets `TF_ENABLE_ONEDNN_OPTS=0` and
+ * `TF_CPP_MIN_LOG_LEVEL=1` in `process.env` where they are unset (see
+ * {@link TENSORFLOW_ENVIRONMENT}). A tfjs-node whose install script could not fetch libtensorflow
+ * (no binding) gives `backend-unavailable` too, naming `tools/setup-tfjs-node.sh`.
  *
  * @example
  * ```ts

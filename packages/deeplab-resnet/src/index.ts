@@ -121,3 +121,24 @@ export { joinPath, type ReadableFiles, type WritableFiles } from '@objsel/caffe-
 export { batchToSpace2d, spaceToBatch2d } from './ops/space-to-batch';
 export { WASM_THREADS_TFJS_VERSION, nodeCpuCount, prepareNodeWasmThreads, type WasmBackendModule } from './kernels/wasm-threads';
 export { DeepLabSegmenter, MSC_SCALES, type SegmentOptions, type SegmentResult, type SegmenterOptions } from './infer/segmenter';
+export { exportOnnx, ONNX_PRODUCER, type ExportOnnxOptions } from './onnx/export';
+export { ONNX_INPUT, ONNX_LOGITS, ONNX_UPSAMPLED, hwioToOihw, type OnnxLogitsHead } from './onnx/deeplab-graph';
+export { ONNX_METADATA_KEYS, readOnnxInfo, type OnnxModelInfo } from './onnx/metadata';
+export {
+  decodeModel as decodeOnnxModel,
+  IR_VERSION as ONNX_IR_VERSION,
+  OPSET_VERSION as ONNX_OPSET_VERSION,
+  type ModelMessage as OnnxModelMessage,
+} from './onnx/proto';
+export {
+  ONNX_RUNTIME_MISSING,
+  ONNX_RUNTIME_NODE,
+  loadOnnxRuntime,
+  type OrtModuleLike,
+  type OrtSessionLike,
+  type OrtSessionOptions,
+  type OrtTensorLike,
+} from './onnx/runtime';
+export { ONNX_SESSION_DEFAULTS, OnnxSegmenter, type HwcMaps, type OnnxRunResult, type OnnxSegmenterOptions } from './onnx/segmenter';
+export { resizeBilinearHwc } from './onnx/upsample';
+export { cachedOnnxModel, weightsDigest, type CachedOnnxModel, type CachedOnnxOptions } from './onnx/cache';

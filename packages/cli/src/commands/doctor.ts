@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { withExamples } from '../examples';
@@ -22,6 +24,49 @@ function installedVersion(name: string): string | undefined {
   }
 }
 
+/** Whether a tfjs-node package has its native binding (what its install script downloads). */
+interface TensorflowSetup {
+  /** `@tensorflow/tfjs-node` or `-gpu`, whichever is installed (the GPU one first), else null. */
+  package: string | null;
+  /** The binding found (`lib/napi-v<N>/tfjs_binding.node` in the package), else null. */
+  binding: string | null;
+  /** `ready`, `no-binding` or `not-installed`. */
+  status: 'ready' | 'no-binding' | 'not-installed';
+  /** What to do about it (null when ready). */
+  hint: string | null;
+}
+
+const SETUP_HINT =
+  'where its install script cannot download libtensorflow and the binding, build them: bash tools/setup-tfjs-node.sh (objsel repository)';
+
+function tensorflowSetup(): TensorflowSetup {
+  const require = createRequire(import.meta.url);
+  for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    let dir: string;
+    try {
+      dir = path.dirname(require.resolve(`${name}/package.json`));
+    } catch {
+      continue;
+    }
+    const lib = path.join(dir, 'lib');
+    const found = fs.existsSync(lib)
+      ? fs
+          .readdirSync(lib)
+          .filter((d) => /^napi-v\d+$/.test(d))
+          .map((d) => path.join(lib, d, 'tfjs_binding.node'))
+          .find((f) => fs.existsSync(f))
+      : undefined;
+    if (found) return { package: name, binding: found, status: 'ready', hint: null };
+    return { package: name, binding: null, status: 'no-binding', hint: `${name} has no native binding: ${SETUP_HINT}` };
+  }
+  return { package: null, binding: null, status: 'not-installed', hint: `npm install @tensorflow/tfjs-node@4.22.0; ${SETUP_HINT}` };
+}
+
+function describeSetup(t: TensorflowSetup): string {
+  if (t.status === 'ready') return `${t.package} set up (${t.binding})`;
+  return `not set up: ${t.hint}`;
+}
+
 /** `objsel doctor`: what this machine can run, and what to install for more. */
 export function registerDoctor(program: Command, context: () => CliContext): void {
   const cmd = program
@@ -37,6 +82,7 @@ export function registerDoctor(program: Command, context: () => CliContext): voi
       } catch (error) {
         backendError = (error as Error).message;
       }
+      const tensorflow = tensorflowSetup();
       const report = {
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
@@ -44,6 +90,7 @@ export function registerDoctor(program: Command, context: () => CliContext): voi
         requestedBackend: ctx.options.backend,
         backend,
         backendError,
+        tensorflow,
         packages,
       };
       ctx.result(report, () =>
@@ -51,6 +98,7 @@ export function registerDoctor(program: Command, context: () => CliContext): voi
           `node      ${report.node} (${report.platform})`,
           `tfjs      ${report.tfjs ?? 'not installed'}`,
           `backend   ${backend ?? `unavailable: ${backendError}`} (requested ${report.requestedBackend})`,
+          `tfjs-node ${describeSetup(tensorflow)}`,
           '',
           ...packages.map((p) => `${(p.version ?? 'missing').padEnd(10)}${p.name.padEnd(34)}${p.purpose}`),
         ].join('\n'),

@@ -54,6 +54,7 @@ export {
 } from './predictor';
 export { createInteractiveSession, type InteractiveSessionOptions } from './session';
 export { selectionOverlay } from './overlay';
+export { INTERACTIVE_CHANNEL_NAMES, exportInteractiveOnnx, onnxProbability } from './onnx';
 export { adaptToClicks, type AdaptOptions, type AdaptResult, type AdaptSample } from './adapt';
 export {
   InteractiveListData,

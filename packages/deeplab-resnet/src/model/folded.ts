@@ -117,6 +117,16 @@ export class FoldedDeepLab {
     return logits;
   }
 
+  /**
+   * The folded HWIO filter and bias of one convolution by layer name (e.g. `res4b3_branch2b`),
+   * for exporting the inference graph. Owned by this object: do not dispose them.
+   */
+  foldedConv(name: string): { filter: tf.Tensor4D; bias: tf.Tensor1D } {
+    const c = this.convs.get(name);
+    if (!c) throw new DeeplabError('bad-weights', 'folded convolution is missing (disposed?)', { where: name });
+    return { filter: c.filter, bias: c.bias };
+  }
+
   /** Frees the folded tensors (not the model). */
   dispose(): void {
     for (const c of this.convs.values()) tf.dispose([c.filter, c.bias]);
