@@ -113,9 +113,7 @@ describe('V2 checkpoints', () => {
 
   it('reads big-endian bundles and Snappy-compressed index blocks', async () => {
     const tensors = sample();
-    const files = filesFromMap(
-      v2Files('m', tensors, { endianness: 'big', shards: 2, blockSize: 100, compress: (b) => snappyCompress(b) }),
-    );
+    const files = filesFromMap(v2Files('m', tensors, { endianness: 'big', shards: 2, blockSize: 100, compress: (b) => snappyCompress(b) }));
     const c = await readTfCheckpoint(files, 'm');
     for (const t of tensors)
       same(

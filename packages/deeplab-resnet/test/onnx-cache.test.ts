@@ -2,16 +2,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DeepLabResNet,
-  cachedOnnxModel,
-  exportOnnx,
-  loadBackend,
-  readOnnxInfo,
-  resnetConfig,
-  weightsDigest,
-  writeWeightsTo,
-} from '../src/index';
+import { DeepLabResNet, cachedOnnxModel, exportOnnx, loadBackend, readOnnxInfo, resnetConfig, weightsDigest } from '../src/index';
+import { nodeFileSystem, writeWeightsDir } from '@objsel/caffe-import/node';
 
 describe('cachedOnnxModel', () => {
   let dir: string;
@@ -21,7 +13,7 @@ describe('cachedOnnxModel', () => {
     await loadBackend('wasm');
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'objsel-onnx-cache-'));
     model = DeepLabResNet.create(resnetConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 0.0625, numClasses: 3 }), { seed: 2 });
-    await writeWeightsTo(fs, dir, await model.toWeightEntries(), model.meta());
+    await writeWeightsDir(dir, await model.toWeightEntries(), model.meta());
   });
   afterAll(async () => {
     model?.dispose();
@@ -34,34 +26,37 @@ describe('cachedOnnxModel', () => {
       exports += 1;
       return exportOnnx(model, { withUpsampled: true, sourceWeights: source });
     };
-    const digest = await weightsDigest(fs, dir);
+    const digest = await weightsDigest(nodeFileSystem, dir);
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const first = await cachedOnnxModel(fs, dir, { exportModel, variant: 'upsampled' });
+    const first = await cachedOnnxModel(nodeFileSystem, dir, { exportModel, variant: 'upsampled' });
     expect(first.hit).toBe(false);
     expect(first.digest).toBe(digest);
     expect(path.dirname(first.path!)).toBe(dir);
     expect(path.basename(first.path!)).toMatch(new RegExp(`^model\\.${digest.slice(7, 23)}\\.upsampled\\.objsel-.+\\.onnx$`));
-    const second = await cachedOnnxModel(fs, dir, { exportModel, variant: 'upsampled' });
+    const second = await cachedOnnxModel(nodeFileSystem, dir, { exportModel, variant: 'upsampled' });
     expect(second.hit).toBe(true);
     expect(new Uint8Array(second.bytes)).toEqual(first.bytes);
     expect(readOnnxInfo(second.bytes).sourceWeights).toBe(digest);
     expect(exports).toBe(1);
     // Another variant is another file; a corrupt cache file is replaced.
-    expect((await cachedOnnxModel(fs, dir, { exportModel, variant: 'logits' })).hit).toBe(false);
+    expect((await cachedOnnxModel(nodeFileSystem, dir, { exportModel, variant: 'logits' })).hit).toBe(false);
     await fs.writeFile(first.path!, new Uint8Array([1, 2, 3]));
-    const repaired = await cachedOnnxModel(fs, dir, { exportModel, variant: 'upsampled' });
+    const repaired = await cachedOnnxModel(nodeFileSystem, dir, { exportModel, variant: 'upsampled' });
     expect(repaired.hit).toBe(false);
     expect(exports).toBe(3);
-    expect((await cachedOnnxModel(fs, dir, { exportModel, variant: 'upsampled' })).hit).toBe(true);
+    expect((await cachedOnnxModel(nodeFileSystem, dir, { exportModel, variant: 'upsampled' })).hit).toBe(true);
   });
 
   it('changed weights give a new digest; the stale file of that variant is removed', async () => {
-    const before = await weightsDigest(fs, dir);
+    const before = await weightsDigest(nodeFileSystem, dir);
     const other = DeepLabResNet.create(model.config, { seed: 3 });
-    await writeWeightsTo(fs, dir, await other.toWeightEntries(), other.meta());
-    const after = await weightsDigest(fs, dir);
+    // New weights over the old ones in place (the cache files beside them stay).
+    await writeWeightsDir(`${dir}-other`, await other.toWeightEntries(), other.meta());
+    await fs.cp(`${dir}-other`, dir, { recursive: true });
+    await fs.rm(`${dir}-other`, { recursive: true });
+    const after = await weightsDigest(nodeFileSystem, dir);
     expect(after).not.toBe(before);
-    const result = await cachedOnnxModel(fs, dir, {
+    const result = await cachedOnnxModel(nodeFileSystem, dir, {
       exportModel: (s) => exportOnnx(other, { withUpsampled: true, sourceWeights: s }),
       variant: 'upsampled',
     });
@@ -73,7 +68,7 @@ describe('cachedOnnxModel', () => {
   });
 
   it('still returns the model when the directory cannot be written', async () => {
-    const readOnly = { ...fs, writeFile: async () => Promise.reject(Object.assign(new Error('EROFS'), { code: 'EROFS' })) };
+    const readOnly = { ...nodeFileSystem, writeFile: async () => Promise.reject(Object.assign(new Error('EROFS'), { code: 'EROFS' })) };
     const result = await cachedOnnxModel(readOnly, dir, { exportModel: (s) => exportOnnx(model, { sourceWeights: s }), variant: 'ro' });
     expect(result.path).toBeUndefined();
     expect(result.hit).toBe(false);
@@ -81,7 +76,7 @@ describe('cachedOnnxModel', () => {
   });
 
   it('names a missing weights directory', async () => {
-    await expect(weightsDigest(fs, path.join(dir, 'nope'))).rejects.toMatchObject({
+    await expect(weightsDigest(nodeFileSystem, path.join(dir, 'nope'))).rejects.toMatchObject({
       code: 'bad-weights',
       message: expect.stringContaining('model.json'),
     });

@@ -67,12 +67,7 @@ function errno(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-async function read(
-  files: ReadableFiles,
-  file: string,
-  what: string,
-  log: Array<{ file: string; bytes: number }>,
-): Promise<Uint8Array> {
+async function read(files: ReadableFiles, file: string, what: string, log: Array<{ file: string; bytes: number }>): Promise<Uint8Array> {
   try {
     const bytes = await files.readFile(file);
     log.push({ file, bytes: bytes.length });

@@ -36,6 +36,7 @@ export function exportInteractiveOnnx(network: DeepLabResNet | FoldedDeepLab, op
     inputMean: INTERACTIVE_MEAN,
     inputChannelNames: INTERACTIVE_CHANNEL_NAMES,
     inputDescription: INPUT_DESCRIPTION,
+    description: 'Deep Interactive Object Selection network (DeepLab-v2 ResNet, 5 input channels, 1 output) exported by objsel',
     ...options,
   });
 }

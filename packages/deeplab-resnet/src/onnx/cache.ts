@@ -2,11 +2,10 @@
  * Export on the fly, cached beside the weights: `<weights>/model.<digest>.<variant>.onnx`,
  * keyed by a SHA-256 of the weights directory (model.json and every shard it lists) and the
  * package version, so a changed checkpoint or a new exporter gives a new file. Works through the
- * narrow {@link FileSystemLike} (Node's `fs.promises`, or a browser store) and Web Crypto.
+ * file interface of `@objsel/caffe-import` (`nodeFileSystem` on Node, or a browser store) and Web Crypto.
  */
 import { version } from '../../package.json';
-import { isNotFound, joinPath, listDir, writeFileAtomic, type FileSystemLike } from '../checkpoint/file-system';
-import { MODEL_JSON } from '../checkpoint/weights-dir';
+import { MODEL_JSON, isNotFound, joinPath, listDir, writeFileAtomic, type ReadableFiles, type WritableFiles } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
 import { readOnnxInfo } from './metadata';
 
@@ -26,7 +25,7 @@ async function sha256(data: Uint8Array): Promise<ArrayBuffer> {
  *
  * @throws DeeplabError `bad-weights` when model.json or a shard is missing.
  */
-export async function weightsDigest(fs: Pick<FileSystemLike, 'readFile'>, dir: string): Promise<string> {
+export async function weightsDigest(fs: Pick<ReadableFiles, 'readFile'>, dir: string): Promise<string> {
   const jsonFile = joinPath(dir, MODEL_JSON);
   const read = async (file: string) => {
     try {
@@ -87,7 +86,7 @@ const CACHE_NAME = /^model\.[0-9a-f]{16}\.[A-Za-z0-9_-]+\.objsel-[^/]+\.onnx$/;
  * written there atomically (older cache files of the same variant are removed). A directory
  * that cannot be written only costs the caching.
  */
-export async function cachedOnnxModel(fs: FileSystemLike, weightsDir: string, options: CachedOnnxOptions): Promise<CachedOnnxModel> {
+export async function cachedOnnxModel(fs: WritableFiles, weightsDir: string, options: CachedOnnxOptions): Promise<CachedOnnxModel> {
   const variant = options.variant ?? 'model';
   if (!/^[A-Za-z0-9_-]+$/.test(variant))
     throw new DeeplabError('bad-config', `cache variant ${JSON.stringify(variant)} must be letters, digits, _ or -`);
@@ -110,7 +109,7 @@ export async function cachedOnnxModel(fs: FileSystemLike, weightsDir: string, op
   }
   for (const other of await listDir(fs, weightsDir)) {
     if (other !== name && CACHE_NAME.test(other) && other.split('.')[2] === variant) {
-      await fs.rm(joinPath(weightsDir, other), { recursive: true, force: true }).catch(() => undefined);
+      await fs.rm(joinPath(weightsDir, other)).catch(() => undefined);
     }
   }
   return { bytes, path: file, hit: false, digest };

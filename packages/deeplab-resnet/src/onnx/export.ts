@@ -30,6 +30,8 @@ export interface ExportOnnxOptions {
   inputChannelNames?: readonly string[];
   /** What the input holds, for the metadata (default: derived from the names and the mean). */
   inputDescription?: string;
+  /** The model's `doc_string` (default: the network's architecture and sizes). */
+  description?: string;
   /** The weights' name or hash (`sha256:…`), recorded in the metadata; default `unspecified`. */
   sourceWeights?: string;
   /** Class names, recorded in the metadata when given (one per logit channel). */
@@ -141,9 +143,9 @@ export function exportOnnx(network: DeepLabResNet | FoldedDeepLab, options: Expo
         opset_import: [{ domain: '', version: OPSET_VERSION }],
         producer_name: ONNX_PRODUCER,
         producer_version: version,
-        doc_string: interactive
-          ? 'Deep Interactive Object Selection network (DeepLab-v2 ResNet, 5 input channels, 1 output) exported by objsel'
-          : 'DeepLab-v2 ResNet semantic segmentation network exported by objsel',
+        doc_string:
+          options.description ??
+          `DeepLab-v2 ResNet network (${config.inputChannels} input channels, ${config.numClasses} outputs) exported by objsel`,
         metadata_props: infoToMetadata(info),
       },
       graphMessage,
