@@ -39,13 +39,13 @@ import {
 import { renderSyntheticSample, type SyntheticSample } from '@objsel/voc-data';
 import {
   buildInteractiveInput,
-  createRng,
+  createClickRng,
   nextClick,
   runRobot,
   sampleClicks,
   type Click,
   type NegativeStrategy,
-  type Rng,
+  type ClickRng,
 } from '@objsel/clicks';
 import { CLICK_MAP_TRUNCATE, MODEL_CONFIG, MODEL_LONG_SIDE, SAMPLE_INDEX, SYNTHETIC_OPTIONS } from './domain';
 
@@ -77,7 +77,7 @@ function objectsOf(sample: SyntheticSample): ObjectRef[] {
  * Xu et al. sample (1..5 positives; no negatives 40% of the time, else 1..n of strategy 1, 2 or
  * 3), so the network sees first clicks and corrections.
  */
-function trainingClicks(obj: ObjectRef, rng: Rng): Click[] {
+function trainingClicks(obj: ObjectRef, rng: ClickRng): Click[] {
   const { width, height } = obj.sample.image;
   if (rng.next() < 1 / 3) return [nextClick(obj.mask, new Uint8Array(obj.mask.length), width, height)!];
   const strategies: NegativeStrategy[] = obj.sample.objects.length > 1 ? [1, 2, 3] : [1, 3];
@@ -98,7 +98,7 @@ function trainingClicks(obj: ObjectRef, rng: Rng): Click[] {
 }
 
 /** One batch for `InteractiveTrainer`: preprocessed 5-channel inputs and 0/1 labels at model size. */
-function makeBatch(pool: ObjectRef[], batch: number, rng: Rng) {
+function makeBatch(pool: ObjectRef[], batch: number, rng: ClickRng) {
   const first = pool[0]!.sample.image;
   const full: Size = { width: first.width, height: first.height };
   const size = modelSize(full, MODEL_LONG_SIDE);
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     bnDecay: 0.99,
   } as const;
   const trainer = new InteractiveTrainer(model, settings);
-  const rng = createRng(seed * 7919 + 13);
+  const rng = createClickRng(seed * 7919 + 13);
   const deadline = t0 + minutes * 60_000;
   const tensors = tf.memory().numTensors;
   let smoothed = 0;

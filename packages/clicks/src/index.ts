@@ -4,10 +4,11 @@
  * @packageDocumentation
  */
 export { ClicksError, type ClicksErrorCode } from './errors';
-export type { Click, LabelArray, OnProgress, Point, ProgressEvent, RgbImage } from './types';
+export type { Click, LabelArray, Point, RgbImage } from './types';
+export type { OnProgress, ProgressEvent } from './progress';
 export { distanceToOtherSet, distanceToSet, squaredDistanceToSet, type DistanceTarget, type DistanceToSetOptions } from './edt';
 export { clickMaps, distanceMap, distanceMaps, splitClicks, writeDistanceMap, type DistanceMapOptions } from './distance-maps';
-export { createRng, type Rng } from './rng';
+export { createClickRng, type ClickRng } from './click-rng';
 export {
   DEFAULT_SAMPLING,
   PAPER_SAMPLING,

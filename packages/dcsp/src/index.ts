@@ -24,7 +24,7 @@ export {
 } from './network';
 export { classificationLoss, globalAveragePool, multiScaleOutput, scaledSizes, type DcspOutput } from './attention';
 export { arrayDataSource, checkSample, type DcspDataSource, type DcspSample } from './data';
-export type { DcspProgress } from './progress';
+export type { OnProgress, ProgressEvent } from './progress';
 export { MemoryCueStore, type CueLabels, type CueStage, type CueStore } from './train/cue-store';
 export { FileCueStore } from './train/file-cue-store';
 export { DcspBatcher, type BatchOptions, type DcspBatch, type DcspBatcherState } from './train/batches';

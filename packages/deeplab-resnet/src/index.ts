@@ -79,7 +79,7 @@ export {
 } from './train/loop';
 export { predictionStrip, trainingCurveSvg, type CurvePoint } from './train/pictures';
 export { initializeLastLayers, train, type MetricsLine, type TrainOptions, type TrainSummary } from './train/run';
-export type { OnProgress, ProgressEvent } from './train/progress';
+export type { OnProgress, ProgressEvent } from './progress';
 export { ConfusionMatrix } from './eval/confusion';
 export {
   classNamesFor,

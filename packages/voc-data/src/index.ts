@@ -13,7 +13,7 @@ export { loadSharpCodec } from './codecs/sharp';
 export { browserCodec } from './codecs/browser';
 export { readNpy, writeNpy, type NdArray, type NdArrayLike, type NdData, type NdDtype } from './npy';
 export { readNpz, writeNpz } from './npz';
-export { Rng, permutation, splitmix32 } from './rng';
+export { SampleRng, permutation, splitmix32 } from './sample-rng';
 export {
   IMG_MEAN_BGR,
   augment,
@@ -49,8 +49,8 @@ export {
   type CheckProblem,
   type CheckProblemCode,
   type CheckReport,
-  type VocProgressEvent,
 } from './check';
+export type { OnProgress, ProgressEvent } from './progress';
 export { looksLikeLuminance, luminanceValues } from './luminance';
 export { loadSample, prepareSample, type LoadedSample, type SampleOptions } from './sample';
 export {

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   clickSampleToJson,
-  createRng,
+  createClickRng,
   distanceMaps,
   nextClick,
   parseClicksJson,
@@ -146,7 +146,7 @@ export async function runClicksSample(options: ClicksSampleOptions, onProgress?:
       ...params,
       strategies: options.strategies,
       pairsPerObject: options.pairsPerObject,
-      rng: createRng((options.seed ^ hashString(entry.id)) >>> 0),
+      rng: createClickRng((options.seed ^ hashString(entry.id)) >>> 0),
     });
     objects += classes.size;
     const pairIndex = new Map<string, number>();

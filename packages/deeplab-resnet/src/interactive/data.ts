@@ -1,4 +1,4 @@
-import { augment, decodeImage, decodeLabel, type AugmentParams, type Rng, type RgbImage } from '@objsel/voc-data';
+import { augment, decodeImage, decodeLabel, type AugmentParams, type SampleRng, type RgbImage } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
 import type { ReadBytes } from '../train/data-feed';
 import { DEFAULT_CACHE_BYTES, DecodedCache, PositionalFeed, type FeedOptions, type SampleSlot } from '../train/feed';
@@ -126,7 +126,7 @@ export class InteractiveListData
   }
 
   /** One sample: encoded, labelled, augmented, centred. */
-  async sample(spec: InteractiveSampleSpec, seed: number, rng: Rng): Promise<{ images: Float32Array; labels: Uint8Array }> {
+  async sample(spec: InteractiveSampleSpec, seed: number, rng: SampleRng): Promise<{ images: Float32Array; labels: Uint8Array }> {
     const { image, instances } = await this.cache.get(`${spec.image}\n${spec.objects}`, () => this.decode(spec));
     const { width, height } = image;
     const ignore = this.options.ignoreLabel ?? 255;
@@ -149,7 +149,7 @@ export class InteractiveListData
       mean: [mean[0]!, mean[1]!, mean[2]!] as [number, number, number],
       labelPad: ignore,
     };
-    let how: Rng | AugmentParams = rng;
+    let how: SampleRng | AugmentParams = rng;
     if ((this.options.mode ?? 'resize') === 'resize') {
       const mirror = this.options.randomMirror ? rng.next() < 0.5 : false;
       how = { scale: 1, scaledHeight: oh, scaledWidth: ow, mirror, offsetY: 0, offsetX: 0, height: oh, width: ow };

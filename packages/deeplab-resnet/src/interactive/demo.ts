@@ -11,7 +11,7 @@ import { joinPath, writeWeightsDirWith, type WritableFiles } from '@objsel/caffe
 import type { DeepLabConfig } from '../model/config';
 import type { DeepLabResNet } from '../model/deeplab';
 import type { ReadBytes } from '../train/data-feed';
-import type { OnProgress } from '../train/progress';
+import type { OnProgress } from '../progress';
 import { processCpuSeconds } from './cpu-time';
 import { nocObjects, runNoc, type NocRun } from './noc';
 import { selectionOverlay } from './overlay';

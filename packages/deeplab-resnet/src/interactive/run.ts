@@ -8,7 +8,7 @@ import type { DeepLabConfig } from '../model/config';
 import { DeepLabResNet } from '../model/deeplab';
 import { runTrainingLoop, type LoopSettings } from '../train/loop';
 import { predictionStrip } from '../train/pictures';
-import type { OnProgress } from '../train/progress';
+import type { OnProgress } from '../progress';
 import type { InteractiveFeedBatch } from './data';
 import { INTERACTIVE_MEAN } from './input';
 import { interactiveFromPretrained, isInteractiveConfig, type ChannelInit } from './model';

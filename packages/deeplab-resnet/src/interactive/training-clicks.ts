@@ -4,7 +4,7 @@
  */
 import {
   clickMaps,
-  createRng,
+  createClickRng,
   distanceMaps,
   objectIds,
   resolveSamplingParams,
@@ -57,7 +57,7 @@ export function clickEncoder(options: EncoderOptions): ClickEncoder {
       ];
       return clickMaps(width, height, clicks, { scale: options.clickScale });
     }
-    const rng = createRng(seed | 0);
+    const rng = createClickRng(seed | 0);
     const others = objectIds(instances, params.voidLabel).length > 1;
     const strategies = options.strategies.filter((s) => s !== 2 || others);
     const strategy = strategies.length ? strategies[rng.int(strategies.length)]! : 1;

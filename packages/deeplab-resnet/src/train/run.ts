@@ -10,7 +10,7 @@ import { ListTrainingData, type FeedBatch, type TrainingDataOptions } from './da
 import { groupBatches, runTrainingLoop, type LoopSettings } from './loop';
 import { isLastLayer } from './param-groups';
 import { predictionStrip } from './pictures';
-import type { OnProgress } from './progress';
+import type { OnProgress } from '../progress';
 import { FINE_TUNE_DEFAULTS, TRAIN_DEFAULTS, Trainer, type StepResult, type TrainerConfig } from './trainer';
 
 /** Everything `objsel train` / `objsel fine-tune` do, as options. */

@@ -1,8 +1,9 @@
 /**
- * A small, fast, seedable PRNG (sfc32, 128-bit state, seeded through splitmix32), so every
- * augmentation and every epoch's order can be replayed from one integer seed on any platform.
+ * The generator of training samples: epoch order and augmentation (crop, scale, mirror), and
+ * the synthetic dataset. A small, fast, seedable PRNG (sfc32, 128-bit state, seeded through
+ * splitmix32), so every sample can be replayed from one integer seed on any platform.
  */
-export class Rng {
+export class SampleRng {
   private a: number;
   private b: number;
   private c: number;
@@ -49,7 +50,7 @@ export class Rng {
   /** Continues from a {@link state}: the following draws are those that followed it. */
   setState(state: readonly number[]): void {
     if (state.length !== 4 || !state.every((v) => Number.isSafeInteger(v)))
-      throw new RangeError(`an Rng state is four integers, got ${JSON.stringify(state)}`);
+      throw new RangeError(`a SampleRng state is four integers, got ${JSON.stringify(state)}`);
     this.a = state[0]! | 0;
     this.b = state[1]! | 0;
     this.c = state[2]! | 0;
@@ -76,7 +77,7 @@ export function splitmix32(x: number): number {
 }
 
 /** A Fisher–Yates permutation of 0..n-1 drawn from `rng`. */
-export function permutation(n: number, rng: Rng): Uint32Array {
+export function permutation(n: number, rng: SampleRng): Uint32Array {
   const p = new Uint32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {

@@ -1,7 +1,10 @@
 import { checkNumber } from './validate';
 
-/** A seeded pseudo-random source (same seed, same sequence, on every platform). */
-export interface Rng {
+/**
+ * The random source of click sampling and of the classic selection methods' k-means (same seed,
+ * same sequence, on every platform): {@link createClickRng}, or `createOpencvRng` for OpenCV's stream.
+ */
+export interface ClickRng {
   /** A float in [0, 1). */
   next(): number;
   /** An integer in [0, n). */
@@ -14,7 +17,7 @@ export interface Rng {
  * A seeded generator (mulberry32: 32-bit state, passes the usual statistical batteries well
  * enough for sampling clicks; not cryptographic).
  */
-export function createRng(seed: number): Rng {
+export function createClickRng(seed: number): ClickRng {
   checkNumber(seed, 'seed', Number.isInteger, 'an integer');
   let state = seed >>> 0;
   const next = (): number => {
