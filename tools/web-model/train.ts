@@ -2,13 +2,13 @@
  * Trains the small interactive model that ships with examples/web-select, with the project's
  * building blocks: synthetic images from @objsel/voc-data's renderer, Xu et al.'s training
  * clicks and the click robot from @objsel/clicks, and deeplab-resnet's `InteractiveTrainer`
- * (DeepLab-v2 forward, the seed's weighted sigmoid cross-entropy with pos_weight 5 on labels
+ * (DeepLab-v2 forward, deep-interactive's weighted sigmoid cross-entropy with pos_weight 5 on labels
  * nearest-resized to the logits, gradients, optimiser, BatchNorm statistics) on wasm. Inputs go
  * through the app's own path (full-size click maps in model pixels, shrunk to model size, then
  * `preprocessInteractive`, all from `@objsel/deeplab-resnet/interactive`), so the model sees in
  * training what the page gives it.
  *
- * Adam (not the seed's momentum): from scratch at this size momentum SGD did not get below the
+ * Adam (not deep-interactive's momentum): from scratch at this size momentum SGD did not get below the
  * trivial loss in 40 steps at any rate tried (see the README), Adam does in 25.
  *
  * After training, the click robot (NoC protocol) runs on held-out renders through the app's

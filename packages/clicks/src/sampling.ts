@@ -60,7 +60,10 @@ export const DEFAULT_SAMPLING: Readonly<SamplingParams> = Object.freeze({
   voidLabel: 255,
 });
 
-/** The values Xu et al. 2016 report (as quoted in seeds.md §1.3; verify against the paper). */
+/**
+ * The values commonly quoted for Xu et al. 2016 ("Deep Interactive Object Selection", CVPR, §3.1):
+ * N_pos 5, N_neg 10 for strategies 1 and 3, d 40, d_margin 5, d_step 10.
+ */
 export const PAPER_SAMPLING: Readonly<Partial<SamplingParams>> = Object.freeze({
   nPositive: 5,
   nNegative: 10,

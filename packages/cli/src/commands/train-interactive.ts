@@ -31,7 +31,10 @@ export interface RawInteractiveFlags extends RawTrainFlags {
   schedule: string;
 }
 
-/** The seed's defaults (seeds.md §1.3) where they differ from train.py's; used unless the flag is given. */
+/**
+ * The interactive training defaults of Damanpreet/deep-interactive's `code/train.py` (learning rate
+ * 1e-5, batch 7, weight decay 2.5e-4) where they differ from DeepLab's `train.py`; used unless the flag is given.
+ */
 export const INTERACTIVE_FLAG_DEFAULTS = {
   learningRate: '1e-5',
   batchSize: '7',

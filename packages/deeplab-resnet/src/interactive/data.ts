@@ -42,7 +42,7 @@ export type ClickEncoder = (input: ClickEncoderInput) => Float32Array | Promise<
 export interface InteractiveDataOptions extends FeedOptions {
   batchSize: number;
   /**
-   * `[height, width]` of the network input. With `resize` (default, as the seed: every sample
+   * `[height, width]` of the network input. With `resize` (default, as deep-interactive: every sample
    * resized to 321x321) images, click maps (bilinear) and labels (nearest) are resized to it; with
    * `crop` they are scaled/mirrored/padded/cropped as the DeepLab port's train.py does.
    */

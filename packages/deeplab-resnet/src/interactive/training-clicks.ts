@@ -24,7 +24,7 @@ export interface EncoderOptions {
   clickScale: number;
   /**
    * Keep a random subset of each sample's clicks: k ~ U{1..n} of the n positives and
-   * k ~ U{0..n} of the n negatives (default false: all of them, as the seed). The robot's first
+   * k ~ U{0..n} of the n negatives (default false: all of them, as deep-interactive). The robot's first
    * clicks — one positive, then few negatives — are then in the training distribution.
    */
   subsets?: boolean;
