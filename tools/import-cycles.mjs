@@ -112,15 +112,15 @@ function cyclePath(graph, members) {
   const first = [...members].sort()[0];
   const previous = new Map();
   const queue = [first];
-  while (queue.length > 0) {
-    const n = queue.shift();
+  for (let head = 0; head < queue.length; head++) {
+    const n = queue[head];
     for (const t of graph.get(n) ?? []) {
       if (!members.has(t)) continue;
       if (t === first) {
-        const path = [first];
-        for (let m = n; m !== first; m = previous.get(m)) path.unshift(m);
-        path.unshift(first);
-        return path;
+        const backwards = [first];
+        for (let m = n; m !== first; m = previous.get(m)) backwards.push(m);
+        backwards.push(first);
+        return backwards.reverse();
       }
       if (!previous.has(t)) {
         previous.set(t, n);
