@@ -140,7 +140,7 @@ export interface ExtraMap {
  * Scale, mirror, pad and crop an image (+ label + extra maps) in one pass, with the TF port's
  * semantics: bilinear image and nearest label resampling (TF1 legacy coordinates), mirror after
  * scaling, padding at the bottom/right with the mean colour (0 after subtraction) and `labelPad`,
- * then RGB→BGR minus the mean. `rngOrParams` is an {@link SampleRng} (draws new parameters) or
+ * then RGB→BGR minus the mean. `rngOrParams` is a {@link SampleRng} (draws new parameters) or
  * parameters from {@link drawAugmentParams} to replay.
  */
 export function augment(
