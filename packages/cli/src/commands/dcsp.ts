@@ -113,12 +113,13 @@ async function networkFromFlags(ctx: CliContext, flags: NetworkFlags): Promise<{
     });
     return { network: DcspNetwork.create(config, { seed }), source: 'from scratch' };
   }
+  const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 2 });
   const { network, weightsDir } = await loadDcspNetwork(nodeFileSystem, flags.restoreFrom, {
     seed,
     notRestoreLast: flags.notRestoreLast === true,
+    numClasses: n,
     ...(bnEpsilon === undefined ? {} : { bnEpsilon }),
   });
-  const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 2 });
   if (n !== network.numClasses && !flags.notRestoreLast) {
     network.dispose();
     throw new CliError(
