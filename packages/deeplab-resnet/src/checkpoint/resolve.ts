@@ -175,9 +175,13 @@ async function find(files: ReadableFiles, path: string): Promise<{ location: Wei
     if (location) return { location, format };
   }
   if (!(await files.exists(path))) {
-    throw new DeeplabError('io', `no such file or directory (weights are a directory with ${MODEL_JSON}, a snapshot directory or a TensorFlow checkpoint)`, {
-      file: path,
-    });
+    throw new DeeplabError(
+      'io',
+      `no such file or directory (weights are a directory with ${MODEL_JSON}, a snapshot directory or a TensorFlow checkpoint)`,
+      {
+        file: path,
+      },
+    );
   }
   throw new DeeplabError(
     'bad-weights',

@@ -48,7 +48,6 @@ async function looksLikeCheckpoint(files: ReadableFiles, path: string): Promise<
   return siblings.some((n) => n.startsWith(`${base}.`) || n.startsWith(`${base}-`));
 }
 
-
 /** Tried after objsel's own formats, so a weights or snapshot directory is never read as TensorFlow's. */
 export const tfCheckpointFormat: WeightsFormat = {
   async locate(files, path) {
@@ -70,4 +69,3 @@ export const tfCheckpointFormat: WeightsFormat = {
     }
   },
 };
-
