@@ -15,7 +15,10 @@ describe('convertResnetCaffe', () => {
     const text = imagenetResnetPrototxt({ width: 1 / 16 });
     const bytes = encodeCaffemodel(syntheticLayers(parsePrototxt(text), { seed: 5 }));
     const blobs = new Map(parseCaffemodel(bytes).layers.map((l) => [l.name, l.blobs]));
-    const r = convertResnetCaffe(text, bytes, { prototxtFile: 'ResNet-101-deploy.prototxt', caffemodelFile: 'ResNet-101-model.caffemodel' });
+    const r = convertResnetCaffe(text, bytes, {
+      prototxtFile: 'ResNet-101-deploy.prototxt',
+      caffemodelFile: 'ResNet-101-model.caffemodel',
+    });
     expect(r.backbone?.architecture).toEqual({ depth: 101, blocks: [3, 4, 23, 3], inputChannels: 3, widthMultiplier: 1 / 16 });
     expect(r.backbone?.leftOut).toEqual([
       { name: 'fc1000/weights', shape: [128, 1000] },
@@ -42,7 +45,7 @@ describe('convertResnetCaffe', () => {
           for (let x = 0; x < 3; x++) expect(got.data[((y * 3 + x) * 4 + i) * 4 + o]).toBe(src[((o * 4 + i) * 3 + y) * 3 + x]);
   });
 
-  it('accepts a prototxt truncated after res5c; the caffemodel\'s fc1000 blobs are ignored and reported', () => {
+  it("accepts a prototxt truncated after res5c; the caffemodel's fc1000 blobs are ignored and reported", () => {
     const full = imagenetResnetPrototxt({ width: 1 / 16, blocks: [3, 4, 6, 3] });
     const bytes = encodeCaffemodel(syntheticLayers(parsePrototxt(full), { seed: 6 }));
     const r = convertResnetCaffe(imagenetResnetPrototxt({ width: 1 / 16, blocks: [3, 4, 6, 3], truncate: true }), bytes);
@@ -61,7 +64,8 @@ describe('convertResnetCaffe', () => {
   });
 
   it('fails naming the layer when the network is not a ResNet', () => {
-    const text = 'input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 16\ninput_dim: 16\nlayer { name: "conv0" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 2 kernel_size: 3 } }\n';
+    const text =
+      'input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 16\ninput_dim: 16\nlayer { name: "conv0" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 2 kernel_size: 3 } }\n';
     const bytes = encodeCaffemodel(syntheticLayers(parsePrototxt(text), { seed: 1 }));
     let error: unknown;
     try {
