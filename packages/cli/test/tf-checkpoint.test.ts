@@ -13,6 +13,15 @@ import { writeV1 } from '../../../tools/tf-checkpoint/v1-writer';
 import { writeV2 } from '../../../tools/tf-checkpoint/v2-writer';
 import { main } from '../src/index';
 
+/** The fields of `--json` results these tests read. */
+interface ResultJson {
+  report: { counters: Array<{ name: string }>; optimizerSlots: Array<{ name: string }> };
+  format: string;
+  tensors: Array<{ name: string; dtype: string; shape: number[]; slices: number }>;
+  steps: number;
+  checkpoint: string;
+}
+
 async function run(...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
@@ -26,7 +35,7 @@ async function run(...args: string[]) {
     .split('\n')
     .filter((l) => l.includes('"type":"result"'))
     .pop();
-  return { code, out: text, err: err.join(''), result: resultLine ? (JSON.parse(resultLine) as Record<string, any>) : undefined };
+  return { code, out: text, err: err.join(''), result: resultLine ? (JSON.parse(resultLine) as ResultJson) : undefined };
 }
 
 let dir: string;
@@ -81,8 +90,8 @@ describe('objsel convert --checkpoint / export --to tf-checkpoint / inspect', ()
     ] as const) {
       const r = await run('convert', '--checkpoint', input, '--out', out, '--json');
       expect(r.code, r.err + r.out).toBe(0);
-      expect(r.result?.report.counters.map((t: { name: string }) => t.name)).toEqual(['global_step']);
-      expect(r.result?.report.optimizerSlots.map((t: { name: string }) => t.name)).toEqual(['res2a_branch2a/weights/Momentum']);
+      expect(r.result?.report.counters.map((t) => t.name)).toEqual(['global_step']);
+      expect(r.result?.report.optimizerSlots.map((t) => t.name)).toEqual(['res2a_branch2a/weights/Momentum']);
       const written = await readWeightsDir(out);
       sameBits(written.entries, entries);
       expect(written.modelJson.objsel).toMatchObject({ bnEpsilon: 0.001, numClasses: 3, blocks: [1, 1, 1, 1] });
@@ -114,7 +123,7 @@ describe('objsel convert --checkpoint / export --to tf-checkpoint / inspect', ()
     expect(human.out).toContain('global_step (DT_INT64) []\n');
     const json = await run('inspect', at('deeplab_resnet.ckpt'), '--json');
     expect(json.result?.format).toBe('v1');
-    expect(json.result?.tensors.find((t: { name: string }) => t.name === 'fc1_voc12_c3/biases')).toEqual({
+    expect(json.result?.tensors.find((t) => t.name === 'fc1_voc12_c3/biases')).toEqual({
       name: 'fc1_voc12_c3/biases',
       dtype: 'DT_FLOAT',
       shape: [3],
@@ -217,7 +226,7 @@ describe('objsel convert on an ImageNet ResNet-101, then train from the backbone
     );
     expect(t.code, t.err + t.out.slice(-2000)).toBe(0);
     expect(t.result?.steps).toBe(1);
-    const trained = await readWeightsDir(t.result!.checkpoint as string);
+    const trained = await readWeightsDir(t.result!.checkpoint);
     expect(trained.modelJson.objsel).toMatchObject({ numClasses: 3 });
     expect(trained.modelJson.objsel.backboneOnly).toBeUndefined();
     const head = trained.entries.find((e) => e.name === 'fc1_voc12_c0/weights')!;
