@@ -3,7 +3,7 @@ import path from 'node:path';
 import { dataShardName, tempSuffix, tfCheckpointV2Parts } from '@objsel/caffe-import';
 import { nodeFileSystem } from '@objsel/caffe-import/node';
 import { assertOutputSeparate } from '../output-guard';
-import type { ExportTarget } from './targets';
+import type { ExportTarget } from './target';
 
 /** Writes `chunks` one after another to `file` through a sibling temp file renamed into place. */
 async function writeChunksAtomic(file: string, chunks: readonly Uint8Array[]): Promise<void> {

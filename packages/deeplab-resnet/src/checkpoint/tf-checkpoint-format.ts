@@ -16,7 +16,7 @@ import {
   type ReadableFiles,
 } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
-import type { WeightsFormat, WeightsLocation } from './resolve';
+import type { WeightsFormat, WeightsLocation } from './weights-format';
 
 /** caffe-import's error as this package's, same code family, file and message. */
 function asDeeplabError(error: unknown): unknown {
