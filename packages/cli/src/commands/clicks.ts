@@ -18,48 +18,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new CliError('usage', `${name} must be a positive integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-function nonNegative(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0 || value.trim() === '')
-      throw new CliError('usage', `${name} must be a number >= 0, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-function positive(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!(n > 0) || !Number.isFinite(n)) throw new CliError('usage', `${name} must be a positive number, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-function integer(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || value.trim() === '')
-      throw new CliError('usage', `${name} must be an integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-function strategyList(value: string): NegativeStrategy[] {
-  const parts = value.split(',').map((s) => s.trim());
-  if (parts.length === 0 || parts.some((s) => s !== '1' && s !== '2' && s !== '3')) {
-    throw new CliError('usage', `--strategies takes 1, 2 and/or 3 separated by commas, got ${JSON.stringify(value)}`);
-  }
-  return [...new Set(parts.map(Number) as NegativeStrategy[])];
-}
+import { numberParser, strategiesFlag } from '../flags';
+import { readIfExists } from '../node-fs';
 
 /** FNV-1a of a string: per-image seeds derived from `--seed` and the image id. */
 function hashString(text: string): number {
@@ -93,15 +53,6 @@ export interface ClicksSampleResult {
   /** Images whose instance label was missing (listed, then skipped). */
   missing: string[];
   params: SamplingParams;
-}
-
-async function readIfExists(file: string): Promise<Uint8Array | undefined> {
-  try {
-    return new Uint8Array(await fs.readFile(file));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 /**
@@ -245,22 +196,22 @@ export function registerClicks(program: Command, context: () => CliContext): voi
     .requiredOption('--data-dir <dir>', 'directory the list paths are relative to (the VOCdevkit/VOC2012 folder)')
     .requiredOption('--data-list <file>', 'list of images: ImageSets ids or "/JPEGImages/x.jpg /SegmentationClass/x.png" lines')
     .requiredOption('--out-dir <dir>', 'where the JSON files and clicks.txt go')
-    .option('--strategies <list>', 'negative strategies: 1 band around the object, 2 other objects, 3 band coverage', strategyList, [
+    .option('--strategies <list>', 'negative strategies: 1 band around the object, 2 other objects, 3 band coverage', (v: string) => strategiesFlag(v), [
       1, 2, 3,
     ] as NegativeStrategy[])
-    .option('--pairs-per-object <n>', 'samples per object and strategy', positiveInt('--pairs-per-object'), 3)
+    .option('--pairs-per-object <n>', 'samples per object and strategy', numberParser('--pairs-per-object', { integer: true, min: 1 }), 3)
     .option(
       '--d-margin <px>',
       'positives at least this far inside the object, strategy-1 negatives this far outside (default 10)',
-      nonNegative('--d-margin'),
+      numberParser('--d-margin', { min: 0 }),
     )
     .option(
       '--d-step <px>',
       'minimum distance between clicks of a kind (default: the d_step rule on the candidate bounding box)',
-      nonNegative('--d-step'),
+      numberParser('--d-step', { min: 0 }),
     )
-    .option('--d <px>', 'strategies 1 and 3 click within this distance of the object (default 20)', nonNegative('--d'))
-    .option('--seed <n>', 'random seed', integer('--seed'), 0)
+    .option('--d <px>', 'strategies 1 and 3 click within this distance of the object (default 20)', numberParser('--d', { min: 0 }))
+    .option('--seed <n>', 'random seed', numberParser('--seed', { integer: true }), 0)
     .option('--object-dir <dir>', 'instance labels under --data-dir', 'SegmentationObject')
     .option('--class-dir <dir>', 'class labels under --data-dir (for the "class" of each object)', 'SegmentationClass')
     .action(async (opts: ClicksSampleOptions) => {
@@ -282,9 +233,9 @@ export function registerClicks(program: Command, context: () => CliContext): voi
     .command('maps')
     .description('encode clicks as the two truncated Euclidean distance maps, float32 .npy [H, W, 2] (positive, negative)')
     .requiredOption('--clicks <file>', 'clicks JSON: {"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}]')
-    .requiredOption('--width <px>', 'image width', positiveInt('--width'))
-    .requiredOption('--height <px>', 'image height', positiveInt('--height'))
-    .option('--scale <k>', 'multiply distances by k before truncating at 255 (Damanpreet uses 6)', positive('--scale'), 1)
+    .requiredOption('--width <px>', 'image width', numberParser('--width', { integer: true, min: 1 }))
+    .requiredOption('--height <px>', 'image height', numberParser('--height', { integer: true, min: 1 }))
+    .option('--scale <k>', 'multiply distances by k before truncating at 255 (Damanpreet uses 6)', numberParser('--scale', { min: 0, minExclusive: true }), 1)
     .requiredOption('--out <file>', 'output .npy')
     .action(async (opts: ClicksMapsOptions) => {
       const ctx = context();
@@ -304,7 +255,7 @@ export function registerClicks(program: Command, context: () => CliContext): voi
     .description('the click robot (RITM protocol): the error pixel farthest from correct pixels and the border, as JSON {x, y, positive}')
     .requiredOption('--gt <file>', 'ground-truth PNG (non-zero = object; or a label with --object)')
     .requiredOption('--pred <file>', 'prediction PNG (non-zero = selected)')
-    .option('--object <k>', 'the ground truth is a label image: object = value k, 255 = void (ignored)', integer('--object'))
+    .option('--object <k>', 'the ground truth is a label image: object = value k, 255 = void (ignored)', numberParser('--object', { integer: true }))
     .action(async (opts: ClicksNextOptions) => {
       const ctx = context();
       const click = await runClicksNext(opts);

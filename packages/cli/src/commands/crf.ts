@@ -15,6 +15,7 @@ import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
+import { listParser, numberParser } from '../flags';
 
 /** Options of `objsel crf`. */
 export interface CrfCommandOptions {
@@ -43,32 +44,6 @@ export interface CrfCommandResult {
   changedPixels: number;
   seconds: number;
   saveProbs: string | null;
-}
-
-function numbers(name: string, count: number) {
-  return (value: string): number[] => {
-    const parts = value.split(',').map((s) => Number(s.trim()));
-    if (parts.length !== count || parts.some((v) => !Number.isFinite(v) || v <= 0)) {
-      throw new CliError('usage', `${name} takes ${count} positive numbers separated by commas, got ${JSON.stringify(value)}`);
-    }
-    return parts;
-  };
-}
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new CliError('usage', `${name} must be a positive integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new CliError('usage', `${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
 }
 
 /** The preset, then the flags on top of it. */
@@ -172,15 +147,11 @@ export function registerCrf(program: Command, context: () => CliContext): void {
     .option('--probs <file>', 'softmax probabilities, float32 .npy [H, W, C]')
     .option('--labels <file>', "sparse colour annotation PNG: each colour a label, black unknown (pydensecrf's example)")
     .addOption(
-      new Option('--gt-prob <p>', 'with --labels: probability that an annotated label is right').default(0.7).argParser((v: string) => {
-        const p = Number(v);
-        if (!(p > 0 && p < 1)) throw new CliError('usage', `--gt-prob must be in (0, 1), got ${JSON.stringify(v)}`);
-        return p;
-      }),
+      new Option('--gt-prob <p>', 'with --labels: probability that an annotated label is right').default(0.7).argParser(numberParser('--gt-prob', { min: 0, minExclusive: true, max: 1, maxExclusive: true })),
     )
-    .option('--iterations <n>', "mean-field iterations (default: the preset's)", nonNegativeInt('--iterations'))
-    .option('--gaussian <sxy,compat>', 'smoothness term: position std in pixels, Potts weight', numbers('--gaussian', 2))
-    .option('--bilateral <sxy,srgb,compat>', 'appearance term: position std, colour std, Potts weight', numbers('--bilateral', 3))
+    .option('--iterations <n>', "mean-field iterations (default: the preset's)", numberParser('--iterations', { integer: true, min: 0 }))
+    .option('--gaussian <sxy,compat>', 'smoothness term: position std in pixels, Potts weight', listParser('--gaussian', { length: 2 }))
+    .option('--bilateral <sxy,srgb,compat>', 'appearance term: position std, colour std, Potts weight', listParser('--bilateral', { length: 3 }))
     .addOption(
       new Option('--preset <name>', 'parameter set (default deeplab-v2 with --probs, pydensecrf-example with --labels)').choices(
         CRF_PRESET_NAMES,
@@ -188,7 +159,7 @@ export function registerCrf(program: Command, context: () => CliContext): void {
     )
     .requiredOption('--out <file>', 'output PNG: VOC-palette labels (--probs) or the annotation colours (--labels)')
     .option('--save-probs <file>', 'also write the CRF marginals Q as float32 .npy [H, W, C]')
-    .option('--threads <n>', 'threads for the WebAssembly solver (worker threads)', positiveInt('--threads'), 1)
+    .option('--threads <n>', 'threads for the WebAssembly solver (worker threads)', numberParser('--threads', { integer: true, min: 1 }), 1)
     .action(async (raw: Omit<CrfCommandOptions, 'gtProb'> & { gtProb: number }) => {
       const ctx = context();
       const result = await runCrf(raw, ctx.onProgress);

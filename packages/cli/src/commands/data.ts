@@ -17,30 +17,8 @@ import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new CliError('usage', `${name} must be a positive integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new CliError('usage', `${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-function fraction(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!(n >= 0 && n < 1)) throw new CliError('usage', `${name} must be in [0, 1), got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
+import { numberParser } from '../flags';
+import { directoryWriter, readText } from '../node-fs';
 
 /** Options of `objsel data check`. */
 export interface DataCheckOptions {
@@ -52,7 +30,7 @@ export interface DataCheckOptions {
 
 /** Runs `data check`: parses the list (collecting bad lines) and checks every entry. */
 export async function runDataCheck(options: DataCheckOptions, onProgress?: CliContext['onProgress']): Promise<CheckReport> {
-  const text = await fs.readFile(options.dataList, 'utf8');
+  const text = await readText(options.dataList);
   const listErrors: VocDataError[] = [];
   const entries = parseList(text, { file: options.dataList, dataDir: options.dataDir, onBadLine: (e) => listErrors.push(e) });
   const lines = text.split(/\r?\n/).filter((l) => l.trim() && !l.trim().startsWith('#')).length;
@@ -112,7 +90,7 @@ export async function runSbdToPng(options: SbdToPngOptions, onProgress?: CliCont
   const out = options.out ?? path.join(options.dataDir, options.kind === 'cls' ? 'SegmentationClassAug' : 'SegmentationObjectAug');
   let ids: string[];
   if (options.dataList) {
-    const text = await fs.readFile(options.dataList, 'utf8');
+    const text = await readText(options.dataList);
     ids = text
       .split(/\r?\n/)
       .map((l) => l.trim().split(/\s+/)[0] ?? '')
@@ -167,8 +145,8 @@ export function registerData(program: Command, context: () => CliContext): void 
       '--data-list <file>',
       'list file: "/JPEGImages/x.jpg /SegmentationClassAug/x.png" pairs, image-only lines, DCSP lines, or ImageSets ids',
     )
-    .option('--num-classes <n>', 'classes including background', positiveInt('--num-classes'), 21)
-    .option('--concurrency <n>', 'files checked at once', positiveInt('--concurrency'), 4)
+    .option('--num-classes <n>', 'classes including background', numberParser('--num-classes', { integer: true, min: 1 }), 21)
+    .option('--concurrency <n>', 'files checked at once', numberParser('--concurrency', { integer: true, min: 1 }), 4)
     .action(async (opts: { dataDir: string; dataList: string; numClasses: number; concurrency: number }) => {
       const ctx = context();
       // --json prints exactly one JSON object, so no progress lines then.
@@ -187,17 +165,17 @@ export function registerData(program: Command, context: () => CliContext): void 
       'write a synthetic VOC-format dataset (JPEGImages, SegmentationClass/ClassAug/Object, Annotations, ImageSets, seed list files, DCSP ClassCategories and Saliency, SBD cls/inst .mat) that every pipeline can train on without downloads',
     )
     .requiredOption('--out <dir>', 'output directory (becomes --data-dir)')
-    .option('--count <n>', 'images', positiveInt('--count'), 200)
-    .option('--seed <n>', 'random seed (same seed, same bytes)', nonNegativeInt('--seed'), 1234)
-    .option('--width <px>', 'image width', positiveInt('--width'), 320)
-    .option('--height <px>', 'image height', positiveInt('--height'), 240)
-    .option('--classes <n>', 'object classes (VOC ids 1..n, at most 20)', positiveInt('--classes'), 5)
-    .option('--min-objects <n>', 'fewest objects per image', positiveInt('--min-objects'), 1)
-    .option('--max-objects <n>', 'most objects per image', positiveInt('--max-objects'), 3)
-    .option('--min-size <px>', 'smallest object size', positiveInt('--min-size'), 64)
-    .option('--max-size <px>', 'largest object size', positiveInt('--max-size'), 160)
-    .option('--val-fraction <f>', 'fraction of images in val', fraction('--val-fraction'), 0.2)
-    .option('--void-border <px>', 'width of the 255 band along object boundaries (0 = none)', nonNegativeInt('--void-border'), 2)
+    .option('--count <n>', 'images', numberParser('--count', { integer: true, min: 1 }), 200)
+    .option('--seed <n>', 'random seed (same seed, same bytes)', numberParser('--seed', { integer: true, min: 0 }), 1234)
+    .option('--width <px>', 'image width', numberParser('--width', { integer: true, min: 1 }), 320)
+    .option('--height <px>', 'image height', numberParser('--height', { integer: true, min: 1 }), 240)
+    .option('--classes <n>', 'object classes (VOC ids 1..n, at most 20)', numberParser('--classes', { integer: true, min: 1 }), 5)
+    .option('--min-objects <n>', 'fewest objects per image', numberParser('--min-objects', { integer: true, min: 1 }), 1)
+    .option('--max-objects <n>', 'most objects per image', numberParser('--max-objects', { integer: true, min: 1 }), 3)
+    .option('--min-size <px>', 'smallest object size', numberParser('--min-size', { integer: true, min: 1 }), 64)
+    .option('--max-size <px>', 'largest object size', numberParser('--max-size', { integer: true, min: 1 }), 160)
+    .option('--val-fraction <f>', 'fraction of images in val', numberParser('--val-fraction', { min: 0, max: 1, maxExclusive: true }), 0.2)
+    .option('--void-border <px>', 'width of the 255 band along object boundaries (0 = none)', numberParser('--void-border', { integer: true, min: 0 }), 2)
     .option('--no-sbd', 'skip the SBD-style cls/ and inst/ .mat files')
     .action(
       async (opts: {
@@ -219,20 +197,7 @@ export function registerData(program: Command, context: () => CliContext): void 
         if (opts.classes > 20) throw new CliError('usage', `--classes must be at most 20 (VOC has 20 object classes), got ${opts.classes}`);
         if (opts.maxObjects < opts.minObjects) throw new CliError('usage', '--max-objects must be at least --min-objects');
         if (opts.maxSize < opts.minSize) throw new CliError('usage', '--max-size must be at least --min-size');
-        const dirs = new Set<string>();
-        const summary: SyntheticSummary = await makeSyntheticDataset(
-          { ...opts },
-          async (rel, bytes) => {
-            const file = path.join(opts.out, rel);
-            const dir = path.dirname(file);
-            if (!dirs.has(dir)) {
-              await fs.mkdir(dir, { recursive: true });
-              dirs.add(dir);
-            }
-            await fs.writeFile(file, bytes);
-          },
-          ctx.onProgress,
-        );
+        const summary: SyntheticSummary = await makeSyntheticDataset({ ...opts }, directoryWriter(opts.out), ctx.onProgress);
         ctx.result({ out: opts.out, ...summary }, () =>
           [
             `wrote ${summary.files} files to ${opts.out}: ${summary.count} images (${summary.train} train, ${summary.val} val), ${summary.numClasses} classes (${summary.classes.join(', ')})`,

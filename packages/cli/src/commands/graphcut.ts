@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
+import { numberChoiceFlag, numberParser } from '../flags';
 
 /** Options of `objsel graphcut`. */
 export interface GraphcutCommandOptions {
@@ -92,16 +93,6 @@ export async function runGraphcut(options: GraphcutCommandOptions): Promise<Grap
   };
 }
 
-function positiveNumber(name: string, allowZero: boolean) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || value.trim() === '' || n < 0 || (!allowZero && n === 0)) {
-      throw new CliError('usage', `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(value)}`);
-    }
-    return n;
-  };
-}
-
 /** `objsel graphcut`: graph-cut refinement of a probability map (Xu et al. 2016 / Boykov–Jolly). */
 export function registerGraphcut(program: Command, context: () => CliContext): void {
   const cmd = program
@@ -113,17 +104,14 @@ export function registerGraphcut(program: Command, context: () => CliContext): v
       '--clicks <file>',
       'clicks JSON fixed as hard constraints ({"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}])',
     )
-    .option('--lambda <l>', `smoothness weight (default ${DEFAULT_LAMBDA})`, positiveNumber('--lambda', true))
+    .option('--lambda <l>', `smoothness weight (default ${DEFAULT_LAMBDA})`, numberParser('--lambda', { min: 0 }))
     .option(
       '--sigma <s>',
       'colour scale of the contrast term (default: RMS neighbour colour difference, as GrabCut)',
-      positiveNumber('--sigma', false),
+      numberParser('--sigma', { min: 0, minExclusive: true }),
     )
     .addOption(
-      new Option('--connectivity <n>', 'neighbourhood: 4, or 8 with diagonals weighted 1/sqrt(2)').default(4).argParser((v: string) => {
-        if (v !== '4' && v !== '8') throw new CliError('usage', `--connectivity must be 4 or 8, got ${JSON.stringify(v)}`);
-        return Number(v) as 4 | 8;
-      }),
+      new Option('--connectivity <n>', 'neighbourhood: 4, or 8 with diagonals weighted 1/sqrt(2)').default(4).argParser((v: string) => numberChoiceFlag('--connectivity', v, [4, 8] as const)),
     )
     .requiredOption('--out <file>', 'output mask PNG (0 background, 255 foreground)')
     .action(async (opts: GraphcutCommandOptions) => {

@@ -6,9 +6,9 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { parseClickFlag } from './interactive';
-import { addRefineFlags, brsFromFlags, refineFromFlags } from './noc';
-import { nodeFileSystem } from '@objsel/caffe-import/node';
+import { clickFlag, numberFlag } from '../flags';
+import { nodeFileSystem } from '../node-fs';
+import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 
 /** Options of {@link runSelect}. */
 export interface SelectOptions extends PredictorOptions {
@@ -88,7 +88,7 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
   }
 }
 
-interface RawSelectFlags {
+interface RawSelectFlags extends RawSelectionFlags {
   weights: string;
   click: string[];
   clicks?: string;
@@ -96,16 +96,6 @@ interface RawSelectFlags {
   overlay?: string;
   probs?: string;
   threshold: string;
-  refine: string;
-  lambda?: string;
-  sigma?: string;
-  connectivity?: string;
-  crfPreset?: string;
-  brs?: boolean;
-  brsSteps?: string;
-  brsLr?: string;
-  brsRadius?: string;
-  clickScale?: string;
 }
 
 /** `objsel select`: select an object in an image from positive and negative clicks. */
@@ -138,9 +128,8 @@ export function registerSelect(program: Command, context: () => CliContext): voi
       const { parseClicksJson } = await import('@objsel/clicks');
       clicks.push(...parseClicksJson(await fs.readFile(flags.clicks, 'utf8'), flags.clicks));
     }
-    clicks.push(...flags.click.map(parseClickFlag));
-    const threshold = Number(flags.threshold);
-    if (!(threshold >= 0 && threshold <= 1)) throw new CliError('usage', `--threshold must be in [0, 1], got ${flags.threshold}`);
+    clicks.push(...flags.click.map((c) => clickFlag(c)));
+    const threshold = numberFlag('--threshold', flags.threshold, { min: 0, max: 1 });
     const backend = await ctx.useBackend();
     const result = await runSelect({
       ...refineFromFlags(flags),
