@@ -72,7 +72,8 @@ function alternatives(choices: readonly (string | number)[]): string {
 
 /** One of fixed words (`--refine none|graphcut|crf`). */
 export function choiceFlag<T extends string>(name: string, value: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(value)) throw new CliError('usage', `${name} must be ${alternatives(choices)}, got '${value}'`);
+  if (!(choices as readonly string[]).includes(value))
+    throw new CliError('usage', `${name} must be ${alternatives(choices)}, got '${value}'`);
   return value as T;
 }
 
@@ -117,7 +118,8 @@ export function vocTagsFlag(value: string, name = '--tags'): number[] {
     .filter((t) => t.length > 0)
     .map((t) => {
       const id = /^\d+$/.test(t) ? Number(t) : VOC_CLASSES.indexOf(t.toLowerCase());
-      if (!(id >= 1 && id <= 20)) throw new CliError('usage', `${name}: '${t}' is not a VOC object class (1..20 or a name such as 'person')`);
+      if (!(id >= 1 && id <= 20))
+        throw new CliError('usage', `${name}: '${t}' is not a VOC object class (1..20 or a name such as 'person')`);
       return id;
     });
 }

@@ -151,4 +151,3 @@ export function interactiveOptionsFromFlags(
   }
   return { options, data };
 }
-

@@ -166,4 +166,3 @@ export function trainOptionsFromFlags(flags: RawTrainFlags, mode: 'train' | 'fin
   }
   return options;
 }
-

@@ -1,15 +1,5 @@
 import { promises as fs } from 'node:fs';
-import {
-  argmaxLabels,
-  colorizeLabels,
-  CRF_PRESET_NAMES,
-  crfPreset,
-  crfRefine,
-  DenseCRF2D,
-  labelsFromColors,
-  unaryFromLabels,
-  type CrfParams,
-} from '@objsel/dense-crf';
+import { argmaxLabels, countChangedLabels, CRF_PRESET_NAMES, crfAnnotation, crfPreset, crfRefine, type CrfParams } from '@objsel/dense-crf';
 import { decodeImage, decodePngToRgb, encodeIndexPng, encodePng, readNpy, writeNpy } from '@objsel/voc-data';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
@@ -81,9 +71,7 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
     const probs = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as Float64Array);
     const params = resolveParams(options, 'deeplab-v2');
     const result = crfRefine({ probs, image: image.data, width, height, numLabels, params, threads: options.threads, onProgress });
-    const before = argmaxLabels(probs, n, numLabels, 'hwc');
-    let changed = 0;
-    for (let i = 0; i < n; i++) if (before[i] !== result.labels[i]) changed++;
+    const changed = countChangedLabels(argmaxLabels(probs, n, numLabels, 'hwc'), result.labels);
     await fs.writeFile(options.out, encodeIndexPng(result.labels, width, height));
     if (options.saveProbs) await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, numLabels], data: result.probs }));
     return {
@@ -104,35 +92,28 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
   if (anno.width !== width || anno.height !== height) {
     throw new CliError('usage', `annotation is ${anno.width}x${anno.height}, image is ${width}x${height}`, { file: options.labels });
   }
-  const a = labelsFromColors(anno.data, n);
-  if (a.nLabels < 2)
-    throw new CliError('usage', `the annotation needs at least two colours besides black, found ${a.nLabels}`, { file: options.labels });
-  const params = resolveParams(options, 'pydensecrf-example');
-  const crf = new DenseCRF2D(width, height, a.nLabels, { threads: options.threads });
-  crf.setUnaryEnergy(unaryFromLabels(a.labels, a.nLabels, options.gtProb, a.hasUnknown));
-  crf.addPairwiseGaussian({ sxy: params.gaussian.sxy, compat: params.gaussian.compat });
-  if (params.bilateral)
-    crf.addPairwiseBilateral({
-      sxy: params.bilateral.sxy,
-      srgb: params.bilateral.srgb,
-      rgbim: image.data,
-      compat: params.bilateral.compat,
-    });
-  const q = crf.inference(params.iterations, { layout: 'hwc', onProgress });
-  const map = argmaxLabels(q, n, a.nLabels, 'hwc');
-  let changed = 0;
-  const shift = a.hasUnknown ? 1 : 0;
-  for (let i = 0; i < n; i++) if (a.labels[i]! >= shift && a.labels[i]! - shift !== map[i]) changed++;
-  await fs.writeFile(options.out, encodePng({ width, height, channels: 3, data: colorizeLabels(map, a.colors) }));
-  if (options.saveProbs) await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, a.nLabels], data: q }));
+  const refined = crfAnnotation({
+    annotation: anno.data,
+    image: image.data,
+    width,
+    height,
+    gtProb: options.gtProb,
+    params: resolveParams(options, 'pydensecrf-example'),
+    threads: options.threads,
+    ...(onProgress ? { onProgress } : {}),
+    ...(options.labels ? { file: options.labels } : {}),
+  });
+  await fs.writeFile(options.out, encodePng({ width, height, channels: 3, data: refined.rgb }));
+  if (options.saveProbs)
+    await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, refined.numLabels], data: refined.probs }));
   return {
     out: options.out,
     mode: 'labels',
     width,
     height,
-    numLabels: a.nLabels,
-    params,
-    changedPixels: changed,
+    numLabels: refined.numLabels,
+    params: refined.params,
+    changedPixels: refined.changedPixels,
     seconds: (performance.now() - start) / 1000,
     saveProbs: options.saveProbs ?? null,
   };
@@ -147,11 +128,17 @@ export function registerCrf(program: Command, context: () => CliContext): void {
     .option('--probs <file>', 'softmax probabilities, float32 .npy [H, W, C]')
     .option('--labels <file>', "sparse colour annotation PNG: each colour a label, black unknown (pydensecrf's example)")
     .addOption(
-      new Option('--gt-prob <p>', 'with --labels: probability that an annotated label is right').default(0.7).argParser(numberParser('--gt-prob', { min: 0, minExclusive: true, max: 1, maxExclusive: true })),
+      new Option('--gt-prob <p>', 'with --labels: probability that an annotated label is right')
+        .default(0.7)
+        .argParser(numberParser('--gt-prob', { min: 0, minExclusive: true, max: 1, maxExclusive: true })),
     )
     .option('--iterations <n>', "mean-field iterations (default: the preset's)", numberParser('--iterations', { integer: true, min: 0 }))
     .option('--gaussian <sxy,compat>', 'smoothness term: position std in pixels, Potts weight', listParser('--gaussian', { length: 2 }))
-    .option('--bilateral <sxy,srgb,compat>', 'appearance term: position std, colour std, Potts weight', listParser('--bilateral', { length: 3 }))
+    .option(
+      '--bilateral <sxy,srgb,compat>',
+      'appearance term: position std, colour std, Potts weight',
+      listParser('--bilateral', { length: 3 }),
+    )
     .addOption(
       new Option('--preset <name>', 'parameter set (default deeplab-v2 with --probs, pydensecrf-example with --labels)').choices(
         CRF_PRESET_NAMES,

@@ -175,7 +175,12 @@ export function registerData(program: Command, context: () => CliContext): void 
     .option('--min-size <px>', 'smallest object size', numberParser('--min-size', { integer: true, min: 1 }), 64)
     .option('--max-size <px>', 'largest object size', numberParser('--max-size', { integer: true, min: 1 }), 160)
     .option('--val-fraction <f>', 'fraction of images in val', numberParser('--val-fraction', { min: 0, max: 1, maxExclusive: true }), 0.2)
-    .option('--void-border <px>', 'width of the 255 band along object boundaries (0 = none)', numberParser('--void-border', { integer: true, min: 0 }), 2)
+    .option(
+      '--void-border <px>',
+      'width of the 255 band along object boundaries (0 = none)',
+      numberParser('--void-border', { integer: true, min: 0 }),
+      2,
+    )
     .option('--no-sbd', 'skip the SBD-style cls/ and inst/ .mat files')
     .action(
       async (opts: {

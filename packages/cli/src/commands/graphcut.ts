@@ -111,7 +111,9 @@ export function registerGraphcut(program: Command, context: () => CliContext): v
       numberParser('--sigma', { min: 0, minExclusive: true }),
     )
     .addOption(
-      new Option('--connectivity <n>', 'neighbourhood: 4, or 8 with diagonals weighted 1/sqrt(2)').default(4).argParser((v: string) => numberChoiceFlag('--connectivity', v, [4, 8] as const)),
+      new Option('--connectivity <n>', 'neighbourhood: 4, or 8 with diagonals weighted 1/sqrt(2)')
+        .default(4)
+        .argParser((v: string) => numberChoiceFlag('--connectivity', v, [4, 8] as const)),
     )
     .requiredOption('--out <file>', 'output mask PNG (0 background, 255 foreground)')
     .action(async (opts: GraphcutCommandOptions) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { registerConvert } from './convert';
-import { registerClicks } from './clicks';
+import { registerClicks } from './clicks/index';
 import { registerCrf } from './crf';
 import { registerDcsp } from './dcsp/index';
 import { registerData } from './data';

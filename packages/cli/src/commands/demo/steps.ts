@@ -5,6 +5,7 @@ import { evaluateStep } from './evaluate-step';
 import { interactiveDemoStep } from './interactive-step';
 import { masksStep } from './masks-step';
 import type { DemoStep } from './state';
+import { trainStep } from './train-step';
 
 /** The demo's steps, in order; later issues append theirs. */
 export const DEMO_STEPS: DemoStep[] = [convertStep, dataStep, trainStep, evaluateStep, masksStep, interactiveDemoStep, dcspDemoStep];

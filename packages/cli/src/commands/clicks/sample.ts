@@ -3,30 +3,19 @@ import path from 'node:path';
 import {
   clickSampleToJson,
   createRng,
-  distanceMaps,
-  nextClick,
-  parseClicksJson,
+  imageSeed,
   resolveSamplingParams,
   sampleTrainingClicks,
-  splitClicks,
-  type Click,
   type NegativeStrategy,
   type SamplingParams,
 } from '@objsel/clicks';
-import { decodeLabel, extractInstances, joinDataPath, parseList, writeNpy } from '@objsel/voc-data';
+import { decodeLabel, extractInstances, joinDataPath, parseList } from '@objsel/voc-data';
 import type { Command } from 'commander';
-import type { CliContext } from '../context';
-import { CliError } from '../errors';
-import { withExamples } from '../examples';
-import { numberParser, strategiesFlag } from '../flags';
-import { readIfExists } from '../node-fs';
-
-/** FNV-1a of a string: per-image seeds derived from `--seed` and the image id. */
-function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
+import type { CliContext } from '../../context';
+import { CliError } from '../../errors';
+import { withExamples } from '../../examples';
+import { numberParser, strategiesFlag } from '../../flags';
+import { readIfExists, readText } from '../../node-fs';
 
 /** Options of `objsel clicks sample`. */
 export interface ClicksSampleOptions {
@@ -61,7 +50,7 @@ export interface ClicksSampleResult {
  * Sampling is seeded per image from `--seed` and the image id, so any subset reproduces.
  */
 export async function runClicksSample(options: ClicksSampleOptions, onProgress?: CliContext['onProgress']): Promise<ClicksSampleResult> {
-  const text = await fs.readFile(options.dataList, 'utf8');
+  const text = await readText(options.dataList);
   const entries = parseList(text, { file: options.dataList, dataDir: options.dataDir });
   const params = resolveSamplingParams({ dMargin: options.dMargin, dStep: options.dStep, d: options.d });
   await fs.mkdir(options.outDir, { recursive: true });
@@ -97,7 +86,7 @@ export async function runClicksSample(options: ClicksSampleOptions, onProgress?:
       ...params,
       strategies: options.strategies,
       pairsPerObject: options.pairsPerObject,
-      rng: createRng((options.seed ^ hashString(entry.id)) >>> 0),
+      rng: createRng(imageSeed(options.seed, entry.id)),
     });
     objects += classes.size;
     const pairIndex = new Map<string, number>();
@@ -124,70 +113,8 @@ export async function runClicksSample(options: ClicksSampleOptions, onProgress?:
   return { outDir: options.outDir, list, images: entries.length - missing.length, objects, samples: files.length, missing, params };
 }
 
-/** Options of `objsel clicks maps`. */
-export interface ClicksMapsOptions {
-  clicks: string;
-  width: number;
-  height: number;
-  scale: number;
-  out: string;
-}
-
-/** Runs `objsel clicks maps`: the two truncated distance maps as float32 .npy [H, W, 2]. */
-export async function runClicksMaps(
-  options: ClicksMapsOptions,
-): Promise<{ out: string; width: number; height: number; positive: number; negative: number; scale: number }> {
-  const clicks = parseClicksJson(await fs.readFile(options.clicks, 'utf8'), options.clicks);
-  const { positive, negative } = splitClicks(clicks);
-  const maps = distanceMaps(options.width, options.height, positive, negative, { scale: options.scale });
-  await fs.writeFile(options.out, writeNpy({ shape: [options.height, options.width, 2], data: maps }));
-  return {
-    out: options.out,
-    width: options.width,
-    height: options.height,
-    positive: positive.length,
-    negative: negative.length,
-    scale: options.scale,
-  };
-}
-
-/** Options of `objsel clicks next`. */
-export interface ClicksNextOptions {
-  gt: string;
-  pred: string;
-  object?: number;
-}
-
-/**
- * Runs `objsel clicks next`: the robot's next click for a ground truth and a prediction, or
- * null when the prediction is already exact. With `--object K` the ground truth is an instance
- * or class label (object = K, 255 = void, ignored); without it any non-zero pixel is object.
- */
-export async function runClicksNext(options: ClicksNextOptions): Promise<Click | null> {
-  const gtLabel = decodeLabel(new Uint8Array(await fs.readFile(options.gt)), options.gt);
-  const pred = decodeLabel(new Uint8Array(await fs.readFile(options.pred)), options.pred);
-  if (pred.width !== gtLabel.width || pred.height !== gtLabel.height) {
-    throw new CliError('usage', `prediction is ${pred.width}x${pred.height}, ground truth ${gtLabel.width}x${gtLabel.height}`, {
-      file: options.pred,
-    });
-  }
-  const k = options.object;
-  const gt = k === undefined ? gtLabel.data : Uint8Array.from(gtLabel.data, (v) => (v === k ? 1 : 0));
-  const ignore = k === undefined ? undefined : Uint8Array.from(gtLabel.data, (v) => (v === 255 ? 1 : 0));
-  return nextClick(gt, pred.data, gtLabel.width, gtLabel.height, { ignore });
-}
-
-/** `objsel clicks sample|maps|next`: training clicks, click distance maps and the click robot. */
-export function registerClicks(program: Command, context: () => CliContext): void {
-  const group = program
-    .command('clicks')
-    .description('interactive selection clicks: sample training clicks, encode distance maps, place the robot click');
-  withExamples(group, [
-    'objsel clicks sample --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/train.txt --out-dir clicks',
-    'objsel clicks maps --clicks clicks/2007_000032_1_s1_0.json --width 500 --height 281 --out maps.npy',
-    'objsel clicks next --gt gt.png --pred pred.png',
-  ]);
-
+/** `objsel clicks sample`. */
+export function registerClicksSample(group: Command, context: () => CliContext): void {
   const sample = group
     .command('sample')
     .description(
@@ -196,9 +123,12 @@ export function registerClicks(program: Command, context: () => CliContext): voi
     .requiredOption('--data-dir <dir>', 'directory the list paths are relative to (the VOCdevkit/VOC2012 folder)')
     .requiredOption('--data-list <file>', 'list of images: ImageSets ids or "/JPEGImages/x.jpg /SegmentationClass/x.png" lines')
     .requiredOption('--out-dir <dir>', 'where the JSON files and clicks.txt go')
-    .option('--strategies <list>', 'negative strategies: 1 band around the object, 2 other objects, 3 band coverage', (v: string) => strategiesFlag(v), [
-      1, 2, 3,
-    ] as NegativeStrategy[])
+    .option(
+      '--strategies <list>',
+      'negative strategies: 1 band around the object, 2 other objects, 3 band coverage',
+      (v: string) => strategiesFlag(v),
+      [1, 2, 3] as NegativeStrategy[],
+    )
     .option('--pairs-per-object <n>', 'samples per object and strategy', numberParser('--pairs-per-object', { integer: true, min: 1 }), 3)
     .option(
       '--d-margin <px>',
@@ -227,42 +157,5 @@ export function registerClicks(program: Command, context: () => CliContext): voi
   withExamples(sample, [
     'objsel clicks sample --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/train.txt --out-dir clicks',
     'objsel clicks sample --data-dir synth --data-list synth/train.txt --out-dir synth/clicks --strategies 1 --pairs-per-object 5 --seed 7',
-  ]);
-
-  const maps = group
-    .command('maps')
-    .description('encode clicks as the two truncated Euclidean distance maps, float32 .npy [H, W, 2] (positive, negative)')
-    .requiredOption('--clicks <file>', 'clicks JSON: {"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}]')
-    .requiredOption('--width <px>', 'image width', numberParser('--width', { integer: true, min: 1 }))
-    .requiredOption('--height <px>', 'image height', numberParser('--height', { integer: true, min: 1 }))
-    .option('--scale <k>', 'multiply distances by k before truncating at 255 (Damanpreet uses 6)', numberParser('--scale', { min: 0, minExclusive: true }), 1)
-    .requiredOption('--out <file>', 'output .npy')
-    .action(async (opts: ClicksMapsOptions) => {
-      const ctx = context();
-      const result = await runClicksMaps(opts);
-      ctx.result(
-        result,
-        () => `${result.positive} positive and ${result.negative} negative clicks -> ${result.out} [${result.height}, ${result.width}, 2]`,
-      );
-    });
-  withExamples(maps, [
-    'objsel clicks maps --clicks c.json --width 500 --height 375 --out maps.npy',
-    'objsel clicks maps --clicks c.json --width 500 --height 375 --scale 6 --out maps.npy',
-  ]);
-
-  const next = group
-    .command('next')
-    .description('the click robot (RITM protocol): the error pixel farthest from correct pixels and the border, as JSON {x, y, positive}')
-    .requiredOption('--gt <file>', 'ground-truth PNG (non-zero = object; or a label with --object)')
-    .requiredOption('--pred <file>', 'prediction PNG (non-zero = selected)')
-    .option('--object <k>', 'the ground truth is a label image: object = value k, 255 = void (ignored)', numberParser('--object', { integer: true }))
-    .action(async (opts: ClicksNextOptions) => {
-      const ctx = context();
-      const click = await runClicksNext(opts);
-      ctx.result(click ? { ...click } : { x: null, y: null, positive: null }, () => JSON.stringify(click));
-    });
-  withExamples(next, [
-    'objsel clicks next --gt gt.png --pred pred.png',
-    'objsel clicks next --gt SegmentationObject/2007_000032.png --object 1 --pred pred.png',
   ]);
 }
