@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { DEFAULT_LAMBDA, graphCut, parseClicksJson, type Click } from '@objsel/clicks';
-import { decodeImage, encodePng, readNpy } from '@objsel/voc-data';
+import { decodeImage, encodeMaskPng, readNpy } from '@objsel/voc-data';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
@@ -74,10 +74,8 @@ export async function runGraphcut(options: GraphcutCommandOptions): Promise<Grap
     sigma: options.sigma,
     connectivity: options.connectivity,
   });
-  const png = Uint8Array.from(result.mask, (v) => (v ? 255 : 0));
-  await fs.writeFile(options.out, encodePng({ width, height, channels: 1, data: png }));
-  let foreground = 0;
-  for (const v of result.mask) foreground += v;
+  const { png, area: foreground } = encodeMaskPng(result.mask, width, height);
+  await fs.writeFile(options.out, png);
   return {
     out: options.out,
     width,
