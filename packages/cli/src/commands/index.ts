@@ -4,7 +4,7 @@ import { registerConvert } from './convert';
 import { registerClicks } from './clicks/index';
 import { registerCrf } from './crf';
 import { registerDcsp } from './dcsp/index';
-import { registerData } from './data';
+import { registerData } from './data/index';
 import { registerDemo } from './demo/index';
 import { registerDoctor } from './doctor';
 import { registerEvaluate } from './evaluate';
