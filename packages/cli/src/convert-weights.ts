@@ -1,12 +1,13 @@
 /**
- * A Caffe DeepLab conversion on Node's file system (`objsel convert`, also the demo's first step)
+ * A Caffe ResNet conversion on Node's file system (`objsel convert`, also the demo's first step)
  * and its human summary.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { convertDeeplab, type ConversionReport, type ObjselNetworkMeta } from '@objsel/caffe-import';
+import { convertResnetCaffe, type BackboneReport, type ConversionReport, type ObjselNetworkMeta } from '@objsel/caffe-import';
 import { writeWeightsDir } from '@objsel/caffe-import/node';
 import type { CliContext } from './context';
+import { assertOutputSeparate } from './output-guard';
 
 /** Inputs of {@link runConvert}. */
 export interface ConvertRequest {
@@ -26,6 +27,8 @@ export interface ConvertResult {
   shards: number;
   network: Pick<ObjselNetworkMeta, 'architecture' | 'inputChannels' | 'numClasses' | 'blocks' | 'widthMultiplier' | 'bnEpsilon'>;
   report: ConversionReport;
+  /** Set when the network had no ASPP head: a ResNet backbone was written. */
+  backbone?: BackboneReport;
   timingsMs: { read: number; parsePrototxt: number; parseCaffemodel: number; convert: number; write: number; total: number };
 }
 
@@ -36,10 +39,11 @@ const since = (t: number) => Math.round(performance.now() - t);
  * and writes `out/model.json` + shards atomically.
  */
 export async function runConvert(request: ConvertRequest, onProgress?: CliContext['onProgress']): Promise<ConvertResult> {
+  assertOutputSeparate('--out', request.out, [request.prototxt, request.caffemodel]);
   const t0 = performance.now();
   const [text, bytes] = await Promise.all([fs.readFile(request.prototxt, 'utf8'), fs.readFile(request.caffemodel)]);
   const read = since(t0);
-  const result = convertDeeplab(text, bytes, {
+  const result = convertResnetCaffe(text, bytes, {
     prototxtFile: request.prototxt,
     caffemodelFile: request.caffemodel,
     consumeInput: true,
@@ -61,6 +65,7 @@ export async function runConvert(request: ConvertRequest, onProgress?: CliContex
     shards: modelJson.weightsManifest[0]!.paths.length,
     network: { architecture, inputChannels, numClasses, blocks, widthMultiplier, bnEpsilon },
     report: result.report,
+    ...(result.backbone ? { backbone: result.backbone } : {}),
     timingsMs: {
       read,
       parsePrototxt: Math.round(result.timings.parsePrototxt),
@@ -88,7 +93,7 @@ export function formatConvert(r: ConvertResult): string {
   const mib = (rep.totals.bytes / 1024 / 1024).toFixed(1);
   const lines = [
     `wrote ${r.modelJson} + ${r.shards} shard(s): ${rep.totals.weights} weights, ${rep.totals.parameters.toLocaleString('en-US')} parameters, ${mib} MiB`,
-    `network   ${n.architecture}, blocks [${n.blocks.join(',')}], ${n.inputChannels} input channel(s), ${n.numClasses} classes, width x${n.widthMultiplier}, BatchNorm eps ${n.bnEpsilon}`,
+    `network   ${n.architecture}, blocks [${n.blocks.join(',')}], ${n.inputChannels} input channel(s), ${r.backbone ? 'no head (a ResNet backbone: training creates it)' : `${n.numClasses} classes`}, width x${n.widthMultiplier}, BatchNorm eps ${n.bnEpsilon}`,
     `converted ${rep.converted.length} layer(s) (${countBy(rep.converted, (c) => (c.fusedWith ? `${c.type}+Scale` : c.type))})`,
     `skipped   ${rep.skipped.length} layer(s) without parameters${rep.skipped.length ? ` (${countBy(rep.skipped, (s) => s.type)})` : ''}`,
   ];
@@ -105,6 +110,7 @@ export function formatConvert(r: ConvertResult): string {
     lines.push(
       `unsupported ${rep.unsupported.length} layer(s) with blobs of unmapped types: ${list(rep.unsupported.map((l) => `${l.layer} (${l.type})`))}`,
     );
+  if (r.backbone?.leftOut.length) lines.push(`left out  ${list(r.backbone.leftOut.map((t) => `${t.name} [${t.shape.join(',')}]`))}`);
   for (const w of rep.warnings) lines.push(`warning   ${w}`);
   const t = r.timingsMs;
   lines.push(

@@ -36,12 +36,13 @@ export async function dcspNetworkFromFlags(ctx: CliContext, flags: DcspNetworkFl
     });
     return { network: DcspNetwork.create(config, { seed }), source: 'from scratch' };
   }
+  const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 2 });
   const { network, weightsDir } = await loadDcspNetwork(nodeFileSystem, flags.restoreFrom, {
     seed,
     notRestoreLast: flags.notRestoreLast === true,
+    numClasses: n,
     ...(bnEpsilon === undefined ? {} : { bnEpsilon }),
   });
-  const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 2 });
   if (n !== network.numClasses && !flags.notRestoreLast) {
     network.dispose();
     throw new CliError(

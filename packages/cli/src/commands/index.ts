@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
-import { registerConvert } from './convert';
+import { registerConvert } from './convert/index';
 import { registerClicks } from './clicks/index';
 import { registerCrf } from './crf';
 import { registerDcsp } from './dcsp/index';
@@ -8,10 +8,11 @@ import { registerData } from './data/index';
 import { registerDemo } from './demo/index';
 import { registerDoctor } from './doctor';
 import { registerEvaluate } from './evaluate';
+import { registerExport } from './export';
 import { registerFineTune } from './fine-tune';
 import { registerGraphcut } from './graphcut';
 import { registerInfer } from './infer';
-import { registerInspect } from './inspect';
+import { registerInspect } from './inspect/index';
 import { registerTrain } from './train';
 import { registerNoc } from './noc';
 import { registerSelect } from './select';
@@ -24,6 +25,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerDoctor,
   registerConvert,
   registerInspect,
+  registerExport,
   registerDcsp,
   registerData,
   registerTrain,

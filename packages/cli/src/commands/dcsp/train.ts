@@ -151,7 +151,7 @@ export function registerDcspTrain(dcsp: Command, context: () => CliContext): voi
     .option('--learning-rate <lr>', 'base learning rate of every stage (poly decay)', '1e-3')
     .option(
       '--restore-from <dir>',
-      'weights to start from: a checkpoint, snapshot directory or `objsel convert` output (gets a fresh fc1_voc12_d0 if it has none)',
+      'weights to start from: a checkpoint, snapshot directory, `objsel convert` output or TensorFlow checkpoint (gets a fresh fc1_voc12_d0 if it has none)',
       './deeplab_resnet',
     )
     .option('--from-scratch', 'start from random weights (--depth, --width-multiplier, --blocks, --aspp-rates) instead of --restore-from')
