@@ -24,6 +24,8 @@ export {
   type TrainingClicksOptions,
 } from './sampling';
 export { maskIou, nextClick, type NextClickOptions } from './robot';
+export { objectTruth } from './object-truth';
+export { imageSeed } from './image-seed';
 export {
   evaluateNoc,
   nocKey,

@@ -41,5 +41,6 @@ export {
 export { listDataSource } from './list-data';
 export { DcspPredictor, dcspCrf, evaluateDcsp, predictDcsp, type DcspPredictOptions } from './eval';
 export { cueMeanIoU, runDcspDemo, type DcspDemoOptions, type DcspDemoPreview, type DcspDemoSummary } from './demo';
+export { previewStrip } from './preview-strip';
 export { loadDcspNetwork } from './weights';
 export { attentionOnnxHead, exportDcspOnnx } from './onnx';

@@ -44,6 +44,7 @@ export {
 } from './presets';
 export { crfRefine, type CrfRefineOptions, type CrfRefineResult } from './refine';
 export { crfBinary, type CrfBinaryOptions, type FixedPixel } from './binary';
+export { countChangedLabels, crfAnnotation, type CrfAnnotationOptions, type CrfAnnotationResult } from './annotation';
 export { wasmSimdSupported } from './wasm/runtime';
 export { threadsSupported } from './wasm/threads';
 export type { ProgressEvent, OnProgress } from './progress';

@@ -38,6 +38,8 @@ export {
   type VocObject,
 } from './tags';
 export { extractInstances, type InstanceMask } from './instances';
+export { labelCounts } from './label-counts';
+export { encodeMaskPng } from './mask-png';
 export { decodeFloatMap, decodeSaliency, encodeSaliencyPng, type FloatMap } from './saliency';
 export { stackBatch, type Batch, type BatchSample } from './batch';
 export { matToRowMajor, readMat, rowMajorToMat, writeMat, type MatNumericClass, type MatValue } from './mat';

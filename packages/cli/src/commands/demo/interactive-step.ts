@@ -4,12 +4,11 @@
  * VOC data, then NoC@85/90 on the validation split: plain, graph cut, f-BRS + graph cut) on
  * Node's file system, with `objsel train --interactive`'s training stream; prints the NoC table.
  */
-import { promises as fs } from 'node:fs';
-import { nodeFileSystem } from '@objsel/caffe-import/node';
 import type { DeepLabResNet } from '@objsel/deeplab-resnet';
 import type { InteractiveDemoConfig, InteractiveDemoResult } from '@objsel/deeplab-resnet/interactive';
-import type { CliContext } from '../context';
-import type { DemoState, DemoStep } from './demo';
+import type { CliContext } from '../../context';
+import { nodeFileSystem, readBytes } from '../../node-fs';
+import type { DemoState, DemoStep } from './state';
 
 /** Options of {@link runInteractiveDemo}. */
 export interface InteractiveDemoOptions {
@@ -32,7 +31,7 @@ export async function runInteractiveDemo(options: InteractiveDemoOptions, ctx: C
   return run({
     ...options,
     fs: nodeFileSystem,
-    read: (p) => fs.readFile(p),
+    read: readBytes,
     onProgress: ctx.onProgress,
     onInfo: (m) => ctx.info(m),
     onWarn: (m) => ctx.warn(m),

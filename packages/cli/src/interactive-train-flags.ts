@@ -1,15 +1,11 @@
-import type { NegativeStrategy } from '@objsel/clicks';
-import { nodeFileSystem } from '@objsel/caffe-import/node';
-import type {
-  InteractiveDataSettings,
-  InteractiveTrainerConfig,
-  InteractiveTrainOptions,
-  InteractiveTrainSummary,
-} from '@objsel/deeplab-resnet/interactive';
+/**
+ * The `--interactive` flags of `objsel train` (Xu et al. 2016) and their translation into
+ * `InteractiveTrainOptions`; the seed's defaults apply where a flag was left at train.py's.
+ */
+import type { InteractiveDataSettings, InteractiveTrainerConfig, InteractiveTrainOptions } from '@objsel/deeplab-resnet/interactive';
 import type { Command } from 'commander';
-import type { CliContext } from '../context';
-import { CliError } from '../errors';
-import { listFlag, numberFlag, type RawTrainFlags } from './train';
+import { choiceFlag, numberFlag, strategiesFlag } from './flags';
+import { bnEpsilonFlag, inputSizeFlag, scratchArchitecture, scratchModel, type RawTrainFlags } from './train-flags';
 
 /** The interactive flags on top of `objsel train`'s (as commander gives them). */
 export interface RawInteractiveFlags extends RawTrainFlags {
@@ -85,13 +81,6 @@ export function addInteractiveTrainFlags(cmd: Command): Command {
     .option('--schedule <s>', '--interactive: learning-rate schedule, constant (the seed) or poly', 'constant');
 }
 
-function strategies(value: string): NegativeStrategy[] {
-  const parts = value.split(',').map((s) => s.trim());
-  if (parts.length === 0 || parts.some((s) => s !== '1' && s !== '2' && s !== '3'))
-    throw new CliError('usage', `--strategies takes 1, 2 and/or 3 separated by commas, got '${value}'`);
-  return [...new Set(parts.map(Number))] as NegativeStrategy[];
-}
-
 /** Flags whose value came from commander's default (so the seed's default applies instead). */
 function fromDefault(cmd: Command | undefined, name: string): boolean {
   return cmd ? cmd.getOptionValueSource(name) === 'default' : false;
@@ -104,17 +93,14 @@ export function interactiveOptionsFromFlags(
 ): { options: Omit<InteractiveTrainOptions, 'fs'>; data: InteractiveDataSettings } {
   const pick = (name: keyof typeof INTERACTIVE_FLAG_DEFAULTS, given: string): string =>
     fromDefault(cmd, name) ? INTERACTIVE_FLAG_DEFAULTS[name] : given;
-  const [h, w] = listFlag('--input-size', flags.inputSize, { integer: true, length: 2 }) as [number, number];
-  if (flags.resizeMode !== 'resize' && flags.resizeMode !== 'crop')
-    throw new CliError('usage', `--resize-mode must be resize or crop, got '${flags.resizeMode}'`);
-  if (flags.channelInit !== 'zeros' && flags.channelInit !== 'gaussian')
-    throw new CliError('usage', `--channel-init must be zeros or gaussian, got '${flags.channelInit}'`);
-  if (flags.schedule !== 'constant' && flags.schedule !== 'poly')
-    throw new CliError('usage', `--schedule must be constant or poly, got '${flags.schedule}'`);
+  const [h, w] = inputSizeFlag(flags.inputSize);
+  const mode = choiceFlag('--resize-mode', flags.resizeMode, ['resize', 'crop'] as const);
+  const channelInit = choiceFlag('--channel-init', flags.channelInit, ['zeros', 'gaussian'] as const);
+  const schedule = choiceFlag('--schedule', flags.schedule, ['constant', 'poly'] as const);
   const trainer: Partial<InteractiveTrainerConfig> = {
     numSteps: numberFlag('--num-steps', pick('numSteps', flags.numSteps), { integer: true, min: 1 }),
     learningRate: numberFlag('--learning-rate', pick('learningRate', flags.learningRate), { min: 0 }),
-    schedule: flags.schedule,
+    schedule,
     power: numberFlag('--power', flags.power ?? '0.9'),
     momentum: numberFlag('--momentum', flags.momentum ?? '0.9', { min: 0 }),
     weightDecay: numberFlag('--weight-decay', pick('weightDecay', flags.weightDecay ?? '0.0005'), { min: 0 }),
@@ -132,12 +118,12 @@ export function interactiveOptionsFromFlags(
     ...(flags.clicksList ? { clicksList: flags.clicksList } : {}),
     batchSize: numberFlag('--batch-size', pick('batchSize', flags.batchSize), { integer: true, min: 1 }),
     inputSize: [h, w],
-    mode: flags.resizeMode,
+    mode,
     randomScale: flags.randomScale === true,
     randomMirror: flags.randomMirror === true,
     seed,
     ignoreLabel: trainer.ignoreLabel!,
-    strategies: strategies(flags.strategies),
+    strategies: strategiesFlag(flags.strategies),
     sampling: {
       ...(flags.dMargin !== undefined ? { dMargin: numberFlag('--d-margin', flags.dMargin, { min: 0 }) } : {}),
       ...(flags.dStep !== undefined ? { dStep: numberFlag('--d-step', flags.dStep, { min: 0 }) } : {}),
@@ -157,54 +143,14 @@ export function interactiveOptionsFromFlags(
     savePredEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1 }),
     saveNumImages: numberFlag('--save-num-images', flags.saveNumImages, { integer: true, min: 0 }),
     keep: numberFlag('--keep', flags.keep, { integer: true, min: 1 }),
-    channelInit: { init: flags.channelInit, seed },
+    channelInit: { init: channelInit, seed },
   };
-  if (flags.bnEpsilon !== undefined) options.bnEpsilon = numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
+  const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
+  if (bnEpsilon !== undefined) options.bnEpsilon = bnEpsilon;
   if (flags.fromScratch) {
-    const depth = numberFlag('--depth', flags.depth, { integer: true });
-    const blocksByDepth: Record<number, number[]> = { 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3] };
-    if (!blocksByDepth[depth]) throw new CliError('usage', `--depth must be 50, 101 or 152, got ${flags.depth}`);
-    options.model = {
-      inputChannels: 5,
-      numClasses: 1,
-      blocks: flags.blocks ? listFlag('--blocks', flags.blocks, { integer: true, length: 4 }) : blocksByDepth[depth]!,
-      widthMultiplier: numberFlag('--width-multiplier', flags.widthMultiplier, { min: 0, minExclusive: true }),
-      bnEpsilon: options.bnEpsilon ?? 1e-5,
-      asppRates: flags.asppRates ? listFlag('--aspp-rates', flags.asppRates, { integer: true }) : [6, 12, 18, 24],
-    };
+    options.model = scratchModel(scratchArchitecture(flags), flags, { inputChannels: 5, numClasses: 1, bnEpsilon: bnEpsilon ?? 1e-5 });
   } else {
     options.restoreFrom = flags.restoreFrom;
   }
   return { options, data };
-}
-
-/** Human summary of an interactive run. */
-export function formatInteractiveSummary(summary: Omit<InteractiveTrainSummary, 'network'>, snapshotDir: string): string {
-  return [
-    `${summary.stepsThisRun} update(s) in ${summary.seconds.toFixed(1)} s (${summary.imagesPerSecond.toFixed(2)} samples/s); step ${summary.steps}, loss ${summary.loss.toFixed(4)}`,
-    summary.resumedFrom ? `resumed from ${summary.resumedFrom}` : undefined,
-    `last checkpoint: ${summary.checkpoint}`,
-    `metrics: ${snapshotDir}/metrics.jsonl, pictures: ${snapshotDir}/images/, curve: ${snapshotDir}/curve.svg`,
-  ]
-    .filter(Boolean)
-    .join('\n');
-}
-
-/** `objsel train --interactive`. */
-export async function runInteractiveTrain(ctx: CliContext, flags: RawInteractiveFlags, cmd?: Command): Promise<void> {
-  const { options } = interactiveOptionsFromFlags(flags, cmd);
-  const backend = await ctx.useBackend();
-  const { trainInteractive } = await import('@objsel/deeplab-resnet/interactive');
-  const summary = await trainInteractive({
-    ...options,
-    fs: nodeFileSystem,
-    onProgress: ctx.onProgress,
-    onInfo: (m) => ctx.info(m),
-    onWarn: (m) => ctx.warn(m),
-  });
-  summary.network.dispose();
-  const { network: _network, ...rest } = summary;
-  ctx.result({ ...rest, backend, snapshotDir: options.snapshotDir, interactive: true }, () =>
-    formatInteractiveSummary(rest, options.snapshotDir),
-  );
 }

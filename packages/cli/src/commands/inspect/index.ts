@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { buildLayerGraph, parseCaffemodel, parsePrototxt, type PrototxtLayer } from '@objsel/caffe-import';
 import type { Command } from 'commander';
-import type { CliContext } from '../context';
-import { withExamples } from '../examples';
-import { formatInspectCheckpoint, looksLikeTfCheckpoint, runInspectCheckpoint } from './inspect-checkpoint';
+import type { CliContext } from '../../context';
+import { withExamples } from '../../examples';
+import { formatInspectCheckpoint, looksLikeTfCheckpoint, runInspectCheckpoint } from './checkpoint';
 
 /** One layer as `inspect` shows it. */
 export interface InspectedLayer {

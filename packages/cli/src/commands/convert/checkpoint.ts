@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { convertTfCheckpoint, resolveTfCheckpoint, type ObjselNetworkMeta, type TfConversionReport } from '@objsel/caffe-import';
 import { nodeFileSystem, writeWeightsDir } from '@objsel/caffe-import/node';
-import { assertOutputSeparate } from '../output-guard';
+import { assertOutputSeparate } from '../../output-guard';
 
 /** Inputs of {@link runConvertCheckpoint}. */
 export interface ConvertCheckpointRequest {
