@@ -69,7 +69,11 @@ mkdirSync(OUT, { recursive: true });
 const examples = [];
 for (const file of files) {
   const rel = path.relative(ROOT, file);
-  const slug = rel.replace(/\/README\.md$/, '').replace(/^packages\//, '').replace(/[^\w-]+/g, '-').replace(/^README-md$/, 'root');
+  const slug = rel
+    .replace(/\/README\.md$/, '')
+    .replace(/^packages\//, '')
+    .replace(/[^\w-]+/g, '-')
+    .replace(/^README-md$/, 'root');
   for (const [n, block] of extractBlocks(readFileSync(file, 'utf8')).entries()) {
     if (block.mode === 'no-check') continue;
     const name = `${slug}-${n + 1}`;
@@ -100,12 +104,15 @@ console.log(`readme-examples: ${examples.length} blocks from ${files.length} REA
 const tsc = run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', OUT], { cwd: ROOT });
 if (tsc.status !== 0) {
   // Name the README line of each error.
-  const out = `${tsc.stdout}${tsc.stderr}`.replace(/(?:\.objsel-tmp\/readme-examples\/)?([\w-]+)\.ts\((\d+),(\d+)\)/g, (m, name, line, col) => {
-    const e = examples.find((x) => x.name === name);
-    if (!e) return m;
-    const [readme, start] = e.where.split(':');
-    return `${readme}:${Number(start) + Number(line) - 1}:${col} (${name}.ts)`;
-  });
+  const out = `${tsc.stdout}${tsc.stderr}`.replace(
+    /(?:\.objsel-tmp\/readme-examples\/)?([\w-]+)\.ts\((\d+),(\d+)\)/g,
+    (m, name, line, col) => {
+      const e = examples.find((x) => x.name === name);
+      if (!e) return m;
+      const [readme, start] = e.where.split(':');
+      return `${readme}:${Number(start) + Number(line) - 1}:${col} (${name}.ts)`;
+    },
+  );
   console.error(out.trim());
   console.error('readme-examples: type-check failed');
   process.exit(1);
