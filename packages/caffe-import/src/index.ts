@@ -87,6 +87,7 @@ export {
   type WritableFiles,
 } from './files';
 export { filesFromMap } from './files-from-map';
+export { URL_WEIGHTS_DIR, readOnlyFiles, urlFiles, type ReadFileOnly, type UrlFilesOptions } from './read-only-files';
 export { MODEL_JSON, readWeightsDirWith, writeWeightsDirWith, type WriteWeightsDirOptions } from './weights-dir';
 export * from './tf-checkpoint/index';
 export {

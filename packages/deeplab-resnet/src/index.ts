@@ -116,7 +116,10 @@ export {
   type WeightsNetwork,
   type WeightsSource,
 } from './checkpoint/resolve';
-export { loadSegmentationNetwork, type LoadSegmentationOptions } from './checkpoint/load';
+export { loadSegmentationNetwork, segmentationNetworkFromWeights, type LoadSegmentationOptions } from './checkpoint/load';
+export { readModelSource, type ModelSource, type ReadModelSourceOptions, type SourceWeights } from './checkpoint/source';
+export { loadSegmenter, type LoadSegmenterOptions, type Segmenter } from './infer/load-segmenter';
+export type { BackendOption } from './load-backend-option';
 // File access is caffe-import's; re-exported for packages that may not import caffe-import (dcsp).
 export { joinPath, type ReadableFiles, type WritableFiles } from '@objsel/caffe-import';
 export { batchToSpace2d, spaceToBatch2d } from './ops/space-to-batch';

@@ -30,6 +30,7 @@ export type { EngineKind } from './engine';
 export { unaryFromSoftmax, unaryFromLabels, type UnaryFromSoftmaxOptions } from './unary';
 export { createPairwiseGaussian, createPairwiseBilateral } from './features';
 export { hwcToChw, chwToHwc, argmaxLabels } from './layout';
+export { MAX_LABELS, type LabelArray } from './labels';
 export { labelsFromColors, colorizeLabels, type ColorAnnotation } from './color-labels';
 export { buildLattice, type PermutohedralLattice } from './permutohedral';
 export { latticeFilter } from './lattice-filter';

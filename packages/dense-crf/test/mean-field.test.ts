@@ -226,7 +226,7 @@ describe('lattice mean-field approximates exact dense inference', () => {
     expect(agree / n).toBeGreaterThanOrEqual(0.95);
     // And the CRF did something: it fixes noise the raw argmax gets wrong.
     const raw = argmaxLabels(probs, n, L);
-    const correct = (labels: Int32Array) => labels.reduce((s, l, i) => s + (l === truth[i] ? 1 : 0), 0);
+    const correct = (labels: Uint8Array) => labels.reduce((s, l, i) => s + (l === truth[i] ? 1 : 0), 0);
     expect(correct(ours)).toBeGreaterThan(correct(raw));
   });
 });

@@ -5,6 +5,7 @@
  */
 export { VocDataError, type VocDataErrorCode } from './errors';
 export { sniffImageFormat, type ImageFormat, type LabelForm, type LabelImage, type RgbImage } from './image';
+export { toRgbImage, type ImageLike } from './rgb-image';
 export { VOC_CLASSES, VOC_PALETTE, colorize, overlay, vocIndexOfColour } from './palette';
 export { decodeLabel, decodePngToRgb, encodeIndexPng, encodePng, readPng, type RawPng } from './png';
 export { decodeJpegPure } from './jpeg';
