@@ -2,6 +2,7 @@ import { colorizeLabels, labelsFromColors } from './color-labels';
 import { DenseCRF2D } from './dense-crf';
 import type { EngineKind } from './engine';
 import { DenseCrfError } from './errors';
+import type { LabelArray } from './labels';
 import { argmaxLabels } from './layout';
 import { crfPreset, type CrfParams, type CrfPresetName } from './presets';
 import type { OnProgress } from './progress';
@@ -49,7 +50,7 @@ export interface CrfAnnotationOptions {
 /** What {@link crfAnnotation} returns. */
 export interface CrfAnnotationResult {
   /** The most probable label per pixel, row-major H·W (label l is colour `colors[3l..3l+3)`). */
-  labels: Int32Array;
+  labels: LabelArray;
   /** The labels painted in the annotation's colours, interleaved RGB. */
   rgb: Uint8Array;
   /** The CRF marginals Q, HWC. */
@@ -93,7 +94,7 @@ export function crfAnnotation(options: CrfAnnotationOptions): CrfAnnotationResul
   const labels = argmaxLabels(probs, n, a.nLabels, 'hwc');
   // Annotation labels count from 1 when black (unknown) is label 0.
   const shift = a.hasUnknown ? 1 : 0;
-  const annotated = a.labels.map((l) => l - shift);
+  const annotated = Int32Array.from(a.labels, (l) => l - shift); // -1 for unknown: not a label type
   return {
     labels,
     rgb: colorizeLabels(labels, a.colors),
