@@ -31,8 +31,6 @@ export { unaryFromSoftmax, unaryFromLabels, type UnaryFromSoftmaxOptions } from 
 export { createPairwiseGaussian, createPairwiseBilateral } from './features';
 export { hwcToChw, chwToHwc, argmaxLabels } from './layout';
 export { labelsFromColors, colorizeLabels, type ColorAnnotation } from './color-labels';
-export { buildLattice, type PermutohedralLattice } from './permutohedral';
-export { latticeFilter } from './lattice-filter';
 export {
   CRF_PRESETS,
   CRF_PRESET_NAMES,

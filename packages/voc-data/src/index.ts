@@ -7,13 +7,12 @@ export { VocDataError, type VocDataErrorCode } from './errors';
 export { sniffImageFormat, type ImageFormat, type LabelForm, type LabelImage, type RgbImage } from './image';
 export { VOC_CLASSES, VOC_PALETTE, colorize, overlay, vocIndexOfColour } from './palette';
 export { decodeLabel, decodePngToRgb, encodeIndexPng, encodePng, readPng, type RawPng } from './png';
-export { decodeJpegPure } from './jpeg';
 export { decodeImage, decodeImageSync, defaultImageCodec, pureJsCodec, setImageCodec, type ImageCodec } from './codec';
 export { loadSharpCodec } from './codecs/sharp';
 export { browserCodec } from './codecs/browser';
 export { readNpy, writeNpy, type NdArray, type NdArrayLike, type NdData, type NdDtype } from './npy';
 export { readNpz, writeNpz } from './npz';
-export { Rng, permutation, splitmix32 } from './rng';
+export { Rng, permutation } from './rng';
 export {
   IMG_MEAN_BGR,
   augment,
@@ -40,7 +39,7 @@ export {
 export { extractInstances, type InstanceMask } from './instances';
 export { decodeFloatMap, decodeSaliency, encodeSaliencyPng, type FloatMap } from './saliency';
 export { stackBatch, type Batch, type BatchSample } from './batch';
-export { matToRowMajor, readMat, rowMajorToMat, writeMat, type MatNumericClass, type MatValue } from './mat';
+export { readMat, writeMat, type MatNumericClass, type MatValue } from './mat';
 export { readSbdLabel, writeSbdLabel, type SbdLabel } from './sbd';
 export { fetchFileSource, memoryFileSource, nodeFileSource, type FileSource } from './files';
 export {
@@ -51,7 +50,6 @@ export {
   type CheckReport,
   type VocProgressEvent,
 } from './check';
-export { looksLikeLuminance, luminanceValues } from './luminance';
 export { loadSample, prepareSample, type LoadedSample, type SampleOptions } from './sample';
 export {
   createLoader,
@@ -66,8 +64,6 @@ export {
   encodeJpeg,
   makeSyntheticDataset,
   renderSyntheticSample,
-  syntheticClassStyle,
-  syntheticId,
   type SyntheticObject,
   type SyntheticOptions,
   type SyntheticSample,

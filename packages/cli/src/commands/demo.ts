@@ -2,7 +2,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { encodeCaffemodel, parsePrototxt, syntheticLayers } from '@objsel/caffe-import';
 import { nodeFileSystem } from '@objsel/caffe-import/node';
-import type { DeepLabConfig, DeepLabResNet, EvaluationResult, TrainSummary } from '@objsel/deeplab-resnet';
+import type { DeepLabConfig, DeepLabResNet, EvaluationResult } from '@objsel/deeplab-resnet';
+import type { TrainSummary } from '@objsel/deeplab-resnet/train';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
@@ -159,7 +160,7 @@ const trainStep: DemoStep = {
   async run(state) {
     const { options, ctx } = state;
     state.backend = await ctx.useBackend();
-    const { train } = await import('@objsel/deeplab-resnet');
+    const { train } = await import('@objsel/deeplab-resnet/train');
     const t = DEMO_TRAINING;
     const numClasses = state.numClasses!;
     const snapshotDir = path.join(options.out, 'snapshots');

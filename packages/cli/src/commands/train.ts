@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { nodeFileSystem } from '@objsel/caffe-import/node';
-import type { TrainOptions, TrainSummary } from '@objsel/deeplab-resnet';
+import type { TrainOptions, TrainSummary } from '@objsel/deeplab-resnet/train';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
@@ -178,7 +178,7 @@ export function formatTrainSummary(summary: Omit<TrainSummary, 'network'>, snaps
 export async function runTrainCommand(ctx: CliContext, flags: RawTrainFlags, mode: 'train' | 'fine-tune'): Promise<void> {
   const options = trainOptionsFromFlags(flags, mode);
   const backend = await ctx.useBackend();
-  const { train } = await import('@objsel/deeplab-resnet');
+  const { train } = await import('@objsel/deeplab-resnet/train');
   const summary = await train({ ...options, fs: nodeFileSystem, onProgress: ctx.onProgress, onInfo: (m) => ctx.info(m) });
   summary.network.dispose();
   const { network: _network, ...rest } = summary;
