@@ -66,3 +66,6 @@ export { graphCutColour, type GraphCutColourOptions, type GraphCutColourState } 
 export { randomWalker, type RandomWalkerOptions, type RandomWalkerState } from './methods/random-walker';
 export { geodesic, type GeodesicOptions, type GeodesicState } from './methods/geodesic';
 export type { ColourHistogramOptions } from './methods/colour-histogram';
+// What the methods' states hold (their models are kept between calls).
+export type { ColourGmm } from './methods/colour-gmm';
+export type { PairWeights } from './methods/contrast';

@@ -26,7 +26,10 @@ export {
   type BilateralOptions,
 } from './dense-crf';
 export type { CompatibilityInput, LabelCompatibility } from './compatibility';
-export type { EngineKind } from './engine';
+export type { EngineKind, MeanFieldEngine } from './engine';
+// The protected members of DenseCRF (for subclasses) hold these.
+export type { PairwiseTerm } from './pairwise';
+export type { PermutohedralLattice } from './permutohedral';
 export { unaryFromSoftmax, unaryFromLabels, type UnaryFromSoftmaxOptions } from './unary';
 export { createPairwiseGaussian, createPairwiseBilateral } from './features';
 export { hwcToChw, chwToHwc, argmaxLabels } from './layout';
