@@ -146,8 +146,10 @@ function publicStatement(statement, name) {
     );
   if (ts.isTypeAliasDeclaration(statement))
     return f.updateTypeAliasDeclaration(statement, keep(statement.modifiers), statement.name, statement.typeParameters, statement.type);
-  if (ts.isEnumDeclaration(statement)) return f.updateEnumDeclaration(statement, keep(statement.modifiers), statement.name, statement.members);
-  if (ts.isModuleDeclaration(statement)) return f.updateModuleDeclaration(statement, keep(statement.modifiers), statement.name, statement.body);
+  if (ts.isEnumDeclaration(statement))
+    return f.updateEnumDeclaration(statement, keep(statement.modifiers), statement.name, statement.members);
+  if (ts.isModuleDeclaration(statement))
+    return f.updateModuleDeclaration(statement, keep(statement.modifiers), statement.name, statement.body);
   return statement;
 }
 

@@ -23,7 +23,13 @@ export {
   type RefineInput,
   type SegmentationNetwork,
 } from './eval/evaluate';
-export { findLatestCheckpoint, listCheckpoints, loadCheckpoint, type CheckpointContents, type CheckpointRef } from './checkpoint/checkpoint';
+export {
+  findLatestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  type CheckpointContents,
+  type CheckpointRef,
+} from './checkpoint/checkpoint';
 export {
   describeNetwork,
   locateWeights,

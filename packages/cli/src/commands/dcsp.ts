@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { nodeFileSystem } from '@objsel/caffe-import/node';
 import { DCSP_BACKGROUND_THRESHOLD, fuseCues, type DcspDemoOptions, type DcspNetwork } from '@objsel/dcsp';
-import { type DcspTrainResult } from '@objsel/dcsp/train';
+import type { DcspTrainResult } from '@objsel/dcsp/train';
 import { VOC_CLASSES, VOC_PALETTE, decodeFloatMap, decodeImage, decodeSaliency, encodeIndexPng } from '@objsel/voc-data';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
