@@ -79,6 +79,7 @@ export {
   parentPath,
   pathInside,
   readTextIfExists,
+  tempSuffix,
   writeFileAtomic,
   type ReadableFiles,
   type WritableFiles,
@@ -86,3 +87,9 @@ export {
 export { filesFromMap } from './files-from-map';
 export { MODEL_JSON, readWeightsDirWith, writeWeightsDirWith, type WriteWeightsDirOptions } from './weights-dir';
 export * from './tf-checkpoint/index';
+export {
+  convertResnetCaffe,
+  hasAsppHead,
+  type BackboneReport,
+  type ResnetConversion,
+} from './resnet-backbone';

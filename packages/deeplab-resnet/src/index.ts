@@ -11,7 +11,7 @@ export { DeeplabError, type DeeplabErrorCode } from './errors';
 export { BACKEND_NAMES, loadBackend, onBackendPrepare, type BackendName, type LoadBackendOptions, type LoadedBackend } from './backend';
 export { resnetConfig, validateConfig, type DeepLabConfig } from './model/config';
 export type { ConvSpec, NetworkSpec, UnitSpec } from './model/architecture';
-export { DeepLabResNet, configFromMeta, type BatchStat, type ForwardOptions, type ForwardResult } from './model/deeplab';
+export { DeepLabResNet, configFromMeta, isBackboneMeta, type BatchStat, type ForwardOptions, type ForwardResult } from './model/deeplab';
 export { FoldedDeepLab, type AtrousMode, type FoldOptions } from './model/folded';
 export { ConfusionMatrix } from './eval/confusion';
 export {

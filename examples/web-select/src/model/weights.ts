@@ -39,6 +39,9 @@ function readOnlyFs(read: (path: string) => Promise<Uint8Array>): ReadableFiles 
   };
 }
 
+/** The virtual directory a URL's files are read through. */
+const REMOTE_DIR = 'remote';
+
 async function build(fs: ReadableFiles, dir: string, source: string): Promise<LoadedModel> {
   const { modelJson, entries } = await readWeightsDirWith(fs, dir);
   const meta = modelJson.objsel;
@@ -64,15 +67,24 @@ export async function loadWeightsFromUrl(url: string, base: string): Promise<Loa
   // The file name from the path, so a query (a signed or cache-busting URL) is allowed; model.json
   // is fetched with it, the shards relative to it.
   const file = absolute.pathname.replace(/^.*\//, '');
-  const dir = new URL('.', absolute).href.replace(/\/$/, '');
+  if (file !== 'model.json') throw new Error(`${url}: the weights URL must name a model.json`);
+  // The reader works on POSIX paths (it normalises them, which would fold `http://` into `http:/`),
+  // so it reads a virtual directory whose files map back to URLs beside model.json.
   const fs = readOnlyFs(async (path) => {
-    const response = await fetch(path === `${dir}/model.json` ? absolute.href : path);
-    if (response.status === 404) throw notFound(path);
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    const rel = path.slice(`${REMOTE_DIR}/`.length);
+    const target = rel === 'model.json' ? absolute.href : new URL(rel, absolute).href;
+    const response = await fetch(target);
+    if (response.status === 404) throw notFound(target);
+    if (!response.ok) throw new Error(`${target}: HTTP ${response.status}`);
     return new Uint8Array(await response.arrayBuffer());
   });
-  if (file !== 'model.json') throw new Error(`${url}: the weights URL must name a model.json`);
-  return build(fs, dir, absolute.href);
+  try {
+    return await build(fs, REMOTE_DIR, absolute.href);
+  } catch (error) {
+    // Name the URL the person gave, not the virtual directory it was read through.
+    const dir = new URL('.', absolute).href;
+    throw new Error((error as Error).message.replaceAll(`${REMOTE_DIR}/`, dir), { cause: error });
+  }
 }
 
 /** Loads from picked files: one `model.json` and the shards it lists (matched by file name). */

@@ -48,6 +48,7 @@ export {
   type TrainingLoopOptions,
 } from './loop';
 export { predictionStrip, trainingCurveSvg, type CurvePoint } from './pictures';
+export { glorotUniformLimit, initializeHeadLikeTfPort, tfFans } from './head-init';
 export { initializeLastLayers, train, type MetricsLine, type TrainOptions, type TrainSummary } from './run';
 export type { OnProgress, ProgressEvent } from './progress';
 export {
