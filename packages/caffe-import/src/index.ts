@@ -63,14 +63,12 @@ export { deeplabMeta, type DeeplabMetaOptions } from './deeplab-meta';
 export { convertDeeplab, type ConvertDeeplabOptions, type DeeplabConversion } from './deeplab';
 export {
   encodeCaffemodel,
-  seededRandom,
   syntheticLayers,
   type BlobSpec,
   type EncodeCaffemodelOptions,
   type LayerSpec,
   type SyntheticOptions,
 } from './synthetic';
-export { V1_LAYER_TYPES, v1NumberOfType, v1TypeFromName, v1TypeFromNumber } from './layer-types';
 export type { OnProgress, ProgressEvent } from './progress';
 export {
   baseName,

@@ -2,7 +2,7 @@
  * Runs a training from parsed flags with the CLI's file system, progress and messages, and
  * prints its summary: `train`, `fine-tune` and `train --interactive`.
  */
-import type { TrainSummary } from '@objsel/deeplab-resnet';
+import type { TrainSummary } from '@objsel/deeplab-resnet/train';
 import type { Command } from 'commander';
 import type { CliContext } from './context';
 import { interactiveOptionsFromFlags, type RawInteractiveFlags } from './interactive-train-flags';
@@ -29,7 +29,7 @@ export function formatTrainSummary(
 export async function runTrainCommand(ctx: CliContext, flags: RawTrainFlags, mode: 'train' | 'fine-tune'): Promise<void> {
   const options = trainOptionsFromFlags(flags, mode);
   const backend = await ctx.useBackend();
-  const { train } = await import('@objsel/deeplab-resnet');
+  const { train } = await import('@objsel/deeplab-resnet/train');
   const summary = await train({ ...options, fs: nodeFileSystem, onProgress: ctx.onProgress, onInfo: (m) => ctx.info(m) });
   summary.network.dispose();
   const { network: _network, ...rest } = summary;

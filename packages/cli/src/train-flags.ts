@@ -2,7 +2,8 @@
  * The data, checkpoint and model flags of `objsel train` and `fine-tune` (also read by
  * `train --interactive`), and their translation into `TrainOptions`.
  */
-import type { DeepLabConfig, TrainOptions } from '@objsel/deeplab-resnet';
+import type { DeepLabConfig } from '@objsel/deeplab-resnet';
+import type { TrainOptions } from '@objsel/deeplab-resnet/train';
 import type { Command } from 'commander';
 import { depthFlag, listFlag, numberFlag } from './flags';
 

@@ -1,12 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  DeepLabResNet,
-  DeepLabSegmenter,
-  configFromMeta,
-  initializeHeadLikeTfPort,
-  isBackboneMeta,
-  type DeepLabConfig,
-} from '@objsel/deeplab-resnet';
+import { DeepLabResNet, DeepLabSegmenter, configFromMeta, isBackboneMeta, type DeepLabConfig } from '@objsel/deeplab-resnet';
+import { initializeHeadLikeTfPort } from '@objsel/deeplab-resnet/train';
 import { DcspError } from './errors';
 
 /** One named float32 tensor of a checkpoint (the objsel weights format's entry). */

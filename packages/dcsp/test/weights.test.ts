@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { writeWeightsDirWith } from '@objsel/caffe-import';
-import { DeepLabResNet, glorotUniformLimit, loadBackend, resnetConfig, saveCheckpoint } from '@objsel/deeplab-resnet';
+import { DeepLabResNet, loadBackend, resnetConfig } from '@objsel/deeplab-resnet';
+import { glorotUniformLimit, saveCheckpoint } from '@objsel/deeplab-resnet/train';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryFiles } from '../../../tools/test/memory-files';
 import { ATTENTION_WEIGHTS, DcspError, DcspNetwork, loadDcspNetwork } from '../src/index';

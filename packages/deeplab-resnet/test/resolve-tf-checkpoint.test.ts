@@ -4,16 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snappyCompress } from '../../../tools/tf-checkpoint/snappy-compress';
 import { writeV1 } from '../../../tools/tf-checkpoint/v1-writer';
 import { writeV2, type V2WriterOptions } from '../../../tools/tf-checkpoint/v2-writer';
-import {
-  DeepLabResNet,
-  DeeplabError,
-  glorotUniformLimit,
-  initializeHeadLikeTfPort,
-  loadSegmentationNetwork,
-  resnetConfig,
-  resolveWeights,
-  tfFans,
-} from '../src/index';
+import { DeepLabResNet, DeeplabError, loadSegmentationNetwork, resnetConfig, resolveWeights } from '../src/index';
+import { glorotUniformLimit, initializeHeadLikeTfPort, tfFans } from '../src/train/index';
 
 // ASPP rates 6 and 12: the TF port's first two, which a checkpoint of two branches implies.
 const config = resnetConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 1 / 16, numClasses: 3, asppRates: [6, 12] });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   argmaxLabels,
-  buildLattice,
   DenseCRF,
   DenseCRF2D,
   threadsSupported,
@@ -9,6 +8,7 @@ import {
   wasmSimdSupported,
   type CompatibilityInput,
 } from '../src/index';
+import { buildLattice } from '../src/permutohedral';
 import { bruteForceInference, bruteForceKl, exactGaussianMatrix, latticeMatrix, type DenseTerm } from './brute-force';
 import { randomFeatures, rng } from './helpers';
 

@@ -8,13 +8,12 @@ export { sniffImageFormat, type ImageFormat, type LabelForm, type LabelImage, ty
 export { toRgbImage, type ImageLike } from './rgb-image';
 export { VOC_CLASSES, VOC_PALETTE, colorize, overlay, vocIndexOfColour } from './palette';
 export { decodeLabel, decodePngToRgb, encodeIndexPng, encodePng, readPng, type RawPng } from './png';
-export { decodeJpegPure } from './jpeg';
 export { decodeImage, decodeImageSync, defaultImageCodec, pureJsCodec, setImageCodec, type ImageCodec } from './codec';
 export { loadSharpCodec } from './codecs/sharp';
 export { browserCodec } from './codecs/browser';
 export { readNpy, writeNpy, type NdArray, type NdArrayLike, type NdData, type NdDtype } from './npy';
 export { readNpz, writeNpz } from './npz';
-export { SampleRng, permutation, splitmix32 } from './sample-rng';
+export { SampleRng, permutation } from './sample-rng';
 export {
   IMG_MEAN_BGR,
   augment,
@@ -43,7 +42,7 @@ export { labelCounts } from './label-counts';
 export { encodeMaskPng } from './mask-png';
 export { decodeFloatMap, decodeSaliency, encodeSaliencyPng, type FloatMap } from './saliency';
 export { stackBatch, type Batch, type BatchSample } from './batch';
-export { matToRowMajor, readMat, rowMajorToMat, writeMat, type MatNumericClass, type MatValue } from './mat';
+export { readMat, writeMat, type MatNumericClass, type MatValue } from './mat';
 export { readSbdLabel, writeSbdLabel, type SbdLabel } from './sbd';
 export { fetchFileSource, memoryFileSource, nodeFileSource, type FileSource } from './files';
 export {
@@ -54,7 +53,6 @@ export {
   type CheckReport,
 } from './check';
 export type { OnProgress, ProgressEvent } from './progress';
-export { looksLikeLuminance, luminanceValues } from './luminance';
 export { loadSample, prepareSample, type LoadedSample, type SampleOptions } from './sample';
 export {
   createLoader,
@@ -69,8 +67,6 @@ export {
   encodeJpeg,
   makeSyntheticDataset,
   renderSyntheticSample,
-  syntheticClassStyle,
-  syntheticId,
   type SyntheticObject,
   type SyntheticOptions,
   type SyntheticSample,

@@ -1,18 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  DEFAULT_KEEP,
-  TRAINER_STATE,
-  checkpointName,
   findLatestCheckpoint,
   joinPath,
   listCheckpoints,
   loadCheckpoint,
-  runTrainingLoop,
   type CheckpointContents,
   type WritableFiles,
+} from '@objsel/deeplab-resnet';
+import {
+  DEFAULT_KEEP,
+  TRAINER_STATE,
+  checkpointName,
+  runTrainingLoop,
   type LoopSettings,
   type TrainerStateFile,
-} from '@objsel/deeplab-resnet';
+} from '@objsel/deeplab-resnet/train';
 import { SampleRng } from '@objsel/voc-data';
 import type { AdaptMasking } from '../cues/adapt';
 import { DCSP_BACKGROUND_THRESHOLD, DCSP_SCALES } from '../cues/constants';

@@ -79,7 +79,8 @@ interface Decoded {
   instances: Uint8Array;
 }
 
-type InteractiveSample = { images: Float32Array; labels: Uint8Array; id: string };
+/** One decoded sample of {@link InteractiveListData} (its protected `makeSample` returns it): input, binary label, id. */
+export type InteractiveSample = { images: Float32Array; labels: Uint8Array; id: string };
 
 function checkSpecs(specs: readonly InteractiveSampleSpec[]): readonly InteractiveSampleSpec[] {
   if (specs.length === 0) throw new DeeplabError('bad-input', 'no object to train on (empty list, or no instance in the labels)');

@@ -64,6 +64,7 @@ export {
   type InteractiveBatchSource,
   type InteractiveDataOptions,
   type InteractiveFeedBatch,
+  type InteractiveSample,
   type InteractiveSampleSpec,
 } from './data';
 export {

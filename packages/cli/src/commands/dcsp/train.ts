@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { DcspTrainResult } from '@objsel/dcsp';
+import type { DcspTrainResult } from '@objsel/dcsp/train';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context';
 import { dcspNetworkFromFlags, type DcspNetworkFlags } from '../../dcsp-weights';
@@ -55,7 +55,8 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
   const attentionTrainable = choiceFlag('--attention-train', flags.attentionTrain, ['fc', 'all'] as const);
   const cueDir = flags.cueDir ?? path.join(flags.snapshotDir, 'cues');
   const backend = await ctx.useBackend();
-  const { FileCueStore, listDataSource, trainDcsp } = await import('@objsel/dcsp');
+  const { FileCueStore, trainDcsp } = await import('@objsel/dcsp/train');
+  const { listDataSource } = await import('@objsel/dcsp');
   const { nodeFileSource, parseList } = await import('@objsel/voc-data');
   const readList = async (file: string) => parseList(await readText(file), { file, dataDir: flags.dataDir });
   const classfcEntries = await readList(flags.classfcDataList);

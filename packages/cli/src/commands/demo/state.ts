@@ -1,5 +1,6 @@
 /** What the demo's steps share: its options, the CLI context, and what earlier steps produced. */
-import type { DeepLabResNet, EvaluationResult, TrainSummary } from '@objsel/deeplab-resnet';
+import type { DeepLabResNet, EvaluationResult } from '@objsel/deeplab-resnet';
+import type { TrainSummary } from '@objsel/deeplab-resnet/train';
 import type { CliContext } from '../../context';
 import type { ConvertResult } from '../../convert-weights';
 

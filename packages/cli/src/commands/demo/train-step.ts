@@ -12,7 +12,7 @@ export const trainStep: DemoStep = {
   async run(state) {
     const { options, ctx } = state;
     state.backend = await ctx.useBackend();
-    const { train } = await import('@objsel/deeplab-resnet');
+    const { train } = await import('@objsel/deeplab-resnet/train');
     const t = DEMO_TRAINING;
     const numClasses = state.numClasses!;
     const snapshotDir = path.join(options.out, 'snapshots');
