@@ -36,7 +36,8 @@ export interface ChosenBackend {
 
 let wasmPathsSet = false;
 
-async function webgpuAdapter(): Promise<{ ok: boolean; reason?: string; description?: string; software?: boolean }> {
+/** Whether WebGPU has an adapter here, which one, and whether it is a software one (SwiftShader). */
+export async function webgpuAdapter(): Promise<{ ok: boolean; reason?: string; description?: string; software?: boolean }> {
   const gpu = (
     navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string>; isFallbackAdapter?: boolean } | null> } }
   ).gpu;

@@ -5,6 +5,7 @@
  */
 import { readWeightsDirWith, type ReadableFiles } from '@objsel/caffe-import';
 import { DeepLabResNet } from '@objsel/deeplab-resnet';
+import { ShardCache, sha256Hex, type ShardCacheStats } from './weights-cache';
 
 /** Where the weights came from, for the UI. */
 export interface LoadedModel {
@@ -18,6 +19,8 @@ export interface LoadedModel {
   /** `generatedBy` of model.json, and anything the training wrote into the objsel section. */
   generatedBy: string;
   training?: unknown;
+  /** For a URL: what Cache Storage did with the shards (./weights-cache.ts). */
+  cache?: ShardCacheStats;
 }
 
 function notFound(path: string): Error {
@@ -58,21 +61,30 @@ async function build(fs: ReadableFiles, dir: string, source: string): Promise<Lo
   };
 }
 
-/** Loads `.../model.json` and the shards next to it over HTTP. */
+/** Loads `.../model.json` and the shards next to it over HTTP, the shards through Cache Storage. */
 export async function loadWeightsFromUrl(url: string, base: string): Promise<LoadedModel> {
   const absolute = new URL(url, base);
   // The file name from the path, so a query (a signed or cache-busting URL) is allowed; model.json
   // is fetched with it, the shards relative to it.
   const file = absolute.pathname.replace(/^.*\//, '');
   const dir = new URL('.', absolute).href.replace(/\/$/, '');
+  const shards = await ShardCache.open();
   const fs = readOnlyFs(async (path) => {
-    const response = await fetch(path === `${dir}/model.json` ? absolute.href : path);
-    if (response.status === 404) throw notFound(path);
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
+    const isModelJson = path === `${dir}/model.json`;
+    const download = async (): Promise<Uint8Array> => {
+      const response = await fetch(isModelJson ? absolute.href : path);
+      if (response.status === 404) throw notFound(path);
+      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+      return new Uint8Array(await response.arrayBuffer());
+    };
+    if (!isModelJson) return shards.read(path, download);
+    // model.json is read first; its hash keys the shards it lists.
+    const bytes = await download();
+    shards.keyWith(await sha256Hex(bytes));
+    return bytes;
   });
   if (file !== 'model.json') throw new Error(`${url}: the weights URL must name a model.json`);
-  return build(fs, dir, absolute.href);
+  return { ...(await build(fs, dir, absolute.href)), cache: shards.stats };
 }
 
 /** Loads from picked files: one `model.json` and the shards it lists (matched by file name). */
