@@ -63,6 +63,10 @@ async function activate(name: (typeof APP_BACKENDS)[number]): Promise<void> {
       });
       wasmPathsSet = true;
     }
+    // On a cross-origin isolated page (served for ONNX Runtime Web's wasm threads) TF.js would
+    // pick its threaded wasm, whose inlined pthread worker fails in the bundle; it runs the
+    // single-threaded SIMD build, as on a page that is not isolated.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     await loadBackend('wasm');
     return;
   }
