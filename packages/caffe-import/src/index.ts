@@ -89,3 +89,9 @@ export {
 export { filesFromMap } from './files-from-map';
 export { MODEL_JSON, readWeightsDirWith, writeWeightsDirWith, type WriteWeightsDirOptions } from './weights-dir';
 export * from './tf-checkpoint/index';
+export {
+  convertResnetCaffe,
+  hasAsppHead,
+  type BackboneReport,
+  type ResnetConversion,
+} from './resnet-backbone';

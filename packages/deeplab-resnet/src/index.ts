@@ -22,7 +22,8 @@ export {
   type VariableKind,
   type VariableSpec,
 } from './model/architecture';
-export { DeepLabResNet, configFromMeta, type BatchStat, type ForwardOptions, type ForwardResult } from './model/deeplab';
+export { DeepLabResNet, configFromMeta, isBackboneMeta, type BatchStat, type ForwardOptions, type ForwardResult } from './model/deeplab';
+export { glorotUniformLimit, initializeHeadLikeTfPort, tfFans } from './train/head-init';
 export { atrousConv2d } from './ops/atrous';
 export {
   atrousDimPlan,

@@ -42,6 +42,9 @@ function readOnlyFs(read: (path: string) => Promise<Uint8Array>): ReadableFiles 
   };
 }
 
+/** The virtual directory a URL's files are read through. */
+const REMOTE_DIR = 'remote';
+
 async function build(fs: ReadableFiles, dir: string, source: string): Promise<LoadedModel> {
   const { modelJson, entries } = await readWeightsDirWith(fs, dir);
   const meta = modelJson.objsel;
@@ -67,24 +70,33 @@ export async function loadWeightsFromUrl(url: string, base: string): Promise<Loa
   // The file name from the path, so a query (a signed or cache-busting URL) is allowed; model.json
   // is fetched with it, the shards relative to it.
   const file = absolute.pathname.replace(/^.*\//, '');
-  const dir = new URL('.', absolute).href.replace(/\/$/, '');
+  if (file !== 'model.json') throw new Error(`${url}: the weights URL must name a model.json`);
+  // The reader works on POSIX paths (it normalises them, which would fold `http://` into `http:/`),
+  // so it reads a virtual directory whose files map back to URLs beside model.json.
   const shards = await ShardCache.open();
   const fs = readOnlyFs(async (path) => {
-    const isModelJson = path === `${dir}/model.json`;
+    const rel = path.slice(`${REMOTE_DIR}/`.length);
+    const isModelJson = rel === 'model.json';
+    const target = isModelJson ? absolute.href : new URL(rel, absolute).href;
     const download = async (): Promise<Uint8Array> => {
-      const response = await fetch(isModelJson ? absolute.href : path);
-      if (response.status === 404) throw notFound(path);
-      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+      const response = await fetch(target);
+      if (response.status === 404) throw notFound(target);
+      if (!response.ok) throw new Error(`${target}: HTTP ${response.status}`);
       return new Uint8Array(await response.arrayBuffer());
     };
-    if (!isModelJson) return shards.read(path, download);
-    // model.json is read first; its hash keys the shards it lists.
+    if (!isModelJson) return shards.read(target, download);
+    // model.json is read first; its hash keys the shards it lists (./weights-cache.ts).
     const bytes = await download();
     shards.keyWith(await sha256Hex(bytes));
     return bytes;
   });
-  if (file !== 'model.json') throw new Error(`${url}: the weights URL must name a model.json`);
-  return { ...(await build(fs, dir, absolute.href)), cache: shards.stats };
+  try {
+    return { ...(await build(fs, REMOTE_DIR, absolute.href)), cache: shards.stats };
+  } catch (error) {
+    // Name the URL the person gave, not the virtual directory it was read through.
+    const dir = new URL('.', absolute).href;
+    throw new Error((error as Error).message.replaceAll(`${REMOTE_DIR}/`, dir), { cause: error });
+  }
 }
 
 /** Loads from picked files: one `model.json` and the shards it lists (matched by file name). */

@@ -8,6 +8,7 @@
 export { crc32c, crc32cExtend, maskCrc32c, unmaskCrc32c } from './crc32c';
 export { snappyUncompress, snappyUncompressedLength, type SnappyPlace } from './snappy';
 export { TfTable } from './table-reader';
+export { hasTableMagic } from './footer';
 export { buildTable, type TableWriterOptions } from './table-writer';
 export { tensorSliceKey } from './ordered-code';
 export { DT, dtypeName, type TfDtype, type TfTensorData } from './dtypes';

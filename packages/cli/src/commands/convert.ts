@@ -1,11 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { convertDeeplab, type ConversionReport, type ObjselNetworkMeta } from '@objsel/caffe-import';
+import { convertResnetCaffe, type BackboneReport, type ConversionReport, type ObjselNetworkMeta } from '@objsel/caffe-import';
 import { writeWeightsDir } from '@objsel/caffe-import/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors';
 import type { CliContext } from '../context';
 import { withExamples } from '../examples';
+import { assertOutputSeparate } from '../output-guard';
+import { formatConvertCheckpoint, runConvertCheckpoint } from './convert-checkpoint';
 
 /** Inputs of {@link runConvert}. */
 export interface ConvertRequest {
@@ -25,6 +27,8 @@ export interface ConvertResult {
   shards: number;
   network: Pick<ObjselNetworkMeta, 'architecture' | 'inputChannels' | 'numClasses' | 'blocks' | 'widthMultiplier' | 'bnEpsilon'>;
   report: ConversionReport;
+  /** Set when the network had no ASPP head: a ResNet backbone was written. */
+  backbone?: BackboneReport;
   timingsMs: { read: number; parsePrototxt: number; parseCaffemodel: number; convert: number; write: number; total: number };
 }
 
@@ -35,10 +39,11 @@ const since = (t: number) => Math.round(performance.now() - t);
  * and writes `out/model.json` + shards atomically.
  */
 export async function runConvert(request: ConvertRequest, onProgress?: CliContext['onProgress']): Promise<ConvertResult> {
+  assertOutputSeparate('--out', request.out, [request.prototxt, request.caffemodel]);
   const t0 = performance.now();
   const [text, bytes] = await Promise.all([fs.readFile(request.prototxt, 'utf8'), fs.readFile(request.caffemodel)]);
   const read = since(t0);
-  const result = convertDeeplab(text, bytes, {
+  const result = convertResnetCaffe(text, bytes, {
     prototxtFile: request.prototxt,
     caffemodelFile: request.caffemodel,
     consumeInput: true,
@@ -60,6 +65,7 @@ export async function runConvert(request: ConvertRequest, onProgress?: CliContex
     shards: modelJson.weightsManifest[0]!.paths.length,
     network: { architecture, inputChannels, numClasses, blocks, widthMultiplier, bnEpsilon },
     report: result.report,
+    ...(result.backbone ? { backbone: result.backbone } : {}),
     timingsMs: {
       read,
       parsePrototxt: Math.round(result.timings.parsePrototxt),
@@ -87,7 +93,7 @@ export function formatConvert(r: ConvertResult): string {
   const mib = (rep.totals.bytes / 1024 / 1024).toFixed(1);
   const lines = [
     `wrote ${r.modelJson} + ${r.shards} shard(s): ${rep.totals.weights} weights, ${rep.totals.parameters.toLocaleString('en-US')} parameters, ${mib} MiB`,
-    `network   ${n.architecture}, blocks [${n.blocks.join(',')}], ${n.inputChannels} input channel(s), ${n.numClasses} classes, width x${n.widthMultiplier}, BatchNorm eps ${n.bnEpsilon}`,
+    `network   ${n.architecture}, blocks [${n.blocks.join(',')}], ${n.inputChannels} input channel(s), ${r.backbone ? 'no head (a ResNet backbone: training creates it)' : `${n.numClasses} classes`}, width x${n.widthMultiplier}, BatchNorm eps ${n.bnEpsilon}`,
     `converted ${rep.converted.length} layer(s) (${countBy(rep.converted, (c) => (c.fusedWith ? `${c.type}+Scale` : c.type))})`,
     `skipped   ${rep.skipped.length} layer(s) without parameters${rep.skipped.length ? ` (${countBy(rep.skipped, (s) => s.type)})` : ''}`,
   ];
@@ -104,6 +110,7 @@ export function formatConvert(r: ConvertResult): string {
     lines.push(
       `unsupported ${rep.unsupported.length} layer(s) with blobs of unmapped types: ${list(rep.unsupported.map((l) => `${l.layer} (${l.type})`))}`,
     );
+  if (r.backbone?.leftOut.length) lines.push(`left out  ${list(r.backbone.leftOut.map((t) => `${t.name} [${t.shape.join(',')}]`))}`);
   for (const w of rep.warnings) lines.push(`warning   ${w}`);
   const t = r.timingsMs;
   lines.push(
@@ -112,39 +119,65 @@ export function formatConvert(r: ConvertResult): string {
   return lines.join('\n');
 }
 
-/** `objsel convert`: Caffe DeepLab weights → objsel/TF.js weights directory. */
+/** `objsel convert`: Caffe ResNet weights or a TensorFlow checkpoint → objsel/TF.js weights directory. */
 export function registerConvert(program: Command, context: () => CliContext): void {
   const cmd = program
     .command('convert')
-    .description('convert a DeepLab-v2 ResNet .prototxt + .caffemodel to an objsel weights directory (model.json + TF.js shards)')
-    .requiredOption('--prototxt <file>', 'Caffe network definition (e.g. deploy.prototxt)')
-    .requiredOption('--caffemodel <file>', 'Caffe weights (binary NetParameter)')
-    .requiredOption('--out <dir>', 'output directory (replaced atomically)')
+    .description(
+      "convert a ResNet .prototxt + .caffemodel (DeepLab-v2, or an ImageNet ResNet → backbone) or a TensorFlow checkpoint (the TF port's names) to an objsel weights directory (model.json + TF.js shards)",
+    )
+    .option('--prototxt <file>', 'Caffe network definition (e.g. deploy.prototxt)')
+    .option('--caffemodel <file>', 'Caffe weights (binary NetParameter)')
+    .option('--checkpoint <path>', "TensorFlow checkpoint: V2 prefix (model.ckpt-20000), V1 file, or a directory with a 'checkpoint' file")
+    .requiredOption('--out <dir>', 'output directory (replaced atomically; never an input)')
     .option('--allow-missing', 'convert even if prototxt layers with parameters have no blobs (they are listed in the report)', false)
     .option('-p, --phase <phase>', 'keep layers for this phase (include/exclude rules): TEST or TRAIN', 'TEST')
     .option('--shard-mb <n>', 'largest shard in MiB', '4')
-    .action(async (opts: { prototxt: string; caffemodel: string; out: string; allowMissing: boolean; phase: string; shardMb: string }) => {
-      const ctx = context();
-      const phase = opts.phase.toUpperCase();
-      if (phase !== 'TEST' && phase !== 'TRAIN') throw new CliError('usage', `--phase must be TEST or TRAIN, got ${opts.phase}`);
-      const shardMb = Number(opts.shardMb);
-      if (!(shardMb > 0) || !Number.isFinite(shardMb))
-        throw new CliError('usage', `--shard-mb must be a positive number, got ${opts.shardMb}`);
-      const result = await runConvert(
-        {
-          prototxt: opts.prototxt,
-          caffemodel: opts.caffemodel,
-          out: opts.out,
-          allowMissing: opts.allowMissing,
-          phase,
-          shardBytes: Math.round(shardMb * 1024 * 1024),
-        },
-        ctx.onProgress,
-      );
-      ctx.result(result, () => formatConvert(result));
-    });
+    .action(
+      async (opts: {
+        prototxt?: string;
+        caffemodel?: string;
+        checkpoint?: string;
+        out: string;
+        allowMissing: boolean;
+        phase: string;
+        shardMb: string;
+      }) => {
+        const ctx = context();
+        const phase = opts.phase.toUpperCase();
+        if (phase !== 'TEST' && phase !== 'TRAIN') throw new CliError('usage', `--phase must be TEST or TRAIN, got ${opts.phase}`);
+        const shardMb = Number(opts.shardMb);
+        if (!(shardMb > 0) || !Number.isFinite(shardMb))
+          throw new CliError('usage', `--shard-mb must be a positive number, got ${opts.shardMb}`);
+        const shardBytes = Math.round(shardMb * 1024 * 1024);
+        if (opts.checkpoint !== undefined) {
+          if (opts.prototxt !== undefined || opts.caffemodel !== undefined)
+            throw new CliError('usage', 'give either --checkpoint or --prototxt with --caffemodel, not both');
+          const converted = await runConvertCheckpoint({ checkpoint: opts.checkpoint, out: opts.out, shardBytes });
+          ctx.result(converted, () => formatConvertCheckpoint(converted));
+          return;
+        }
+        if (opts.prototxt === undefined || opts.caffemodel === undefined)
+          throw new CliError('usage', 'give --prototxt and --caffemodel (a Caffe model) or --checkpoint (a TensorFlow checkpoint)');
+        const result = await runConvert(
+          {
+            prototxt: opts.prototxt,
+            caffemodel: opts.caffemodel,
+            out: opts.out,
+            allowMissing: opts.allowMissing,
+            phase,
+            shardBytes,
+          },
+          ctx.onProgress,
+        );
+        ctx.result(result, () => formatConvert(result));
+      },
+    );
   withExamples(cmd, [
     'objsel convert --prototxt deploy.prototxt --caffemodel train_iter_20000.caffemodel --out deeplab_resnet',
     'objsel convert --prototxt deploy.prototxt --caffemodel init.caffemodel --out init --allow-missing --json',
+    'objsel convert --prototxt ResNet-101-deploy.prototxt --caffemodel ResNet-101-model.caffemodel --out resnet101-backbone',
+    'objsel convert --checkpoint snapshots/model.ckpt-20000 --out deeplab_tf',
+    'objsel convert --checkpoint deeplab_resnet.ckpt --out deeplab_resnet --json',
   ]);
 }

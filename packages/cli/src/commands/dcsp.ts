@@ -113,12 +113,13 @@ async function networkFromFlags(ctx: CliContext, flags: NetworkFlags): Promise<{
     });
     return { network: DcspNetwork.create(config, { seed }), source: 'from scratch' };
   }
+  const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 2 });
   const { network, weightsDir } = await loadDcspNetwork(nodeFileSystem, flags.restoreFrom, {
     seed,
     notRestoreLast: flags.notRestoreLast === true,
+    numClasses: n,
     ...(bnEpsilon === undefined ? {} : { bnEpsilon }),
   });
-  const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 2 });
   if (n !== network.numClasses && !flags.notRestoreLast) {
     network.dispose();
     throw new CliError(
@@ -436,7 +437,7 @@ export function registerDcsp(program: Command, context: () => CliContext): void 
     .option('--learning-rate <lr>', 'base learning rate of every stage (poly decay)', '1e-3')
     .option(
       '--restore-from <dir>',
-      'weights to start from: a checkpoint, snapshot directory or `objsel convert` output (gets a fresh fc1_voc12_d0 if it has none)',
+      'weights to start from: a checkpoint, snapshot directory, `objsel convert` output or TensorFlow checkpoint (gets a fresh fc1_voc12_d0 if it has none)',
       './deeplab_resnet',
     )
     .option('--from-scratch', 'start from random weights (--depth, --width-multiplier, --blocks, --aspp-rates) instead of --restore-from')

@@ -51,7 +51,10 @@ export function registerInfer(program: Command, context: () => CliContext): void
       'segment images: BGR minus the mean, fc1_voc12 logits, bilinear upsampling, argmax; writes <name>_mask.png (VOC palette) and <name>_overlay.png (inference.py)',
     )
     .argument('<images...>', 'JPEG or PNG images')
-    .option('--weights <dir>', 'weights directory (objsel convert output), checkpoint, or snapshot directory (its latest checkpoint)')
+    .option(
+      '--weights <dir>',
+      'weights directory (objsel convert output), checkpoint, snapshot directory (its latest checkpoint) or TensorFlow checkpoint',
+    )
     .option('--save-dir <dir>', 'where to write the masks and overlays', './output/')
     .option(
       '--save-logits <file.npy>',

@@ -3,6 +3,7 @@ import { buildLayerGraph, parseCaffemodel, parsePrototxt, type PrototxtLayer } f
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { withExamples } from '../examples';
+import { formatInspectCheckpoint, looksLikeTfCheckpoint, runInspectCheckpoint } from './inspect-checkpoint';
 
 /** One layer as `inspect` shows it. */
 export interface InspectedLayer {
@@ -157,12 +158,27 @@ export function formatInspect(r: InspectResult): string {
 export function registerInspect(program: Command, context: () => CliContext): void {
   const cmd = program
     .command('inspect')
-    .description('list the layers of a .prototxt (types, tops/bottoms, inferred shapes) or .caffemodel (types, blob shapes)')
-    .argument('<file>', '.prototxt or .caffemodel (detected by content)')
+    .description(
+      'list the layers of a .prototxt (types, tops/bottoms, inferred shapes) or .caffemodel (types, blob shapes), or the tensors of a TensorFlow checkpoint (names, dtypes, shapes)',
+    )
+    .argument(
+      '<file>',
+      '.prototxt, .caffemodel or TensorFlow checkpoint (V2 prefix, V1 file, directory with a checkpoint file; detected by content)',
+    )
     .action(async (file: string) => {
       const ctx = context();
+      if (await looksLikeTfCheckpoint(file)) {
+        const listed = await runInspectCheckpoint(file);
+        ctx.result(listed, () => formatInspectCheckpoint(listed));
+        return;
+      }
       const result = await runInspect(file);
       ctx.result(result, () => formatInspect(result));
     });
-  withExamples(cmd, ['objsel inspect deploy.prototxt', 'objsel inspect train_iter_20000.caffemodel --json']);
+  withExamples(cmd, [
+    'objsel inspect deploy.prototxt',
+    'objsel inspect train_iter_20000.caffemodel --json',
+    'objsel inspect snapshots/model.ckpt-20000',
+    'objsel inspect deeplab_resnet.ckpt --json',
+  ]);
 }

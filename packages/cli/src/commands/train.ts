@@ -75,7 +75,7 @@ export function addCommonTrainFlags(
     .option('--data-list <file>', 'list of "/JPEGImages/x.jpg /SegmentationClassAug/x.png" lines', './dataset/train.txt')
     .option(
       '--restore-from <dir>',
-      'weights to start from: an `objsel convert` directory, a checkpoint, or a snapshot directory (its latest)',
+      'weights to start from: an `objsel convert` directory (a ResNet backbone gets a new head), a checkpoint, a snapshot directory (its latest) or a TensorFlow checkpoint',
       './deeplab_resnet',
     )
     .option('--from-scratch', 'start from randomly initialised weights (--depth, --width-multiplier, --blocks) instead of --restore-from')
