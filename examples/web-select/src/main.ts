@@ -177,9 +177,7 @@ function showEngine(info: EngineInfo): void {
   engineSelect.value = info.name;
   const notes = info.notes.length > 0 ? ` (${info.notes.join('; ')})` : '';
   $('engine-note').textContent =
-    info.name === 'onnx'
-      ? `${info.label}${notes}. f-BRS and Adapt run on TF.js: they need the training graph.`
-      : `${info.label}${notes}.`;
+    info.name === 'onnx' ? `${info.label}${notes}. f-BRS and Adapt run on TF.js: they need the training graph.` : `${info.label}${notes}.`;
 }
 
 /** Switches the inference engine; the clicks so far are recomputed on it. */
@@ -210,9 +208,11 @@ async function start(): Promise<ObjselPageState> {
     note.hidden = false;
     note.textContent = '(software WebGPU adapter: slow here; ?backend=wasm is faster on this machine)';
   }
-  if (!METHODS.includes(requestedMethod as MethodName)) throw new Error(`?method=${requestedMethod}: unknown (known: ${METHODS.join(', ')})`);
+  if (!METHODS.includes(requestedMethod as MethodName))
+    throw new Error(`?method=${requestedMethod}: unknown (known: ${METHODS.join(', ')})`);
   if (requestedEngine !== 'tfjs' && requestedEngine !== 'onnx') throw new Error(`?engine=${requestedEngine}: unknown (known: tfjs, onnx)`);
-  if (noWeights && requestedMethod === 'network') throw new Error('?weights=none leaves no network: choose a classic method (?method=grabcut)');
+  if (noWeights && requestedMethod === 'network')
+    throw new Error('?weights=none leaves no network: choose a classic method (?method=grabcut)');
   if (noWeights && requestedEngine === 'onnx') throw new Error('?weights=none leaves no network to run on ONNX Runtime Web');
   await openImage(sampleImage(), 'Sample image from the synthetic domain');
   if (noWeights) {
@@ -248,7 +248,10 @@ let suppressClick = false;
 
 function imagePixel(e: MouseEvent): { x: number; y: number } {
   const rect = imageCanvas.getBoundingClientRect();
-  return { x: Math.floor(((e.clientX - rect.left) * image!.width) / rect.width), y: Math.floor(((e.clientY - rect.top) * image!.height) / rect.height) };
+  return {
+    x: Math.floor(((e.clientX - rect.left) * image!.width) / rect.width),
+    y: Math.floor(((e.clientY - rect.top) * image!.height) / rect.height),
+  };
 }
 
 /** The box spanned by two pixels (both inside), clamped to the image. */
@@ -357,7 +360,8 @@ $('adapt').addEventListener('click', () => {
     show(selection);
     $<HTMLButtonElement>('restore').disabled = false;
     const mean = rest.stepMs.reduce((a, b) => a + b, 0) / rest.stepMs.length;
-    const onTfjs = state.engine?.name === 'onnx' ? ' (trained on TF.js, which has the training graph; ONNX Runtime Web runs a new export)' : '';
+    const onTfjs =
+      state.engine?.name === 'onnx' ? ' (trained on TF.js, which has the training graph; ONNX Runtime Web runs a new export)' : '';
     $('adapt-status').textContent =
       `adapted: ${steps} steps, loss ${rest.losses[0]!.toFixed(4)} → ${rest.losses.at(-1)!.toFixed(4)}, ${mean.toFixed(0)} ms/step${onTfjs}`;
     setStatus('Adapted to this image; the mask was recomputed with the new weights.');

@@ -8,7 +8,14 @@
  * (engines/method-session.ts) need no network at all.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { buildInteractiveInput, createSession, type Click, type InteractiveSession, type RgbImage, type SegmentFunction } from '@objsel/clicks';
+import {
+  buildInteractiveInput,
+  createSession,
+  type Click,
+  type InteractiveSession,
+  type RgbImage,
+  type SegmentFunction,
+} from '@objsel/clicks';
 import {
   InteractiveSegmenter,
   adaptToClicks,

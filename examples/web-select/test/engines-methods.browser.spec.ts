@@ -107,7 +107,8 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     context.on('weberror', (e) => problems.push(`uncaught: ${e.error().message}`));
     context.on('request', (r) => {
       const u = r.url();
-      if (!u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== new URL(server.url).origin) problems.push(`foreign request ${u}`);
+      if (!u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== new URL(server.url).origin)
+        problems.push(`foreign request ${u}`);
     });
     page = await context.newPage();
   });
@@ -210,7 +211,12 @@ describe.skipIf(chromiumUnavailableReason() !== undefined)('examples/web-select 
     await page.mouse.up();
     await settledAfter(before);
     const boxed = await page.evaluate(() => window.objsel.selection);
-    expect(boxed?.box).toEqual([Math.max(0, x0 - margin), Math.max(0, y0 - margin), Math.min(width, x1 + margin + 1), Math.min(height, y1 + margin + 1)]);
+    expect(boxed?.box).toEqual([
+      Math.max(0, x0 - margin),
+      Math.max(0, y0 - margin),
+      Math.min(width, x1 + margin + 1),
+      Math.min(height, y1 + margin + 1),
+    ]);
     expect(boxed?.clicks).toEqual([]);
     const run = await page.evaluate(() => window.objsel.lastRun);
     expect(run).toMatchObject({ engine: 'classic', method: 'grabcut', label: 'GrabCut' });

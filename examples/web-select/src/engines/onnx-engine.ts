@@ -7,7 +7,13 @@
  * the dev server and in the build.
  */
 import { OnnxSegmenter, type DeepLabResNet, type OrtModuleLike } from '@objsel/deeplab-resnet';
-import { exportInteractiveOnnx, onnxProbability, resizeProbability, toModelSize, type ClickInput } from '@objsel/deeplab-resnet/interactive';
+import {
+  exportInteractiveOnnx,
+  onnxProbability,
+  resizeProbability,
+  toModelSize,
+  type ClickInput,
+} from '@objsel/deeplab-resnet/interactive';
 import ortWasmModuleUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
 import ortWasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import { webgpuAdapter } from '../model/backend';
@@ -82,7 +88,8 @@ export async function createOnnxEngine(network: DeepLabResNet): Promise<OnnxEngi
   if (provider === 'wasm' && threads === 1 && !(self as { crossOriginIsolated?: boolean }).crossOriginIsolated) {
     notes.push('wasm threads: the page is not cross-origin isolated (serve it with COOP/COEP headers)');
   }
-  const label = provider === 'webgpu' ? 'ONNX Runtime Web (webgpu)' : `ONNX Runtime Web (wasm, ${threads} thread${threads === 1 ? '' : 's'})`;
+  const label =
+    provider === 'webgpu' ? 'ONNX Runtime Web (webgpu)' : `ONNX Runtime Web (wasm, ${threads} thread${threads === 1 ? '' : 's'})`;
   return { segmenter, provider, threads, label, notes, onnxBytes: bytes.byteLength, exportMs, sessionMs };
 }
 
