@@ -85,7 +85,9 @@ export {
   classNamesFor,
   evaluate,
   type EvaluateOptions,
+  type EvaluateSettings,
   type EvaluationResult,
+  type ImageSegmenter,
   type Refine,
   type RefineInput,
   type SegmentationNetwork,
@@ -141,4 +143,22 @@ export {
 } from './onnx/runtime';
 export { ONNX_SESSION_DEFAULTS, OnnxSegmenter, type HwcMaps, type OnnxRunResult, type OnnxSegmenterOptions } from './onnx/segmenter';
 export { resizeBilinearHwc } from './onnx/upsample';
-export { cachedOnnxModel, weightsDigest, type CachedOnnxModel, type CachedOnnxOptions } from './onnx/cache';
+export {
+  WEIGHTS_DIGEST_FILE,
+  cachedOnnxModel,
+  cachedOnnxModelFile,
+  weightsDigest,
+  type CachedOnnxModel,
+  type CachedOnnxModelFile,
+  type CachedOnnxOptions,
+  type FileStamp,
+  type OnnxCacheFiles,
+} from './onnx/cache';
+export {
+  openOnnxSegmenter,
+  type OnnxExportRequest,
+  type OnnxWeightsExporter,
+  type OpenOnnxOptions,
+  type OpenedOnnxModel,
+} from './onnx/open';
+export { semanticOnnxExporter, type SemanticOnnxExporterOptions } from './onnx/weights-export';

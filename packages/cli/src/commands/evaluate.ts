@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { nodeFileSystem } from '@objsel/caffe-import/node';
 import type { EvaluationResult, Refine } from '@objsel/deeplab-resnet';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
+import { openSemanticSegmenter } from '../models';
 import { listFlag, numberFlag } from './train';
 
 /** A dense-CRF refinement with a preset of `@objsel/dense-crf`. */
@@ -68,21 +68,20 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
         flags.bnEpsilon === undefined ? undefined : numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
       const refine =
         flags.crf === undefined || flags.crf === false ? undefined : await crfRefiner(flags.crf === true ? 'deeplab-v2' : flags.crf);
-      const backend = await ctx.useBackend();
-      const { evaluate, loadSegmentationNetwork } = await import('@objsel/deeplab-resnet');
+      const { evaluate } = await import('@objsel/deeplab-resnet');
       const { encodeIndexPng, parseList } = await import('@objsel/voc-data');
-      const { network, weightsDir } = await loadSegmentationNetwork(nodeFileSystem, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
+      const { segmenter, weightsDir, backend } = await openSemanticSegmenter(ctx, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
       try {
         if (flags.numClasses !== undefined) {
           const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 1 });
-          if (n !== network.config.numClasses)
-            throw new CliError('usage', `--num-classes ${n} does not match the weights (${network.config.numClasses} classes)`);
+          if (n !== segmenter.numClasses)
+            throw new CliError('usage', `--num-classes ${n} does not match the weights (${segmenter.numClasses} classes)`);
         }
         const entries = parseList(await fs.readFile(flags.dataList, 'utf8'), { file: flags.dataList, dataDir: flags.dataDir });
         if (flags.saveDir) await fs.mkdir(flags.saveDir, { recursive: true });
         const saveDir = flags.saveDir;
         const result = await evaluate({
-          network,
+          segmenter,
           entries,
           read: (p) => fs.readFile(p),
           scales,
@@ -98,12 +97,13 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
         });
         ctx.result({ ...result, weights: weightsDir, dataList: flags.dataList, backend }, () => formatEvaluation(result));
       } finally {
-        network.dispose();
+        await segmenter.dispose();
       }
     });
   withExamples(cmd, [
     'objsel evaluate --data-dir ~/VOCdevkit/VOC2012 --data-list dataset/val.txt --weights deeplab_resnet',
     'objsel evaluate --weights snapshots --scales 1,0.75,0.5 --crf --json > miou.json',
     'objsel evaluate --weights snapshots/ckpt-20000 --num-steps 100 --save-dir masks',
+    'objsel evaluate --weights deeplab_resnet --backend onnx --json > miou.json',
   ]);
 }

@@ -8,6 +8,7 @@ import { registerData } from './data';
 import { registerDemo } from './demo';
 import { registerDoctor } from './doctor';
 import { registerEvaluate } from './evaluate';
+import { registerExport } from './export';
 import { registerFineTune } from './fine-tune';
 import { registerGraphcut } from './graphcut';
 import { registerInfer } from './infer';
@@ -24,6 +25,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerDoctor,
   registerConvert,
   registerInspect,
+  registerExport,
   registerDcsp,
   registerData,
   registerTrain,

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { nodeFileSystem } from '@objsel/caffe-import/node';
+import { openInteractiveModel } from '../models';
 import { listFlag, numberFlag } from './train';
 
 /** Human NoC report. */
@@ -134,21 +134,19 @@ export function registerNoc(program: Command, context: () => CliContext): void {
       onMissing: (id) => ctx.warn(`${id}: no ${flags.objectDir}/${id}.png, skipped`),
     };
     if (flags.maxImages !== undefined) options.maxImages = numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
-    const backend = await ctx.useBackend();
-    const { InteractiveSegmenter, loadInteractiveNetwork, runNoc } = await import('@objsel/deeplab-resnet/interactive');
-    const network = await loadInteractiveNetwork(nodeFileSystem, flags.weights);
-    const segmenter = InteractiveSegmenter.fromModel(network);
+    const { runNoc } = await import('@objsel/deeplab-resnet/interactive');
+    const { model, backend } = await openInteractiveModel(ctx, flags.weights);
     try {
-      const run = await runNoc(segmenter, options);
+      const run = await runNoc(model, options);
       ctx.result({ ...run, backend, weights: flags.weights }, () => formatNoc(run));
     } finally {
-      segmenter.dispose();
-      network.dispose();
+      await model.dispose();
     }
   });
   withExamples(cmd, [
     'objsel noc --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/val.txt --weights snapshots-interactive',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --refine graphcut --brs --json',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --iou 0.85 --max-clicks 10',
+    'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --backend onnx',
   ]);
 }
