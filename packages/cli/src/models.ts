@@ -5,6 +5,8 @@
  * the work is the libraries'.
  */
 import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { nodeFileSystem } from '@objsel/caffe-import/node';
 import type { SegmentOptions, SegmentResult } from '@objsel/deeplab-resnet';
@@ -44,9 +46,7 @@ export function onnxThreads(): number {
 }
 
 /** Names this machine's CPU and the runtime version, for ONNX Runtime's hardware-specific optimised graph. */
-async function optimizedCacheKey(): Promise<string> {
-  const { createHash } = await import('node:crypto');
-  const { createRequire } = await import('node:module');
+export function onnxOptimizedCacheKey(): string {
   let ort = 'unknown';
   try {
     ort = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
@@ -72,7 +72,7 @@ async function openOnnx(
     ...options,
     runtime,
     session: { intraOpNumThreads: onnxThreads() },
-    optimizedCacheKey: await optimizedCacheKey(),
+    optimizedCacheKey: onnxOptimizedCacheKey(),
   });
   if (!opened.cacheHit)
     ctx.info(`exported the network to ONNX: ${opened.modelPath ?? '(in memory: the weights directory is not writable)'}`);

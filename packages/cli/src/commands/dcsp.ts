@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { nodeFileSystem } from '@objsel/caffe-import/node';
-import { DCSP_BACKGROUND_THRESHOLD, fuseCues, type DcspDemoOptions, type DcspNetwork, type DcspTrainResult } from '@objsel/dcsp';
+// Types only: @objsel/dcsp loads TF.js, which every other command would pay for at start-up.
+import type { DcspDemoOptions, DcspNetwork, DcspTrainResult } from '@objsel/dcsp';
 import { VOC_CLASSES, VOC_PALETTE, decodeFloatMap, decodeImage, decodeSaliency, encodeIndexPng } from '@objsel/voc-data';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
@@ -46,7 +47,8 @@ interface CuesOptions {
   saliency: string;
   tags: string;
   out: string;
-  threshold: number;
+  /** Default: DCSP's background threshold (DCSP_BACKGROUND_THRESHOLD of @objsel/dcsp). */
+  threshold?: number;
 }
 
 /** `objsel dcsp cues`: one image's DCSP cues from its raw attention, saliency and tags. */
@@ -68,13 +70,15 @@ async function runCues(ctx: CliContext, o: CuesOptions): Promise<void> {
       file: o.saliency,
     });
   }
-  const labels = fuseCues({ attention: attention.data, saliency: saliency.data, tags, width, height, threshold: o.threshold });
+  const { DCSP_BACKGROUND_THRESHOLD, fuseCues } = await import('@objsel/dcsp');
+  const threshold = o.threshold ?? DCSP_BACKGROUND_THRESHOLD;
+  const labels = fuseCues({ attention: attention.data, saliency: saliency.data, tags, width, height, threshold });
   await fs.mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
   await fs.writeFile(o.out, encodeIndexPng(labels, width, height, VOC_PALETTE));
   const counts: Record<string, number> = {};
   for (const l of labels) counts[VOC_CLASSES[l] ?? String(l)] = (counts[VOC_CLASSES[l] ?? String(l)] ?? 0) + 1;
   const pixels = width * height;
-  ctx.result({ out: o.out, width, height, tags, threshold: o.threshold, pixels: counts }, () =>
+  ctx.result({ out: o.out, width, height, tags, threshold, pixels: counts }, () =>
     [
       `wrote ${o.out} (${width}x${height}, VOC palette)`,
       ...Object.entries(counts).map(([name, n]) => `  ${name.padEnd(12)} ${((100 * n) / pixels).toFixed(1).padStart(5)}%`),
@@ -404,9 +408,8 @@ export function registerDcsp(program: Command, context: () => CliContext): void 
     .requiredOption('--out <file>', 'output index PNG (VOC palette)')
     .option(
       '--threshold <t>',
-      'background where the best harmonic mean is below this',
+      "background where the best harmonic mean is below this (default: DCSP's background threshold, 0.4)",
       parseNumber('--threshold', 0, 1),
-      DCSP_BACKGROUND_THRESHOLD,
     )
     .action(async (o: CuesOptions) => runCues(context(), o));
   withExamples(cues, [
