@@ -101,7 +101,7 @@ describe('openOnnxSegmenter', () => {
     const label = Uint8Array.from({ length: w * h }, (_, i) => i % 3);
     await fs.writeFile(path.join(dir, 'x.png'), encodePng({ width: w, height: h, channels: 3, data }));
     await fs.writeFile(path.join(dir, 'x_label.png'), encodeIndexPng(label, w, h));
-    const entries = [{ id: 'x', image: path.join(dir, 'x.png'), label: path.join(dir, 'x_label.png'), line: 1 }];
+    const entries = [{ id: 'x', kind: 'pair' as const, image: path.join(dir, 'x.png'), label: path.join(dir, 'x_label.png'), line: 1 }];
     const read = (p: string) => nodeFileSystem.readFile(p);
     const reference = await evaluate({ network: model, entries, read });
     for (const opened of [cold, warm]) {
