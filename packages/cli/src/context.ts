@@ -1,8 +1,9 @@
+import { CliError } from './errors';
 import { BarRenderer, JsonLinesRenderer, SilentRenderer, type ProgressEvent, type ProgressRenderer } from './progress';
 
 /** The global flags every command sees. */
 export interface GlobalOptions {
-  /** `auto|tensorflow|webgpu|wasm|cpu`. */
+  /** `auto|tensorflow|webgpu|wasm|cpu`, or `onnx` (ONNX Runtime, for the inference commands). */
   backend: string;
   /** JSON-lines events on stdout instead of progress bars. */
   json: boolean;
@@ -59,16 +60,38 @@ export class CliContext {
 
   private backendName: string | undefined;
 
+  /** True with `--backend onnx`: the inference commands run ONNX Runtime instead of TF.js. */
+  get onnx(): boolean {
+    return this.options.backend === 'onnx';
+  }
+
   /**
    * Loads TensorFlow.js (all gradients and chained ops) and activates `--backend`; returns the
    * active backend's name. Safe to call more than once.
+   *
+   * @throws CliError `usage` with `--backend onnx`: only the inference commands run on ONNX Runtime.
    */
   async useBackend(): Promise<string> {
+    if (this.onnx) {
+      throw new CliError(
+        'usage',
+        '--backend onnx runs infer, evaluate, select and noc; this command needs TensorFlow.js (--backend auto, tensorflow, webgpu, wasm or cpu)',
+      );
+    }
+    return this.loadTfjs(this.options.backend);
+  }
+
+  /** TF.js for exporting a network (an ONNX cache miss): `--backend`, or `auto` under `--backend onnx`. */
+  useExportBackend(): Promise<string> {
+    return this.loadTfjs(this.onnx ? 'auto' : this.options.backend);
+  }
+
+  private async loadTfjs(name: string): Promise<string> {
     if (this.backendName) return this.backendName;
     const tf = await import('@tensorflow/tfjs');
     tf.enableProdMode();
     const { loadBackend } = await import('@objsel/deeplab-resnet');
-    const loaded = await loadBackend(this.options.backend as never);
+    const loaded = await loadBackend(name as never);
     for (const note of loaded.notes) if (!/^(tensorflow|webgpu):/.test(note)) this.warn(note);
     this.backendName = loaded.name;
     return loaded.name;

@@ -25,7 +25,9 @@ export function createProgram(streams: CliStreams = { stdout: process.stdout, st
     .description('DeepLab-ResNet, interactive object selection and DCSP on TensorFlow.js')
     .version(VERSION, '-V, --version', 'print the version')
     .addOption(
-      new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
+      new Option('--backend <name>', 'TensorFlow.js backend, or onnx: ONNX Runtime for infer, evaluate, select and noc (objsel export)')
+        .choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'onnx'])
+        .default('auto'),
     )
     .option('--json', 'machine-readable output: JSON lines (progress events and the result) on stdout', false)
     .option('-q, --quiet', 'no progress and no informational output', false)

@@ -1,4 +1,4 @@
-import { DeepLabSegmenter, evaluate, type EvaluateOptions, type EvaluationResult, type Refine } from '@objsel/deeplab-resnet';
+import { DeepLabSegmenter, evaluate, type EvaluateSettings, type EvaluationResult, type Refine } from '@objsel/deeplab-resnet';
 import { crfRefine } from '@objsel/dense-crf';
 import type { RgbImage } from '@objsel/voc-data';
 import { DCSP_SCALES } from './cues/constants';
@@ -69,7 +69,7 @@ export async function predictDcsp(network: DcspNetwork, image: RgbImage, options
  * ignored, mean IoU) with DCSP's 3 scales and, with `crf`, its dense CRF.
  */
 export function evaluateDcsp(
-  options: Omit<EvaluateOptions, 'network' | 'refine'> & { network: DcspNetwork; crf?: boolean },
+  options: Omit<EvaluateSettings, 'refine'> & { network: DcspNetwork; crf?: boolean },
 ): Promise<EvaluationResult> {
   const { crf, network, ...rest } = options;
   // The segmentation output is DeepLab's alone: evaluating the DeepLab part lets deeplab-resnet fold its BatchNorm.

@@ -19,7 +19,9 @@ export {
   classNamesFor,
   evaluate,
   type EvaluateOptions,
+  type EvaluateSettings,
   type EvaluationResult,
+  type ImageSegmenter,
   type Refine,
   type RefineInput,
   type SegmentationNetwork,
@@ -62,3 +64,4 @@ export {
 } from './onnx/runtime';
 export { ONNX_SESSION_DEFAULTS, OnnxSegmenter, type HwcMaps, type OnnxRunResult, type OnnxSegmenterOptions } from './onnx/segmenter';
 export { cachedOnnxModel, weightsDigest, type CachedOnnxModel, type CachedOnnxOptions } from './onnx/cache';
+export { semanticOnnxExporter, type SemanticOnnxExporterOptions } from './onnx/weights-export';

@@ -12,6 +12,7 @@ const OPTIONAL_PACKAGES: Array<[string, string]> = [
   ['@tensorflow/tfjs-backend-webgpu', "backend 'webgpu'"],
   ['@tensorflow/tfjs-backend-wasm', "backend 'wasm'"],
   ['webgpu', "backend 'webgpu' in Node (Dawn)"],
+  ['onnxruntime-node', '--backend onnx: ONNX Runtime for infer, evaluate, select and noc'],
   ['sharp', 'fast JPEG/PNG decoding in Node'],
 ];
 
@@ -22,6 +23,13 @@ function installedVersion(name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `onnx (onnxruntime-node <version>)` when ONNX Runtime loads (its loader's one-line message otherwise). */
+async function onnxBackend(): Promise<string> {
+  const { loadOnnxRuntime, ONNX_RUNTIME_NODE } = await import('@objsel/deeplab-resnet/onnx');
+  await loadOnnxRuntime();
+  return `onnx (${ONNX_RUNTIME_NODE} ${installedVersion(ONNX_RUNTIME_NODE) ?? ''})`.replace(' )', ')');
 }
 
 /** Whether a tfjs-node package has its native binding (what its install script downloads). */
@@ -78,7 +86,7 @@ export function registerDoctor(program: Command, context: () => CliContext): voi
       let backend: string | null = null;
       let backendError: string | null = null;
       try {
-        backend = await ctx.useBackend();
+        backend = ctx.onnx ? await onnxBackend() : await ctx.useBackend();
       } catch (error) {
         backendError = (error as Error).message;
       }
@@ -105,5 +113,5 @@ export function registerDoctor(program: Command, context: () => CliContext): voi
       );
       if (!backend) process.exitCode = 2;
     });
-  withExamples(cmd, ['objsel doctor', 'objsel doctor --backend wasm --json']);
+  withExamples(cmd, ['objsel doctor', 'objsel doctor --backend wasm --json', 'objsel doctor --backend onnx']);
 }

@@ -7,8 +7,9 @@ import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { listFlag, numberFlag } from '../flags';
 import { formatEvaluation } from '../format-evaluation';
-import { nodeFileSystem, readBytes, readText } from '../node-fs';
+import { readBytes, readText } from '../node-fs';
 import { bnEpsilonFlag } from '../train-flags';
+import { openSemanticSegmenter } from '../models';
 
 interface EvaluateFlags {
   dataDir: string;
@@ -48,21 +49,20 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
       const numSteps = flags.numSteps === undefined ? undefined : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 });
       const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
       const refine = await crfRefinerFromFlag(flags.crf);
-      const backend = await ctx.useBackend();
-      const { evaluate, loadSegmentationNetwork } = await import('@objsel/deeplab-resnet');
+      const { evaluate } = await import('@objsel/deeplab-resnet');
       const { encodeIndexPng, parseList } = await import('@objsel/voc-data');
-      const { network, weightsDir } = await loadSegmentationNetwork(nodeFileSystem, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
+      const { segmenter, weightsDir, backend } = await openSemanticSegmenter(ctx, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
       try {
         if (flags.numClasses !== undefined) {
           const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 1 });
-          if (n !== network.config.numClasses)
-            throw new CliError('usage', `--num-classes ${n} does not match the weights (${network.config.numClasses} classes)`);
+          if (n !== segmenter.numClasses)
+            throw new CliError('usage', `--num-classes ${n} does not match the weights (${segmenter.numClasses} classes)`);
         }
         const entries = parseList(await readText(flags.dataList), { file: flags.dataList, dataDir: flags.dataDir });
         if (flags.saveDir) await fs.mkdir(flags.saveDir, { recursive: true });
         const saveDir = flags.saveDir;
         const result = await evaluate({
-          network,
+          segmenter,
           entries,
           read: readBytes,
           scales,
@@ -78,12 +78,13 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
         });
         ctx.result({ ...result, weights: weightsDir, dataList: flags.dataList, backend }, () => formatEvaluation(result));
       } finally {
-        network.dispose();
+        await segmenter.dispose();
       }
     });
   withExamples(cmd, [
     'objsel evaluate --data-dir ~/VOCdevkit/VOC2012 --data-list dataset/val.txt --weights deeplab_resnet',
     'objsel evaluate --weights snapshots --scales 1,0.75,0.5 --crf --json > miou.json',
     'objsel evaluate --weights snapshots/ckpt-20000 --num-steps 100 --save-dir masks',
+    'objsel evaluate --weights deeplab_resnet --backend onnx --json > miou.json',
   ]);
 }

@@ -7,8 +7,8 @@ import { crfRefinerFromFlag } from '../crf-refiner';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { listFlag } from '../flags';
-import { nodeFileSystem } from '../node-fs';
 import { bnEpsilonFlag } from '../train-flags';
+import { openSemanticSegmenter } from '../models';
 
 interface InferFlags {
   weights?: string;
@@ -74,21 +74,12 @@ export function registerInfer(program: Command, context: () => CliContext): void
       const duplicate = names.find((n, i) => names.indexOf(n) !== i);
       if (duplicate) throw new CliError('usage', `two images are named '${duplicate}': their outputs would overwrite each other`);
 
-      const backend = await ctx.useBackend();
-      const { DeepLabSegmenter, loadSegmentationNetwork } = await import('@objsel/deeplab-resnet');
       const { decodeImage, encodeIndexPng, encodePng, overlay, writeNpy } = await import('@objsel/voc-data');
-      const { network, weightsDir } = await loadSegmentationNetwork(
-        nodeFileSystem,
+      const { segmenter, weightsDir, backend } = await openSemanticSegmenter(
+        ctx,
         flags.weights,
         bnEpsilon === undefined ? {} : { bnEpsilon },
       );
-      // The segmenter keeps BN-folded copies of the weights; the variables are no longer needed.
-      let segmenter: import('@objsel/deeplab-resnet').DeepLabSegmenter;
-      try {
-        segmenter = DeepLabSegmenter.fromModel(network);
-      } finally {
-        network.dispose();
-      }
       const results: InferredImage[] = [];
       try {
         await fs.mkdir(flags.saveDir, { recursive: true });
@@ -138,7 +129,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
         }
         ctx.onProgress({ task: 'infer', done: images.length, total: images.length });
       } finally {
-        segmenter.dispose();
+        await segmenter.dispose();
       }
       ctx.result({ backend, weights: weightsDir, scales, crf: refine !== undefined, images: results }, () =>
         results
@@ -155,5 +146,6 @@ export function registerInfer(program: Command, context: () => CliContext): void
     'objsel infer misc/2007_000129.jpg --weights deeplab_resnet --save-dir output',
     'objsel infer photos/*.jpg --weights deeplab_resnet --scales 1,0.75,0.5 --crf',
     'objsel infer cat.jpg --weights deeplab_resnet --save-logits cat_logits.npy --bn-epsilon 0.001 --backend cpu --json',
+    'objsel infer cat.jpg --weights deeplab_resnet --backend onnx   # ONNX Runtime (npm install onnxruntime-node)',
   ]);
 }

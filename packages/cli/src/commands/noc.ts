@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { withExamples } from '../examples';
 import { listFlag, numberFlag } from '../flags';
-import { nodeFileSystem, readBytes } from '../node-fs';
+import { readBytes } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
+import { openInteractiveModel } from '../models';
 
 /** Human NoC report. */
 export function formatNoc(run: NocRun, perInstance = true): string {
@@ -61,21 +62,19 @@ export function registerNoc(program: Command, context: () => CliContext): void {
       onMissing: (id) => ctx.warn(`${id}: no ${flags.objectDir}/${id}.png, skipped`),
     };
     if (flags.maxImages !== undefined) options.maxImages = numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
-    const backend = await ctx.useBackend();
-    const { InteractiveSegmenter, loadInteractiveNetwork, runNoc } = await import('@objsel/deeplab-resnet/interactive');
-    const network = await loadInteractiveNetwork(nodeFileSystem, flags.weights);
-    const segmenter = InteractiveSegmenter.fromModel(network);
+    const { runNoc } = await import('@objsel/deeplab-resnet/interactive');
+    const { model, backend } = await openInteractiveModel(ctx, flags.weights);
     try {
-      const run = await runNoc(segmenter, options);
+      const run = await runNoc(model, options);
       ctx.result({ ...run, backend, weights: flags.weights }, () => formatNoc(run));
     } finally {
-      segmenter.dispose();
-      network.dispose();
+      await model.dispose();
     }
   });
   withExamples(cmd, [
     'objsel noc --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/val.txt --weights snapshots-interactive',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --refine graphcut --brs --json',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --iou 0.85 --max-clicks 10',
+    'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --backend onnx',
   ]);
 }

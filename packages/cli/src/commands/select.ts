@@ -1,18 +1,20 @@
 import { promises as fs } from 'node:fs';
 import type { Click } from '@objsel/clicks';
-import type { PredictorOptions } from '@objsel/deeplab-resnet/interactive';
+import type { InteractiveProbabilityModel, PredictorOptions } from '@objsel/deeplab-resnet/interactive';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { clickFlag, numberFlag } from '../flags';
-import { nodeFileSystem, readBytes, readText, writeFileMakingDirs } from '../node-fs';
+import { readBytes, readText, writeFileMakingDirs } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
+import { openInteractiveModel } from '../models';
 
 /** Options of {@link runSelect}. */
 export interface SelectOptions extends PredictorOptions {
   image: string;
-  weights: string;
+  /** The interactive network on either engine (`openInteractiveModel`); runSelect disposes it. */
+  model: InteractiveProbabilityModel;
   clicks: Click[];
   out: string;
   /** Overlay PNG (default `<out without .png>_overlay.png`; empty string: none). */
@@ -39,18 +41,15 @@ export interface SelectResult {
 /** Runs `objsel select`: one selection from clicks, written as a 0/255 PNG (+ overlay). */
 export async function runSelect(options: SelectOptions): Promise<SelectResult> {
   const { decodeImage, encodeMaskPng, encodePng, writeNpy } = await import('@objsel/voc-data');
-  const { InteractiveSegmenter, createInteractivePredictor, loadInteractiveNetwork, selectionOverlay } = await import(
-    '@objsel/deeplab-resnet/interactive'
-  );
-  const image = await decodeImage(await readBytes(options.image), options.image);
-  if (options.clicks.length === 0) throw new CliError('usage', 'give at least one --click X,Y,+ (or --clicks FILE)');
-  for (const c of options.clicks) {
-    if (c.x >= image.width || c.y >= image.height)
-      throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${image.width}x${image.height} image`);
-  }
-  const network = await loadInteractiveNetwork(nodeFileSystem, options.weights);
-  const segmenter = InteractiveSegmenter.fromModel(network);
+  const { createInteractivePredictor, selectionOverlay } = await import('@objsel/deeplab-resnet/interactive');
+  const segmenter = options.model;
   try {
+    const image = await decodeImage(await readBytes(options.image), options.image);
+    if (options.clicks.length === 0) throw new CliError('usage', 'give at least one --click X,Y,+ (or --clicks FILE)');
+    for (const c of options.clicks) {
+      if (c.x >= image.width || c.y >= image.height)
+        throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${image.width}x${image.height} image`);
+    }
     const started = performance.now();
     const prediction = await createInteractivePredictor(image, segmenter, options)(options.clicks);
     const seconds = (performance.now() - started) / 1000;
@@ -81,8 +80,7 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
     }
     return result;
   } finally {
-    segmenter.dispose();
-    network.dispose();
+    await segmenter.dispose();
   }
 }
 
@@ -128,13 +126,13 @@ export function registerSelect(program: Command, context: () => CliContext): voi
     }
     clicks.push(...flags.click.map((c) => clickFlag(c)));
     const threshold = numberFlag('--threshold', flags.threshold, { min: 0, max: 1 });
-    const backend = await ctx.useBackend();
+    const { model, backend } = await openInteractiveModel(ctx, flags.weights);
     const result = await runSelect({
       ...refineFromFlags(flags),
       brs: brsFromFlags(flags),
       threshold,
       image,
-      weights: flags.weights,
+      model,
       clicks,
       out: flags.out,
       ...(flags.overlay !== undefined ? { overlay: flags.overlay } : {}),
@@ -150,5 +148,6 @@ export function registerSelect(program: Command, context: () => CliContext): voi
     'objsel select photo.jpg --weights snapshots-interactive --click 120,80,+ --out mask.png',
     'objsel select photo.jpg --weights snap --click 120,80,+ --click 40,30,- --refine crf --out mask.png',
     'objsel select photo.jpg --weights snap --clicks clicks.json --brs --refine none --out mask.png --probs p.npy',
+    'objsel select photo.jpg --weights snap --click 120,80,+ --out mask.png --backend onnx   # ONNX Runtime, no --brs',
   ]);
 }

@@ -6,6 +6,10 @@ export interface ExportRequest {
   weights: string;
   /** `--out`: the target's output path. */
   out: string;
+  /** `--with-upsampled` (onnx): a second output, the logits resized to the input size. */
+  withUpsampled?: boolean;
+  /** `--no-attention` sets it false (onnx, DCSP weights): leave out the attention output. */
+  attention?: boolean;
 }
 
 /** What a target reports: the JSON result and its human summary. */

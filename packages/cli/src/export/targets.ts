@@ -1,3 +1,4 @@
+import { onnxTarget } from './onnx';
 import type { ExportTarget } from './target';
 import { tfCheckpointTarget } from './tf-checkpoint';
 
@@ -5,5 +6,6 @@ export type { ExportOutcome, ExportRequest, ExportTarget } from './target';
 
 /** Every `--to` target by name. */
 export const EXPORT_TARGETS: Record<string, ExportTarget> = {
+  onnx: onnxTarget,
   'tf-checkpoint': tfCheckpointTarget,
 };

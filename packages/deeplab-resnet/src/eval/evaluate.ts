@@ -1,6 +1,6 @@
 import { VOC_CLASSES, decodeImage, decodeLabel, type ListEntry, type RgbImage } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
-import { DeepLabSegmenter } from '../infer/segmenter';
+import { DeepLabSegmenter, type SegmentOptions, type SegmentResult } from '../infer/segmenter';
 import { DeepLabResNet } from '../model/deeplab';
 import type { TrainableNetwork } from '../train/network';
 import type { OnProgress } from '../progress';
@@ -26,9 +26,22 @@ export interface RefineInput {
 /** Turns probabilities into labels (e.g. `@objsel/dense-crf`'s `crfRefine`, wired in by the CLI). */
 export type Refine = (input: RefineInput) => Uint8Array | Promise<Uint8Array>;
 
-/** Options of {@link evaluate}. */
-export interface EvaluateOptions {
-  network: SegmentationNetwork;
+/**
+ * Anything that labels an RGB image the way {@link DeepLabSegmenter} does (scales, soft-max on
+ * request): that class on TF.js, `OnnxSegmenter` on ONNX Runtime.
+ */
+export interface ImageSegmenter {
+  /** Channels of the logits (the classes). */
+  readonly numClasses: number;
+  segment(image: RgbImage, options?: Pick<SegmentOptions, 'scales' | 'probabilities'>): Promise<SegmentResult>;
+}
+
+/** Options of {@link evaluate}: the model as a `network` (TF.js, folded here) or a ready `segmenter` (e.g. `OnnxSegmenter`; not disposed). */
+export type EvaluateOptions = EvaluateSettings &
+  ({ network: SegmentationNetwork; segmenter?: never } | { segmenter: ImageSegmenter; network?: never });
+
+/** What {@link evaluate} takes besides the model. */
+export interface EvaluateSettings {
   /** List entries with image and label paths (`parseList` of voc-data). */
   entries: readonly ListEntry[];
   /** Reads a file's bytes. */
@@ -79,13 +92,14 @@ export function classNamesFor(numClasses: number): string[] {
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
   const { network, read } = options;
-  const numClasses = network.config.numClasses;
   const scales = [...(options.scales ?? [1])];
   const count = Math.min(options.numSteps ?? options.entries.length, options.entries.length);
+  // Any network with the DeepLabResNet forward signature works unfolded; a real DeepLabResNet is folded (faster).
+  const owned = network ? DeepLabSegmenter.fromModel(network as DeepLabResNet, { fold: network instanceof DeepLabResNet }) : undefined;
+  const segmenter: ImageSegmenter = owned ?? options.segmenter!;
+  const numClasses = segmenter.numClasses;
   const confusion = new ConfusionMatrix(numClasses);
   const names = options.classNames ? [...options.classNames] : classNamesFor(numClasses);
-  // Any network with the DeepLabResNet forward signature works unfolded; a real DeepLabResNet is folded (faster).
-  const segmenter = DeepLabSegmenter.fromModel(network as DeepLabResNet, { fold: network instanceof DeepLabResNet });
   try {
     for (let i = 0; i < count; i++) {
       const entry = options.entries[i]!;
@@ -108,7 +122,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
       options.onProgress?.({ task: 'evaluate', done: i + 1, total: count, metrics: { miou: confusion.meanIoU() } });
     }
   } finally {
-    segmenter.dispose();
+    owned?.dispose();
   }
   return {
     miou: confusion.meanIoU(),

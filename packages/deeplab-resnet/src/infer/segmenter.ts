@@ -107,6 +107,11 @@ export class DeepLabSegmenter {
     );
   }
 
+  /** Channels of the logits (the classes). */
+  get numClasses(): number {
+    return this.config.numClasses;
+  }
+
   /** `fc1_voc12` of an NHWC batch (the caller owns the result). */
   logits(input: tf.Tensor4D): tf.Tensor4D {
     return this.run(input);

@@ -55,7 +55,8 @@ export {
 } from './predictor';
 export { createInteractiveSession, type InteractiveSessionOptions } from './session';
 export { selectionOverlay } from './overlay';
-export { INTERACTIVE_CHANNEL_NAMES, exportInteractiveOnnx, onnxProbability } from './onnx';
+export { INTERACTIVE_CHANNEL_NAMES, OnnxInteractiveModel, exportInteractiveOnnx, interactiveOnnxExporter, onnxProbability } from './onnx';
+export type { InteractiveProbabilityModel } from './probability-model';
 export { adaptToClicks, type AdaptOptions, type AdaptResult, type AdaptSample } from './adapt';
 export {
   InteractiveListData,

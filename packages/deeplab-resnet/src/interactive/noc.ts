@@ -11,7 +11,7 @@ import type { ReadBytes } from '../train/data-feed';
 import type { OnProgress } from '../progress';
 import { processCpuSeconds } from './cpu-time';
 import { createInteractivePredictor, type InteractivePredictor, type PredictorOptions, type RefineMode } from './predictor';
-import type { InteractiveSegmenter } from './segmenter';
+import type { InteractiveProbabilityModel } from './probability-model';
 import { objectLabelPath, readBytesIfExists } from './training-data';
 
 /** One object to evaluate, with its image. */
@@ -107,7 +107,7 @@ export interface NocRun extends NocReport {
 }
 
 /** NoC@85/90 (or the given thresholds) of the interactive network over a list. */
-export async function runNoc(segmenter: InteractiveSegmenter, options: NocOptions): Promise<NocRun> {
+export async function runNoc(segmenter: InteractiveProbabilityModel, options: NocOptions): Promise<NocRun> {
   const total = await countNocObjects(options);
   const started = performance.now();
   const cpu0 = processCpuSeconds();

@@ -7,9 +7,12 @@ import { DeeplabError } from '../errors';
 import type { DeepLabResNet } from '../model/deeplab';
 import type { FoldedDeepLab } from '../model/folded';
 import { exportOnnx, type ExportOnnxOptions } from '../onnx/export';
+import type { OnnxWeightsExporter } from '../onnx/open';
 import type { OnnxSegmenter } from '../onnx/segmenter';
 import { INTERACTIVE_MEAN, preprocessInteractive } from './input';
+import { loadInteractiveNetwork } from './load-network';
 import { isInteractiveConfig } from './model';
+import type { InteractiveProbabilityModel } from './probability-model';
 
 /** Input channel names of the interactive network, in input order. */
 export const INTERACTIVE_CHANNEL_NAMES = ['B', 'G', 'R', 'positive_click_distance', 'negative_click_distance'] as const;
@@ -66,4 +69,53 @@ export async function onnxProbability(
   const p = upsampled.data;
   for (let i = 0; i < p.length; i++) p[i] = 1 / (1 + Math.exp(-p[i]!));
   return p;
+}
+
+/**
+ * The interactive network on ONNX Runtime as an {@link InteractiveProbabilityModel}, so the
+ * predictor, sessions and NoC run on it unchanged (no f-BRS: that optimises the TF.js graph).
+ * Owns the session: {@link dispose} releases it.
+ */
+export class OnnxInteractiveModel implements InteractiveProbabilityModel {
+  private constructor(
+    /** The ONNX Runtime session. */
+    readonly segmenter: OnnxSegmenter,
+    private readonly mean: readonly number[],
+  ) {}
+
+  /**
+   * @throws DeeplabError `bad-config` when the session's model is not interactive.
+   */
+  static fromSegmenter(segmenter: OnnxSegmenter, mean: readonly number[] = segmenter.info.inputMean): OnnxInteractiveModel {
+    if (!isInteractiveConfig({ inputChannels: segmenter.inputChannels, numClasses: segmenter.numClasses })) {
+      throw new DeeplabError(
+        'bad-config',
+        `an interactive model has 5 input channels and 1 output, this one ${segmenter.inputChannels} and ${segmenter.numClasses}`,
+      );
+    }
+    return new OnnxInteractiveModel(segmenter, mean);
+  }
+
+  segment(raw: ArrayLike<number>, width: number, height: number): Promise<Float32Array> {
+    return onnxProbability(this.segmenter, raw, width, height, this.mean);
+  }
+
+  dispose(): Promise<void> {
+    return this.segmenter.dispose();
+  }
+}
+
+/**
+ * The exporter `openOnnxSegmenter` calls on a cache miss for interactive weights:
+ * `loadInteractiveNetwork`, then {@link exportInteractiveOnnx} with the upsampled output. Needs a TF.js backend.
+ */
+export function interactiveOnnxExporter(): OnnxWeightsExporter {
+  return async ({ files, weightsPath, sourceWeights }) => {
+    const network = await loadInteractiveNetwork(files, weightsPath);
+    try {
+      return exportInteractiveOnnx(network, { withUpsampled: true, sourceWeights });
+    } finally {
+      network.dispose();
+    }
+  };
 }

@@ -17,7 +17,8 @@ import {
 import { crfBinary } from '@objsel/dense-crf';
 import type { BrsOptions } from './brs';
 import { resizeProbability, toModelSize } from './resize';
-import type { InteractiveSegmenter } from './segmenter';
+import { DeeplabError } from '../errors';
+import type { InteractiveProbabilityModel } from './probability-model';
 
 /** How a probability map becomes a mask (`objsel select --refine`). */
 export type RefineMode = 'none' | 'graphcut' | 'crf';
@@ -77,13 +78,15 @@ export type InteractivePredictor = (clicks: readonly Click[]) => Promise<Predict
  * clicks when `brs` is given and there is a click) at the model size, resized back.
  */
 export async function networkProbability(
-  segmenter: InteractiveSegmenter,
+  segmenter: InteractiveProbabilityModel,
   request: Pick<SegmentRequest, 'input' | 'width' | 'height' | 'clicks'>,
   options: ProbabilityOptions = {},
 ): Promise<ProbabilityResult> {
   const full = { width: request.width, height: request.height };
   const small = toModelSize(request, options.modelLongSide);
   if (options.brs && small.clicks.length > 0) {
+    if (!segmenter.segmentWithBrs)
+      throw new DeeplabError('bad-config', 'f-BRS optimises the TF.js network: this model (e.g. ONNX Runtime) runs the plain forward only');
     const r = await segmenter.segmentWithBrs(small.input, small.width, small.height, small.clicks, options.brs);
     return { probability: await resizeProbability(r.probability, small, full), brs: { steps: r.steps, satisfied: r.satisfied } };
   }
@@ -95,7 +98,7 @@ export async function networkProbability(
  * the robot); `onResult` sees each answer (f-BRS steps, for a status line).
  */
 export function createSegmentFunction(
-  segmenter: InteractiveSegmenter,
+  segmenter: InteractiveProbabilityModel,
   options: ProbabilityOptions & { onResult?: (result: ProbabilityResult) => void } = {},
 ): SegmentFunction {
   return async (request) => {
@@ -131,7 +134,7 @@ export function refineSelection(
 /** The whole model side of one selection on `image`, for any set of clicks. */
 export function createInteractivePredictor(
   image: RgbImage,
-  segmenter: InteractiveSegmenter,
+  segmenter: InteractiveProbabilityModel,
   options: PredictorOptions = {},
 ): InteractivePredictor {
   const { width, height } = image;

@@ -6,6 +6,7 @@ import { FoldedDeepLab } from '../model/folded';
 import { featureBrs, type BrsOptions, type BrsResult } from './brs';
 import { INTERACTIVE_MEAN, preprocessInteractive } from './input';
 import { isInteractiveConfig } from './model';
+import type { InteractiveProbabilityModel } from './probability-model';
 
 /** Options of {@link InteractiveSegmenter.fromModel}. */
 export interface InteractiveSegmenterOptions {
@@ -31,7 +32,7 @@ export function upsampleProbability(logits: tf.Tensor4D, height: number, width: 
  * predictor's choice (`createInteractivePredictor`, `createInteractiveSession`). No `node:`
  * imports: runs in browsers (WebGPU, WebGL, wasm) and Node.
  */
-export class InteractiveSegmenter {
+export class InteractiveSegmenter implements InteractiveProbabilityModel {
   private folded: FoldedDeepLab | undefined;
 
   private constructor(

@@ -1,6 +1,6 @@
 import { createSession, type InteractiveSession, type RgbImage } from '@objsel/clicks';
 import { createSegmentFunction, sessionRefineOptions, type PredictorOptions, type ProbabilityResult } from './predictor';
-import type { InteractiveSegmenter } from './segmenter';
+import type { InteractiveProbabilityModel } from './probability-model';
 
 /** Options of {@link createInteractiveSession}. */
 export interface InteractiveSessionOptions extends PredictorOptions {
@@ -15,7 +15,7 @@ export interface InteractiveSessionOptions extends PredictorOptions {
  * graph cut or dense CRF.
  */
 export function createInteractiveSession(
-  segmenter: InteractiveSegmenter,
+  segmenter: InteractiveProbabilityModel,
   image: RgbImage,
   options: InteractiveSessionOptions = {},
 ): InteractiveSession {

@@ -34,6 +34,10 @@ export interface OrtSessionOptions {
    * `session_options_config_keys`), e.g. `{ session: { intra_op: { allow_spinning: '0' } } }`.
    */
   extra?: Record<string, unknown>;
+  /** onnxruntime-node: where to save the graph after optimisation (see `openOnnxSegmenter`'s `optimizedCacheKey`). */
+  optimizedModelFilePath?: string;
+  /** ONNX Runtime's log level for this session: 0 verbose … 2 warning (default) … 4 fatal. */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 /** An inference session. */
