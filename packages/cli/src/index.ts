@@ -9,4 +9,4 @@ export { CliContext, type CliStreams, type GlobalOptions } from './context';
 export { CliError, type CliErrorCode, exitCodeOf, formatError, isUserError } from './errors';
 export { BarRenderer, JsonLinesRenderer, SilentRenderer, formatDuration, type ProgressEvent, type ProgressRenderer } from './progress';
 export { withExamples } from './examples';
-export { nodeOnnxCacheFiles, onnxOptimizedCacheKey, onnxThreads, openInteractiveModel, openSemanticSegmenter } from './models';
+export { nodeOnnxCacheFiles, onnxOptimizedCacheKey, onnxThreads, openInteractiveModel, openSemanticSegmenter, type SemanticSegmenter } from './models';
