@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { BarRenderer, JsonLinesRenderer, createProgram, formatDuration, main } from '../src/index';
 
@@ -12,22 +13,22 @@ function capture() {
 }
 
 /** Every command path, e.g. ['dcsp', 'train'], so each one's --help is checked. */
-function commandPaths(): string[][] {
+async function commandPaths(): Promise<string[][]> {
   const paths: string[][] = [];
-  const walk = (cmd: ReturnType<typeof createProgram>, prefix: string[]) => {
+  const walk = (cmd: Command, prefix: string[]) => {
     for (const sub of cmd.commands) {
       const p = [...prefix, sub.name()];
       paths.push(p);
       walk(sub, p);
     }
   };
-  walk(createProgram(capture().streams), []);
+  walk(await createProgram(capture().streams), []);
   return paths;
 }
 
 describe('objsel CLI', () => {
   it('prints help with examples for the program and every command, exit 0', async () => {
-    const paths = commandPaths();
+    const paths = await commandPaths();
     expect(paths.length).toBeGreaterThan(0);
     for (const p of [[], ...paths]) {
       const io = capture();
