@@ -19,7 +19,7 @@
 // The commands are run round-robin (so load from other processes spreads over all of them);
 // median and min over --runs N (default 7). Prints one JSON object.
 //
-//   node tools/bench/cli-startup.mjs [--runs N]
+//   node tools/bench/cli-startup.mjs [--runs N] [--keep DIR (write the inputs there and keep them, for profiling)]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,7 +34,9 @@ const runsAt = process.argv.indexOf('--runs');
 const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 7;
 
 // --- inputs --------------------------------------------------------------------------------
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-cli-startup-'));
+const keepAt = process.argv.indexOf('--keep');
+const work = keepAt > 0 ? path.resolve(process.argv[keepAt + 1]) : fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-cli-startup-'));
+fs.mkdirSync(work, { recursive: true });
 const photo = voc.decodeImageSync(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'deeplab/2007_000129.jpg'))));
 const label = voc.decodeLabel(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'deeplab/2007_000129.png'))));
 const W = photo.height;
@@ -84,7 +86,21 @@ const COMMANDS = {
   graphcut: [process.execPath, [BIN, '--json', 'graphcut', '--image', image, '--probs', probsFg, '--out', path.join(work, 'gc.png')]],
   crf: [
     process.execPath,
-    [BIN, '--json', 'crf', '--image', image, '--probs', probs21, '--preset', 'deeplab-v2', '--iterations', '10', '--out', path.join(work, 'crf.png')],
+    [
+      BIN,
+      '--json',
+      'crf',
+      '--image',
+      image,
+      '--probs',
+      probs21,
+      '--preset',
+      'deeplab-v2',
+      '--iterations',
+      '10',
+      '--out',
+      path.join(work, 'crf.png'),
+    ],
   ],
   crfLabels: [
     process.execPath,
@@ -126,7 +142,7 @@ for (let r = 0; r < RUNS; r++) {
     if (result && typeof result.seconds === 'number') times[name].inCommand.push(result.seconds);
   }
 }
-fs.rmSync(work, { recursive: true, force: true });
+if (keepAt < 0) fs.rmSync(work, { recursive: true, force: true });
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

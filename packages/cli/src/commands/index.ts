@@ -68,7 +68,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'evaluate',
     usage: '[options]',
-    summary: 'mean IoU of a network on a labelled list: full-size images, bilinear upsampling, argmax, 255 ignored (evaluate.py, evaluate_msc.py)',
+    summary:
+      'mean IoU of a network on a labelled list: full-size images, bilinear upsampling, argmax, 255 ignored (evaluate.py, evaluate_msc.py)',
     load: async () => (await import('./evaluate')).registerEvaluate,
   },
   {
