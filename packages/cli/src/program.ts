@@ -58,7 +58,7 @@ export async function createProgram(
       new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
     )
     .option('--json', 'machine-readable output: JSON lines (progress events and the result) on stdout', false)
-    .option('-q, --quiet', 'no progress and no informational output', false)
+    .option('-q, --quiet', 'print nothing but errors (with --json: only the result line)', false)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
