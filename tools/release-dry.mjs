@@ -3,8 +3,10 @@
 // into a fresh project (its @objsel dependencies from their tarballs, everything else from the
 // registry), load each of its entries (the root and every subpath of `exports`, e.g.
 // @objsel/deeplab-resnet/interactive) with `import` and `require`, and type-check both module
-// kinds against them.
+// kinds against them. First, every pending changeset must parse (a Markdown formatter once turned
+// a frontmatter line into a heading, which `changeset version` would have rejected at release).
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,17 @@ import { ROOT, workspacePackages } from './packages.mjs';
 
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const npm = (args, cwd) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], cwd);
+
+const parseChangeset = createRequire(import.meta.url)('@changesets/parse').default;
+const changesetDir = path.join(ROOT, '.changeset');
+for (const file of fs.readdirSync(changesetDir).filter((f) => f.endsWith('.md') && f !== 'README.md')) {
+  try {
+    const { releases } = parseChangeset(fs.readFileSync(path.join(changesetDir, file), 'utf8'));
+    if (releases.length === 0) throw new Error('names no package');
+  } catch (error) {
+    throw new Error(`.changeset/${file}: not a valid changeset (${error.message.split('\n')[0]})`);
+  }
+}
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-release-dry-'));
 const packs = path.join(work, 'tarballs');

@@ -37,7 +37,7 @@ const {
   decodeLabel,
   augment,
   stackBatch,
-  Rng,
+  SampleRng,
   loadSharpCodec,
   pureJsCodec,
   setImageCodec,
@@ -85,7 +85,7 @@ async function cpuMs(fn, n) {
 const sharp = await loadSharpCodec();
 const image = decodeImageSync(jpgBytes);
 const label = decodeLabel(pngBytes).data;
-const rng = new Rng(1);
+const rng = new SampleRng(1);
 const one = augment(image, label, AUG, rng);
 const stages = {
   decodeJpegSharp: sharp ? await cpuMs(() => decodeImage(jpgBytes, 'x.jpg', sharp), 40) : null,

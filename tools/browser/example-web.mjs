@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run example:web -- --port N`: builds examples/web-select with Vite (a production build,
 // not a dev server) and serves the built folder on 127.0.0.1:N (default 4173) until Ctrl-C.
-// Flags: --port N, --host H (default 127.0.0.1), --build-only, --no-build (serve the last build).
+// Flags: --port N, --host H (default 127.0.0.1), --build-only, --no-build (serve the last build),
+// --no-isolation (leave out the COOP/COEP headers; ONNX Runtime Web then runs wasm on one thread).
 import path from 'node:path';
 import { ROOT } from './aliases.mjs';
 import { serveStatic } from './static-server.mjs';
@@ -32,8 +33,12 @@ async function main() {
     console.log(`built examples/web-select in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${path.relative(process.cwd(), dir) || dir}`);
   }
   if (flag('build-only')) return;
-  const server = await serveStatic(dir, { port, host: typeof flag('host') === 'string' ? flag('host') : '127.0.0.1' });
-  console.log(`objsel web-select: ${server.url}  (WebGPU browsers; falls back to WebGL or wasm). Ctrl-C to stop.`);
+  // Cross-origin isolated by default: ONNX Runtime Web's wasm needs it for threads.
+  const isolated = !flag('no-isolation');
+  const server = await serveStatic(dir, { port, host: typeof flag('host') === 'string' ? flag('host') : '127.0.0.1', isolated });
+  console.log(
+    `objsel web-select: ${server.url}  (WebGPU browsers; falls back to WebGL or wasm; ${isolated ? 'cross-origin isolated' : 'not isolated: no wasm threads'}). Ctrl-C to stop.`,
+  );
   process.on('SIGINT', () => server.close().then(() => process.exit(0)));
   process.on('SIGTERM', () => server.close().then(() => process.exit(0)));
 }

@@ -1,6 +1,8 @@
 // A tiny static file server for the browser tests and `npm run example:web`: node:http on
 // 127.0.0.1, a random free port unless one is given, files only from one directory, and a log
-// of every request so tests can prove the page never asked for anything else.
+// of every request so tests can prove the page never asked for anything else. With `isolated`
+// it sends the cross-origin isolation headers (COOP/COEP), which browsers require before they
+// give a page SharedArrayBuffer, i.e. WebAssembly threads (ONNX Runtime Web's multi-threaded wasm).
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -23,21 +25,30 @@ const TYPES = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** The headers that make a page cross-origin isolated (`crossOriginIsolated === true`). */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
 /**
  * Serves `root` over HTTP. Resolves to `{ url, port, requests, close }`; `requests` lists
  * `{ method, path, status }` of every request served.
  *
  * @param {string} root directory to serve (index.html for `/`)
- * @param {{ port?: number, host?: string, quiet?: boolean }} [options]
+ * @param {{ port?: number, host?: string, quiet?: boolean, isolated?: boolean }} [options]
+ *   `isolated`: send {@link ISOLATION_HEADERS} with every response.
  */
 export function serveStatic(root, options = {}) {
   const base = path.resolve(root);
   const host = options.host ?? '127.0.0.1';
   const requests = [];
+  const isolation = options.isolated ? ISOLATION_HEADERS : {};
   const server = http.createServer((req, res) => {
     const finish = (status, headers, body) => {
       requests.push({ method: req.method, path: req.url, status });
-      res.writeHead(status, { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
+      res.writeHead(status, { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...isolation, ...headers });
       res.end(body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return finish(405, { Allow: 'GET, HEAD' }, 'method not allowed');

@@ -2,7 +2,7 @@
 // `navigator.gpu` from the `webgpu` package (Dawn), before @tensorflow/tfjs-backend-webgpu is
 // imported (it registers only when navigator.gpu exists). On a machine without a GPU Dawn runs
 // on Mesa's OpenGL ES (llvmpipe) through EGL surfaceless, which only offers compatibility-mode
-// adapters (backends.md §4). DAWN_OPTS overrides the Dawn toggles (default `backend=opengles`).
+// adapters. DAWN_OPTS overrides the Dawn toggles (default `backend=opengles`).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

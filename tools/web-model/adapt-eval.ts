@@ -11,7 +11,8 @@
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { readWeightsDir } from '@objsel/caffe-import/node';
-import { DeepLabResNet, loadBackend, type BackendName, type TrainableSet } from '@objsel/deeplab-resnet';
+import { DeepLabResNet, loadBackend, type BackendName } from '@objsel/deeplab-resnet';
+import type { TrainableSet } from '@objsel/deeplab-resnet/train';
 import {
   InteractiveSegmenter,
   adaptToClicks,

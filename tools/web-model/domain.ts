@@ -10,7 +10,7 @@ import type { SyntheticOptions } from '@objsel/voc-data';
 /**
  * The interactive network: DeepLab-v2 on a bottleneck ResNet with one unit per stage at 1/8
  * width, 5 input channels (BGR + positive and negative click maps) and one output (object
- * logit), as in Xu et al. 2016 / the seed. The ASPP rates are DeepLab-v2's 6/12/18/24 scaled by
+ * logit), as in Xu et al. 2016 and deep-interactive's `train.py`. The ASPP rates are DeepLab-v2's 6/12/18/24 scaled by
  * half, for feature maps of about 16x12 instead of 41x41.
  */
 export const MODEL_CONFIG: DeepLabConfig = resnetConfig(50, {

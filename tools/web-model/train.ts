@@ -2,13 +2,13 @@
  * Trains the small interactive model that ships with examples/web-select, with the project's
  * building blocks: synthetic images from @objsel/voc-data's renderer, Xu et al.'s training
  * clicks and the click robot from @objsel/clicks, and deeplab-resnet's `InteractiveTrainer`
- * (DeepLab-v2 forward, the seed's weighted sigmoid cross-entropy with pos_weight 5 on labels
+ * (DeepLab-v2 forward, deep-interactive's weighted sigmoid cross-entropy with pos_weight 5 on labels
  * nearest-resized to the logits, gradients, optimiser, BatchNorm statistics) on wasm. Inputs go
  * through the app's own path (full-size click maps in model pixels, shrunk to model size, then
  * `preprocessInteractive`, all from `@objsel/deeplab-resnet/interactive`), so the model sees in
  * training what the page gives it.
  *
- * Adam (not the seed's momentum): from scratch at this size momentum SGD did not get below the
+ * Adam (not deep-interactive's momentum): from scratch at this size momentum SGD did not get below the
  * trivial loss in 40 steps at any rate tried (see the README), Adam does in 25.
  *
  * After training, the click robot (NoC protocol) runs on held-out renders through the app's
@@ -39,13 +39,13 @@ import {
 import { renderSyntheticSample, type SyntheticSample } from '@objsel/voc-data';
 import {
   buildInteractiveInput,
-  createRng,
+  createClickRng,
   nextClick,
   runRobot,
   sampleClicks,
   type Click,
   type NegativeStrategy,
-  type Rng,
+  type ClickRng,
 } from '@objsel/clicks';
 import { CLICK_MAP_TRUNCATE, MODEL_CONFIG, MODEL_LONG_SIDE, SAMPLE_INDEX, SYNTHETIC_OPTIONS } from './domain';
 
@@ -77,7 +77,7 @@ function objectsOf(sample: SyntheticSample): ObjectRef[] {
  * Xu et al. sample (1..5 positives; no negatives 40% of the time, else 1..n of strategy 1, 2 or
  * 3), so the network sees first clicks and corrections.
  */
-function trainingClicks(obj: ObjectRef, rng: Rng): Click[] {
+function trainingClicks(obj: ObjectRef, rng: ClickRng): Click[] {
   const { width, height } = obj.sample.image;
   if (rng.next() < 1 / 3) return [nextClick(obj.mask, new Uint8Array(obj.mask.length), width, height)!];
   const strategies: NegativeStrategy[] = obj.sample.objects.length > 1 ? [1, 2, 3] : [1, 3];
@@ -98,7 +98,7 @@ function trainingClicks(obj: ObjectRef, rng: Rng): Click[] {
 }
 
 /** One batch for `InteractiveTrainer`: preprocessed 5-channel inputs and 0/1 labels at model size. */
-function makeBatch(pool: ObjectRef[], batch: number, rng: Rng) {
+function makeBatch(pool: ObjectRef[], batch: number, rng: ClickRng) {
   const first = pool[0]!.sample.image;
   const full: Size = { width: first.width, height: first.height };
   const size = modelSize(full, MODEL_LONG_SIDE);
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     bnDecay: 0.99,
   } as const;
   const trainer = new InteractiveTrainer(model, settings);
-  const rng = createRng(seed * 7919 + 13);
+  const rng = createClickRng(seed * 7919 + 13);
   const deadline = t0 + minutes * 60_000;
   const tensors = tf.memory().numTensors;
   let smoothed = 0;

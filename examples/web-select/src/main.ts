@@ -3,20 +3,36 @@
  * All model work happens in the worker (worker.ts); this thread only talks to it and draws.
  */
 import { renderSyntheticSample, encodePng } from '@objsel/voc-data';
-import type { RgbImage } from '@objsel/clicks';
+import { SELECTION_METHOD_NAMES, type Box, type RgbImage } from '@objsel/clicks';
 import { SAMPLE_INDEX, SYNTHETIC_OPTIONS } from '../../../tools/web-model/domain';
 import type { AppBackend, ChosenBackend } from './model/backend';
-import type { AdaptResult, MaskResult, ModelInfo, RefineMode } from './protocol';
+import type { AdaptResult, EngineInfo, EngineName, MaskResult, MethodName, ModelInfo, RefineMode, RunInfo } from './protocol';
 import { ModelWorker, type WorkerEvent } from './rpc';
 import { decodeImageFile, drawImage, drawMarks, drawMask } from './ui/canvas';
 
 /** Where the app loads its shipped model from (relative to the page). */
 const DEFAULT_WEIGHTS_URL = 'models/synthetic-interactive/model.json';
 
+/** `?weights=none`: no network, the classic methods only. */
+const NO_WEIGHTS = 'none';
+
+/** Methods the page offers, in menu order. */
+const METHODS: readonly MethodName[] = ['network', ...SELECTION_METHOD_NAMES];
+
 /** What tests and scripts can read from the page. */
 export interface ObjselPageState {
   backend?: ChosenBackend;
   model?: ModelInfo;
+  /** The inference engine of the network (TF.js or ONNX Runtime Web). */
+  engine?: EngineInfo;
+  /** The selection method. */
+  method: MethodName;
+  /** What ran for each click (or box), in order: engine, label, milliseconds. */
+  runs: RunInfo[];
+  /** The last of {@link runs}. */
+  lastRun?: RunInfo;
+  /** Whether the page is cross-origin isolated (ONNX Runtime Web's wasm threads need it). */
+  crossOriginIsolated: boolean;
   /** The last selection shown (clicks, timings). */
   selection?: Omit<MaskResult, 'mask'>;
   /** Every click's timings, in order. */
@@ -41,12 +57,17 @@ const maskCanvas = $<HTMLCanvasElement>('mask');
 const marksCanvas = $<HTMLCanvasElement>('marks');
 const stack = $<HTMLDivElement>('stack');
 const status = $<HTMLParagraphElement>('status');
-const state: ObjselPageState = { clickTimings: [] };
+const state: ObjselPageState = { clickTimings: [], runs: [], method: 'network', crossOriginIsolated: window.crossOriginIsolated === true };
 window.objsel = state;
 
 const params = new URLSearchParams(location.search);
 const requestedBackend = (params.get('backend') ?? 'auto') as AppBackend;
-$<HTMLInputElement>('weights-url').value = params.get('weights') ?? DEFAULT_WEIGHTS_URL;
+const noWeights = params.get('weights') === NO_WEIGHTS;
+$<HTMLInputElement>('weights-url').value = noWeights ? DEFAULT_WEIGHTS_URL : (params.get('weights') ?? DEFAULT_WEIGHTS_URL);
+const requestedEngine = params.get('engine') ?? 'tfjs';
+const requestedMethod = params.get('method') ?? (noWeights ? 'grabcut' : 'network');
+const methodSelect = $<HTMLSelectElement>('method');
+const engineSelect = $<HTMLSelectElement>('engine');
 
 let image: RgbImage | undefined;
 let current: MaskResult | undefined;
@@ -82,22 +103,36 @@ function fitDisplay(img: RgbImage): void {
   stack.style.setProperty('--display-width', `${Math.round(width)}px`);
 }
 
+/** The engine line under the picture: what ran for the last click and how long it took. */
+function showRun(run: RunInfo): void {
+  state.runs.push(run);
+  state.lastRun = run;
+  const what = run.engine === 'classic' ? run.label : `${run.label} · network`;
+  $('engine-line').textContent = `${what} ${run.ms.toFixed(0)} ms${run.note ? ` (${run.note})` : ''}`;
+  $('engine-line').dataset.engine = run.engine;
+}
+
 function show(result: MaskResult): void {
   current = result;
   drawMask(maskCanvas, result.mask, result.width, result.height);
-  drawMarks(marksCanvas, result.mask, result.clicks, result.width, result.height, displayScale());
+  drawMarks(marksCanvas, result.mask, result.clicks, result.width, result.height, displayScale(), result.box);
+  if (result.run) showRun(result.run);
   maskCanvas.dataset.clicks = String(result.clicks.length);
   maskCanvas.dataset.version = String(Number(maskCanvas.dataset.version ?? 0) + 1);
   const { mask: _mask, ...rest } = result;
   state.selection = rest;
-  const any = result.clicks.length > 0;
-  for (const id of ['undo', 'reset', 'download', 'adapt']) $<HTMLButtonElement>(id).disabled = !any;
+  const any = result.clicks.length > 0 || result.box !== undefined;
+  for (const id of ['undo', 'reset', 'download']) $<HTMLButtonElement>(id).disabled = !any;
+  $<HTMLButtonElement>('adapt').disabled = !any || result.method !== 'network';
   const selected = result.mask.reduce((n, v) => n + v, 0);
   const t = result.timings;
   const brs = result.brsInfo ? ` (f-BRS ${result.brsInfo.steps} steps${result.brsInfo.satisfied ? '' : ', unsatisfied'})` : '';
-  $('stats').textContent = any
-    ? `${result.clicks.length} click(s) · ${((100 * selected) / result.mask.length).toFixed(1)}% selected · network ${t.networkMs.toFixed(0)} ms${brs} · ${result.refine} ${t.refineMs.toFixed(0)} ms`
-    : 'no clicks yet';
+  const share = `${((100 * selected) / result.mask.length).toFixed(1)}% selected`;
+  $('stats').textContent = !any
+    ? 'no clicks yet'
+    : result.method === 'network'
+      ? `${result.clicks.length} click(s) · ${share} · network ${t.networkMs.toFixed(0)} ms${brs} · ${result.refine} ${t.refineMs.toFixed(0)} ms`
+      : `${result.clicks.length} click(s)${result.box ? ' and a box' : ''} · ${share} · ${result.method} ${t.networkMs.toFixed(0)} ms`;
 }
 
 async function openImage(img: RgbImage, label: string): Promise<void> {
@@ -127,8 +162,37 @@ const worker = new ModelWorker(new Worker(new URL('./worker.ts', import.meta.url
 
 function showModel(info: ModelInfo): void {
   state.model = info;
+  const cache = info.cache?.available
+    ? ` · shards: ${info.cache.hits} from the browser cache, ${info.cache.misses} downloaded${info.cache.storeError ? ` (not cached: ${info.cache.storeError})` : ''}`
+    : '';
   $('model-info').textContent =
-    `${info.source.replace(/^.*\/models\//, 'models/')} · ${info.parameters.toLocaleString('en')} parameters (${(info.bytes / 1024).toFixed(0)} KiB) · loaded in ${info.loadMs.toFixed(0)} ms, first run ${info.warmupMs.toFixed(0)} ms`;
+    `${info.source.replace(/^.*\/models\//, 'models/')} · ${info.parameters.toLocaleString('en')} parameters (${(info.bytes / 1024).toFixed(0)} KiB) · loaded in ${info.loadMs.toFixed(0)} ms, first run ${info.warmupMs.toFixed(0)} ms${cache}`;
+  (methodSelect.querySelector('option[value=network]') as HTMLOptionElement).disabled = false;
+  engineSelect.disabled = false;
+}
+
+/** The engine note: what the engine is, and that f-BRS and adaptation stay on TF.js. */
+function showEngine(info: EngineInfo): void {
+  state.engine = info;
+  engineSelect.value = info.name;
+  const notes = info.notes.length > 0 ? ` (${info.notes.join('; ')})` : '';
+  $('engine-note').textContent =
+    info.name === 'onnx' ? `${info.label}${notes}. f-BRS and Adapt run on TF.js: they need the training graph.` : `${info.label}${notes}.`;
+}
+
+/** Switches the inference engine; the clicks so far are recomputed on it. */
+async function setEngine(engine: EngineName): Promise<void> {
+  const { engine: info, selection } = await worker.call('setEngine', { engine });
+  showEngine(info);
+  if (selection) show(selection);
+}
+
+/** Switches the selection method; the clicks so far carry over. */
+async function setMethod(method: MethodName): Promise<void> {
+  show(await worker.call('setMethod', { method }));
+  state.method = method;
+  methodSelect.value = method;
+  document.body.dataset.method = method;
 }
 
 async function start(): Promise<ObjselPageState> {
@@ -144,11 +208,32 @@ async function start(): Promise<ObjselPageState> {
     note.hidden = false;
     note.textContent = '(software WebGPU adapter: slow here; ?backend=wasm is faster on this machine)';
   }
+  if (!METHODS.includes(requestedMethod as MethodName))
+    throw new Error(`?method=${requestedMethod}: unknown (known: ${METHODS.join(', ')})`);
+  if (requestedEngine !== 'tfjs' && requestedEngine !== 'onnx') throw new Error(`?engine=${requestedEngine}: unknown (known: tfjs, onnx)`);
+  if (noWeights && requestedMethod === 'network')
+    throw new Error('?weights=none leaves no network: choose a classic method (?method=grabcut)');
+  if (noWeights && requestedEngine === 'onnx') throw new Error('?weights=none leaves no network to run on ONNX Runtime Web');
   await openImage(sampleImage(), 'Sample image from the synthetic domain');
-  const info = await worker.call('loadWeights', { url: $<HTMLInputElement>('weights-url').value, base: location.href });
-  showModel(info);
-  setStatus(`Ready on ${chosen.name}. Left-click the object, right-click (or shift-click) the background.`);
+  if (noWeights) {
+    (methodSelect.querySelector('option[value=network]') as HTMLOptionElement).disabled = true;
+    engineSelect.disabled = true;
+    $('model-info').textContent = 'no weights (?weights=none): the classic methods only';
+  } else {
+    showModel(await worker.call('loadWeights', { url: $<HTMLInputElement>('weights-url').value, base: location.href }));
+    showEngine(requestedEngine === 'onnx' ? (await worker.call('setEngine', { engine: 'onnx' })).engine : tfjsEngine(chosen));
+  }
+  if (requestedMethod !== 'network') await setMethod(requestedMethod as MethodName);
+  const how =
+    state.method === 'network'
+      ? 'Left-click the object, right-click (or shift-click) the background.'
+      : 'Drag a box around the object and/or click: left for the object, right (or shift) for the background.';
+  setStatus(`Ready on ${chosen.name}${state.engine?.name === 'onnx' ? ' and ONNX Runtime Web' : ''}. ${how}`);
   return state;
+}
+
+function tfjsEngine(chosen: ChosenBackend): EngineInfo {
+  return { name: 'tfjs', label: `TF.js (${chosen.name})`, notes: [], crossOriginIsolated: state.crossOriginIsolated };
 }
 
 window.objselReady = (async () => {
@@ -157,9 +242,56 @@ window.objselReady = (async () => {
   return result;
 })();
 
+/** A box being dragged (classic methods), in image pixels; a drag suppresses the click that ends it. */
+let drag: { x: number; y: number; box?: Box } | undefined;
+let suppressClick = false;
+
+function imagePixel(e: MouseEvent): { x: number; y: number } {
+  const rect = imageCanvas.getBoundingClientRect();
+  return {
+    x: Math.floor(((e.clientX - rect.left) * image!.width) / rect.width),
+    y: Math.floor(((e.clientY - rect.top) * image!.height) / rect.height),
+  };
+}
+
+/** The box spanned by two pixels (both inside), clamped to the image. */
+function spannedBox(a: { x: number; y: number }, b: { x: number; y: number }): Box {
+  const clamp = (v: number, max: number) => Math.max(0, Math.min(max, v));
+  const [w, h] = [image!.width, image!.height];
+  return [clamp(Math.min(a.x, b.x), w), clamp(Math.min(a.y, b.y), h), clamp(Math.max(a.x, b.x) + 1, w), clamp(Math.max(a.y, b.y) + 1, h)];
+}
+
+imageCanvas.addEventListener('mousedown', (e) => {
+  if (!image || state.method === 'network' || e.button !== 0 || e.shiftKey) return;
+  drag = imagePixel(e);
+});
+window.addEventListener('mousemove', (e) => {
+  if (!drag || !image || !current) return;
+  const at = imagePixel(e);
+  // A few pixels of jitter are still a click.
+  if (!drag.box && Math.hypot(at.x - drag.x, at.y - drag.y) * displayScale() < 5) return;
+  drag.box = spannedBox(drag, at);
+  drawMarks(marksCanvas, current.mask, current.clicks, current.width, current.height, displayScale(), drag.box);
+});
+window.addEventListener('mouseup', () => {
+  const box = drag?.box;
+  drag = undefined;
+  if (!box) return;
+  suppressClick = true;
+  void work(`${state.method} with the box ${box.join(',')}…`, async () => {
+    const result = await worker.call('setBox', { box });
+    show(result);
+    setStatus(`Mask updated in ${result.timings.totalMs.toFixed(0)} ms.`);
+  });
+});
+
 // Clicks: left = object, right or shift = background.
 function clickAt(e: MouseEvent, positive: boolean): void {
   if (!image) return;
+  if (suppressClick) {
+    suppressClick = false;
+    return;
+  }
   const rect = imageCanvas.getBoundingClientRect();
   const x = Math.floor(((e.clientX - rect.left) * image.width) / rect.width);
   const y = Math.floor(((e.clientY - rect.top) * image.height) / rect.height);
@@ -172,6 +304,19 @@ function clickAt(e: MouseEvent, positive: boolean): void {
   });
 }
 imageCanvas.addEventListener('click', (e) => clickAt(e, !e.shiftKey));
+methodSelect.addEventListener('change', () => {
+  const method = methodSelect.value as MethodName;
+  void work(`switching to ${method}…`, () => setMethod(method)).then(() => {
+    methodSelect.value = state.method;
+  });
+});
+engineSelect.addEventListener('change', () => {
+  const engine = engineSelect.value as EngineName;
+  void work(engine === 'onnx' ? 'exporting the network to ONNX…' : 'switching to TF.js…', () => setEngine(engine)).then(() => {
+    engineSelect.value = state.engine?.name ?? 'tfjs';
+  });
+});
+
 imageCanvas.addEventListener('contextmenu', (e) => {
   e.preventDefault();
   clickAt(e, false);
@@ -215,8 +360,10 @@ $('adapt').addEventListener('click', () => {
     show(selection);
     $<HTMLButtonElement>('restore').disabled = false;
     const mean = rest.stepMs.reduce((a, b) => a + b, 0) / rest.stepMs.length;
+    const onTfjs =
+      state.engine?.name === 'onnx' ? ' (trained on TF.js, which has the training graph; ONNX Runtime Web runs a new export)' : '';
     $('adapt-status').textContent =
-      `adapted: ${steps} steps, loss ${rest.losses[0]!.toFixed(4)} → ${rest.losses.at(-1)!.toFixed(4)}, ${mean.toFixed(0)} ms/step`;
+      `adapted: ${steps} steps, loss ${rest.losses[0]!.toFixed(4)} → ${rest.losses.at(-1)!.toFixed(4)}, ${mean.toFixed(0)} ms/step${onTfjs}`;
     setStatus('Adapted to this image; the mask was recomputed with the new weights.');
   });
 });
@@ -278,6 +425,6 @@ $<HTMLInputElement>('weights-files').addEventListener('change', (e) => {
 window.addEventListener('resize', () => {
   if (image && current) {
     fitDisplay(image);
-    drawMarks(marksCanvas, current.mask, current.clicks, current.width, current.height, displayScale());
+    drawMarks(marksCanvas, current.mask, current.clicks, current.width, current.height, displayScale(), current.box);
   }
 });

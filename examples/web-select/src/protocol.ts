@@ -2,11 +2,45 @@
  * Messages between the page and the model worker. The page sends requests `{ id, method, params }`
  * and gets `{ id, result }` or `{ id, error }`; the worker also posts progress events.
  */
-import type { Click } from '@objsel/clicks';
+import type { Box, Click, SelectionMethodName } from '@objsel/clicks';
 import type { AppBackend, ChosenBackend } from './model/backend';
+import type { ShardCacheStats } from './model/weights-cache';
 
 /** How the mask is made from the network's probability. */
 export type RefineMode = 'none' | 'graphcut' | 'crf';
+
+/** Which runtime runs the network: TF.js (default) or ONNX Runtime Web. */
+export type EngineName = 'tfjs' | 'onnx';
+
+/** How a selection is made: the network, or a classic method of `@objsel/clicks` (no weights). */
+export type MethodName = 'network' | SelectionMethodName;
+
+/** What ran for one click (or one box, or a recomputation), for the page's engine line. */
+export interface RunInfo {
+  /** `tfjs` or `onnx` for the network, `classic` for a classic method. */
+  engine: EngineName | 'classic';
+  /** What the page shows: `ONNX Runtime Web (wasm, 2 threads)`, `TF.js (wasm)`, `GrabCut`. */
+  label: string;
+  method: MethodName;
+  /** Milliseconds of the network (or the classic method). */
+  ms: number;
+  /** Why another engine than the chosen one ran (f-BRS needs TF.js's training graph). */
+  note?: string;
+}
+
+/** The engine in use, after `setEngine`. */
+export interface EngineInfo {
+  name: EngineName;
+  label: string;
+  /** Why WebGPU or wasm threads were not used. */
+  notes: string[];
+  /** ONNX only: the exported model's bytes, export and session milliseconds. */
+  onnxBytes?: number;
+  exportMs?: number;
+  sessionMs?: number;
+  /** Whether the page is cross-origin isolated (wasm threads allowed). */
+  crossOriginIsolated: boolean;
+}
 
 /** An RGB image as the page hands it over. */
 export interface ImagePayload {
@@ -23,6 +57,12 @@ export interface MaskResult {
   width: number;
   height: number;
   clicks: Click[];
+  /** The box of a classic method, if one was drawn. */
+  box?: Box;
+  /** The method that made the mask. */
+  method: MethodName;
+  /** What ran for this result; absent when nothing ran (undo, reset, re-refinement). */
+  run?: RunInfo;
   /** Milliseconds: network (input encoding + forward + read-back), refinement, whole operation. */
   timings: { networkMs: number; refineMs: number; totalMs: number };
   refine: RefineMode;
@@ -43,6 +83,8 @@ export interface ModelInfo {
   loadMs: number;
   /** First forward pass (shader compilation on WebGPU). */
   warmupMs: number;
+  /** For a URL: shards read from Cache Storage and downloaded. */
+  cache?: ShardCacheStats;
 }
 
 /** Result of an adaptation. */
@@ -60,6 +102,9 @@ export interface WorkerMethods {
   loadWeights: [{ url: string; base: string } | { files: Array<{ name: string; bytes: ArrayBuffer }> }, ModelInfo];
   setImage: [ImagePayload, MaskResult];
   click: [Click, MaskResult];
+  setBox: [{ box: Box }, MaskResult];
+  setEngine: [{ engine: EngineName }, { engine: EngineInfo; selection?: MaskResult }];
+  setMethod: [{ method: MethodName }, MaskResult];
   undo: [Record<string, never>, MaskResult];
   reset: [Record<string, never>, MaskResult];
   setRefine: [{ refine: RefineMode }, MaskResult];

@@ -21,6 +21,17 @@ export type CaffeImportErrorCode =
   | 'missing-file';
 
 /**
+ * The mark of every @objsel error: a registered symbol, so the same in every @objsel package,
+ * bundle and copy. Programs (the CLI) tell objsel's user errors from bugs by it, not by class names.
+ */
+const OBJSEL_ERROR = Symbol.for('objsel.error');
+
+/** True for an error thrown by any @objsel package (bad input, files, parameters), whatever its class. */
+export function isObjselError(error: unknown): error is Error & { readonly code: string } {
+  return error instanceof Error && Reflect.get(error, OBJSEL_ERROR) === true;
+}
+
+/**
  * The one error class of `@objsel/caffe-import`: a `code`, the `file` involved (if any) and `where`
  * in it (byte offset, line:column or layer name). The CLI prints `message` on one line.
  */
@@ -38,6 +49,7 @@ export class CaffeImportError extends Error {
     const place = [options.file, options.where].filter(Boolean).join(': ');
     super(place ? `${place}: ${message}` : message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CaffeImportError';
+    Object.defineProperty(this, OBJSEL_ERROR, { value: true });
     this.code = code;
     this.file = options.file;
     this.where = options.where;

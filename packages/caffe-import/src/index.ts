@@ -63,14 +63,12 @@ export { deeplabMeta, type DeeplabMetaOptions } from './deeplab-meta';
 export { convertDeeplab, type ConvertDeeplabOptions, type DeeplabConversion } from './deeplab';
 export {
   encodeCaffemodel,
-  seededRandom,
   syntheticLayers,
   type BlobSpec,
   type EncodeCaffemodelOptions,
   type LayerSpec,
   type SyntheticOptions,
 } from './synthetic';
-export { V1_LAYER_TYPES, v1NumberOfType, v1TypeFromName, v1TypeFromNumber } from './layer-types';
 export type { OnProgress, ProgressEvent } from './progress';
 export {
   baseName,
@@ -87,5 +85,12 @@ export {
   type WritableFiles,
 } from './files';
 export { filesFromMap } from './files-from-map';
+export { URL_WEIGHTS_DIR, readOnlyFiles, urlFiles, type ReadFileOnly, type UrlFilesOptions } from './read-only-files';
 export { MODEL_JSON, readWeightsDirWith, writeWeightsDirWith, type WriteWeightsDirOptions } from './weights-dir';
 export * from './tf-checkpoint/index';
+export {
+  convertResnetCaffe,
+  hasAsppHead,
+  type BackboneReport,
+  type ResnetConversion,
+} from './resnet-backbone';

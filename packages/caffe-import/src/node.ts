@@ -29,7 +29,12 @@ function errno(error: unknown): unknown {
  * a power cut, not only a kill; `rm` removes trees and ignores missing paths.
  */
 export const nodeFileSystem: WritableFiles = {
-  readFile: async (file) => new Uint8Array(await fs.readFile(file)),
+  // A plain Uint8Array view of Node's Buffer (no copy, so reading a 176 MB checkpoint holds it
+  // once); not the Buffer itself, whose slice() would be a view where callers expect a copy.
+  async readFile(file) {
+    const buffer = await fs.readFile(file);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  },
   readdir: (dir) => fs.readdir(dir),
   async exists(target) {
     try {

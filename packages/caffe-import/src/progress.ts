@@ -1,14 +1,17 @@
-/** A progress report from long work (parsing, converting, writing); the CLI renders it. */
+/**
+ * A progress report of long work, the same shape in every @objsel package (each leaf declares
+ * it, since leaves import no other @objsel package); only the CLI renders it.
+ */
 export interface ProgressEvent {
-  /** What is running, e.g. `parse-caffemodel`, `convert`, `write-weights`. */
+  /** What is running, e.g. `convert`, `check`, `noc`, `crf`. */
   task: string;
-  /** Units done so far (bytes or layers, see `total`). */
+  /** Units done so far (steps, images, layers, bytes, iterations). */
   done: number;
   /** Units in all, when known. */
   total?: number;
-  /** A short human note. */
+  /** Short human text for the current unit. */
   message?: string;
-  /** Numbers worth logging. */
+  /** Figures worth showing and logging (loss, learning rate, mIoU, images/s). */
   metrics?: Record<string, number>;
 }
 

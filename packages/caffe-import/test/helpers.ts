@@ -1,5 +1,5 @@
 // Shared test helpers: the real prototxt, a width-reduced copy of it, and an independent decoder
-// (protobufjs reflection over the caffe.proto field numbers of seeds.md §2).
+// (protobufjs reflection over the field numbers of BVLC/caffe's src/caffe/proto/caffe.proto).
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fixture } from '../../../tools/test/fixtures';

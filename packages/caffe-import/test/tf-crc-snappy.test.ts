@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CaffeImportError, crc32c, crc32cExtend, maskCrc32c, snappyUncompress, unmaskCrc32c } from '@objsel/caffe-import';
+import { CaffeImportError, crc32c, maskCrc32c } from '@objsel/caffe-import';
+import { crc32cExtend, unmaskCrc32c } from '../src/tf-checkpoint/crc32c';
+import { snappyUncompress } from '../src/tf-checkpoint/snappy';
 import { snappyCompress } from '../../../tools/tf-checkpoint/snappy-compress';
 
 const ascii = (s: string) => new TextEncoder().encode(s);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildTable, CaffeImportError, crc32c, maskCrc32c, seededRandom, TfTable } from '@objsel/caffe-import';
+import { buildTable, CaffeImportError, crc32c, maskCrc32c, TfTable } from '@objsel/caffe-import';
+import { seededRandom } from '../src/synthetic';
 import { snappyCompress } from '../../../tools/tf-checkpoint/snappy-compress';
 
 const enc = (s: string) => new TextEncoder().encode(s);

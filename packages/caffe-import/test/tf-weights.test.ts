@@ -10,7 +10,6 @@ import {
   parsePrototxt,
   readTfCheckpoint,
   RESNET_BLOCKS,
-  seededRandom,
   syntheticLayers,
   tfCheckpointToWeights,
   tfCheckpointV2Parts,
@@ -19,6 +18,7 @@ import {
   type TfTensor,
   type WeightEntry,
 } from '@objsel/caffe-import';
+import { seededRandom } from '../src/synthetic';
 import { writeV1 } from '../../../tools/tf-checkpoint/v1-writer';
 import { reducedDeploy } from './helpers';
 

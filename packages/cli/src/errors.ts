@@ -1,6 +1,17 @@
 /** Machine-readable reasons the CLI itself rejected a command (bad flags, bad files). */
 export type CliErrorCode = 'usage' | 'io' | 'failed';
 
+/**
+ * The mark of every @objsel error: a registered symbol, so the same in every @objsel package,
+ * bundle and copy. Programs (the CLI) tell objsel's user errors from bugs by it, not by class names.
+ */
+const OBJSEL_ERROR = Symbol.for('objsel.error');
+
+/** True for an error thrown by any @objsel package (bad input, files, parameters), whatever its class. */
+export function isObjselError(error: unknown): error is Error & { readonly code: string } {
+  return error instanceof Error && Reflect.get(error, OBJSEL_ERROR) === true;
+}
+
 /** The CLI's own error class; like every package error it carries a `code` and a place. */
 export class CliError extends Error {
   /** What went wrong, for programs. */
@@ -13,26 +24,19 @@ export class CliError extends Error {
   constructor(code: CliErrorCode, message: string, options: { file?: string; exitCode?: number; cause?: unknown } = {}) {
     super(options.file ? `${options.file}: ${message}` : message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CliError';
+    Object.defineProperty(this, OBJSEL_ERROR, { value: true });
     this.code = code;
     this.file = options.file;
     this.exitCode = options.exitCode ?? 2;
   }
 }
 
-/** Error classes of the @objsel packages: user-facing, printed on one line, exit code 2. */
-const USER_ERROR_NAMES = new Set([
-  'CliError',
-  'CaffeImportError',
-  'VocDataError',
-  'DenseCrfError',
-  'ClicksError',
-  'DeeplabError',
-  'DcspError',
-]);
-
-/** True for errors caused by the user's input (files, flags), which get no stack trace. */
+/**
+ * True for errors caused by the user's input (files, flags), which get no stack trace: the
+ * errors of every @objsel package, recognised by their {@link isObjselError} mark and `code`.
+ */
 export function isUserError(error: unknown): error is Error & { code: string } {
-  return error instanceof Error && USER_ERROR_NAMES.has(error.name) && typeof (error as { code?: unknown }).code === 'string';
+  return isObjselError(error) && typeof (error as { code?: unknown }).code === 'string';
 }
 
 /** Node's file-system errors (ENOENT, EACCES, ...) are user errors too: they name the path. */

@@ -1,19 +1,10 @@
+import type { ProgressEvent } from '@objsel/caffe-import';
+
 /**
- * Progress as the libraries report it: a task, how far it is, and optional figures. Every
- * @objsel library emits this shape through an `onProgress` callback; only the CLI renders it.
+ * Progress as the libraries report it (a task, how far it is, optional figures): one shape in
+ * every @objsel package, declared by each leaf and re-exported by deeplab-resnet and dcsp.
  */
-export interface ProgressEvent {
-  /** What is running, e.g. `train`, `convert`, `evaluate`. */
-  task: string;
-  /** Units done so far (steps, images, layers, bytes). */
-  done: number;
-  /** Units in all, when known. */
-  total?: number;
-  /** Short human text for the current unit. */
-  message?: string;
-  /** Figures to show next to the bar and log (loss, lr, mIoU, images/s). */
-  metrics?: Record<string, number>;
-}
+export type { ProgressEvent };
 
 /**
  * Where progress goes: a redrawn bar on a terminal, plain text lines every few seconds when not

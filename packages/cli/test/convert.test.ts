@@ -5,7 +5,8 @@ import { encodeCaffemodel, parsePrototxt, syntheticLayers } from '@objsel/caffe-
 import { readWeightsDir } from '@objsel/caffe-import/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
-import { DEMO_STEPS, runDemo } from '../src/commands/demo';
+import { runDemo } from '../src/commands/demo/run';
+import { DEMO_STEPS } from '../src/commands/demo/steps';
 import { CliContext } from '../src/context';
 import { main } from '../src/index';
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { VOC_PALETTE, encodePng, encodeSaliencyPng, makeSyntheticDataset, readNpz, readPng, writeNpy } from '@objsel/voc-data';
 import { main } from '../src/index';
 import { CliContext } from '../src/context';
-import { makeDcspDemoStep } from '../src/commands/dcsp';
+import { makeDcspDemoStep } from '../src/commands/demo/dcsp-step';
 
 function capture() {
   const out: string[] = [];

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { decodeLabel, readPng } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
-import { DEMO_STEPS, findFixture, runDemo } from '../src/commands/demo';
+import { findFixture } from '../src/commands/demo/fixtures';
+import { runDemo } from '../src/commands/demo/run';
+import { DEMO_STEPS } from '../src/commands/demo/steps';
 import { CliContext } from '../src/context';
 
 let dir: string;

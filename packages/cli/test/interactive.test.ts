@@ -288,7 +288,7 @@ describe('objsel train --interactive, select, noc', () => {
   });
 
   it('runInteractiveDemo trains, evaluates NoC per configuration and writes noc.json and selection overlays', async () => {
-    const { runInteractiveDemo, formatInteractiveDemo } = await import('../src/commands/demo-interactive');
+    const { runInteractiveDemo, formatInteractiveDemo } = await import('../src/commands/demo/interactive-step');
     const { CliContext } = await import('../src/context');
     const io = capture();
     const ctx = new CliContext({ backend: 'wasm', json: false, quiet: true }, io.streams);

@@ -1,6 +1,7 @@
 import { ClicksError } from './errors';
 import { maskIou, nextClick, type NextClickOptions } from './robot';
-import type { Click, OnProgress } from './types';
+import type { OnProgress } from './progress';
+import type { Click } from './types';
 import { checkLength, checkNumber } from './validate';
 
 /** A mask, or a promise of one (a network forward pass is asynchronous in TF.js). */

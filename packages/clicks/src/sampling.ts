@@ -1,7 +1,8 @@
 import { ClicksError } from './errors';
 import { squaredDistanceToSet } from './edt';
-import { createRng, type Rng } from './rng';
-import type { LabelArray, OnProgress, Point } from './types';
+import { createClickRng, type ClickRng } from './click-rng';
+import type { OnProgress } from './progress';
+import type { LabelArray, Point } from './types';
 import { checkLength, checkNumber } from './validate';
 
 /**
@@ -59,7 +60,10 @@ export const DEFAULT_SAMPLING: Readonly<SamplingParams> = Object.freeze({
   voidLabel: 255,
 });
 
-/** The values Xu et al. 2016 report (as quoted in seeds.md §1.3; verify against the paper). */
+/**
+ * The values commonly quoted for Xu et al. 2016 ("Deep Interactive Object Selection", CVPR, §3.1):
+ * N_pos 5, N_neg 10 for strategies 1 and 3, d 40, d_margin 5, d_step 10.
+ */
 export const PAPER_SAMPLING: Readonly<Partial<SamplingParams>> = Object.freeze({
   nPositive: 5,
   nNegative: 10,
@@ -94,7 +98,7 @@ export interface ClickSample {
 /** Options of {@link sampleClicks}: parameters plus the random source. */
 export interface SampleClicksOptions extends Partial<SamplingParams> {
   /** The random source; or give `seed`. */
-  rng?: Rng;
+  rng?: ClickRng;
   /** Seed of a fresh generator when `rng` is not given (default 0). */
   seed?: number;
 }
@@ -213,7 +217,7 @@ function stepFor(candidates: Int32Array, width: number, p: SamplingParams): numb
  * Up to `count` distinct candidates, pairwise at least `step` apart, by rejection sampling with
  * `maxTries` uniform draws (as the original `sample_cands`).
  */
-function sampleSpaced(candidates: Int32Array, count: number, step: number, p: SamplingParams, width: number, rng: Rng): Point[] {
+function sampleSpaced(candidates: Int32Array, count: number, step: number, p: SamplingParams, width: number, rng: ClickRng): Point[] {
   const points: Point[] = [];
   if (candidates.length === 0) return points;
   const step2 = step * step;
@@ -235,7 +239,7 @@ function sampleSpaced(candidates: Int32Array, count: number, step: number, p: Sa
 }
 
 /** Strategy-1/2 click count: uniform in floor(2N/3)..N-1 (Python's `range(2N//3, N)`). */
-function negativeCount(p: SamplingParams, rng: Rng): number {
+function negativeCount(p: SamplingParams, rng: ClickRng): number {
   const lo = Math.floor((2 * p.nNegative) / 3);
   return rng.range(lo, Math.max(lo, p.nNegative - 1));
 }
@@ -245,7 +249,7 @@ function negativeCount(p: SamplingParams, rng: Rng): number {
  * the candidate maximising min(distance to the object, distance to the clicks so far); ties go to
  * the first candidate in row-major order. Stops early when every candidate is taken.
  */
-function farthestPoints(band: Candidates, count: number, width: number, rng: Rng): Point[] {
+function farthestPoints(band: Candidates, count: number, width: number, rng: ClickRng): Point[] {
   const points: Point[] = [];
   const m = band.index.length;
   if (m === 0 || count === 0) return points;
@@ -275,7 +279,7 @@ function farthestPoints(band: Candidates, count: number, width: number, rng: Rng
 }
 
 /** Samples the positive group of an object. */
-function positives(g: ObjectGeometry, p: SamplingParams, width: number, rng: Rng): ClickGroup {
+function positives(g: ObjectGeometry, p: SamplingParams, width: number, rng: ClickRng): ClickGroup {
   const step = stepFor(g.inside.index, width, p);
   const points = sampleSpaced(g.inside.index, rng.range(1, p.nPositive), step, p, width, rng);
   return { object: g.object, points, minDistance: g.margin, maxDistance: Infinity, step };
@@ -288,7 +292,7 @@ function negatives(
   strategy: NegativeStrategy,
   p: SamplingParams,
   width: number,
-  rng: Rng,
+  rng: ClickRng,
 ): ClickGroup[] {
   if (strategy === 1) {
     const step = stepFor(g.band1.index, width, p);
@@ -312,7 +316,7 @@ function sample(
   strategy: NegativeStrategy,
   p: SamplingParams,
   width: number,
-  rng: Rng,
+  rng: ClickRng,
 ): ClickSample {
   const pos = positives(g, p, width, rng);
   const neg = negatives(g, others, strategy, p, width, rng);
@@ -344,7 +348,7 @@ export function sampleClicks(
   const p = resolveSamplingParams(options);
   const ids = objectIds(labels, p.voidLabel);
   if (!ids.includes(object)) throw new ClicksError('bad-parameter', `object ${object} is not in the instance map`, { where: 'object' });
-  const rng = options.rng ?? createRng(options.seed ?? 0);
+  const rng = options.rng ?? createClickRng(options.seed ?? 0);
   const g = objectGeometry(labels, width, height, object, p);
   const others = strategy === 2 ? ids.filter((o) => o !== object).map((o) => objectGeometry(labels, width, height, o, p)) : [];
   return sample(g, others, strategy, p, width, rng);
@@ -376,7 +380,7 @@ export function sampleTrainingClicks(
   for (const s of strategies) checkStrategy(s);
   const pairs = options.pairsPerObject ?? 3;
   checkNumber(pairs, 'pairsPerObject', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
-  const rng = options.rng ?? createRng(options.seed ?? 0);
+  const rng = options.rng ?? createClickRng(options.seed ?? 0);
   const ids = objectIds(labels, p.voidLabel);
   const geometry = ids.map((o) => objectGeometry(labels, width, height, o, p));
   const samples: ClickSample[] = [];

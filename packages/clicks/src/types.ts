@@ -16,17 +16,5 @@ export interface RgbImage {
   readonly data: Uint8Array | Uint8ClampedArray;
 }
 
-/** A progress event of long-running work (rendered by the CLI). */
-export interface ProgressEvent {
-  task: string;
-  done: number;
-  total?: number;
-  message?: string;
-  metrics?: Record<string, number>;
-}
-
-/** Receives progress events. */
-export type OnProgress = (event: ProgressEvent) => void;
-
 /** Any integer label image a sampler or robot reads (one value per pixel, row-major). */
 export type LabelArray = Uint8Array | Uint8ClampedArray | Uint16Array | Int32Array | Uint32Array;

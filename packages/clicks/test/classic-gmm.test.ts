@@ -7,12 +7,12 @@ import {
   componentDensity,
   createColourGmm,
   createGmmAccumulator,
-  createOpencvRng,
-  kmeansLabels,
   learnColourGmm,
   mixtureDensity,
   whichComponent,
-} from '../src/index';
+} from '../src/methods/colour-gmm';
+import { createOpencvRng } from '../src/methods/opencv-rng';
+import { kmeansLabels } from '../src/methods/kmeans';
 import { lcg } from './brute';
 import { det3, invert3, relDiff } from './classic-helpers';
 

@@ -1,18 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  BACKGROUND_SEED,
   ClicksError,
-  FOREGROUND_SEED,
   SELECTION_METHOD_NAMES,
-  UNSEEDED,
   createMethodPredictor,
   isSelectionMethodName,
-  seedMap,
   selectionMethod,
   type Click,
   type SelectionMethodOptions,
 } from '../src/index';
+import { BACKGROUND_SEED, FOREGROUND_SEED, UNSEEDED, seedMap } from '../src/methods/seeds';
 import { randomImage, smallProblem, twoRegionImage } from './classic-helpers';
 
 /** The label the last click on each pixel gives it. */

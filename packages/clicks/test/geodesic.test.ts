@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BACKGROUND_SEED, FOREGROUND_SEED, geodesic, geodesicNearestSeed, likelihoodGradient, seedMap } from '../src/index';
+import { geodesic } from '../src/index';
+import { BACKGROUND_SEED, FOREGROUND_SEED, seedMap } from '../src/methods/seeds';
+import { geodesicNearestSeed, likelihoodGradient } from '../src/methods/geodesic';
 import { createIndexedHeap } from '../src/methods/indexed-heap';
 import { lcg } from './brute';
 import { smallProblem } from './classic-helpers';

@@ -1,28 +1,27 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { grabCut, type Box, type RgbImage } from '../src/index';
 import {
   GC_BGD,
   GC_FGD,
   GC_PR_BGD,
   GC_PR_FGD,
-  addGmmSample,
   assignComponents,
-  contrastPairWeights,
-  createGmmAccumulator,
-  grabCut,
-  grabCutBeta,
   grabCutSegment,
   initialGmms,
   initialTrimap,
-  learnColourGmm,
   learnGmms,
+} from '../src/methods/grabcut';
+import {
+  addGmmSample,
+  createGmmAccumulator,
+  learnColourGmm,
   createColourGmm,
   mixtureDensity,
   whichComponent,
-  type Box,
   type ColourGmm,
-  type RgbImage,
-} from '../src/index';
+} from '../src/methods/colour-gmm';
+import { contrastPairWeights, grabCutBeta } from '../src/methods/contrast';
 import { lcg } from './brute';
 import { invert3, randomImage, relDiff, twoRegionImage } from './classic-helpers';
 

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FOREGROUND_SEED, UNSEEDED, conjugateGradient, randomWalker, randomWalkerWeights, seedMap, type RgbImage } from '../src/index';
+import { randomWalker, type RgbImage } from '../src/index';
+import { FOREGROUND_SEED, UNSEEDED, seedMap } from '../src/methods/seeds';
+import { conjugateGradient } from '../src/methods/conjugate-gradient';
+import { randomWalkerWeights } from '../src/methods/random-walker';
 import { lcg } from './brute';
 import { coarseGuess, solveDirichlet } from '../src/methods/dirichlet-problem';
 import { denseSolve, randomImage, relDiff, smallProblem, twoRegionImage } from './classic-helpers';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ClicksError,
   DEFAULT_SAMPLING,
-  createRng,
+  createClickRng,
   objectIds,
   resolveSamplingParams,
   sampleClicks,
@@ -229,10 +229,10 @@ describe('click sampling (Xu et al. strategies)', () => {
     const c = sampleTrainingClicks(labels, 40, 40, { seed: 6, dMargin: 2, d: 8 });
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
-    const r = createRng(1);
+    const r = createClickRng(1);
     const first = [r.next(), r.next()];
     expect(first[0]).not.toBe(first[1]);
-    expect(createRng(1).next()).toBe(first[0]);
+    expect(createClickRng(1).next()).toBe(first[0]);
   });
 
   it('documents the defaults (Damanpreet config with the paper counts where the code departs)', () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { scaledSize } from '@objsel/deeplab-resnet';
+import { scaledSize } from '@objsel/deeplab-resnet/train';
 import { DCSP_SCALES } from './cues/constants';
 import { DcspError } from './errors';
 import type { DcspForward } from './network';

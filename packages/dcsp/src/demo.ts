@@ -13,7 +13,7 @@ import type { DcspDataSource } from './data';
 import { DcspError } from './errors';
 import { evaluateDcsp } from './eval';
 import { DcspNetwork } from './network';
-import type { DcspProgress } from './progress';
+import type { OnProgress } from './progress';
 import type { CueStore } from './train/cue-store';
 import { trainDcsp, type StageSummary } from './train/schedule';
 
@@ -41,7 +41,7 @@ export interface DcspDemoOptions {
   crf?: boolean;
   /** Training images to return with their ground truth, initial cues and prediction (default 0). */
   previews?: number;
-  onProgress?: (event: DcspProgress) => void;
+  onProgress?: OnProgress;
 }
 
 /** What {@link runDcspDemo} measured (mIoU over background + classes against the ground truth the training never saw). */

@@ -2,6 +2,17 @@
 export type DcspErrorCode = 'bad-input' | 'bad-config' | 'io' | 'non-finite-loss';
 
 /**
+ * The mark of every @objsel error: a registered symbol, so the same in every @objsel package,
+ * bundle and copy. Programs (the CLI) tell objsel's user errors from bugs by it, not by class names.
+ */
+const OBJSEL_ERROR = Symbol.for('objsel.error');
+
+/** True for an error thrown by any @objsel package (bad input, files, parameters), whatever its class. */
+export function isObjselError(error: unknown): error is Error & { readonly code: string } {
+  return error instanceof Error && Reflect.get(error, OBJSEL_ERROR) === true;
+}
+
+/**
  * The one error class of `@objsel/dcsp`: a `code`, the `file` involved (if any) and `where`
  * in it (line, image or step). The CLI prints `message` on one line.
  */
@@ -17,6 +28,7 @@ export class DcspError extends Error {
     const place = [options.file, options.where].filter(Boolean).join(': ');
     super(place ? `${place}: ${message}` : message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DcspError';
+    Object.defineProperty(this, OBJSEL_ERROR, { value: true });
     this.code = code;
     this.file = options.file;
     this.where = options.where;

@@ -1,6 +1,9 @@
 /**
  * `@objsel/dcsp`: Weakly supervised semantic segmentation from image tags and saliency (DCSP, Chaudhry et al. 2017) on TensorFlow.js.
  *
+ * Training (the stage trainer, cue stores, batches and the three-stage schedule) is the subpath
+ * `@objsel/dcsp/train`.
+ *
  * @packageDocumentation
  */
 export { DcspError, type DcspErrorCode } from './errors';
@@ -22,24 +25,12 @@ export {
   type DcspNetworkMeta,
   type DcspWeightEntry,
 } from './network';
-export { classificationLoss, globalAveragePool, multiScaleOutput, scaledSizes, type DcspOutput } from './attention';
+export type { DcspOutput } from './attention';
 export { arrayDataSource, checkSample, type DcspDataSource, type DcspSample } from './data';
-export type { DcspProgress } from './progress';
-export { MemoryCueStore, type CueLabels, type CueStage, type CueStore } from './train/cue-store';
-export { FileCueStore } from './train/file-cue-store';
-export { DcspBatcher, type BatchOptions, type DcspBatch, type DcspBatcherState } from './train/batches';
-export { StageTrainer, type DcspObjective, type DcspTrainableSet, type StageConfig, type StageStepResult } from './train/step';
-export { attentionMap, generateAdaptedCues, generateInitialCues, imageTensor, logitsMap, type CuePassOptions } from './train/cues';
-export {
-  trainDcsp,
-  type DcspRunSettings,
-  type DcspStage,
-  type DcspTrainOptions,
-  type DcspTrainResult,
-  type StageSummary,
-} from './train/schedule';
+export type { OnProgress, ProgressEvent } from './progress';
 export { listDataSource } from './list-data';
 export { DcspPredictor, dcspCrf, evaluateDcsp, predictDcsp, type DcspPredictOptions } from './eval';
 export { cueMeanIoU, runDcspDemo, type DcspDemoOptions, type DcspDemoPreview, type DcspDemoSummary } from './demo';
+export { previewStrip } from './preview-strip';
 export { loadDcspNetwork } from './weights';
-export { attentionOnnxHead, exportDcspOnnx } from './onnx';
+export { exportDcspOnnx } from './onnx';

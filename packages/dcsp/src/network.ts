@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DeepLabResNet, DeepLabSegmenter, configFromMeta, type DeepLabConfig } from '@objsel/deeplab-resnet';
+import { DeepLabResNet, DeepLabSegmenter, configFromMeta, isBackboneMeta, type DeepLabConfig } from '@objsel/deeplab-resnet';
+import { initializeHeadLikeTfPort } from '@objsel/deeplab-resnet/train';
 import { DcspError } from './errors';
 
 /** One named float32 tensor of a checkpoint (the objsel weights format's entry). */
@@ -111,22 +112,30 @@ export class DcspNetwork {
    * A network from checkpoint entries. `fc1_voc12_d0/*` entries fill the attention head; when
    * they are absent (restoring plain DeepLab weights, as DCSP restores an ImageNet ResNet), the
    * head is freshly initialised with `seed`. `fc*` entries of a different class count can be
-   * left out with `notRestoreLast`, which initialises them as {@link create} does.
+   * left out with `notRestoreLast`, which initialises them as {@link create} does (with
+   * `numClasses` outputs when given). A ResNet backbone without a head (`objsel convert` of an
+   * ImageNet ResNet) gets a `numClasses` (default 21) head initialised as the TF port's (Glorot uniform).
    */
   static fromWeights(
     entries: DcspWeightEntry[],
     meta: DcspNetworkMeta,
-    options: { bnEpsilon?: number; seed?: number; notRestoreLast?: boolean } = {},
+    options: { bnEpsilon?: number; seed?: number; notRestoreLast?: boolean; numClasses?: number } = {},
   ): DcspNetwork {
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
     const isHead = (name: string) => name.startsWith(`${ATTENTION_LAYER}/`);
     const backboneEntries = entries.filter((e) => !isHead(e.name));
     let deeplab: DeepLabResNet;
-    if (options.notRestoreLast) {
+    const backbone = isBackboneMeta(meta);
+    if (options.notRestoreLast || backbone) {
       // Build a fresh network, then copy every non-fc variable in.
-      const fresh = DeepLabResNet.create(configFromMeta(meta, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon }), {
-        seed,
-      });
+      const numClasses = options.numClasses ?? (backbone ? 21 : undefined);
+      const fresh = DeepLabResNet.create(
+        configFromMeta(meta, {
+          ...(options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon }),
+          ...(numClasses === undefined ? {} : { numClasses }),
+        }),
+        { seed },
+      );
       const byName = new Map(backboneEntries.map((e) => [e.name, e]));
       for (const [name, v] of fresh.variables) {
         if (name.includes('fc')) continue;
@@ -134,6 +143,7 @@ export class DcspNetwork {
         if (!e) throw new DcspError('bad-input', 'the weights lack this variable', { where: name });
         tf.tidy(() => v.assign(tf.tensor(e.data, v.shape, 'float32')));
       }
+      if (backbone) initializeHeadLikeTfPort(fresh, seed);
       deeplab = fresh;
     } else {
       deeplab = DeepLabResNet.fromWeights(backboneEntries, meta, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon });

@@ -1,10 +1,2 @@
-/** A progress event, as every objsel library reports long work (the CLI renders it). */
-export interface DcspProgress {
-  /** What is running, e.g. `dcsp attention`, `dcsp segmentation`, `dcsp initial cues`. */
-  task: string;
-  done: number;
-  total?: number;
-  message?: string;
-  /** Numbers worth showing: loss, learning rate, images/s. */
-  metrics?: Record<string, number>;
-}
+// Progress events have one shape across @objsel; deeplab-resnet (a dependency) re-exports it.
+export type { OnProgress, ProgressEvent } from '@objsel/deeplab-resnet';

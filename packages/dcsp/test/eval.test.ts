@@ -3,7 +3,8 @@ import { loadBackend, resnetConfig } from '@objsel/deeplab-resnet';
 import { crfRefine } from '@objsel/dense-crf';
 import { renderSyntheticSample } from '@objsel/voc-data';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DcspNetwork, dcspCrf, logitsMap, predictDcsp } from '../src/index';
+import { DcspNetwork, dcspCrf, predictDcsp } from '../src/index';
+import { logitsMap } from '../src/train/index';
 
 beforeAll(async () => {
   await loadBackend('wasm');

@@ -1,15 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DeepLabResNet, loadBackend, resnetConfig } from '@objsel/deeplab-resnet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  ATTENTION_BIASES,
-  ATTENTION_WEIGHTS,
-  DcspNetwork,
-  classificationLoss,
-  globalAveragePool,
-  multiScaleOutput,
-  scaledSizes,
-} from '../src/index';
+import { ATTENTION_BIASES, ATTENTION_WEIGHTS, DcspNetwork } from '../src/index';
+import { classificationLoss } from '../src/train/index';
+import { globalAveragePool, multiScaleOutput, scaledSizes } from '../src/attention';
 
 beforeAll(async () => {
   await loadBackend('wasm');

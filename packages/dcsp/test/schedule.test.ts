@@ -6,21 +6,8 @@ import { nodeFileSystem } from '@objsel/caffe-import/node';
 import { loadBackend, loadCheckpoint, resnetConfig } from '@objsel/deeplab-resnet';
 import { renderSyntheticSample } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DcspNetwork,
-  FileCueStore,
-  MemoryCueStore,
-  adaptCues,
-  arrayDataSource,
-  attentionCues,
-  attentionMap,
-  labelsFromCues,
-  loadDcspNetwork,
-  logitsMap,
-  trainDcsp,
-  type DcspSample,
-  type DcspStage,
-} from '../src/index';
+import { DcspNetwork, adaptCues, arrayDataSource, attentionCues, labelsFromCues, loadDcspNetwork, type DcspSample } from '../src/index';
+import { FileCueStore, MemoryCueStore, attentionMap, logitsMap, trainDcsp, type DcspStage } from '../src/train/index';
 
 beforeAll(async () => {
   await loadBackend('wasm');

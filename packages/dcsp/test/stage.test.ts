@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadBackend, resnetConfig } from '@objsel/deeplab-resnet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ATTENTION_BIASES, ATTENTION_WEIGHTS, DcspNetwork, StageTrainer, globalAveragePool, type DcspBatch } from '../src/index';
+import { ATTENTION_BIASES, ATTENTION_WEIGHTS, DcspNetwork } from '../src/index';
+import { StageTrainer, type DcspBatch } from '../src/train/index';
+import { globalAveragePool } from '../src/attention';
 
 beforeAll(async () => {
   await loadBackend('wasm');

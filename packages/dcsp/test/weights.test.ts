@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { writeWeightsDirWith } from '@objsel/caffe-import';
-import { DeepLabResNet, loadBackend, resnetConfig, saveCheckpoint } from '@objsel/deeplab-resnet';
+import { DeepLabResNet, loadBackend, resnetConfig } from '@objsel/deeplab-resnet';
+import { glorotUniformLimit, saveCheckpoint } from '@objsel/deeplab-resnet/train';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryFiles } from '../../../tools/test/memory-files';
 import { ATTENTION_WEIGHTS, DcspError, DcspNetwork, loadDcspNetwork } from '../src/index';
@@ -43,6 +44,28 @@ describe('loadDcspNetwork (over the weights resolver)', () => {
     const error = await loadDcspNetwork(files, 'interactive').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DcspError);
     expect(error).toMatchObject({ code: 'bad-input', file: 'interactive' });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('loadDcspNetwork on a ResNet backbone (no fc1_voc12_c*)', () => {
+  it('builds the numClasses head with Glorot-uniform values (the TF port) and keeps the backbone exactly', async () => {
+    const { files } = memoryFiles();
+    const source = DeepLabResNet.create(tiny(), { seed: 7 });
+    const backbone = (await source.toWeightEntries()).filter((e) => !e.name.startsWith('fc'));
+    await writeWeightsDirWith(files, 'resnet', backbone, { ...source.meta(), numClasses: 0, backboneOnly: true });
+    source.dispose();
+    const before = tf.memory().numTensors;
+    const { network } = await loadDcspNetwork(files, 'resnet', { seed: 2, numClasses: 5 });
+    expect(network.numClasses).toBe(5);
+    const got = new Map((await network.toWeightEntries()).map((e) => [e.name, e]));
+    for (const e of backbone) expect(Array.from(got.get(e.name)!.data)).toEqual(Array.from(e.data));
+    const w = got.get('fc1_voc12_c0/weights')!;
+    expect(w.shape).toEqual([3, 3, 128, 5]);
+    const limit = glorotUniformLimit(w.shape);
+    expect(Math.max(...Array.from(w.data, Math.abs))).toBeLessThanOrEqual(limit);
+    expect(Math.max(...Array.from(w.data, Math.abs))).toBeGreaterThan(0.9 * limit);
+    network.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DeepLabResNet, loadBackend, resnetConfig, resizeLabelsNearest } from '../src/index';
+import { DeepLabResNet, loadBackend, resnetConfig } from '../src/index';
+import { resizeLabelsNearest } from '../src/train/index';
 import {
   INTERACTIVE_MEAN,
   InteractiveSegmenter,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DeepLabResNet, DeepLabSegmenter, MSC_SCALES, loadBackend, resnetConfig, stockKernel } from '../src/index';
+import { DeepLabResNet, DeepLabSegmenter, MSC_SCALES, loadBackend, resnetConfig } from '../src/index';
+import { stockKernel } from '../src/kernels/conv-grad';
 
 /** Direct float64 convolution gradients (NHWC, HWIO) with explicit pads: the ground truth. */
 function denseGradients(

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DeepLabResNet, DeeplabError, loadBackend, resnetConfig, variableSpecs, networkSpec } from '../src/index';
+import { DeepLabResNet, DeeplabError, loadBackend, resnetConfig } from '../src/index';
+import { variableSpecs, networkSpec } from '../src/model/architecture';
 
 const tiny = resnetConfig(101, { widthMultiplier: 1 / 16, blocks: [1, 2, 2, 1], numClasses: 3 });
 

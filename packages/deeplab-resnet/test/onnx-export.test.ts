@@ -1,18 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DeepLabResNet,
-  FoldedDeepLab,
-  ONNX_IR_VERSION,
-  ONNX_OPSET_VERSION,
-  exportOnnx,
-  hwioToOihw,
-  loadBackend,
-  logitsSize,
-  readOnnxInfo,
-  resnetConfig,
-  type DeepLabConfig,
-} from '../src/index';
+import { DeepLabResNet, FoldedDeepLab, exportOnnx, loadBackend, readOnnxInfo, resnetConfig, type DeepLabConfig } from '../src/index';
+import { IR_VERSION as ONNX_IR_VERSION, OPSET_VERSION as ONNX_OPSET_VERSION } from '../src/onnx/proto';
+import { hwioToOihw } from '../src/onnx/deeplab-graph';
+import { logitsSize } from '../src/model/architecture';
 import { exportInteractiveOnnx, interactiveConfig, isInteractiveConfig } from '../src/interactive/index';
 import { decode, fromNchw, randomInput, randomNetwork, runOnnx, structuralProblems } from './helpers/onnx';
 import { relativeL2 } from './reference/deeplab-reference';

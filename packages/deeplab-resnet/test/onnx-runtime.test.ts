@@ -14,10 +14,10 @@ import {
   loadBackend,
   loadOnnxRuntime,
   readOnnxInfo,
-  resizeBilinearHwc,
   resnetConfig,
   type DeepLabResNet,
 } from '../src/index';
+import { resizeBilinearHwc } from '../src/onnx/upsample';
 import { InteractiveSegmenter, exportInteractiveOnnx, interactiveConfig, onnxProbability } from '../src/interactive/index';
 import { ort, randomNetwork } from './helpers/onnx';
 import { relativeL2, rng } from './reference/deeplab-reference';

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { atrousConv2d, atrousDimPlan, atrousPlan, batchToSpace2d, loadBackend, samePadding, spaceToBatch2d } from '../src/index';
+import { loadBackend } from '../src/index';
+import { atrousConv2d } from '../src/ops/atrous';
+import { atrousDimPlan, atrousPlan, samePadding } from '../src/ops/padding';
+import { batchToSpace2d, spaceToBatch2d } from '../src/ops/space-to-batch';
 
 /** Max |a - b| over two tensors, read asynchronously. */
 async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {

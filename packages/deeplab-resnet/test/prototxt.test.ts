@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { convertDeeplab, encodeCaffemodel, parsePrototxt, syntheticLayers } from '@objsel/caffe-import';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
-import { DeepLabResNet, DeepLabSegmenter, allConvs, loadBackend, networkSpec, resnetConfig } from '../src/index';
+import { DeepLabResNet, DeepLabSegmenter, loadBackend, resnetConfig } from '../src/index';
+import { allConvs, networkSpec } from '../src/model/architecture';
 import { referenceForward, relativeL2 } from './reference/deeplab-reference';
 
 const prototxt = fs.readFileSync(fixture('deeplab/deploy.prototxt'), 'utf8');

@@ -7,7 +7,6 @@ import { nodeFileSystem, writeWeightsDir } from '@objsel/caffe-import/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryFiles } from '../../../tools/test/memory-files';
 import {
-  CHECKPOINT_INDEX,
   DeepLabResNet,
   DeeplabError,
   describeNetwork,
@@ -15,9 +14,9 @@ import {
   locateWeights,
   resnetConfig,
   resolveWeights,
-  saveCheckpoint,
   type CheckpointContents,
 } from '../src/index';
+import { CHECKPOINT_INDEX, saveCheckpoint } from '../src/train/index';
 
 const tiny = (extra: { inputChannels?: number; numClasses?: number } = {}) =>
   resnetConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 1 / 16, numClasses: 3, asppRates: [2], ...extra });

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asppAsShiftedTaps } from '../src/model/checkpointed';
-import { DeepLabResNet, loadBackend, resnetConfig, Trainer, type TrainingBatch } from '../src/index';
+import { DeepLabResNet, loadBackend, resnetConfig } from '../src/index';
+import { Trainer, type TrainingBatch } from '../src/train/index';
 import { InteractiveTrainer, interactiveConfig } from '../src/interactive/index';
 import { atrousConv2d } from '../src/ops/atrous';
 import type { ConvSpec } from '../src/model/architecture';

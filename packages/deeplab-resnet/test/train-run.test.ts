@@ -9,7 +9,7 @@ import { findLatestCheckpoint, loadCheckpoint } from '../src/checkpoint/checkpoi
 import { nodeFileSystem } from '@objsel/caffe-import/node';
 import { ListTrainingData } from '../src/train/data-feed';
 import { train, type TrainOptions } from '../src/train/run';
-import type { ProgressEvent } from '../src/train/progress';
+import type { ProgressEvent } from '../src/progress';
 import { parseList } from '@objsel/voc-data';
 import { writeTinyDataset } from './helpers/dataset';
 

@@ -1,4 +1,5 @@
 import { DenseCrfError } from './errors';
+import { checkLabelCount, type LabelArray } from './labels';
 
 /** A colour annotation turned into labels, as pydensecrf's example program does it. */
 export interface ColorAnnotation {
@@ -6,7 +7,7 @@ export interface ColorAnnotation {
    * Per pixel: with `hasUnknown`, 0 = unknown (black) and 1..nLabels = the colours; without it,
    * 0..nLabels−1. Ready for `unaryFromLabels(labels, nLabels, gtProb, hasUnknown)`.
    */
-  labels: Int32Array;
+  labels: LabelArray;
   /** Number of labels (distinct colours other than black). */
   nLabels: number;
   /** Whether any pixel is pure black (0, 0, 0), which then means "unknown". */
@@ -35,7 +36,9 @@ export function labelsFromColors(rgb: ArrayLike<number>, pixels: number, channel
   distinct.forEach((code, i) => {
     index.set(code, i);
   });
-  const labels = new Int32Array(pixels);
+  // Label values run to the number of distinct colours (0 = unknown keeps one value free).
+  checkLabelCount(distinct.length, 'labelsFromColors');
+  const labels = new Uint8Array(pixels);
   for (let i = 0; i < pixels; i++) labels[i] = index.get(codes[i]!)!;
   const colors = new Uint8Array(palette.length * 3);
   palette.forEach((code, l) => {

@@ -2,6 +2,7 @@ import { toCompatibility, type CompatibilityInput } from './compatibility';
 import { DIAG_KERNEL, KernelType, NORMALIZE_SYMMETRIC, NormalizationType, type Layout } from './constants';
 import { DenseCrfError } from './errors';
 import { bilateralFeatures2D, gaussianFeatures2D } from './features';
+import type { LabelArray } from './labels';
 import { argmaxLabels, chwToHwc, hwcToChw } from './layout';
 import { JsMeanField, type EngineKind, type MeanFieldEngine } from './engine';
 import { PairwiseTerm } from './pairwise';
@@ -247,8 +248,8 @@ export class DenseCRF {
     return this.solver().run(iterations, options.layout ?? 'chw', (done) => options.onProgress?.({ task: 'crf', done, total: iterations }));
   }
 
-  /** The most probable label per variable after `iterations` iterations (densecrf's `map`). */
-  map(iterations: number): Int32Array {
+  /** The most probable label per variable after `iterations` iterations (densecrf's `map`; at most 256 labels). */
+  map(iterations: number): LabelArray {
     return argmaxLabels(this.inference(iterations, { layout: 'hwc' }), this.nVariables, this.nLabels, 'hwc');
   }
 
@@ -346,7 +347,7 @@ export interface BilateralOptions extends GaussianOptions {
 }
 
 function pair(v: number | readonly [number, number], where: string): [number, number] {
-  const p: number[] = typeof v === 'number' ? [v, v] : [...v];
+  const p: unknown[] = typeof v === 'number' ? [v, v] : Array.isArray(v) ? [...v] : [v];
   if (p.length !== 2 || p.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x <= 0)) {
     throw new DenseCrfError('bad-parameter', `sxy must be a positive number or two, got ${JSON.stringify(v)}`, { where });
   }
@@ -354,11 +355,68 @@ function pair(v: number | readonly [number, number], where: string): [number, nu
 }
 
 function triple(v: number | readonly [number, number, number], where: string): [number, number, number] {
-  const p: number[] = typeof v === 'number' ? [v, v, v] : [...v];
+  const p: unknown[] = typeof v === 'number' ? [v, v, v] : Array.isArray(v) ? [...v] : [v];
   if (p.length !== 3 || p.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x <= 0)) {
     throw new DenseCrfError('bad-parameter', `srgb must be a positive number or three, got ${JSON.stringify(v)}`, { where });
   }
   return p as [number, number, number];
+}
+
+/** A number or a tuple of numbers: the positional `sxy` / `srgb` of pydensecrf. */
+function isNumberOrTuple(v: unknown): boolean {
+  return typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
+}
+
+function isOptionsObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
+
+function usage(method: string, form: string, example: string, args: unknown[]): DenseCrfError {
+  const got = args.map((a) => (ArrayBuffer.isView(a) ? a.constructor.name : typeof a === 'object' ? JSON.stringify(a) : String(a)));
+  return new DenseCrfError(
+    'bad-parameter',
+    `${method} takes pydensecrf's positional form ${form} or one options object, e.g. d.${method}(${example}); got (${got.join(', ')})`,
+    { where: method },
+  );
+}
+
+/** The arguments of `addPairwiseGaussian` in either form, as options. */
+function gaussianArguments(args: unknown[]): GaussianOptions {
+  if (args.length === 1 && isOptionsObject(args[0])) return args[0] as unknown as GaussianOptions;
+  if (args.length >= 2 && args.length <= 4 && isNumberOrTuple(args[0]) && args[1] !== undefined && !isOptionsObject(args[1])) {
+    const [sxy, compat, kernel, normalization] = args as [GaussianOptions['sxy'], CompatibilityInput, KernelType?, NormalizationType?];
+    return { sxy, compat, ...(kernel === undefined ? {} : { kernel }), ...(normalization === undefined ? {} : { normalization }) };
+  }
+  throw usage('addPairwiseGaussian', '(sxy, compat, kernel?, normalization?)', '{ sxy: 3, compat: 3 }', args);
+}
+
+/** The arguments of `addPairwiseBilateral` in either form, as options. */
+function bilateralArguments(args: unknown[]): BilateralOptions {
+  if (args.length === 1 && isOptionsObject(args[0])) return args[0] as unknown as BilateralOptions;
+  if (args.length >= 4 && args.length <= 6 && isNumberOrTuple(args[0]) && isNumberOrTuple(args[1]) && ArrayBuffer.isView(args[2])) {
+    const [sxy, srgb, rgbim, compat, kernel, normalization] = args as [
+      BilateralOptions['sxy'],
+      BilateralOptions['srgb'],
+      BilateralOptions['rgbim'],
+      CompatibilityInput,
+      KernelType?,
+      NormalizationType?,
+    ];
+    return {
+      sxy,
+      srgb,
+      rgbim,
+      compat,
+      ...(kernel === undefined ? {} : { kernel }),
+      ...(normalization === undefined ? {} : { normalization }),
+    };
+  }
+  throw usage(
+    'addPairwiseBilateral',
+    '(sxy, srgb, rgbim, compat, kernel?, normalization?)',
+    '{ sxy: 80, srgb: 13, rgbim: rgb, compat: 10 }',
+    args,
+  );
 }
 
 /**
@@ -375,8 +433,25 @@ export class DenseCRF2D extends DenseCRF {
     super(imageArea(width, height), nLabels, options);
   }
 
-  /** The smoothness kernel exp(−|pᵢ−pⱼ|²/2θγ²): features (x/sx, y/sy). */
-  addPairwiseGaussian(options: GaussianOptions): void {
+  /**
+   * The smoothness kernel exp(−|pᵢ−pⱼ|²/2θγ²): features (x/sx, y/sy). Takes pydensecrf's
+   * positional form `(sxy, compat, kernel?, normalization?)` or one options object.
+   *
+   * @example
+   * ```ts
+   * d.addPairwiseGaussian(3, 3); // pydensecrf: d.addPairwiseGaussian(sxy=3, compat=3)
+   * d.addPairwiseGaussian({ sxy: [3, 3], compat: 3 });
+   * ```
+   */
+  addPairwiseGaussian(options: GaussianOptions): void;
+  addPairwiseGaussian(
+    sxy: GaussianOptions['sxy'],
+    compat: CompatibilityInput,
+    kernel?: KernelType,
+    normalization?: NormalizationType,
+  ): void;
+  addPairwiseGaussian(...args: unknown[]): void {
+    const options = gaussianArguments(args);
     const [sx, sy] = pair(options.sxy, 'addPairwiseGaussian: sxy');
     this.addTerm(
       gaussianFeatures2D(this.width, this.height, sx, sy),
@@ -387,8 +462,28 @@ export class DenseCRF2D extends DenseCRF {
     );
   }
 
-  /** The appearance kernel exp(−|pᵢ−pⱼ|²/2θα² − |Iᵢ−Iⱼ|²/2θβ²): features (x/sx, y/sy, r/sr, g/sg, b/sb). */
-  addPairwiseBilateral(options: BilateralOptions): void {
+  /**
+   * The appearance kernel exp(−|pᵢ−pⱼ|²/2θα² − |Iᵢ−Iⱼ|²/2θβ²): features (x/sx, y/sy, r/sr, g/sg,
+   * b/sb). Takes pydensecrf's positional form `(sxy, srgb, rgbim, compat, kernel?,
+   * normalization?)` or one options object.
+   *
+   * @example
+   * ```ts
+   * d.addPairwiseBilateral(80, 13, rgb, 10); // pydensecrf: d.addPairwiseBilateral(sxy=80, srgb=13, rgbim=im, compat=10)
+   * d.addPairwiseBilateral({ sxy: 80, srgb: [13, 13, 13], rgbim: rgb, compat: 10 });
+   * ```
+   */
+  addPairwiseBilateral(options: BilateralOptions): void;
+  addPairwiseBilateral(
+    sxy: BilateralOptions['sxy'],
+    srgb: BilateralOptions['srgb'],
+    rgbim: BilateralOptions['rgbim'],
+    compat: CompatibilityInput,
+    kernel?: KernelType,
+    normalization?: NormalizationType,
+  ): void;
+  addPairwiseBilateral(...args: unknown[]): void {
+    const options = bilateralArguments(args);
     const [sx, sy] = pair(options.sxy, 'addPairwiseBilateral: sxy');
     const srgb = triple(options.srgb, 'addPairwiseBilateral: srgb');
     const im = options.rgbim;

@@ -26,13 +26,15 @@ export {
   type BilateralOptions,
 } from './dense-crf';
 export type { CompatibilityInput, LabelCompatibility } from './compatibility';
-export type { EngineKind } from './engine';
+export type { EngineKind, MeanFieldEngine } from './engine';
+// The protected members of DenseCRF (for subclasses) hold these.
+export type { PairwiseTerm } from './pairwise';
+export type { PermutohedralLattice } from './permutohedral';
 export { unaryFromSoftmax, unaryFromLabels, type UnaryFromSoftmaxOptions } from './unary';
 export { createPairwiseGaussian, createPairwiseBilateral } from './features';
 export { hwcToChw, chwToHwc, argmaxLabels } from './layout';
+export { MAX_LABELS, type LabelArray } from './labels';
 export { labelsFromColors, colorizeLabels, type ColorAnnotation } from './color-labels';
-export { buildLattice, type PermutohedralLattice } from './permutohedral';
-export { latticeFilter } from './lattice-filter';
 export {
   CRF_PRESETS,
   CRF_PRESET_NAMES,
@@ -44,6 +46,7 @@ export {
 } from './presets';
 export { crfRefine, type CrfRefineOptions, type CrfRefineResult } from './refine';
 export { crfBinary, type CrfBinaryOptions, type FixedPixel } from './binary';
+export { countChangedLabels, crfAnnotation, type CrfAnnotationOptions, type CrfAnnotationResult } from './annotation';
 export { wasmSimdSupported } from './wasm/runtime';
 export { threadsSupported } from './wasm/threads';
 export type { ProgressEvent, OnProgress } from './progress';

@@ -1,4 +1,4 @@
-import type { PermutohedralLattice } from './permutohedral';
+import type { PermutohedralLattice } from './permutohedral-lattice';
 
 /*
  * The three steps of permutohedral filtering, on pixel-major values: value k of point i at

@@ -1,4 +1,6 @@
+import type { Layout } from './constants';
 import { DenseCrfError } from './errors';
+import { checkLabelCount, type LabelArray } from './labels';
 
 /** Pixels per tile of the transposes (keeps both sides in cache). */
 const TILE = 64;
@@ -37,11 +39,16 @@ export function chwToHwc(data: Float32Array, pixels: number, channels: number): 
 
 /**
  * The most probable label of every pixel (the first one on ties, like numpy's argmax), for
- * probabilities in either layout.
+ * probabilities in either layout (`chw` = `[labels, N]`, the default, as {@link DenseCRF.inference}
+ * returns them; `hwc` = `[N, labels]`).
+ *
+ * @returns a {@link LabelArray} (one byte per pixel).
+ * @throws DenseCrfError `bad-parameter` for more than {@link MAX_LABELS} labels.
  */
-export function argmaxLabels(probs: Float32Array, pixels: number, labels: number, layout: 'chw' | 'hwc' = 'chw'): Int32Array {
+export function argmaxLabels(probs: Float32Array, pixels: number, labels: number, layout: Layout = 'chw'): LabelArray {
   checkShape(probs, pixels, labels, 'argmaxLabels');
-  const out = new Int32Array(pixels);
+  checkLabelCount(labels, 'argmaxLabels');
+  const out = new Uint8Array(pixels);
   if (layout === 'hwc') {
     for (let i = 0; i < pixels; i++) {
       let best = 0;

@@ -28,7 +28,8 @@ export interface CrfParams {
 }
 
 /**
- * Parameter sets used by the reference code bases (seeds.md §3):
+ * Parameter sets used by the reference code bases (the DeepLab-v2 rows as kazuto1011/deeplab-pytorch's
+ * `configs/voc12.yaml` gives them, the others from the named source files):
  *
  * | name | source | iterations | Gaussian sxy, w | bilateral sxy, srgb, w |
  * |---|---|---|---|---|

@@ -1,6 +1,7 @@
 import type { EngineKind } from './engine';
 import { DenseCRF2D } from './dense-crf';
 import { DenseCrfError } from './errors';
+import { checkLabelCount, type LabelArray } from './labels';
 import { argmaxLabels } from './layout';
 import { crfPreset, type CrfParams, type CrfPresetName } from './presets';
 import type { OnProgress } from './progress';
@@ -37,7 +38,7 @@ export interface CrfRefineOptions {
 /** What {@link crfRefine} returns. */
 export interface CrfRefineResult {
   /** The most probable label per pixel, row-major H·W. */
-  labels: Uint8Array;
+  labels: LabelArray;
   /** The CRF marginals Q, HWC like the input. */
   probs: Float32Array;
   /** The parameters that were used. */
@@ -51,11 +52,7 @@ export interface CrfRefineResult {
  */
 export function crfRefine(options: CrfRefineOptions): CrfRefineResult {
   const { probs, width, height, numLabels } = options;
-  if (!Number.isInteger(numLabels) || numLabels < 1 || numLabels > 256) {
-    throw new DenseCrfError('bad-parameter', `numLabels must be an integer in 1..256 (labels are returned as bytes), got ${numLabels}`, {
-      where: 'crfRefine',
-    });
-  }
+  checkLabelCount(numLabels, 'crfRefine');
   const crf = new DenseCRF2D(width, height, numLabels, { engine: options.engine, threads: options.threads });
   const n = width * height;
   if (!(probs instanceof Float32Array) || probs.length !== n * numLabels) {
@@ -86,6 +83,6 @@ export function crfRefine(options: CrfRefineOptions): CrfRefineResult {
   }
   const q = crf.inference(params.iterations, { layout: 'hwc', onProgress: options.onProgress });
   crf.dispose(); // the next crfRefine reuses the memory
-  const labels = Uint8Array.from(argmaxLabels(q, n, numLabels, 'hwc'));
+  const labels = argmaxLabels(q, n, numLabels, 'hwc');
   return { labels, probs: q, params };
 }

@@ -1,6 +1,7 @@
 // A direct O(N²) dense CRF, float64, written from the model's definition and densecrf's
 // conventions; the tests compare the library against it.
-import { latticeFilter, type PermutohedralLattice } from '../src/index';
+import { latticeFilter } from '../src/lattice-filter';
+import type { PermutohedralLattice } from '../src/permutohedral';
 
 /** A dense kernel: `k[i*n + j]` is the response at i to a unit value at j. */
 export interface DenseTerm {

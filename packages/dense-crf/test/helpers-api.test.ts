@@ -231,7 +231,7 @@ describe('kernel parameters (densecrf setKernelParameters)', () => {
 });
 
 describe('presets and crfRefine', () => {
-  it('has the seeds.md §3 parameter table', () => {
+  it("has the reference code bases' parameter table", () => {
     expect(CRF_PRESET_NAMES).toEqual(['deeplab-v2', 'deeplab-v2-vgg', 'deeplab-public', 'tf-crf-branch', 'dcsp', 'pydensecrf-example']);
     const row = (name: keyof typeof CRF_PRESETS) => {
       const p = CRF_PRESETS[name];

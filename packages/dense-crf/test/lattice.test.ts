@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildLattice, latticeFilter } from '../src/index';
+import { buildLattice } from '../src/permutohedral';
+import { latticeFilter } from '../src/lattice-filter';
 import { LatticeHashTable } from '../src/lattice-hash';
 import { buildLatticeJs } from '../src/permutohedral';
 import { gaussianFeatures2D, bilateralFeatures2D } from '../src/features';

@@ -1,5 +1,5 @@
 import type { RgbImage } from './image';
-import { Rng } from './rng';
+import { SampleRng } from './sample-rng';
 
 /** The DeepLab port's per-channel mean, in BGR order (Caffe's ImageNet mean). */
 export const IMG_MEAN_BGR: readonly [number, number, number] = Object.freeze([104.00698793, 116.66876762, 122.67891434]) as readonly [
@@ -45,7 +45,7 @@ export interface AugmentParams {
  * mirror iff U[0, 1) < 0.5, then a crop offset uniform over the padded image (pad to at least the
  * crop size at the bottom/right, like `pad_to_bounding_box(…, 0, 0, …)` + `random_crop`).
  */
-export function drawAugmentParams(height: number, width: number, options: AugmentOptions, rng: Rng): AugmentParams {
+export function drawAugmentParams(height: number, width: number, options: AugmentOptions, rng: SampleRng): AugmentParams {
   let scale = 1;
   if (options.randomScale) {
     const [lo, hi] = options.scaleRange ?? [0.5, 1.5];
@@ -140,19 +140,19 @@ export interface ExtraMap {
  * Scale, mirror, pad and crop an image (+ label + extra maps) in one pass, with the TF port's
  * semantics: bilinear image and nearest label resampling (TF1 legacy coordinates), mirror after
  * scaling, padding at the bottom/right with the mean colour (0 after subtraction) and `labelPad`,
- * then RGB→BGR minus the mean. `rngOrParams` is an {@link Rng} (draws new parameters) or
+ * then RGB→BGR minus the mean. `rngOrParams` is a {@link SampleRng} (draws new parameters) or
  * parameters from {@link drawAugmentParams} to replay.
  */
 export function augment(
   image: RgbImage,
   label: Uint8Array | undefined,
   options: AugmentOptions,
-  rngOrParams: Rng | AugmentParams,
+  rngOrParams: SampleRng | AugmentParams,
   maps: readonly ExtraMap[] = [],
 ): AugmentedSample {
   const { width: w, height: h, data: src } = image;
   if (label && label.length !== w * h) throw new RangeError(`augment: label has ${label.length} pixels, image ${w}x${h}`);
-  const params = rngOrParams instanceof Rng ? drawAugmentParams(h, w, options, rngOrParams) : rngOrParams;
+  const params = rngOrParams instanceof SampleRng ? drawAugmentParams(h, w, options, rngOrParams) : rngOrParams;
   const { height: oh, width: ow, scaledHeight: sh, scaledWidth: sw } = params;
   const mean = options.mean ?? IMG_MEAN_BGR;
   const labelPad = options.labelPad ?? 255;

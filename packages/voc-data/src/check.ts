@@ -7,6 +7,7 @@ import { decodeFloatMap } from './saliency';
 import { parseClassCategories } from './tags';
 import type { LabelForm } from './image';
 import type { ListEntry } from './lists';
+import type { OnProgress } from './progress';
 
 /** What can be wrong with one dataset file. */
 export type CheckProblemCode =
@@ -43,15 +44,6 @@ export interface CheckReport {
   warnings: CheckProblem[];
 }
 
-/** Progress events of long-running voc-data work. */
-export interface VocProgressEvent {
-  task: string;
-  done: number;
-  total?: number;
-  message?: string;
-  metrics?: Record<string, number>;
-}
-
 /** Options of {@link checkDataset}. */
 export interface CheckOptions {
   numClasses?: number;
@@ -62,7 +54,7 @@ export interface CheckOptions {
   listErrors?: VocDataError[];
   /** Total list lines read, if known (defaults to entries + list errors). */
   lines?: number;
-  onProgress?: (e: VocProgressEvent) => void;
+  onProgress?: OnProgress;
 }
 
 function describe(error: unknown): { problem: CheckProblemCode; message: string } {

@@ -5,15 +5,15 @@
  */
 export { VocDataError, type VocDataErrorCode } from './errors';
 export { sniffImageFormat, type ImageFormat, type LabelForm, type LabelImage, type RgbImage } from './image';
+export { toRgbImage, type ImageLike } from './rgb-image';
 export { VOC_CLASSES, VOC_PALETTE, colorize, overlay, vocIndexOfColour } from './palette';
 export { decodeLabel, decodePngToRgb, encodeIndexPng, encodePng, readPng, type RawPng } from './png';
-export { decodeJpegPure } from './jpeg';
 export { decodeImage, decodeImageSync, defaultImageCodec, pureJsCodec, setImageCodec, type ImageCodec } from './codec';
 export { loadSharpCodec } from './codecs/sharp';
 export { browserCodec } from './codecs/browser';
 export { readNpy, writeNpy, type NdArray, type NdArrayLike, type NdData, type NdDtype } from './npy';
 export { readNpz, writeNpz } from './npz';
-export { Rng, permutation, splitmix32 } from './rng';
+export { SampleRng, permutation } from './sample-rng';
 export {
   IMG_MEAN_BGR,
   augment,
@@ -38,9 +38,11 @@ export {
   type VocObject,
 } from './tags';
 export { extractInstances, type InstanceMask } from './instances';
+export { labelCounts } from './label-counts';
+export { encodeMaskPng } from './mask-png';
 export { decodeFloatMap, decodeSaliency, encodeSaliencyPng, type FloatMap } from './saliency';
 export { stackBatch, type Batch, type BatchSample } from './batch';
-export { matToRowMajor, readMat, rowMajorToMat, writeMat, type MatNumericClass, type MatValue } from './mat';
+export { readMat, writeMat, type MatNumericClass, type MatValue } from './mat';
 export { readSbdLabel, writeSbdLabel, type SbdLabel } from './sbd';
 export { fetchFileSource, memoryFileSource, nodeFileSource, type FileSource } from './files';
 export {
@@ -49,9 +51,8 @@ export {
   type CheckProblem,
   type CheckProblemCode,
   type CheckReport,
-  type VocProgressEvent,
 } from './check';
-export { looksLikeLuminance, luminanceValues } from './luminance';
+export type { OnProgress, ProgressEvent } from './progress';
 export { loadSample, prepareSample, type LoadedSample, type SampleOptions } from './sample';
 export {
   createLoader,
@@ -66,8 +67,6 @@ export {
   encodeJpeg,
   makeSyntheticDataset,
   renderSyntheticSample,
-  syntheticClassStyle,
-  syntheticId,
   type SyntheticObject,
   type SyntheticOptions,
   type SyntheticSample,

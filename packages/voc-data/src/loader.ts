@@ -2,9 +2,12 @@ import { stackBatch, type Batch, type BatchSample } from './batch';
 import { VocDataError } from './errors';
 import { nodeFileSource, type FileSource } from './files';
 import type { ListEntry } from './lists';
-import { Rng, permutation } from './rng';
+import { SampleRng, permutation } from './sample-rng';
 import { loadSample, prepareSample, type SampleOptions } from './sample';
+import type { SampleExecutor } from './sample-executor';
 import { startWorkerPool, type WorkerPool } from './worker-pool';
+
+export type { SampleExecutor, SampleTask } from './sample-executor';
 
 /** Options of {@link createLoader}; the sample options are {@link SampleOptions}. */
 export interface LoaderOptions extends SampleOptions {
@@ -59,24 +62,11 @@ export interface BatchLoader {
   close(): Promise<void>;
 }
 
-/** Work description a worker (or the in-process path) turns into a sample. */
-export interface SampleTask {
-  entry: ListEntry;
-  /** Seed parts of this sample's augmentation: `[seed, epoch, position]`. */
-  seed: number[];
-}
-
-/** Runs sample tasks: in-process or on workers. */
-export interface SampleExecutor {
-  run(task: SampleTask): Promise<BatchSample>;
-  close(): Promise<void>;
-}
-
 function inProcessExecutor(files: FileSource, options: SampleOptions): SampleExecutor {
   return {
     async run(task) {
       const loaded = await loadSample(task.entry, files, options);
-      return prepareSample(loaded, options, new Rng(task.seed));
+      return prepareSample(loaded, options, new SampleRng(task.seed));
     },
     async close() {},
   };
@@ -134,7 +124,7 @@ export async function createLoader(entries: readonly ListEntry[], options: Loade
   const orderOf = (epoch: number): Uint32Array => {
     let o = orders.get(epoch);
     if (!o) {
-      o = shuffle ? permutation(n, new Rng([seed, epoch, 0x5eed])) : Uint32Array.from({ length: n }, (_, i) => i);
+      o = shuffle ? permutation(n, new SampleRng([seed, epoch, 0x5eed])) : Uint32Array.from({ length: n }, (_, i) => i);
       orders.set(epoch, o);
       orders.delete(epoch - 2);
     }

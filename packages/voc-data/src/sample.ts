@@ -5,7 +5,7 @@ import { VocDataError } from './errors';
 import type { FileSource } from './files';
 import type { LabelImage, RgbImage } from './image';
 import type { ListEntry } from './lists';
-import type { Rng } from './rng';
+import type { SampleRng } from './sample-rng';
 import { decodeLabel } from './png';
 import { decodeFloatMap, type FloatMap } from './saliency';
 import { parseClassCategories, tagVector } from './tags';
@@ -107,7 +107,7 @@ function expandAttention(map: FloatMap, tags: readonly number[], numClasses: num
  * multi-hot tag vector, and the DCSP maps as extra maps `[attention, saliency]` resampled with
  * nearest neighbour and padded with 0 — so fusing cues afterwards equals DCSP's fuse-then-resize.
  */
-export function prepareSample(loaded: LoadedSample, options: SampleOptions, rng: Rng): BatchSample {
+export function prepareSample(loaded: LoadedSample, options: SampleOptions, rng: SampleRng): BatchSample {
   const numClasses = options.numClasses ?? 21;
   const maps: ExtraMap[] = [];
   if (loaded.attention) {

@@ -1,11 +1,11 @@
 import jpegJs from 'jpeg-js';
-import type { VocProgressEvent } from './check';
+import type { OnProgress } from './progress';
 import type { RgbImage } from './image';
 import { formatListLine } from './lists';
 import { writeNpz } from './npz';
 import { VOC_CLASSES } from './palette';
 import { encodeIndexPng, encodePng } from './png';
-import { Rng } from './rng';
+import { SampleRng } from './sample-rng';
 import { encodeSaliencyPng } from './saliency';
 import { writeSbdLabel } from './sbd';
 import { formatClassCategories, formatVocAnnotation } from './tags';
@@ -109,7 +109,7 @@ function hsv(h: number, s: number, v: number): [number, number, number] {
 }
 
 /** Smooth value noise in [-1, 1] on a grid of `cell` pixels, bilinearly interpolated. */
-function valueNoise(width: number, height: number, cell: number, rng: Rng): Float32Array {
+function valueNoise(width: number, height: number, cell: number, rng: SampleRng): Float32Array {
   const gw = Math.ceil(width / cell) + 2;
   const gh = Math.ceil(height / cell) + 2;
   const grid = Float32Array.from({ length: gw * gh }, () => rng.next() * 2 - 1);
@@ -185,7 +185,7 @@ export function renderSyntheticSample(index: number, options: SyntheticOptions):
   const minSize = options.minSize ?? 64;
   const maxSize = Math.max(minSize, options.maxSize ?? 160);
   const voidBorder = options.voidBorder ?? 2;
-  const rng = new Rng([options.seed ?? 1234, index, 0x5717]);
+  const rng = new SampleRng([options.seed ?? 1234, index, 0x5717]);
   const n = W * H;
 
   // Background: a muted base colour, two octaves of value noise, a gradient, clutter lines and grain.
@@ -437,7 +437,7 @@ export function encodeJpeg(image: RgbImage, quality = 90): Uint8Array {
 export async function makeSyntheticDataset(
   options: SyntheticOptions,
   write: (path: string, bytes: Uint8Array) => void | Promise<void>,
-  onProgress?: (e: VocProgressEvent) => void,
+  onProgress?: OnProgress,
 ): Promise<SyntheticSummary> {
   const count = Math.max(1, Math.floor(options.count));
   const K = Math.max(1, Math.min(20, options.classes ?? 5));

@@ -1,6 +1,6 @@
 import type { BatchSample } from './batch';
 import { VocDataError, type VocDataErrorCode } from './errors';
-import type { SampleExecutor, SampleTask } from './loader';
+import type { SampleExecutor, SampleTask } from './sample-executor';
 import type { SampleOptions } from './sample';
 
 /** Messages between the pool and `worker.js`. */

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { VocDataError } from './errors';
 import { nodeFileSource } from './files';
-import { Rng } from './rng';
+import { SampleRng } from './sample-rng';
 import { loadSample, prepareSample, type SampleOptions } from './sample';
 import type { WorkerReply, WorkerRequest } from './worker-pool';
 
@@ -15,7 +15,7 @@ parentPort!.on('message', (m: WorkerRequest) => {
   void (async () => {
     try {
       const loaded = await loadSample(m.task.entry, files, options);
-      const sample = prepareSample(loaded, options, new Rng(m.task.seed));
+      const sample = prepareSample(loaded, options, new SampleRng(m.task.seed));
       const transfer: ArrayBuffer[] = [sample.image.buffer as ArrayBuffer];
       if (sample.label) transfer.push(sample.label.buffer as ArrayBuffer);
       for (const map of sample.maps ?? []) transfer.push(map.buffer as ArrayBuffer);

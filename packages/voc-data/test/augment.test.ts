@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   IMG_MEAN_BGR,
-  Rng,
+  SampleRng,
   augment,
   deprocess,
   drawAugmentParams,
@@ -73,7 +73,7 @@ function tfReference(image: RgbImage, label: Uint8Array, p: AugmentParams, crop?
 }
 
 function randomImage(w: number, h: number, seed: number): { image: RgbImage; label: Uint8Array } {
-  const rng = new Rng(seed);
+  const rng = new SampleRng(seed);
   const data = Uint8Array.from({ length: w * h * 3 }, () => rng.int(256));
   const label = Uint8Array.from({ length: w * h }, () => [0, 1, 2, 15, 255][rng.int(5)]!);
   return { image: { width: w, height: h, data }, label };
@@ -91,7 +91,7 @@ describe('augment (TF port semantics)', () => {
         (w, h, cw, ch, seed) => {
           const { image, label } = randomImage(w, h, seed);
           const options = { crop: [ch, cw] as [number, number], randomScale: true, randomMirror: true };
-          const params = drawAugmentParams(h, w, options, new Rng(seed));
+          const params = drawAugmentParams(h, w, options, new SampleRng(seed));
           const got = augment(image, label, options, params);
           const ref = tfReference(image, label, params, [ch, cw]);
           expect(got.height).toBe(ch);
@@ -111,7 +111,7 @@ describe('augment (TF port semantics)', () => {
   it('without a crop returns the whole scaled, mirrored image', () => {
     const { image, label } = randomImage(17, 11, 5);
     const options = { randomScale: true, randomMirror: true };
-    const params = drawAugmentParams(11, 17, options, new Rng(9));
+    const params = drawAugmentParams(11, 17, options, new SampleRng(9));
     const got = augment(image, label, options, params);
     const ref = tfReference(image, label, params);
     expect([got.height, got.width]).toEqual([params.scaledHeight, params.scaledWidth]);
@@ -122,7 +122,7 @@ describe('augment (TF port semantics)', () => {
   });
 
   it('draws scale in [0.5, 1.5), mirrors about half the time, crops inside the padded image', () => {
-    const rng = new Rng(2024);
+    const rng = new SampleRng(2024);
     let mirrors = 0;
     let minS = Infinity;
     let maxS = -Infinity;
@@ -144,7 +144,7 @@ describe('augment (TF port semantics)', () => {
     // Binomial(4000, 0.5): 5 standard deviations is ±158.
     expect(Math.abs(mirrors - N / 2)).toBeLessThan(158);
     // Without the flags: scale 1, no mirror.
-    const p = drawAugmentParams(10, 20, { crop: [5, 5] }, new Rng(1));
+    const p = drawAugmentParams(10, 20, { crop: [5, 5] }, new SampleRng(1));
     expect(p).toMatchObject({ scale: 1, mirror: false, scaledHeight: 10, scaledWidth: 20 });
   });
 
@@ -164,9 +164,9 @@ describe('augment (TF port semantics)', () => {
   it('is reproducible from the seed and differs between seeds', () => {
     const { image, label } = randomImage(40, 30, 1);
     const opts = { crop: [25, 25] as [number, number], randomScale: true, randomMirror: true };
-    const a = augment(image, label, opts, new Rng([7, 0, 3]));
-    const b = augment(image, label, opts, new Rng([7, 0, 3]));
-    const c = augment(image, label, opts, new Rng([7, 0, 4]));
+    const a = augment(image, label, opts, new SampleRng([7, 0, 3]));
+    const b = augment(image, label, opts, new SampleRng([7, 0, 3]));
+    const c = augment(image, label, opts, new SampleRng([7, 0, 4]));
     expect(a.params).toEqual(b.params);
     expect(Buffer.from(a.image.buffer).equals(Buffer.from(b.image.buffer))).toBe(true);
     expect(a.params).not.toEqual(c.params);
@@ -174,7 +174,7 @@ describe('augment (TF port semantics)', () => {
 
   it('carries extra maps: nearest like the label, bilinear like the image, with their own padding', () => {
     const { image, label } = randomImage(9, 7, 4);
-    const params = drawAugmentParams(7, 9, { crop: [10, 12], randomScale: true, randomMirror: true }, new Rng(11));
+    const params = drawAugmentParams(7, 9, { crop: [10, 12], randomScale: true, randomMirror: true }, new SampleRng(11));
     const asMap = Float32Array.from(label);
     const grey = Float32Array.from({ length: 63 }, (_, i) => image.data[i * 3]!);
     const out = augment(image, label, { crop: [10, 12] }, params, [
@@ -196,8 +196,8 @@ describe('augment (TF port semantics)', () => {
   it('preprocess/deprocess invert each other; stackBatch lays out NHWC + int32 labels', () => {
     const { image, label } = randomImage(5, 4, 8);
     expect([...deprocess(preprocess(image))]).toEqual([...image.data]);
-    const s1 = augment(image, label, { crop: [3, 3] }, new Rng(1));
-    const s2 = augment(image, label, { crop: [3, 3] }, new Rng(2));
+    const s1 = augment(image, label, { crop: [3, 3] }, new SampleRng(1));
+    const s2 = augment(image, label, { crop: [3, 3] }, new SampleRng(2));
     const batch = stackBatch([
       { ...s1, id: 'a' },
       { ...s2, id: 'b' },
@@ -209,15 +209,15 @@ describe('augment (TF port semantics)', () => {
     expect(() =>
       stackBatch([
         { ...s1, id: 'a' },
-        { ...augment(image, label, {}, new Rng(1)), id: 'full' },
+        { ...augment(image, label, {}, new SampleRng(1)), id: 'full' },
       ]),
     ).toThrowError(/cannot batch/);
   });
 
   it('permutation is a seeded Fisher–Yates shuffle', () => {
-    const p = permutation(50, new Rng(3));
+    const p = permutation(50, new SampleRng(3));
     expect([...p].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect([...permutation(50, new Rng(3))]).toEqual([...p]);
-    expect([...permutation(50, new Rng(4))]).not.toEqual([...p]);
+    expect([...permutation(50, new SampleRng(3))]).toEqual([...p]);
+    expect([...permutation(50, new SampleRng(4))]).not.toEqual([...p]);
   });
 });

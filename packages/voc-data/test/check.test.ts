@@ -1,18 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
-import {
-  VOC_PALETTE,
-  checkDataset,
-  decodeLabel,
-  encodeIndexPng,
-  encodePng,
-  looksLikeLuminance,
-  luminanceValues,
-  memoryFileSource,
-  parseList,
-  writeNpz,
-} from '../src/index';
+import { VOC_PALETTE, checkDataset, decodeLabel, encodeIndexPng, encodePng, memoryFileSource, parseList, writeNpz } from '../src/index';
+import { looksLikeLuminance, luminanceValues } from '../src/luminance';
 
 describe('checkDataset', () => {
   it('the histogram of the real VOC label equals a direct count of its pixels', async () => {

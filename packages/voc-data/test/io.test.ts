@@ -19,7 +19,7 @@ import {
 } from '../src/index';
 import { buildPng } from './helpers/png-builder';
 
-/** The 21 VOC colours as listed in the DeepLab port's utils.py (seeds.md §1.1). */
+/** The 21 VOC colours as listed in the DeepLab port's utils.py (`deeplab_resnet/utils.py` of DrSleep/tensorflow-deeplab-resnet). */
 const VOC_TABLE = [
   [0, 0, 0],
   [128, 0, 0],

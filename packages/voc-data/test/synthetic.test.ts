@@ -12,9 +12,9 @@ import {
   readNpz,
   readSbdLabel,
   renderSyntheticSample,
-  syntheticClassStyle,
   tagsFromAnnotation,
 } from '../src/index';
+import { syntheticClassStyle } from '../src/synthetic';
 
 const OPTS = { count: 8, seed: 11, width: 96, height: 72, minSize: 24, maxSize: 48, classes: 4 };
 

@@ -36,7 +36,8 @@ export interface ChosenBackend {
 
 let wasmPathsSet = false;
 
-async function webgpuAdapter(): Promise<{ ok: boolean; reason?: string; description?: string; software?: boolean }> {
+/** Whether WebGPU has an adapter here, which one, and whether it is a software one (SwiftShader). */
+export async function webgpuAdapter(): Promise<{ ok: boolean; reason?: string; description?: string; software?: boolean }> {
   const gpu = (
     navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string>; isFallbackAdapter?: boolean } | null> } }
   ).gpu;
@@ -62,6 +63,10 @@ async function activate(name: (typeof APP_BACKENDS)[number]): Promise<void> {
       });
       wasmPathsSet = true;
     }
+    // On a cross-origin isolated page (served for ONNX Runtime Web's wasm threads) TF.js would
+    // pick its threaded wasm, whose inlined pthread worker fails in the bundle; it runs the
+    // single-threaded SIMD build, as on a page that is not isolated.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     await loadBackend('wasm');
     return;
   }

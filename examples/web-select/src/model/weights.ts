@@ -5,6 +5,7 @@
  */
 import { readWeightsDirWith, type ReadableFiles } from '@objsel/caffe-import';
 import { DeepLabResNet } from '@objsel/deeplab-resnet';
+import { ShardCache, sha256Hex, type ShardCacheStats } from './weights-cache';
 
 /** Where the weights came from, for the UI. */
 export interface LoadedModel {
@@ -18,6 +19,8 @@ export interface LoadedModel {
   /** `generatedBy` of model.json, and anything the training wrote into the objsel section. */
   generatedBy: string;
   training?: unknown;
+  /** For a URL: what Cache Storage did with the shards (./weights-cache.ts). */
+  cache?: ShardCacheStats;
 }
 
 function notFound(path: string): Error {
@@ -39,6 +42,9 @@ function readOnlyFs(read: (path: string) => Promise<Uint8Array>): ReadableFiles 
   };
 }
 
+/** The virtual directory a URL's files are read through. */
+const REMOTE_DIR = 'remote';
+
 async function build(fs: ReadableFiles, dir: string, source: string): Promise<LoadedModel> {
   const { modelJson, entries } = await readWeightsDirWith(fs, dir);
   const meta = modelJson.objsel;
@@ -58,21 +64,39 @@ async function build(fs: ReadableFiles, dir: string, source: string): Promise<Lo
   };
 }
 
-/** Loads `.../model.json` and the shards next to it over HTTP. */
+/** Loads `.../model.json` and the shards next to it over HTTP, the shards through Cache Storage. */
 export async function loadWeightsFromUrl(url: string, base: string): Promise<LoadedModel> {
   const absolute = new URL(url, base);
   // The file name from the path, so a query (a signed or cache-busting URL) is allowed; model.json
   // is fetched with it, the shards relative to it.
   const file = absolute.pathname.replace(/^.*\//, '');
-  const dir = new URL('.', absolute).href.replace(/\/$/, '');
-  const fs = readOnlyFs(async (path) => {
-    const response = await fetch(path === `${dir}/model.json` ? absolute.href : path);
-    if (response.status === 404) throw notFound(path);
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
-  });
   if (file !== 'model.json') throw new Error(`${url}: the weights URL must name a model.json`);
-  return build(fs, dir, absolute.href);
+  // The reader works on POSIX paths (it normalises them, which would fold `http://` into `http:/`),
+  // so it reads a virtual directory whose files map back to URLs beside model.json.
+  const shards = await ShardCache.open();
+  const fs = readOnlyFs(async (path) => {
+    const rel = path.slice(`${REMOTE_DIR}/`.length);
+    const isModelJson = rel === 'model.json';
+    const target = isModelJson ? absolute.href : new URL(rel, absolute).href;
+    const download = async (): Promise<Uint8Array> => {
+      const response = await fetch(target);
+      if (response.status === 404) throw notFound(target);
+      if (!response.ok) throw new Error(`${target}: HTTP ${response.status}`);
+      return new Uint8Array(await response.arrayBuffer());
+    };
+    if (!isModelJson) return shards.read(target, download);
+    // model.json is read first; its hash keys the shards it lists (./weights-cache.ts).
+    const bytes = await download();
+    shards.keyWith(await sha256Hex(bytes));
+    return bytes;
+  });
+  try {
+    return { ...(await build(fs, REMOTE_DIR, absolute.href)), cache: shards.stats };
+  } catch (error) {
+    // Name the URL the person gave, not the virtual directory it was read through.
+    const dir = new URL('.', absolute).href;
+    throw new Error((error as Error).message.replaceAll(`${REMOTE_DIR}/`, dir), { cause: error });
+  }
 }
 
 /** Loads from picked files: one `model.json` and the shards it lists (matched by file name). */

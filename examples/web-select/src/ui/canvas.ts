@@ -1,5 +1,5 @@
 /** Drawing the image, the mask and the click marks, and reading pixels back. */
-import type { Click, RgbImage } from '@objsel/clicks';
+import type { Box, Click, RgbImage } from '@objsel/clicks';
 
 /** Mask colour: object pixels are opaque, background fully transparent. */
 export const MASK_RGB: readonly [number, number, number] = [64, 196, 255];
@@ -36,7 +36,7 @@ export function drawMask(canvas: HTMLCanvasElement, mask: Uint8Array, width: num
 /**
  * Draws the mask's outline (object pixels with a background 4-neighbour) and the clicks: green
  * discs with + for the object, red with − for background. At display resolution, so they stay
- * crisp on small images.
+ * crisp on small images. A classic method's box is a dashed rectangle.
  */
 export function drawMarks(
   canvas: HTMLCanvasElement,
@@ -45,6 +45,7 @@ export function drawMarks(
   width: number,
   height: number,
   displayScale: number,
+  box?: Box,
 ): void {
   canvas.width = Math.round(width * displayScale);
   canvas.height = Math.round(height * displayScale);
@@ -60,6 +61,15 @@ export function drawMarks(
         x === 0 || y === 0 || x === width - 1 || y === height - 1 || !mask[i - 1] || !mask[i + 1] || !mask[i - width] || !mask[i + width];
       if (edge) ctx.fillRect(x * displayScale, y * displayScale, dot, dot);
     }
+  }
+  if (box) {
+    ctx.save();
+    ctx.setLineDash([6, 4]);
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = '#ffd54f';
+    const [x0, y0, x1, y1] = box;
+    ctx.strokeRect(x0 * displayScale, y0 * displayScale, (x1 - x0) * displayScale, (y1 - y0) * displayScale);
+    ctx.restore();
   }
   clicks.forEach((c, i) => {
     const x = (c.x + 0.5) * displayScale;

@@ -16,6 +16,13 @@ export const BLOCK_TRAILER_LENGTH = 5;
 export const MAGIC_LO = 0x8b80fb57;
 /** See {@link MAGIC_LO}. */
 export const MAGIC_HI = 0xdb477524;
+
+/** True when `bytes` end with a LevelDB-format table footer's magic number (a V1 checkpoint or V2 index), without checking more. */
+export function hasTableMagic(bytes: Uint8Array): boolean {
+  if (bytes.length < FOOTER_LENGTH) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 8, 8);
+  return view.getUint32(0, true) === MAGIC_LO && view.getUint32(4, true) === MAGIC_HI;
+}
 /** Block compression types. */
 export const BlockType = { NONE: 0, SNAPPY: 1 } as const;
 

@@ -5,9 +5,10 @@
  *
  * @module
  */
-export { crc32c, crc32cExtend, maskCrc32c, unmaskCrc32c } from './crc32c';
-export { snappyUncompress, snappyUncompressedLength, type SnappyPlace } from './snappy';
+export { crc32c, maskCrc32c } from './crc32c';
 export { TfTable } from './table-reader';
+export type { Block, BlockEntry } from './block';
+export { hasTableMagic } from './footer';
 export { buildTable, type TableWriterOptions } from './table-writer';
 export { tensorSliceKey } from './ordered-code';
 export { DT, dtypeName, type TfDtype, type TfTensorData } from './dtypes';

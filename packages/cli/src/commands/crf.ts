@@ -1,20 +1,11 @@
 import { promises as fs } from 'node:fs';
-import {
-  argmaxLabels,
-  colorizeLabels,
-  CRF_PRESET_NAMES,
-  crfPreset,
-  crfRefine,
-  DenseCRF2D,
-  labelsFromColors,
-  unaryFromLabels,
-  type CrfParams,
-} from '@objsel/dense-crf';
+import { argmaxLabels, countChangedLabels, CRF_PRESET_NAMES, crfAnnotation, crfPreset, crfRefine, type CrfParams } from '@objsel/dense-crf';
 import { decodeImage, decodePngToRgb, encodeIndexPng, encodePng, readNpy, writeNpy } from '@objsel/voc-data';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
+import { listParser, numberParser } from '../flags';
 
 /** Options of `objsel crf`. */
 export interface CrfCommandOptions {
@@ -43,32 +34,6 @@ export interface CrfCommandResult {
   changedPixels: number;
   seconds: number;
   saveProbs: string | null;
-}
-
-function numbers(name: string, count: number) {
-  return (value: string): number[] => {
-    const parts = value.split(',').map((s) => Number(s.trim()));
-    if (parts.length !== count || parts.some((v) => !Number.isFinite(v) || v <= 0)) {
-      throw new CliError('usage', `${name} takes ${count} positive numbers separated by commas, got ${JSON.stringify(value)}`);
-    }
-    return parts;
-  };
-}
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new CliError('usage', `${name} must be a positive integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new CliError('usage', `${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
 }
 
 /** The preset, then the flags on top of it. */
@@ -106,9 +71,7 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
     const probs = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as Float64Array);
     const params = resolveParams(options, 'deeplab-v2');
     const result = crfRefine({ probs, image: image.data, width, height, numLabels, params, threads: options.threads, onProgress });
-    const before = argmaxLabels(probs, n, numLabels, 'hwc');
-    let changed = 0;
-    for (let i = 0; i < n; i++) if (before[i] !== result.labels[i]) changed++;
+    const changed = countChangedLabels(argmaxLabels(probs, n, numLabels, 'hwc'), result.labels);
     await fs.writeFile(options.out, encodeIndexPng(result.labels, width, height));
     if (options.saveProbs) await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, numLabels], data: result.probs }));
     return {
@@ -129,35 +92,28 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
   if (anno.width !== width || anno.height !== height) {
     throw new CliError('usage', `annotation is ${anno.width}x${anno.height}, image is ${width}x${height}`, { file: options.labels });
   }
-  const a = labelsFromColors(anno.data, n);
-  if (a.nLabels < 2)
-    throw new CliError('usage', `the annotation needs at least two colours besides black, found ${a.nLabels}`, { file: options.labels });
-  const params = resolveParams(options, 'pydensecrf-example');
-  const crf = new DenseCRF2D(width, height, a.nLabels, { threads: options.threads });
-  crf.setUnaryEnergy(unaryFromLabels(a.labels, a.nLabels, options.gtProb, a.hasUnknown));
-  crf.addPairwiseGaussian({ sxy: params.gaussian.sxy, compat: params.gaussian.compat });
-  if (params.bilateral)
-    crf.addPairwiseBilateral({
-      sxy: params.bilateral.sxy,
-      srgb: params.bilateral.srgb,
-      rgbim: image.data,
-      compat: params.bilateral.compat,
-    });
-  const q = crf.inference(params.iterations, { layout: 'hwc', onProgress });
-  const map = argmaxLabels(q, n, a.nLabels, 'hwc');
-  let changed = 0;
-  const shift = a.hasUnknown ? 1 : 0;
-  for (let i = 0; i < n; i++) if (a.labels[i]! >= shift && a.labels[i]! - shift !== map[i]) changed++;
-  await fs.writeFile(options.out, encodePng({ width, height, channels: 3, data: colorizeLabels(map, a.colors) }));
-  if (options.saveProbs) await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, a.nLabels], data: q }));
+  const refined = crfAnnotation({
+    annotation: anno.data,
+    image: image.data,
+    width,
+    height,
+    gtProb: options.gtProb,
+    params: resolveParams(options, 'pydensecrf-example'),
+    threads: options.threads,
+    ...(onProgress ? { onProgress } : {}),
+    ...(options.labels ? { file: options.labels } : {}),
+  });
+  await fs.writeFile(options.out, encodePng({ width, height, channels: 3, data: refined.rgb }));
+  if (options.saveProbs)
+    await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, refined.numLabels], data: refined.probs }));
   return {
     out: options.out,
     mode: 'labels',
     width,
     height,
-    numLabels: a.nLabels,
-    params,
-    changedPixels: changed,
+    numLabels: refined.numLabels,
+    params: refined.params,
+    changedPixels: refined.changedPixels,
     seconds: (performance.now() - start) / 1000,
     saveProbs: options.saveProbs ?? null,
   };
@@ -172,15 +128,17 @@ export function registerCrf(program: Command, context: () => CliContext): void {
     .option('--probs <file>', 'softmax probabilities, float32 .npy [H, W, C]')
     .option('--labels <file>', "sparse colour annotation PNG: each colour a label, black unknown (pydensecrf's example)")
     .addOption(
-      new Option('--gt-prob <p>', 'with --labels: probability that an annotated label is right').default(0.7).argParser((v: string) => {
-        const p = Number(v);
-        if (!(p > 0 && p < 1)) throw new CliError('usage', `--gt-prob must be in (0, 1), got ${JSON.stringify(v)}`);
-        return p;
-      }),
+      new Option('--gt-prob <p>', 'with --labels: probability that an annotated label is right')
+        .default(0.7)
+        .argParser(numberParser('--gt-prob', { min: 0, minExclusive: true, max: 1, maxExclusive: true })),
     )
-    .option('--iterations <n>', "mean-field iterations (default: the preset's)", nonNegativeInt('--iterations'))
-    .option('--gaussian <sxy,compat>', 'smoothness term: position std in pixels, Potts weight', numbers('--gaussian', 2))
-    .option('--bilateral <sxy,srgb,compat>', 'appearance term: position std, colour std, Potts weight', numbers('--bilateral', 3))
+    .option('--iterations <n>', "mean-field iterations (default: the preset's)", numberParser('--iterations', { integer: true, min: 0 }))
+    .option('--gaussian <sxy,compat>', 'smoothness term: position std in pixels, Potts weight', listParser('--gaussian', { length: 2 }))
+    .option(
+      '--bilateral <sxy,srgb,compat>',
+      'appearance term: position std, colour std, Potts weight',
+      listParser('--bilateral', { length: 3 }),
+    )
     .addOption(
       new Option('--preset <name>', 'parameter set (default deeplab-v2 with --probs, pydensecrf-example with --labels)').choices(
         CRF_PRESET_NAMES,
@@ -188,7 +146,7 @@ export function registerCrf(program: Command, context: () => CliContext): void {
     )
     .requiredOption('--out <file>', 'output PNG: VOC-palette labels (--probs) or the annotation colours (--labels)')
     .option('--save-probs <file>', 'also write the CRF marginals Q as float32 .npy [H, W, C]')
-    .option('--threads <n>', 'threads for the WebAssembly solver (worker threads)', positiveInt('--threads'), 1)
+    .option('--threads <n>', 'threads for the WebAssembly solver (worker threads)', numberParser('--threads', { integer: true, min: 1 }), 1)
     .action(async (raw: Omit<CrfCommandOptions, 'gtProb'> & { gtProb: number }) => {
       const ctx = context();
       const result = await runCrf(raw, ctx.onProgress);

@@ -1,32 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { nodeFileSystem } from '@objsel/caffe-import/node';
-import type { EvaluationResult, Refine } from '@objsel/deeplab-resnet';
 import type { CliContext } from '../context';
+import { crfRefinerFromFlag } from '../crf-refiner';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { listFlag, numberFlag } from './train';
-
-/** A dense-CRF refinement with a preset of `@objsel/dense-crf`. */
-export async function crfRefiner(preset: string): Promise<Refine> {
-  const { crfPreset, crfRefine } = await import('@objsel/dense-crf');
-  crfPreset(preset); // unknown names fail here, before any image is processed
-  return ({ probs, image, width, height, numLabels }) => crfRefine({ probs, image: image.data, width, height, numLabels, preset }).labels;
-}
-
-/** The per-class IoU table and mean IoU, as evaluate.py prints `Mean IoU`. */
-export function formatEvaluation(result: EvaluationResult): string {
-  const pct = (v: number | null) => (v === null ? '   n/a' : `${(100 * v).toFixed(2).padStart(6)}`);
-  const width = Math.max(5, ...result.perClassIoU.map((c) => c.name.length));
-  const lines = [`${'class'.padEnd(width)}  IoU (%)`];
-  for (const c of result.perClassIoU) lines.push(`${c.name.padEnd(width)}  ${pct(c.iou)}`);
-  lines.push('');
-  lines.push(
-    `Mean IoU: ${(100 * result.miou).toFixed(2)}% over ${result.images} image(s) (pixel accuracy ${(100 * result.pixelAccuracy).toFixed(2)}%${result.scales.length > 1 ? `, scales ${result.scales.join(',')}` : ''}${result.crf ? ', dense CRF' : ''})`,
-  );
-  return lines.join('\n');
-}
+import { listFlag, numberFlag } from '../flags';
+import { formatEvaluation } from '../format-evaluation';
+import { nodeFileSystem, readBytes, readText } from '../node-fs';
+import { bnEpsilonFlag } from '../train-flags';
 
 interface EvaluateFlags {
   dataDir: string;
@@ -64,10 +46,8 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
       if (!weights) throw new CliError('usage', 'give the network with --weights DIR');
       const scales = listFlag('--scales', flags.scales);
       const numSteps = flags.numSteps === undefined ? undefined : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 });
-      const bnEpsilon =
-        flags.bnEpsilon === undefined ? undefined : numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
-      const refine =
-        flags.crf === undefined || flags.crf === false ? undefined : await crfRefiner(flags.crf === true ? 'deeplab-v2' : flags.crf);
+      const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
+      const refine = await crfRefinerFromFlag(flags.crf);
       const backend = await ctx.useBackend();
       const { evaluate, loadSegmentationNetwork } = await import('@objsel/deeplab-resnet');
       const { encodeIndexPng, parseList } = await import('@objsel/voc-data');
@@ -78,13 +58,13 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
           if (n !== network.config.numClasses)
             throw new CliError('usage', `--num-classes ${n} does not match the weights (${network.config.numClasses} classes)`);
         }
-        const entries = parseList(await fs.readFile(flags.dataList, 'utf8'), { file: flags.dataList, dataDir: flags.dataDir });
+        const entries = parseList(await readText(flags.dataList), { file: flags.dataList, dataDir: flags.dataDir });
         if (flags.saveDir) await fs.mkdir(flags.saveDir, { recursive: true });
         const saveDir = flags.saveDir;
         const result = await evaluate({
           network,
           entries,
-          read: (p) => fs.readFile(p),
+          read: readBytes,
           scales,
           ...(numSteps === undefined ? {} : { numSteps }),
           ...(refine ? { refine } : {}),

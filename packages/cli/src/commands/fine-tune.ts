@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { withExamples } from '../examples';
-import { addCommonTrainFlags, runTrainCommand, type RawTrainFlags } from './train';
+import { runTrainCommand } from '../run-training';
+import { addCommonTrainFlags, type RawTrainFlags } from '../train-flags';
 
 /**
  * `objsel fine-tune`: fine_tune.py — only `fc1_voc12*` are trained, with Adam at a constant

@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import { DEFAULT_LAMBDA, graphCut, parseClicksJson, type Click } from '@objsel/clicks';
-import { decodeImage, encodePng, readNpy } from '@objsel/voc-data';
+import { decodeImage, encodeMaskPng, readNpy } from '@objsel/voc-data';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
+import { numberChoiceFlag, numberParser } from '../flags';
 
 /** Options of `objsel graphcut`. */
 export interface GraphcutCommandOptions {
@@ -73,10 +74,8 @@ export async function runGraphcut(options: GraphcutCommandOptions): Promise<Grap
     sigma: options.sigma,
     connectivity: options.connectivity,
   });
-  const png = Uint8Array.from(result.mask, (v) => (v ? 255 : 0));
-  await fs.writeFile(options.out, encodePng({ width, height, channels: 1, data: png }));
-  let foreground = 0;
-  for (const v of result.mask) foreground += v;
+  const { png, area: foreground } = encodeMaskPng(result.mask, width, height);
+  await fs.writeFile(options.out, png);
   return {
     out: options.out,
     width,
@@ -92,16 +91,6 @@ export async function runGraphcut(options: GraphcutCommandOptions): Promise<Grap
   };
 }
 
-function positiveNumber(name: string, allowZero: boolean) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || value.trim() === '' || n < 0 || (!allowZero && n === 0)) {
-      throw new CliError('usage', `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(value)}`);
-    }
-    return n;
-  };
-}
-
 /** `objsel graphcut`: graph-cut refinement of a probability map (Xu et al. 2016 / Boykov–Jolly). */
 export function registerGraphcut(program: Command, context: () => CliContext): void {
   const cmd = program
@@ -113,17 +102,16 @@ export function registerGraphcut(program: Command, context: () => CliContext): v
       '--clicks <file>',
       'clicks JSON fixed as hard constraints ({"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}])',
     )
-    .option('--lambda <l>', `smoothness weight (default ${DEFAULT_LAMBDA})`, positiveNumber('--lambda', true))
+    .option('--lambda <l>', `smoothness weight (default ${DEFAULT_LAMBDA})`, numberParser('--lambda', { min: 0 }))
     .option(
       '--sigma <s>',
       'colour scale of the contrast term (default: RMS neighbour colour difference, as GrabCut)',
-      positiveNumber('--sigma', false),
+      numberParser('--sigma', { min: 0, minExclusive: true }),
     )
     .addOption(
-      new Option('--connectivity <n>', 'neighbourhood: 4, or 8 with diagonals weighted 1/sqrt(2)').default(4).argParser((v: string) => {
-        if (v !== '4' && v !== '8') throw new CliError('usage', `--connectivity must be 4 or 8, got ${JSON.stringify(v)}`);
-        return Number(v) as 4 | 8;
-      }),
+      new Option('--connectivity <n>', 'neighbourhood: 4, or 8 with diagonals weighted 1/sqrt(2)')
+        .default(4)
+        .argParser((v: string) => numberChoiceFlag('--connectivity', v, [4, 8] as const)),
     )
     .requiredOption('--out <file>', 'output mask PNG (0 background, 255 foreground)')
     .action(async (opts: GraphcutCommandOptions) => {

@@ -31,26 +31,35 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'convert',
     usage: '[options]',
-    summary: 'convert a DeepLab-v2 ResNet .prototxt + .caffemodel to an objsel weights directory (model.json + TF.js shards)',
-    load: async () => (await import('./convert')).registerConvert,
+    summary:
+      "convert a ResNet .prototxt + .caffemodel (DeepLab-v2, or an ImageNet ResNet → backbone) or a TensorFlow checkpoint (the TF port's names) to an objsel weights directory (model.json + TF.js shards)",
+    load: async () => (await import('./convert/index')).registerConvert,
   },
   {
     name: 'inspect',
     usage: '<file>',
-    summary: 'list the layers of a .prototxt (types, tops/bottoms, inferred shapes) or .caffemodel (types, blob shapes)',
-    load: async () => (await import('./inspect')).registerInspect,
+    summary:
+      'list the layers of a .prototxt (types, tops/bottoms, inferred shapes) or .caffemodel (types, blob shapes), or the tensors of a TensorFlow checkpoint (names, dtypes, shapes)',
+    load: async () => (await import('./inspect/index')).registerInspect,
+  },
+  {
+    name: 'export',
+    usage: '[options]',
+    summary:
+      "write objsel weights in another format: tf-checkpoint (TensorFlow V2 checkpoint PREFIX.index + PREFIX.data-00000-of-00001 (the TF port's names; tf.train.Saver restores it))",
+    load: async () => (await import('./export')).registerExport,
   },
   {
     name: 'dcsp',
     usage: '',
     summary: 'weakly supervised segmentation from image tags and saliency (DCSP, Chaudhry et al. 2017)',
-    load: async () => (await import('./dcsp')).registerDcsp,
+    load: async () => (await import('./dcsp/index')).registerDcsp,
   },
   {
     name: 'data',
     usage: '',
     summary: 'PASCAL VOC / SBD datasets: check labels, make synthetic VOC-format data, convert SBD .mat labels',
-    load: async () => (await import('./data')).registerData,
+    load: async () => (await import('./data/index')).registerData,
   },
   {
     name: 'train',
@@ -89,7 +98,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'clicks',
     usage: '',
     summary: 'interactive selection clicks: sample training clicks, encode distance maps, place the robot click',
-    load: async () => (await import('./clicks')).registerClicks,
+    load: async () => (await import('./clicks/index')).registerClicks,
   },
   {
     name: 'graphcut',
@@ -115,7 +124,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: '[options]',
     summary:
       'end-to-end demo: convert the real DeepLab-ResNet-101 deploy.prototxt with seeded random Caffe weights, make a synthetic VOC dataset, train a reduced DeepLab from scratch, evaluate, write masks and summary.json',
-    load: async () => (await import('./demo')).registerDemo,
+    load: async () => (await import('./demo/index')).registerDemo,
   },
 ];
 

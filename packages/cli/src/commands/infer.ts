@@ -1,12 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { nodeFileSystem } from '@objsel/caffe-import/node';
+import { labelCounts } from '@objsel/voc-data';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
+import { crfRefinerFromFlag } from '../crf-refiner';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { crfRefiner } from './evaluate';
-import { listFlag, numberFlag } from './train';
+import { listFlag } from '../flags';
+import { nodeFileSystem } from '../node-fs';
+import { bnEpsilonFlag } from '../train-flags';
 
 interface InferFlags {
   weights?: string;
@@ -37,10 +39,9 @@ function logitsPath(flag: string, name: string, count: number): string {
   return path.join(path.dirname(flag), `${path.basename(flag, path.extname(flag))}_${name}${ext}`);
 }
 
-function histogram(labels: Uint8Array): Record<string, number> {
-  const counts = new Map<number, number>();
-  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-  return Object.fromEntries([...counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
+/** Pixels per class index, in class order. */
+function classPixels(labels: Uint8Array): Record<string, number> {
+  return Object.fromEntries([...labelCounts(labels)].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
 }
 
 /** `objsel infer`: inference.py (+ evaluate_msc.py's scales and the crf branch's `--crf`) on images. */
@@ -51,7 +52,10 @@ export function registerInfer(program: Command, context: () => CliContext): void
       'segment images: BGR minus the mean, fc1_voc12 logits, bilinear upsampling, argmax; writes <name>_mask.png (VOC palette) and <name>_overlay.png (inference.py)',
     )
     .argument('<images...>', 'JPEG or PNG images')
-    .option('--weights <dir>', 'weights directory (objsel convert output), checkpoint, or snapshot directory (its latest checkpoint)')
+    .option(
+      '--weights <dir>',
+      'weights directory (objsel convert output), checkpoint, snapshot directory (its latest checkpoint) or TensorFlow checkpoint',
+    )
     .option('--save-dir <dir>', 'where to write the masks and overlays', './output/')
     .option(
       '--save-logits <file.npy>',
@@ -64,10 +68,8 @@ export function registerInfer(program: Command, context: () => CliContext): void
       const ctx = context();
       if (!flags.weights) throw new CliError('usage', 'give the network with --weights DIR (see objsel convert)');
       const scales = listFlag('--scales', flags.scales);
-      const bnEpsilon =
-        flags.bnEpsilon === undefined ? undefined : numberFlag('--bn-epsilon', flags.bnEpsilon, { min: 0, minExclusive: true });
-      const refine =
-        flags.crf === undefined || flags.crf === false ? undefined : await crfRefiner(flags.crf === true ? 'deeplab-v2' : flags.crf);
+      const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
+      const refine = await crfRefinerFromFlag(flags.crf);
       const names = images.map((file) => path.basename(file, path.extname(file)));
       const duplicate = names.find((n, i) => names.indexOf(n) !== i);
       if (duplicate) throw new CliError('usage', `two images are named '${duplicate}': their outputs would overwrite each other`);
@@ -130,7 +132,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
             mask,
             overlay: blended,
             logits,
-            classes: histogram(labels),
+            classes: classPixels(labels),
             seconds: (performance.now() - started) / 1000,
           });
         }

@@ -1,11 +1,10 @@
-import { promises as fs } from 'node:fs';
-import type { BrsOptions, NocOptions, NocRun, PredictorOptions, RefineMode } from '@objsel/deeplab-resnet/interactive';
+import type { NocOptions, NocRun } from '@objsel/deeplab-resnet/interactive';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
-import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { nodeFileSystem } from '@objsel/caffe-import/node';
-import { listFlag, numberFlag } from './train';
+import { listFlag, numberFlag } from '../flags';
+import { nodeFileSystem, readBytes } from '../node-fs';
+import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 
 /** Human NoC report. */
 export function formatNoc(run: NocRun, perInstance = true): string {
@@ -21,68 +20,7 @@ export function formatNoc(run: NocRun, perInstance = true): string {
   return lines.join('\n');
 }
 
-/** Parses the BRS flags into options (undefined without `--brs`). */
-export function brsFromFlags(flags: { brs?: boolean; brsSteps?: string; brsLr?: string; brsRadius?: string }): BrsOptions | undefined {
-  if (!flags.brs) return undefined;
-  const o: BrsOptions = {};
-  if (flags.brsSteps !== undefined) o.steps = numberFlag('--brs-steps', flags.brsSteps, { integer: true, min: 0 });
-  if (flags.brsLr !== undefined) o.learningRate = numberFlag('--brs-lr', flags.brsLr, { min: 0, minExclusive: true });
-  if (flags.brsRadius !== undefined) o.radius = numberFlag('--brs-radius', flags.brsRadius, { min: 0 });
-  return o;
-}
-
-/** Parses `--refine` and the graph-cut flags. */
-export function refineFromFlags(flags: {
-  refine: string;
-  lambda?: string;
-  sigma?: string;
-  connectivity?: string;
-  crfPreset?: string;
-  clickScale?: string;
-}): Omit<PredictorOptions, 'brs'> {
-  if (!['none', 'graphcut', 'crf'].includes(flags.refine))
-    throw new CliError('usage', `--refine must be none, graphcut or crf, got '${flags.refine}'`);
-  const graphCut: NonNullable<PredictorOptions['graphCut']> = {};
-  if (flags.lambda !== undefined) graphCut.lambda = numberFlag('--lambda', flags.lambda, { min: 0 });
-  if (flags.sigma !== undefined) graphCut.sigma = numberFlag('--sigma', flags.sigma, { min: 0, minExclusive: true });
-  if (flags.connectivity !== undefined) {
-    const c = numberFlag('--connectivity', flags.connectivity, { integer: true });
-    if (c !== 4 && c !== 8) throw new CliError('usage', `--connectivity must be 4 or 8, got ${flags.connectivity}`);
-    graphCut.connectivity = c;
-  }
-  return {
-    refine: flags.refine as RefineMode,
-    graphCut,
-    ...(flags.crfPreset ? { crfPreset: flags.crfPreset } : {}),
-    ...(flags.clickScale !== undefined
-      ? { clickScale: numberFlag('--click-scale', flags.clickScale, { min: 0, minExclusive: true }) }
-      : {}),
-  };
-}
-
-/** Adds `--refine`, graph-cut, CRF, BRS and click-scale flags (shared by `select` and `noc`). */
-export function addRefineFlags(cmd: Command, defaultRefine: string): Command {
-  return cmd
-    .option(
-      '--refine <mode>',
-      'none (threshold 0.5), graphcut (exact min cut, clicks as hard constraints) or crf (dense CRF)',
-      defaultRefine,
-    )
-    .option('--lambda <l>', 'graph-cut smoothness weight (clicks package default 5)')
-    .option('--sigma <s>', 'graph-cut colour scale (default: RMS neighbour colour difference)')
-    .option('--connectivity <n>', 'graph-cut neighbourhood, 4 or 8', '4')
-    .option('--crf-preset <name>', 'dense-CRF parameters for --refine crf', 'deeplab-v2')
-    .option(
-      '--brs',
-      'f-BRS: at each click optimise a per-channel scale and bias of the backbone features so the clicked pixels take their labels',
-    )
-    .option('--brs-steps <n>', 'most f-BRS optimisation steps per click (default 20)')
-    .option('--brs-lr <lr>', 'f-BRS Adam step size (default 0.05)')
-    .option('--brs-radius <px>', 'pixels this close to a click must take its label (default 5)')
-    .option('--click-scale <k>', 'distance-map scale the network was trained with (default 1)');
-}
-
-interface RawNocFlags {
+interface RawNocFlags extends RawSelectionFlags {
   dataDir: string;
   dataList: string;
   weights: string;
@@ -90,16 +28,6 @@ interface RawNocFlags {
   iou: string;
   objectDir: string;
   maxImages?: string;
-  refine: string;
-  lambda?: string;
-  sigma?: string;
-  connectivity?: string;
-  crfPreset?: string;
-  brs?: boolean;
-  brsSteps?: string;
-  brsLr?: string;
-  brsRadius?: string;
-  clickScale?: string;
 }
 
 /** `objsel noc`: number-of-clicks evaluation of an interactive network with the click robot. */
@@ -119,12 +47,11 @@ export function registerNoc(program: Command, context: () => CliContext): void {
   addRefineFlags(cmd, 'none').action(async (flags: RawNocFlags) => {
     const ctx = context();
     const maxClicks = numberFlag('--max-clicks', flags.maxClicks, { integer: true, min: 1 });
-    const iou = listFlag('--iou', flags.iou);
-    if (iou.some((t) => t > 1)) throw new CliError('usage', `--iou thresholds must be in (0, 1], got ${flags.iou}`);
+    const iou = listFlag('--iou', flags.iou, { min: 0, minExclusive: true, max: 1 });
     const options: NocOptions = {
       ...refineFromFlags(flags),
       brs: brsFromFlags(flags),
-      read: (p) => fs.readFile(p),
+      read: readBytes,
       dataDir: flags.dataDir,
       dataList: flags.dataList,
       objectDir: flags.objectDir,

@@ -1,14 +1,13 @@
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { Click } from '@objsel/clicks';
 import type { PredictorOptions } from '@objsel/deeplab-resnet/interactive';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { parseClickFlag } from './interactive';
-import { addRefineFlags, brsFromFlags, refineFromFlags } from './noc';
-import { nodeFileSystem } from '@objsel/caffe-import/node';
+import { clickFlag, numberFlag } from '../flags';
+import { nodeFileSystem, readBytes, readText, writeFileMakingDirs } from '../node-fs';
+import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 
 /** Options of {@link runSelect}. */
 export interface SelectOptions extends PredictorOptions {
@@ -39,11 +38,11 @@ export interface SelectResult {
 
 /** Runs `objsel select`: one selection from clicks, written as a 0/255 PNG (+ overlay). */
 export async function runSelect(options: SelectOptions): Promise<SelectResult> {
-  const { decodeImage, encodePng, writeNpy } = await import('@objsel/voc-data');
+  const { decodeImage, encodeMaskPng, encodePng, writeNpy } = await import('@objsel/voc-data');
   const { InteractiveSegmenter, createInteractivePredictor, loadInteractiveNetwork, selectionOverlay } = await import(
     '@objsel/deeplab-resnet/interactive'
   );
-  const image = await decodeImage(new Uint8Array(await fs.readFile(options.image)), options.image);
+  const image = await decodeImage(await readBytes(options.image), options.image);
   if (options.clicks.length === 0) throw new CliError('usage', 'give at least one --click X,Y,+ (or --clicks FILE)');
   for (const c of options.clicks) {
     if (c.x >= image.width || c.y >= image.height)
@@ -56,15 +55,14 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
     const prediction = await createInteractivePredictor(image, segmenter, options)(options.clicks);
     const seconds = (performance.now() - started) / 1000;
     const { width, height } = image;
-    const gray = Uint8Array.from(prediction.mask, (v) => (v ? 255 : 0));
-    await fs.mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
-    await fs.writeFile(options.out, encodePng({ width, height, channels: 1, data: gray }));
+    const mask = encodeMaskPng(prediction.mask, width, height);
+    await writeFileMakingDirs(options.out, mask.png);
     const result: SelectResult = {
       out: options.out,
       width,
       height,
       clicks: options.clicks,
-      area: prediction.mask.reduce((a, v) => a + (v ? 1 : 0), 0),
+      area: mask.area,
       refine: options.refine ?? 'none',
       brsSteps: prediction.brsSteps,
       seconds,
@@ -88,7 +86,7 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
   }
 }
 
-interface RawSelectFlags {
+interface RawSelectFlags extends RawSelectionFlags {
   weights: string;
   click: string[];
   clicks?: string;
@@ -96,16 +94,6 @@ interface RawSelectFlags {
   overlay?: string;
   probs?: string;
   threshold: string;
-  refine: string;
-  lambda?: string;
-  sigma?: string;
-  connectivity?: string;
-  crfPreset?: string;
-  brs?: boolean;
-  brsSteps?: string;
-  brsLr?: string;
-  brsRadius?: string;
-  clickScale?: string;
 }
 
 /** `objsel select`: select an object in an image from positive and negative clicks. */
@@ -136,11 +124,10 @@ export function registerSelect(program: Command, context: () => CliContext): voi
     const clicks: Click[] = [];
     if (flags.clicks) {
       const { parseClicksJson } = await import('@objsel/clicks');
-      clicks.push(...parseClicksJson(await fs.readFile(flags.clicks, 'utf8'), flags.clicks));
+      clicks.push(...parseClicksJson(await readText(flags.clicks), flags.clicks));
     }
-    clicks.push(...flags.click.map(parseClickFlag));
-    const threshold = Number(flags.threshold);
-    if (!(threshold >= 0 && threshold <= 1)) throw new CliError('usage', `--threshold must be in [0, 1], got ${flags.threshold}`);
+    clicks.push(...flags.click.map((c) => clickFlag(c)));
+    const threshold = numberFlag('--threshold', flags.threshold, { min: 0, max: 1 });
     const backend = await ctx.useBackend();
     const result = await runSelect({
       ...refineFromFlags(flags),

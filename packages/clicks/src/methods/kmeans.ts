@@ -1,4 +1,4 @@
-import type { Rng } from '../rng';
+import type { ClickRng } from '../click-rng';
 
 /**
  * k-means over 3-channel samples as `cv::kmeans` runs it for GrabCut (modules/core/src/kmeans.cpp
@@ -35,7 +35,7 @@ function distance2(samples: ArrayLike<number>, i: number, centres: ArrayLike<num
 }
 
 /** k-means++ centres (3 values each) chosen among the samples. */
-function seedCentres(samples: ArrayLike<number>, n: number, k: number, rng: Rng): Float32Array {
+function seedCentres(samples: ArrayLike<number>, n: number, k: number, rng: ClickRng): Float32Array {
   const centres = new Float32Array(3 * k);
   let dist = new Float64Array(n);
   let best = new Float64Array(n);
@@ -137,7 +137,7 @@ function assign(samples: ArrayLike<number>, n: number, centres: Float32Array, k:
  * Cluster labels (0..k-1) of `n` 3-channel samples (`samples[3i..3i+2]`); see the module
  * comment. Needs 1 <= k <= min(n, 255).
  */
-export function kmeansLabels(samples: ArrayLike<number>, n: number, k: number, rng: Rng, maxIterations = 10): Uint8Array {
+export function kmeansLabels(samples: ArrayLike<number>, n: number, k: number, rng: ClickRng, maxIterations = 10): Uint8Array {
   const labels = new Uint8Array(n);
   if (k <= 1) return labels;
   const iterations = Math.min(Math.max(maxIterations, 2), 100);

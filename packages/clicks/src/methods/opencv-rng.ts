@@ -1,4 +1,4 @@
-import type { Rng } from '../rng';
+import type { ClickRng } from '../click-rng';
 
 /**
  * OpenCV's random number generator `cv::RNG` (modules/core/include/opencv2/core/operations.hpp):
@@ -6,7 +6,7 @@ import type { Rng } from '../rng';
  *
  *   state = (state mod 2^32) * 4164903690 + floor(state / 2^32),   next() = state mod 2^32,
  *
- * where a zero seed means the default state 0xffffffff. `next()` of the returned {@link Rng} is
+ * where a zero seed means the default state 0xffffffff. `next()` of the returned {@link ClickRng} is
  * OpenCV's `(double)rng` (two draws: (hi * 2^32 + lo) * 2^-64) and `int(n)` is
  * `(unsigned)rng % n`, the two ways `cv::kmeans` draws. A fresh thread's `cv::theRNG()` and
  * `cv::setRNGSeed(s)` start from these states, so with the same seed k-means++ picks the same
@@ -20,8 +20,8 @@ const LOW = 0xffffffffn;
 /** The default state of `cv::RNG()` and of each thread's `cv::theRNG()`. */
 export const OPENCV_DEFAULT_SEED = 0xffffffff;
 
-/** An {@link Rng} drawing exactly what `cv::RNG(seed)` draws. `seed` is an integer in 0..2^53. */
-export function createOpencvRng(seed: number = OPENCV_DEFAULT_SEED): Rng & { uint32(): number } {
+/** A {@link ClickRng} drawing exactly what `cv::RNG(seed)` draws. `seed` is an integer in 0..2^53. */
+export function createOpencvRng(seed: number = OPENCV_DEFAULT_SEED): ClickRng & { uint32(): number } {
   let state = seed === 0 ? BigInt(OPENCV_DEFAULT_SEED) : BigInt(seed);
   const uint32 = (): number => {
     state = (state & LOW) * COEFF + (state >> 32n);

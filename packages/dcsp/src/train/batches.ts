@@ -1,4 +1,4 @@
-import { Rng, augment, permutation, stackBatch, tagVector, type BatchSample } from '@objsel/voc-data';
+import { SampleRng, augment, permutation, stackBatch, tagVector, type BatchSample } from '@objsel/voc-data';
 import { presentClasses } from '../cues/tags';
 import type { DcspDataSource, DcspSample } from '../data';
 import { DcspError } from '../errors';
@@ -56,7 +56,7 @@ export class DcspBatcher {
 
   constructor(
     private readonly source: DcspDataSource,
-    private readonly rng: Rng,
+    private readonly rng: SampleRng,
     private readonly options: BatchOptions,
     /** Cue labels of a sample (segmentation stage); omitted for the attention stage. */
     private readonly labelsOf?: (sample: DcspSample) => Promise<Uint8Array>,
@@ -91,7 +91,7 @@ export class DcspBatcher {
       throw new DcspError('bad-input', 'not a DCSP batcher state (a checkpoint of another kind of run?)');
     this.rng.setState(state.rng);
     if (state.epochRng) {
-      const r = new Rng(0);
+      const r = new SampleRng(0);
       r.setState(state.epochRng);
       this.order = permutation(n, r);
       this.epochRng = [...state.epochRng];

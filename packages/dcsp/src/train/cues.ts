@@ -7,7 +7,7 @@ import { DCSP_BACKGROUND_THRESHOLD, DCSP_SCALES } from '../cues/constants';
 import { labelsFromCues } from '../cues/fuse';
 import { checkSample, type DcspDataSource } from '../data';
 import type { DcspForward, DcspNetwork } from '../network';
-import type { DcspProgress } from '../progress';
+import type { OnProgress } from '../progress';
 import type { CueStore } from './cue-store';
 
 /** An image as a `[1, H, W, 3]` network input (RGB → BGR minus the mean). */
@@ -45,7 +45,7 @@ export interface CuePassOptions {
   threshold?: number;
   /** Adaptation masking (DCSP: `multiply`). */
   masking?: AdaptMasking;
-  onProgress?: (event: DcspProgress) => void;
+  onProgress?: OnProgress;
 }
 
 /**

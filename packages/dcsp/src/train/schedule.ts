@@ -1,25 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  DEFAULT_KEEP,
-  TRAINER_STATE,
-  checkpointName,
   findLatestCheckpoint,
   joinPath,
   listCheckpoints,
   loadCheckpoint,
-  runTrainingLoop,
   type CheckpointContents,
   type WritableFiles,
+} from '@objsel/deeplab-resnet';
+import {
+  DEFAULT_KEEP,
+  TRAINER_STATE,
+  checkpointName,
+  runTrainingLoop,
   type LoopSettings,
   type TrainerStateFile,
-} from '@objsel/deeplab-resnet';
-import { Rng } from '@objsel/voc-data';
+} from '@objsel/deeplab-resnet/train';
+import { SampleRng } from '@objsel/voc-data';
 import type { AdaptMasking } from '../cues/adapt';
 import { DCSP_BACKGROUND_THRESHOLD, DCSP_SCALES } from '../cues/constants';
 import type { DcspDataSource } from '../data';
 import { DcspError } from '../errors';
 import type { DcspNetwork } from '../network';
-import type { DcspProgress } from '../progress';
+import type { OnProgress } from '../progress';
 import { DcspBatcher, type DcspBatch, type DcspBatcherState } from './batches';
 import { MemoryCueStore, type CueStore } from './cue-store';
 import { generateAdaptedCues, generateInitialCues } from './cues';
@@ -92,7 +94,7 @@ export interface DcspTrainOptions {
   resume?: boolean;
   /** Called after each stage with what has been done so far (e.g. to measure the cues). */
   onStage?: (stage: DcspStage, store: CueStore) => Promise<void> | void;
-  onProgress?: (event: DcspProgress) => void;
+  onProgress?: OnProgress;
   /** What was resumed from where. */
   onInfo?: (message: string) => void;
 }
@@ -348,7 +350,7 @@ export async function trainDcsp(options: DcspTrainOptions): Promise<DcspTrainRes
     trainBatchNorm: run.trainBatchNorm,
     bnDecay: run.bnDecay,
   };
-  const rng = new Rng(run.randomSeed);
+  const rng = new SampleRng(run.randomSeed);
   const stages: StageSummary[] = [];
   let cueSeconds = 0;
 

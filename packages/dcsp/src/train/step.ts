@@ -9,7 +9,7 @@ import {
   segmentationCrossEntropy,
   type BatchNormStats,
   type OptimisationConfig,
-} from '@objsel/deeplab-resnet';
+} from '@objsel/deeplab-resnet/train';
 import { classificationLoss } from '../attention';
 import { DcspError } from '../errors';
 import type { DcspNetwork } from '../network';

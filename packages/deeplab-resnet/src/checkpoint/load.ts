@@ -25,17 +25,31 @@ export async function loadSegmentationNetwork(
   options: LoadSegmentationOptions = {},
 ): Promise<{ network: DeepLabResNet; weightsDir: string; weights: Omit<ResolvedWeights, 'entries'> }> {
   const { entries, ...weights } = await resolveWeights(files, path);
+  const network = segmentationNetworkFromWeights({ entries, ...weights }, weights.weightsPath, options);
+  return { network, weightsDir: weights.weightsPath, weights };
+}
+
+/**
+ * The semantic segmentation network of weights already read (see {@link loadSegmentationNetwork}),
+ * `file` naming where they came from in errors.
+ *
+ * @throws DeeplabError `bad-weights` for weights of another network.
+ */
+export function segmentationNetworkFromWeights(
+  weights: Pick<ResolvedWeights, 'entries' | 'meta' | 'network'>,
+  file: string,
+  options: LoadSegmentationOptions = {},
+): DeepLabResNet {
   const { inputChannels, numClasses, attentionLayer } = weights.network;
   if (inputChannels !== 3) {
     throw new DeeplabError(
       'bad-weights',
       `not an RGB segmentation network: it takes ${inputChannels} input channels (RGB is 3) and has ${numClasses} output${numClasses === 1 ? '' : 's'}; a network with click channels is for interactive selection`,
-      { file: weights.weightsPath, where: 'objsel.inputChannels' },
+      { file, where: 'objsel.inputChannels' },
     );
   }
-  const network = DeepLabResNet.fromWeights(entries, weights.meta, {
+  return DeepLabResNet.fromWeights(weights.entries, weights.meta, {
     ...(options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon }),
     ...(attentionLayer === undefined ? {} : { ignoreUnexpected: (name: string) => name.startsWith(`${attentionLayer}/`) }),
   });
-  return { network, weightsDir: weights.weightsPath, weights };
 }

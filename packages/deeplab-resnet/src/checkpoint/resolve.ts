@@ -4,9 +4,9 @@
  * `loadDcspNetwork`, training's `--restore-from`) goes through it, so "where are the weights" has
  * one set of rules.
  *
- * Each way a path can hold weights is a {@link WeightsFormat} tried in order; a new format (a
- * TensorFlow checkpoint's V2 prefix, a V1 file, a `checkpoint` text file naming the latest) is one
- * more entry in `FORMATS` with its own `locate` and `read`.
+ * Each way a path can hold weights is a {@link WeightsFormat} tried in order: objsel's own
+ * (weights directory, snapshot directory, `model.json`), then TensorFlow checkpoints (a V2
+ * prefix, a V1 file, a directory with TensorFlow's `checkpoint` file; converted on the fly).
  */
 import {
   MODEL_JSON,
@@ -17,34 +17,16 @@ import {
   readTextIfExists,
   type ObjselNetworkMeta,
   type ReadableFiles,
+  type TfConversionReport,
   type WeightEntry,
 } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
 import { CHECKPOINT_INDEX, TRAINER_STATE, findLatestCheckpoint } from './checkpoint';
 import { readWeights } from './read';
+import { tfCheckpointFormat } from './tf-checkpoint-format';
+import type { WeightsFormat, WeightsLocation } from './weights-format';
 
-/** What the path given turned out to be. */
-export type WeightsSource =
-  /** A weights directory: `model.json` + shards (`objsel convert` output, a training run's export). */
-  | 'weights-dir'
-  /** A checkpoint `ckpt-<step>/`: a weights directory with `trainer.json` and `optimizer/`. */
-  | 'checkpoint'
-  /** A snapshot directory (`checkpoint.json` and/or `ckpt-<step>/` directories): its latest complete checkpoint. */
-  | 'snapshot-dir'
-  /** A `model.json` file: the weights directory it is in. */
-  | 'model-json';
-
-/** Where {@link locateWeights} found the weights. */
-export interface WeightsLocation {
-  /** The path given. */
-  path: string;
-  /** What it is. */
-  source: WeightsSource;
-  /** What is read: the weights directory (for a snapshot directory, its latest checkpoint). */
-  weightsPath: string;
-  /** The checkpoint's step, for a checkpoint or a snapshot directory (when known). */
-  step?: number;
-}
+export type { WeightsFormat, WeightsLocation, WeightsSource } from './weights-format';
 
 /**
  * What a network the weights hold is for:
@@ -73,14 +55,8 @@ export interface ResolvedWeights extends WeightsLocation {
   /** The network description (the `objsel` section of `model.json`). */
   meta: ObjselNetworkMeta;
   network: WeightsNetwork;
-}
-
-/** One way a path can hold weights. */
-interface WeightsFormat {
-  /** The location when `path` holds weights this way, else undefined. */
-  locate(files: ReadableFiles, path: string): Promise<WeightsLocation | undefined>;
-  /** Reads what `locate` found. */
-  read(files: ReadableFiles, location: WeightsLocation): Promise<{ entries: WeightEntry[]; meta: ObjselNetworkMeta }>;
+  /** A TensorFlow checkpoint's conversion report: the inferred architecture, skipped optimiser slots and counters. */
+  tfCheckpoint?: TfConversionReport;
 }
 
 const NAME_RE = /^ckpt-(\d+)$/;
@@ -158,7 +134,7 @@ const objselModelJsonFile: WeightsFormat = {
 };
 
 /** Every format, in the order they are tried. */
-const FORMATS: readonly WeightsFormat[] = [objselWeightsDir, objselSnapshotDir, objselModelJsonFile];
+const FORMATS: readonly WeightsFormat[] = [objselWeightsDir, objselSnapshotDir, objselModelJsonFile, tfCheckpointFormat];
 
 async function find(files: ReadableFiles, path: string): Promise<{ location: WeightsLocation; format: WeightsFormat }> {
   for (const format of FORMATS) {
@@ -166,13 +142,17 @@ async function find(files: ReadableFiles, path: string): Promise<{ location: Wei
     if (location) return { location, format };
   }
   if (!(await files.exists(path))) {
-    throw new DeeplabError('io', `no such file or directory (weights are a directory with ${MODEL_JSON}, or a snapshot directory)`, {
-      file: path,
-    });
+    throw new DeeplabError(
+      'io',
+      `no such file or directory (weights are a directory with ${MODEL_JSON}, a snapshot directory or a TensorFlow checkpoint)`,
+      {
+        file: path,
+      },
+    );
   }
   throw new DeeplabError(
     'bad-weights',
-    `no weights here: not a weights directory (no ${MODEL_JSON}) nor a snapshot directory (no ${CHECKPOINT_INDEX} or ckpt-<step>/)`,
+    `no weights here: not a weights directory (no ${MODEL_JSON}), a snapshot directory (no ${CHECKPOINT_INDEX} or ckpt-<step>/) nor a TensorFlow checkpoint (no 'checkpoint' file or .index)`,
     { file: path },
   );
 }
@@ -181,7 +161,8 @@ async function find(files: ReadableFiles, path: string): Promise<{ location: Wei
  * Finds the weights at `path` without reading them: a weights directory (`model.json`; a
  * checkpoint when `trainer.json` is beside it), a snapshot directory (its latest complete
  * checkpoint: `checkpoint.json`'s, else the highest complete `ckpt-<step>/`; incomplete and
- * leftover `.ckpt-*` directories are ignored), or a `model.json` file.
+ * leftover `.ckpt-*` directories are ignored), a `model.json` file, or a TensorFlow checkpoint
+ * (V2 prefix, `.index`/`.data-*` file, V1 file, directory with TensorFlow's `checkpoint` file).
  *
  * @throws DeeplabError `io` when `path` does not exist, `bad-weights` when it holds no weights or
  * is a snapshot directory without a complete checkpoint.
@@ -206,6 +187,6 @@ export function describeNetwork(meta: ObjselNetworkMeta): WeightsNetwork {
  */
 export async function resolveWeights(files: ReadableFiles, path: string): Promise<ResolvedWeights> {
   const { location, format } = await find(files, path);
-  const { entries, meta } = await format.read(files, location);
-  return { ...location, entries, meta, network: describeNetwork(meta) };
+  const { entries, meta, tfCheckpoint } = await format.read(files, location);
+  return { ...location, entries, meta, network: describeNetwork(meta), ...(tfCheckpoint ? { tfCheckpoint } : {}) };
 }

@@ -3,7 +3,7 @@ import { DeeplabError } from '../errors';
 import { DeepLabSegmenter } from '../infer/segmenter';
 import { DeepLabResNet } from '../model/deeplab';
 import type { TrainableNetwork } from '../train/network';
-import type { OnProgress } from '../train/progress';
+import type { OnProgress } from '../progress';
 import { ConfusionMatrix } from './confusion';
 
 /** A network evaluation can run: a forward pass and its class count. */

@@ -5,7 +5,7 @@ import type { DeepLabResNet } from '../model/deeplab';
 import { resizeLabelsNearest } from '../train/labels';
 import { AdamOptimizer } from '../train/optimizer';
 import { isTrainable, type TrainableSet } from '../train/param-groups';
-import type { OnProgress } from '../train/progress';
+import type { OnProgress } from '../progress';
 import { clickDiskLabels, INTERACTIVE_MEAN, preprocessInteractive } from './input';
 import { weightedSigmoidCrossEntropy } from './loss';
 import { InteractiveTrainer } from './trainer';

@@ -1,4 +1,4 @@
-import { augment, decodeImage, decodeLabel, type AugmentParams, type Rng, type RgbImage } from '@objsel/voc-data';
+import { augment, decodeImage, decodeLabel, type AugmentParams, type SampleRng, type RgbImage } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
 import type { ReadBytes } from '../train/data-feed';
 import { DEFAULT_CACHE_BYTES, DecodedCache, PositionalFeed, type FeedOptions, type SampleSlot } from '../train/feed';
@@ -42,7 +42,7 @@ export type ClickEncoder = (input: ClickEncoderInput) => Float32Array | Promise<
 export interface InteractiveDataOptions extends FeedOptions {
   batchSize: number;
   /**
-   * `[height, width]` of the network input. With `resize` (default, as the seed: every sample
+   * `[height, width]` of the network input. With `resize` (default, as deep-interactive: every sample
    * resized to 321x321) images, click maps (bilinear) and labels (nearest) are resized to it; with
    * `crop` they are scaled/mirrored/padded/cropped as the DeepLab port's train.py does.
    */
@@ -79,7 +79,8 @@ interface Decoded {
   instances: Uint8Array;
 }
 
-type InteractiveSample = { images: Float32Array; labels: Uint8Array; id: string };
+/** One decoded sample of {@link InteractiveListData} (its protected `makeSample` returns it): input, binary label, id. */
+export type InteractiveSample = { images: Float32Array; labels: Uint8Array; id: string };
 
 function checkSpecs(specs: readonly InteractiveSampleSpec[]): readonly InteractiveSampleSpec[] {
   if (specs.length === 0) throw new DeeplabError('bad-input', 'no object to train on (empty list, or no instance in the labels)');
@@ -126,7 +127,7 @@ export class InteractiveListData
   }
 
   /** One sample: encoded, labelled, augmented, centred. */
-  async sample(spec: InteractiveSampleSpec, seed: number, rng: Rng): Promise<{ images: Float32Array; labels: Uint8Array }> {
+  async sample(spec: InteractiveSampleSpec, seed: number, rng: SampleRng): Promise<{ images: Float32Array; labels: Uint8Array }> {
     const { image, instances } = await this.cache.get(`${spec.image}\n${spec.objects}`, () => this.decode(spec));
     const { width, height } = image;
     const ignore = this.options.ignoreLabel ?? 255;
@@ -149,7 +150,7 @@ export class InteractiveListData
       mean: [mean[0]!, mean[1]!, mean[2]!] as [number, number, number],
       labelPad: ignore,
     };
-    let how: Rng | AugmentParams = rng;
+    let how: SampleRng | AugmentParams = rng;
     if ((this.options.mode ?? 'resize') === 'resize') {
       const mirror = this.options.randomMirror ? rng.next() < 0.5 : false;
       how = { scale: 1, scaledHeight: oh, scaledWidth: ow, mirror, offsetY: 0, offsetX: 0, height: oh, width: ow };

@@ -11,7 +11,7 @@ import { joinPath, writeWeightsDirWith, type WritableFiles } from '@objsel/caffe
 import type { DeepLabConfig } from '../model/config';
 import type { DeepLabResNet } from '../model/deeplab';
 import type { ReadBytes } from '../train/data-feed';
-import type { OnProgress } from '../train/progress';
+import type { OnProgress } from '../progress';
 import { processCpuSeconds } from './cpu-time';
 import { nocObjects, runNoc, type NocRun } from './noc';
 import { selectionOverlay } from './overlay';
@@ -22,11 +22,11 @@ import { InteractiveSegmenter } from './segmenter';
 
 /**
  * The demo's interactive training and evaluation. Fine-tuning from the demo's RGB network: its
- * backbone and BatchNorm statistics are kept (frozen BN, the seed's practice), conv1 is widened
+ * backbone and BatchNorm statistics are kept (frozen BN, deep-interactive's practice), conv1 is widened
  * with Gaussian click filters (the std of its RGB filters: zero filters learn too slowly for a
- * 120-update run), the one-output head starts afresh; momentum SGD with the seed's multipliers
+ * 120-update run), the one-output head starts afresh; momentum SGD with deep-interactive's multipliers
  * (conv1 x5, head x5) and train.py's poly decay; random 97x97 crops as the demo's training;
- * pos_weight 2 instead of the seed's 5 (the synthetic objects are large: 5 over-segments).
+ * pos_weight 2 instead of deep-interactive's 5 (the synthetic objects are large: 5 over-segments).
  * Clicks: Xu's sampler with N_neg 10 and random subsets of each sample's clicks, so the robot's
  * first clicks (one positive, few negatives) are in the training distribution.
  */

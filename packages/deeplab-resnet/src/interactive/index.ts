@@ -16,7 +16,8 @@ export {
   type ChannelInit,
   type InteractiveFromPretrainedOptions,
 } from './model';
-export { loadInteractiveNetwork } from './load-network';
+export { interactiveNetworkFromWeights, loadInteractiveNetwork } from './load-network';
+export { loadInteractive, type InteractiveSelection, type LoadInteractiveOptions } from './load-interactive';
 export { interactiveLearningRateMultiplier, weightedSigmoidCrossEntropy, type SigmoidLossOptions } from './loss';
 export {
   INTERACTIVE_TRAIN_DEFAULTS,
@@ -63,6 +64,7 @@ export {
   type InteractiveBatchSource,
   type InteractiveDataOptions,
   type InteractiveFeedBatch,
+  type InteractiveSample,
   type InteractiveSampleSpec,
 } from './data';
 export {

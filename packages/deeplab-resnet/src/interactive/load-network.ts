@@ -1,4 +1,4 @@
-import type { ReadableFiles } from '@objsel/caffe-import';
+import type { ObjselNetworkMeta, ReadableFiles, WeightEntry } from '@objsel/caffe-import';
 import { resolveWeights } from '../checkpoint/resolve';
 import { DeeplabError } from '../errors';
 import { DeepLabResNet } from '../model/deeplab';
@@ -12,11 +12,20 @@ import { isInteractiveConfig } from './model';
  */
 export async function loadInteractiveNetwork(files: ReadableFiles, weights: string): Promise<DeepLabResNet> {
   const { entries, meta, weightsPath } = await resolveWeights(files, weights);
+  return interactiveNetworkFromWeights(entries, meta, weightsPath);
+}
+
+/**
+ * The interactive network of weights already read, `file` naming where they came from in errors.
+ *
+ * @throws DeeplabError `bad-weights` when the weights are not of an interactive (5-channel, 1-output) network.
+ */
+export function interactiveNetworkFromWeights(entries: WeightEntry[], meta: ObjselNetworkMeta, file: string): DeepLabResNet {
   if (!isInteractiveConfig(meta)) {
     throw new DeeplabError(
       'bad-weights',
       `not an interactive network (${meta.inputChannels} input channels, ${meta.numClasses} outputs; expected 5 and 1): train one with objsel train --interactive`,
-      { file: weightsPath },
+      { file },
     );
   }
   return DeepLabResNet.fromWeights(entries, meta);

@@ -10,14 +10,14 @@ export interface SigmoidLossOptions {
 }
 
 /**
- * The seed's objective term, `tf.nn.weighted_cross_entropy_with_logits(targets, logits,
+ * The objective term of deep-interactive's `train.py`, `tf.nn.weighted_cross_entropy_with_logits(targets, logits,
  * pos_weight)` averaged over the labelled pixels:
  *
  *   loss_i = (1 - z_i) x_i + (1 + (q - 1) z_i) (log(1 + exp(-|x_i|)) + max(-x_i, 0))
  *
  * (= -q z log σ(x) - (1 - z) log(1 - σ(x)), in TF's overflow-free form) for logits `x`
  * `[n, h, w, 1]` and labels `z` ∈ {0, 1} already at the logits' size (`resizeLabelsNearest`);
- * pixels labelled `ignoreLabel` are dropped from the mean (the seed casts 255 to a target of 255;
+ * pixels labelled `ignoreLabel` are dropped from the mean (deep-interactive casts 255 to a target of 255;
  * objsel ignores them as the DeepLab port does). No labelled pixel gives 0. Differentiable in
  * `logits`.
  *
@@ -53,7 +53,7 @@ export function weightedSigmoidCrossEntropy(logits: tf.Tensor4D, labels: ArrayLi
 }
 
 /**
- * The seed's learning-rate multipliers (Damanpreet / jia2lin3yuan1 `train.py`): `conv1` ×5 (it
+ * The original code's learning-rate multipliers (Damanpreet / jia2lin3yuan1 `train.py`): `conv1` ×5 (it
  * is retrained for the click channels), the head `fc*` ×5 (weights and biases alike), every
  * other trained variable ×1.
  */

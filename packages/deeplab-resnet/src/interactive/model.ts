@@ -3,7 +3,8 @@ import { INTERACTIVE_CHANNELS } from '@objsel/clicks';
 import type { ObjselNetworkMeta, WeightEntry } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
 import { resnetConfig, type DeepLabConfig } from '../model/config';
-import { DeepLabResNet, configFromMeta } from '../model/deeplab';
+import { DeepLabResNet, configFromMeta, isBackboneMeta } from '../model/deeplab';
+import { initializeHeadLikeTfPort } from '../train/head-init';
 import { isLastLayer } from '../train/param-groups';
 
 /**
@@ -100,7 +101,8 @@ export interface InteractiveFromPretrainedOptions extends ChannelInit {
  * (e.g. `objsel convert` of the DeepLab-ResNet-101 caffemodel) give its backbone; `conv1` is
  * widened to 5 input channels by {@link expandInputChannels} (RGB filters kept, click-map
  * filters zero unless `init: 'gaussian'`), and the head `fc1_voc12_c*` starts afresh with one
- * output (Gaussian std 0.01, zero biases: Caffe's fc8 fillers). BatchNorm statistics are kept.
+ * output (Gaussian std 0.01, zero biases: Caffe's fc8 fillers; Glorot uniform, the TF port's,
+ * on a ResNet backbone without a head). BatchNorm statistics are kept.
  *
  * @throws DeeplabError `bad-weights` when the weights are neither a 3- nor a 5-channel network,
  * or a backbone variable is missing or mis-shaped.
@@ -111,8 +113,9 @@ export function interactiveFromPretrained(
   options: InteractiveFromPretrainedOptions = {},
 ): DeepLabResNet {
   const eps = options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon };
-  const base = configFromMeta(meta, eps);
-  if (isInteractiveConfig(base)) return DeepLabResNet.fromWeights(entries, meta, eps);
+  const backbone = isBackboneMeta(meta);
+  const base = configFromMeta(meta, { ...eps, ...(backbone ? { numClasses: 1 } : {}) });
+  if (isInteractiveConfig(base) && !backbone) return DeepLabResNet.fromWeights(entries, meta, eps);
   if (base.inputChannels !== 3) {
     throw new DeeplabError(
       'bad-weights',
@@ -139,6 +142,7 @@ export function interactiveFromPretrained(
       const data = e.data;
       tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
     }
+    if (backbone) initializeHeadLikeTfPort(net, options.headSeed ?? 1);
   } catch (error) {
     net.dispose();
     throw error;

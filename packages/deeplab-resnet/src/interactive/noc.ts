@@ -8,7 +8,7 @@ import { evaluateNoc, objectIds, type NocInstance, type NocReport } from '@objse
 import { decodeImage, decodeLabel, parseList, type ListEntry, type RgbImage } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
 import type { ReadBytes } from '../train/data-feed';
-import type { OnProgress } from '../train/progress';
+import type { OnProgress } from '../progress';
 import { processCpuSeconds } from './cpu-time';
 import { createInteractivePredictor, type InteractivePredictor, type PredictorOptions, type RefineMode } from './predictor';
 import type { InteractiveSegmenter } from './segmenter';

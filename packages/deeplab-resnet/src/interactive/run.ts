@@ -8,7 +8,7 @@ import type { DeepLabConfig } from '../model/config';
 import { DeepLabResNet } from '../model/deeplab';
 import { runTrainingLoop, type LoopSettings } from '../train/loop';
 import { predictionStrip } from '../train/pictures';
-import type { OnProgress } from '../train/progress';
+import type { OnProgress } from '../progress';
 import type { InteractiveFeedBatch } from './data';
 import { INTERACTIVE_MEAN } from './input';
 import { interactiveFromPretrained, isInteractiveConfig, type ChannelInit } from './model';
@@ -39,7 +39,7 @@ export interface InteractiveTrainOptions {
   snapshotDir: string;
   /** Continue from the latest checkpoint in `snapshotDir` with its saved settings (only `numSteps` may be raised). */
   resume?: boolean;
-  /** The optimisation (defaults: the seed's, {@link INTERACTIVE_TRAIN_DEFAULTS}). */
+  /** The optimisation (defaults: deep-interactive's, {@link INTERACTIVE_TRAIN_DEFAULTS}). */
   trainer?: Partial<InteractiveTrainerConfig>;
   /** Seed of new weights (default 1234). */
   seed?: number;
@@ -114,7 +114,7 @@ export async function interactiveStrip(
 }
 
 /**
- * Trains the interactive network (5-channel input, one output, the seed's objective) in
+ * Trains the interactive network (5-channel input, one output, deep-interactive's objective) in
  * {@link runTrainingLoop}: crash-safe checkpoints `snapshotDir/ckpt-<step>/` (weights in the
  * objsel format, optimiser state, trainer.json with the run's settings and data position),
  * `metrics.jsonl`, `curve.svg`, picture strips in `images/`, progress events, a stop on a

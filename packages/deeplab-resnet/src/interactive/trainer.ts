@@ -21,17 +21,17 @@ export interface InteractiveBatch {
 export interface InteractiveTrainerConfig extends OptimisationConfig {
   /** `pos_weight` of the weighted sigmoid cross-entropy. */
   posWeight: number;
-  /** Factor on the cross-entropy term (the seed multiplies it by 20; the L2 term is not scaled). */
+  /** Factor on the cross-entropy term (deep-interactive's `train.py` multiplies it by 20; the L2 term is not scaled). */
   lossScale: number;
   /** Label left out of the loss. */
   ignoreLabel: number;
 }
 
 /**
- * The seed's settings (Damanpreet / jia2lin3yuan1 `deep-interactive`, train.py: weighted
+ * The original code's settings (Damanpreet / jia2lin3yuan1 `deep-interactive`, train.py: weighted
  * sigmoid CE with pos_weight 5, ×20, weight decay 2.5e-4, learning rate 1e-5, multipliers
- * backbone ×1, conv1 ×5, fc ×5, frozen BatchNorm); momentum 0.9 as DrSleep's train.py (the
- * seed's scripts vary between 0 and 0.9).
+ * backbone ×1, conv1 ×5, fc ×5, frozen BatchNorm); momentum 0.9 as DrSleep's train.py (its
+ * scripts vary between 0 and 0.9).
  */
 export const INTERACTIVE_TRAIN_DEFAULTS: Readonly<InteractiveTrainerConfig> = Object.freeze({
   numSteps: 20000,

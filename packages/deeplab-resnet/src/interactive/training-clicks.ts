@@ -4,7 +4,7 @@
  */
 import {
   clickMaps,
-  createRng,
+  createClickRng,
   distanceMaps,
   objectIds,
   resolveSamplingParams,
@@ -24,7 +24,7 @@ export interface EncoderOptions {
   clickScale: number;
   /**
    * Keep a random subset of each sample's clicks: k ~ U{1..n} of the n positives and
-   * k ~ U{0..n} of the n negatives (default false: all of them, as the seed). The robot's first
+   * k ~ U{0..n} of the n negatives (default false: all of them, as deep-interactive). The robot's first
    * clicks — one positive, then few negatives — are then in the training distribution.
    */
   subsets?: boolean;
@@ -57,7 +57,7 @@ export function clickEncoder(options: EncoderOptions): ClickEncoder {
       ];
       return clickMaps(width, height, clicks, { scale: options.clickScale });
     }
-    const rng = createRng(seed | 0);
+    const rng = createClickRng(seed | 0);
     const others = objectIds(instances, params.voidLabel).length > 1;
     const strategies = options.strategies.filter((s) => s !== 2 || others);
     const strategy = strategies.length ? strategies[rng.int(strategies.length)]! : 1;

@@ -28,7 +28,7 @@ export interface InteractiveDataSettings {
   batchSize: number;
   /** `[height, width]` of the network input. */
   inputSize: [number, number];
-  /** `resize` every sample to `inputSize` (the seed) or `crop` as train.py augments. */
+  /** `resize` every sample to `inputSize` (as deep-interactive) or `crop` as train.py augments. */
   mode: 'resize' | 'crop';
   randomScale: boolean;
   randomMirror: boolean;

@@ -94,16 +94,33 @@ function layerSpecs(spec: NetworkSpec): ObjselLayerSpec[] {
 }
 
 /**
- * The configuration described by weights metadata; the ASPP rates come from the
- * `fc1_voc12_c*` layers' dilations when the metadata lists them.
+ * True for weights of a ResNet backbone without the DeepLab head (`objsel convert` of an
+ * ImageNet ResNet or a truncated prototxt, a TF checkpoint without `fc1_voc12_c*`): `numClasses`
+ * 0 or `backboneOnly`. Training from them creates the head.
  */
-export function configFromMeta(meta: ObjselNetworkMeta, options: { bnEpsilon?: number } = {}): DeepLabConfig {
+export function isBackboneMeta(meta: ObjselNetworkMeta): boolean {
+  return meta.backboneOnly === true || meta.numClasses === 0;
+}
+
+/**
+ * The configuration described by weights metadata; the ASPP rates come from the
+ * `fc1_voc12_c*` layers' dilations when the metadata lists them. `options.numClasses` sets the
+ * head's classes (needed for a backbone, {@link isBackboneMeta}, which has none).
+ */
+export function configFromMeta(meta: ObjselNetworkMeta, options: { bnEpsilon?: number; numClasses?: number } = {}): DeepLabConfig {
   if (typeof meta !== 'object' || meta === null)
     throw new DeeplabError('bad-weights', 'the weights have no objsel network description', { where: 'objsel' });
   if (meta.architecture !== 'deeplab-v2-resnet') {
     throw new DeeplabError('bad-weights', `architecture ${JSON.stringify(meta.architecture)} is not 'deeplab-v2-resnet'`, {
       where: 'objsel.architecture',
     });
+  }
+  if (isBackboneMeta(meta) && options.numClasses === undefined) {
+    throw new DeeplabError(
+      'bad-weights',
+      'a ResNet backbone without the ASPP head (numClasses 0): train from it first (objsel train --restore-from), which creates the head',
+      { where: 'objsel.numClasses' },
+    );
   }
   const aspp = (Array.isArray(meta.layers) ? meta.layers : [])
     .map((l) => ({ l, m: /^fc1_voc12_c(\d+)$/.exec(l.name) }))
@@ -112,7 +129,7 @@ export function configFromMeta(meta: ObjselNetworkMeta, options: { bnEpsilon?: n
     .map((x) => x.l.dilation?.[0]);
   const config: DeepLabConfig = {
     inputChannels: meta.inputChannels,
-    numClasses: meta.numClasses,
+    numClasses: options.numClasses ?? meta.numClasses,
     blocks: Array.isArray(meta.blocks) ? [...meta.blocks] : meta.blocks,
     widthMultiplier: meta.widthMultiplier,
     bnEpsilon: options.bnEpsilon ?? meta.bnEpsilon,

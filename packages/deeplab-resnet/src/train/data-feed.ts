@@ -43,7 +43,7 @@ function checkEntries(entries: readonly ListEntry[]): readonly ListEntry[] {
 /**
  * The training data stream of train.py over a list of (image, label) pairs: a
  * {@link PositionalFeed} whose sample is the pair augmented (scale, mirror, pad, crop) by
- * voc-data with the sample's own generator `Rng([seed, epoch, slot])`, stacked into batches.
+ * voc-data with the sample's own generator `SampleRng([seed, epoch, slot])`, stacked into batches.
  */
 export class ListTrainingData extends PositionalFeed<ListEntry, BatchSample, FeedBatch> {
   private readonly cache: DecodedCache<number, Decoded>;

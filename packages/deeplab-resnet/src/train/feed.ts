@@ -1,4 +1,4 @@
-import { Rng, permutation } from '@objsel/voc-data';
+import { SampleRng, permutation } from '@objsel/voc-data';
 import { DeeplabError } from '../errors';
 
 /** What every positional feed is given (the data flags of train.py that do not depend on the sample kind). */
@@ -23,8 +23,8 @@ export interface SampleSlot {
   slot: number;
   /** The item drawn: `order(epoch)[slot]`. */
   index: number;
-  /** `Rng([seed, epoch, slot])`: the sample's own generator, so it depends on nothing else. */
-  rng: Rng;
+  /** `SampleRng([seed, epoch, slot])`: the sample's own generator, so it depends on nothing else. */
+  rng: SampleRng;
 }
 
 /** Default byte cap of the decoded-image cache. */
@@ -71,7 +71,7 @@ export class DecodedCache<K, V> {
 
 /**
  * The training stream every trainer's data shares: epoch by epoch over `items` in a seeded order
- * (`permutation(n, Rng([seed, epoch]))`), sample `i` made from its {@link SampleSlot} alone — so
+ * (`permutation(n, SampleRng([seed, epoch]))`), sample `i` made from its {@link SampleSlot} alone — so
  * the stream is a function of `(seed, i)` and a run resumed at {@link position} sees exactly the
  * batches an uninterrupted run would have — and the next batch made while the caller trains on
  * the current one. A batch that fails to build is reported when (and if) it is asked for.
@@ -115,7 +115,7 @@ export abstract class PositionalFeed<Item, Sample, Batch> {
     const n = this.items.length;
     const epoch = Math.floor(position / n);
     const slot = position % n;
-    return { position, epoch, slot, index: this.order(epoch)[slot]!, rng: new Rng([this.feedOptions.seed, epoch, slot]) };
+    return { position, epoch, slot, index: this.order(epoch)[slot]!, rng: new SampleRng([this.feedOptions.seed, epoch, slot]) };
   }
 
   /** One sample of the stream from its item and slot. */
@@ -131,7 +131,7 @@ export abstract class PositionalFeed<Item, Sample, Batch> {
       order =
         this.feedOptions.shuffle === false
           ? Uint32Array.from({ length: n }, (_, i) => i)
-          : permutation(n, new Rng([this.feedOptions.seed, epoch]));
+          : permutation(n, new SampleRng([this.feedOptions.seed, epoch]));
       this.orders.clear();
       this.orders.set(epoch, order);
     }

@@ -12,7 +12,7 @@ import {
 import { joinPath, writeFileAtomic, type WritableFiles } from '@objsel/caffe-import';
 import { truncateMetricsLog, type MetricsLine } from './metrics-log';
 import { trainingCurveSvg, type CurvePoint } from './pictures';
-import type { OnProgress } from './progress';
+import type { OnProgress } from '../progress';
 
 /** The optimiser state of a trainer, as a checkpoint stores it. */
 export interface TrainerState {

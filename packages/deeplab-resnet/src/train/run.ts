@@ -3,14 +3,15 @@ import { parseList, type ListEntry } from '@objsel/voc-data';
 import { readTextIfExists, type ObjselNetworkMeta, type WeightEntry, type WritableFiles } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
 import type { DeepLabConfig } from '../model/config';
-import { DeepLabResNet, configFromMeta } from '../model/deeplab';
+import { DeepLabResNet, configFromMeta, isBackboneMeta } from '../model/deeplab';
 import { DEFAULT_KEEP } from '../checkpoint/checkpoint';
 import { resolveWeights } from '../checkpoint/resolve';
 import { ListTrainingData, type FeedBatch, type TrainingDataOptions } from './data-feed';
 import { groupBatches, runTrainingLoop, type LoopSettings } from './loop';
+import { initializeHeadLikeTfPort } from './head-init';
 import { isLastLayer } from './param-groups';
 import { predictionStrip } from './pictures';
-import type { OnProgress } from './progress';
+import type { OnProgress } from '../progress';
 import { FINE_TUNE_DEFAULTS, TRAIN_DEFAULTS, Trainer, type StepResult, type TrainerConfig } from './trainer';
 
 /** Everything `objsel train` / `objsel fine-tune` do, as options. */
@@ -23,7 +24,11 @@ export interface TrainOptions {
   dataDir: string;
   /** `--data-list`: `/JPEGImages/x.jpg /SegmentationClassAug/x.png` lines. */
   dataList: string;
-  /** `--restore-from`: a weights directory (`objsel convert` output or a checkpoint) or a snapshot directory (its latest checkpoint). */
+  /**
+   * `--restore-from`: a weights directory (`objsel convert` output or a checkpoint), a snapshot
+   * directory (its latest checkpoint) or a TensorFlow checkpoint. A ResNet backbone (no head)
+   * gets a new head initialised as the TF port's (Glorot uniform), as with `notRestoreLast`.
+   */
   restoreFrom?: string;
   /** `--not-restore-last`: restore everything but `fc*`, which start Gaussian (std 0.01) with zero biases. */
   notRestoreLast?: boolean;
@@ -115,7 +120,8 @@ function networkFromRestore(
   numClasses: number,
   seed: number,
 ): DeepLabResNet {
-  if (!options.notRestoreLast) {
+  const backbone = isBackboneMeta(meta);
+  if (!options.notRestoreLast && !backbone) {
     const net = DeepLabResNet.fromWeights(entries, meta, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon });
     if (net.config.numClasses !== numClasses) {
       net.dispose();
@@ -126,7 +132,7 @@ function networkFromRestore(
     }
     return net;
   }
-  const base = configFromMeta(meta, options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon });
+  const base = configFromMeta(meta, { ...(options.bnEpsilon === undefined ? {} : { bnEpsilon: options.bnEpsilon }), numClasses });
   const net = DeepLabResNet.create({ ...base, numClasses }, { seed });
   const byName = new Map(entries.map((e) => [e.name, e]));
   for (const [name, v] of net.variables) {
@@ -142,7 +148,8 @@ function networkFromRestore(
     }
     tf.tidy(() => v.assign(tf.tensor(e.data, v.shape, 'float32')));
   }
-  initializeLastLayers(net, seed);
+  if (backbone) initializeHeadLikeTfPort(net, seed);
+  else initializeLastLayers(net, seed);
   return net;
 }
 
@@ -206,7 +213,11 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
         } else if (options.restoreFrom) {
           const { weightsPath: dir, entries, meta } = await resolveWeights(fs, options.restoreFrom);
           network = networkFromRestore(entries, meta, options, s.trainer.numClasses, s.data.seed);
-          info(`restored ${options.notRestoreLast ? 'all but the last layers' : 'the network'} from ${dir}`);
+          info(
+            isBackboneMeta(meta)
+              ? `restored the ResNet backbone from ${dir}; new ${s.trainer.numClasses}-class head (Glorot uniform, as the TF port)`
+              : `restored ${options.notRestoreLast ? 'all but the last layers' : 'the network'} from ${dir}`,
+          );
         } else {
           if (!options.model)
             throw new DeeplabError('bad-config', 'nothing to train: give restoreFrom (--restore-from) or a model to start from scratch');

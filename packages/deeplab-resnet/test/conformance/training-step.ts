@@ -6,7 +6,8 @@
  * gradients).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DeepLabResNet, Trainer, resnetConfig, type DeepLabConfig } from '../../src/index';
+import { DeepLabResNet, resnetConfig, type DeepLabConfig } from '../../src/index';
+import { Trainer } from '../../src/train/index';
 import { InteractiveTrainer } from '../../src/interactive/index';
 
 /** One conformance case: a network shape, an input batch and a learning rate. */

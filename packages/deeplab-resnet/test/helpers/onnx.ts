@@ -2,7 +2,8 @@
 // sessions over exported bytes, NHWC <-> NCHW, and a structural check of a decoded model.
 import * as tf from '@tensorflow/tfjs-core';
 import * as ortNode from 'onnxruntime-node';
-import { DeepLabResNet, decodeOnnxModel, type DeepLabConfig, type OnnxModelMessage, type OrtModuleLike } from '../../src/index';
+import { DeepLabResNet, type DeepLabConfig, type OrtModuleLike } from '../../src/index';
+import { decodeModel as decodeOnnxModel, type ModelMessage as OnnxModelMessage } from '../../src/onnx/proto';
 import { randomiseStatistics, rng } from '../reference/deeplab-reference';
 
 /** onnxruntime-node as the narrow interface the library uses (compile-time check that it fits). */

@@ -1,4 +1,4 @@
-import type { PermutohedralLattice } from '../permutohedral';
+import type { PermutohedralLattice } from '../permutohedral-lattice';
 import { latticeModuleBytes, type LatticeExports } from './lattice-kernels';
 
 const PAGE = 65536;

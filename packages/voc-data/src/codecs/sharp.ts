@@ -1,5 +1,5 @@
 import { VocDataError } from '../errors';
-import type { ImageCodec } from '../codec';
+import type { ImageCodec } from '../image-codec';
 import { interleavedToRgb } from './to-rgb';
 
 /** The slice of sharp's API objsel uses (sharp is an optional dependency, so no types from it). */

@@ -1,0 +1,64 @@
+import { promises as fs } from 'node:fs';
+import { distanceMaps, parseClicksJson, splitClicks } from '@objsel/clicks';
+import { writeNpy } from '@objsel/voc-data';
+import type { Command } from 'commander';
+import type { CliContext } from '../../context';
+import { withExamples } from '../../examples';
+import { numberParser } from '../../flags';
+import { readText } from '../../node-fs';
+
+/** Options of `objsel clicks maps`. */
+export interface ClicksMapsOptions {
+  clicks: string;
+  width: number;
+  height: number;
+  scale: number;
+  out: string;
+}
+
+/** Runs `objsel clicks maps`: the two truncated distance maps as float32 .npy [H, W, 2]. */
+export async function runClicksMaps(
+  options: ClicksMapsOptions,
+): Promise<{ out: string; width: number; height: number; positive: number; negative: number; scale: number }> {
+  const clicks = parseClicksJson(await readText(options.clicks), options.clicks);
+  const { positive, negative } = splitClicks(clicks);
+  const maps = distanceMaps(options.width, options.height, positive, negative, { scale: options.scale });
+  await fs.writeFile(options.out, writeNpy({ shape: [options.height, options.width, 2], data: maps }));
+  return {
+    out: options.out,
+    width: options.width,
+    height: options.height,
+    positive: positive.length,
+    negative: negative.length,
+    scale: options.scale,
+  };
+}
+
+/** `objsel clicks maps`. */
+export function registerClicksMaps(group: Command, context: () => CliContext): void {
+  const maps = group
+    .command('maps')
+    .description('encode clicks as the two truncated Euclidean distance maps, float32 .npy [H, W, 2] (positive, negative)')
+    .requiredOption('--clicks <file>', 'clicks JSON: {"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}]')
+    .requiredOption('--width <px>', 'image width', numberParser('--width', { integer: true, min: 1 }))
+    .requiredOption('--height <px>', 'image height', numberParser('--height', { integer: true, min: 1 }))
+    .option(
+      '--scale <k>',
+      'multiply distances by k before truncating at 255 (Damanpreet uses 6)',
+      numberParser('--scale', { min: 0, minExclusive: true }),
+      1,
+    )
+    .requiredOption('--out <file>', 'output .npy')
+    .action(async (opts: ClicksMapsOptions) => {
+      const ctx = context();
+      const result = await runClicksMaps(opts);
+      ctx.result(
+        result,
+        () => `${result.positive} positive and ${result.negative} negative clicks -> ${result.out} [${result.height}, ${result.width}, 2]`,
+      );
+    });
+  withExamples(maps, [
+    'objsel clicks maps --clicks c.json --width 500 --height 375 --out maps.npy',
+    'objsel clicks maps --clicks c.json --width 500 --height 375 --scale 6 --out maps.npy',
+  ]);
+}

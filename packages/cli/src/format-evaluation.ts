@@ -1,0 +1,14 @@
+import type { EvaluationResult } from '@objsel/deeplab-resnet';
+
+/** The per-class IoU table and mean IoU, as evaluate.py prints `Mean IoU`. */
+export function formatEvaluation(result: EvaluationResult): string {
+  const pct = (v: number | null) => (v === null ? '   n/a' : `${(100 * v).toFixed(2).padStart(6)}`);
+  const width = Math.max(5, ...result.perClassIoU.map((c) => c.name.length));
+  const lines = [`${'class'.padEnd(width)}  IoU (%)`];
+  for (const c of result.perClassIoU) lines.push(`${c.name.padEnd(width)}  ${pct(c.iou)}`);
+  lines.push('');
+  lines.push(
+    `Mean IoU: ${(100 * result.miou).toFixed(2)}% over ${result.images} image(s) (pixel accuracy ${(100 * result.pixelAccuracy).toFixed(2)}%${result.scales.length > 1 ? `, scales ${result.scales.join(',')}` : ''}${result.crf ? ', dense CRF' : ''})`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,56 @@
+/**
+ * Runs a training from parsed flags with the CLI's file system, progress and messages, and
+ * prints its summary: `train`, `fine-tune` and `train --interactive`.
+ */
+import type { TrainSummary } from '@objsel/deeplab-resnet/train';
+import type { Command } from 'commander';
+import type { CliContext } from './context';
+import { interactiveOptionsFromFlags, type RawInteractiveFlags } from './interactive-train-flags';
+import { nodeFileSystem } from './node-fs';
+import { trainOptionsFromFlags, type RawTrainFlags } from './train-flags';
+
+/** Human summary of a run; `unit` is what the throughput counts (`images`, or `samples` for interactive training). */
+export function formatTrainSummary(
+  summary: Pick<TrainSummary, 'stepsThisRun' | 'seconds' | 'imagesPerSecond' | 'steps' | 'loss' | 'resumedFrom' | 'checkpoint'>,
+  snapshotDir: string,
+  unit = 'images',
+): string {
+  return [
+    `${summary.stepsThisRun} update(s) in ${summary.seconds.toFixed(1)} s (${summary.imagesPerSecond.toFixed(2)} ${unit}/s); step ${summary.steps}, loss ${summary.loss.toFixed(4)}`,
+    summary.resumedFrom ? `resumed from ${summary.resumedFrom}` : undefined,
+    `last checkpoint: ${summary.checkpoint}`,
+    `metrics: ${snapshotDir}/metrics.jsonl, pictures: ${snapshotDir}/images/, curve: ${snapshotDir}/curve.svg`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** Runs `train` or `fine-tune` with parsed flags: loads the backend, trains, prints the summary. */
+export async function runTrainCommand(ctx: CliContext, flags: RawTrainFlags, mode: 'train' | 'fine-tune'): Promise<void> {
+  const options = trainOptionsFromFlags(flags, mode);
+  const backend = await ctx.useBackend();
+  const { train } = await import('@objsel/deeplab-resnet/train');
+  const summary = await train({ ...options, fs: nodeFileSystem, onProgress: ctx.onProgress, onInfo: (m) => ctx.info(m) });
+  summary.network.dispose();
+  const { network: _network, ...rest } = summary;
+  ctx.result({ ...rest, backend, snapshotDir: options.snapshotDir }, () => formatTrainSummary(rest, options.snapshotDir));
+}
+
+/** `objsel train --interactive`: the interactive network (Xu et al. 2016). */
+export async function runInteractiveTrain(ctx: CliContext, flags: RawInteractiveFlags, cmd?: Command): Promise<void> {
+  const { options } = interactiveOptionsFromFlags(flags, cmd);
+  const backend = await ctx.useBackend();
+  const { trainInteractive } = await import('@objsel/deeplab-resnet/interactive');
+  const summary = await trainInteractive({
+    ...options,
+    fs: nodeFileSystem,
+    onProgress: ctx.onProgress,
+    onInfo: (m) => ctx.info(m),
+    onWarn: (m) => ctx.warn(m),
+  });
+  summary.network.dispose();
+  const { network: _network, ...rest } = summary;
+  ctx.result({ ...rest, backend, snapshotDir: options.snapshotDir, interactive: true }, () =>
+    formatTrainSummary(rest, options.snapshotDir, 'samples'),
+  );
+}
