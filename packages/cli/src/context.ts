@@ -1,5 +1,5 @@
 import { CliError } from './errors';
-import { BarRenderer, JsonLinesRenderer, SilentRenderer, type ProgressEvent, type ProgressRenderer } from './progress';
+import { BarRenderer, JsonLinesRenderer, SilentRenderer, TextLinesRenderer, type ProgressEvent, type ProgressRenderer } from './progress';
 
 /** The global flags every command sees. */
 export interface GlobalOptions {
@@ -7,7 +7,7 @@ export interface GlobalOptions {
   backend: string;
   /** JSON-lines events on stdout instead of progress bars. */
   json: boolean;
-  /** No progress and no informational lines. */
+  /** Nothing but errors (and, with `json`, the result line). */
   quiet: boolean;
 }
 
@@ -29,8 +29,9 @@ export class CliContext {
     readonly streams: CliStreams,
   ) {
     if (options.quiet) this.progress = new SilentRenderer();
-    else if (options.json || !streams.stderr.isTTY) this.progress = new JsonLinesRenderer(options.json ? streams.stdout : streams.stderr);
-    else this.progress = new BarRenderer(streams.stderr);
+    else if (options.json) this.progress = new JsonLinesRenderer(streams.stdout);
+    else if (streams.stderr.isTTY) this.progress = new BarRenderer(streams.stderr);
+    else this.progress = new TextLinesRenderer(streams.stderr);
   }
 
   /** A callback to hand to library functions that report progress. */
@@ -51,11 +52,11 @@ export class CliContext {
     else this.streams.stderr.write(`warning: ${text}\n`);
   }
 
-  /** A command's result: JSON on stdout with `--json`, else the human text. */
+  /** A command's result: JSON on stdout with `--json`, else the human text (none with `--quiet`). */
   result(value: unknown, human: () => string): void {
     this.progress.finish();
     if (this.options.json) this.streams.stdout.write(`${JSON.stringify({ type: 'result', ...(value as object) })}\n`);
-    else this.streams.stdout.write(`${human()}\n`);
+    else if (!this.options.quiet) this.streams.stdout.write(`${human()}\n`);
   }
 
   private backendName: string | undefined;

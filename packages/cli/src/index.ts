@@ -7,6 +7,21 @@
 export { createProgram, main, VERSION } from './program';
 export { CliContext, type CliStreams, type GlobalOptions } from './context';
 export { CliError, type CliErrorCode, exitCodeOf, formatError, isUserError } from './errors';
-export { BarRenderer, JsonLinesRenderer, SilentRenderer, formatDuration, type ProgressEvent, type ProgressRenderer } from './progress';
+export {
+  BarRenderer,
+  JsonLinesRenderer,
+  SilentRenderer,
+  TextLinesRenderer,
+  formatDuration,
+  type ProgressEvent,
+  type ProgressRenderer,
+} from './progress';
 export { withExamples } from './examples';
-export { nodeOnnxCacheFiles, onnxOptimizedCacheKey, onnxThreads, openInteractiveModel, openSemanticSegmenter, type SemanticSegmenter } from './models';
+export {
+  nodeOnnxCacheFiles,
+  onnxOptimizedCacheKey,
+  onnxThreads,
+  openInteractiveModel,
+  openSemanticSegmenter,
+  type SemanticSegmenter,
+} from './models';

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliContext, type CliStreams, type GlobalOptions } from './context';
-import { COMMANDS } from './commands/index';
+import { COMMANDS, registerCommands } from './commands/index';
 import { exitCodeOf, formatError, isFsError, isUserError } from './errors';
 import { withExamples } from './examples';
 
@@ -9,12 +9,42 @@ declare const __OBJSEL_VERSION__: string | undefined;
 /** The CLI's version, from its package.json at build time. */
 export const VERSION: string = typeof __OBJSEL_VERSION__ === 'string' ? __OBJSEL_VERSION__ : '0.0.0-dev';
 
+/** Global flags that take a value: the word after them is not a command name. */
+const GLOBAL_FLAGS_WITH_VALUE = new Set(['--backend']);
+const GLOBAL_SWITCHES = new Set(['--json', '-q', '--quiet', '-V', '--version', '-h', '--help']);
+
+/**
+ * The commands `argv` (as `process.argv`) needs loaded: the one it names (`objsel crf ...`,
+ * `objsel help crf`), none for `objsel --help` or an unknown name, and all of them where the
+ * arguments are not plain enough to tell (an option commander would hand to the command before
+ * its name), so that commander always finds the command it dispatches to.
+ */
+export function commandsNamedIn(argv: readonly string[]): string[] | 'all' {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (GLOBAL_FLAGS_WITH_VALUE.has(arg)) i++;
+    else if (GLOBAL_SWITCHES.has(arg) || [...GLOBAL_FLAGS_WITH_VALUE].some((f) => arg.startsWith(`${f}=`))) continue;
+    else if (arg.startsWith('-')) return 'all';
+    else if (arg === 'help') return commandsNamedIn(['', '', ...args.slice(i + 1).filter((a) => !a.startsWith('-'))]);
+    else return COMMANDS.some((c) => c.name === arg) ? [arg] : [];
+  }
+  return [];
+}
+
 /**
  * Builds the `objsel` commander program. Global flags (`--backend`, `--json`, `--quiet`) may
  * stand before or after the command name. Commander errors are thrown (`exitOverride`), never
  * `process.exit`, so {@link main} decides the exit code; subcommands inherit this.
+ *
+ * Every command is loaded unless `options.load` names the ones to load (see
+ * {@link commandsNamedIn}); the others are listed in `--help` but not imported, which keeps
+ * start-up short.
  */
-export function createProgram(streams: CliStreams = { stdout: process.stdout, stderr: process.stderr }): Command {
+export async function createProgram(
+  streams: CliStreams = { stdout: process.stdout, stderr: process.stderr },
+  options: { load?: readonly string[] | 'all' } = {},
+): Promise<Command> {
   const program = new Command('objsel');
   let ctx: CliContext | undefined;
   const context = (): CliContext => {
@@ -30,14 +60,14 @@ export function createProgram(streams: CliStreams = { stdout: process.stdout, st
         .default('auto'),
     )
     .option('--json', 'machine-readable output: JSON lines (progress events and the result) on stdout', false)
-    .option('-q, --quiet', 'no progress and no informational output', false)
+    .option('-q, --quiet', 'print nothing but errors (with --json: only the result line)', false)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => streams.stdout.write(s),
       writeErr: (s) => streams.stderr.write(s),
     });
-  for (const register of COMMANDS) register(program, context);
+  await registerCommands(program, context, options.load ?? 'all');
   withExamples(program, ['objsel doctor', 'objsel <command> --help']);
   program.hook('postAction', () => ctx?.progress.finish());
   return program;
@@ -48,8 +78,8 @@ export function createProgram(streams: CliStreams = { stdout: process.stdout, st
  * input or flags (one line on stderr), 1 for unexpected failures.
  */
 export async function main(argv: string[], streams: CliStreams = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  const program = createProgram(streams);
   try {
+    const program = await createProgram(streams, { load: commandsNamedIn(argv) });
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {

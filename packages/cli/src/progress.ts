@@ -6,7 +6,10 @@ import type { ProgressEvent } from '@objsel/caffe-import';
  */
 export type { ProgressEvent };
 
-/** Where progress goes: a bar on a terminal, JSON lines otherwise, nothing when quiet. */
+/**
+ * Where progress goes: a redrawn bar on a terminal, plain text lines every few seconds when not
+ * a terminal, JSON lines with `--json`, nothing with `--quiet`.
+ */
 export interface ProgressRenderer {
   /** Shows one event. */
   update(event: ProgressEvent): void;
@@ -21,6 +24,11 @@ export function formatDuration(seconds: number): string {
   if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
   if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${s}s`;
+}
+
+/** Seconds left at the rate so far, NaN before the first unit is done. */
+function etaSeconds(elapsedSeconds: number, done: number, total: number): number {
+  return done > 0 ? (elapsedSeconds * (total - done)) / done : Number.NaN;
 }
 
 function formatMetric(value: number): string {
@@ -48,7 +56,7 @@ export class BarRenderer implements ProgressRenderer {
     if (event.total && event.total > 0) {
       const frac = Math.min(1, Math.max(0, event.done / event.total));
       const filled = Math.round(frac * width);
-      const eta = event.done > 0 ? (elapsed * (event.total - event.done)) / event.done : Number.NaN;
+      const eta = etaSeconds(elapsed, event.done, event.total);
       line += ` [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${event.done}/${event.total} ${(frac * 100).toFixed(0)}% eta ${formatDuration(eta)}`;
     } else {
       line += ` ${event.done}`;
@@ -65,6 +73,65 @@ export class BarRenderer implements ProgressRenderer {
   finish(): void {
     if (this.active) this.stream.write('\n');
     this.active = false;
+  }
+}
+
+/**
+ * Plain text lines for logs and pipes, as tools print when not on a terminal:
+ * `train: 120/20000 (0.6%), loss 0.8400, ETA 1h02m`. A task's first event, then at most one line
+ * per `intervalMs`, and its last state (at `done === total` or when the command ends).
+ */
+export class TextLinesRenderer implements ProgressRenderer {
+  private readonly tasks = new Map<string, { start: number; printed: number; pending: ProgressEvent | undefined }>();
+
+  constructor(
+    private readonly stream: { write(text: string): unknown },
+    private readonly now: () => number = () => performance.now(),
+    private readonly intervalMs = 5000,
+  ) {}
+
+  update(event: ProgressEvent): void {
+    const t = this.now();
+    let task = this.tasks.get(event.task);
+    if (!task) {
+      task = { start: t, printed: Number.NEGATIVE_INFINITY, pending: undefined };
+      this.tasks.set(event.task, task);
+    }
+    const last = event.total !== undefined && event.done >= event.total;
+    if (last || t - task.printed >= this.intervalMs) {
+      this.print(event, task.start, t);
+      task.printed = t;
+      task.pending = undefined;
+    } else {
+      task.pending = event;
+    }
+  }
+
+  /** Prints each task's last state if it has not been printed yet. */
+  finish(): void {
+    const t = this.now();
+    for (const task of this.tasks.values()) {
+      if (task.pending) this.print(task.pending, task.start, t);
+      task.pending = undefined;
+      task.printed = t;
+    }
+  }
+
+  private print(event: ProgressEvent, start: number, t: number): void {
+    const elapsed = (t - start) / 1000;
+    const parts: string[] = [];
+    if (event.total && event.total > 0) {
+      const percent = (100 * Math.min(1, Math.max(0, event.done / event.total))).toFixed(1).replace(/\.0$/, '');
+      parts.push(`${event.task}: ${event.done}/${event.total} (${percent}%)`);
+    } else {
+      parts.push(`${event.task}: ${event.done}`);
+    }
+    for (const [k, v] of Object.entries(event.metrics ?? {})) parts.push(`${k} ${formatMetric(v)}`);
+    if (event.message) parts.push(event.message);
+    if (event.total && event.total > 0 && event.done < event.total)
+      parts.push(`ETA ${formatDuration(etaSeconds(elapsed, event.done, event.total))}`);
+    else parts.push(`${formatDuration(elapsed)}`);
+    this.stream.write(`${parts.join(', ')}\n`);
   }
 }
 

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { BarRenderer, JsonLinesRenderer, createProgram, formatDuration, main } from '../src/index';
 
@@ -12,22 +15,22 @@ function capture() {
 }
 
 /** Every command path, e.g. ['dcsp', 'train'], so each one's --help is checked. */
-function commandPaths(): string[][] {
+async function commandPaths(): Promise<string[][]> {
   const paths: string[][] = [];
-  const walk = (cmd: ReturnType<typeof createProgram>, prefix: string[]) => {
+  const walk = (cmd: Command, prefix: string[]) => {
     for (const sub of cmd.commands) {
       const p = [...prefix, sub.name()];
       paths.push(p);
       walk(sub, p);
     }
   };
-  walk(createProgram(capture().streams), []);
+  walk(await createProgram(capture().streams), []);
   return paths;
 }
 
 describe('objsel CLI', () => {
   it('prints help with examples for the program and every command, exit 0', async () => {
-    const paths = commandPaths();
+    const paths = await commandPaths();
     expect(paths.length).toBeGreaterThan(0);
     for (const p of [[], ...paths]) {
       const io = capture();
@@ -70,6 +73,30 @@ describe('objsel CLI', () => {
     );
     expect(result.backendError).not.toContain('\n');
     expect(result.tensorflow.hint).toContain('bash tools/setup-tfjs-node.sh');
+  });
+  it('doctor: the version of each optional package, or how to install it', async () => {
+    const io = capture();
+    await main(['node', 'objsel', 'doctor', '--backend', 'cpu', '--json'], io.streams);
+    process.exitCode = 0;
+    const result = JSON.parse(io.out().trim().split('\n').pop()!);
+    const names = result.packages.map((p: { name: string }) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node', 'sharp']));
+    const root = path.resolve(__dirname, '../../..');
+    for (const p of result.packages as Array<{ name: string; version: string | null; install: string | null }>) {
+      const manifest = path.join(root, 'node_modules', p.name, 'package.json');
+      if (fs.existsSync(manifest)) {
+        expect(p.version).toBe(JSON.parse(fs.readFileSync(manifest, 'utf8')).version);
+        expect(p.install).toBeNull();
+        continue;
+      }
+      expect(p.version).toBeNull();
+      expect(p.install).toMatch(new RegExp(`^npm install ${p.name.replace(/[/.]/g, '\\$&')}(@4\\.22\\.0)?( |$)`));
+      if (p.name.startsWith('@tensorflow/tfjs-node')) expect(p.install).toContain('bash tools/setup-tfjs-node.sh');
+    }
+    const human = capture();
+    await main(['node', 'objsel', 'doctor', '--backend', 'cpu'], human.streams);
+    process.exitCode = 0;
+    for (const p of result.packages) if (p.install) expect(human.out()).toContain(`install: ${p.install}`);
   });
 });
 

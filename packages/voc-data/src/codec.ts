@@ -56,5 +56,8 @@ export function setImageCodec(codec: ImageCodec | undefined): void {
 export async function decodeImage(bytes: Uint8Array, file?: string, codec?: ImageCodec): Promise<RgbImage> {
   const format = sniffImageFormat(bytes);
   if (!format) throw new VocDataError('unreadable', 'neither a JPEG nor a PNG (unknown signature)', { file });
+  // In Node the default codec decodes PNG itself; not choosing it yet spares a PNG-only program
+  // loading sharp (libvips), which costs a short command more than the decoding does.
+  if (!codec && !chosen && format === 'png' && isNode()) return pureJsCodec.decode(bytes, format, file);
   return (codec ?? (await defaultImageCodec())).decode(bytes, format, file);
 }

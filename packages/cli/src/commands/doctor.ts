@@ -5,24 +5,57 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { withExamples } from '../examples';
 
-/** Packages `doctor` reports on, with why they matter. */
-const OPTIONAL_PACKAGES: Array<[string, string]> = [
-  ['@tensorflow/tfjs-node-gpu', "backend 'tensorflow' on CUDA 11.2 + cuDNN 8.1"],
-  ['@tensorflow/tfjs-node', "backend 'tensorflow' on the CPU"],
-  ['@tensorflow/tfjs-backend-webgpu', "backend 'webgpu'"],
-  ['@tensorflow/tfjs-backend-wasm', "backend 'wasm'"],
-  ['webgpu', "backend 'webgpu' in Node (Dawn)"],
-  ['onnxruntime-node', '--backend onnx: ONNX Runtime for infer, evaluate, select and noc'],
-  ['sharp', 'fast JPEG/PNG decoding in Node'],
+/** The version every @tensorflow package must have: the installed tfjs-core's. */
+const tfjsVersion = (): string => installedVersion('@tensorflow/tfjs-core') ?? '4.22.0';
+
+const SETUP_SCRIPT = 'bash tools/setup-tfjs-node.sh (objsel repository)';
+
+/** Packages `doctor` reports on: why they matter and how to install them when missing. */
+const OPTIONAL_PACKAGES: Array<{ name: string; purpose: string; install: () => string }> = [
+  {
+    name: '@tensorflow/tfjs-node-gpu',
+    purpose: "backend 'tensorflow' on CUDA 11.2 + cuDNN 8.1",
+    install: () => `npm install @tensorflow/tfjs-node-gpu@${tfjsVersion()} (where it cannot download its binding: ${SETUP_SCRIPT})`,
+  },
+  {
+    name: '@tensorflow/tfjs-node',
+    purpose: "backend 'tensorflow' on the CPU",
+    install: () => `npm install @tensorflow/tfjs-node@${tfjsVersion()} (where it cannot download its binding: ${SETUP_SCRIPT})`,
+  },
+  {
+    name: '@tensorflow/tfjs-backend-webgpu',
+    purpose: "backend 'webgpu'",
+    install: () => `npm install @tensorflow/tfjs-backend-webgpu@${tfjsVersion()}`,
+  },
+  {
+    name: '@tensorflow/tfjs-backend-wasm',
+    purpose: "backend 'wasm'",
+    install: () => `npm install @tensorflow/tfjs-backend-wasm@${tfjsVersion()}`,
+  },
+  {
+    name: 'webgpu',
+    purpose: "backend 'webgpu' in Node (Dawn)",
+    install: () => `npm install webgpu @tensorflow/tfjs-backend-webgpu@${tfjsVersion()}`,
+  },
+  {
+    name: 'onnxruntime-node',
+    purpose: '--backend onnx: ONNX Runtime for infer, evaluate, select and noc',
+    install: () => 'npm install onnxruntime-node',
+  },
+  { name: 'sharp', purpose: 'fast JPEG/PNG decoding in Node', install: () => 'npm install sharp' },
 ];
 
+/**
+ * The installed version of a package, found where Node would look for it (`node_modules` up from
+ * here): its package.json is read as a file, because some packages (sharp) do not export it.
+ */
 function installedVersion(name: string): string | undefined {
   const require = createRequire(import.meta.url);
-  try {
-    return (require(`${name}/package.json`) as { version: string }).version;
-  } catch {
-    return undefined;
+  for (const dir of require.resolve.paths(name) ?? []) {
+    const manifest = path.join(dir, name, 'package.json');
+    if (fs.existsSync(manifest)) return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
   }
+  return undefined;
 }
 
 /** `onnx (onnxruntime-node <version>)` when ONNX Runtime loads (its loader's one-line message otherwise). */
@@ -82,7 +115,10 @@ export function registerDoctor(program: Command, context: () => CliContext): voi
     .description('report the runtime, installed optional packages and the backend --backend selects')
     .action(async () => {
       const ctx = context();
-      const packages = OPTIONAL_PACKAGES.map(([name, purpose]) => ({ name, purpose, version: installedVersion(name) ?? null }));
+      const packages = OPTIONAL_PACKAGES.map(({ name, purpose, install }) => {
+        const version = installedVersion(name) ?? null;
+        return { name, purpose, version, install: version ? null : install() };
+      });
       let backend: string | null = null;
       let backendError: string | null = null;
       try {
@@ -108,7 +144,10 @@ export function registerDoctor(program: Command, context: () => CliContext): voi
           `backend   ${backend ?? `unavailable: ${backendError}`} (requested ${report.requestedBackend})`,
           `tfjs-node ${describeSetup(tensorflow)}`,
           '',
-          ...packages.map((p) => `${(p.version ?? 'missing').padEnd(10)}${p.name.padEnd(34)}${p.purpose}`),
+          ...packages.flatMap((p) => [
+            `${(p.version ?? 'missing').padEnd(10)}${p.name.padEnd(34)}${p.purpose}`,
+            ...(p.install ? [`${' '.repeat(10)}install: ${p.install}`] : []),
+          ]),
         ].join('\n'),
       );
       if (!backend) process.exitCode = 2;

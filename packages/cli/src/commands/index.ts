@@ -1,41 +1,170 @@
-import type { Command } from 'commander';
+import { Command, Help } from 'commander';
 import type { CliContext } from '../context';
-import { registerConvert } from './convert/index';
-import { registerClicks } from './clicks/index';
-import { registerCrf } from './crf';
-import { registerDcsp } from './dcsp/index';
-import { registerData } from './data/index';
-import { registerDemo } from './demo/index';
-import { registerDoctor } from './doctor';
-import { registerEvaluate } from './evaluate';
-import { registerExport } from './export';
-import { registerFineTune } from './fine-tune';
-import { registerGraphcut } from './graphcut';
-import { registerInfer } from './infer';
-import { registerInspect } from './inspect/index';
-import { registerTrain } from './train';
-import { registerNoc } from './noc';
-import { registerSelect } from './select';
+import { CliError } from '../errors';
 
 /** Adds one command (or a group) to the program; `context` is valid once parsing has begun. */
 export type RegisterCommand = (program: Command, context: () => CliContext) => void;
 
+/**
+ * A command as `objsel --help` lists it, and how to load it. Each command's module (and what it
+ * imports: image codecs, protobuf, the dense CRF, the network stack) is loaded only when that
+ * command runs, so `objsel --help` and `objsel crf` never load what they do not use.
+ */
+export interface CommandEntry {
+  name: string;
+  /** What follows the name in `objsel --help` (`[options]`, `<file>`); the real command's term, checked by a test. */
+  usage: string;
+  /** The command's description, the same as the real command's (checked by a test). */
+  summary: string;
+  /** Imports the command's module and returns its register function. */
+  load: () => Promise<RegisterCommand>;
+}
+
 /** Every command of `objsel`, in `--help` order. */
-export const COMMANDS: RegisterCommand[] = [
-  registerDoctor,
-  registerConvert,
-  registerInspect,
-  registerExport,
-  registerDcsp,
-  registerData,
-  registerTrain,
-  registerFineTune,
-  registerEvaluate,
-  registerInfer,
-  registerCrf,
-  registerClicks,
-  registerGraphcut,
-  registerSelect,
-  registerNoc,
-  registerDemo,
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'doctor',
+    usage: '',
+    summary: 'report the runtime, installed optional packages and the backend --backend selects',
+    load: async () => (await import('./doctor')).registerDoctor,
+  },
+  {
+    name: 'convert',
+    usage: '[options]',
+    summary:
+      "convert a ResNet .prototxt + .caffemodel (DeepLab-v2, or an ImageNet ResNet → backbone) or a TensorFlow checkpoint (the TF port's names) to an objsel weights directory (model.json + TF.js shards)",
+    load: async () => (await import('./convert/index')).registerConvert,
+  },
+  {
+    name: 'inspect',
+    usage: '<file>',
+    summary:
+      'list the layers of a .prototxt (types, tops/bottoms, inferred shapes) or .caffemodel (types, blob shapes), or the tensors of a TensorFlow checkpoint (names, dtypes, shapes)',
+    load: async () => (await import('./inspect/index')).registerInspect,
+  },
+  {
+    name: 'export',
+    usage: '[options]',
+    summary:
+      "write objsel weights in another format: tf-checkpoint (TensorFlow V2 checkpoint PREFIX.index + PREFIX.data-00000-of-00001 (the TF port's names; tf.train.Saver restores it))",
+    load: async () => (await import('./export')).registerExport,
+  },
+  {
+    name: 'dcsp',
+    usage: '',
+    summary: 'weakly supervised segmentation from image tags and saliency (DCSP, Chaudhry et al. 2017)',
+    load: async () => (await import('./dcsp/index')).registerDcsp,
+  },
+  {
+    name: 'data',
+    usage: '',
+    summary: 'PASCAL VOC / SBD datasets: check labels, make synthetic VOC-format data, convert SBD .mat labels',
+    load: async () => (await import('./data/index')).registerData,
+  },
+  {
+    name: 'train',
+    usage: '[options]',
+    summary:
+      'train DeepLab-ResNet as the TensorFlow port does (train.py; train_msc.py with --scales 1,0.75,0.5 --grad-update-every 10 --batch-size 1)',
+    load: async () => (await import('./train')).registerTrain,
+  },
+  {
+    name: 'fine-tune',
+    usage: '[options]',
+    summary: 'fine-tune only the last layers (fc1_voc12*) with Adam at a constant learning rate (fine_tune.py)',
+    load: async () => (await import('./fine-tune')).registerFineTune,
+  },
+  {
+    name: 'evaluate',
+    usage: '[options]',
+    summary:
+      'mean IoU of a network on a labelled list: full-size images, bilinear upsampling, argmax, 255 ignored (evaluate.py, evaluate_msc.py)',
+    load: async () => (await import('./evaluate')).registerEvaluate,
+  },
+  {
+    name: 'infer',
+    usage: '[options] <images...>',
+    summary:
+      'segment images: BGR minus the mean, fc1_voc12 logits, bilinear upsampling, argmax; writes <name>_mask.png (VOC palette) and <name>_overlay.png (inference.py)',
+    load: async () => (await import('./infer')).registerInfer,
+  },
+  {
+    name: 'crf',
+    usage: '[options]',
+    summary: 'refine a segmentation with a fully connected CRF (Krähenbühl & Koltun; pydensecrf-compatible)',
+    load: async () => (await import('./crf')).registerCrf,
+  },
+  {
+    name: 'clicks',
+    usage: '',
+    summary: 'interactive selection clicks: sample training clicks, encode distance maps, place the robot click',
+    load: async () => (await import('./clicks/index')).registerClicks,
+  },
+  {
+    name: 'graphcut',
+    usage: '[options]',
+    summary: 'refine a foreground probability map by an exact minimum cut (Boykov-Kolmogorov max-flow) into a 0/255 mask',
+    load: async () => (await import('./graphcut')).registerGraphcut,
+  },
+  {
+    name: 'select',
+    usage: '[options] <image>',
+    summary: 'select the object under the clicks with an interactive network (Xu et al. 2016): a 0/255 mask PNG and an overlay',
+    load: async () => (await import('./select')).registerSelect,
+  },
+  {
+    name: 'noc',
+    usage: '[options]',
+    summary:
+      'NoC@85/NoC@90 of an interactive network: the robot clicks the centre of the largest error until the IoU threshold or the budget, per SegmentationObject instance',
+    load: async () => (await import('./noc')).registerNoc,
+  },
+  {
+    name: 'demo',
+    usage: '[options]',
+    summary:
+      'end-to-end demo: convert the real DeepLab-ResNet-101 deploy.prototxt with seeded random Caffe weights, make a synthetic VOC dataset, train a reduced DeepLab from scratch, evaluate, write masks and summary.json',
+    load: async () => (await import('./demo/index')).registerDemo,
+  },
 ];
+
+/** Listed in `--help` under its entry's name, usage and summary; never run (see {@link registerCommands}). */
+function placeholder(entry: CommandEntry): Command {
+  return new Command(entry.name)
+    .description(entry.summary)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new CliError('failed', `internal error: the command ${entry.name} was not loaded`, { exitCode: 1 });
+    });
+}
+
+/**
+ * Adds the commands to `program`: those in `load` (every one for `'all'`) in full, the others as
+ * placeholders that `--help` lists with their entry's usage and summary. The caller loads the
+ * command the arguments name, so a placeholder never runs.
+ */
+export async function registerCommands(program: Command, context: () => CliContext, load: readonly string[] | 'all'): Promise<void> {
+  const wanted = COMMANDS.filter((entry) => load === 'all' || load.includes(entry.name));
+  const registers = new Map(await Promise.all(wanted.map(async (entry) => [entry.name, await entry.load()] as const)));
+  const placeholders = new Map<Command, CommandEntry>();
+  for (const entry of COMMANDS) {
+    const register = registers.get(entry.name);
+    if (register) {
+      register(program, context);
+    } else {
+      const command = placeholder(entry);
+      placeholders.set(command, entry);
+      program.addCommand(command);
+    }
+  }
+  if (placeholders.size === 0) return;
+  const term = Help.prototype.subcommandTerm;
+  program.configureHelp({
+    subcommandTerm(this: Help, command: Command): string {
+      const entry = placeholders.get(command);
+      return entry ? `${entry.name}${entry.usage ? ` ${entry.usage}` : ''}` : term.call(this, command);
+    },
+  });
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+// Whole-process time of short `objsel` commands (issue 16), against the build (npm run build):
+// each command is run as a new process, the way a user or a shell script runs it, through the
+// bin shim (packages/cli/bin/objsel.js).
+//
+// - bare node: `node -e 0`, the floor every Node command pays.
+// - help: `objsel --help`. Target: under 0.15 s.
+// - graphcut: the VOC fixture 2007_000129 transposed to 500x334 (PNG), a foreground probability
+//   map [H, W] simulated from its person mask (seeded noise), default lambda and sigma.
+//   Target: at most 0.7x PyMaxflow's script on the same input (0.7 s in the issue: 0.49 s).
+// - crf: the same image, 21-label softmax probabilities [H, W, 21] simulated from the VOC label
+//   (seeded noise), preset deeplab-v2 with 10 iterations. Target: at most 0.7x pydensecrf's
+//   script (2.6 s in the issue: 1.82 s).
+// - crf-labels: pydensecrf's own example (im1.png + anno1.png, 320x240).
+// For graphcut and crf the command's own `seconds` (decode, work, encode, write) is reported too;
+// the rest of the process is Node start-up and module loading. Wall time and, where GNU time is
+// installed, the process's CPU time (user + system).
+//
+// The commands are run round-robin (so load from other processes spreads over all of them);
+// median and min over --runs N (default 7). Prints one JSON object.
+//
+//   node tools/bench/cli-startup.mjs [--runs N] [--keep DIR (write the inputs there and keep them, for profiling)]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const FIXTURES = process.env.OBJSEL_FIXTURES ?? path.resolve(ROOT, '../shared/fixtures');
+const BIN = path.join(ROOT, 'packages/cli/bin/objsel.js');
+const voc = await import(path.join(ROOT, 'packages/voc-data/dist/index.js'));
+const runsAt = process.argv.indexOf('--runs');
+const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 7;
+
+// --- inputs --------------------------------------------------------------------------------
+const keepAt = process.argv.indexOf('--keep');
+const work = keepAt > 0 ? path.resolve(process.argv[keepAt + 1]) : fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-cli-startup-'));
+fs.mkdirSync(work, { recursive: true });
+const photo = voc.decodeImageSync(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'deeplab/2007_000129.jpg'))));
+const label = voc.decodeLabel(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'deeplab/2007_000129.png'))));
+const W = photo.height;
+const H = photo.width;
+const transposedIndex = (x, y) => x * photo.width + y; // pixel (x, y) of the 500x334 image
+const rgb = new Uint8Array(W * H * 3);
+const classes = new Uint8Array(W * H);
+for (let y = 0; y < H; y++) {
+  for (let x = 0; x < W; x++) {
+    const s = transposedIndex(x, y);
+    const d = y * W + x;
+    rgb.set(photo.data.subarray(3 * s, 3 * s + 3), 3 * d);
+    classes[d] = label.data[s];
+  }
+}
+const image = path.join(work, 'image.png');
+fs.writeFileSync(image, voc.encodePng({ width: W, height: H, channels: 3, data: rgb }));
+
+let seed = 16;
+const random = () => {
+  seed = (seed * 1664525 + 1013904223) >>> 0;
+  return seed / 2 ** 32;
+};
+const C = 21;
+const softmax = new Float32Array(W * H * C);
+const foreground = new Float32Array(W * H);
+for (let i = 0; i < W * H; i++) {
+  const truth = classes[i] === 255 ? 0 : classes[i];
+  let sum = 0;
+  for (let c = 0; c < C; c++) {
+    const e = Math.exp((c === truth ? 2 : 0) + 1.5 * random());
+    softmax[i * C + c] = e;
+    sum += e;
+  }
+  for (let c = 0; c < C; c++) softmax[i * C + c] /= sum;
+  foreground[i] = Math.min(0.98, Math.max(0.02, (classes[i] === 15 ? 0.75 : 0.25) + 0.5 * (random() - 0.5)));
+}
+const probs21 = path.join(work, 'probs21.npy');
+fs.writeFileSync(probs21, voc.writeNpy({ shape: [H, W, C], data: softmax }));
+const probsFg = path.join(work, 'foreground.npy');
+fs.writeFileSync(probsFg, voc.writeNpy({ shape: [H, W], data: foreground }));
+
+// --- runs ----------------------------------------------------------------------------------
+const COMMANDS = {
+  bareNode: [process.execPath, ['-e', '0']],
+  help: [process.execPath, [BIN, '--help']],
+  graphcut: [process.execPath, [BIN, '--json', 'graphcut', '--image', image, '--probs', probsFg, '--out', path.join(work, 'gc.png')]],
+  crf: [
+    process.execPath,
+    [
+      BIN,
+      '--json',
+      'crf',
+      '--image',
+      image,
+      '--probs',
+      probs21,
+      '--preset',
+      'deeplab-v2',
+      '--iterations',
+      '10',
+      '--out',
+      path.join(work, 'crf.png'),
+    ],
+  ],
+  crfLabels: [
+    process.execPath,
+    [
+      BIN,
+      '--json',
+      'crf',
+      '--image',
+      path.join(FIXTURES, 'pydensecrf/im1.png'),
+      '--labels',
+      path.join(FIXTURES, 'pydensecrf/anno1.png'),
+      '--out',
+      path.join(work, 'out1.png'),
+    ],
+  ],
+};
+// CPU time (user + system) of the child, through GNU time where the machine has it: on a shared
+// machine it moves much less with the load than wall time.
+const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const cpuFile = path.join(work, 'cpu.txt');
+const times = Object.fromEntries(Object.keys(COMMANDS).map((k) => [k, { wall: [], cpu: [], inCommand: [] }]));
+for (let r = 0; r < RUNS; r++) {
+  for (const [name, [cmd, args]] of Object.entries(COMMANDS)) {
+    const [file, argv] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, cmd, ...args]] : [cmd, args];
+    const start = process.hrtime.bigint();
+    const p = spawnSync(file, argv, { encoding: 'utf8', maxBuffer: 16 << 20 });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (p.status !== 0) throw new Error(`${name}: exit ${p.status}: ${p.stderr}`);
+    times[name].wall.push(seconds);
+    if (GNU_TIME) {
+      const [user, system] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+      times[name].cpu.push(user + system);
+    }
+    const result = p.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .find((l) => l.type === 'result');
+    if (result && typeof result.seconds === 'number') times[name].inCommand.push(result.seconds);
+  }
+}
+if (keepAt < 0) fs.rmSync(work, { recursive: true, force: true });
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (x) => +x.toFixed(3);
+const summary = (xs) => (xs.length ? { median: round(median(xs)), min: round(Math.min(...xs)) } : null);
+/** The Python scripts' whole-process times the issue measured on the same 500x334 input. */
+const PYTHON = { graphcut: { peer: 'PyMaxflow script', seconds: 0.7 }, crf: { peer: 'pydensecrf script', seconds: 2.6 } };
+const report = {
+  runs: RUNS,
+  node: process.version,
+  cpus: os.cpus().length,
+  loadAverage: os.loadavg().map(round),
+  image: `deeplab/2007_000129.jpg transposed to ${W}x${H}`,
+};
+for (const [name, t] of Object.entries(times)) {
+  const wall = summary(t.wall);
+  const entry = { wallSeconds: wall, cpuSeconds: summary(t.cpu), inCommandSeconds: summary(t.inCommand) };
+  if (name === 'help') entry.target = { maxSeconds: 0.15, met: wall.median < 0.15 };
+  if (PYTHON[name]) {
+    const { peer, seconds } = PYTHON[name];
+    entry.python = { peer, seconds, source: 'issue 16 (no Python peers on this machine)' };
+    entry.ratio = { median: round(wall.median / seconds), min: round(wall.min / seconds), target: 0.7 };
+  }
+  report[name] = entry;
+}
+console.log(JSON.stringify(report, null, 2));
