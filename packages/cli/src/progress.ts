@@ -98,6 +98,9 @@ export class TextLinesRenderer implements ProgressRenderer {
       this.tasks.set(event.task, task);
     }
     const last = event.total !== undefined && event.done >= event.total;
+    // "Starting" (nothing done yet) says nothing a log needs, and a run that fails on its first
+    // item then prints its error as the only line.
+    if (event.done === 0 && !last) return;
     if (last || t - task.printed >= this.intervalMs) {
       this.print(event, task.start, t);
       task.printed = t;

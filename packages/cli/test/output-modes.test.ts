@@ -42,7 +42,7 @@ function crfArgs(...global: string[]): string[] {
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
 describe('TextLinesRenderer', () => {
-  it('prints the first event, then at most one line per interval, and the last state', () => {
+  it('prints the first event with work done, then at most one line per interval, and the last state', () => {
     let t = 0;
     const written: string[] = [];
     const r = new TextLinesRenderer({ write: (s: string) => written.push(s) }, () => t, 5000);
@@ -51,10 +51,11 @@ describe('TextLinesRenderer', () => {
       r.update({ task: 'train', done: step, total: 20000, metrics: { loss: 0.84 } });
     }
     r.finish();
-    // An event every 1.86 s for 3720 s: a line at t=0, then every third event (5.58 s), and the last.
+    // An event every 1.86 s for 3720 s: none for step 0, a line at step 10, then every third event
+    // (5.58 s), and the last.
     expect(written.length).toBe(Math.floor(2000 / 3) + 2);
-    expect(written[0]).toBe('train: 0/20000 (0%), loss 0.8400, ETA ?\n');
-    expect(written.find((l) => l.startsWith('train: 120/'))).toBe('train: 120/20000 (0.6%), loss 0.8400, ETA 1h01m\n');
+    expect(written[0]).toBe('train: 10/20000 (0.1%), loss 0.8400, ETA 1h01m\n');
+    expect(written.find((l) => l.startsWith('train: 160/'))).toBe('train: 160/20000 (0.8%), loss 0.8400, ETA 1h01m\n');
     expect(written.at(-1)).toBe('train: 20000/20000 (100%), loss 0.8400, 1h02m\n');
     for (const l of written) expect(l.startsWith('{') || l.includes('\r') || l.includes(String.fromCharCode(27))).toBe(false);
   });

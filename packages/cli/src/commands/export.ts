@@ -1,17 +1,21 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { EXPORT_TARGETS, type ExportRequest } from '../export/targets';
+
+/** The command's one-line description (also in the lazy command table). */
+export const EXPORT_SUMMARY =
+  "write objsel weights in another format: onnx (ONNX Runtime, CVAT, Triton) or tf-checkpoint (the TF port's names)";
 
 /** `objsel export --weights W --to TARGET --out PATH`: objsel weights in another framework's format. */
 export function registerExport(program: Command, context: () => CliContext): void {
   const names = Object.keys(EXPORT_TARGETS);
   const cmd = program
     .command('export')
-    .description(`write objsel weights in another format: ${names.map((n) => `${n} (${EXPORT_TARGETS[n]!.description})`).join('; ')}`)
+    .description(EXPORT_SUMMARY)
     .requiredOption('--weights <path>', 'weights directory, snapshot directory (its latest checkpoint) or TensorFlow checkpoint')
-    .addOption(new Option('--to <target>', 'output format').choices(names).makeOptionMandatory())
+    .requiredOption('--to <target>', `output format: ${names.map((n) => `${n} = ${EXPORT_TARGETS[n]!.description}`).join('; ')}`)
     .requiredOption(
       '--out <path>',
       'output path, never an input: a file for onnx (written atomically), a prefix for tf-checkpoint (PREFIX.index + PREFIX.data-00000-of-00001)',

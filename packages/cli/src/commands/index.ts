@@ -45,8 +45,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'export',
     usage: '[options]',
-    summary:
-      "write objsel weights in another format: tf-checkpoint (TensorFlow V2 checkpoint PREFIX.index + PREFIX.data-00000-of-00001 (the TF port's names; tf.train.Saver restores it))",
+    summary: "write objsel weights in another format: onnx (ONNX Runtime, CVAT, Triton) or tf-checkpoint (the TF port's names)",
     load: async () => (await import('./export')).registerExport,
   },
   {
