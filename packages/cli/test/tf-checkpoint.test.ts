@@ -174,7 +174,10 @@ describe('objsel convert --checkpoint / export --to tf-checkpoint / inspect', ()
       /is inside the input/,
     );
     expect(listing(at('w-v2'))).toEqual(weightsBefore);
-    expectOneLine(await run('export', '--weights', at('w-v2'), '--to', 'caffe', '--out', at('x')), /--to must be one of onnx, tf-checkpoint, got .caffe./);
+    expectOneLine(
+      await run('export', '--weights', at('w-v2'), '--to', 'caffe', '--out', at('x')),
+      /--to must be one of onnx, tf-checkpoint, got .caffe./,
+    );
     expectOneLine(await run('convert', '--out', at('never-2')), /give --prototxt and --caffemodel .* or --checkpoint/);
   });
 });
