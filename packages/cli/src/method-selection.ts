@@ -43,17 +43,14 @@ export interface MethodSelectResult {
   seconds: number;
 }
 
-/** The overlay colour of a selected pixel (red, blended half-and-half like the network's overlay). */
-const SELECTED_PALETTE = Uint8Array.from([0, 0, 0, 255, 0, 0]);
-
 /**
  * One selection with a classic method, replayed as a user would make it: the box first (if any),
  * then each click in order, every call refining the previous call's state (GrabCut keeps its
  * colour models), exactly like `createMethodPredictor` and the web app's method session.
  */
 export async function runMethodSelect(options: MethodSelectOptions): Promise<MethodSelectResult> {
-  const { decodeImage, encodeMaskPng, encodePng, overlay, writeNpy } = await import('@objsel/voc-data');
-  const { selectionMethod } = await import('@objsel/clicks');
+  const { decodeImage, encodeMaskPng, encodePng, writeNpy } = await import('@objsel/voc-data');
+  const { selectionMethod, selectionOverlay } = await import('@objsel/clicks');
   if (options.probs && options.method !== 'random-walker')
     throw new CliError('usage', `--probs needs a probability: the network or --method random-walker (${options.method} gives a mask only)`);
   const image = await decodeImage(await readBytes(options.image), options.image);
@@ -89,7 +86,7 @@ export async function runMethodSelect(options: MethodSelectOptions): Promise<Met
   };
   const overlayFile = options.overlay ?? options.out.replace(/(\.png)?$/i, '_overlay.png');
   if (overlayFile) {
-    await fs.writeFile(overlayFile, encodePng({ ...overlay(image, mask, 0.5, SELECTED_PALETTE), channels: 3 }));
+    await fs.writeFile(overlayFile, encodePng({ width, height, channels: 3, data: selectionOverlay(image, mask, options.clicks) }));
     report.overlay = overlayFile;
   }
   if (options.probs && state.method === 'random-walker') {

@@ -7,7 +7,16 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SELECTION_METHOD_NAMES, createMethodPredictor, evaluateNoc, maskIou, objectIds, type Box, type Click } from '@objsel/clicks';
+import {
+  SELECTION_METHOD_NAMES,
+  createMethodPredictor,
+  evaluateNoc,
+  maskIou,
+  objectIds,
+  selectionOverlay,
+  type Box,
+  type Click,
+} from '@objsel/clicks';
 import { decodeImage, decodeLabel, parseList, readNpy } from '@objsel/voc-data';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -101,7 +110,9 @@ describe('objsel select --method (classic methods, no weights)', () => {
     // Measured 0.596: the object (cyclist and bicycle) touches three image borders, so the box
     // leaves GrabCut a thin background sample; an empty or whole-box mask scores far lower.
     expect(iou).toBeGreaterThan(0.5);
-    expect(fs.existsSync(path.join(dir, 'grabcut_overlay.png'))).toBe(true);
+    // The overlay is the network's picture (selectionOverlay, now in @objsel/clicks) of this mask.
+    const overlay = await decodeImage(fs.readFileSync(path.join(dir, 'grabcut_overlay.png')));
+    expect(Buffer.from(overlay.data).equals(Buffer.from(selectionOverlay(img, cli, [])))).toBe(true);
   }, 60_000);
 
   it('every method runs from clicks; later clicks refine the previous result like createMethodPredictor', async () => {
@@ -118,7 +129,7 @@ describe('objsel select --method (classic methods, no weights)', () => {
       expect(r.code, `${method}: ${r.err}`).toBe(0);
       expect(lastJson(r.out)).toMatchObject({ method, steps: clicks.length });
       const predict = createMethodPredictor(img, method);
-      let library = new Uint8Array(0);
+      let library: Uint8Array = new Uint8Array(0);
       for (let k = 1; k <= clicks.length; k++) library = (await predict(clicks.slice(0, k), null)) as Uint8Array;
       const cli = readMask(out);
       expect(maskIou(library, cli), method).toBe(1);
