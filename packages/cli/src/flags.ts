@@ -123,3 +123,25 @@ export function vocTagsFlag(value: string, name = '--tags'): number[] {
       return id;
     });
 }
+
+/** A box `x0,y0,x1,y1` in pixels (columns x0 <= x < x1, rows y0 <= y < y1), as `--box` gives it. */
+export type BoxFlag = readonly [x0: number, y0: number, x1: number, y1: number];
+
+/**
+ * Parses `--box x0,y0,x1,y1`: four integers >= 0 with x0 < x1 and y0 < y1 (x1, y1 exclusive, the
+ * corners of OpenCV's `Rect`). Given the image size, the box must also lie inside it
+ * (x1 <= width, y1 <= height): a box the method would clamp is more likely a typo.
+ */
+export function boxFlag(value: string, image?: { width: number; height: number }, name = '--box'): BoxFlag {
+  const m = /^\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*$/.exec(value);
+  if (!m) throw new CliError('usage', `${name} takes x0,y0,x1,y1 (four integers >= 0), got '${value}'`);
+  const [x0, y0, x1, y1] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  if (![x0, y0, x1, y1].every(Number.isSafeInteger)) throw new CliError('usage', `${name} takes four integers >= 0, got '${value}'`);
+  if (!(x0 < x1 && y0 < y1)) throw new CliError('usage', `${name} needs x0 < x1 and y0 < y1, got '${value}'`);
+  if (image && (x1 > image.width || y1 > image.height))
+    throw new CliError(
+      'usage',
+      `${name} ${value} is not inside the ${image.width}x${image.height} image (x1 <= ${image.width}, y1 <= ${image.height})`,
+    );
+  return [x0, y0, x1, y1];
+}

@@ -64,6 +64,7 @@ export {
   type SelectionState,
 } from './methods/registry';
 export { createMethodPredictor } from './methods/predictor';
+export { selectionOverlay } from './selection-overlay';
 export { grabCut, type GrabCutOptions, type GrabCutState } from './methods/grabcut';
 export { graphCutColour, type GraphCutColourOptions, type GraphCutColourState } from './methods/graphcut-colour';
 export { randomWalker, type RandomWalkerOptions, type RandomWalkerState } from './methods/random-walker';

@@ -108,14 +108,15 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'select',
     usage: '[options] <image>',
-    summary: 'select the object under the clicks with an interactive network (Xu et al. 2016): a 0/255 mask PNG and an overlay',
+    summary:
+      'select the object under the clicks with an interactive network (Xu et al. 2016) or a classic method (GrabCut, graph cut, random walker, geodesic; no weights): a 0/255 mask PNG and an overlay',
     load: async () => (await import('./select')).registerSelect,
   },
   {
     name: 'noc',
     usage: '[options]',
     summary:
-      'NoC@85/NoC@90 of an interactive network: the robot clicks the centre of the largest error until the IoU threshold or the budget, per SegmentationObject instance',
+      'NoC@85/NoC@90 of an interactive network or a classic method (--method grabcut, ...: baseline rows): the robot clicks the centre of the largest error until the IoU threshold or the budget, per SegmentationObject instance',
     load: async () => (await import('./noc')).registerNoc,
   },
   {

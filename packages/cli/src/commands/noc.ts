@@ -2,16 +2,18 @@ import type { NocOptions, NocRun } from '@objsel/deeplab-resnet/interactive';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { withExamples } from '../examples';
-import { listFlag, numberFlag } from '../flags';
+import { CliError } from '../errors';
+import { choiceFlag, listFlag, numberFlag } from '../flags';
+import { SELECT_METHODS } from '../method-selection';
 import { readBytes } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 import { openInteractiveModel } from '../models';
 
 /** Human NoC report. */
-export function formatNoc(run: NocRun, perInstance = true): string {
+export function formatNoc(run: NocRun & { method?: string }, perInstance = true): string {
   const keys = Object.keys(run.meanNoc);
   const lines = [
-    `${run.count} objects, refine ${run.refine}${run.brs ? ` + f-BRS (mean ${run.meanBrsSteps.toFixed(1)} steps/click)` : ''}, budget ${run.maxClicks} clicks, ${run.secondsPerClick.toFixed(3)} s/click (${run.cpuSeconds.toFixed(1)} CPU s in all)`,
+    `${run.count} objects, ${run.method ? `method ${run.method}` : `refine ${run.refine}`}${run.brs ? ` + f-BRS (mean ${run.meanBrsSteps.toFixed(1)} steps/click)` : ''}, budget ${run.maxClicks} clicks, ${run.secondsPerClick.toFixed(3)} s/click (${run.cpuSeconds.toFixed(1)} CPU s in all)`,
     keys.map((k) => `${k} ${run.meanNoc[k]!.toFixed(2)} (${run.failures[k]} failed)`).join('   '),
   ];
   if (perInstance) {
@@ -24,7 +26,8 @@ export function formatNoc(run: NocRun, perInstance = true): string {
 interface RawNocFlags extends RawSelectionFlags {
   dataDir: string;
   dataList: string;
-  weights: string;
+  method: string;
+  weights?: string;
   maxClicks: string;
   iou: string;
   objectDir: string;
@@ -36,11 +39,12 @@ export function registerNoc(program: Command, context: () => CliContext): void {
   const cmd = program
     .command('noc')
     .description(
-      'NoC@85/NoC@90 of an interactive network: the robot clicks the centre of the largest error until the IoU threshold or the budget, per SegmentationObject instance',
+      'NoC@85/NoC@90 of an interactive network or a classic method (--method grabcut, ...: baseline rows): the robot clicks the centre of the largest error until the IoU threshold or the budget, per SegmentationObject instance',
     )
     .requiredOption('--data-dir <dir>', 'directory the list paths are appended to')
     .requiredOption('--data-list <file>', 'list of "/JPEGImages/x.jpg /SegmentationClass/x.png" lines (or ids)')
-    .requiredOption('--weights <dir>', 'interactive weights: a weights directory, checkpoint or snapshot directory')
+    .option('--method <name>', `${SELECT_METHODS.join(', ')}: the network needs --weights, the classic methods need none`, 'network')
+    .option('--weights <dir>', 'interactive weights (--method network): a weights directory, checkpoint or snapshot directory')
     .option('--max-clicks <n>', 'click budget per object (failures count as this)', '20')
     .option('--iou <list>', 'IoU thresholds', '0.85,0.9')
     .option('--object-dir <dir>', 'instance labels under --data-dir', 'SegmentationObject')
@@ -49,6 +53,26 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     const ctx = context();
     const maxClicks = numberFlag('--max-clicks', flags.maxClicks, { integer: true, min: 1 });
     const iou = listFlag('--iou', flags.iou, { min: 0, minExclusive: true, max: 1 });
+    const method = choiceFlag('--method', flags.method, SELECT_METHODS);
+    const maxImages = flags.maxImages === undefined ? undefined : numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
+    if (method !== 'network') {
+      const { runMethodNoc } = await import('../method-noc');
+      const run = await runMethodNoc({
+        method,
+        dataDir: flags.dataDir,
+        dataList: flags.dataList,
+        objectDir: flags.objectDir,
+        maxClicks,
+        iou,
+        ...(maxImages !== undefined ? { maxImages } : {}),
+        onProgress: ctx.onProgress,
+        onMissing: (id) => ctx.warn(`${id}: no ${flags.objectDir}/${id}.png, skipped`),
+      });
+      ctx.result(run, () => formatNoc(run));
+      return;
+    }
+    if (!flags.weights)
+      throw new CliError('usage', '--method network needs --weights DIR (the classic methods, e.g. --method geodesic, need none)');
     const options: NocOptions = {
       ...refineFromFlags(flags),
       brs: brsFromFlags(flags),
@@ -61,7 +85,7 @@ export function registerNoc(program: Command, context: () => CliContext): void {
       onProgress: ctx.onProgress,
       onMissing: (id) => ctx.warn(`${id}: no ${flags.objectDir}/${id}.png, skipped`),
     };
-    if (flags.maxImages !== undefined) options.maxImages = numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
+    if (maxImages !== undefined) options.maxImages = maxImages;
     const { runNoc } = await import('@objsel/deeplab-resnet/interactive');
     const { model, backend } = await openInteractiveModel(ctx, flags.weights);
     try {
@@ -76,5 +100,6 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --refine graphcut --brs --json',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --iou 0.85 --max-clicks 10',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --backend onnx',
+    'objsel noc --data-dir synth --data-list synth/val.txt --method grabcut   # a baseline row, no weights',
   ]);
 }

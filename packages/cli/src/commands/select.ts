@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { clickFlag, numberFlag } from '../flags';
+import { choiceFlag, clickFlag, numberFlag } from '../flags';
+import { formatMethodSelect, runMethodSelect, SELECT_METHODS } from '../method-selection';
 import { readBytes, readText, writeFileMakingDirs } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 import { openInteractiveModel } from '../models';
@@ -85,7 +86,9 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
 }
 
 interface RawSelectFlags extends RawSelectionFlags {
-  weights: string;
+  method: string;
+  box?: string;
+  weights?: string;
   click: string[];
   clicks?: string;
   out: string;
@@ -98,10 +101,14 @@ interface RawSelectFlags extends RawSelectionFlags {
 export function registerSelect(program: Command, context: () => CliContext): void {
   const cmd = program
     .command('select <image>')
-    .description('select the object under the clicks with an interactive network (Xu et al. 2016): a 0/255 mask PNG and an overlay')
-    .requiredOption(
+    .description(
+      'select the object under the clicks with an interactive network (Xu et al. 2016) or a classic method (GrabCut, graph cut, random walker, geodesic; no weights): a 0/255 mask PNG and an overlay',
+    )
+    .option('--method <name>', `${SELECT_METHODS.join(', ')}: the network needs --weights, the classic methods need none`, 'network')
+    .option('--box <x0,y0,x1,y1>', 'classic methods: the object lies in this box (x1, y1 exclusive); outside it is background')
+    .option(
       '--weights <dir>',
-      'interactive weights: a weights directory, checkpoint or snapshot directory (objsel train --interactive)',
+      'interactive weights (--method network): a weights directory, checkpoint or snapshot directory (objsel train --interactive)',
     )
     .option(
       '--click <x,y,+|->',
@@ -125,6 +132,24 @@ export function registerSelect(program: Command, context: () => CliContext): voi
       clicks.push(...parseClicksJson(await readText(flags.clicks), flags.clicks));
     }
     clicks.push(...flags.click.map((c) => clickFlag(c)));
+    const method = choiceFlag('--method', flags.method, SELECT_METHODS);
+    if (method !== 'network') {
+      const result = await runMethodSelect({
+        method,
+        image,
+        clicks,
+        out: flags.out,
+        ...(flags.box !== undefined ? { box: flags.box } : {}),
+        ...(flags.overlay !== undefined ? { overlay: flags.overlay } : {}),
+        ...(flags.probs ? { probs: flags.probs } : {}),
+      });
+      ctx.result(result, () => formatMethodSelect(result));
+      return;
+    }
+    if (flags.box !== undefined)
+      throw new CliError('usage', '--box is for the classic methods (--method grabcut, ...); the network takes clicks');
+    if (!flags.weights)
+      throw new CliError('usage', '--method network needs --weights DIR (the classic methods, e.g. --method grabcut, need none)');
     const threshold = numberFlag('--threshold', flags.threshold, { min: 0, max: 1 });
     const { model, backend } = await openInteractiveModel(ctx, flags.weights);
     const result = await runSelect({
@@ -146,6 +171,9 @@ export function registerSelect(program: Command, context: () => CliContext): voi
   });
   withExamples(cmd, [
     'objsel select photo.jpg --weights snapshots-interactive --click 120,80,+ --out mask.png',
+    'objsel select photo.jpg --method grabcut --box 60,40,300,260 --out mask.png   # no weights, no TF.js',
+    'objsel select photo.jpg --method grabcut --box 60,40,300,260 --click 200,90,- --out mask.png',
+    'objsel select photo.jpg --method random-walker --click 120,80,+ --click 10,10,- --out mask.png --probs p.npy',
     'objsel select photo.jpg --weights snap --click 120,80,+ --click 40,30,- --refine crf --out mask.png',
     'objsel select photo.jpg --weights snap --clicks clicks.json --brs --refine none --out mask.png --probs p.npy',
     'objsel select photo.jpg --weights snap --click 120,80,+ --out mask.png --backend onnx   # ONNX Runtime, no --brs',

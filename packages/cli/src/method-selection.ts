@@ -1,0 +1,105 @@
+/**
+ * `objsel select --method grabcut|graphcut-colour|random-walker|geodesic`: the classic interactive
+ * methods of `@objsel/clicks`, which need no weights. This module imports only the leaf packages
+ * (clicks, voc-data), so a classic selection never loads TF.js or the network.
+ */
+import { promises as fs } from 'node:fs';
+import type { Box, Click, SelectionMethodName, SelectionState } from '@objsel/clicks';
+import { CliError } from './errors';
+import { boxFlag } from './flags';
+import { readBytes, writeFileMakingDirs } from './node-fs';
+
+/** `--method`: the network or one of the classic methods. */
+export const SELECT_METHODS = ['network', 'grabcut', 'graphcut-colour', 'random-walker', 'geodesic'] as const;
+
+/** Options of {@link runMethodSelect}. */
+export interface MethodSelectOptions {
+  image: string;
+  method: SelectionMethodName;
+  /** `--box x0,y0,x1,y1` as given; checked against the image once it is decoded. */
+  box?: string;
+  clicks: Click[];
+  out: string;
+  /** Overlay PNG (default `<out without .png>_overlay.png`; empty string: none). */
+  overlay?: string;
+  /** The foreground probability as float32 .npy [H, W] (random walker only: the others give no probability). */
+  probs?: string;
+}
+
+/** What `objsel select --method <classic>` reports. */
+export interface MethodSelectResult {
+  method: SelectionMethodName;
+  out: string;
+  overlay?: string;
+  probs?: string;
+  width: number;
+  height: number;
+  box?: Box;
+  clicks: Click[];
+  /** Selected pixels. */
+  area: number;
+  /** Method calls made: the box (if any), then one per click, each refining the previous result. */
+  steps: number;
+  seconds: number;
+}
+
+/**
+ * One selection with a classic method, replayed as a user would make it: the box first (if any),
+ * then each click in order, every call refining the previous call's state (GrabCut keeps its
+ * colour models), exactly like `createMethodPredictor` and the web app's method session.
+ */
+export async function runMethodSelect(options: MethodSelectOptions): Promise<MethodSelectResult> {
+  const { decodeImage, encodeMaskPng, encodePng, writeNpy } = await import('@objsel/voc-data');
+  const { selectionMethod, selectionOverlay } = await import('@objsel/clicks');
+  if (options.probs && options.method !== 'random-walker')
+    throw new CliError('usage', `--probs needs a probability: the network or --method random-walker (${options.method} gives a mask only)`);
+  const image = await decodeImage(await readBytes(options.image), options.image);
+  const { width, height } = image;
+  const box = options.box === undefined ? undefined : boxFlag(options.box, image);
+  if (!box && options.clicks.length === 0)
+    throw new CliError('usage', `--method ${options.method} needs --box x0,y0,x1,y1 and/or at least one --click X,Y,+`);
+  for (const c of options.clicks) {
+    if (c.x >= width || c.y >= height) throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${width}x${height} image`);
+  }
+  const run = selectionMethod(options.method);
+  const started = performance.now();
+  let result: { mask: Uint8Array; state: SelectionState } | undefined;
+  let steps = 0;
+  for (let k = box ? 0 : 1; k <= options.clicks.length; k++) {
+    result = run(image, { clicks: options.clicks.slice(0, k), ...(box ? { box } : {}), previous: result?.state });
+    steps++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const { mask, state } = result!;
+  const encoded = encodeMaskPng(mask, width, height);
+  await writeFileMakingDirs(options.out, encoded.png);
+  const report: MethodSelectResult = {
+    method: options.method,
+    out: options.out,
+    width,
+    height,
+    ...(box ? { box } : {}),
+    clicks: options.clicks,
+    area: encoded.area,
+    steps,
+    seconds,
+  };
+  const overlayFile = options.overlay ?? options.out.replace(/(\.png)?$/i, '_overlay.png');
+  if (overlayFile) {
+    await fs.writeFile(overlayFile, encodePng({ width, height, channels: 3, data: selectionOverlay(image, mask, options.clicks) }));
+    report.overlay = overlayFile;
+  }
+  if (options.probs && state.method === 'random-walker') {
+    await fs.writeFile(options.probs, writeNpy({ shape: [height, width], data: Float32Array.from(state.probability) }));
+    report.probs = options.probs;
+  }
+  return report;
+}
+
+/** The human line of {@link runMethodSelect}'s result. */
+export function formatMethodSelect(result: MethodSelectResult): string {
+  const input = [result.box ? `box ${result.box.join(',')}` : '', result.clicks.length ? `${result.clicks.length} click(s)` : '']
+    .filter(Boolean)
+    .join(' + ');
+  return `${result.area} of ${result.width * result.height} pixels selected by ${result.method} from ${input} (${result.seconds.toFixed(2)} s) -> ${result.out}${result.overlay ? `, ${result.overlay}` : ''}`;
+}
