@@ -2,11 +2,11 @@
  * A Caffe ResNet conversion on Node's file system (`objsel convert`, also the demo's first step)
  * and its human summary.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { convertResnetCaffe, type BackboneReport, type ConversionReport, type ObjselNetworkMeta } from '@objsel/caffe-import';
 import { writeWeightsDir } from '@objsel/caffe-import/node';
 import type { CliContext } from './context';
+import { readBytes, readText } from './node-fs';
 import { assertOutputSeparate } from './output-guard';
 
 /** Inputs of {@link runConvert}. */
@@ -41,7 +41,7 @@ const since = (t: number) => Math.round(performance.now() - t);
 export async function runConvert(request: ConvertRequest, onProgress?: CliContext['onProgress']): Promise<ConvertResult> {
   assertOutputSeparate('--out', request.out, [request.prototxt, request.caffemodel]);
   const t0 = performance.now();
-  const [text, bytes] = await Promise.all([fs.readFile(request.prototxt, 'utf8'), fs.readFile(request.caffemodel)]);
+  const [text, bytes] = await Promise.all([readText(request.prototxt), readBytes(request.caffemodel)]);
   const read = since(t0);
   const result = convertResnetCaffe(text, bytes, {
     prototxtFile: request.prototxt,

@@ -142,7 +142,7 @@ export function interactiveOptionsFromFlags(
     seed,
     savePredEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1 }),
     saveNumImages: numberFlag('--save-num-images', flags.saveNumImages, { integer: true, min: 0 }),
-    keep: numberFlag('--keep', flags.keep, { integer: true, min: 1 }),
+    keep: numberFlag('--keep', flags.keep, { integer: true, min: 1, max: 10000 }),
     channelInit: { init: channelInit, seed },
   };
   const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { withExamples } from '../examples';
 import { listFlag, numberFlag } from '../flags';
-import { readBytes } from '../node-fs';
+import { CliError } from '../errors';
+import { assertDirectory, readBytes } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 import { openInteractiveModel } from '../models';
 
@@ -47,7 +48,8 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     .option('--max-images <n>', 'evaluate only the first n images of the list');
   addRefineFlags(cmd, 'none').action(async (flags: RawNocFlags) => {
     const ctx = context();
-    const maxClicks = numberFlag('--max-clicks', flags.maxClicks, { integer: true, min: 1 });
+    assertDirectory('--data-dir', flags.dataDir);
+    const maxClicks = numberFlag('--max-clicks', flags.maxClicks, { integer: true, min: 1, max: 1000 });
     const iou = listFlag('--iou', flags.iou, { min: 0, minExclusive: true, max: 1 });
     const options: NocOptions = {
       ...refineFromFlags(flags),
@@ -66,6 +68,8 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     const { model, backend } = await openInteractiveModel(ctx, flags.weights);
     try {
       const run = await runNoc(model, options);
+      if (run.count === 0)
+        throw new CliError('usage', `no object of ${flags.dataList} has a label under ${flags.dataDir}/${flags.objectDir}`);
       ctx.result({ ...run, backend, weights: flags.weights }, () => formatNoc(run));
     } finally {
       await model.dispose();

@@ -4,6 +4,7 @@ import { formatConvert, runConvert } from '../../convert-weights';
 import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
 import { choiceFlag, numberFlag } from '../../flags';
+import { assertReplaceableWeightsDir } from '../../output-guard';
 import { formatConvertCheckpoint, runConvertCheckpoint } from './checkpoint';
 
 /** `objsel convert`: Caffe ResNet weights or a TensorFlow checkpoint → objsel/TF.js weights directory. */
@@ -16,7 +17,11 @@ export function registerConvert(program: Command, context: () => CliContext): vo
     .option('--prototxt <file>', 'Caffe network definition (e.g. deploy.prototxt)')
     .option('--caffemodel <file>', 'Caffe weights (binary NetParameter)')
     .option('--checkpoint <path>', "TensorFlow checkpoint: V2 prefix (model.ckpt-20000), V1 file, or a directory with a 'checkpoint' file")
-    .requiredOption('--out <dir>', 'output directory (replaced atomically; never an input)')
+    .requiredOption(
+      '--out <dir>',
+      'output directory (replaced atomically; never an input; an existing one only if it holds objsel weights)',
+    )
+    .option('--force', 'replace --out even if it is a file or a directory that does not hold objsel weights', false)
     .option('--allow-missing', 'convert even if prototxt layers with parameters have no blobs (they are listed in the report)', false)
     .option('-p, --phase <phase>', 'keep layers for this phase (include/exclude rules): TEST or TRAIN', 'TEST')
     .option('--shard-mb <n>', 'largest shard in MiB', '4')
@@ -29,11 +34,13 @@ export function registerConvert(program: Command, context: () => CliContext): vo
         allowMissing: boolean;
         phase: string;
         shardMb: string;
+        force: boolean;
       }) => {
         const ctx = context();
         const phase = choiceFlag('--phase', opts.phase.toUpperCase(), ['TEST', 'TRAIN'] as const);
         const shardMb = numberFlag('--shard-mb', opts.shardMb, { min: 0, minExclusive: true });
         const shardBytes = Math.round(shardMb * 1024 * 1024);
+        assertReplaceableWeightsDir('--out', opts.out, opts.force);
         if (opts.checkpoint !== undefined) {
           if (opts.prototxt !== undefined || opts.caffemodel !== undefined)
             throw new CliError('usage', 'give either --checkpoint or --prototxt with --caffemodel, not both');
