@@ -86,7 +86,10 @@ export function printable(text: string): string {
     const code = c.charCodeAt(0);
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
-  return escaped.length > MAX_ERROR_LENGTH ? `${escaped.slice(0, MAX_ERROR_LENGTH - 1)}…` : escaped;
+  if (escaped.length <= MAX_ERROR_LENGTH) return escaped;
+  // Never cut a surrogate pair in half.
+  const end = /[\ud800-\udbff]/.test(escaped[MAX_ERROR_LENGTH - 2]!) ? MAX_ERROR_LENGTH - 2 : MAX_ERROR_LENGTH - 1;
+  return `${escaped.slice(0, end)}…`;
 }
 
 /** Exit code for an error: the error's own, 2 for user errors, 1 for bugs. */

@@ -56,7 +56,7 @@ export function addCommonTrainFlags(
     .option('--snapshot-dir <dir>', 'where checkpoints (ckpt-<step>/), metrics.jsonl, images/ and curve.svg go', defaults.snapshotDir)
     .option('--num-steps <n>', 'number of updates', defaults.numSteps)
     .option('--batch-size <n>', 'images per batch', defaults.batchSize)
-    .option('--input-size <h,w>', 'random crop size', '321,321')
+    .option('--input-size <h,w>', 'random crop size (at most 8192x8192 pixels)', '321,321')
     .option('--learning-rate <lr>', 'base learning rate', defaults.learningRate)
     .option('--random-scale', 'randomly rescale inputs by [0.5, 1.5)')
     .option('--random-mirror', 'randomly mirror inputs')
