@@ -7,13 +7,15 @@ import { convertResnetCaffe, type BackboneReport, type ConversionReport, type Ob
 import { writeWeightsDir } from '@objsel/caffe-import/node';
 import type { CliContext } from './context';
 import { readBytes, readText } from './node-fs';
-import { assertOutputSeparate } from './output-guard';
+import { assertOutputSeparate, assertReplaceableWeightsDir } from './output-guard';
 
 /** Inputs of {@link runConvert}. */
 export interface ConvertRequest {
   prototxt: string;
   caffemodel: string;
   out: string;
+  /** Replace `out` even if it is a file or a directory without objsel weights (`--force`). */
+  force?: boolean;
   allowMissing?: boolean;
   phase?: 'TRAIN' | 'TEST';
   shardBytes?: number;
@@ -40,6 +42,7 @@ const since = (t: number) => Math.round(performance.now() - t);
  */
 export async function runConvert(request: ConvertRequest, onProgress?: CliContext['onProgress']): Promise<ConvertResult> {
   assertOutputSeparate('--out', request.out, [request.prototxt, request.caffemodel]);
+  assertReplaceableWeightsDir('--out', request.out, request.force === true);
   const t0 = performance.now();
   const [text, bytes] = await Promise.all([readText(request.prototxt), readBytes(request.caffemodel)]);
   const read = since(t0);

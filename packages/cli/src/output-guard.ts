@@ -110,3 +110,32 @@ function isObjselWeightsDir(dir: string): boolean {
     return false;
   }
 }
+
+/**
+ * {@link assertOutputsSafe} for a run writing one file per listed item (`<save-dir>/<id>.png`
+ * over a data list of thousands): each output is compared with the inputs' canonical paths in a
+ * set, and must not lie inside any of `directories` (the weights read), so the check stays linear.
+ *
+ * @throws CliError `usage` naming the flag, the output and the input it would overwrite.
+ */
+export function assertItemOutputsSafe(
+  flag: string,
+  outputs: readonly string[],
+  inputs: ReadonlyArray<string | undefined>,
+  directories: ReadonlyArray<string | undefined>,
+): void {
+  const read = new Map<string, string>();
+  for (const input of inputs) if (input) read.set(canonical(input), input);
+  const dirs = directories.filter((d): d is string => d !== undefined && d !== '').map((d) => [d, canonical(d)] as const);
+  const seen = new Set<string>();
+  for (const out of outputs) {
+    const place = canonical(out);
+    const input = read.get(place);
+    if (input !== undefined) throw new CliError('usage', `${flag}: ${out} would overwrite the input ${input}; write the outputs elsewhere`);
+    const dir = dirs.find(([, d]) => within(place, d));
+    if (dir) throw new CliError('usage', `${flag}: ${out} is inside the input ${dir[0]}; write the outputs elsewhere`);
+    if (seen.has(place)) throw new CliError('usage', `${flag}: two items would both be written to ${out}`);
+    if (isDirectory(out)) throw new CliError('usage', `${flag}: ${out} is a directory; it cannot be written as a file`);
+    seen.add(place);
+  }
+}

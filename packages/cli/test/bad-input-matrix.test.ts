@@ -48,6 +48,7 @@ function writeInputs(dir: string): Record<string, string> {
     'clicks.json': '{"positive": [[3, 4]], "negative": [[20, 10]]}\n',
     'net.prototxt': fs.readFileSync(path.join(FIXTURES, 'deeplab/deploy.prototxt'), 'utf8'),
     'list.txt': 'a\n',
+    'image-list.txt': '/image.png\n',
   };
   const out: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(files)) {
@@ -356,6 +357,41 @@ const EXTRA: Array<{ command: string } & Case> = [
     command: 'noc',
     title: 'a missing --data-dir',
     argv: (f, dir) => ['noc', '--data-dir', path.join(dir, 'nope'), '--data-list', f['list.txt']!, '--weights', f.weights!],
+    mentions: () => '--data-dir',
+  },
+  {
+    command: 'dcsp test-voc',
+    title: '--save-dir would overwrite a listed image',
+    argv: (f, dir) => [
+      'dcsp',
+      'test-voc',
+      '--data-dir',
+      dir,
+      '--data-list',
+      f['image-list.txt']!,
+      '--save-dir',
+      dir,
+      '--restore-from',
+      f.weights!,
+    ],
+    mentions: () => '--save-dir',
+  },
+  {
+    command: 'dcsp evaluate',
+    title: 'an empty list',
+    argv: (f, dir) => ['dcsp', 'evaluate', '--data-dir', dir, '--data-list', path.join(dir, 'empty.bin'), '--restore-from', f.weights!],
+    mentions: (_f, dir) => path.join(dir, 'empty.bin'),
+  },
+  {
+    command: 'dcsp train',
+    title: '--snapshot-dir inside --attn-snapshot-dir',
+    argv: (_f, dir) => ['dcsp', 'train', '--attn-snapshot-dir', path.join(dir, 's'), '--snapshot-dir', path.join(dir, 's', 'seg')],
+    mentions: () => '--snapshot-dir',
+  },
+  {
+    command: 'data sbd-to-png',
+    title: 'a missing --data-dir',
+    argv: (_f, dir) => ['data', 'sbd-to-png', '--data-dir', path.join(dir, 'nope')],
     mentions: () => '--data-dir',
   },
   {

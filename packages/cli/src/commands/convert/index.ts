@@ -4,7 +4,6 @@ import { formatConvert, runConvert } from '../../convert-weights';
 import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
 import { choiceFlag, numberFlag } from '../../flags';
-import { assertReplaceableWeightsDir } from '../../output-guard';
 import { formatConvertCheckpoint, runConvertCheckpoint } from './checkpoint';
 
 /** `objsel convert`: Caffe ResNet weights or a TensorFlow checkpoint → objsel/TF.js weights directory. */
@@ -40,11 +39,10 @@ export function registerConvert(program: Command, context: () => CliContext): vo
         const phase = choiceFlag('--phase', opts.phase.toUpperCase(), ['TEST', 'TRAIN'] as const);
         const shardMb = numberFlag('--shard-mb', opts.shardMb, { min: 0, minExclusive: true });
         const shardBytes = Math.round(shardMb * 1024 * 1024);
-        assertReplaceableWeightsDir('--out', opts.out, opts.force);
         if (opts.checkpoint !== undefined) {
           if (opts.prototxt !== undefined || opts.caffemodel !== undefined)
             throw new CliError('usage', 'give either --checkpoint or --prototxt with --caffemodel, not both');
-          const converted = await runConvertCheckpoint({ checkpoint: opts.checkpoint, out: opts.out, shardBytes });
+          const converted = await runConvertCheckpoint({ checkpoint: opts.checkpoint, out: opts.out, shardBytes, force: opts.force });
           ctx.result(converted, () => formatConvertCheckpoint(converted));
           return;
         }
@@ -55,6 +53,7 @@ export function registerConvert(program: Command, context: () => CliContext): vo
             prototxt: opts.prototxt,
             caffemodel: opts.caffemodel,
             out: opts.out,
+            force: opts.force,
             allowMissing: opts.allowMissing,
             phase,
             shardBytes,
