@@ -360,6 +360,15 @@ const EXTRA: Array<{ command: string } & Case> = [
     mentions: () => '--data-dir',
   },
   {
+    command: 'inspect',
+    title: 'an empty .prototxt',
+    argv: (_f, dir) => {
+      fs.writeFileSync(path.join(dir, 'empty.prototxt'), '');
+      return ['inspect', path.join(dir, 'empty.prototxt')];
+    },
+    mentions: (_f, dir) => path.join(dir, 'empty.prototxt'),
+  },
+  {
     command: 'dcsp test-voc',
     title: '--save-dir would overwrite a listed image',
     argv: (f, dir) => [
@@ -442,8 +451,8 @@ async function check(c: Case): Promise<void> {
   const f = writeInputs(dir);
   fs.writeFileSync(path.join(dir, 'empty.bin'), '');
   fs.writeFileSync(path.join(dir, 'random.bin'), randomBytes(512, 99));
-  const before = snapshot(dir);
   const argv = c.argv(f, dir);
+  const before = snapshot(dir);
   const { code, stderr } = await run(argv);
   const lines = stderr.split('\n').filter((l) => l !== '');
   const context = `objsel ${argv.join(' ')}\n${stderr}`;

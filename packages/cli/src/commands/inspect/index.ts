@@ -1,6 +1,7 @@
 import { buildLayerGraph, parseCaffemodel, parsePrototxt, type PrototxtLayer } from '@objsel/caffe-import';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context';
+import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
 import { readBytes } from '../../node-fs';
 import { formatInspectCheckpoint, looksLikeTfCheckpoint, runInspectCheckpoint } from './checkpoint';
@@ -69,6 +70,8 @@ export async function runInspect(file: string): Promise<InspectResult> {
   if (/\.prototxt$/i.test(file) || (!/\.caffemodel$/i.test(file) && looksLikeText(bytes))) {
     const net = parsePrototxt(new TextDecoder().decode(bytes), { file });
     const graph = buildLayerGraph(net, { file });
+    // As convert: a network without layers is not one (an empty or truncated file).
+    if (graph.nodes.length === 0) throw new CliError('usage', 'the prototxt defines no layers', { file });
     const layers = graph.nodes.map((n): InspectedLayer => {
       count(n.layer.type);
       const params = layerParams(n.layer);
