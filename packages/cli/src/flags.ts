@@ -141,3 +141,6 @@ export function assertPixelCap(flags: string, width: number, height: number): vo
 
 /** The most mean-field iterations a dense-CRF flag accepts (the presets use 5 to 10). */
 export const MAX_CRF_ITERATIONS = 1000;
+
+/** The most updates a training flag accepts (DeepLab trains 20,000; DCSP 30,000 a stage). */
+export const MAX_STEPS = 10_000_000;

@@ -5,7 +5,7 @@
 import type { DeepLabConfig } from '@objsel/deeplab-resnet';
 import type { TrainOptions } from '@objsel/deeplab-resnet/train';
 import type { Command } from 'commander';
-import { assertPixelCap, depthFlag, listFlag, MAX_SIDE, numberFlag } from './flags';
+import { assertPixelCap, depthFlag, listFlag, MAX_SIDE, MAX_STEPS, numberFlag } from './flags';
 import { assertOutputSeparate } from './output-guard';
 
 /** Options shared by `train` and `fine-tune` as commander gives them (strings and booleans). */
@@ -111,9 +111,6 @@ export function scratchModel(
     asppRates: architecture.asppRates,
   };
 }
-
-/** The most updates a training flag accepts (DeepLab trains 20,000; DCSP 30,000 a stage). */
-const MAX_STEPS = 10_000_000;
 
 /** `--bn-epsilon` if given. */
 export function bnEpsilonFlag(value: string | undefined): number | undefined {
