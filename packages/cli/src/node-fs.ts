@@ -81,3 +81,21 @@ export function assertDirectory(flag: string, dir: string): void {
   }
   if (!isDir) throw new CliError('usage', `${flag} ${dir} is a file, expected a directory`);
 }
+
+/**
+ * Checks that every file of a multi-item run exists and is a regular file before the first
+ * output is written, so a missing item fails the run with nothing left behind.
+ *
+ * @throws CliError `usage` naming the first file that is missing or a directory.
+ */
+export function assertFilesExist(files: readonly string[]): void {
+  for (const file of files) {
+    let isFile = false;
+    try {
+      isFile = statSync(file).isFile();
+    } catch {
+      throw new CliError('usage', 'no such file', { file });
+    }
+    if (!isFile) throw new CliError('usage', 'is a directory, expected a file', { file });
+  }
+}

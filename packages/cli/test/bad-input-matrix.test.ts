@@ -312,6 +312,12 @@ const EXTRA: Array<{ command: string } & Case> = [
   },
   {
     command: 'infer',
+    title: 'the second of two images is missing: nothing written',
+    argv: (f, dir) => ['infer', f['image.png']!, path.join(dir, 'missing.jpg'), '--weights', f.weights!, '--save-dir', path.join(dir, 'o')],
+    mentions: (_f, dir) => path.join(dir, 'missing.jpg'),
+  },
+  {
+    command: 'infer',
     title: '--save-dir inside --weights',
     argv: (f) => ['infer', f['image.png']!, '--weights', f.weights!, '--save-dir', path.join(f.weights!, 'masks')],
     mentions: () => '--save-dir',

@@ -9,6 +9,7 @@ import { withExamples } from '../examples';
 import { listFlag } from '../flags';
 import { bnEpsilonFlag } from '../train-flags';
 import { openSemanticSegmenter } from '../models';
+import { assertFilesExist } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
 
 interface InferFlags {
@@ -84,6 +85,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
         ]),
         [...images, flags.weights],
       );
+      assertFilesExist(images);
 
       const { decodeImage, encodeIndexPng, encodePng, overlay, writeNpy } = await import('@objsel/voc-data');
       const { segmenter, weightsDir, backend } = await openSemanticSegmenter(
