@@ -41,7 +41,9 @@ export const ISOLATION_HEADERS = {
  *   `isolated`: send {@link ISOLATION_HEADERS} with every response.
  */
 export function serveStatic(root, options = {}) {
-  const base = path.resolve(root);
+  // The real path: a symbolic link inside the root is served only if its target is inside too.
+  const base = fs.realpathSync(path.resolve(root));
+  const inside = (p) => p === base || p.startsWith(base + path.sep);
   const host = options.host ?? '127.0.0.1';
   const requests = [];
   const isolation = options.isolated ? ISOLATION_HEADERS : {};
@@ -60,9 +62,11 @@ export function serveStatic(root, options = {}) {
     }
     let file = path.join(base, pathname);
     // Never leave the served directory (`..`, encoded or not).
-    if (file !== base && !file.startsWith(base + path.sep)) return finish(403, {}, 'forbidden');
+    if (!inside(file)) return finish(403, {}, 'forbidden');
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return finish(404, { 'Content-Type': 'text/plain' }, 'not found');
+    // Nor through a symbolic link (of the file or of a directory on its way) pointing outside.
+    if (!inside(fs.realpathSync(file))) return finish(403, {}, 'forbidden');
     const body = req.method === 'HEAD' ? undefined : fs.readFileSync(file);
     finish(200, { 'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream' }, body);
   });
@@ -74,7 +78,17 @@ export function serveStatic(root, options = {}) {
         url: `http://${host}:${port}/`,
         port,
         requests,
-        close: () => new Promise((done) => server.close(() => done(undefined))),
+        // Keep-alive and half-sent connections would hold `close` open (and the process alive)
+        // until they time out: idle ones end now, the rest after a short grace for replies in flight.
+        close: () =>
+          new Promise((done) => {
+            const grace = setTimeout(() => server.closeAllConnections(), 200);
+            server.close(() => {
+              clearTimeout(grace);
+              done(undefined);
+            });
+            server.closeIdleConnections();
+          }),
       });
     });
   });

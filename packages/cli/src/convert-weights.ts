@@ -2,18 +2,20 @@
  * A Caffe ResNet conversion on Node's file system (`objsel convert`, also the demo's first step)
  * and its human summary.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { convertResnetCaffe, type BackboneReport, type ConversionReport, type ObjselNetworkMeta } from '@objsel/caffe-import';
 import { writeWeightsDir } from '@objsel/caffe-import/node';
 import type { CliContext } from './context';
-import { assertOutputSeparate } from './output-guard';
+import { readBytes, readText } from './node-fs';
+import { assertOutputSeparate, assertReplaceableWeightsDir } from './output-guard';
 
 /** Inputs of {@link runConvert}. */
 export interface ConvertRequest {
   prototxt: string;
   caffemodel: string;
   out: string;
+  /** Replace `out` even if it is a file or a directory without objsel weights (`--force`). */
+  force?: boolean;
   allowMissing?: boolean;
   phase?: 'TRAIN' | 'TEST';
   shardBytes?: number;
@@ -40,8 +42,9 @@ const since = (t: number) => Math.round(performance.now() - t);
  */
 export async function runConvert(request: ConvertRequest, onProgress?: CliContext['onProgress']): Promise<ConvertResult> {
   assertOutputSeparate('--out', request.out, [request.prototxt, request.caffemodel]);
+  assertReplaceableWeightsDir('--out', request.out, request.force === true);
   const t0 = performance.now();
-  const [text, bytes] = await Promise.all([fs.readFile(request.prototxt, 'utf8'), fs.readFile(request.caffemodel)]);
+  const [text, bytes] = await Promise.all([readText(request.prototxt), readBytes(request.caffemodel)]);
   const read = since(t0);
   const result = convertResnetCaffe(text, bytes, {
     prototxtFile: request.prototxt,

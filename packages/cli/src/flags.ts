@@ -145,3 +145,24 @@ export function boxFlag(value: string, image?: { width: number; height: number }
     );
   return [x0, y0, x1, y1];
 }
+
+/**
+ * The most pixels any image-sized flag may ask for (8192 x 8192, 64 Mi): larger sizes would
+ * allocate gigabytes before the first step, so they are refused before any work starts.
+ */
+export const MAX_PIXELS = 8192 * 8192;
+
+/** The longest side an image-sized flag accepts (each side is also bounded by {@link MAX_PIXELS}). */
+export const MAX_SIDE = 65536;
+
+/** Refuses a width x height beyond {@link MAX_PIXELS} (the flags name both sides, e.g. `--width/--height`). */
+export function assertPixelCap(flags: string, width: number, height: number): void {
+  if (width * height > MAX_PIXELS)
+    throw new CliError('usage', `${flags} ${width}x${height} is ${width * height} pixels, more than the cap of ${MAX_PIXELS} (8192x8192)`);
+}
+
+/** The most mean-field iterations a dense-CRF flag accepts (the presets use 5 to 10). */
+export const MAX_CRF_ITERATIONS = 1000;
+
+/** The most updates a training flag accepts (DeepLab trains 20,000; DCSP 30,000 a stage). */
+export const MAX_STEPS = 10_000_000;

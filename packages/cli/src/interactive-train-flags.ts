@@ -4,7 +4,7 @@
  */
 import type { InteractiveDataSettings, InteractiveTrainerConfig, InteractiveTrainOptions } from '@objsel/deeplab-resnet/interactive';
 import type { Command } from 'commander';
-import { choiceFlag, numberFlag, strategiesFlag } from './flags';
+import { choiceFlag, MAX_STEPS, numberFlag, strategiesFlag } from './flags';
 import { bnEpsilonFlag, inputSizeFlag, scratchArchitecture, scratchModel, type RawTrainFlags } from './train-flags';
 
 /** The interactive flags on top of `objsel train`'s (as commander gives them). */
@@ -98,7 +98,7 @@ export function interactiveOptionsFromFlags(
   const channelInit = choiceFlag('--channel-init', flags.channelInit, ['zeros', 'gaussian'] as const);
   const schedule = choiceFlag('--schedule', flags.schedule, ['constant', 'poly'] as const);
   const trainer: Partial<InteractiveTrainerConfig> = {
-    numSteps: numberFlag('--num-steps', pick('numSteps', flags.numSteps), { integer: true, min: 1 }),
+    numSteps: numberFlag('--num-steps', pick('numSteps', flags.numSteps), { integer: true, min: 1, max: MAX_STEPS }),
     learningRate: numberFlag('--learning-rate', pick('learningRate', flags.learningRate), { min: 0 }),
     schedule,
     power: numberFlag('--power', flags.power ?? '0.9'),
@@ -108,7 +108,7 @@ export function interactiveOptionsFromFlags(
     lossScale: numberFlag('--loss-scale', flags.lossScale, { min: 0, minExclusive: true }),
     trainBatchNorm: flags.isTraining === true,
     bnDecay: numberFlag('--bn-decay', flags.bnDecay, { min: 0 }),
-    ignoreLabel: numberFlag('--ignore-label', flags.ignoreLabel, { integer: true, min: 0 }),
+    ignoreLabel: numberFlag('--ignore-label', flags.ignoreLabel, { integer: true, min: 0, max: 255 }),
   };
   const seed = numberFlag('--random-seed', flags.randomSeed, { integer: true });
   const data: InteractiveDataSettings = {
@@ -116,7 +116,7 @@ export function interactiveOptionsFromFlags(
     dataList: flags.dataList,
     objectDir: flags.objectDir,
     ...(flags.clicksList ? { clicksList: flags.clicksList } : {}),
-    batchSize: numberFlag('--batch-size', pick('batchSize', flags.batchSize), { integer: true, min: 1 }),
+    batchSize: numberFlag('--batch-size', pick('batchSize', flags.batchSize), { integer: true, min: 1, max: 1024 }),
     inputSize: [h, w],
     mode,
     randomScale: flags.randomScale === true,
@@ -128,8 +128,12 @@ export function interactiveOptionsFromFlags(
       ...(flags.dMargin !== undefined ? { dMargin: numberFlag('--d-margin', flags.dMargin, { min: 0 }) } : {}),
       ...(flags.dStep !== undefined ? { dStep: numberFlag('--d-step', flags.dStep, { min: 0 }) } : {}),
       ...(flags.d !== undefined ? { d: numberFlag('--d', flags.d, { min: 0 }) } : {}),
-      ...(flags.nPositive !== undefined ? { nPositive: numberFlag('--n-positive', flags.nPositive, { integer: true, min: 1 }) } : {}),
-      ...(flags.nNegative !== undefined ? { nNegative: numberFlag('--n-negative', flags.nNegative, { integer: true, min: 0 }) } : {}),
+      ...(flags.nPositive !== undefined
+        ? { nPositive: numberFlag('--n-positive', flags.nPositive, { integer: true, min: 1, max: 1000 }) }
+        : {}),
+      ...(flags.nNegative !== undefined
+        ? { nNegative: numberFlag('--n-negative', flags.nNegative, { integer: true, min: 0, max: 1000 }) }
+        : {}),
     },
     clickScale: numberFlag('--click-scale', flags.clickScale, { min: 0, minExclusive: true }),
     clickSubsets: flags.clickSubsets === true,
@@ -140,9 +144,9 @@ export function interactiveOptionsFromFlags(
     resume: flags.resume === true,
     trainer,
     seed,
-    savePredEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1 }),
-    saveNumImages: numberFlag('--save-num-images', flags.saveNumImages, { integer: true, min: 0 }),
-    keep: numberFlag('--keep', flags.keep, { integer: true, min: 1 }),
+    savePredEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1, max: MAX_STEPS }),
+    saveNumImages: numberFlag('--save-num-images', flags.saveNumImages, { integer: true, min: 0, max: 64 }),
+    keep: numberFlag('--keep', flags.keep, { integer: true, min: 1, max: 10000 }),
     channelInit: { init: channelInit, seed },
   };
   const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);

@@ -24,7 +24,7 @@ export interface RawSelectionFlags {
 export function brsFromFlags(flags: RawSelectionFlags): BrsOptions | undefined {
   if (!flags.brs) return undefined;
   const o: BrsOptions = {};
-  if (flags.brsSteps !== undefined) o.steps = numberFlag('--brs-steps', flags.brsSteps, { integer: true, min: 0 });
+  if (flags.brsSteps !== undefined) o.steps = numberFlag('--brs-steps', flags.brsSteps, { integer: true, min: 0, max: 1000 });
   if (flags.brsLr !== undefined) o.learningRate = numberFlag('--brs-lr', flags.brsLr, { min: 0, minExclusive: true });
   if (flags.brsRadius !== undefined) o.radius = numberFlag('--brs-radius', flags.brsRadius, { min: 0 });
   return o;

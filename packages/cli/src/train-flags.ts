@@ -5,7 +5,8 @@
 import type { DeepLabConfig } from '@objsel/deeplab-resnet';
 import type { TrainOptions } from '@objsel/deeplab-resnet/train';
 import type { Command } from 'commander';
-import { depthFlag, listFlag, numberFlag } from './flags';
+import { assertPixelCap, depthFlag, listFlag, MAX_SIDE, MAX_STEPS, numberFlag } from './flags';
+import { assertOutputSeparate } from './output-guard';
 
 /** Options shared by `train` and `fine-tune` as commander gives them (strings and booleans). */
 export interface RawTrainFlags extends RawScratchFlags {
@@ -55,7 +56,7 @@ export function addCommonTrainFlags(
     .option('--snapshot-dir <dir>', 'where checkpoints (ckpt-<step>/), metrics.jsonl, images/ and curve.svg go', defaults.snapshotDir)
     .option('--num-steps <n>', 'number of updates', defaults.numSteps)
     .option('--batch-size <n>', 'images per batch', defaults.batchSize)
-    .option('--input-size <h,w>', 'random crop size', '321,321')
+    .option('--input-size <h,w>', 'random crop size (at most 8192x8192 pixels)', '321,321')
     .option('--learning-rate <lr>', 'base learning rate', defaults.learningRate)
     .option('--random-scale', 'randomly rescale inputs by [0.5, 1.5)')
     .option('--random-mirror', 'randomly mirror inputs')
@@ -118,22 +119,24 @@ export function bnEpsilonFlag(value: string | undefined): number | undefined {
 
 /** `--input-size h,w`. */
 export function inputSizeFlag(value: string): [number, number] {
-  return listFlag('--input-size', value, { integer: true, length: 2 }) as [number, number];
+  const [h, w] = listFlag('--input-size', value, { integer: true, length: 2, max: MAX_SIDE }) as [number, number];
+  assertPixelCap('--input-size', w, h);
+  return [h, w];
 }
 
 /** Turns the flags into {@link TrainOptions} (without `fs` and callbacks). */
 export function trainOptionsFromFlags(flags: RawTrainFlags, mode: 'train' | 'fine-tune'): Omit<TrainOptions, 'fs'> {
-  const numClasses = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 1 });
+  const numClasses = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 1, max: 255 });
   const [h, w] = inputSizeFlag(flags.inputSize);
   const architecture = scratchArchitecture(flags);
   const trainer: TrainOptions['trainer'] = {
     numClasses,
-    numSteps: numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 }),
+    numSteps: numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1, max: MAX_STEPS }),
     learningRate: numberFlag('--learning-rate', flags.learningRate, { min: 0 }),
     trainBatchNorm: flags.isTraining === true,
     bnDecay: numberFlag('--bn-decay', flags.bnDecay, { min: 0 }),
-    gradUpdateEvery: numberFlag('--grad-update-every', flags.gradUpdateEvery, { integer: true, min: 1 }),
-    scales: listFlag('--scales', flags.scales),
+    gradUpdateEvery: numberFlag('--grad-update-every', flags.gradUpdateEvery, { integer: true, min: 1, max: 1024 }),
+    scales: listFlag('--scales', flags.scales, { min: 0, minExclusive: true, max: 4 }),
   };
   if (mode === 'train') {
     trainer.power = numberFlag('--power', flags.power ?? '0.9');
@@ -148,21 +151,23 @@ export function trainOptionsFromFlags(flags: RawTrainFlags, mode: 'train' | 'fin
     resume: flags.resume === true,
     notRestoreLast: flags.notRestoreLast === true,
     trainer,
-    batchSize: numberFlag('--batch-size', flags.batchSize, { integer: true, min: 1 }),
+    batchSize: numberFlag('--batch-size', flags.batchSize, { integer: true, min: 1, max: 1024 }),
     inputSize: [h, w],
     randomScale: flags.randomScale === true,
     randomMirror: flags.randomMirror === true,
     randomSeed: numberFlag('--random-seed', flags.randomSeed, { integer: true }),
-    ignoreLabel: numberFlag('--ignore-label', flags.ignoreLabel, { integer: true, min: 0 }),
-    savePredEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1 }),
-    saveNumImages: numberFlag('--save-num-images', flags.saveNumImages, { integer: true, min: 0 }),
-    keep: numberFlag('--keep', flags.keep, { integer: true, min: 1 }),
+    ignoreLabel: numberFlag('--ignore-label', flags.ignoreLabel, { integer: true, min: 0, max: 255 }),
+    savePredEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1, max: MAX_STEPS }),
+    saveNumImages: numberFlag('--save-num-images', flags.saveNumImages, { integer: true, min: 0, max: 64 }),
+    keep: numberFlag('--keep', flags.keep, { integer: true, min: 1, max: 10000 }),
   };
   const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
   if (bnEpsilon !== undefined) options.bnEpsilon = bnEpsilon;
   if (flags.fromScratch) {
     options.model = scratchModel(architecture, flags, { inputChannels: 3, numClasses, bnEpsilon: bnEpsilon ?? 1e-5 });
   } else {
+    // Pruning old checkpoints (--keep) must never delete the weights the run starts from.
+    if (!options.resume) assertOutputSeparate('--snapshot-dir', flags.snapshotDir, [flags.restoreFrom]);
     options.restoreFrom = flags.restoreFrom;
   }
   return options;

@@ -209,7 +209,7 @@ describe('objsel train / fine-tune / evaluate', () => {
   it('rejects bad flags with a one-line usage error, exit 2', async () => {
     const io = capture();
     expect(await main(trainArgs(path.join(root, 'bad'), '--num-steps', 'ten'), io.streams)).toBe(2);
-    expect(io.err()).toContain("--num-steps must be an integer >= 1, got 'ten'");
+    expect(io.err()).toContain("--num-steps must be an integer in [1, 10000000], got 'ten'");
     const io2 = capture();
     expect(await main(['node', 'objsel', 'evaluate', '--data-list', 'x.txt'], io2.streams)).toBe(2);
     expect(io2.err()).toContain('--weights');

@@ -5,7 +5,9 @@ import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
-import { listParser, numberParser } from '../flags';
+import { listParser, MAX_CRF_ITERATIONS, numberParser } from '../flags';
+import { readBytes } from '../node-fs';
+import { assertOutputsSafe } from '../output-guard';
 
 /** Options of `objsel crf`. */
 export interface CrfCommandOptions {
@@ -51,13 +53,20 @@ function resolveParams(options: CrfCommandOptions, defaultPreset: string): CrfPa
  */
 export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext['onProgress']): Promise<CrfCommandResult> {
   if (!options.probs === !options.labels) throw new CliError('usage', 'give exactly one of --probs P.npy or --labels L.png');
+  assertOutputsSafe(
+    [
+      ['--out', options.out],
+      ['--save-probs', options.saveProbs],
+    ],
+    [options.image, options.probs, options.labels],
+  );
   const start = performance.now();
-  const image = await decodeImage(new Uint8Array(await fs.readFile(options.image)), options.image);
+  const image = await decodeImage(await readBytes(options.image), options.image);
   const { width, height } = image;
   const n = width * height;
 
   if (options.probs) {
-    const array = readNpy(new Uint8Array(await fs.readFile(options.probs)), options.probs);
+    const array = readNpy(await readBytes(options.probs), options.probs);
     if (array.shape.length !== 3 || array.shape[0] !== height || array.shape[1] !== width) {
       throw new CliError(
         'usage',
@@ -88,7 +97,7 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
   }
 
   // --labels: each distinct colour is a label, black is unknown (pydensecrf examples/inference.py).
-  const anno = decodePngToRgb(new Uint8Array(await fs.readFile(options.labels!)), options.labels);
+  const anno = decodePngToRgb(await readBytes(options.labels!), options.labels);
   if (anno.width !== width || anno.height !== height) {
     throw new CliError('usage', `annotation is ${anno.width}x${anno.height}, image is ${width}x${height}`, { file: options.labels });
   }
@@ -132,7 +141,11 @@ export function registerCrf(program: Command, context: () => CliContext): void {
         .default(0.7)
         .argParser(numberParser('--gt-prob', { min: 0, minExclusive: true, max: 1, maxExclusive: true })),
     )
-    .option('--iterations <n>', "mean-field iterations (default: the preset's)", numberParser('--iterations', { integer: true, min: 0 }))
+    .option(
+      '--iterations <n>',
+      "mean-field iterations, 0..1000 (default: the preset's)",
+      numberParser('--iterations', { integer: true, min: 0, max: MAX_CRF_ITERATIONS }),
+    )
     .option('--gaussian <sxy,compat>', 'smoothness term: position std in pixels, Potts weight', listParser('--gaussian', { length: 2 }))
     .option(
       '--bilateral <sxy,srgb,compat>',
@@ -146,7 +159,12 @@ export function registerCrf(program: Command, context: () => CliContext): void {
     )
     .requiredOption('--out <file>', 'output PNG: VOC-palette labels (--probs) or the annotation colours (--labels)')
     .option('--save-probs <file>', 'also write the CRF marginals Q as float32 .npy [H, W, C]')
-    .option('--threads <n>', 'threads for the WebAssembly solver (worker threads)', numberParser('--threads', { integer: true, min: 1 }), 1)
+    .option(
+      '--threads <n>',
+      'threads for the WebAssembly solver (worker threads)',
+      numberParser('--threads', { integer: true, min: 1, max: 256 }),
+      1,
+    )
     .action(async (raw: Omit<CrfCommandOptions, 'gtProb'> & { gtProb: number }) => {
       const ctx = context();
       const result = await runCrf(raw, ctx.onProgress);

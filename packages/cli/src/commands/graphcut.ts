@@ -6,6 +6,8 @@ import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { numberChoiceFlag, numberParser } from '../flags';
+import { readBytes, readText } from '../node-fs';
+import { assertOutputsSafe } from '../output-guard';
 
 /** Options of `objsel graphcut`. */
 export interface GraphcutCommandOptions {
@@ -38,10 +40,11 @@ export interface GraphcutCommandResult {
  * (Boykov–Kolmogorov max-flow), written as a 0/255 PNG.
  */
 export async function runGraphcut(options: GraphcutCommandOptions): Promise<GraphcutCommandResult> {
+  assertOutputsSafe([['--out', options.out]], [options.image, options.probs, options.clicks]);
   const start = performance.now();
-  const image = await decodeImage(new Uint8Array(await fs.readFile(options.image)), options.image);
+  const image = await decodeImage(await readBytes(options.image), options.image);
   const { width, height } = image;
-  const array = readNpy(new Uint8Array(await fs.readFile(options.probs)), options.probs);
+  const array = readNpy(await readBytes(options.probs), options.probs);
   const shapeOk =
     (array.shape.length === 2 || (array.shape.length === 3 && array.shape[2] === 1)) &&
     array.shape[0] === height &&
@@ -55,7 +58,7 @@ export async function runGraphcut(options: GraphcutCommandOptions): Promise<Grap
   const probs = array.data as Float32Array | Float64Array;
   let clicks: Click[] = [];
   if (options.clicks) {
-    clicks = parseClicksJson(await fs.readFile(options.clicks, 'utf8'), options.clicks);
+    clicks = parseClicksJson(await readText(options.clicks), options.clicks);
     const outside = clicks.findIndex((c) => c.x < 0 || c.y < 0 || c.x >= width || c.y >= height);
     if (outside >= 0)
       throw new CliError(

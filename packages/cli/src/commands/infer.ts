@@ -9,6 +9,8 @@ import { withExamples } from '../examples';
 import { listFlag } from '../flags';
 import { bnEpsilonFlag } from '../train-flags';
 import { openSemanticSegmenter } from '../models';
+import { assertFilesExist } from '../node-fs';
+import { assertOutputsSafe } from '../output-guard';
 
 interface InferFlags {
   weights?: string;
@@ -73,6 +75,17 @@ export function registerInfer(program: Command, context: () => CliContext): void
       const names = images.map((file) => path.basename(file, path.extname(file)));
       const duplicate = names.find((n, i) => names.indexOf(n) !== i);
       if (duplicate) throw new CliError('usage', `two images are named '${duplicate}': their outputs would overwrite each other`);
+      const maskOf = (name: string) => path.join(flags.saveDir, `${name}_mask.png`);
+      const overlayOf = (name: string) => path.join(flags.saveDir, `${name}_overlay.png`);
+      assertOutputsSafe(
+        names.flatMap((name) => [
+          ['--save-dir', maskOf(name)] as const,
+          ['--save-dir', overlayOf(name)] as const,
+          ['--save-logits', flags.saveLogits === undefined ? undefined : logitsPath(flags.saveLogits, name, images.length)] as const,
+        ]),
+        [...images, flags.weights],
+      );
+      assertFilesExist(images);
 
       const { decodeImage, encodeIndexPng, encodePng, overlay, writeNpy } = await import('@objsel/voc-data');
       const { segmenter, weightsDir, backend } = await openSemanticSegmenter(
@@ -105,8 +118,8 @@ export function registerInfer(program: Command, context: () => CliContext): void
           const labels = refine
             ? await refine({ probs: result.probabilities!, image, width: image.width, height: image.height, numLabels: result.numClasses })
             : result.labels;
-          const mask = path.join(flags.saveDir, `${name}_mask.png`);
-          const blended = path.join(flags.saveDir, `${name}_overlay.png`);
+          const mask = maskOf(name);
+          const blended = overlayOf(name);
           await fs.writeFile(mask, encodeIndexPng(labels, image.width, image.height));
           const mixed = overlay(image, labels);
           await fs.writeFile(blended, encodePng({ width: mixed.width, height: mixed.height, channels: 3, data: mixed.data }));

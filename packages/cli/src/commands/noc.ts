@@ -5,7 +5,7 @@ import { withExamples } from '../examples';
 import { CliError } from '../errors';
 import { choiceFlag, listFlag, numberFlag } from '../flags';
 import { SELECT_METHODS } from '../method-selection';
-import { readBytes } from '../node-fs';
+import { assertDirectory, readBytes } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 import { openInteractiveModel } from '../models';
 
@@ -51,7 +51,8 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     .option('--max-images <n>', 'evaluate only the first n images of the list');
   addRefineFlags(cmd, 'none').action(async (flags: RawNocFlags) => {
     const ctx = context();
-    const maxClicks = numberFlag('--max-clicks', flags.maxClicks, { integer: true, min: 1 });
+    assertDirectory('--data-dir', flags.dataDir);
+    const maxClicks = numberFlag('--max-clicks', flags.maxClicks, { integer: true, min: 1, max: 1000 });
     const iou = listFlag('--iou', flags.iou, { min: 0, minExclusive: true, max: 1 });
     const method = choiceFlag('--method', flags.method, SELECT_METHODS);
     const maxImages = flags.maxImages === undefined ? undefined : numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
@@ -90,6 +91,8 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     const { model, backend } = await openInteractiveModel(ctx, flags.weights);
     try {
       const run = await runNoc(model, options);
+      if (run.count === 0)
+        throw new CliError('usage', `no object of ${flags.dataList} has a label under ${flags.dataDir}/${flags.objectDir}`);
       ctx.result({ ...run, backend, weights: flags.weights }, () => formatNoc(run));
     } finally {
       await model.dispose();

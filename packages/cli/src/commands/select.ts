@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import type { Click } from '@objsel/clicks';
 import type { InteractiveProbabilityModel, PredictorOptions } from '@objsel/deeplab-resnet/interactive';
 import type { Command } from 'commander';
+import { assertOutputsSafe } from '../output-guard';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
@@ -39,6 +40,9 @@ export interface SelectResult {
   seconds: number;
 }
 
+/** `--overlay` when not given: `<out>_overlay.png`. */
+const defaultOverlay = (out: string): string => out.replace(/(\.png)?$/i, '_overlay.png');
+
 /** Runs `objsel select`: one selection from clicks, written as a 0/255 PNG (+ overlay). */
 export async function runSelect(options: SelectOptions): Promise<SelectResult> {
   const { decodeImage, encodeMaskPng, encodePng, writeNpy } = await import('@objsel/voc-data');
@@ -67,7 +71,7 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
       brsSteps: prediction.brsSteps,
       seconds,
     };
-    const overlay = options.overlay ?? options.out.replace(/(\.png)?$/i, '_overlay.png');
+    const overlay = options.overlay ?? defaultOverlay(options.out);
     if (overlay) {
       await fs.writeFile(
         overlay,
@@ -126,6 +130,14 @@ export function registerSelect(program: Command, context: () => CliContext): voi
     .option('--threshold <t>', 'probability threshold for --refine none', '0.5');
   addRefineFlags(cmd, 'graphcut').action(async (image: string, flags: RawSelectFlags) => {
     const ctx = context();
+    assertOutputsSafe(
+      [
+        ['--out', flags.out],
+        ['--overlay', flags.overlay ?? defaultOverlay(flags.out)],
+        ['--probs', flags.probs],
+      ],
+      [image, flags.weights, flags.clicks],
+    );
     const clicks: Click[] = [];
     if (flags.clicks) {
       const { parseClicksJson } = await import('@objsel/clicks');

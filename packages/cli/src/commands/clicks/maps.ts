@@ -4,8 +4,9 @@ import { writeNpy } from '@objsel/voc-data';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context';
 import { withExamples } from '../../examples';
-import { numberParser } from '../../flags';
+import { assertPixelCap, MAX_SIDE, numberParser } from '../../flags';
 import { readText } from '../../node-fs';
+import { assertOutputsSafe } from '../../output-guard';
 
 /** Options of `objsel clicks maps`. */
 export interface ClicksMapsOptions {
@@ -20,6 +21,8 @@ export interface ClicksMapsOptions {
 export async function runClicksMaps(
   options: ClicksMapsOptions,
 ): Promise<{ out: string; width: number; height: number; positive: number; negative: number; scale: number }> {
+  assertPixelCap('--width/--height', options.width, options.height);
+  assertOutputsSafe([['--out', options.out]], [options.clicks]);
   const clicks = parseClicksJson(await readText(options.clicks), options.clicks);
   const { positive, negative } = splitClicks(clicks);
   const maps = distanceMaps(options.width, options.height, positive, negative, { scale: options.scale });
@@ -40,12 +43,16 @@ export function registerClicksMaps(group: Command, context: () => CliContext): v
     .command('maps')
     .description('encode clicks as the two truncated Euclidean distance maps, float32 .npy [H, W, 2] (positive, negative)')
     .requiredOption('--clicks <file>', 'clicks JSON: {"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}]')
-    .requiredOption('--width <px>', 'image width', numberParser('--width', { integer: true, min: 1 }))
-    .requiredOption('--height <px>', 'image height', numberParser('--height', { integer: true, min: 1 }))
+    .requiredOption(
+      '--width <px>',
+      'image width (width x height at most 8192x8192 pixels)',
+      numberParser('--width', { integer: true, min: 1, max: MAX_SIDE }),
+    )
+    .requiredOption('--height <px>', 'image height', numberParser('--height', { integer: true, min: 1, max: MAX_SIDE }))
     .option(
       '--scale <k>',
       'multiply distances by k before truncating at 255 (Damanpreet uses 6)',
-      numberParser('--scale', { min: 0, minExclusive: true }),
+      numberParser('--scale', { min: 0, minExclusive: true, max: 1000 }),
       1,
     )
     .requiredOption('--out <file>', 'output .npy')

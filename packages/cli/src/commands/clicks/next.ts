@@ -41,8 +41,8 @@ export function registerClicksNext(group: Command, context: () => CliContext): v
     .requiredOption('--pred <file>', 'prediction PNG (non-zero = selected)')
     .option(
       '--object <k>',
-      'the ground truth is a label image: object = value k, 255 = void (ignored)',
-      numberParser('--object', { integer: true }),
+      'the ground truth is a label image: object = value k (1..254), 255 = void (ignored)',
+      numberParser('--object', { integer: true, min: 1, max: 254 }),
     )
     .action(async (opts: ClicksNextOptions) => {
       const ctx = context();

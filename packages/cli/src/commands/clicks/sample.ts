@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   clickSampleToJson,
@@ -15,7 +15,8 @@ import type { CliContext } from '../../context';
 import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
 import { numberParser, strategiesFlag } from '../../flags';
-import { readIfExists, readText } from '../../node-fs';
+import { assertDirectory, readIfExists, readText } from '../../node-fs';
+import { assertOutputSeparate } from '../../output-guard';
 
 /** Options of `objsel clicks sample`. */
 export interface ClicksSampleOptions {
@@ -53,6 +54,18 @@ export async function runClicksSample(options: ClicksSampleOptions, onProgress?:
   const text = await readText(options.dataList);
   const entries = parseList(text, { file: options.dataList, dataDir: options.dataDir });
   const params = resolveSamplingParams({ dMargin: options.dMargin, dStep: options.dStep, d: options.d });
+  assertDirectory('--data-dir', options.dataDir);
+  assertOutputSeparate('--out-dir', options.outDir, [
+    options.dataList,
+    joinDataPath(options.dataDir, options.objectDir),
+    joinDataPath(options.dataDir, options.classDir),
+  ]);
+  // An empty selection of work is an error, found before the output directory is made.
+  if (!entries.some((e) => existsSync(joinDataPath(options.dataDir, `${options.objectDir}/${e.id}.png`))))
+    throw new CliError(
+      'usage',
+      `none of the ${entries.length} images of ${options.dataList} has a label under ${joinDataPath(options.dataDir, options.objectDir)}`,
+    );
   await fs.mkdir(options.outDir, { recursive: true });
   const files: string[] = [];
   const missing: string[] = [];
@@ -129,7 +142,12 @@ export function registerClicksSample(group: Command, context: () => CliContext):
       (v: string) => strategiesFlag(v),
       [1, 2, 3] as NegativeStrategy[],
     )
-    .option('--pairs-per-object <n>', 'samples per object and strategy', numberParser('--pairs-per-object', { integer: true, min: 1 }), 3)
+    .option(
+      '--pairs-per-object <n>',
+      'samples per object and strategy',
+      numberParser('--pairs-per-object', { integer: true, min: 1, max: 1000 }),
+      3,
+    )
     .option(
       '--d-margin <px>',
       'positives at least this far inside the object, strategy-1 negatives this far outside (default 10)',

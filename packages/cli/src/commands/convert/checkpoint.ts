@@ -1,13 +1,15 @@
 import path from 'node:path';
 import { convertTfCheckpoint, resolveTfCheckpoint, type ObjselNetworkMeta, type TfConversionReport } from '@objsel/caffe-import';
 import { nodeFileSystem, writeWeightsDir } from '@objsel/caffe-import/node';
-import { assertOutputSeparate } from '../../output-guard';
+import { assertOutputSeparate, assertReplaceableWeightsDir } from '../../output-guard';
 
 /** Inputs of {@link runConvertCheckpoint}. */
 export interface ConvertCheckpointRequest {
   /** A V2 prefix, `.index`/`.data-*` file, V1 file, or a directory with TensorFlow's `checkpoint` file. */
   checkpoint: string;
   out: string;
+  /** Replace `out` even if it is a file or a directory without objsel weights (`--force`). */
+  force?: boolean;
   shardBytes?: number;
   generatedBy?: string;
 }
@@ -37,6 +39,7 @@ export async function runConvertCheckpoint(request: ConvertCheckpointRequest): P
   const t0 = performance.now();
   const resolved = await resolveTfCheckpoint(nodeFileSystem, request.checkpoint);
   assertOutputSeparate('--out', request.out, [request.checkpoint, resolved.prefix, ...resolved.files, resolved.stateFile]);
+  assertReplaceableWeightsDir('--out', request.out, request.force === true);
   const result = await convertTfCheckpoint(nodeFileSystem, request.checkpoint, { consumeInput: true });
   const convert = since(t0);
   const t1 = performance.now();

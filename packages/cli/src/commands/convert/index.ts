@@ -16,7 +16,11 @@ export function registerConvert(program: Command, context: () => CliContext): vo
     .option('--prototxt <file>', 'Caffe network definition (e.g. deploy.prototxt)')
     .option('--caffemodel <file>', 'Caffe weights (binary NetParameter)')
     .option('--checkpoint <path>', "TensorFlow checkpoint: V2 prefix (model.ckpt-20000), V1 file, or a directory with a 'checkpoint' file")
-    .requiredOption('--out <dir>', 'output directory (replaced atomically; never an input)')
+    .requiredOption(
+      '--out <dir>',
+      'output directory (replaced atomically; never an input; an existing one only if it holds objsel weights)',
+    )
+    .option('--force', 'replace --out even if it is a file or a directory that does not hold objsel weights', false)
     .option('--allow-missing', 'convert even if prototxt layers with parameters have no blobs (they are listed in the report)', false)
     .option('-p, --phase <phase>', 'keep layers for this phase (include/exclude rules): TEST or TRAIN', 'TEST')
     .option('--shard-mb <n>', 'largest shard in MiB', '4')
@@ -29,6 +33,7 @@ export function registerConvert(program: Command, context: () => CliContext): vo
         allowMissing: boolean;
         phase: string;
         shardMb: string;
+        force: boolean;
       }) => {
         const ctx = context();
         const phase = choiceFlag('--phase', opts.phase.toUpperCase(), ['TEST', 'TRAIN'] as const);
@@ -37,7 +42,7 @@ export function registerConvert(program: Command, context: () => CliContext): vo
         if (opts.checkpoint !== undefined) {
           if (opts.prototxt !== undefined || opts.caffemodel !== undefined)
             throw new CliError('usage', 'give either --checkpoint or --prototxt with --caffemodel, not both');
-          const converted = await runConvertCheckpoint({ checkpoint: opts.checkpoint, out: opts.out, shardBytes });
+          const converted = await runConvertCheckpoint({ checkpoint: opts.checkpoint, out: opts.out, shardBytes, force: opts.force });
           ctx.result(converted, () => formatConvertCheckpoint(converted));
           return;
         }
@@ -48,6 +53,7 @@ export function registerConvert(program: Command, context: () => CliContext): vo
             prototxt: opts.prototxt,
             caffemodel: opts.caffemodel,
             out: opts.out,
+            force: opts.force,
             allowMissing: opts.allowMissing,
             phase,
             shardBytes,

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../../context';
 import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
-import { numberParser } from '../../flags';
+import { assertPixelCap, MAX_SIDE, numberParser } from '../../flags';
 import { directoryWriter } from '../../node-fs';
 
 /** `objsel data make-synthetic`. */
@@ -15,10 +15,15 @@ export function registerDataMakeSynthetic(data: Command, context: () => CliConte
       'write a synthetic VOC-format dataset (JPEGImages, SegmentationClass/ClassAug/Object, Annotations, ImageSets, seed list files, DCSP ClassCategories and Saliency, SBD cls/inst .mat) that every pipeline can train on without downloads',
     )
     .requiredOption('--out <dir>', 'output directory (becomes --data-dir)')
-    .option('--count <n>', 'images', numberParser('--count', { integer: true, min: 1 }), 200)
+    .option('--count <n>', 'images', numberParser('--count', { integer: true, min: 1, max: 1_000_000 }), 200)
     .option('--seed <n>', 'random seed (same seed, same bytes)', numberParser('--seed', { integer: true, min: 0 }), 1234)
-    .option('--width <px>', 'image width', numberParser('--width', { integer: true, min: 1 }), 320)
-    .option('--height <px>', 'image height', numberParser('--height', { integer: true, min: 1 }), 240)
+    .option(
+      '--width <px>',
+      'image width (width x height at most 8192x8192 pixels)',
+      numberParser('--width', { integer: true, min: 1, max: MAX_SIDE }),
+      320,
+    )
+    .option('--height <px>', 'image height', numberParser('--height', { integer: true, min: 1, max: MAX_SIDE }), 240)
     .option('--classes <n>', 'object classes (VOC ids 1..n, at most 20)', numberParser('--classes', { integer: true, min: 1 }), 5)
     .option('--min-objects <n>', 'fewest objects per image', numberParser('--min-objects', { integer: true, min: 1 }), 1)
     .option('--max-objects <n>', 'most objects per image', numberParser('--max-objects', { integer: true, min: 1 }), 3)
@@ -52,6 +57,7 @@ export function registerDataMakeSynthetic(data: Command, context: () => CliConte
         if (opts.classes > 20) throw new CliError('usage', `--classes must be at most 20 (VOC has 20 object classes), got ${opts.classes}`);
         if (opts.maxObjects < opts.minObjects) throw new CliError('usage', '--max-objects must be at least --min-objects');
         if (opts.maxSize < opts.minSize) throw new CliError('usage', '--max-size must be at least --min-size');
+        assertPixelCap('--width/--height', opts.width, opts.height);
         const summary: SyntheticSummary = await makeSyntheticDataset({ ...opts }, directoryWriter(opts.out), ctx.onProgress);
         ctx.result({ out: opts.out, ...summary }, () =>
           [

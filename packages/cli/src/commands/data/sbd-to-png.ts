@@ -4,7 +4,9 @@ import { encodeIndexPng, encodePng, readSbdLabel } from '@objsel/voc-data';
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../../context';
 import { withExamples } from '../../examples';
-import { readText } from '../../node-fs';
+import { CliError } from '../../errors';
+import { assertDirectory, readText } from '../../node-fs';
+import { assertOutputSeparate } from '../../output-guard';
 
 /** Options of `objsel data sbd-to-png`. */
 export interface SbdToPngOptions {
@@ -26,6 +28,8 @@ export interface SbdToPngResult {
 export async function runSbdToPng(options: SbdToPngOptions, onProgress?: CliContext['onProgress']): Promise<SbdToPngResult> {
   const inDir = path.join(options.dataDir, options.kind);
   const out = options.out ?? path.join(options.dataDir, options.kind === 'cls' ? 'SegmentationClassAug' : 'SegmentationObjectAug');
+  assertDirectory('--data-dir', options.dataDir);
+  assertOutputSeparate('--out', out, [inDir, options.dataList]);
   let ids: string[];
   if (options.dataList) {
     const text = await readText(options.dataList);
@@ -40,6 +44,8 @@ export async function runSbdToPng(options: SbdToPngOptions, onProgress?: CliCont
       .map((f) => f.slice(0, -4))
       .sort();
   }
+  if (ids.length === 0)
+    throw new CliError('usage', `no .mat file to convert in ${inDir}${options.dataList ? ` for the ids of ${options.dataList}` : ''}`);
   await fs.mkdir(out, { recursive: true });
   const failures: SbdToPngResult['failures'] = [];
   let converted = 0;

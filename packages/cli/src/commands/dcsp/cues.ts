@@ -5,6 +5,7 @@ import type { CliContext } from '../../context';
 import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
 import { numberParser, vocTagsFlag } from '../../flags';
+import { assertOutputsSafe } from '../../output-guard';
 import { readBytes, writeFileMakingDirs } from '../../node-fs';
 
 interface CuesOptions {
@@ -19,6 +20,7 @@ interface CuesOptions {
 /** `objsel dcsp cues`: one image's DCSP cues from its raw attention, saliency and tags. */
 async function runCues(ctx: CliContext, o: CuesOptions): Promise<void> {
   const tags = vocTagsFlag(o.tags);
+  assertOutputsSafe([['--out', o.out]], [o.image, o.attention, o.saliency]);
   const image = await decodeImage(await readBytes(o.image), o.image);
   const attention = decodeFloatMap(await readBytes(o.attention), o.attention);
   const saliency = decodeSaliency(await readBytes(o.saliency), o.saliency);

@@ -4,10 +4,12 @@ import { VOC_PALETTE, encodeIndexPng } from '@objsel/voc-data';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context';
 import { loadDcspForEvaluation } from '../../dcsp-weights';
+import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
 import { listFlag, numberFlag } from '../../flags';
 import { formatEvaluation } from '../../format-evaluation';
 import { readBytes, readText } from '../../node-fs';
+import { assertItemOutputsSafe } from '../../output-guard';
 
 /** The flags of `dcsp evaluate` (and `test-voc`) as commander gives them. */
 export interface DcspEvalFlags {
@@ -26,6 +28,16 @@ async function runEvaluate(ctx: CliContext, flags: DcspEvalFlags): Promise<void>
   const numSteps = flags.numSteps === undefined ? undefined : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 });
   const { parseList } = await import('@objsel/voc-data');
   const entries = parseList(await readText(flags.dataList), { file: flags.dataList, dataDir: flags.dataDir });
+  if (entries.length === 0) throw new CliError('usage', `${flags.dataList} lists no images`);
+  if (flags.saveDir) {
+    const items = entries.slice(0, numSteps ?? entries.length);
+    assertItemOutputsSafe(
+      '--save-dir',
+      items.map((e) => path.join(flags.saveDir!, `${e.id}.png`)),
+      [flags.dataList, ...items.flatMap((e) => [e.image, e.label])],
+      [flags.restoreFrom],
+    );
+  }
   const { network, weightsDir, backend } = await loadDcspForEvaluation(ctx, flags);
   try {
     const { evaluateDcsp } = await import('@objsel/dcsp');

@@ -4,9 +4,11 @@ import { VOC_PALETTE, decodeImage, encodeIndexPng } from '@objsel/voc-data';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context';
 import { loadDcspForEvaluation } from '../../dcsp-weights';
+import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
 import { listFlag, numberFlag } from '../../flags';
 import { readBytes, readText } from '../../node-fs';
+import { assertItemOutputsSafe } from '../../output-guard';
 
 /** The flags of `dcsp test-voc` as commander gives them. */
 interface TestVocFlags {
@@ -27,6 +29,14 @@ async function runTestVoc(ctx: CliContext, flags: TestVocFlags): Promise<void> {
   const count = Math.min(
     flags.numSteps === undefined ? entries.length : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 }),
     entries.length,
+  );
+  if (count === 0) throw new CliError('usage', `${flags.dataList} lists no images`);
+  const items = entries.slice(0, count);
+  assertItemOutputsSafe(
+    '--save-dir',
+    items.map((e) => path.join(flags.saveDir, `${e.id}.png`)),
+    [flags.dataList, ...items.map((e) => e.image)],
+    [flags.restoreFrom],
   );
   const { network, weightsDir, backend } = await loadDcspForEvaluation(ctx, flags);
   try {

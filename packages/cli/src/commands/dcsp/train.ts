@@ -7,6 +7,7 @@ import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
 import { choiceFlag, numberFlag } from '../../flags';
 import { nodeFileSystem, readText } from '../../node-fs';
+import { assertOutputSeparate } from '../../output-guard';
 import { inputSizeFlag } from '../../train-flags';
 
 interface TrainFlags extends DcspNetworkFlags {
@@ -48,9 +49,11 @@ function formatTrainResult(result: DcspTrainResult, o: { attnSnapshotDir: string
 }
 
 async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
-  const classfcSteps = numberFlag('--classfc-steps', flags.classfcSteps, { integer: true, min: 0 });
-  const adaptAfter = numberFlag('--adapt-after', flags.adaptAfter, { integer: true, min: 0 });
-  const adaptRounds = numberFlag('--adapt-rounds', flags.adaptRounds, { integer: true, min: 0 });
+  const classfcSteps = numberFlag('--classfc-steps', flags.classfcSteps, { integer: true, min: 0, max: 10_000_000 });
+  const adaptAfter = numberFlag('--adapt-after', flags.adaptAfter, { integer: true, min: 0, max: 10_000_000 });
+  const adaptRounds = numberFlag('--adapt-rounds', flags.adaptRounds, { integer: true, min: 0, max: 100 });
+  // The two networks' checkpoints are pruned separately (--keep): one directory must not hold the other's.
+  assertOutputSeparate('--snapshot-dir', flags.snapshotDir, [flags.attnSnapshotDir]);
   const [h, w] = inputSizeFlag(flags.inputSize);
   const attentionTrainable = choiceFlag('--attention-train', flags.attentionTrain, ['fc', 'all'] as const);
   const cueDir = flags.cueDir ?? path.join(flags.snapshotDir, 'cues');
@@ -86,7 +89,7 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
       adaptAfter,
       adaptRounds,
       learningRate: numberFlag('--learning-rate', flags.learningRate, { min: 0 }),
-      batchSize: numberFlag('--batch-size', flags.batchSize, { integer: true, min: 1 }),
+      batchSize: numberFlag('--batch-size', flags.batchSize, { integer: true, min: 1, max: 1024 }),
       inputSize: [h, w],
       momentum: numberFlag('--momentum', flags.momentum, { min: 0 }),
       power: numberFlag('--power', flags.power),
@@ -102,7 +105,7 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
         fs: nodeFileSystem,
         attnSnapshotDir: flags.attnSnapshotDir,
         snapshotDir: flags.snapshotDir,
-        keep: numberFlag('--keep', flags.keep, { integer: true, min: 1 }),
+        keep: numberFlag('--keep', flags.keep, { integer: true, min: 1, max: 10000 }),
       },
       resume: flags.resume === true,
       onProgress: ctx.onProgress,

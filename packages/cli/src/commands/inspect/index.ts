@@ -1,8 +1,9 @@
-import { promises as fs } from 'node:fs';
 import { buildLayerGraph, parseCaffemodel, parsePrototxt, type PrototxtLayer } from '@objsel/caffe-import';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context';
+import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
+import { readBytes } from '../../node-fs';
 import { formatInspectCheckpoint, looksLikeTfCheckpoint, runInspectCheckpoint } from './checkpoint';
 
 /** One layer as `inspect` shows it. */
@@ -63,12 +64,14 @@ function layerParams(l: PrototxtLayer): Record<string, unknown> | undefined {
 
 /** Reads a .prototxt or .caffemodel (decided by content) and lists its layers. */
 export async function runInspect(file: string): Promise<InspectResult> {
-  const bytes = await fs.readFile(file);
+  const bytes = await readBytes(file);
   const types: Record<string, number> = {};
   const count = (t: string) => (types[t || '(none)'] = (types[t || '(none)'] ?? 0) + 1);
   if (/\.prototxt$/i.test(file) || (!/\.caffemodel$/i.test(file) && looksLikeText(bytes))) {
     const net = parsePrototxt(new TextDecoder().decode(bytes), { file });
     const graph = buildLayerGraph(net, { file });
+    // As convert: a network without layers is not one (an empty or truncated file).
+    if (graph.nodes.length === 0) throw new CliError('usage', 'the prototxt defines no layers', { file });
     const layers = graph.nodes.map((n): InspectedLayer => {
       count(n.layer.type);
       const params = layerParams(n.layer);
