@@ -74,3 +74,22 @@ export {
 } from './synthetic';
 export { decodePngPixels, type PngPixels } from './png-decode';
 export { setInflateImplementation } from './inflate';
+export { decodeBmp, encodeBmp, isBmp } from './bmp';
+export {
+  BENCHMARK_NAMES,
+  decodeBenchmarkImage,
+  decodeMaskLevels,
+  isBenchmarkName,
+  type BenchmarkName,
+  type BenchmarkObject,
+  type BenchmarkOptions,
+  type BenchmarkSource,
+  type MaskLevels,
+} from './benchmarks/benchmark';
+export { memoryDatasetDirectory, nodeDatasetDirectory, type DatasetDirectory } from './benchmarks/directory';
+export { grabcutSource } from './benchmarks/grabcut';
+export { berkeleySource } from './benchmarks/berkeley';
+export { cocoMvalSource, davisSource } from './benchmarks/davis';
+export { sbdSource } from './benchmarks/sbd';
+export { pascalVocSource } from './benchmarks/pascal-voc';
+export { openBenchmark } from './benchmarks/open-benchmark';

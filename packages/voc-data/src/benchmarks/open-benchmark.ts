@@ -1,0 +1,25 @@
+import { berkeleySource } from './berkeley';
+import type { BenchmarkName, BenchmarkOptions, BenchmarkSource } from './benchmark';
+import { cocoMvalSource, davisSource } from './davis';
+import type { DatasetDirectory } from './directory';
+import { grabcutSource } from './grabcut';
+import { pascalVocSource } from './pascal-voc';
+import { sbdSource } from './sbd';
+
+/** The reader of benchmark `name` over `root` (`--dataset name --data-dir root`). */
+export function openBenchmark(name: BenchmarkName, dir: DatasetDirectory, root: string, options: BenchmarkOptions = {}): BenchmarkSource {
+  switch (name) {
+    case 'grabcut':
+      return grabcutSource(dir, root, options);
+    case 'berkeley':
+      return berkeleySource(dir, root, options);
+    case 'davis':
+      return davisSource(dir, root, options);
+    case 'coco-mval':
+      return cocoMvalSource(dir, root, options);
+    case 'sbd':
+      return sbdSource(dir, root, options);
+    case 'pascal-voc':
+      return pascalVocSource(dir, root, options);
+  }
+}
