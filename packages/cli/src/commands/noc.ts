@@ -6,6 +6,14 @@ import { listFlag, numberFlag } from '../flags';
 import { readBytes } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 import { openInteractiveModel } from '../models';
+import {
+  addBenchmarkFlags,
+  benchmarkFigures,
+  benchmarkNocOptions,
+  formatBenchmarkFigures,
+  writeCurveFiles,
+  type RawBenchmarkFlags,
+} from './noc-benchmark';
 
 /** Human NoC report. */
 export function formatNoc(run: NocRun, perInstance = true): string {
@@ -21,9 +29,8 @@ export function formatNoc(run: NocRun, perInstance = true): string {
   return lines.join('\n');
 }
 
-interface RawNocFlags extends RawSelectionFlags {
+interface RawNocFlags extends RawSelectionFlags, RawBenchmarkFlags {
   dataDir: string;
-  dataList: string;
   weights: string;
   maxClicks: string;
   iou: string;
@@ -39,34 +46,40 @@ export function registerNoc(program: Command, context: () => CliContext): void {
       'NoC@85/NoC@90 of an interactive network: the robot clicks the centre of the largest error until the IoU threshold or the budget, per SegmentationObject instance',
     )
     .requiredOption('--data-dir <dir>', 'directory the list paths are appended to')
-    .requiredOption('--data-list <file>', 'list of "/JPEGImages/x.jpg /SegmentationClass/x.png" lines (or ids)')
+    .option('--data-list <file>', 'with --dataset voc-list: list of "/JPEGImages/x.jpg /SegmentationClass/x.png" lines (or ids)')
     .requiredOption('--weights <dir>', 'interactive weights: a weights directory, checkpoint or snapshot directory')
     .option('--max-clicks <n>', 'click budget per object (failures count as this)', '20')
     .option('--iou <list>', 'IoU thresholds', '0.85,0.9')
     .option('--object-dir <dir>', 'instance labels under --data-dir', 'SegmentationObject')
     .option('--max-images <n>', 'evaluate only the first n images of the list');
+  addBenchmarkFlags(cmd);
   addRefineFlags(cmd, 'none').action(async (flags: RawNocFlags) => {
     const ctx = context();
     const maxClicks = numberFlag('--max-clicks', flags.maxClicks, { integer: true, min: 1 });
     const iou = listFlag('--iou', flags.iou, { min: 0, minExclusive: true, max: 1 });
+    const maxImages = flags.maxImages === undefined ? undefined : numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
+    const { dataset, ...benchmark } = benchmarkNocOptions(flags, maxImages);
     const options: NocOptions = {
       ...refineFromFlags(flags),
       brs: brsFromFlags(flags),
       read: readBytes,
       dataDir: flags.dataDir,
-      dataList: flags.dataList,
+      dataList: flags.dataList ?? '',
+      ...benchmark,
       objectDir: flags.objectDir,
       maxClicks,
       iou,
       onProgress: ctx.onProgress,
       onMissing: (id) => ctx.warn(`${id}: no ${flags.objectDir}/${id}.png, skipped`),
     };
-    if (flags.maxImages !== undefined) options.maxImages = numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
+    if (maxImages !== undefined) options.maxImages = maxImages;
     const { runNoc } = await import('@objsel/deeplab-resnet/interactive');
     const { model, backend } = await openInteractiveModel(ctx, flags.weights);
     try {
       const run = await runNoc(model, options);
-      ctx.result({ ...run, backend, weights: flags.weights }, () => formatNoc(run));
+      const figures = benchmarkFigures(run, dataset);
+      await writeCurveFiles(flags, figures, run);
+      ctx.result({ ...run, ...figures, backend, weights: flags.weights }, () => `${formatNoc(run)}\n${formatBenchmarkFigures(figures)}`);
     } finally {
       await model.dispose();
     }
@@ -76,5 +89,7 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --refine graphcut --brs --json',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --iou 0.85 --max-clicks 10',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --backend onnx',
+    'objsel noc --dataset grabcut --data-dir ~/datasets/GrabCut --weights snap --save-curve grabcut.csv --curve-svg grabcut.svg',
+    'objsel noc --dataset sbd --data-dir ~/datasets/SBD --weights snap --max-images 100 --json',
   ]);
 }
