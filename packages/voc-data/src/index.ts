@@ -90,6 +90,7 @@ export { memoryDatasetDirectory, nodeDatasetDirectory, type DatasetDirectory } f
 export { grabcutSource } from './benchmarks/grabcut';
 export { berkeleySource } from './benchmarks/berkeley';
 export { cocoMvalSource, davisSource } from './benchmarks/davis';
+export { davis2017Source, type Davis2017Options } from './benchmarks/davis-2017';
 export { sbdSource } from './benchmarks/sbd';
 export { pascalVocSource } from './benchmarks/pascal-voc';
 export { openBenchmark } from './benchmarks/open-benchmark';

@@ -121,6 +121,41 @@ describe('benchmark layouts (synthetic fixtures)', () => {
     }
   });
 
+  it('DAVIS 2017: per-sequence frames, palette instance ids, 255 void ignored, unannotated frames skipped', async () => {
+    const frame = (a: number, b: number): Uint8Array => {
+      const l = new Uint8Array(W * H);
+      l.fill(1, 0, a);
+      l.fill(2, 60, 60 + b);
+      l.fill(255, 100, 104);
+      return encodeIndexPng(l, W, H);
+    };
+    const files = {
+      'D/JPEGImages/480p/bear/00000.jpg': encodeJpeg(photo(0)),
+      'D/JPEGImages/480p/bear/00001.jpg': encodeJpeg(photo(1)),
+      'D/JPEGImages/480p/cows/00000.jpg': encodeJpeg(photo(2)),
+      'D/Annotations/480p/bear/00000.png': frame(5, 7),
+      'D/Annotations/480p/cows/00000.png': frame(9, 0),
+    };
+    const dir = memoryDatasetDirectory(files);
+    expect(await dir.listDirectories('D/JPEGImages/480p')).toEqual(['bear', 'cows']);
+    const source = openBenchmark('davis-2017', dir, 'D');
+    expect(await source.count()).toBe(3);
+    const objects = await all(source);
+    expect(objects.map((o) => [o.id, count(o.gt), count(o.ignore)])).toEqual([
+      ['bear/00000#1', 5, 4],
+      ['bear/00000#2', 7, 4],
+      ['cows/00000#1', 9, 4],
+    ]);
+    expect(await openBenchmark('davis-2017', dir, 'D', { maxImages: 1 }).count()).toBe(2);
+    const orphan = memoryDatasetDirectory({
+      'E/Annotations/480p/s/00003.png': frame(2, 2),
+      'E/JPEGImages/480p/s/00000.jpg': encodeJpeg(photo(0)),
+    });
+    await expect(all(openBenchmark('davis-2017', orphan, 'E'))).rejects.toThrow(
+      /E\/Annotations\/480p\/s\/00003\.png: davis-2017 layout: no frame 00003\.jpg/,
+    );
+  });
+
   it('SBD: val.txt + inst/*.mat, one object per instance', async () => {
     const inst = new Uint8Array(W * H);
     inst.fill(1, 0, 10);
@@ -189,6 +224,7 @@ describe('benchmark layouts (synthetic fixtures)', () => {
     await writeFile(join(root, 'gt', 'b.png'), grey(levels(1, 255, 0)));
     const objects = await all(openBenchmark('davis', nodeDatasetDirectory(), root));
     expect(objects.map((o) => o.id)).toEqual(['a', 'b']);
+    expect(await nodeDatasetDirectory().listDirectories(root)).toEqual(['gt', 'img']);
     await expect(nodeDatasetDirectory().list(join(root, 'nope'))).rejects.toThrow(/no such directory/);
     expect(BENCHMARK_NAMES).toContain('grabcut');
   });

@@ -5,37 +5,49 @@ import { nodeFileSource, type FileSource } from '../files';
 export interface DatasetDirectory extends FileSource {
   /** The file names (not paths) in `dir`, sorted; a `missing-file` error naming `dir` if it does not exist. */
   list(dir: string): Promise<string[]>;
+  /** The subdirectory names of `dir`, sorted (DAVIS 2017's one folder per sequence). */
+  listDirectories(dir: string): Promise<string[]>;
 }
 
 const FS_PROMISES = 'node:fs/promises';
 
+interface DirEntry {
+  name: string;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
+
 /** Node's file system (loaded on first use). */
 export function nodeDatasetDirectory(): DatasetDirectory {
   const files = nodeFileSource();
-  let fs: Promise<{ readdir(path: string, options: { withFileTypes: true }): Promise<{ name: string; isFile(): boolean }[]> }> | undefined;
-  return {
-    read: (path) => files.read(path),
-    async list(dir) {
-      fs ??= import(/* @vite-ignore */ /* webpackIgnore: true */ FS_PROMISES);
-      try {
-        const entries = await (await fs).readdir(dir, { withFileTypes: true });
-        return entries
-          .filter((e) => e.isFile())
-          .map((e) => e.name)
-          .sort();
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR')
-          throw new VocDataError('missing-file', 'no such directory', { file: dir, cause: error });
-        throw new VocDataError('io', `cannot list (${code ?? (error as Error).message})`, { file: dir, cause: error });
-      }
-    },
-  };
+  let fs: Promise<{ readdir(path: string, options: { withFileTypes: true }): Promise<DirEntry[]> }> | undefined;
+  async function entries(dir: string, directories: boolean): Promise<string[]> {
+    fs ??= import(/* @vite-ignore */ /* webpackIgnore: true */ FS_PROMISES);
+    try {
+      const all = await (await fs).readdir(dir, { withFileTypes: true });
+      return all
+        .filter((e) => (directories ? e.isDirectory() : e.isFile()))
+        .map((e) => e.name)
+        .sort();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new VocDataError('missing-file', 'no such directory', { file: dir, cause: error });
+      throw new VocDataError('io', `cannot list (${code ?? (error as Error).message})`, { file: dir, cause: error });
+    }
+  }
+  return { read: (path) => files.read(path), list: (dir) => entries(dir, false), listDirectories: (dir) => entries(dir, true) };
 }
 
 /** An in-memory dataset folder keyed by `/`-separated paths (tests, fixtures). */
 export function memoryDatasetDirectory(files: Record<string, Uint8Array> | Map<string, Uint8Array>): DatasetDirectory {
   const map = files instanceof Map ? files : new Map(Object.entries(files));
+  /** Paths under `dir`, relative to it; a directory exists when some file lies under it. */
+  const under = (dir: string): string[] => {
+    const prefix = `${dir.replace(/\/+$/, '')}/`;
+    const rest = [...map.keys()].filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length));
+    if (rest.length === 0) throw new VocDataError('missing-file', 'no such directory', { file: dir });
+    return rest;
+  };
   return {
     async read(path) {
       const b = map.get(path);
@@ -43,13 +55,12 @@ export function memoryDatasetDirectory(files: Record<string, Uint8Array> | Map<s
       return b;
     },
     async list(dir) {
-      const prefix = `${dir.replace(/\/+$/, '')}/`;
-      const names = [...map.keys()]
-        .filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
-        .map((p) => p.slice(prefix.length));
-      if (names.length === 0 && ![...map.keys()].some((p) => p.startsWith(prefix)))
-        throw new VocDataError('missing-file', 'no such directory', { file: dir });
-      return names.sort();
+      return under(dir)
+        .filter((r) => !r.includes('/'))
+        .sort();
+    },
+    async listDirectories(dir) {
+      return [...new Set(under(dir).flatMap((r) => (r.includes('/') ? [r.slice(0, r.indexOf('/'))] : [])))].sort();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { berkeleySource } from './berkeley';
 import type { BenchmarkName, BenchmarkOptions, BenchmarkSource } from './benchmark';
 import { cocoMvalSource, davisSource } from './davis';
+import { davis2017Source } from './davis-2017';
 import type { DatasetDirectory } from './directory';
 import { grabcutSource } from './grabcut';
 import { pascalVocSource } from './pascal-voc';
@@ -15,6 +16,8 @@ export function openBenchmark(name: BenchmarkName, dir: DatasetDirectory, root: 
       return berkeleySource(dir, root, options);
     case 'davis':
       return davisSource(dir, root, options);
+    case 'davis-2017':
+      return davis2017Source(dir, root, options);
     case 'coco-mval':
       return cocoMvalSource(dir, root, options);
     case 'sbd':
