@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeLabel, encodeBmp, encodePng, makeSyntheticDataset, parseList } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchmarkFigures } from '../src/commands/noc-benchmark';
+import { benchmarkFigures } from '../src/noc-benchmark';
 import { main } from '../src/index';
 
 let root: string;
@@ -161,6 +161,27 @@ describe('objsel noc --dataset', () => {
     expect(saved.iouCurve).toEqual(r.iouCurve);
     expect(saved.dataset).toBe('davis');
     expect(await fs.readFile(svg, 'utf8')).toMatch(/^<svg[\s\S]*<polyline[\s\S]*davis/);
+
+    // noc-plot: the saved --json output (progress lines and all) and the --save-curve file on one plot.
+    const jsonl = path.join(root, 'out', 'davis.jsonl');
+    await fs.writeFile(jsonl, n.out());
+    const plot = path.join(root, 'out', 'both.svg');
+    const p = capture();
+    expect(
+      await main(
+        ['node', 'objsel', 'noc-plot', jsonl, curve, '--out', plot, '--csv', path.join(root, 'out', 'both.csv'), '--json'],
+        p.streams,
+      ),
+      p.err(),
+    ).toBe(0);
+    expect(p.result().series.map((x: { label: string }) => x.label)).toEqual(['davis · snap · none', 'davis · snap · none']);
+    expect((await fs.readFile(plot, 'utf8')).match(/<polyline/g)).toHaveLength(2);
+    const rows = (await fs.readFile(path.join(root, 'out', 'both.csv'), 'utf8')).trim().split('\n');
+    expect(rows).toHaveLength(4);
+    expect(Number(rows[1]!.split(',')[1])).toBeCloseTo(r.iouCurve[0], 5);
+    const bad = capture();
+    expect(await main(['node', 'objsel', 'noc-plot', svg, '--out', path.join(root, 'out', 'x.svg')], bad.streams)).toBe(2);
+    expect(bad.err()).toMatch(/davis\.svg: not JSON nor a 'noc --json' output/);
   }, 240_000);
 
   it('evaluates a GrabCut layout (BMP masks, 128 ignored) with today human output plus NoF and SPC, and a CSV curve', async () => {

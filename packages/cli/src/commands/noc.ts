@@ -13,7 +13,7 @@ import {
   formatBenchmarkFigures,
   writeCurveFiles,
   type RawBenchmarkFlags,
-} from './noc-benchmark';
+} from '../noc-benchmark';
 
 /** Human NoC report. */
 export function formatNoc(run: NocRun, perInstance = true): string {

@@ -4,9 +4,9 @@ import { iouCurveCsv, iouCurveSvg, meanIouAt, nocMetrics, type NocMetrics } from
 import type { NocObject, NocOptions, NocRun } from '@objsel/deeplab-resnet/interactive';
 import { BENCHMARK_NAMES, nodeDatasetDirectory, openBenchmark, type BenchmarkName } from '@objsel/voc-data';
 import type { Command } from 'commander';
-import { CliError } from '../errors';
-import { choiceFlag } from '../flags';
-import { assertOutputSeparate } from '../output-guard';
+import { CliError } from './errors';
+import { choiceFlag } from './flags';
+import { assertOutputSeparate } from './output-guard';
 
 /** `--dataset` values: a VOC-format list (today's `noc`) or a benchmark layout. */
 export const NOC_DATASETS = ['voc-list', ...BENCHMARK_NAMES] as const;
