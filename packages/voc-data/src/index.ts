@@ -92,5 +92,7 @@ export { berkeleySource } from './benchmarks/berkeley';
 export { cocoMvalSource, davisSource } from './benchmarks/davis';
 export { davis2017Source, type Davis2017Options } from './benchmarks/davis-2017';
 export { sbdSource } from './benchmarks/sbd';
+export { cocoSource, type CocoOptions } from './benchmarks/coco';
+export { cocoSegmentationMask, decodeCocoRleString, polygonsToMask, rleToMask, type CocoSegmentation } from './benchmarks/coco-masks';
 export { pascalVocSource } from './benchmarks/pascal-voc';
 export { openBenchmark } from './benchmarks/open-benchmark';

@@ -6,7 +6,7 @@ import { readPng } from '../png';
 import type { DatasetDirectory } from './directory';
 
 /** The interactive-segmentation benchmarks objsel reads, by their `--dataset` names. */
-export const BENCHMARK_NAMES = ['grabcut', 'berkeley', 'davis', 'davis-2017', 'coco-mval', 'sbd', 'pascal-voc'] as const;
+export const BENCHMARK_NAMES = ['grabcut', 'berkeley', 'davis', 'davis-2017', 'coco-mval', 'coco', 'sbd', 'pascal-voc'] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
 /** True when `name` is one of {@link BENCHMARK_NAMES}. */

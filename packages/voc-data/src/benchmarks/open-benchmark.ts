@@ -1,5 +1,6 @@
 import { berkeleySource } from './berkeley';
 import type { BenchmarkName, BenchmarkOptions, BenchmarkSource } from './benchmark';
+import { cocoSource } from './coco';
 import { cocoMvalSource, davisSource } from './davis';
 import { davis2017Source } from './davis-2017';
 import type { DatasetDirectory } from './directory';
@@ -20,6 +21,8 @@ export function openBenchmark(name: BenchmarkName, dir: DatasetDirectory, root: 
       return davis2017Source(dir, root, options);
     case 'coco-mval':
       return cocoMvalSource(dir, root, options);
+    case 'coco':
+      return cocoSource(dir, root, options);
     case 'sbd':
       return sbdSource(dir, root, options);
     case 'pascal-voc':
