@@ -41,6 +41,8 @@ export {
   type RobotOptions,
   type RobotRun,
 } from './noc';
+export { clicksToReach, iouCurve, meanIouAt, nocMetrics, nofKey, type NocMetrics, type NocMetricsOptions } from './noc-metrics';
+export { iouCurveCsv, iouCurveSvg, type IouCurveSeries } from './iou-curve-plot';
 export { DEFAULT_LAMBDA, PROBABILITY_FLOOR, estimateSigma, graphCut, type GraphCutOptions, type GraphCutResult } from './graphcut';
 export { INTERACTIVE_CHANNELS, buildInteractiveInput } from './interactive-input';
 export {

@@ -74,3 +74,25 @@ export {
 } from './synthetic';
 export { decodePngPixels, type PngPixels } from './png-decode';
 export { setInflateImplementation } from './inflate';
+export { decodeBmp, encodeBmp, isBmp } from './bmp';
+export {
+  BENCHMARK_NAMES,
+  decodeBenchmarkImage,
+  decodeMaskLevels,
+  isBenchmarkName,
+  type BenchmarkName,
+  type BenchmarkObject,
+  type BenchmarkOptions,
+  type BenchmarkSource,
+  type MaskLevels,
+} from './benchmarks/benchmark';
+export { memoryDatasetDirectory, nodeDatasetDirectory, type DatasetDirectory } from './benchmarks/directory';
+export { grabcutSource } from './benchmarks/grabcut';
+export { berkeleySource } from './benchmarks/berkeley';
+export { cocoMvalSource, davisSource } from './benchmarks/davis';
+export { davis2017Source, type Davis2017Options } from './benchmarks/davis-2017';
+export { sbdSource } from './benchmarks/sbd';
+export { cocoSource, type CocoOptions } from './benchmarks/coco';
+export { cocoSegmentationMask, decodeCocoRleString, polygonsToMask, rleToMask, type CocoSegmentation } from './benchmarks/coco-masks';
+export { pascalVocSource } from './benchmarks/pascal-voc';
+export { openBenchmark } from './benchmarks/open-benchmark';

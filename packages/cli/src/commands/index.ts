@@ -120,6 +120,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./noc')).registerNoc,
   },
   {
+    name: 'noc-plot',
+    usage: '[options] <runs...>',
+    summary: "draw the IoU-vs-clicks curves of saved 'noc --json' outputs or --save-curve JSON files on one SVG plot",
+    load: async () => (await import('./noc-plot')).registerNocPlot,
+  },
+  {
     name: 'demo',
     usage: '[options]',
     summary:

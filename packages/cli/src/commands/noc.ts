@@ -8,6 +8,14 @@ import { SELECT_METHODS } from '../method-selection';
 import { assertDirectory, readBytes } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 import { openInteractiveModel } from '../models';
+import {
+  addBenchmarkFlags,
+  benchmarkFigures,
+  benchmarkNocOptions,
+  formatBenchmarkFigures,
+  writeCurveFiles,
+  type RawBenchmarkFlags,
+} from '../noc-benchmark';
 
 /** Human NoC report. */
 export function formatNoc(run: NocRun & { method?: string }, perInstance = true): string {
@@ -23,9 +31,9 @@ export function formatNoc(run: NocRun & { method?: string }, perInstance = true)
   return lines.join('\n');
 }
 
-interface RawNocFlags extends RawSelectionFlags {
+interface RawNocFlags extends RawSelectionFlags, RawBenchmarkFlags {
   dataDir: string;
-  dataList: string;
+  dataList?: string;
   method: string;
   weights?: string;
   maxClicks: string;
@@ -42,13 +50,14 @@ export function registerNoc(program: Command, context: () => CliContext): void {
       'NoC@85/NoC@90 of an interactive network or a classic method (--method grabcut, ...: baseline rows): the robot clicks the centre of the largest error until the IoU threshold or the budget, per SegmentationObject instance',
     )
     .requiredOption('--data-dir <dir>', 'directory the list paths are appended to')
-    .requiredOption('--data-list <file>', 'list of "/JPEGImages/x.jpg /SegmentationClass/x.png" lines (or ids)')
+    .option('--data-list <file>', 'with --dataset voc-list: list of "/JPEGImages/x.jpg /SegmentationClass/x.png" lines (or ids)')
     .option('--method <name>', `${SELECT_METHODS.join(', ')}: the network needs --weights, the classic methods need none`, 'network')
     .option('--weights <dir>', 'interactive weights (--method network): a weights directory, checkpoint or snapshot directory')
     .option('--max-clicks <n>', 'click budget per object (failures count as this)', '20')
     .option('--iou <list>', 'IoU thresholds', '0.85,0.9')
     .option('--object-dir <dir>', 'instance labels under --data-dir', 'SegmentationObject')
     .option('--max-images <n>', 'evaluate only the first n images of the list');
+  addBenchmarkFlags(cmd);
   addRefineFlags(cmd, 'none').action(async (flags: RawNocFlags) => {
     const ctx = context();
     assertDirectory('--data-dir', flags.dataDir);
@@ -57,6 +66,8 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     const method = choiceFlag('--method', flags.method, SELECT_METHODS);
     const maxImages = flags.maxImages === undefined ? undefined : numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
     if (method !== 'network') {
+      if (!flags.dataList || (flags.dataset ?? 'voc-list') !== 'voc-list')
+        throw new CliError('usage', `--method ${method} runs on a --data-list (--dataset voc-list)`);
       const { runMethodNoc } = await import('../method-noc');
       const run = await runMethodNoc({
         method,
@@ -74,12 +85,14 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     }
     if (!flags.weights)
       throw new CliError('usage', '--method network needs --weights DIR (the classic methods, e.g. --method geodesic, need none)');
+    const { dataset, ...benchmark } = benchmarkNocOptions(flags, maxImages);
     const options: NocOptions = {
       ...refineFromFlags(flags),
       brs: brsFromFlags(flags),
       read: readBytes,
       dataDir: flags.dataDir,
-      dataList: flags.dataList,
+      dataList: flags.dataList ?? '',
+      ...benchmark,
       objectDir: flags.objectDir,
       maxClicks,
       iou,
@@ -92,8 +105,10 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     try {
       const run = await runNoc(model, options);
       if (run.count === 0)
-        throw new CliError('usage', `no object of ${flags.dataList} has a label under ${flags.dataDir}/${flags.objectDir}`);
-      ctx.result({ ...run, backend, weights: flags.weights }, () => formatNoc(run));
+        throw new CliError('usage', `no object under ${flags.dataDir} has a label (${flags.objectDir} or the dataset's masks)`);
+      const figures = benchmarkFigures(run, dataset);
+      await writeCurveFiles(flags, figures, run);
+      ctx.result({ ...run, ...figures, backend, weights: flags.weights }, () => `${formatNoc(run)}\n${formatBenchmarkFigures(figures)}`);
     } finally {
       await model.dispose();
     }
@@ -104,5 +119,7 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --iou 0.85 --max-clicks 10',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --backend onnx',
     'objsel noc --data-dir synth --data-list synth/val.txt --method grabcut   # a baseline row, no weights',
+    'objsel noc --dataset grabcut --data-dir ~/datasets/GrabCut --weights snap --save-curve grabcut.csv --curve-svg grabcut.svg',
+    'objsel noc --dataset sbd --data-dir ~/datasets/SBD --weights snap --max-images 100 --json',
   ]);
 }

@@ -90,6 +90,10 @@ export interface NocOptions extends PredictorOptions, NocDataOptions {
   maxClicks?: number;
   /** `--iou`: the IoU thresholds ([0.85, 0.9]: NoC@85 and NoC@90). */
   iou?: number[];
+  /** Objects to evaluate instead of the list's (a benchmark layout, e.g. voc-data's `openBenchmark`). */
+  objects?: { count(): Promise<number>; objects(): AsyncIterable<NocObject> };
+  /** Click every object to the budget, for IoU-vs-clicks curves (RITM's `--iou-analysis`); NoC is unchanged. */
+  fullCurve?: boolean;
   onProgress?: OnProgress;
 }
 
@@ -108,14 +112,14 @@ export interface NocRun extends NocReport {
 
 /** NoC@85/90 (or the given thresholds) of the interactive network over a list. */
 export async function runNoc(segmenter: InteractiveProbabilityModel, options: NocOptions): Promise<NocRun> {
-  const total = await countNocObjects(options);
+  const total = options.objects ? await options.objects.count() : await countNocObjects(options);
   const started = performance.now();
   const cpu0 = processCpuSeconds();
   let clicks = 0;
   let brsSteps = 0;
   let current: { id: string; predict: InteractivePredictor } | undefined;
   const report = await evaluateNoc(
-    nocObjects(options),
+    options.objects ? options.objects.objects() : nocObjects(options),
     async (instance, clickList) => {
       const object = instance as NocObject;
       if (current?.id !== object.id) current = { id: object.id, predict: createInteractivePredictor(object.image, segmenter, options) };
@@ -124,7 +128,13 @@ export async function runNoc(segmenter: InteractiveProbabilityModel, options: No
       brsSteps += prediction.brsSteps;
       return prediction.mask;
     },
-    { maxClicks: options.maxClicks ?? 20, iouThresholds: options.iou ?? [0.85, 0.9], onProgress: options.onProgress, total },
+    {
+      maxClicks: options.maxClicks ?? 20,
+      iouThresholds: options.iou ?? [0.85, 0.9],
+      onProgress: options.onProgress,
+      total,
+      fullCurve: options.fullCurve,
+    },
   );
   const seconds = (performance.now() - started) / 1000;
   return {
