@@ -9,16 +9,7 @@ import { runDemo } from '../src/commands/demo/run';
 import { DEMO_STEPS } from '../src/commands/demo/steps';
 import { CliContext } from '../src/context';
 import { main } from '../src/index';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    streams: { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
+import { capture } from './capture';
 
 async function run(...args: string[]) {
   const io = capture();

@@ -5,16 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VOC_PALETTE, decodeLabel, encodeIndexPng, encodePng, renderSyntheticSample, writeSbdLabel } from '@objsel/voc-data';
 import { main } from '../src/index';
 import { fixture } from '../../../tools/test/fixtures';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    streams: { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
+import { capture } from './capture';
 
 async function run(args: string[]) {
   const io = capture();

@@ -6,16 +6,7 @@ import { VOC_PALETTE, encodePng, encodeSaliencyPng, makeSyntheticDataset, readNp
 import { main } from '../src/index';
 import { CliContext } from '../src/context';
 import { makeDcspDemoStep } from '../src/commands/demo/dcsp-step';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    streams: { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
+import { capture } from './capture';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-dcsp-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -8,16 +8,7 @@ import { decodeImage, encodePng, readNpy, readPng } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
 import { main } from '../src/index';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    streams: { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
+import { capture } from './capture';
 
 async function run(...args: string[]) {
   const io = capture();

@@ -4,28 +4,10 @@ import path from 'node:path';
 import { decodeLabel, makeSyntheticDataset, readNpy } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/index';
+import { capture } from './capture';
 
 let root: string;
 let data: string;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    streams: { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-    result: () =>
-      JSON.parse(
-        out
-          .join('')
-          .trim()
-          .split('\n')
-          .filter((l) => l.includes('"type":"result"'))
-          .pop()!,
-      ),
-  };
-}
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'objsel-cli-interactive-'));

@@ -9,16 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/commands/index';
 import { commandsNamedIn, createProgram, main } from '../src/program';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    streams: { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
+import { capture } from './capture';
 
 describe('lazy command loading', () => {
   it("the table's usage and summary are the real commands' term and description, in order", async () => {

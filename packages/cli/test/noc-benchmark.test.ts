@@ -5,29 +5,11 @@ import { decodeLabel, encodeBmp, encodePng, makeSyntheticDataset, parseList } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchmarkFigures } from '../src/noc-benchmark';
 import { main } from '../src/index';
+import { capture } from './capture';
 
 let root: string;
 let data: string;
 let snap: string;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    streams: { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-    result: () =>
-      JSON.parse(
-        out
-          .join('')
-          .trim()
-          .split('\n')
-          .filter((l) => l.includes('"type":"result"'))
-          .pop()!,
-      ),
-  };
-}
 
 const SMALL = [
   '--from-scratch',

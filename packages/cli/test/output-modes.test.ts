@@ -9,20 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TextLinesRenderer, main } from '../src/index';
+import { capture } from './capture';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const FIXTURES = process.env.OBJSEL_FIXTURES ?? path.resolve(ROOT, '../shared/fixtures');
 const BUILT = existsSync(path.join(ROOT, 'packages/cli/dist/cli.js'));
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    streams: { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
 
 /** pydensecrf's example as a command: 5 iterations, a progress event each. */
 function crfArgs(...global: string[]): string[] {

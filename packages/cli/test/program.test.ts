@@ -3,16 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { BarRenderer, JsonLinesRenderer, createProgram, formatDuration, main } from '../src/index';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    streams: { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
+import { capture } from './capture';
 
 /** Every command path, e.g. ['dcsp', 'train'], so each one's --help is checked. */
 async function commandPaths(): Promise<string[][]> {
