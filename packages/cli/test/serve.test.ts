@@ -222,6 +222,34 @@ describe('objsel serve', () => {
     expect(await model.json()).toMatchObject({ backend: 'wasm', refine: 'graphcut' });
   }, 60_000);
 
+  it('answers 50 concurrent requests from 10 clients, each with its own clicks, as it answers them one by one', async () => {
+    const clicksOf = (i: number) => [
+      { x: 5 + (i % 25), y: 3 + ((i * 7) % 24), positive: true },
+      { x: 36 - (i % 9), y: 29 - (i % 5), positive: false },
+    ];
+    const { json } = await post('/v1/select', { image: imageBase64, clicks: clicksOf(0) });
+    const imageId = json.imageId as string;
+    const alone: string[] = [];
+    for (let i = 0; i < 10; i++)
+      alone.push(((await post('/v1/select', { imageId, clicks: clicksOf(i) })).json.rle as { counts: string }).counts);
+    expect(new Set(alone).size).toBeGreaterThan(1); // the clicks make different masks
+    const clients = Array.from({ length: 10 }, async (_, client) => {
+      const answers: string[] = [];
+      for (let k = 0; k < 5; k++) {
+        const i = (client + k) % 10;
+        const r = await post('/v1/select', k === 0 ? { image: imageBase64, clicks: clicksOf(i) } : { imageId, clicks: clicksOf(i) });
+        expect(r.status, r.text).toBe(200);
+        answers.push(`${i}:${(r.json.rle as { counts: string }).counts}`);
+      }
+      return answers;
+    });
+    for (const answers of await Promise.all(clients))
+      for (const answer of answers) {
+        const [i, counts] = answer.split(/:(.*)/s);
+        expect(counts).toBe(alone[Number(i)]);
+      }
+  }, 120_000);
+
   it('refuses a body over --max-body-mb with 413', async () => {
     const r = await post('/v1/select', { image: 'A'.repeat(100_000), clicks: [] });
     expect(r.status).toBe(413);
