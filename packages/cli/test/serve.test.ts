@@ -260,12 +260,14 @@ describe('objsel serve', () => {
   it('on SIGTERM finishes the request in flight, then stops within 5 s', async () => {
     expect(served.out.join('')).toMatch(/"type":"request","message":"POST \/v1\/select 200 \d+ ms"/);
     expect(served.out.join('')).toMatch(/"message":"POST \/nowhere 404 no route \/nowhere"/);
-    const inFlight = post('/v1/select', { image: imageBase64, clicks: [{ x: 15, y: 14, positive: true }] });
-    await new Promise((r) => setTimeout(r, 20));
+    const inFlight = Promise.all(
+      Array.from({ length: 8 }, (_, i) => post('/v1/select', { image: imageBase64, clicks: [{ x: 15 + i, y: 14, positive: true }] })),
+    );
+    await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
     process.emit('SIGTERM');
-    const [response, code] = await Promise.all([inFlight, serving]);
-    expect(response.status, response.text).toBe(200);
+    const [responses, code] = await Promise.all([inFlight, serving]);
+    for (const response of responses) expect(response.status, response.text).toBe(200);
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(served.out.join('')).toMatch(/"stopped":"SIGTERM"/);

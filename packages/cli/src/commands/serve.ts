@@ -3,7 +3,7 @@ import type { CliContext } from '../context';
 import { withExamples } from '../examples';
 import { numberFlag } from '../flags';
 import { openInteractiveModel } from '../models';
-import { addRefineFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
+import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 
 interface RawServeFlags extends RawSelectionFlags {
   weights: string;
@@ -42,13 +42,14 @@ export function registerServe(program: Command, context: () => CliContext): void
     const maxPixels = Math.round(numberFlag('--max-megapixels', flags.maxMegapixels, { min: 0, minExclusive: true }) * 1e6);
     const threshold = numberFlag('--threshold', flags.threshold, { min: 0, max: 1 });
     const refine = refineFromFlags(flags);
+    const brs = brsFromFlags(flags);
     const { model, backend } = await openInteractiveModel(ctx, flags.weights);
     const { Selector } = await import('../serve/selector');
     const { startSelectionServer } = await import('../serve/server');
-    const selector = new Selector(model, { ...refine, threshold, cacheBytes, maxPixels });
+    const selector = new Selector(model, { ...refine, ...(brs ? { brs } : {}), threshold, cacheBytes, maxPixels });
     const server = await startSelectionServer({
       selector,
-      model: { weights: flags.weights, backend, refine: refine.refine, threshold },
+      model: { weights: flags.weights, backend, refine: refine.refine, threshold, brs: brs !== undefined },
       host: flags.host,
       port,
       maxBodyBytes,

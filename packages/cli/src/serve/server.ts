@@ -37,6 +37,9 @@ export interface SelectionServer {
 
 type Handler = (request: IncomingMessage) => Promise<unknown>;
 
+/** How long a closing server still takes in connections and requests already on their way (ms). */
+const ACCEPT_GRACE_MS = 200;
+
 function routes(options: SelectionServerOptions): Map<string, Handler> {
   const { selector, maxBodyBytes } = options;
   const json = (request: IncomingMessage) => readJsonObject(request, maxBodyBytes);
@@ -128,13 +131,17 @@ export async function startSelectionServer(options: SelectionServerOptions): Pro
   return {
     server,
     url: `http://${host}:${address.port}`,
-    close(deadlineMs = 4000) {
+    async close(deadlineMs = 4000) {
       closing = true;
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          for (const socket of sockets.keys()) socket.destroy();
-        }, deadlineMs);
-        timer.unref();
+      const timer = setTimeout(() => {
+        for (const socket of sockets.keys()) socket.destroy();
+      }, deadlineMs);
+      timer.unref();
+      // A grace before the listener closes: connections the kernel already accepted, and requests
+      // already in their buffers, are taken in and parsed (closing drops request-less connections).
+      await new Promise((resolve) => setTimeout(resolve, ACCEPT_GRACE_MS));
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => {
         server.close(() => {
           clearTimeout(timer);
           resolve();
