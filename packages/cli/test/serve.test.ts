@@ -116,6 +116,8 @@ describe('objsel serve', () => {
     expect(typeof body.rle.counts).toBe('string');
     const mask = decodeCocoRle(body.rle);
     expect(mask).toEqual(expected);
+    // Graph cut (the default) holds the clicks: the positive one selected, the negative one not.
+    expect([mask[14 * image.width + 15], mask[2 * image.width + 2]]).toEqual([1, 0]);
     expect(body.area).toBe(expected.reduce((a, b) => a + b, 0));
     expect(body.ms).toBeGreaterThan(0);
     expect(body.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
