@@ -65,6 +65,7 @@ export function registerServe(program: Command, context: () => CliContext): void
     });
     ctx.info(`${signal}: finishing ${selector.pending} request(s), then stopping`);
     await server.close(4000);
+    await selector.idle(); // the selection running at the deadline, before its network is freed
     await model.dispose();
     ctx.result({ stopped: signal, url: server.url }, () => `stopped on ${signal}`);
   });

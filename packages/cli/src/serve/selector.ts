@@ -31,6 +31,7 @@ export class Selector {
   readonly cache: ImageCache;
   private queue: Promise<unknown> = Promise.resolve();
   private inFlight = 0;
+  private cancelled = false;
 
   constructor(
     private readonly model: InteractiveProbabilityModel,
@@ -72,6 +73,19 @@ export class Selector {
     return image;
   }
 
+  /**
+   * Refuses (503) the selections that have not started yet, now and later: a stopping server past
+   * its deadline answers the running one only (a network forward cannot be interrupted).
+   */
+  cancelPending(): void {
+    this.cancelled = true;
+  }
+
+  /** Resolves once no selection runs (the queue's tail has settled). */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
   /** Selections running or waiting. */
   get pending(): number {
     return this.inFlight;
@@ -86,6 +100,7 @@ export class Selector {
     });
     this.inFlight++;
     const run = this.queue.then(async () => {
+      if (this.cancelled) throw new HttpError(503, 'the server is stopping: send the request again to another replica');
       const { createInteractivePredictor } = await import('@objsel/deeplab-resnet/interactive');
       const started = performance.now();
       const prediction = await createInteractivePredictor(image, this.model, { ...this.options, ...overrides })(clicks);

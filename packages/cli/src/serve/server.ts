@@ -31,7 +31,10 @@ export interface SelectionServerOptions {
 export interface SelectionServer {
   readonly server: Server;
   readonly url: string;
-  /** Graceful close: resolves once every request has been answered and every socket closed. */
+  /**
+   * Graceful close: stops accepting, answers requests in flight and closes sockets; past
+   * `deadlineMs` selections not yet started are dropped and every socket is closed.
+   */
   close(deadlineMs?: number): Promise<void>;
 }
 
@@ -134,6 +137,7 @@ export async function startSelectionServer(options: SelectionServerOptions): Pro
     async close(deadlineMs = 4000) {
       closing = true;
       const timer = setTimeout(() => {
+        options.selector.cancelPending(); // what has not started yet is not waited for
         for (const socket of sockets.keys()) socket.destroy();
       }, deadlineMs);
       timer.unref();
