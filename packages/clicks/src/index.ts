@@ -75,3 +75,16 @@ export type { ColourHistogramOptions } from './methods/colour-histogram';
 // What the methods' states hold (their models are kept between calls).
 export type { ColourGmm } from './methods/colour-gmm';
 export type { PairWeights } from './methods/contrast';
+export {
+  cocoCountsFromString,
+  cocoCountsToString,
+  cocoRleArea,
+  cocoRleBbox,
+  decodeCocoRle,
+  encodeCocoRle,
+  encodeCompressedCocoRle,
+  type CocoRle,
+  type CompressedCocoRle,
+} from './mask-formats/coco-rle';
+export { decodeBrushRle, decodeBrushRleValues, encodeBrushRle, encodeBrushRleValues } from './mask-formats/brush-rle';
+export { maskPolygons, type MaskPolygonOptions } from './mask-formats/polygons';

@@ -113,6 +113,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./select')).registerSelect,
   },
   {
+    name: 'serve',
+    usage: '[options]',
+    summary:
+      'serve an interactive network over HTTP: POST /v1/select (COCO RLE, PNG or polygons), a CVAT interactor (/cvat/interactor) and a Label Studio ML backend (/predict)',
+    load: async () => (await import('./serve')).registerServe,
+  },
+  {
     name: 'noc',
     usage: '[options]',
     summary:
