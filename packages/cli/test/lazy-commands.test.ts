@@ -78,6 +78,8 @@ describe('lazy command loading', () => {
       ),
       { numRuns: 150, seed: 16 },
     );
-    expect(dispatches).toBeGreaterThan(30);
+    // Enough generated command lines reach a command for the property to say something (the count
+    // moves with the command list, which feeds the generator).
+    expect(dispatches).toBeGreaterThan(20);
   });
 });
