@@ -4,7 +4,8 @@
  * (clicks, voc-data), so a classic selection never loads TF.js or the network.
  */
 import { promises as fs } from 'node:fs';
-import type { Box, Click, SelectionMethodName, SelectionState } from '@objsel/clicks';
+import type { Box, Click, SelectionMethod, SelectionMethodName, SelectionState } from '@objsel/clicks';
+import type { RgbImage } from '@objsel/voc-data';
 import { CliError } from './errors';
 import { boxFlag } from './flags';
 import { readBytes, writeFileMakingDirs } from './node-fs';
@@ -61,16 +62,9 @@ export async function runMethodSelect(options: MethodSelectOptions): Promise<Met
   for (const c of options.clicks) {
     if (c.x >= width || c.y >= height) throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${width}x${height} image`);
   }
-  const run = selectionMethod(options.method);
   const started = performance.now();
-  let result: { mask: Uint8Array; state: SelectionState } | undefined;
-  let steps = 0;
-  for (let k = box ? 0 : 1; k <= options.clicks.length; k++) {
-    result = run(image, { clicks: options.clicks.slice(0, k), ...(box ? { box } : {}), previous: result?.state });
-    steps++;
-  }
+  const { mask, state, steps } = replayMethod(selectionMethod(options.method), image, box, options.clicks);
   const seconds = (performance.now() - started) / 1000;
-  const { mask, state } = result!;
   const encoded = encodeMaskPng(mask, width, height);
   await writeFileMakingDirs(options.out, encoded.png);
   const report: MethodSelectResult = {
@@ -94,6 +88,27 @@ export async function runMethodSelect(options: MethodSelectOptions): Promise<Met
     report.probs = options.probs;
   }
   return report;
+}
+
+/**
+ * A selection replayed as a user makes it: the box first (if any), then each click in order,
+ * every call refining the previous call's state (GrabCut keeps its colour models). `select
+ * --method` and `serve`'s `/v1/select` with a `method` both answer with this.
+ */
+export function replayMethod(
+  run: SelectionMethod<SelectionState>,
+  image: RgbImage,
+  box: Box | undefined,
+  clicks: readonly Click[],
+): { mask: Uint8Array; state: SelectionState; steps: number } {
+  let result: { mask: Uint8Array; state: SelectionState } | undefined;
+  let steps = 0;
+  for (let k = box ? 0 : 1; k <= clicks.length; k++) {
+    result = run(image, { clicks: clicks.slice(0, k), ...(box ? { box } : {}), previous: result?.state });
+    steps++;
+  }
+  if (!result) throw new CliError('usage', 'a classic method needs a box and/or at least one click');
+  return { ...result, steps };
 }
 
 /** The human line of {@link runMethodSelect}'s result. */

@@ -135,6 +135,44 @@ describe('objsel serve', () => {
     for (const ring of rings) expect(ring.length % 2 === 0 && ring.length >= 8).toBe(true);
   }, 60_000);
 
+  it('POST /v1/select with a classic method (box, then clicks) answers the mask objsel select --method writes', async () => {
+    for (const method of ['grabcut', 'geodesic']) {
+      const out = path.join(dir, `method-${method}.png`);
+      const cli = await run(
+        'select',
+        imageFile,
+        '--method',
+        method,
+        '--box',
+        '4,4,28,26',
+        '--click',
+        '15,14,+',
+        '--out',
+        out,
+        '--overlay',
+        '',
+      );
+      expect(cli.code, cli.err).toBe(0);
+      const expected = Uint8Array.from(readPng(new Uint8Array(fs.readFileSync(out))).samples, (v) => (v ? 1 : 0));
+      expect(expected.some((v) => v === 1) && expected.some((v) => v === 0)).toBe(true);
+      const { status, json } = await post('/v1/select', {
+        image: imageBase64,
+        method,
+        box: [4, 4, 28, 26],
+        clicks: [{ x: 15, y: 14, positive: true }],
+      });
+      expect(status).toBe(200);
+      expect(json.method).toBe(method);
+      expect(decodeCocoRle(json.rle as Parameters<typeof decodeCocoRle>[0])).toEqual(expected);
+    }
+    const bad = await post('/v1/select', { image: imageBase64, method: 'magic', clicks: [{ x: 1, y: 1, positive: true }] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatch(/method must be one of network, grabcut/);
+    const outside = await post('/v1/select', { image: imageBase64, method: 'grabcut', box: [0, 0, 9999, 10], clicks: [] });
+    expect(outside.status).toBe(400);
+    expect(outside.json.error).toMatch(/box must be/);
+  });
+
   it('POST /cvat/interactor answers {mask, points} in the shape CVAT functions do', async () => {
     const expected = await selectMask(['14,13,+', '30,25,-']);
     const r = await post('/cvat/interactor', { image: imageBase64, pos_points: [[14, 13]], neg_points: [[30, 25]], threshold: 0.5 });

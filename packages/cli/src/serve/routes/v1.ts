@@ -1,4 +1,12 @@
-/** `POST /v1/select`: objsel's own contract (an image or the id of one sent before, clicks, a mask format). */
+/**
+ * `POST /v1/select`: objsel's own contract (an image or the id of one sent before, clicks, a mask
+ * format). `method` picks the network (default) or a classic method of `@objsel/clicks`
+ * (`grabcut`, `graphcut-colour`, `random-walker`, `geodesic`; `box: [x0, y0, x1, y1]` optional),
+ * answered as `objsel select --method` would.
+ */
+import type { Box, Click } from '@objsel/clicks';
+import type { RgbImage } from '@objsel/voc-data';
+import { SELECT_METHODS } from '../../method-selection';
 import { HttpError } from '../http-json';
 import { maskFields, maskFormat } from '../mask-output';
 import { clicksField, optionalNumber } from '../request-fields';
@@ -8,14 +16,61 @@ export async function v1Select(body: Record<string, unknown>, selector: Selector
   const format = maskFormat(body.format);
   const clicks = clicksField(body, 'clicks');
   const threshold = optionalNumber(body, 'threshold', 0, 1);
-  let source: { image: import('@objsel/voc-data').RgbImage; imageId: string };
+  const method = methodField(body);
+  let source: { image: RgbImage; imageId: string };
   if (typeof body.image === 'string') source = await selector.imageFromBase64(body.image, 'image');
   else if (typeof body.imageId === 'string') source = { image: selector.imageById(body.imageId), imageId: body.imageId };
   else throw new HttpError(400, 'give image (base64 PNG or JPEG) or imageId (from an earlier answer)');
-  const selection = await selector.select(source.image, source.imageId, clicks, threshold === undefined ? {} : { threshold });
+  const selection =
+    method === 'network'
+      ? await selector.select(source.image, source.imageId, clicks, threshold === undefined ? {} : { threshold })
+      : await classicSelection(method, source.image, boxField(body, source.image), clicks);
   return {
-    imageId: selection.imageId,
+    imageId: source.imageId,
+    method,
     ...maskFields(selection.mask, source.image.width, source.image.height, format),
     ms: Math.round(selection.ms * 10) / 10,
   };
+}
+
+function methodField(body: Record<string, unknown>): (typeof SELECT_METHODS)[number] {
+  const value = body.method ?? 'network';
+  const found = SELECT_METHODS.find((m) => m === value);
+  if (!found) throw new HttpError(400, `method must be one of ${SELECT_METHODS.join(', ')}`);
+  return found;
+}
+
+/** `box: [x0, y0, x1, y1]` (x1, y1 exclusive), inside the image. */
+function boxField(body: Record<string, unknown>, image: RgbImage): Box | undefined {
+  const value = body.box;
+  if (value === undefined || value === null) return undefined;
+  const inside =
+    Array.isArray(value) &&
+    value.length === 4 &&
+    value.every((v) => Number.isSafeInteger(v) && v >= 0) &&
+    value[0] < value[2] &&
+    value[1] < value[3] &&
+    value[2] <= image.width &&
+    value[3] <= image.height;
+  if (!inside) throw new HttpError(400, `box must be [x0, y0, x1, y1]: integers, x0 < x1 <= ${image.width}, y0 < y1 <= ${image.height}`);
+  return value as unknown as Box;
+}
+
+/** A classic method, replayed box then clicks (no network: it does not wait in the network's queue). */
+async function classicSelection(
+  method: Exclude<(typeof SELECT_METHODS)[number], 'network'>,
+  image: RgbImage,
+  box: Box | undefined,
+  clicks: readonly Click[],
+): Promise<{ mask: Uint8Array; ms: number }> {
+  if (!box && clicks.length === 0) throw new HttpError(400, `method ${method} needs a box and/or at least one click`);
+  clicks.forEach((c, i) => {
+    if (c.x < 0 || c.y < 0 || c.x >= image.width || c.y >= image.height)
+      throw new HttpError(400, `click ${i} (${c.x}, ${c.y}) is outside the ${image.width}x${image.height} image`);
+  });
+  const { selectionMethod } = await import('@objsel/clicks');
+  const { replayMethod } = await import('../../method-selection');
+  const started = performance.now();
+  const { mask } = replayMethod(selectionMethod(method), image, box, clicks);
+  return { mask, ms: performance.now() - started };
 }
