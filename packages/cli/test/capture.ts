@@ -18,3 +18,21 @@ export function capture() {
       ),
   };
 }
+
+/** Runs `objsel ARGS` in-process, not on a terminal, and gives its exit code and output. */
+export async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { main } = await import('../src/index');
+  const io = capture();
+  const code = await main(['node', 'objsel', ...args], io.streams);
+  process.exitCode = 0;
+  return { code, out: io.out(), err: io.err() };
+}
+
+/** The last JSON line of a --json run's stdout. */
+export function lastJson(text: string): Record<string, unknown> {
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
+  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+}

@@ -8,21 +8,13 @@ import { decodeImage, encodePng, readNpy, readPng } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
 import { main } from '../src/index';
-import { capture } from './capture';
+import { capture, lastJson } from './capture';
 
 async function run(...args: string[]) {
   const io = capture();
   const code = await main(['node', 'objsel', ...args], io.streams);
   process.exitCode = 0;
   return { code, out: io.out(), err: io.err() };
-}
-
-function lastJson(text: string): Record<string, unknown> {
-  const lines = text
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'));
-  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
 }
 
 /** The real deploy.prototxt with 1/16 of the channels: same layers and names, fast to run. */

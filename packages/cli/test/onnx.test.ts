@@ -10,7 +10,7 @@ import { encodePng, readPng } from '@objsel/voc-data';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/index';
+import { run, lastJson } from './capture';
 
 // Simulates a machine without onnxruntime-node: its import fails as Node's does for a missing package.
 const runtime = vi.hoisted(() => ({ missing: false }));
@@ -25,26 +25,6 @@ vi.mock('@objsel/deeplab-resnet/onnx', async (importOriginal) => {
     loadOnnxRuntime: (importer?: (s: string) => Promise<unknown>) => m.loadOnnxRuntime(runtime.missing ? notFound : importer),
   };
 });
-
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const streams = {
-    stdout: { write: (s: string) => out.push(s), isTTY: false },
-    stderr: { write: (s: string) => err.push(s), isTTY: false },
-  };
-  const code = await main(['node', 'objsel', ...args], streams);
-  process.exitCode = 0;
-  return { code, out: out.join(''), err: err.join('') };
-}
-
-function lastJson(text: string): Record<string, unknown> {
-  const lines = text
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'));
-  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
-}
 
 /** Seeded pseudo-random bytes. */
 function bytes(n: number, seed: number): Uint8Array {

@@ -22,27 +22,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
 import { boxFlag } from '../src/flags';
-import { main } from '../src/index';
-
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const streams = {
-    stdout: { write: (s: string) => out.push(s), isTTY: false },
-    stderr: { write: (s: string) => err.push(s), isTTY: false },
-  };
-  const code = await main(['node', 'objsel', ...args], streams);
-  process.exitCode = 0;
-  return { code, out: out.join(''), err: err.join('') };
-}
-
-function lastJson(text: string): Record<string, unknown> {
-  const lines = text
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'));
-  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
-}
+import { run, lastJson } from './capture';
 
 /** The 0/1 mask of a 0/255 mask PNG. */
 function readMask(file: string): Uint8Array {

@@ -8,6 +8,7 @@ import { interactiveConfig } from '@objsel/deeplab-resnet/interactive';
 import { encodePng, readPng } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/index';
+import { run } from './capture';
 
 const image = { width: 37, height: 30 };
 let dir: string;
@@ -29,17 +30,6 @@ function picture(): Uint8Array {
       data.fill(inside ? 200 + (s >>> 29) : 30 + (s >>> 28), (y * image.width + x) * 3, (y * image.width + x) * 3 + 3);
     }
   return data;
-}
-
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'objsel', ...args], {
-    stdout: { write: (s: string) => out.push(s), isTTY: false },
-    stderr: { write: (s: string) => err.push(s), isTTY: false },
-  });
-  process.exitCode = 0;
-  return { code, out: out.join(''), err: err.join('') };
 }
 
 async function post(route: string, body: unknown, raw = false) {
