@@ -14,6 +14,7 @@ export {
   encodeWeights,
   shardFileName,
   validateModelJson,
+  type DecodeWeightsOptions,
   type EncodeWeightsOptions,
   type ObjselLayerSpec,
   type ObjselModelJson,

@@ -148,7 +148,8 @@ export async function readWeightsDirWith(
     }
   }
   try {
-    return { modelJson, entries: decodeWeights(modelJson, shards) };
+    // The shards were read for this call: the tensors may be views into them (no joined copy).
+    return { modelJson, entries: decodeWeights(modelJson, shards, { viewShards: true }) };
   } catch (error) {
     throw error instanceof CaffeImportError ? error.withFile(jsonFile) : error;
   }

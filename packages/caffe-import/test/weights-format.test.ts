@@ -132,6 +132,39 @@ describe('decodeWeights', () => {
     );
   });
 
+  it('viewShards decodes the same values, viewing the shards wherever a tensor lies within one (any shard size and alignment)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 0, maxLength: 4 }), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer(),
+        (shapes, shardBytes, misalign, seed) => {
+          const entries = shapes.map((shape, i) => entry(`w${i}`, shape, seed + i));
+          const { modelJson, shards } = encodeWeights(entries, META, { shardBytes });
+          // Each shard at `misalign` bytes into its own buffer, as a pooled read may hand it over.
+          const owned = shards.map((s) => {
+            const buffer = new Uint8Array(s.data.byteLength + misalign);
+            buffer.set(s.data, misalign);
+            return buffer.subarray(misalign);
+          });
+          const viewed = decodeWeights(modelJson, owned, { viewShards: true });
+          const joined = decodeWeights(modelJson, owned);
+          expect(viewed.map((e) => [e.name, e.shape])).toEqual(entries.map((e) => [e.name, e.shape]));
+          viewed.forEach((e, i) => {
+            expect(Array.from(e.data)).toEqual(Array.from(entries[i]!.data));
+            expect(owned.some((s) => s.buffer === joined[i]!.data.buffer)).toBe(false);
+          });
+          // Where the first tensor lies within the first shard at an aligned offset, it is a view.
+          const first = viewed[0];
+          if (first && first.data.byteLength > 0 && first.data.byteLength <= owned[0]!.byteLength && misalign === 0) {
+            expect(first.data.buffer).toBe(owned[0]!.buffer);
+          }
+        },
+      ),
+    );
+  });
+
   it('rejects a missing shard, extra bytes, a wrong dtype and a non-objsel file, with typed errors', () => {
     const { modelJson, shards } = encodeWeights([entry('a', [10], 1), entry('b', [20], 2)], META, { shardBytes: 64 });
     const bytes = shards.map((s) => s.data);

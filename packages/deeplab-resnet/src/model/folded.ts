@@ -25,6 +25,35 @@ interface FoldedConv {
 }
 
 /**
+ * One convolution of `model` with its BatchNorm (if any) folded in, as new tensors the caller
+ * disposes: `W' = W·γ/√(σ²+ε)`, `b' = β − μ·γ/√(σ²+ε)`; a convolution without BN gets copies of
+ * its weights and bias (zeros when it has none). {@link FoldedDeepLab} folds every convolution
+ * this way; the ONNX export folds one at a time, so that it never holds a folded copy of the
+ * whole network.
+ *
+ * @throws DeeplabError `bad-weights` when a variable is missing (a disposed model).
+ */
+export function foldConv(model: DeepLabResNet, conv: ConvSpec): { filter: tf.Tensor4D; bias: tf.Tensor1D } {
+  const get = (name: string): tf.Variable => {
+    const v = model.variables.get(name);
+    if (!v) throw new DeeplabError('bad-weights', 'variable is missing (disposed model?)', { where: name });
+    return v;
+  };
+  const weights = get(`${conv.name}/weights`);
+  const eps = model.config.bnEpsilon;
+  return tf.tidy(() => {
+    if (!conv.bn) {
+      const bias = conv.bias ? get(`${conv.name}/biases`) : tf.zeros([conv.outChannels]);
+      return { filter: tf.clone(weights) as tf.Tensor4D, bias: tf.clone(bias) as tf.Tensor1D };
+    }
+    const scale = tf.mul(get(`${conv.bn}/gamma`), tf.rsqrt(tf.add(get(`${conv.bn}/moving_variance`), eps)));
+    const filter = tf.mul(weights, scale) as tf.Tensor4D;
+    const bias = tf.sub(get(`${conv.bn}/beta`), tf.mul(get(`${conv.bn}/moving_mean`), scale)) as tf.Tensor1D;
+    return { filter, bias };
+  });
+}
+
+/**
  * An inference-only copy of a {@link DeepLabResNet} with every BatchNorm folded into the
  * convolution before it: `W' = W·γ/√(σ²+ε)`, `b' = β − μ·γ/√(σ²+ε)`, so each convolution, its
  * BN and its ReLU run as one `tf.fused.conv2d`. Same function as `forward()` in inference
@@ -45,29 +74,9 @@ export class FoldedDeepLab {
 
   /** Folds the model's current BN statistics (and its BN epsilon) into its convolutions. */
   static fromModel(model: DeepLabResNet, options: FoldOptions = {}): FoldedDeepLab {
-    const eps = model.config.bnEpsilon;
     const convs = new Map<string, FoldedConv>();
-    const spec = model.spec;
-    for (const conv of allConvs(spec)) {
-      const get = (name: string): tf.Variable => {
-        const v = model.variables.get(name);
-        if (!v) throw new DeeplabError('bad-weights', 'variable is missing (disposed model?)', { where: name });
-        return v;
-      };
-      const weights = get(`${conv.name}/weights`);
-      const folded = tf.tidy(() => {
-        if (!conv.bn) {
-          const bias = conv.bias ? get(`${conv.name}/biases`) : tf.zeros([conv.outChannels]);
-          return { filter: tf.clone(weights) as tf.Tensor4D, bias: tf.clone(bias) as tf.Tensor1D };
-        }
-        const scale = tf.mul(get(`${conv.bn}/gamma`), tf.rsqrt(tf.add(get(`${conv.bn}/moving_variance`), eps)));
-        const filter = tf.mul(weights, scale) as tf.Tensor4D;
-        const bias = tf.sub(get(`${conv.bn}/beta`), tf.mul(get(`${conv.bn}/moving_mean`), scale)) as tf.Tensor1D;
-        return { filter, bias };
-      });
-      convs.set(conv.name, { spec: conv, ...folded });
-    }
-    return new FoldedDeepLab(model.config, spec, convs, options.atrous ?? 'native');
+    for (const conv of allConvs(model.spec)) convs.set(conv.name, { spec: conv, ...foldConv(model, conv) });
+    return new FoldedDeepLab(model.config, model.spec, convs, options.atrous ?? 'native');
   }
 
   private run(x: tf.Tensor4D, name: string, relu: boolean): tf.Tensor4D {
