@@ -3,7 +3,7 @@
  * @objsel/caffe-import) from a URL or from files the user picked, through caffe-import's
  * `readWeightsDirWith` on a read-only file system.
  */
-import { readWeightsDirWith, type ReadableFiles } from '@objsel/caffe-import';
+import { readOnlyFiles, readWeightsDirWith, urlFiles, type ReadableFiles } from '@objsel/caffe-import';
 import { DeepLabResNet } from '@objsel/deeplab-resnet';
 import { ShardCache, sha256Hex, type ShardCacheStats } from './weights-cache';
 
@@ -22,28 +22,6 @@ export interface LoadedModel {
   /** For a URL: what Cache Storage did with the shards (./weights-cache.ts). */
   cache?: ShardCacheStats;
 }
-
-function notFound(path: string): Error {
-  return Object.assign(new Error(`${path}: not found`), { code: 'ENOENT' });
-}
-
-/** Files that can only be read, one at a time, from `read` (no listing). */
-function readOnlyFs(read: (path: string) => Promise<Uint8Array>): ReadableFiles {
-  return {
-    readFile: read,
-    readdir: async (path) => {
-      throw new Error(`${path}: cannot list files here`);
-    },
-    exists: (path) =>
-      read(path).then(
-        () => true,
-        () => false,
-      ),
-  };
-}
-
-/** The virtual directory a URL's files are read through. */
-const REMOTE_DIR = 'remote';
 
 async function build(fs: ReadableFiles, dir: string, source: string): Promise<LoadedModel> {
   const { modelJson, entries } = await readWeightsDirWith(fs, dir);
@@ -64,38 +42,54 @@ async function build(fs: ReadableFiles, dir: string, source: string): Promise<Lo
   };
 }
 
+/**
+ * `fetch` for caffe-import's `urlFiles` with the shards going through Cache Storage: model.json
+ * is always downloaded, and its hash keys the shards it lists (./weights-cache.ts); a failed
+ * response is passed on as it came, so a 404 still reads as a missing file.
+ */
+function cachingFetch(shards: ShardCache, modelJsonUrl: string): (url: string, init?: RequestInit) => Promise<Response> {
+  return async (url, init) => {
+    if (url === modelJsonUrl) {
+      const response = await fetch(url, init);
+      if (!response.ok) return response;
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      shards.keyWith(await sha256Hex(bytes));
+      return new Response(bytes);
+    }
+    let failed: Response | undefined;
+    const download = async (): Promise<Uint8Array> => {
+      const response = await fetch(url, init);
+      if (!response.ok) {
+        failed = response;
+        throw new Error(`${url}: HTTP ${response.status}`);
+      }
+      return new Uint8Array(await response.arrayBuffer());
+    };
+    try {
+      return new Response((await shards.read(url, download)) as Uint8Array<ArrayBuffer>);
+    } catch (error) {
+      if (failed) return failed;
+      throw error;
+    }
+  };
+}
+
 /** Loads `.../model.json` and the shards next to it over HTTP, the shards through Cache Storage. */
 export async function loadWeightsFromUrl(url: string, base: string): Promise<LoadedModel> {
   const absolute = new URL(url, base);
   // The file name from the path, so a query (a signed or cache-busting URL) is allowed; model.json
   // is fetched with it, the shards relative to it.
-  const file = absolute.pathname.replace(/^.*\//, '');
-  if (file !== 'model.json') throw new Error(`${url}: the weights URL must name a model.json`);
-  // The reader works on POSIX paths (it normalises them, which would fold `http://` into `http:/`),
-  // so it reads a virtual directory whose files map back to URLs beside model.json.
+  if (absolute.pathname.replace(/^.*\//, '') !== 'model.json') throw new Error(`${url}: the weights URL must name a model.json`);
   const shards = await ShardCache.open();
-  const fs = readOnlyFs(async (path) => {
-    const rel = path.slice(`${REMOTE_DIR}/`.length);
-    const isModelJson = rel === 'model.json';
-    const target = isModelJson ? absolute.href : new URL(rel, absolute).href;
-    const download = async (): Promise<Uint8Array> => {
-      const response = await fetch(target);
-      if (response.status === 404) throw notFound(target);
-      if (!response.ok) throw new Error(`${target}: HTTP ${response.status}`);
-      return new Uint8Array(await response.arrayBuffer());
-    };
-    if (!isModelJson) return shards.read(target, download);
-    // model.json is read first; its hash keys the shards it lists (./weights-cache.ts).
-    const bytes = await download();
-    shards.keyWith(await sha256Hex(bytes));
-    return bytes;
-  });
+  // urlFiles reads a virtual directory whose files map back to URLs beside model.json (the path
+  // helpers would fold `http://` into `http:/`).
+  const { files, dir } = urlFiles(absolute, { fetch: cachingFetch(shards, absolute.href) });
   try {
-    return { ...(await build(fs, REMOTE_DIR, absolute.href)), cache: shards.stats };
+    return { ...(await build(files, dir, absolute.href)), cache: shards.stats };
   } catch (error) {
     // Name the URL the person gave, not the virtual directory it was read through.
-    const dir = new URL('.', absolute).href;
-    throw new Error((error as Error).message.replaceAll(`${REMOTE_DIR}/`, dir), { cause: error });
+    const message = (error as Error).message.replaceAll(`${dir}/`, new URL('.', absolute).href);
+    throw new Error(message, { cause: error });
   }
 }
 
@@ -104,11 +98,13 @@ export async function loadWeightsFromFiles(files: ReadonlyArray<{ name: string; 
   const byName = new Map(files.map((f) => [f.name, f.bytes]));
   const json = files.find((f) => f.name.endsWith('.json'));
   if (!json) throw new Error('pick model.json together with its group1-shard*.bin files');
-  const fs = readOnlyFs(async (path) => {
-    const name = path.replace(/^.*\//, '');
-    const bytes = name === 'model.json' ? json.bytes : byName.get(name);
-    if (!bytes) throw notFound(name);
-    return new Uint8Array(bytes);
+  const fs = readOnlyFiles({
+    async readFile(path) {
+      const name = path.replace(/^.*\//, '');
+      const bytes = name === 'model.json' ? json.bytes : byName.get(name);
+      if (!bytes) throw Object.assign(new Error(`${name}: not found`), { code: 'ENOENT' });
+      return new Uint8Array(bytes);
+    },
   });
   const names = files.map((f) => f.name).join(', ');
   try {
