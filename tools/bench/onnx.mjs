@@ -246,10 +246,12 @@ with torch.inference_mode():
         x = torch.randn(1, cin, h, w, generator=g) * 60
         for _ in range(${WARMUPS}): forward(net, x)
         times = []
+        cpus = []
         for _ in range(repeats):
-            t0 = time.perf_counter(); forward(net, x); times.append((time.perf_counter() - t0) * 1000)
+            c0 = time.process_time(); t0 = time.perf_counter(); forward(net, x)
+            times.append((time.perf_counter() - t0) * 1000); cpus.append((time.process_time() - c0) * 1000)
         times_sorted = sorted(times)
-        out.append({'model': kind, 'size': f'{h}x{w}', 'forward': {'medianMs': round(times_sorted[len(times) // 2]), 'allMs': [round(t) for t in times]}})
+        out.append({'model': kind, 'size': f'{h}x{w}', 'forward': {'medianMs': round(times_sorted[len(times) // 2]), 'cpuMs': round(sorted(cpus)[len(cpus) // 2]), 'allMs': [round(t) for t in times]}})
 print(json.dumps({'engine': 'pytorch', 'version': torch.__version__, 'threads': torch.get_num_threads(), 'cases': out,
                   'peakMiB': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
 `;
@@ -373,6 +375,8 @@ for (const [model, list] of [
     if (wasm) row.wasmMs = wasm.forward.medianMs;
     if (torch) row.torchMs = torch.forward.medianMs;
     if (onnx && torch) row.onnxOverTorch = round(onnx.forward.medianMs / torch.forward.medianMs, 2);
+    // CPU time (all threads) is what a shared machine distorts least.
+    if (onnx && torch && torch.forward.cpuMs) row.onnxOverTorchCpu = round(onnx.forward.cpuMs / torch.forward.cpuMs, 2);
     if (onnx && wasm) row.onnxOverWasm = round(onnx.forward.medianMs / wasm.forward.medianMs, 2);
     comparisons.push(row);
   }
