@@ -25,7 +25,10 @@
 // The commands are run round-robin (so load from other processes spreads over all of them);
 // median and min over --runs N (default 7). Prints one JSON object.
 //
-//   node tools/bench/cli-startup.mjs [--runs N] [--python BIN] [--keep DIR (write the inputs there and keep them, for profiling)]
+// `--baseline BIN` runs help, graphcut and crf with another checkout's bin shim as well (e.g. main's
+// packages/cli/bin/objsel.js), in the same round-robin: before/after under the same load.
+//
+//   node tools/bench/cli-startup.mjs [--runs N] [--python BIN] [--baseline BIN] [--keep DIR (write the inputs there and keep them, for profiling)]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,6 +44,8 @@ const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 7;
 const pythonAt = process.argv.indexOf('--python');
 const PYTHON_BIN = pythonAt > 0 ? process.argv[pythonAt + 1] : (process.env.OBJSEL_PYTHON ?? 'python3');
 const PEERS = path.join(ROOT, 'tools/bench/python');
+const baselineAt = process.argv.indexOf('--baseline');
+const BASELINE = baselineAt > 0 ? path.resolve(process.argv[baselineAt + 1]) : null;
 /** Whether PYTHON_BIN has the peers' packages (else the issue's figures are used). */
 const peersAvailable = spawnSync(PYTHON_BIN, ['-c', 'import numpy, PIL, maxflow, pydensecrf.densecrf'], { encoding: 'utf8' }).status === 0;
 
@@ -122,6 +127,33 @@ const COMMANDS = {
         ],
       }
     : {}),
+  ...(BASELINE
+    ? {
+        baselineHelp: [process.execPath, [BASELINE, '--help']],
+        baselineGraphcut: [
+          process.execPath,
+          [BASELINE, '--json', 'graphcut', '--image', image, '--probs', probsFg, '--out', path.join(work, 'gc-baseline.png')],
+        ],
+        baselineCrf: [
+          process.execPath,
+          [
+            BASELINE,
+            '--json',
+            'crf',
+            '--image',
+            image,
+            '--probs',
+            probs21,
+            '--preset',
+            'deeplab-v2',
+            '--iterations',
+            '10',
+            '--out',
+            path.join(work, 'crf-baseline.png'),
+          ],
+        ],
+      }
+    : {}),
   crfLabels: [
     process.execPath,
     [
@@ -192,10 +224,22 @@ const report = {
   image: `deeplab/2007_000129.jpg transposed to ${W}x${H}`,
 };
 for (const [name, t] of Object.entries(times)) {
-  if (name.startsWith('python')) continue; // reported inside the entry they are compared with
+  if (name.startsWith('python') || name.startsWith('baseline')) continue; // reported inside the entry they are compared with
   const wall = summary(t.wall);
   const entry = { wallSeconds: wall, cpuSeconds: summary(t.cpu), inCommandSeconds: summary(t.inCommand) };
   if (name !== 'bareNode') entry.overBareNodeSeconds = round(wall.median - median(times.bareNode.wall));
+  const baseline = `baseline${name[0].toUpperCase()}${name.slice(1)}`;
+  if (times[baseline]) {
+    const b = times[baseline];
+    entry.baseline = {
+      bin: BASELINE,
+      wallSeconds: summary(b.wall),
+      cpuSeconds: summary(b.cpu),
+      inCommandSeconds: summary(b.inCommand),
+      wallRatio: round(wall.median / median(b.wall)),
+      ...(b.cpu.length ? { cpuRatio: round(median(t.cpu) / median(b.cpu)) } : {}),
+    };
+  }
   if (name === 'help') entry.target = { maxSeconds: 0.15, met: wall.median < 0.15 };
   if (PYTHON[name] && peersAvailable) {
     const { peer, run } = PYTHON[name];
