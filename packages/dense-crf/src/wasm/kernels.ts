@@ -9,19 +9,21 @@ import { F32, FunctionBody, I32, V128, assembleModule, type MemoryImport } from 
  */
 
 /**
- * Row widths (in vectors) for which the kernels have fully unrolled loops over a row; 21 labels
- * are 6 vectors. The lattice kernels spend their time waiting for rows that lie anywhere in
- * memory: unrolled, with all of a row's loads issued before its stores, the processor keeps
- * them in flight at once (the arithmetic is the same, lane for lane).
+ * The widest row (in vectors) a kernel may have a fully unrolled loop for; 21 labels are 6
+ * vectors. The lattice kernels spend their time waiting for rows that lie anywhere in memory:
+ * unrolled, with all of a row's loads issued before its stores, the processor keeps them in
+ * flight at once (the arithmetic is the same, lane for lane). A module gets unrolled loops only
+ * for the widths its engine uses (each one costs compile time).
  */
-const UNROLLED_VECS = 8;
+export const UNROLLED_VECS = 8;
 
 /**
- * `loop(width)` for `vecs` = 1..{@link UNROLLED_VECS} (each then returns from the function),
- * then `loop(null)`, the generic loop, for wider rows.
+ * `loop(width)` for each of `widths` up to {@link UNROLLED_VECS}, taken when `vecs` equals it
+ * (and then returning from the function), then `loop(null)`, the generic loop, for other rows.
  */
-function forEachWidth(f: FunctionBody, vecs: number, loop: (width: number | null) => void): void {
-  for (let width = 1; width <= UNROLLED_VECS; width++) {
+function forEachWidth(f: FunctionBody, vecs: number, widths: readonly number[], loop: (width: number | null) => void): void {
+  for (const width of new Set(widths)) {
+    if (!Number.isInteger(width) || width < 1 || width > UNROLLED_VECS) continue;
     f.get(vecs)
       .i32Const(width)
       .i32Eq()
@@ -37,7 +39,7 @@ function forEachWidth(f: FunctionBody, vecs: number, loop: (width: number | null
  * splat(offs, wts, n, in, inStride, scale, vals, rowBytes, vecs):
  * vals[corner] += w·scale[i]·in[i] for `vecs` vectors per point.
  */
-function splatKernel(d: number): FunctionBody {
+function splatKernel(d: number, widths: readonly number[]): FunctionBody {
   const d1 = d + 1;
   const f = new FunctionBody('splat', [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [offs, wts, n, inp, inStride, scale, vals, rowBytes, vecs] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -97,7 +99,7 @@ function splatKernel(d: number): FunctionBody {
       }
       f.bumpBy(inp, inStride);
     });
-  forEachWidth(f, vecs, pixelLoop);
+  forEachWidth(f, vecs, widths, pixelLoop);
   return f;
 }
 
@@ -106,7 +108,7 @@ function splatKernel(d: number): FunctionBody {
  * out[i] = base[i] + factor ∘ (alpha·scale[i]·Σ w·vals[corner]), base = 0 meaning none
  * (base may equal out, which accumulates).
  */
-function sliceKernel(d: number): FunctionBody {
+function sliceKernel(d: number, widths: readonly number[]): FunctionBody {
   const d1 = d + 1;
   const f = new FunctionBody('slice', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F32, I32]);
   const [offs, wts, n, vals, rowBytes, out, outStride, base, scale, factor, alpha, vecs] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
@@ -190,7 +192,7 @@ function sliceKernel(d: number): FunctionBody {
         f.bumpBy(base, outStride);
       });
     });
-  forEachWidth(f, vecs, pixelLoop);
+  forEachWidth(f, vecs, widths, pixelLoop);
   return f;
 }
 
@@ -199,7 +201,7 @@ function sliceKernel(d: number): FunctionBody {
  * for rows 1..m (neighbour rows from `nb`, row 0 = zeros).
  * Both neighbour rows are loaded before the row is stored (see {@link UNROLLED_VECS}).
  */
-function blurKernel(): FunctionBody {
+function blurKernel(widths: readonly number[]): FunctionBody {
   const f = new FunctionBody('blur', [I32, I32, I32, I32, I32, I32]);
   const [nb, m, src, dst, rowBytes, vecs] = [0, 1, 2, 3, 4, 5];
   const i = f.local(I32);
@@ -222,7 +224,7 @@ function blurKernel(): FunctionBody {
     f.get(src).get(nb).i32Load(4).get(rowBytes).i32Mul().i32Add().set(b);
     f.bump(nb, 8);
   };
-  forEachWidth(f, vecs, (width) =>
+  forEachWidth(f, vecs, widths, (width) =>
     f.forRange(i, m, () => {
       rowPointers();
       if (width === null) {
@@ -366,7 +368,7 @@ export interface KernelExports {
   expNormalize(energy: number, q: number, n: number, vecs: number): void;
 }
 
-/** The bytes of the kernel module for feature count `d`. */
-export function kernelModuleBytes(d: number, memory: MemoryImport): Uint8Array {
-  return assembleModule([splatKernel(d), sliceKernel(d), blurKernel(), expNormalizeKernel()], memory);
+/** The bytes of the kernel module for feature count `d`, with unrolled loops for rows of `widths` vectors. */
+export function kernelModuleBytes(d: number, memory: MemoryImport, widths: readonly number[] = []): Uint8Array {
+  return assembleModule([splatKernel(d, widths), sliceKernel(d, widths), blurKernel(widths), expNormalizeKernel()], memory);
 }
