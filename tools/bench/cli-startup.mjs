@@ -28,6 +28,11 @@
 // `--baseline BIN` runs help, graphcut and crf with another checkout's bin shim as well (e.g. main's
 // packages/cli/bin/objsel.js), in the same round-robin: before/after under the same load.
 //
+// Measured 2026-12-06 on the shared 2-core machine (load average 1.4, 7 runs, pydensecrf 1.0 and
+// PyMaxflow 1.3.2 built from source in a venv), wall medians: help 0.088 s (bare node 0.062);
+// graphcut 0.208 s vs PyMaxflow 0.176 s (1.18x; main 0.241 s); crf 1.30 s (2 threads) vs
+// pydensecrf 2.23 s (0.58x; main 1.82 s); both outputs equal to the peers' on every pixel.
+//
 //   node tools/bench/cli-startup.mjs [--runs N] [--python BIN] [--baseline BIN] [--keep DIR (write the inputs there and keep them, for profiling)]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
