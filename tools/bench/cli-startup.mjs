@@ -16,10 +16,24 @@
 // the rest of the process is Node start-up and module loading. Wall time and, where GNU time is
 // installed, the process's CPU time (user + system).
 //
+// The Python peers (tools/bench/python/*.py: PyMaxflow and pydensecrf scripts doing the same job
+// on the same files) run in the same round-robin when `--python BIN` (default $OBJSEL_PYTHON,
+// else python3) can import numpy, PIL, maxflow and pydensecrf; the ratios are then ours over
+// theirs from this run, for wall and CPU time. Without them the issue's figures stand in (marked
+// so in the output). The outputs are compared too (fraction of equal pixels).
+//
 // The commands are run round-robin (so load from other processes spreads over all of them);
 // median and min over --runs N (default 7). Prints one JSON object.
 //
-//   node tools/bench/cli-startup.mjs [--runs N] [--keep DIR (write the inputs there and keep them, for profiling)]
+// `--baseline BIN` runs help, graphcut and crf with another checkout's bin shim as well (e.g. main's
+// packages/cli/bin/objsel.js), in the same round-robin: before/after under the same load.
+//
+// Measured 2026-12-06 on the shared 2-core machine (load average 1.4, 7 runs, pydensecrf 1.0 and
+// PyMaxflow 1.3.2 built from source in a venv), wall medians: help 0.088 s (bare node 0.062);
+// graphcut 0.208 s vs PyMaxflow 0.176 s (1.18x; main 0.241 s); crf 1.30 s (2 threads) vs
+// pydensecrf 2.23 s (0.58x; main 1.82 s); both outputs equal to the peers' on every pixel.
+//
+//   node tools/bench/cli-startup.mjs [--runs N] [--python BIN] [--baseline BIN] [--keep DIR (write the inputs there and keep them, for profiling)]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,6 +46,13 @@ const BIN = path.join(ROOT, 'packages/cli/bin/objsel.js');
 const voc = await import(path.join(ROOT, 'packages/voc-data/dist/index.js'));
 const runsAt = process.argv.indexOf('--runs');
 const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 7;
+const pythonAt = process.argv.indexOf('--python');
+const PYTHON_BIN = pythonAt > 0 ? process.argv[pythonAt + 1] : (process.env.OBJSEL_PYTHON ?? 'python3');
+const PEERS = path.join(ROOT, 'tools/bench/python');
+const baselineAt = process.argv.indexOf('--baseline');
+const BASELINE = baselineAt > 0 ? path.resolve(process.argv[baselineAt + 1]) : null;
+/** Whether PYTHON_BIN has the peers' packages (else the issue's figures are used). */
+const peersAvailable = spawnSync(PYTHON_BIN, ['-c', 'import numpy, PIL, maxflow, pydensecrf.densecrf'], { encoding: 'utf8' }).status === 0;
 
 // --- inputs --------------------------------------------------------------------------------
 const keepAt = process.argv.indexOf('--keep');
@@ -102,6 +123,42 @@ const COMMANDS = {
       path.join(work, 'crf.png'),
     ],
   ],
+  ...(peersAvailable
+    ? {
+        pythonGraphcut: [PYTHON_BIN, [path.join(PEERS, 'graphcut_pymaxflow.py'), image, probsFg, path.join(work, 'py-gc.png'), '5']],
+        pythonCrf: [
+          PYTHON_BIN,
+          [path.join(PEERS, 'crf_pydensecrf.py'), image, probs21, path.join(work, 'py-crf.png'), '10', '1', '3', '67', '3', '4'],
+        ],
+      }
+    : {}),
+  ...(BASELINE
+    ? {
+        baselineHelp: [process.execPath, [BASELINE, '--help']],
+        baselineGraphcut: [
+          process.execPath,
+          [BASELINE, '--json', 'graphcut', '--image', image, '--probs', probsFg, '--out', path.join(work, 'gc-baseline.png')],
+        ],
+        baselineCrf: [
+          process.execPath,
+          [
+            BASELINE,
+            '--json',
+            'crf',
+            '--image',
+            image,
+            '--probs',
+            probs21,
+            '--preset',
+            'deeplab-v2',
+            '--iterations',
+            '10',
+            '--out',
+            path.join(work, 'crf-baseline.png'),
+          ],
+        ],
+      }
+    : {}),
   crfLabels: [
     process.execPath,
     [
@@ -142,16 +199,28 @@ for (let r = 0; r < RUNS; r++) {
     if (result && typeof result.seconds === 'number') times[name].inCommand.push(result.seconds);
   }
 }
+/** Fraction of pixels where our output PNG and the peer's agree (both single-channel). */
+function agreement(ours, theirs) {
+  const a = voc.decodeLabel(new Uint8Array(fs.readFileSync(path.join(work, ours)))).data;
+  const b = voc.decodeLabel(new Uint8Array(fs.readFileSync(path.join(work, theirs)))).data;
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return a.length === b.length ? round(same / a.length) : 0;
+}
+const round = (x) => +x.toFixed(4);
+const agreements = peersAvailable ? { graphcut: agreement('gc.png', 'py-gc.png'), crf: agreement('crf.png', 'py-crf.png') } : {};
 if (keepAt < 0) fs.rmSync(work, { recursive: true, force: true });
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const round = (x) => +x.toFixed(3);
 const summary = (xs) => (xs.length ? { median: round(median(xs)), min: round(Math.min(...xs)) } : null);
-/** The Python scripts' whole-process times the issue measured on the same 500x334 input. */
-const PYTHON = { graphcut: { peer: 'PyMaxflow script', seconds: 0.7 }, crf: { peer: 'pydensecrf script', seconds: 2.6 } };
+/** The Python peers; `seconds` is the whole-process time the issue measured, used only without them. */
+const PYTHON = {
+  graphcut: { peer: 'PyMaxflow script', run: 'pythonGraphcut', seconds: 0.7 },
+  crf: { peer: 'pydensecrf script', run: 'pythonCrf', seconds: 2.6 },
+};
 const report = {
   runs: RUNS,
   node: process.version,
@@ -160,12 +229,38 @@ const report = {
   image: `deeplab/2007_000129.jpg transposed to ${W}x${H}`,
 };
 for (const [name, t] of Object.entries(times)) {
+  if (name.startsWith('python') || name.startsWith('baseline')) continue; // reported inside the entry they are compared with
   const wall = summary(t.wall);
   const entry = { wallSeconds: wall, cpuSeconds: summary(t.cpu), inCommandSeconds: summary(t.inCommand) };
+  if (name !== 'bareNode') entry.overBareNodeSeconds = round(wall.median - median(times.bareNode.wall));
+  const baseline = `baseline${name[0].toUpperCase()}${name.slice(1)}`;
+  if (times[baseline]) {
+    const b = times[baseline];
+    entry.baseline = {
+      bin: BASELINE,
+      wallSeconds: summary(b.wall),
+      cpuSeconds: summary(b.cpu),
+      inCommandSeconds: summary(b.inCommand),
+      wallRatio: round(wall.median / median(b.wall)),
+      ...(b.cpu.length ? { cpuRatio: round(median(t.cpu) / median(b.cpu)) } : {}),
+    };
+  }
   if (name === 'help') entry.target = { maxSeconds: 0.15, met: wall.median < 0.15 };
-  if (PYTHON[name]) {
+  if (PYTHON[name] && peersAvailable) {
+    const { peer, run } = PYTHON[name];
+    const theirs = times[run];
+    const [pyWall, pyCpu] = [summary(theirs.wall), summary(theirs.cpu)];
+    entry.python = { peer, python: PYTHON_BIN, wallSeconds: pyWall, cpuSeconds: pyCpu, pixelAgreement: agreements[name] };
+    entry.ratio = {
+      wallMedian: round(wall.median / pyWall.median),
+      wallMin: round(wall.min / pyWall.min),
+      ...(pyCpu ? { cpuMedian: round(entry.cpuSeconds.median / pyCpu.median) } : {}),
+      target: 0.7,
+      met: wall.median / pyWall.median <= 0.7,
+    };
+  } else if (PYTHON[name]) {
     const { peer, seconds } = PYTHON[name];
-    entry.python = { peer, seconds, source: 'issue 16 (no Python peers on this machine)' };
+    entry.python = { peer, seconds, source: `issue 16 (${PYTHON_BIN} cannot import the peers: see tools/bench/python)` };
     entry.ratio = { median: round(wall.median / seconds), min: round(wall.min / seconds), target: 0.7 };
   }
   report[name] = entry;

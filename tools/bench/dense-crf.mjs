@@ -7,13 +7,15 @@
 // the minimum is the meaningful number. Runs against the built dist/ (npx nx run dense-crf:build).
 //
 //   node tools/bench/dense-crf.mjs [--repeat N] [--threads 1,2] [--images 1,2,3] [--js]
-//                                  [--reference BIN]
+//                                  [--reference BIN] [--python BIN]
 //
 // --reference BIN runs an external densecrf build on the same inputs, alternating with ours, for
 // a side-by-side number under the same load. BIN is called as
 //   BIN W H LABELS ITERS GAUSS_SXY GAUSS_W BIL_SXY BIL_SRGB BIL_W REPEAT image.rgb unary.f32 q.f32
 // (image: H·W·3 bytes; unary: float32 pixel-major [N, LABELS]; it writes Q the same way and
-// prints {"total","setup","inference"} in seconds). Prints one JSON object.
+// prints {"total","setup","inference"} in seconds). `--python BIN` makes pydensecrf the reference:
+// BIN (a Python with numpy and pydensecrf) runs tools/bench/python/densecrf_reference.py.
+// Prints one JSON object.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,7 +33,11 @@ const flag = (name, fallback) => {
 const REPEAT = Number(flag('--repeat', '5'));
 const THREADS = flag('--threads', '1,2').split(',').map(Number);
 const IMAGES = flag('--images', '1,2,3').split(',').map(Number);
-const REFERENCE = flag('--reference', null);
+const PYTHON = flag('--python', null);
+/** The reference program and its leading arguments. */
+const REFERENCE = PYTHON
+  ? [PYTHON, path.join(path.dirname(fileURLToPath(import.meta.url)), 'python/densecrf_reference.py')]
+  : flag('--reference', null) && [flag('--reference', null)];
 const W = 500;
 const H = 375;
 const L = 21;
@@ -145,8 +151,11 @@ for (const c of CASES) {
         if (reference && threads === THREADS[0]) {
           const { bilateral: b, gaussian: g } = params;
           const out = spawnSync(
-            REFERENCE,
-            [W, H, L, params.iterations, g.sxy, g.compat, b.sxy, b.srgb, b.compat, 1, 'image.rgb', 'unary.f32', 'q.f32'].map(String),
+            REFERENCE[0],
+            [
+              ...REFERENCE.slice(1),
+              ...[W, H, L, params.iterations, g.sxy, g.compat, b.sxy, b.srgb, b.compat, 1, 'image.rgb', 'unary.f32', 'q.f32'].map(String),
+            ],
             { cwd: tmp, encoding: 'utf8' },
           );
           if (out.status !== 0) throw new Error(`reference failed: ${out.stderr}`);
@@ -186,7 +195,8 @@ console.log(
     wasmSimd: crf.wasmSimdSupported(),
     threadsSupported: crf.threadsSupported(),
     repeat: REPEAT,
-    pydensecrfBaselineSeconds: 0.75,
+    reference: REFERENCE ? REFERENCE.join(' ') : null,
+    pydensecrfBaselineSeconds: REFERENCE ? undefined : 0.75,
     best: Object.fromEntries(CASES.flatMap((c) => THREADS.map((t) => [`${c.name}/threads${t}`, best(c.name, t)]))),
     results,
   }),

@@ -135,6 +135,28 @@ describe('engines agree', () => {
     expect(m).toBeLessThan(1e-4);
   });
 
+  // The blur kernel has an unrolled loop per row width up to 8 vectors (32 labels) and a generic
+  // one above: 2 labels (1 vector), 30 (8) and 37 (10, the generic loop) go through different code.
+  it.runIf(wasmSimdSupported()).each([2, 30, 37])('WebAssembly and JavaScript engines agree on %i labels', (L) => {
+    const random = rng(L);
+    const w = 19;
+    const h = 13;
+    const unary = randomUnary(random, L, w * h);
+    const rgb = Uint8Array.from({ length: w * h * 3 }, () => Math.floor(random() * 256));
+    const run = (engine: 'js' | 'wasm') => {
+      const crf = new DenseCRF2D(w, h, L, { engine });
+      crf.setUnaryEnergy(unary);
+      crf.addPairwiseGaussian({ sxy: 3, compat: 3 });
+      crf.addPairwiseBilateral({ sxy: 10, srgb: 13, rgbim: rgb, compat: 10 });
+      return crf.inference(5);
+    };
+    const a = run('js');
+    const b = run('wasm');
+    let m = 0;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+    expect(m).toBeLessThan(1e-4);
+  });
+
   it.runIf(wasmSimdSupported() && threadsSupported())('two threads give bit-identical results to one', () => {
     const random = rng(99);
     const w = 40;

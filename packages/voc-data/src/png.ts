@@ -1,7 +1,7 @@
-import { encode as fastPngEncode } from 'fast-png';
 import { VocDataError } from './errors';
 import { sniffImageFormat } from './image';
 import { decodePngPixels } from './png-decode';
+import { encodePngBytes } from './png-encode';
 import type { LabelImage, RgbImage } from './image';
 import { VOC_PALETTE, vocIndexOfColour } from './palette';
 
@@ -135,7 +135,7 @@ export function decodeLabel(bytes: Uint8Array, file?: string): LabelImage {
 export function encodePng(image: { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array }): Uint8Array {
   const { width, height, channels, data } = image;
   if (data.length !== width * height * channels) throw new RangeError(`encodePng: ${data.length} bytes for ${width}x${height}x${channels}`);
-  return fastPngEncode({ width, height, channels, depth: 8, data });
+  return encodePngBytes({ width, height, channels, data });
 }
 
 /**
@@ -145,7 +145,5 @@ export function encodePng(image: { width: number; height: number; channels: 1 | 
 export function encodeIndexPng(indices: Uint8Array, width: number, height: number, palette: Uint8Array = VOC_PALETTE): Uint8Array {
   if (indices.length !== width * height) throw new RangeError(`encodeIndexPng: ${indices.length} indices for ${width}x${height}`);
   if (palette.length !== 768) throw new RangeError(`encodeIndexPng: palette must be 768 bytes, got ${palette.length}`);
-  const entries: number[][] = [];
-  for (let i = 0; i < 256; i++) entries.push([palette[i * 3]!, palette[i * 3 + 1]!, palette[i * 3 + 2]!]);
-  return fastPngEncode({ width, height, channels: 1, depth: 8, data: indices, palette: entries });
+  return encodePngBytes({ width, height, channels: 1, data: indices, palette });
 }

@@ -6,6 +6,7 @@ import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { listParser, MAX_CRF_ITERATIONS, numberParser } from '../flags';
+import { idleCoreThreads } from '../idle-cores';
 import { readBytes } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
 
@@ -21,7 +22,8 @@ export interface CrfCommandOptions {
   preset?: string;
   out: string;
   saveProbs?: string;
-  threads: number;
+  /** Solver threads; default: the idle cores ({@link idleCoreThreads}). */
+  threads?: number;
 }
 
 /** What `objsel crf` reports. */
@@ -64,6 +66,7 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
   const image = await decodeImage(await readBytes(options.image), options.image);
   const { width, height } = image;
   const n = width * height;
+  const threads = options.threads ?? idleCoreThreads();
 
   if (options.probs) {
     const array = readNpy(await readBytes(options.probs), options.probs);
@@ -79,7 +82,7 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
     const numLabels = array.shape[2]!;
     const probs = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as Float64Array);
     const params = resolveParams(options, 'deeplab-v2');
-    const result = crfRefine({ probs, image: image.data, width, height, numLabels, params, threads: options.threads, onProgress });
+    const result = crfRefine({ probs, image: image.data, width, height, numLabels, params, threads, onProgress });
     const changed = countChangedLabels(argmaxLabels(probs, n, numLabels, 'hwc'), result.labels);
     await fs.writeFile(options.out, encodeIndexPng(result.labels, width, height));
     if (options.saveProbs) await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, numLabels], data: result.probs }));
@@ -108,7 +111,7 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
     height,
     gtProb: options.gtProb,
     params: resolveParams(options, 'pydensecrf-example'),
-    threads: options.threads,
+    threads,
     ...(onProgress ? { onProgress } : {}),
     ...(options.labels ? { file: options.labels } : {}),
   });
@@ -161,9 +164,8 @@ export function registerCrf(program: Command, context: () => CliContext): void {
     .option('--save-probs <file>', 'also write the CRF marginals Q as float32 .npy [H, W, C]')
     .option(
       '--threads <n>',
-      'threads for the WebAssembly solver (worker threads)',
+      'threads for the WebAssembly solver (worker threads; default: the idle cores, at most 4)',
       numberParser('--threads', { integer: true, min: 1, max: 256 }),
-      1,
     )
     .action(async (raw: Omit<CrfCommandOptions, 'gtProb'> & { gtProb: number }) => {
       const ctx = context();

@@ -3,6 +3,7 @@ import type { Layout } from '../constants';
 import type { MeanFieldEngine } from '../engine';
 import type { PairwiseTerm } from '../pairwise';
 import { executeOps, type PlanOp } from './plan';
+import { UNROLLED_VECS } from './kernels';
 import { kernelModule, WasmArena } from './runtime';
 import { newPlanId, threadPool, type ThreadPool, type WorkerPlan } from './threads';
 
@@ -92,6 +93,9 @@ export class WasmMeanField implements MeanFieldEngine {
 
     const vecRanges = split(vecs, parties);
     const pixelRanges = split(n, parties);
+    // Unrolled kernel loops for the row widths this engine filters (1: the norm's rows), sorted
+    // so that engines of the same shape share compiled modules.
+    arena.unrolled = [...new Set([1, ...vecRanges.map(([a, b]) => b - a)])].filter((w) => w <= UNROLLED_VECS).sort((a, b) => a - b);
     this.phaseA = vecRanges.map(() => []);
     this.phaseB = pixelRanges.map(([from, to]) => [
       { op: 'call', fn: 'expNormalize', d: 2, args: [this.tmp + from * rowBytes, this.q + from * rowBytes, to - from, vecs] },
@@ -101,13 +105,13 @@ export class WasmMeanField implements MeanFieldEngine {
     let baseIsNegU = terms.length > 0 && terms[0]!.factor !== null;
     if (!baseIsNegU) this.phaseA[0]!.push({ op: 'copy', ptr: this.tmp, from: this.negU, floats: n * this.stride });
     // expNormalize comes from the d = 2 instance.
-    const modules: Record<number, WebAssembly.Module> = { 2: kernelModule(2, parties > 1) };
+    const modules: Record<number, WebAssembly.Module> = { 2: kernelModule(2, parties > 1, arena.unrolled) };
     arena.kernels(2);
 
     for (const term of terms) {
       const { d, m, offsets, weights, neighbors, alpha } = term.lattice;
       const d1 = d + 1;
-      modules[d] = kernelModule(d, parties > 1);
+      modules[d] = kernelModule(d, parties > 1, arena.unrolled);
       arena.kernels(d);
       const offs = arena.alloc(n * d1 * 4);
       arena.i32(offs, n * d1).set(offsets);

@@ -9,10 +9,37 @@ import { F32, FunctionBody, I32, V128, assembleModule, type MemoryImport } from 
  */
 
 /**
+ * The widest row (in vectors) a kernel may have a fully unrolled loop for; 21 labels are 6
+ * vectors. The lattice kernels spend their time waiting for rows that lie anywhere in memory:
+ * unrolled, with all of a row's loads issued before its stores, the processor keeps them in
+ * flight at once (the arithmetic is the same, lane for lane). A module gets unrolled loops only
+ * for the widths its engine uses (each one costs compile time).
+ */
+export const UNROLLED_VECS = 8;
+
+/**
+ * `loop(width)` for each of `widths` up to {@link UNROLLED_VECS}, taken when `vecs` equals it
+ * (and then returning from the function), then `loop(null)`, the generic loop, for other rows.
+ */
+function forEachWidth(f: FunctionBody, vecs: number, widths: readonly number[], loop: (width: number | null) => void): void {
+  for (const width of new Set(widths)) {
+    if (!Number.isInteger(width) || width < 1 || width > UNROLLED_VECS) continue;
+    f.get(vecs)
+      .i32Const(width)
+      .i32Eq()
+      .ifElse(() => {
+        loop(width);
+        f.return();
+      });
+  }
+  loop(null);
+}
+
+/**
  * splat(offs, wts, n, in, inStride, scale, vals, rowBytes, vecs):
  * vals[corner] += w·scale[i]·in[i] for `vecs` vectors per point.
  */
-function splatKernel(d: number): FunctionBody {
+function splatKernel(d: number, widths: readonly number[]): FunctionBody {
   const d1 = d + 1;
   const f = new FunctionBody('splat', [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [offs, wts, n, inp, inStride, scale, vals, rowBytes, vecs] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -23,34 +50,56 @@ function splatKernel(d: number): FunctionBody {
   const x = f.local(V128);
   const o = Array.from({ length: d1 }, () => f.local(I32));
   const w = Array.from({ length: d1 }, () => f.local(V128));
-  f.forRange(i, n, () => {
-    f.get(scale).f32Load().set(s).bump(scale, 4);
-    for (let r = 0; r < d1; r++) {
-      f.get(vals)
-        .get(offs)
-        .i32Load(4 * r)
-        .get(rowBytes)
-        .i32Mul()
-        .i32Add()
-        .set(o[r]!);
-      f.get(wts)
-        .f32Load(4 * r)
-        .get(s)
-        .f32Mul()
-        .f32x4Splat()
-        .set(w[r]!);
-    }
-    f.bump(offs, 4 * d1).bump(wts, 4 * d1);
-    f.get(inp).set(p);
-    f.forRange(v, vecs, () => {
-      f.get(p).v128Load().set(x).bump(p, 16);
+  const xs = Array.from({ length: UNROLLED_VECS }, () => f.local(V128));
+  const pixelLoop = (width: number | null) =>
+    f.forRange(i, n, () => {
+      f.get(scale).f32Load().set(s).bump(scale, 4);
       for (let r = 0; r < d1; r++) {
-        f.get(o[r]!).get(o[r]!).v128Load().get(w[r]!).get(x).f32x4Mul().f32x4Add().v128Store();
-        f.bump(o[r]!, 16);
+        f.get(vals)
+          .get(offs)
+          .i32Load(4 * r)
+          .get(rowBytes)
+          .i32Mul()
+          .i32Add()
+          .set(o[r]!);
+        f.get(wts)
+          .f32Load(4 * r)
+          .get(s)
+          .f32Mul()
+          .f32x4Splat()
+          .set(w[r]!);
       }
+      f.bump(offs, 4 * d1).bump(wts, 4 * d1);
+      if (width === null) {
+        f.get(inp).set(p);
+        f.forRange(v, vecs, () => {
+          f.get(p).v128Load().set(x).bump(p, 16);
+          for (let r = 0; r < d1; r++) {
+            f.get(o[r]!).get(o[r]!).v128Load().get(w[r]!).get(x).f32x4Mul().f32x4Add().v128Store();
+            f.bump(o[r]!, 16);
+          }
+        });
+      } else {
+        for (let t = 0; t < width; t++)
+          f.get(inp)
+            .v128Load(16 * t)
+            .set(xs[t]!);
+        for (let r = 0; r < d1; r++) {
+          for (let t = 0; t < width; t++) {
+            f.get(o[r]!)
+              .get(o[r]!)
+              .v128Load(16 * t)
+              .get(w[r]!)
+              .get(xs[t]!)
+              .f32x4Mul()
+              .f32x4Add()
+              .v128Store(16 * t);
+          }
+        }
+      }
+      f.bumpBy(inp, inStride);
     });
-    f.bumpBy(inp, inStride);
-  });
+  forEachWidth(f, vecs, widths, pixelLoop);
   return f;
 }
 
@@ -59,7 +108,7 @@ function splatKernel(d: number): FunctionBody {
  * out[i] = base[i] + factor ∘ (alpha·scale[i]·Σ w·vals[corner]), base = 0 meaning none
  * (base may equal out, which accumulates).
  */
-function sliceKernel(d: number): FunctionBody {
+function sliceKernel(d: number, widths: readonly number[]): FunctionBody {
   const d1 = d + 1;
   const f = new FunctionBody('slice', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F32, I32]);
   const [offs, wts, n, vals, rowBytes, out, outStride, base, scale, factor, alpha, vecs] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
@@ -72,54 +121,87 @@ function sliceKernel(d: number): FunctionBody {
   const acc = f.local(V128);
   const o = Array.from({ length: d1 }, () => f.local(I32));
   const w = Array.from({ length: d1 }, () => f.local(V128));
-  f.forRange(i, n, () => {
-    f.get(scale).f32Load().get(alpha).f32Mul().set(s).bump(scale, 4);
-    for (let r = 0; r < d1; r++) {
-      f.get(vals)
-        .get(offs)
-        .i32Load(4 * r)
-        .get(rowBytes)
-        .i32Mul()
-        .i32Add()
-        .set(o[r]!);
-      f.get(wts)
-        .f32Load(4 * r)
-        .get(s)
-        .f32Mul()
-        .f32x4Splat()
-        .set(w[r]!);
-    }
-    f.bump(offs, 4 * d1).bump(wts, 4 * d1);
-    f.get(out).set(p);
-    f.get(base).set(bp);
-    f.get(factor).set(fp);
-    f.forRange(v, vecs, () => {
-      f.get(o[0]!).v128Load().get(w[0]!).f32x4Mul();
-      f.bump(o[0]!, 16);
-      for (let r = 1; r < d1; r++) {
-        f.get(o[r]!).v128Load().get(w[r]!).f32x4Mul().f32x4Add();
-        f.bump(o[r]!, 16);
+  const pixelLoop = (width: number | null) =>
+    f.forRange(i, n, () => {
+      f.get(scale).f32Load().get(alpha).f32Mul().set(s).bump(scale, 4);
+      for (let r = 0; r < d1; r++) {
+        f.get(vals)
+          .get(offs)
+          .i32Load(4 * r)
+          .get(rowBytes)
+          .i32Mul()
+          .i32Add()
+          .set(o[r]!);
+        f.get(wts)
+          .f32Load(4 * r)
+          .get(s)
+          .f32Mul()
+          .f32x4Splat()
+          .set(w[r]!);
       }
-      f.get(fp).v128Load().f32x4Mul().set(acc);
+      f.bump(offs, 4 * d1).bump(wts, 4 * d1);
+      if (width !== null) {
+        for (let t = 0; t < width; t++) {
+          f.get(o[0]!)
+            .v128Load(16 * t)
+            .get(w[0]!)
+            .f32x4Mul();
+          for (let r = 1; r < d1; r++) {
+            f.get(o[r]!)
+              .v128Load(16 * t)
+              .get(w[r]!)
+              .f32x4Mul()
+              .f32x4Add();
+          }
+          f.get(factor)
+            .v128Load(16 * t)
+            .f32x4Mul()
+            .set(acc);
+          f.get(base).ifElse(() => {
+            f.get(acc)
+              .get(base)
+              .v128Load(16 * t)
+              .f32x4Add()
+              .set(acc);
+          });
+          f.get(out)
+            .get(acc)
+            .v128Store(16 * t);
+        }
+      } else {
+        f.get(out).set(p);
+        f.get(base).set(bp);
+        f.get(factor).set(fp);
+        f.forRange(v, vecs, () => {
+          f.get(o[0]!).v128Load().get(w[0]!).f32x4Mul();
+          f.bump(o[0]!, 16);
+          for (let r = 1; r < d1; r++) {
+            f.get(o[r]!).v128Load().get(w[r]!).f32x4Mul().f32x4Add();
+            f.bump(o[r]!, 16);
+          }
+          f.get(fp).v128Load().f32x4Mul().set(acc);
+          f.get(base).ifElse(() => {
+            f.get(acc).get(bp).v128Load().f32x4Add().set(acc);
+          });
+          f.get(p).get(acc).v128Store();
+          f.bump(p, 16).bump(fp, 16).bump(bp, 16);
+        });
+      }
+      f.bumpBy(out, outStride);
       f.get(base).ifElse(() => {
-        f.get(acc).get(bp).v128Load().f32x4Add().set(acc);
+        f.bumpBy(base, outStride);
       });
-      f.get(p).get(acc).v128Store();
-      f.bump(p, 16).bump(fp, 16).bump(bp, 16);
     });
-    f.bumpBy(out, outStride);
-    f.get(base).ifElse(() => {
-      f.bumpBy(base, outStride);
-    });
-  });
+  forEachWidth(f, vecs, widths, pixelLoop);
   return f;
 }
 
 /**
  * blur(nb, m, src, dst, rowBytes, vecs): one lattice axis, dst[v] = src[v] + ½(src[n1] + src[n2])
  * for rows 1..m (neighbour rows from `nb`, row 0 = zeros).
+ * Both neighbour rows are loaded before the row is stored (see {@link UNROLLED_VECS}).
  */
-function blurKernel(): FunctionBody {
+function blurKernel(widths: readonly number[]): FunctionBody {
   const f = new FunctionBody('blur', [I32, I32, I32, I32, I32, I32]);
   const [nb, m, src, dst, rowBytes, vecs] = [0, 1, 2, 3, 4, 5];
   const i = f.local(I32);
@@ -131,7 +213,9 @@ function blurKernel(): FunctionBody {
   const half = f.local(V128);
   f.f32Const(0.5).f32x4Splat().set(half);
   const row = f.local(I32);
-  f.forRange(i, m, () => {
+  const sums = Array.from({ length: UNROLLED_VECS }, () => f.local(V128));
+  /** p, q: the vertex's rows in src and dst; a, b: its neighbours' rows in src. */
+  const rowPointers = () => {
     // Vertex i lives in row i+1.
     f.get(i).i32Const(1).i32Add().get(rowBytes).i32Mul().set(row);
     f.get(src).get(row).i32Add().set(p);
@@ -139,11 +223,36 @@ function blurKernel(): FunctionBody {
     f.get(src).get(nb).i32Load(0).get(rowBytes).i32Mul().i32Add().set(a);
     f.get(src).get(nb).i32Load(4).get(rowBytes).i32Mul().i32Add().set(b);
     f.bump(nb, 8);
-    f.forRange(k, vecs, () => {
-      f.get(q).get(p).v128Load().get(a).v128Load().get(b).v128Load().f32x4Add().get(half).f32x4Mul().f32x4Add().v128Store();
-      f.bump(p, 16).bump(q, 16).bump(a, 16).bump(b, 16);
-    });
-  });
+  };
+  forEachWidth(f, vecs, widths, (width) =>
+    f.forRange(i, m, () => {
+      rowPointers();
+      if (width === null) {
+        f.forRange(k, vecs, () => {
+          f.get(q).get(p).v128Load().get(a).v128Load().get(b).v128Load().f32x4Add().get(half).f32x4Mul().f32x4Add().v128Store();
+          f.bump(p, 16).bump(q, 16).bump(a, 16).bump(b, 16);
+        });
+        return;
+      }
+      for (let t = 0; t < width; t++)
+        f.get(a)
+          .v128Load(16 * t)
+          .get(b)
+          .v128Load(16 * t)
+          .f32x4Add()
+          .set(sums[t]!);
+      for (let t = 0; t < width; t++) {
+        f.get(q)
+          .get(p)
+          .v128Load(16 * t)
+          .get(sums[t]!)
+          .get(half)
+          .f32x4Mul()
+          .f32x4Add()
+          .v128Store(16 * t);
+      }
+    }),
+  );
   return f;
 }
 
@@ -259,7 +368,7 @@ export interface KernelExports {
   expNormalize(energy: number, q: number, n: number, vecs: number): void;
 }
 
-/** The bytes of the kernel module for feature count `d`. */
-export function kernelModuleBytes(d: number, memory: MemoryImport): Uint8Array {
-  return assembleModule([splatKernel(d), sliceKernel(d), blurKernel(), expNormalizeKernel()], memory);
+/** The bytes of the kernel module for feature count `d`, with unrolled loops for rows of `widths` vectors. */
+export function kernelModuleBytes(d: number, memory: MemoryImport, widths: readonly number[] = []): Uint8Array {
+  return assembleModule([splatKernel(d, widths), sliceKernel(d, widths), blurKernel(widths), expNormalizeKernel()], memory);
 }

@@ -17,13 +17,16 @@ export function wasmSimdSupported(): boolean {
   return simdSupport;
 }
 
-/** The compiled kernel module for feature count d, for a plain or a shared memory (compiled once per process). */
-export function kernelModule(d: number, shared: boolean): WebAssembly.Module {
-  const key = `${d}${shared ? 's' : ''}`;
+/**
+ * The compiled kernel module for feature count d, for a plain or a shared memory, with unrolled
+ * loops for rows of `widths` vectors (compiled once per process).
+ */
+export function kernelModule(d: number, shared: boolean, widths: readonly number[] = []): WebAssembly.Module {
+  const key = `${d}${shared ? 's' : ''}:${widths.join(',')}`;
   let module = compiled.get(key);
   if (!module) {
     const memory = shared ? { initialPages: 1, maximumPages: 65536, shared: true } : { initialPages: 1 };
-    module = new WebAssembly.Module(kernelModuleBytes(d, memory) as Uint8Array<ArrayBuffer>);
+    module = new WebAssembly.Module(kernelModuleBytes(d, memory, widths) as Uint8Array<ArrayBuffer>);
     compiled.set(key, module);
   }
   return module;
@@ -40,6 +43,8 @@ export class WasmArena {
   readonly memory: WebAssembly.Memory;
   private top = 16;
   private readonly instances = new Map<number, KernelExports>();
+  /** Row widths (vectors) the kernels get unrolled loops for; set by the engine before the first {@link kernels}. */
+  unrolled: readonly number[] = [];
   /** Reused memory holds old data: blocks are zeroed on allocation. */
   private dirty = false;
 
@@ -65,6 +70,8 @@ export class WasmArena {
       else sparePlain = null;
       spare.top = 16;
       spare.dirty = true;
+      spare.instances.clear(); // the next engine may unroll other widths
+      spare.unrolled = [];
       return spare;
     }
     return new WasmArena(bytes, shared);
@@ -106,7 +113,8 @@ export class WasmArena {
   kernels(d: number): KernelExports {
     let k = this.instances.get(d);
     if (!k) {
-      k = new WebAssembly.Instance(kernelModule(d, this.shared), { env: { memory: this.memory } }).exports as unknown as KernelExports;
+      k = new WebAssembly.Instance(kernelModule(d, this.shared, this.unrolled), { env: { memory: this.memory } })
+        .exports as unknown as KernelExports;
       this.instances.set(d, k);
     }
     return k;
