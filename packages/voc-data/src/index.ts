@@ -96,3 +96,4 @@ export { cocoSource, type CocoOptions } from './benchmarks/coco';
 export { cocoSegmentationMask, decodeCocoRleString, polygonsToMask, rleToMask, type CocoSegmentation } from './benchmarks/coco-masks';
 export { pascalVocSource } from './benchmarks/pascal-voc';
 export { openBenchmark } from './benchmarks/open-benchmark';
+export { vocListObjects, type VocListObjects, type VocListObjectsOptions } from './benchmarks/voc-list-objects';
