@@ -31,7 +31,7 @@ export interface ZoomInOptions {
   minCropSize?: number;
   /** A new box replaces the kept one when their IoU falls below this (0.5). */
   recomputeIou?: number;
-  /** The previous probability is object above this (0.5). */
+  /** The previous prediction (a probability, or a 0/1 mask) is object above this (0.5). */
   probabilityThreshold?: number;
 }
 
@@ -286,8 +286,8 @@ export function pasteCrop(
 /** Where the next prediction runs: the whole image (`undefined`) or a box. */
 export interface ZoomIn {
   /**
-   * The box for this set of clicks given the previous probability of the same object (null at
-   * the first click), following RITM's rules: no zoom for the first `skipClicks` clicks or when
+   * The box for this set of clicks given the previous prediction of the same object (a
+   * probability or a 0/1 mask, `width * height`; null at the first click), following RITM's rules: no zoom for the first `skipClicks` clicks or when
    * the previous prediction is empty; the kept box is replaced when a positive click leaves it or
    * the new box's IoU with it falls below `recomputeIou`.
    */

@@ -61,9 +61,9 @@ describe('createInteractivePredictor with zoomIn (RITM ZoomIn)', () => {
     expect(first.seconds.refinement).toBeGreaterThanOrEqual(0);
 
     const second = await predict(CLICKS.slice(0, 2));
-    // Independent: the box of the first probability > 0.5 with the positive click, expanded 1.4x.
+    // Independent: the box of the first mask (probability >= 0.5) with the positive click, expanded 1.4x.
     const roi = objectRoi(
-      Uint8Array.from(first.probability, (p) => (p > 0.5 ? 1 : 0)),
+      Uint8Array.from(first.probability, (p) => (p >= 0.5 ? 1 : 0)),
       width,
       height,
       CLICKS.slice(0, 2),
@@ -97,9 +97,10 @@ describe('createInteractivePredictor with zoomIn (RITM ZoomIn)', () => {
     const segmenter = InteractiveSegmenter.fromModel(net);
     const image = squareImage();
     const tensors = tf.memory().numTensors;
-    // A previous prediction is needed to zoom: a zero threshold makes the first one all object.
+    // A previous mask is needed to zoom: graph cut keeps the positive click's pixel selected.
     const predict = createInteractivePredictor(image, segmenter, {
-      zoomIn: { ...ZOOM, probabilityThreshold: 0 },
+      refine: 'graphcut',
+      zoomIn: ZOOM,
       brs: { steps: 2, learningRate: 0.01 },
     });
     await predict(CLICKS.slice(0, 1));

@@ -66,7 +66,7 @@ export interface PredictorOptions extends ProbabilityOptions, RefineOptions {
   clickTruncate?: number;
   /**
    * `--zoom-in`: RITM's ZoomIn — from the second click on, the network runs on a crop around the
-   * previous probability and the positive clicks (see `@objsel/clicks`' `createZoomIn`). One
+   * previous mask (after refinement) and the positive clicks (see `@objsel/clicks`' `createZoomIn`). One
    * predictor is one object: the kept box lives in it.
    */
   zoomIn?: ZoomInOptions;
@@ -153,7 +153,9 @@ export function createInteractivePredictor(
 ): InteractivePredictor {
   const { width, height } = image;
   const zoom = options.zoomIn ? createZoomIn(options.zoomIn) : undefined;
-  let previous: Float32Array | null = null;
+  // ZoomIn's "current mask": the previous answer after refinement, the mask the user sees (RITM
+  // thresholds its probability, the same thing when there is no refinement).
+  let previous: Uint8Array | null = null;
   return async (clicks) => {
     const started = performance.now();
     const zoomRoi = zoom?.roi(clicks, previous, width, height);
@@ -172,9 +174,9 @@ export function createInteractivePredictor(
       const input = buildInteractiveInput(image, clicks, { scale: options.clickScale ?? 1, truncate: options.clickTruncate });
       result = await networkProbability(segmenter, { input, width, height, clicks }, options);
     }
-    previous = result.probability;
     const refined = performance.now();
     const mask = await refineSelection(result.probability, image, clicks, options);
+    previous = mask;
     const seconds = { network: (refined - started) / 1000, refinement: (performance.now() - refined) / 1000 };
     return { ...result, mask, brsSteps: result.brs?.steps ?? 0, seconds, ...(zoomRoi ? { zoomRoi } : {}) };
   };
