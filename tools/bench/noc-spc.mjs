@@ -48,17 +48,37 @@ const segmenter = interactive.InteractiveSegmenter.fromModel(model);
 const read = async (file) => new Uint8Array(await fs.readFile(file));
 
 const runs = [];
+const nocOptions = { read, dataDir: dir, dataList: path.join(dir, 'val.txt'), maxClicks: MAX_CLICKS, fullCurve: true };
+// Reading and decoding the objects alone (part of `other`), and a warm-up run (JIT, the backend's kernels).
+const readStart = performance.now();
+let objectCount = 0;
+for await (const _ of interactive.nocObjects(nocOptions)) objectCount++;
+const readSeconds = (performance.now() - readStart) / 1000;
+await interactive.runNoc(segmenter, { ...nocOptions, maxImages: 2 });
+// The robot's own per-click work measured alone: next click (error box, distance transform) and
+// IoU, on every object with a prediction that is its mask moved 6 pixels right (a typical miss).
+const clicksLib = await import(path.join(ROOT, 'packages/clicks/dist/index.js'));
+let robotMs = 0;
+let robotCalls = 0;
+for await (const o of interactive.nocObjects(nocOptions)) {
+  const pred = new Uint8Array(o.gt.length);
+  for (let i = 0; i < pred.length; i++) if (o.gt[i] && (i % o.width) + 6 < o.width) pred[i + 6] = 1;
+  const t0 = performance.now();
+  for (let k = 0; k < 20; k++) {
+    clicksLib.nextClick(o.gt, pred, o.width, o.height, { ignore: o.ignore });
+    clicksLib.maskIou(o.gt, pred, o.ignore);
+  }
+  robotMs += performance.now() - t0;
+  robotCalls += 20;
+}
 try {
   for (const refine of REFINES)
     for (const zoom of [false, true]) {
       process.stderr.write(`[noc-spc] refine ${refine}${zoom ? ' + zoom-in' : ''}...\n`);
+      // fullCurve: every object to the budget, the same number of clicks in each configuration.
       const run = await interactive.runNoc(segmenter, {
-        read,
-        dataDir: dir,
-        dataList: path.join(dir, 'val.txt'),
+        ...nocOptions,
         refine,
-        maxClicks: MAX_CLICKS,
-        fullCurve: true, // every object to the budget: the same number of clicks for each configuration
         ...(zoom ? { zoomIn: { targetSize: 128, minCropSize: 40 } } : {}),
       });
       const clicks = run.instances.reduce((s, r) => s + r.ious.length, 0);
@@ -71,6 +91,8 @@ try {
         seconds: round(run.seconds, 3),
         spc: Object.fromEntries(Object.entries(run.spc).map(([k, v]) => [k, round(v)])),
         otherShare: round(run.spc.other / run.spc.total, 4),
+        readShare: round(readSeconds / clicks / run.spc.total, 4),
+        robotShare: round(robotMs / robotCalls / 1000 / run.spc.total, 4),
         underFivePercent: run.spc.other / run.spc.total < 0.05,
         'NoC@85': round(run.meanNoc['NoC@85'], 3),
       });
@@ -89,6 +111,9 @@ console.log(
       data: 'demo synthetic set, val split, 128x128',
       model: 'INTERACTIVE_DEMO.scratch.model (random weights)',
       maxClicks: MAX_CLICKS,
+      objects: objectCount,
+      readObjectsSeconds: round(readSeconds, 4),
+      robotMsPerClick: round(robotMs / robotCalls, 4),
       runs,
     },
     null,

@@ -5,7 +5,7 @@
 import type { ZoomInOptions } from '@objsel/clicks';
 import type { Command } from 'commander';
 import { CliError } from './errors';
-import { numberFlag } from './flags';
+import { listFlag, numberFlag } from './flags';
 
 /** The raw protocol flags. */
 export interface RawNocProtocolFlags {
@@ -14,6 +14,8 @@ export interface RawNocProtocolFlags {
   zoomMinCrop: string;
   zoomExpansion: string;
   previousMask?: boolean;
+  iou: string;
+  iouThresholds?: string;
 }
 
 /** Adds `--zoom-in` (with `--zoom-target`, `--zoom-min-crop`, `--zoom-expansion`) and `--previous-mask`. */
@@ -23,7 +25,15 @@ export function addNocProtocolFlags(cmd: Command): Command {
     .option('--zoom-target <px>', "with --zoom-in: pixels on the crop's longer side (RITM: 400, 600 on DAVIS)", '400')
     .option('--zoom-min-crop <px>', 'with --zoom-in: minimum crop side before clamping to the image (RITM: 200)', '200')
     .option('--zoom-expansion <ratio>', 'with --zoom-in: box growth around the mask and the positive clicks (RITM: 1.4)', '1.4')
+    .option('--iou-thresholds <list>', "the papers' spelling of --iou (e.g. 0.85,0.9)")
     .option('--previous-mask', "feed the previous mask as an input channel (models trained with it; objsel's 5-channel models are not)");
+}
+
+/** `--iou` or its long spelling `--iou-thresholds` (not both). */
+export function iouThresholdsFromFlags(flags: RawNocProtocolFlags, iouGiven: boolean): number[] {
+  if (flags.iouThresholds === undefined) return listFlag('--iou', flags.iou, { min: 0, minExclusive: true, max: 1 });
+  if (iouGiven) throw new CliError('usage', '--iou and --iou-thresholds are one option: give one');
+  return listFlag('--iou-thresholds', flags.iouThresholds, { min: 0, minExclusive: true, max: 1 });
 }
 
 /**

@@ -185,7 +185,7 @@ describe('objsel noc --dataset on every layout', () => {
         const d = direct(ious, 3, t);
         expect(r.noc[`NoC@${key}`]).toBeCloseTo(d.noc, 12);
         expect(r.nof[`NoF@${key}`]).toBe(d.nof);
-        r.iouCurve.forEach((v: number, k: number) => expect(v).toBeCloseTo(d.curve[k]!, 12));
+        for (const [k, v] of (r.iouCurve as number[]).entries()) expect(v).toBeCloseTo(d.curve[k]!, 12);
         expect(r.miou['mIoU@1']).toBeCloseTo(d.curve[0]!, 12);
         expect(r.miou['mIoU@3']).toBeCloseTo(d.curve[2]!, 12);
       }
@@ -225,19 +225,25 @@ describe('objsel noc --dataset on every layout', () => {
     ];
     // Graph cut keeps the clicked pixels selected, so there is a mask to zoom around from the first click.
     expect(
-      await main([...argv, '--zoom-in', '--zoom-min-crop', '8', '--zoom-target', '32', '--refine', 'graphcut'], n.streams),
+      await main(
+        [...argv, '--zoom-in', '--zoom-min-crop', '8', '--zoom-target', '32', '--refine', 'graphcut', '--iou-thresholds', '0.8,0.9'],
+        n.streams,
+      ),
       n.err(),
     ).toBe(0);
     const r = n.result();
     expect(r.zoomedClicks).toBeGreaterThan(0);
+    expect(r.thresholds).toEqual([0.8, 0.9]);
     const ious = r.instances.map((i: { ious: number[] }) => i.ious) as number[][];
-    const d = direct(ious, 4, 0.85);
-    expect(r.noc['NoC@85']).toBeCloseTo(d.noc, 12);
+    const d = direct(ious, 4, 0.8);
+    expect(r.noc['NoC@80']).toBeCloseTo(d.noc, 12);
     expect(JSON.parse(await fs.readFile(path.join(root, 'out', 'zoom.json'), 'utf8')).label).toContain('zoom-in');
     for (const [flags, message] of [
       [['--previous-mask'], /--previous-mask needs a network trained with a previous-mask input channel.*5 channels/],
       [['--zoom-in', '--zoom-target', '2'], /--zoom-target must be/],
       [['--zoom-in', '--zoom-expansion', '0.5'], /--zoom-expansion must be/],
+      [['--iou', '0.5', '--iou-thresholds', '0.85'], /--iou and --iou-thresholds are one option/],
+      [['--iou-thresholds', '0.85,1.5'], /--iou-thresholds must be/],
     ] as const) {
       const e = capture();
       expect(await main([...argv, ...flags], e.streams)).toBe(2);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { withExamples } from '../examples';
 import { CliError } from '../errors';
-import { choiceFlag, listFlag, numberFlag } from '../flags';
+import { choiceFlag, numberFlag } from '../flags';
 import { SELECT_METHODS } from '../method-selection';
 import { assertDirectory, readBytes } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
@@ -16,7 +16,7 @@ import {
   writeCurveFiles,
   type RawBenchmarkFlags,
 } from '../noc-benchmark';
-import { addNocProtocolFlags, nocProtocolFromFlags, type RawNocProtocolFlags } from '../noc-protocol-flags';
+import { addNocProtocolFlags, iouThresholdsFromFlags, nocProtocolFromFlags, type RawNocProtocolFlags } from '../noc-protocol-flags';
 
 /** Human NoC report. */
 export function formatNoc(run: Omit<NocRun, 'spc' | 'zoomedClicks'> & { method?: string }, perInstance = true): string {
@@ -64,7 +64,7 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     const ctx = context();
     assertDirectory('--data-dir', flags.dataDir);
     const maxClicks = numberFlag('--max-clicks', flags.maxClicks, { integer: true, min: 1, max: 1000 });
-    const iou = listFlag('--iou', flags.iou, { min: 0, minExclusive: true, max: 1 });
+    const iou = iouThresholdsFromFlags(flags, cmd.getOptionValueSource('iou') === 'cli');
     const method = choiceFlag('--method', flags.method, SELECT_METHODS);
     const maxImages = flags.maxImages === undefined ? undefined : numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
     const protocol = nocProtocolFromFlags(flags, method);
