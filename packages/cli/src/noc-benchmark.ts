@@ -76,8 +76,11 @@ export interface BenchmarkFigures {
   dataset: NocDataset;
   noc: NocMetrics['noc'];
   nof: NocMetrics['nof'];
-  /** Wall seconds per click over the whole evaluation (RITM's SPC). */
-  spc: number;
+  /**
+   * Seconds per click: `total` is wall time over the whole evaluation (RITM's SPC); `network`
+   * (input, forward, f-BRS, zoom), `refinement` and `other` (robot, EDT, IoU, reading) split it.
+   */
+  spc: NocRun['spc'];
   /** Mean IoU after k clicks, keyed `mIoU@1`, `mIoU@3`, ... (RITM's plot script's picks). */
   miou: Record<string, number>;
   iouCurve: number[];
@@ -91,7 +94,8 @@ export function benchmarkFigures(run: NocRun, dataset: NocDataset): BenchmarkFig
   );
   const miou: Record<string, number> = {};
   if (metrics.count > 0) for (const k of [1, 3, 5, 10, 20]) if (k <= run.maxClicks) miou[`mIoU@${k}`] = meanIouAt(metrics, k);
-  return { dataset, noc: metrics.noc, nof: metrics.nof, spc: metrics.spc ?? Number.NaN, miou, iouCurve: metrics.iouCurve };
+  const spc = { ...(run.spc ?? { network: Number.NaN, refinement: Number.NaN, other: Number.NaN }), total: metrics.spc ?? Number.NaN };
+  return { dataset, noc: metrics.noc, nof: metrics.nof, spc, miou, iouCurve: metrics.iouCurve };
 }
 
 /** One line per figure group, as RITM's results table. */
@@ -100,12 +104,13 @@ export function formatBenchmarkFigures(f: BenchmarkFigures): string {
     Object.entries(r)
       .map(([k, v]) => `${k} ${v.toFixed(digits)}`)
       .join('   ');
-  return [`${f.dataset}: ${fixed(f.noc, 2)}   ${fixed(f.nof, 0)}   SPC ${f.spc.toFixed(3)} s`, fixed(f.miou, 4)].filter(Boolean).join('\n');
+  const spc = `SPC ${f.spc.total.toFixed(3)} s (network ${f.spc.network.toFixed(3)}, refinement ${f.spc.refinement.toFixed(3)}, other ${f.spc.other.toFixed(3)})`;
+  return [`${f.dataset}: ${fixed(f.noc, 2)}   ${fixed(f.nof, 0)}   ${spc}`, fixed(f.miou, 4)].filter(Boolean).join('\n');
 }
 
 /** Writes `--save-curve` (CSV or JSON) and `--curve-svg`. */
 export async function writeCurveFiles(flags: RawBenchmarkFlags, f: BenchmarkFigures, run: NocRun): Promise<void> {
-  const label = `${f.dataset} · ${path.basename(path.resolve(flags.weights ?? '.'))} · ${run.refine}${run.brs ? ' + f-BRS' : ''}`;
+  const label = `${f.dataset} · ${path.basename(path.resolve(flags.weights ?? '.'))} · ${run.refine}${run.brs ? ' + f-BRS' : ''}${run.zoomedClicks > 0 ? ' + zoom-in' : ''}`;
   const series = [{ label, curve: f.iouCurve }];
   if (flags.saveCurve !== undefined) {
     const body =

@@ -138,7 +138,8 @@ describe('objsel noc --dataset', () => {
     }
     expect(r.miou['mIoU@3']).toBeCloseTo(r.iouCurve[2], 12);
     const clicks = ious.reduce((s, row) => s + row.length, 0);
-    expect(r.spc).toBeCloseTo(r.seconds / clicks, 9);
+    expect(r.spc.total).toBeCloseTo(r.seconds / clicks, 9);
+    expect(r.spc.network + r.spc.refinement + r.spc.other).toBeCloseTo(r.spc.total, 6);
     const saved = JSON.parse(await fs.readFile(curve, 'utf8'));
     expect(saved.iouCurve).toEqual(r.iouCurve);
     expect(saved.dataset).toBe('davis');
@@ -218,7 +219,7 @@ describe('benchmarkFigures', () => {
     const f = benchmarkFigures(run, 'grabcut');
     expect(f.noc['NoC@85']).toBeCloseTo((2 + 3 + 1) / 3, 12);
     expect(f.nof['NoF@85']).toBe(1);
-    expect(f.spc).toBeCloseTo(1.2 / 6, 12);
+    expect(f.spc.total).toBeCloseTo(1.2 / 6, 12);
     expect(f.miou).toEqual({ 'mIoU@1': (0.2 + 0.1 + 0.95) / 3, 'mIoU@3': (0.9 + 0.86 + 0.95) / 3 });
   });
 });

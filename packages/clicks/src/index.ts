@@ -43,6 +43,27 @@ export {
 } from './noc';
 export { clicksToReach, iouCurve, meanIouAt, nocMetrics, nofKey, type NocMetrics, type NocMetricsOptions } from './noc-metrics';
 export { iouCurveCsv, iouCurveSvg, type IouCurveSeries } from './iou-curve-plot';
+export {
+  ZOOM_IN_DEFAULTS,
+  clampRoi,
+  clickToCrop,
+  createZoomIn,
+  cropChannels,
+  cropToImage,
+  expandRoi,
+  maskRoi,
+  objectRoi,
+  pasteCrop,
+  resolveZoomIn,
+  roiHoldsPositiveClicks,
+  roiIou,
+  roundHalfEven,
+  zoomCropSize,
+  type ResolvedZoomIn,
+  type ZoomIn,
+  type ZoomInOptions,
+  type ZoomRoi,
+} from './zoom-in';
 export { DEFAULT_LAMBDA, PROBABILITY_FLOOR, estimateSigma, graphCut, type GraphCutOptions, type GraphCutResult } from './graphcut';
 export { INTERACTIVE_CHANNELS, buildInteractiveInput } from './interactive-input';
 export {

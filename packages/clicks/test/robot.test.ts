@@ -57,6 +57,52 @@ describe('nextClick (RITM protocol)', () => {
     );
   });
 
+  it('an error confined to a small box (the robot transforms only that box) gives the brute-force click, both modes, with void', () => {
+    const boxed = pairArb.chain(({ width, height, gt, pred }) =>
+      fc.record({
+        width: fc.constant(width),
+        height: fc.constant(height),
+        gt: fc.constant(gt),
+        pred: fc.constant(pred),
+        x0: fc.integer({ min: 0, max: width - 1 }),
+        y0: fc.integer({ min: 0, max: height - 1 }),
+        w: fc.integer({ min: 1, max: 6 }),
+        h: fc.integer({ min: 1, max: 6 }),
+        ignoreEvery: fc.integer({ min: 2, max: 9 }),
+      }),
+    );
+    fc.assert(
+      fc.property(boxed, ({ width, height, gt, pred, x0, y0, w, h, ignoreEvery }) => {
+        // The prediction is right except inside the box.
+        const p = Uint8Array.from(gt, (g, i) => {
+          const x = i % width;
+          const y = Math.floor(i / width);
+          return x >= x0 && x < x0 + w && y >= y0 && y < y0 + h ? pred[i]! : g;
+        });
+        const ignore = Uint8Array.from(gt, (_, i) => (i % ignoreEvery === 0 ? 1 : 0));
+        const error = (i: number): boolean => !ignore[i] && gt[i] !== p[i];
+        const dist = bruteSquaredDistance(width, height, (i) => !error(i), true);
+        let best = -1;
+        for (let i = 0; i < gt.length; i++) if (error(i) && (best < 0 || dist[i]! > dist[best]!)) best = i;
+        const click = nextClick(gt, p, width, height, { ignore });
+        if (best < 0) expect(click).toBeNull();
+        else expect(click).toEqual({ x: best % width, y: Math.floor(best / width), positive: gt[best] === 1 });
+        const fn = bruteSquaredDistance(width, height, (i) => !(error(i) && gt[i]), true);
+        const fp = bruteSquaredDistance(width, height, (i) => !(error(i) && !gt[i]), true);
+        let bn = -1;
+        let bp = -1;
+        for (let i = 0; i < gt.length; i++) {
+          if (error(i) && gt[i] && (bn < 0 || fn[i]! > fn[bn]!)) bn = i;
+          if (error(i) && !gt[i] && (bp < 0 || fp[i]! > fp[bp]!)) bp = i;
+        }
+        const pick = bn >= 0 && (bp < 0 || fn[bn]! > fp[bp]!) ? bn : bp;
+        const separate = nextClick(gt, p, width, height, { ignore, regions: 'separate' });
+        if (pick < 0) expect(separate).toBeNull();
+        else expect(separate).toEqual({ x: pick % width, y: Math.floor(pick / width), positive: gt[pick] === 1 });
+      }),
+    );
+  });
+
   it('with an empty prediction clicks the deepest interior point of the object', () => {
     // A 7x7 square at (3..9, 1..7) in 14x10: its centre (6, 4) is the one deepest pixel.
     const width = 14;

@@ -96,3 +96,5 @@ export { cocoSource, type CocoOptions } from './benchmarks/coco';
 export { cocoSegmentationMask, decodeCocoRleString, polygonsToMask, rleToMask, type CocoSegmentation } from './benchmarks/coco-masks';
 export { pascalVocSource } from './benchmarks/pascal-voc';
 export { openBenchmark } from './benchmarks/open-benchmark';
+export { BENCHMARK_EXPECTED, checkBenchmark, type BenchmarkCheck, type CheckBenchmarkOptions } from './benchmarks/check-benchmark';
+export { vocListObjects, type VocListObjects, type VocListObjectsOptions } from './benchmarks/voc-list-objects';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { withExamples } from '../examples';
 import { CliError } from '../errors';
-import { choiceFlag, listFlag, numberFlag } from '../flags';
+import { choiceFlag, numberFlag } from '../flags';
 import { SELECT_METHODS } from '../method-selection';
 import { assertDirectory, readBytes } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
@@ -16,9 +16,10 @@ import {
   writeCurveFiles,
   type RawBenchmarkFlags,
 } from '../noc-benchmark';
+import { addNocProtocolFlags, iouThresholdsFromFlags, nocProtocolFromFlags, type RawNocProtocolFlags } from '../noc-protocol-flags';
 
 /** Human NoC report. */
-export function formatNoc(run: NocRun & { method?: string }, perInstance = true): string {
+export function formatNoc(run: Omit<NocRun, 'spc' | 'zoomedClicks'> & { method?: string }, perInstance = true): string {
   const keys = Object.keys(run.meanNoc);
   const lines = [
     `${run.count} objects, ${run.method ? `method ${run.method}` : `refine ${run.refine}`}${run.brs ? ` + f-BRS (mean ${run.meanBrsSteps.toFixed(1)} steps/click)` : ''}, budget ${run.maxClicks} clicks, ${run.secondsPerClick.toFixed(3)} s/click (${run.cpuSeconds.toFixed(1)} CPU s in all)`,
@@ -31,7 +32,7 @@ export function formatNoc(run: NocRun & { method?: string }, perInstance = true)
   return lines.join('\n');
 }
 
-interface RawNocFlags extends RawSelectionFlags, RawBenchmarkFlags {
+interface RawNocFlags extends RawSelectionFlags, RawBenchmarkFlags, RawNocProtocolFlags {
   dataDir: string;
   dataList?: string;
   method: string;
@@ -58,13 +59,15 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     .option('--object-dir <dir>', 'instance labels under --data-dir', 'SegmentationObject')
     .option('--max-images <n>', 'evaluate only the first n images of the list');
   addBenchmarkFlags(cmd);
+  addNocProtocolFlags(cmd);
   addRefineFlags(cmd, 'none').action(async (flags: RawNocFlags) => {
     const ctx = context();
     assertDirectory('--data-dir', flags.dataDir);
     const maxClicks = numberFlag('--max-clicks', flags.maxClicks, { integer: true, min: 1, max: 1000 });
-    const iou = listFlag('--iou', flags.iou, { min: 0, minExclusive: true, max: 1 });
+    const iou = iouThresholdsFromFlags(flags, cmd.getOptionValueSource('iou') === 'cli');
     const method = choiceFlag('--method', flags.method, SELECT_METHODS);
     const maxImages = flags.maxImages === undefined ? undefined : numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
+    const protocol = nocProtocolFromFlags(flags, method);
     if (method !== 'network') {
       if (!flags.dataList || (flags.dataset ?? 'voc-list') !== 'voc-list')
         throw new CliError('usage', `--method ${method} runs on a --data-list (--dataset voc-list)`);
@@ -93,6 +96,7 @@ export function registerNoc(program: Command, context: () => CliContext): void {
       dataDir: flags.dataDir,
       dataList: flags.dataList ?? '',
       ...benchmark,
+      ...protocol,
       objectDir: flags.objectDir,
       maxClicks,
       iou,

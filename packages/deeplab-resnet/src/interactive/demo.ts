@@ -13,7 +13,7 @@ import type { DeepLabResNet } from '../model/deeplab';
 import type { ReadBytes } from '../train/data-feed';
 import type { OnProgress } from '../progress';
 import { processCpuSeconds } from './cpu-time';
-import { nocObjects, runNoc, type NocRun } from './noc';
+import { nocObjects, runNoc, type NocRun, type SecondsPerClick } from './noc';
 import { selectionOverlay } from './overlay';
 import { createInteractivePredictor, type RefineMode } from './predictor';
 import { trainInteractive } from './run';
@@ -92,6 +92,8 @@ export interface NocFigures {
   failures: Record<string, number>;
   meanIouPerClick: number[];
   secondsPerClick: number;
+  /** Seconds per click and its parts (network, refinement, other: robot, EDT, IoU, reading). */
+  spc: SecondsPerClick;
   /** CPU seconds of the whole evaluation (all threads). */
   cpuSeconds: number;
   meanBrsSteps: number;
@@ -141,6 +143,12 @@ function figures(run: NocRun): NocFigures {
     failures: run.failures,
     meanIouPerClick: run.meanIouPerClick.map((v) => Number(v.toFixed(4))),
     secondsPerClick: Number(run.secondsPerClick.toFixed(4)),
+    spc: {
+      total: Number(run.spc.total.toFixed(5)),
+      network: Number(run.spc.network.toFixed(5)),
+      refinement: Number(run.spc.refinement.toFixed(5)),
+      other: Number(run.spc.other.toFixed(5)),
+    },
     cpuSeconds: Number(run.cpuSeconds.toFixed(2)),
     meanBrsSteps: Number(run.meanBrsSteps.toFixed(2)),
   };

@@ -87,6 +87,7 @@ export {
   type NocObject,
   type NocOptions,
   type NocRun,
+  type SecondsPerClick,
 } from './noc';
 export {
   INTERACTIVE_DEMO,

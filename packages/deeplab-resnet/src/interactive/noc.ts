@@ -4,15 +4,13 @@
  * robot clicks on it until the IoU thresholds or the click budget, each click segmented by the
  * predictor (network, optionally f-BRS, then the refinement).
  */
-import { evaluateNoc, objectIds, type NocInstance, type NocReport } from '@objsel/clicks';
-import { decodeImage, decodeLabel, parseList, type ListEntry, type RgbImage } from '@objsel/voc-data';
-import { DeeplabError } from '../errors';
+import { evaluateNoc, type NocInstance, type NocReport } from '@objsel/clicks';
+import { vocListObjects, type RgbImage } from '@objsel/voc-data';
 import type { ReadBytes } from '../train/data-feed';
 import type { OnProgress } from '../progress';
 import { processCpuSeconds } from './cpu-time';
 import { createInteractivePredictor, type InteractivePredictor, type PredictorOptions, type RefineMode } from './predictor';
 import type { InteractiveProbabilityModel } from './probability-model';
-import { objectLabelPath, readBytesIfExists } from './training-data';
 
 /** One object to evaluate, with its image. */
 export interface NocObject extends NocInstance {
@@ -35,53 +33,17 @@ export interface NocDataOptions {
   onMissing?: (id: string) => void;
 }
 
-async function listEntries(data: NocDataOptions): Promise<ListEntry[]> {
-  const text = new TextDecoder().decode(await data.read(data.dataList));
-  return parseList(text, { file: data.dataList, dataDir: data.dataDir }).slice(0, data.maxImages ?? Infinity);
-}
-
 /**
  * The objects of a list, one per instance of each image's instance label: ground truth = the
- * instance, ignored = void (255), as every NoC evaluation on VOC does.
+ * instance, ignored = void (255), as every NoC evaluation on VOC does (voc-data's `vocListObjects`).
  */
-export async function* nocObjects(data: NocDataOptions): AsyncGenerator<NocObject> {
-  const objectDir = data.objectDir ?? 'SegmentationObject';
-  for (const entry of await listEntries(data)) {
-    const file = objectLabelPath(data.dataDir, objectDir, entry);
-    const bytes = await readBytesIfExists({ readFile: data.read }, file);
-    if (!bytes) {
-      data.onMissing?.(entry.id);
-      continue;
-    }
-    const label = decodeLabel(bytes, file);
-    const image = await decodeImage(await data.read(entry.image), entry.image);
-    if (image.width !== label.width || image.height !== label.height)
-      throw new DeeplabError('bad-input', `instance label is ${label.width}x${label.height}, image ${image.width}x${image.height}`, {
-        file,
-      });
-    const ignore = Uint8Array.from(label.data, (v) => (v === 255 ? 1 : 0));
-    for (const object of objectIds(label.data)) {
-      yield {
-        id: `${entry.id}#${object}`,
-        gt: Uint8Array.from(label.data, (v) => (v === object ? 1 : 0)),
-        ignore,
-        width: image.width,
-        height: image.height,
-        image,
-      };
-    }
-  }
+export function nocObjects(data: NocDataOptions): AsyncGenerator<NocObject> {
+  return vocListObjects(data).objects();
 }
 
 /** Counts the objects of a list (for progress totals). */
-export async function countNocObjects(data: NocDataOptions): Promise<number> {
-  const objectDir = data.objectDir ?? 'SegmentationObject';
-  let n = 0;
-  for (const entry of await listEntries(data)) {
-    const bytes = await readBytesIfExists({ readFile: data.read }, objectLabelPath(data.dataDir, objectDir, entry));
-    if (bytes) n += objectIds(decodeLabel(bytes).data).length;
-  }
-  return n;
+export function countNocObjects(data: NocDataOptions): Promise<number> {
+  return vocListObjects(data).count();
 }
 
 /** Options of {@link runNoc}. */
@@ -108,24 +70,47 @@ export interface NocRun extends NocReport {
   cpuSeconds: number;
   /** Mean seconds per click (model + refinement). */
   secondsPerClick: number;
+  /** Wall seconds per click (RITM's SPC) and its parts (see {@link SecondsPerClick}). */
+  spc: SecondsPerClick;
+  /** With `zoomIn`: clicks whose network ran on a crop. */
+  zoomedClicks: number;
+}
+
+/**
+ * Where a click's wall time goes: `network` (input encoding, the forward pass, f-BRS, ZoomIn's
+ * crop and paste), `refinement` (threshold, graph cut or CRF) and `other`, the per-object work
+ * around them (the robot's next click with its distance transform, the IoU, reading and decoding
+ * the objects); `total` is the evaluation's wall time over all clicks.
+ */
+export interface SecondsPerClick {
+  total: number;
+  network: number;
+  refinement: number;
+  other: number;
 }
 
 /** NoC@85/90 (or the given thresholds) of the interactive network over a list. */
 export async function runNoc(segmenter: InteractiveProbabilityModel, options: NocOptions): Promise<NocRun> {
-  const total = options.objects ? await options.objects.count() : await countNocObjects(options);
+  const source = options.objects ?? vocListObjects(options);
+  const total = await source.count();
   const started = performance.now();
   const cpu0 = processCpuSeconds();
   let clicks = 0;
   let brsSteps = 0;
+  let zoomedClicks = 0;
+  const spent = { network: 0, refinement: 0 };
   let current: { id: string; predict: InteractivePredictor } | undefined;
   const report = await evaluateNoc(
-    options.objects ? options.objects.objects() : nocObjects(options),
+    source.objects(),
     async (instance, clickList) => {
       const object = instance as NocObject;
       if (current?.id !== object.id) current = { id: object.id, predict: createInteractivePredictor(object.image, segmenter, options) };
       const prediction = await current.predict(clickList);
       clicks++;
       brsSteps += prediction.brsSteps;
+      spent.network += prediction.seconds.network;
+      spent.refinement += prediction.seconds.refinement;
+      if (prediction.zoomRoi) zoomedClicks++;
       return prediction.mask;
     },
     {
@@ -137,6 +122,7 @@ export async function runNoc(segmenter: InteractiveProbabilityModel, options: No
     },
   );
   const seconds = (performance.now() - started) / 1000;
+  const per = (v: number) => (clicks ? v / clicks : 0);
   return {
     ...report,
     refine: options.refine ?? 'none',
@@ -144,6 +130,13 @@ export async function runNoc(segmenter: InteractiveProbabilityModel, options: No
     meanBrsSteps: clicks ? brsSteps / clicks : 0,
     seconds,
     cpuSeconds: processCpuSeconds() - cpu0,
-    secondsPerClick: clicks ? seconds / clicks : 0,
+    secondsPerClick: per(seconds),
+    spc: {
+      total: per(seconds),
+      network: per(spent.network),
+      refinement: per(spent.refinement),
+      other: per(Math.max(0, seconds - spent.network - spent.refinement)),
+    },
+    zoomedClicks,
   };
 }

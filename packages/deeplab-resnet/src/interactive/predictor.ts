@@ -7,18 +7,22 @@
  */
 import {
   buildInteractiveInput,
+  createZoomIn,
   refineProbability,
   type Click,
   type RgbImage,
   type SegmentFunction,
   type SegmentRequest,
   type SessionOptions,
+  type ZoomInOptions,
+  type ZoomRoi,
 } from '@objsel/clicks';
 import { crfBinary } from '@objsel/dense-crf';
 import type { BrsOptions } from './brs';
 import { resizeProbability, toModelSize } from './resize';
 import { DeeplabError } from '../errors';
 import type { InteractiveProbabilityModel } from './probability-model';
+import { zoomedProbability } from './zoom-probability';
 
 /** How a probability map becomes a mask (`objsel select --refine`). */
 export type RefineMode = 'none' | 'graphcut' | 'crf';
@@ -60,6 +64,12 @@ export interface PredictorOptions extends ProbabilityOptions, RefineOptions {
   clickScale?: number;
   /** Truncation of the distance maps (255, Xu et al.). */
   clickTruncate?: number;
+  /**
+   * `--zoom-in`: RITM's ZoomIn — from the second click on, the network runs on a crop around the
+   * previous mask (after refinement) and the positive clicks (see `@objsel/clicks`' `createZoomIn`). One
+   * predictor is one object: the kept box lives in it.
+   */
+  zoomIn?: ZoomInOptions;
 }
 
 /** What a predictor returns for a set of clicks. */
@@ -68,6 +78,10 @@ export interface Prediction extends ProbabilityResult {
   mask: Uint8Array;
   /** f-BRS steps taken (0 without f-BRS). */
   brsSteps: number;
+  /** Wall seconds of this click: building the input and the network (with f-BRS and zoom), then the refinement. */
+  seconds: { network: number; refinement: number };
+  /** The ZoomIn box the network ran on (undefined: the whole image). */
+  zoomRoi?: ZoomRoi;
 }
 
 /** Segments a set of clicks (all of them, in order) into a {@link Prediction}. */
@@ -138,10 +152,32 @@ export function createInteractivePredictor(
   options: PredictorOptions = {},
 ): InteractivePredictor {
   const { width, height } = image;
+  const zoom = options.zoomIn ? createZoomIn(options.zoomIn) : undefined;
+  // ZoomIn's "current mask": the previous answer after refinement, the mask the user sees (RITM
+  // thresholds its probability, the same thing when there is no refinement).
+  let previous: Uint8Array | null = null;
   return async (clicks) => {
-    const input = buildInteractiveInput(image, clicks, { scale: options.clickScale ?? 1, truncate: options.clickTruncate });
-    const result = await networkProbability(segmenter, { input, width, height, clicks }, options);
+    const started = performance.now();
+    const zoomRoi = zoom?.roi(clicks, previous, width, height);
+    let result: ProbabilityResult;
+    if (zoomRoi && zoom) {
+      const { modelLongSide: _, ...probability } = options;
+      result = await zoomedProbability(
+        (request) => networkProbability(segmenter, request, probability),
+        image,
+        clicks,
+        zoomRoi,
+        zoom.options.targetSize,
+        options,
+      );
+    } else {
+      const input = buildInteractiveInput(image, clicks, { scale: options.clickScale ?? 1, truncate: options.clickTruncate });
+      result = await networkProbability(segmenter, { input, width, height, clicks }, options);
+    }
+    const refined = performance.now();
     const mask = await refineSelection(result.probability, image, clicks, options);
-    return { ...result, mask, brsSteps: result.brs?.steps ?? 0 };
+    previous = mask;
+    const seconds = { network: (refined - started) / 1000, refinement: (performance.now() - refined) / 1000 };
+    return { ...result, mask, brsSteps: result.brs?.steps ?? 0, seconds, ...(zoomRoi ? { zoomRoi } : {}) };
   };
 }

@@ -4,6 +4,8 @@ import type { CliContext } from '../../context';
 import { withExamples } from '../../examples';
 import { numberParser } from '../../flags';
 import { readText } from '../../node-fs';
+import { formatBenchmarkCheck, runBenchmarkCheck, type RawBenchmarkCheckFlags } from '../../benchmark-check';
+import { CliError } from '../../errors';
 
 /** Options of `objsel data check`. */
 export interface DataCheckOptions {
@@ -61,21 +63,35 @@ export function registerDataCheck(data: Command, context: () => CliContext): voi
       'check a list and its files: missing/unreadable files, label form (palette, gray, color), per-class pixel histogram, out-of-range values, greyscale-luminance labels, size mismatches; exit 1 on errors',
     )
     .requiredOption('--data-dir <dir>', 'directory the list paths are relative to (the VOCdevkit/VOC2012 folder)')
-    .requiredOption(
+    .option(
       '--data-list <file>',
       'list file: "/JPEGImages/x.jpg /SegmentationClassAug/x.png" pairs, image-only lines, DCSP lines, or ImageSets ids',
     )
+    .option('--dataset <name>', 'check a downloaded interactive-segmentation benchmark instead of a list: its layout and file counts')
+    .option('--expect-images <n>', 'with --dataset: image count to expect instead of the published one')
+    .option('--expect-objects <n>', 'with --dataset: object count to expect instead of the published one')
     .option('--num-classes <n>', 'classes including background', numberParser('--num-classes', { integer: true, min: 1 }), 21)
     .option('--concurrency <n>', 'files checked at once', numberParser('--concurrency', { integer: true, min: 1 }), 4)
-    .action(async (opts: { dataDir: string; dataList: string; numClasses: number; concurrency: number }) => {
+    .action(async (opts: { dataDir: string; dataList?: string; numClasses: number; concurrency: number } & RawBenchmarkCheckFlags) => {
       const ctx = context();
+      if (opts.dataset !== undefined) {
+        const report = await runBenchmarkCheck(opts);
+        ctx.result(report, () => formatBenchmarkCheck(report));
+        if (!report.ok) process.exitCode = 1;
+        return;
+      }
+      if (opts.dataList === undefined)
+        throw new CliError('usage', 'data check needs --data-list FILE (a VOC-format list) or --dataset NAME (a benchmark)');
+      const dataList = opts.dataList;
       // --json prints exactly one JSON object, so no progress lines then.
-      const report = await runDataCheck(opts, ctx.options.json ? undefined : ctx.onProgress);
+      const report = await runDataCheck({ ...opts, dataList }, ctx.options.json ? undefined : ctx.onProgress);
       ctx.result(report, () => formatCheck(report));
       if (report.errors.length > 0) process.exitCode = 1;
     });
   withExamples(check, [
     'objsel data check --data-dir ~/VOCdevkit/VOC2012 --data-list dataset/train.txt',
     'objsel data check --data-dir synth --data-list synth/val.txt --num-classes 6 --json',
+    'objsel data check --dataset grabcut --data-dir ~/datasets/GrabCut   # 50 images, 50 objects',
+    'objsel data check --dataset sbd --data-dir ~/datasets/SBD/benchmark_RELEASE/dataset --json',
   ]);
 }
