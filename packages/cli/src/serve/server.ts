@@ -32,8 +32,9 @@ export interface SelectionServer {
   readonly server: Server;
   readonly url: string;
   /**
-   * Graceful close: stops accepting, answers requests in flight and closes sockets; past
-   * `deadlineMs` selections not yet started are dropped and every socket is closed.
+   * Graceful close: stops accepting, answers requests in flight and closes sockets; a waiting
+   * selection starts only if it is expected to end within `deadlineMs` (else 503), and past the
+   * deadline every socket is closed.
    */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -136,10 +137,15 @@ export async function startSelectionServer(options: SelectionServerOptions): Pro
     url: `http://${host}:${address.port}`,
     async close(deadlineMs = 4000) {
       closing = true;
-      const timer = setTimeout(() => {
-        options.selector.cancelPending(); // what has not started yet is not waited for
-        for (const socket of sockets.keys()) socket.destroy();
-      }, deadlineMs);
+      // The deadline counts from the signal, which may have come during a selection that blocked the event loop.
+      const deadline = options.selector.stopWithin(deadlineMs);
+      const timer = setTimeout(
+        () => {
+          options.selector.cancelPending(); // what has not started yet is not waited for
+          for (const socket of sockets.keys()) socket.destroy();
+        },
+        Math.max(0, deadline - performance.now()),
+      );
       timer.unref();
       // A grace before the listener closes: connections the kernel already accepted, and requests
       // already in their buffers, are taken in and parsed (closing drops request-less connections).
