@@ -90,3 +90,10 @@ export { decodeBrushRle, decodeBrushRleValues, encodeBrushRle, encodeBrushRleVal
 export { maskPolygons, type MaskPolygonOptions } from './mask-formats/polygons';
 export { enforceClicks, isClickConsistent } from './click-constraints';
 export { DEFAULT_PREVIOUS_MASK_WEIGHT, blendMaskPrior } from './mask-prior';
+export {
+  cocoAnnotations,
+  objectIndexMap,
+  type CocoAnnotationsFile,
+  type CocoAnnotationsOptions,
+  type MaskObject,
+} from './mask-formats/objects';
