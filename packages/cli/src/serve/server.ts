@@ -10,6 +10,7 @@ import { HttpError, readJsonObject, sendJson } from './http-json';
 import { cvatInteractor } from './routes/cvat';
 import { LABEL_STUDIO_MODEL_VERSION, labelStudioPredict } from './routes/label-studio';
 import { v1Select } from './routes/v1';
+import { v1Objects } from './routes/v1-objects';
 import type { Selector } from './selector';
 
 /** Settings of {@link startSelectionServer}. */
@@ -52,6 +53,7 @@ function routes(options: SelectionServerOptions): Map<string, Handler> {
     ['GET /health', health],
     ['GET /v1/model', async () => ({ ...options.model, cache: selector.cache.stats(), maxBodyBytes })],
     ['POST /v1/select', async (r) => v1Select(await json(r), selector)],
+    ['POST /v1/objects', async (r) => v1Objects(await json(r), selector.options.maxPixels)],
     ['POST /cvat/interactor', async (r) => cvatInteractor(await json(r), selector)],
     ['POST /predict', async (r) => labelStudioPredict(await json(r), selector, maxBodyBytes)],
     // Label Studio checks the backend when it is connected; nothing here depends on the project.

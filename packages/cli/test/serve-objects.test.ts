@@ -1,11 +1,12 @@
 /**
  * `POST /v1/select` with `previousMask` (a prior blended into the probability), `objectId`
- * (echoed: the client carries its objects) and click consistency, over real HTTP with a stand-in
+ * (echoed: the client carries its objects) and click consistency, and `POST /v1/objects` (the
+ * client's objects as a palette PNG and COCO annotations), over real HTTP with a stand-in
  * network whose probability is a seeded random field, so that every expected mask is computed
  * here from the definition: threshold((1 - w) p + w previous) with the clicked pixels set.
  */
 import { decodeCocoRle, encodeCocoRle, encodeCompressedCocoRle, type Click } from '@objsel/clicks';
-import { encodePng } from '@objsel/voc-data';
+import { encodePng, readPng } from '@objsel/voc-data';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Selector } from '../src/serve/selector';
@@ -44,8 +45,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close(100));
 
-async function post(body: unknown) {
-  const response = await fetch(`${server.url}/v1/select`, {
+async function post(body: unknown, route = '/v1/select') {
+  const response = await fetch(`${server.url}${route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -142,5 +143,65 @@ describe('POST /v1/select: previousMask, objectId, click consistency', () => {
     }
     const classic = await post({ imageId, clicks, previousMask: good, method: 'geodesic' });
     expect(classic.status).toBe(400);
+  });
+});
+
+describe('POST /v1/objects', () => {
+  it("answers the client's objects as a palette PNG (later on top) and COCO annotations", async () => {
+    const a = await post({ imageId, clicks: [{ x: 3, y: 3, positive: true }], objectId: 5 });
+    const b = await post({
+      imageId,
+      clicks: [{ x: 15, y: 10, positive: true }],
+      previousMask: a.json.rle,
+      previousMaskWeight: 0.1,
+      objectId: 2,
+    });
+    const objects = [
+      { objectId: 5, rle: a.json.rle, label: 'cup' },
+      { objectId: 2, rle: encodeCocoRle(maskOf(b.json), width, height) },
+    ];
+    const r = await post({ width, height, objects, fileName: 'table.png' }, '/v1/objects');
+    expect(r.status).toBe(200);
+    const palette = readPng(new Uint8Array(Buffer.from(r.json.png as string, 'base64')));
+    const expectedMap = new Uint8Array(n);
+    for (const [i, v] of maskOf(a.json).entries()) if (v) expectedMap[i] = 5;
+    for (const [i, v] of maskOf(b.json).entries()) if (v) expectedMap[i] = 2;
+    expect(Uint8Array.from(palette.samples)).toEqual(expectedMap);
+    const coco = r.json.coco as {
+      images: unknown[];
+      annotations: { id: number; segmentation: { size: [number, number]; counts: string } }[];
+      categories: { name: string }[];
+    };
+    expect(coco.images).toEqual([{ id: 1, width, height, file_name: 'table.png' }]);
+    expect(coco.annotations.map((x) => x.id)).toEqual([5, 2]);
+    expect(decodeCocoRle(coco.annotations[1]!.segmentation)).toEqual(maskOf(b.json));
+    expect(coco.categories.map((c) => c.name)).toEqual(['cup', 'object']);
+  });
+
+  it('answers 400 for objects it cannot place', async () => {
+    const rle = encodeCompressedCocoRle(new Uint8Array(n), width, height);
+    const cases: [unknown, RegExp][] = [
+      [{ width, height, objects: [] }, /non-empty array/],
+      [{ width: 0, height, objects: [{ objectId: 1, rle }] }, /positive integers/],
+      [{ width, height, objects: [{ objectId: 300, rle }] }, /objectId must be an integer from 1 to 255/],
+      [
+        {
+          width,
+          height,
+          objects: [
+            { objectId: 1, rle },
+            { objectId: 1, rle },
+          ],
+        },
+        /given twice/,
+      ],
+      [{ width: width + 1, height, objects: [{ objectId: 1, rle }] }, /objects\[0\]\.rle\.size/],
+      [{ width, height, objects: [{ objectId: 1, rle: { size: [height, width], counts: [1] } }] }, /objects\[0\]\.rle: .*cover/],
+    ];
+    for (const [body, message] of cases) {
+      const r = await post(body, '/v1/objects');
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.json.error).toMatch(message);
+    }
   });
 });
