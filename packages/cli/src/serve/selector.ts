@@ -15,6 +15,11 @@ export interface SelectorOptions extends PredictorOptions {
   cacheBytes: number;
   /** Largest image accepted (pixels). */
   maxPixels: number;
+  /**
+   * Whether a forward blocks this thread (the network in-process: default true). False for a
+   * network in a worker thread, where a stop signal is seen when it comes.
+   */
+  blocksEventLoop?: boolean;
 }
 
 /** Per-request settings of {@link Selector.select}. */
@@ -99,6 +104,13 @@ export class Selector {
     this.cancelled = true;
   }
 
+  /** Past the deadline: refuses what waits and ends the forward running, when the model can (a network in a worker thread). */
+  async abortRunning(): Promise<void> {
+    this.cancelled = true;
+    const model = this.model as InteractiveProbabilityModel & { terminate?: () => Promise<void> };
+    if (this.running !== undefined) await model.terminate?.();
+  }
+
   /**
    * Starts stopping: from now on a waiting selection starts only if it is expected to end within
    * `budgetMs` of the stop signal, else it is refused with 503. A forward on wasm blocks the event
@@ -108,7 +120,8 @@ export class Selector {
    */
   stopWithin(budgetMs: number): number {
     const now = performance.now();
-    const since = this.running ?? (now - this.lastEnd < BLOCKED_SIGNAL_MS ? this.lastStart : now);
+    const blocked = this.options.blocksEventLoop !== false;
+    const since = !blocked ? now : (this.running ?? (now - this.lastEnd < BLOCKED_SIGNAL_MS ? this.lastStart : now));
     this.deadline = since + budgetMs;
     return this.deadline;
   }

@@ -42,6 +42,9 @@ export interface SelectionServer {
 
 type Handler = (request: IncomingMessage) => Promise<unknown>;
 
+/** How long the 503 of an ended forward has to be written before the sockets close (ms). */
+const ANSWER_GRACE_MS = 50;
+
 /** How long a closing server still takes in connections and requests already on their way (ms). */
 const ACCEPT_GRACE_MS = 200;
 
@@ -143,8 +146,14 @@ export async function startSelectionServer(options: SelectionServerOptions): Pro
       const deadline = options.selector.stopWithin(deadlineMs);
       const timer = setTimeout(
         () => {
-          options.selector.cancelPending(); // what has not started yet is not waited for
-          for (const socket of sockets.keys()) socket.destroy();
+          // What has not started is not waited for; a forward in a worker thread is ended, and
+          // its request answered 503, before the sockets still open are closed.
+          void options.selector
+            .abortRunning()
+            .then(() => new Promise((resolve) => setTimeout(resolve, ANSWER_GRACE_MS)))
+            .finally(() => {
+              for (const socket of sockets.keys()) socket.destroy();
+            });
         },
         Math.max(0, deadline - performance.now()),
       );
