@@ -10,6 +10,7 @@
 //   node tools/bench/serve.mjs [--depth 101|50] [--small] [--weights DIR] [--size 500x375] [--requests 40] [--backend wasm] [--dir DIR]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,17 +72,28 @@ const url = await new Promise((resolve, reject) => {
   server.on('exit', (code) => reject(new Error(`objsel serve exited with ${code}`)));
 });
 
-const post = async (body) => {
-  const started = performance.now();
-  const response = await fetch(`${url}/v1/select`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+// node:http, not fetch: a queued ResNet-101 click under 10 clients can wait longer than fetch's
+// 300 s header timeout on a busy machine.
+const post = (body) =>
+  new Promise((resolve, reject) => {
+    const started = performance.now();
+    const data = JSON.stringify(body);
+    const request = http.request(
+      `${url}/v1/select`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      (response) => {
+        let text = '';
+        response.on('data', (c) => (text += c));
+        response.on('end', () => {
+          const json = JSON.parse(text);
+          if (response.statusCode !== 200) reject(new Error(text));
+          else resolve({ ms: performance.now() - started, json });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(data);
   });
-  const json = await response.json();
-  if (response.status !== 200) throw new Error(JSON.stringify(json));
-  return { ms: performance.now() - started, json };
-};
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1));
@@ -109,6 +121,7 @@ for (const clients of [1, 10]) {
       }
     }),
   );
+  console.error(`serve bench: ${clients} client(s) done`);
   latency.push({
     clients,
     requests: times.length,
