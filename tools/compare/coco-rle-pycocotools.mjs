@@ -99,7 +99,7 @@ const ours = cases.map(({ name, width, height, mask }) => {
   };
 });
 
-const PY = String.raw`
+const PY = `
 import base64, json, sys
 import numpy as np
 from pycocotools import mask as M

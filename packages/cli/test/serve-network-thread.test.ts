@@ -27,7 +27,7 @@ const png = (width: number, height: number) =>
 const post = (url: string, body: unknown) =>
   fetch(`${url}/v1/select`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
     async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }),
-    (e: Error) => ({ status: 0, json: { error: e.message } }),
+    (e: Error) => ({ status: 0, json: { error: e.message } as Record<string, unknown> }),
   );
 
 describe('the network in a worker thread', () => {
