@@ -5,9 +5,12 @@
 // 1 and from 10 concurrent clients. Reports p50/p95 round-trip ms per client count, and the time
 // from SIGTERM to exit with requests in flight. The 2-core machine may be shared: the load
 // average at start and end is reported.
-//   node tools/bench/serve.mjs [--depth 101|50] [--small] [--size 500x375] [--requests 40] [--backend wasm] [--dir DIR]
+// With --weights DIR the network is that weights directory instead (e.g. the interactive model
+// web-select ships: --weights examples/web-select/public/models/synthetic-interactive).
+//   node tools/bench/serve.mjs [--depth 101|50] [--small] [--weights DIR] [--size 500x375] [--requests 40] [--backend wasm] [--dir DIR]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,7 +32,8 @@ const DIR = flag('--dir', path.join(os.tmpdir(), `objsel-bench-serve-${depth}${s
 const load = () => os.loadavg().map((v) => Number(v.toFixed(2)));
 const loadStart = load();
 
-const weights = path.join(DIR, 'interactive');
+const givenWeights = flag('--weights', undefined);
+const weights = givenWeights ? path.resolve(givenWeights) : path.join(DIR, 'interactive');
 const imageFile = path.join(DIR, `photo-${width}x${height}.png`);
 if (!fs.existsSync(path.join(weights, 'model.json')) || !fs.existsSync(imageFile)) {
   createRequire(import.meta.url)('@tensorflow/tfjs'); // ops and gradients registered, as an entry point does
@@ -37,12 +41,15 @@ if (!fs.existsSync(path.join(weights, 'model.json')) || !fs.existsSync(imageFile
   const di = await import(path.join(ROOT, 'packages/deeplab-resnet/dist/interactive/index.js'));
   const { writeWeightsDir } = await import(path.join(ROOT, 'packages/caffe-import/dist/node.js'));
   const { encodePng } = await import(path.join(ROOT, 'packages/voc-data/dist/index.js'));
+  fs.mkdirSync(DIR, { recursive: true });
   await d.loadBackend('wasm');
-  const model = d.DeepLabResNet.create(di.interactiveConfig(depth, small ? { blocks: [1, 1, 1, 1], widthMultiplier: 0.0625 } : {}), {
-    seed: 1,
-  });
-  await writeWeightsDir(weights, await model.toWeightEntries(), model.meta());
-  model.dispose();
+  if (!givenWeights) {
+    const model = d.DeepLabResNet.create(di.interactiveConfig(depth, small ? { blocks: [1, 1, 1, 1], widthMultiplier: 0.0625 } : {}), {
+      seed: 1,
+    });
+    await writeWeightsDir(weights, await model.toWeightEntries(), model.meta());
+    model.dispose();
+  }
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
@@ -65,17 +72,28 @@ const url = await new Promise((resolve, reject) => {
   server.on('exit', (code) => reject(new Error(`objsel serve exited with ${code}`)));
 });
 
-const post = async (body) => {
-  const started = performance.now();
-  const response = await fetch(`${url}/v1/select`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+// node:http, not fetch: a queued ResNet-101 click under 10 clients can wait longer than fetch's
+// 300 s header timeout on a busy machine.
+const post = (body) =>
+  new Promise((resolve, reject) => {
+    const started = performance.now();
+    const data = JSON.stringify(body);
+    const request = http.request(
+      `${url}/v1/select`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      (response) => {
+        let text = '';
+        response.on('data', (c) => (text += c));
+        response.on('end', () => {
+          const json = JSON.parse(text);
+          if (response.statusCode !== 200) reject(new Error(text));
+          else resolve({ ms: performance.now() - started, json });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(data);
   });
-  const json = await response.json();
-  if (response.status !== 200) throw new Error(JSON.stringify(json));
-  return { ms: performance.now() - started, json };
-};
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1));
@@ -103,6 +121,7 @@ for (const clients of [1, 10]) {
       }
     }),
   );
+  console.error(`serve bench: ${clients} client(s) done`);
   latency.push({
     clients,
     requests: times.length,
@@ -126,7 +145,9 @@ console.log(
   JSON.stringify(
     {
       bench: 'serve',
-      network: `resnet-${depth}${small ? ' (1,1,1,1 blocks, width 1/16)' : ''}, random weights`,
+      network: givenWeights
+        ? path.relative(ROOT, weights)
+        : `resnet-${depth}${small ? ' (1,1,1,1 blocks, width 1/16)' : ''}, random weights`,
       image: `${width}x${height}`,
       backend,
       refine: 'graphcut',

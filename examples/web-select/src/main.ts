@@ -9,6 +9,7 @@ import type { AppBackend, ChosenBackend } from './model/backend';
 import type { AdaptResult, EngineInfo, EngineName, MaskResult, MethodName, ModelInfo, RefineMode, RunInfo } from './protocol';
 import { ModelWorker, type WorkerEvent } from './rpc';
 import { decodeImageFile, drawImage, drawMarks, drawMask } from './ui/canvas';
+import { ObjectList, drawObjects, objectColour } from './ui/objects';
 
 /** Where the app loads its shipped model from (relative to the page). */
 const DEFAULT_WEIGHTS_URL = 'models/synthetic-interactive/model.json';
@@ -38,6 +39,13 @@ export interface ObjselPageState {
   /** Every click's timings, in order. */
   clickTimings: MaskResult['timings'][];
   adapt?: Omit<AdaptResult, 'selection'>;
+  /** The finished objects of the image (New object), and the id the selection in progress gets. */
+  objects: { id: number; area: number; clicks: number }[];
+  currentObjectId: number;
+  /** What a left click adds (X swaps it; right or shift-click adds the other). */
+  leftClickPositive: boolean;
+  /** Opacity of the masks over the image (the slider). */
+  maskOpacity: number;
   /** The last error shown, if any. */
   error?: string;
 }
@@ -57,7 +65,17 @@ const maskCanvas = $<HTMLCanvasElement>('mask');
 const marksCanvas = $<HTMLCanvasElement>('marks');
 const stack = $<HTMLDivElement>('stack');
 const status = $<HTMLParagraphElement>('status');
-const state: ObjselPageState = { clickTimings: [], runs: [], method: 'network', crossOriginIsolated: window.crossOriginIsolated === true };
+const objectsCanvas = $<HTMLCanvasElement>('objects-layer');
+const state: ObjselPageState = {
+  clickTimings: [],
+  runs: [],
+  method: 'network',
+  crossOriginIsolated: window.crossOriginIsolated === true,
+  objects: [],
+  currentObjectId: 1,
+  leftClickPositive: true,
+  maskOpacity: 0.5,
+};
 window.objsel = state;
 
 const params = new URLSearchParams(location.search);
@@ -70,7 +88,10 @@ const methodSelect = $<HTMLSelectElement>('method');
 const engineSelect = $<HTMLSelectElement>('engine');
 
 let image: RgbImage | undefined;
+/** The image's file name (COCO's file_name). */
+let imageName = 'sample.png';
 let current: MaskResult | undefined;
+const objects = new ObjectList();
 let pending = 0;
 
 function setStatus(message: string): void {
@@ -122,7 +143,8 @@ function show(result: MaskResult): void {
   const { mask: _mask, ...rest } = result;
   state.selection = rest;
   const any = result.clicks.length > 0 || result.box !== undefined;
-  for (const id of ['undo', 'reset', 'download']) $<HTMLButtonElement>(id).disabled = !any;
+  for (const id of ['undo', 'reset', 'download', 'new-object']) $<HTMLButtonElement>(id).disabled = !any;
+  showObjects();
   $<HTMLButtonElement>('adapt').disabled = !any || result.method !== 'network';
   const selected = result.mask.reduce((n, v) => n + v, 0);
   const t = result.timings;
@@ -135,8 +157,53 @@ function show(result: MaskResult): void {
       : `${result.clicks.length} click(s)${result.box ? ' and a box' : ''} · ${share} · ${result.method} ${t.networkMs.toFixed(0)} ms`;
 }
 
+/** The object list, the finished objects' layer and the download buttons. */
+function showObjects(): void {
+  const list = $<HTMLOListElement>('object-list');
+  list.replaceChildren(
+    ...objects.objects.map((o) => {
+      const li = document.createElement('li');
+      li.dataset.objectId = String(o.id);
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.style.background = `rgb(${objectColour(o.id).join(',')})`;
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.textContent = '×';
+      remove.setAttribute('aria-label', `delete object ${o.id}`);
+      remove.addEventListener('click', () => {
+        objects.remove(o.id);
+        redrawObjects();
+      });
+      li.append(swatch, `object ${o.id} · ${o.area} px · ${o.clicks.length} click(s) `, remove);
+      return li;
+    }),
+  );
+  state.objects = objects.objects.map((o) => ({ id: o.id, area: o.area, clicks: o.clicks.length }));
+  state.currentObjectId = objects.currentId;
+  const anything = objects.objects.length > 0 || (current?.mask.some((v) => v) ?? false);
+  for (const id of ['download-palette', 'download-coco', 'download-polygons']) $<HTMLButtonElement>(id).disabled = !anything;
+}
+
+function redrawObjects(): void {
+  if (image) drawObjects(objectsCanvas, objects.objects, image.width, image.height);
+  showObjects();
+}
+
+/** Keeps the selection as an object and starts the next one (N). */
+async function newObject(): Promise<void> {
+  if (!current || current.clicks.length === 0) return;
+  const done = objects.finish(current.mask, current.clicks);
+  redrawObjects();
+  show(await worker.call('reset', {}));
+  setStatus(`Object ${done.id} kept (${done.area} px). Click on the next object (object ${objects.currentId}).`);
+}
+
 async function openImage(img: RgbImage, label: string): Promise<void> {
   image = img;
+  imageName = /\.(png|jpe?g|webp|gif|bmp)$/i.test(label) ? label : 'sample.png';
+  objects.clear();
+  drawObjects(objectsCanvas, [], img.width, img.height);
   fitDisplay(img);
   drawImage(imageCanvas, img);
   const result = await worker.call('setImage', { width: img.width, height: img.height, data: img.data });
@@ -303,7 +370,7 @@ function clickAt(e: MouseEvent, positive: boolean): void {
     setStatus(`Mask updated in ${result.timings.totalMs.toFixed(0)} ms.`);
   });
 }
-imageCanvas.addEventListener('click', (e) => clickAt(e, !e.shiftKey));
+imageCanvas.addEventListener('click', (e) => clickAt(e, e.shiftKey !== state.leftClickPositive));
 methodSelect.addEventListener('change', () => {
   const method = methodSelect.value as MethodName;
   void work(`switching to ${method}…`, () => setMethod(method)).then(() => {
@@ -319,7 +386,41 @@ engineSelect.addEventListener('change', () => {
 
 imageCanvas.addEventListener('contextmenu', (e) => {
   e.preventDefault();
-  clickAt(e, false);
+  clickAt(e, !state.leftClickPositive);
+});
+
+/** X: swaps what a left click adds (object or background). */
+function togglePolarity(): void {
+  state.leftClickPositive = !state.leftClickPositive;
+  const button = $<HTMLButtonElement>('polarity');
+  button.dataset.positive = String(state.leftClickPositive);
+  button.textContent = `Left click adds: ${state.leftClickPositive ? 'object' : 'background'}`;
+}
+$('polarity').addEventListener('click', togglePolarity);
+
+$<HTMLInputElement>('opacity').addEventListener('input', (e) => {
+  state.maskOpacity = Number((e.target as HTMLInputElement).value);
+  stack.style.setProperty('--mask-opacity', String(state.maskOpacity));
+});
+
+$('new-object').addEventListener('click', () => void work('keeping the object…', newObject));
+
+// Keyboard: Z or Ctrl+Z undo, N new object, X swap click polarity (not while typing in a field).
+window.addEventListener('keydown', (e) => {
+  const target = e.target as HTMLElement | null;
+  if (target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName) && (target as HTMLInputElement).type !== 'range') return;
+  if (e.altKey || e.metaKey) return;
+  const key = e.key.toLowerCase();
+  if (key === 'z' && !$<HTMLButtonElement>('undo').disabled) {
+    e.preventDefault();
+    void work('undo…', async () => show(await worker.call('undo', {})));
+  } else if (key === 'n' && !e.ctrlKey && !$<HTMLButtonElement>('new-object').disabled) {
+    e.preventDefault();
+    void work('keeping the object…', newObject);
+  } else if (key === 'x' && !e.ctrlKey) {
+    e.preventDefault();
+    togglePolarity();
+  }
 });
 
 $('undo').addEventListener('click', () => void work('undo…', async () => show(await worker.call('undo', {}))));
@@ -338,16 +439,30 @@ $<HTMLInputElement>('brs').addEventListener('change', (e) => {
   void work(enabled ? 'f-BRS on: recomputing…' : 'f-BRS off: recomputing…', async () => show(await worker.call('setBrs', { enabled })));
 });
 
+function download(bytes: Uint8Array | string, name: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 $('download').addEventListener('click', () => {
   if (!current) return;
   const gray = Uint8Array.from(current.mask, (v) => (v ? 255 : 0));
-  const png = encodePng({ width: current.width, height: current.height, channels: 1, data: gray });
-  const url = URL.createObjectURL(new Blob([new Uint8Array(png)], { type: 'image/png' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = 'mask.png';
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  download(encodePng({ width: current.width, height: current.height, channels: 1, data: gray }), 'mask.png', 'image/png');
+});
+// The finished objects and the selection in progress (as the next id), together.
+const base = () => imageName.replace(/\.[^.]*$/, '');
+$('download-palette').addEventListener('click', () => {
+  if (image) download(objects.palettePng(current?.mask, image.width, image.height), `${base()}_objects.png`, 'image/png');
+});
+$('download-coco').addEventListener('click', () => {
+  if (image) download(objects.coco(current?.mask, image.width, image.height, imageName), `${base()}_coco.json`, 'application/json');
+});
+$('download-polygons').addEventListener('click', () => {
+  if (image) download(objects.polygons(current?.mask, image.width, image.height), `${base()}_polygons.json`, 'application/json');
 });
 
 $('adapt').addEventListener('click', () => {

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   buildInteractiveInput,
   createSession,
+  enforceClicks,
   type Click,
   type InteractiveSession,
   type RgbImage,
@@ -144,7 +145,10 @@ async function current(t0: number, networkMs: number, ran = false): Promise<Mask
   const clicks = [...(session?.clicks ?? [])];
   const probability = session?.probability;
   const r0 = performance.now();
-  const mask = probability ? await refineSelection(probability, img, clicks, { refine }) : new Uint8Array(img.width * img.height);
+  // Click-consistent whatever the refinement: a click never contradicts its own answer.
+  const mask = probability
+    ? enforceClicks(await refineSelection(probability, img, clicks, { refine }), img.width, img.height, clicks)
+    : new Uint8Array(img.width * img.height);
   const refineMs = performance.now() - r0;
   return {
     mask,

@@ -32,4 +32,46 @@ describe('the selector of objsel serve', () => {
     await selector.idle();
     expect(selector.pending).toBe(0);
   });
+
+  it('when stopping, starts a waiting selection only if it is expected to end by the deadline (a forward that blocks the event loop)', async () => {
+    const BLOCK_MS = 120;
+    /** A signal that arrives during the forward of call `at`: its handler runs once the event loop is free again. */
+    const stopDuringForward = (at: number, budgetMs: number) => {
+      let calls = 0;
+      const selector: Selector = new Selector(
+        {
+          // A forward on wasm: synchronous, the event loop (timers, signals) waits for it.
+          async segment(_raw: ArrayLike<number>, width: number, height: number) {
+            if (++calls === at) setTimeout(() => selector.stopWithin(budgetMs), 0);
+            const until = performance.now() + BLOCK_MS;
+            while (performance.now() < until) {}
+            return new Float32Array(width * height).fill(0.9);
+          },
+          dispose() {},
+        },
+        { refine: 'none', cacheBytes: 1 << 20, maxPixels: 1e6 },
+      );
+      return selector;
+    };
+    const image = { width: 8, height: 6, data: new Uint8Array(8 * 6 * 3) };
+    const clicks = [{ x: 1, y: 1, positive: true }];
+    const settle = (p: Promise<unknown>) =>
+      p.then(
+        () => 200,
+        (e: { status?: number }) => e.status,
+      );
+
+    // A budget shorter than two forwards, counted from the start of the forward the signal came in:
+    // the running selection is answered, the waiting ones refused.
+    const short = stopDuringForward(2, 1.5 * BLOCK_MS);
+    await short.select(image, 'a', clicks); // one duration known
+    const refused = [0, 1, 2].map(() => settle(short.select(image, 'a', clicks)));
+    expect(await Promise.all(refused)).toEqual([200, 503, 503]);
+
+    // A budget for all of them: every waiting selection is answered.
+    const long = stopDuringForward(2, 60_000);
+    await long.select(image, 'a', clicks);
+    const answered = [0, 1, 2].map(() => settle(long.select(image, 'a', clicks)));
+    expect(await Promise.all(answered)).toEqual([200, 200, 200]);
+  });
 });

@@ -109,3 +109,12 @@ export {
 } from './mask-formats/coco-rle';
 export { decodeBrushRle, decodeBrushRleValues, encodeBrushRle, encodeBrushRleValues } from './mask-formats/brush-rle';
 export { maskPolygons, type MaskPolygonOptions } from './mask-formats/polygons';
+export { enforceClicks, isClickConsistent } from './click-constraints';
+export { DEFAULT_PREVIOUS_MASK_WEIGHT, blendMaskPrior } from './mask-prior';
+export {
+  cocoAnnotations,
+  objectIndexMap,
+  type CocoAnnotationsFile,
+  type CocoAnnotationsOptions,
+  type MaskObject,
+} from './mask-formats/objects';

@@ -47,6 +47,7 @@ const defaultOverlay = (out: string): string => out.replace(/(\.png)?$/i, '_over
 export async function runSelect(options: SelectOptions): Promise<SelectResult> {
   const { decodeImage, encodeMaskPng, encodePng, writeNpy } = await import('@objsel/voc-data');
   const { createInteractivePredictor, selectionOverlay } = await import('@objsel/deeplab-resnet/interactive');
+  const { enforceClicks } = await import('@objsel/clicks'); // click-consistent whatever the refinement
   const segmenter = options.model;
   try {
     const image = await decodeImage(await readBytes(options.image), options.image);
@@ -56,7 +57,8 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
         throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${image.width}x${image.height} image`);
     }
     const started = performance.now();
-    const prediction = await createInteractivePredictor(image, segmenter, options)(options.clicks);
+    const predicted = await createInteractivePredictor(image, segmenter, options)(options.clicks);
+    const prediction = { ...predicted, mask: enforceClicks(predicted.mask, image.width, image.height, options.clicks) };
     const seconds = (performance.now() - started) / 1000;
     const { width, height } = image;
     const mask = encodeMaskPng(prediction.mask, width, height);
@@ -99,6 +101,8 @@ interface RawSelectFlags extends RawSelectionFlags {
   overlay?: string;
   probs?: string;
   threshold: string;
+  objects?: string;
+  coco?: string;
 }
 
 /** `objsel select`: select an object in an image from positive and negative clicks. */
@@ -124,12 +128,19 @@ export function registerSelect(program: Command, context: () => CliContext): voi
       '--clicks <file>',
       'clicks JSON ({"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}]), before the --click ones',
     )
+    .option(
+      '--objects <file>',
+      'several objects: JSON [{"id": 1-255, "label"?, "clicks": [...]}]; --out becomes a palette PNG (pixel = object id)',
+    )
+    .option('--coco <file>', 'with --objects: also a COCO annotations JSON (compressed RLE per object)')
     .requiredOption('--out <mask.png>', 'the mask: 255 selected, 0 not')
     .option('--overlay <file>', 'overlay PNG (default: <out>_overlay.png)')
     .option('--probs <file.npy>', 'also write the object probability, float32 [H, W]')
     .option('--threshold <t>', 'probability threshold for --refine none', '0.5');
   addRefineFlags(cmd, 'graphcut').action(async (image: string, flags: RawSelectFlags) => {
     const ctx = context();
+    if (flags.objects !== undefined || flags.coco !== undefined)
+      return (await import('../select-objects')).selectObjectsCommand(ctx, image, flags);
     assertOutputsSafe(
       [
         ['--out', flags.out],
@@ -189,5 +200,6 @@ export function registerSelect(program: Command, context: () => CliContext): voi
     'objsel select photo.jpg --weights snap --click 120,80,+ --click 40,30,- --refine crf --out mask.png',
     'objsel select photo.jpg --weights snap --clicks clicks.json --brs --refine none --out mask.png --probs p.npy',
     'objsel select photo.jpg --weights snap --click 120,80,+ --out mask.png --backend onnx   # ONNX Runtime, no --brs',
+    'objsel select photo.jpg --weights snap --objects objects.json --out objects.png --coco coco.json   # several objects',
   ]);
 }

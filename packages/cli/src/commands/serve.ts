@@ -43,13 +43,33 @@ export function registerServe(program: Command, context: () => CliContext): void
     const threshold = numberFlag('--threshold', flags.threshold, { min: 0, max: 1 });
     const refine = refineFromFlags(flags);
     const brs = brsFromFlags(flags);
-    const { model, backend } = await openInteractiveModel(ctx, flags.weights);
+    // The built CLI runs the network in a worker thread (a forward no longer blocks the server, and
+    // one running at the shutdown deadline is ended); from the sources (tests) it runs in-process.
+    const { WorkerModel, networkWorkerFile } = await import('../serve/worker-model');
+    const workerFile = networkWorkerFile(import.meta.url);
+    const { model, backend } = workerFile
+      ? await WorkerModel.open(workerFile, flags.weights, ctx.options)
+      : await openInteractiveModel(ctx, flags.weights);
     const { Selector } = await import('../serve/selector');
     const { startSelectionServer } = await import('../serve/server');
-    const selector = new Selector(model, { ...refine, ...(brs ? { brs } : {}), threshold, cacheBytes, maxPixels });
+    const selector = new Selector(model, {
+      ...refine,
+      ...(brs ? { brs } : {}),
+      threshold,
+      cacheBytes,
+      maxPixels,
+      blocksEventLoop: !workerFile,
+    });
     const server = await startSelectionServer({
       selector,
-      model: { weights: flags.weights, backend, refine: refine.refine, threshold, brs: brs !== undefined },
+      model: {
+        weights: flags.weights,
+        backend,
+        refine: refine.refine,
+        threshold,
+        brs: brs !== undefined,
+        networkThread: Boolean(workerFile),
+      },
       host: flags.host,
       port,
       maxBodyBytes,

@@ -15,6 +15,21 @@ export interface SelectorOptions extends PredictorOptions {
   cacheBytes: number;
   /** Largest image accepted (pixels). */
   maxPixels: number;
+  /**
+   * Whether a forward blocks this thread (the network in-process: default true). False for a
+   * network in a worker thread, where a stop signal is seen when it comes.
+   */
+  blocksEventLoop?: boolean;
+}
+
+/** Per-request settings of {@link Selector.select}. */
+export interface SelectOverrides {
+  /** Probability threshold for refine `none`. */
+  threshold?: number;
+  /** The object's mask so far (row-major 0/1, the image's size): a prior blended into the probability. */
+  previousMask?: Uint8Array;
+  /** Weight of `previousMask` in the blend (default `DEFAULT_PREVIOUS_MASK_WEIGHT`, 0.3). */
+  previousMaskWeight?: number;
 }
 
 /** One selection's answer. */
@@ -32,6 +47,14 @@ export class Selector {
   private queue: Promise<unknown> = Promise.resolve();
   private inFlight = 0;
   private cancelled = false;
+  /** When stopping: the time by which the last selection must have ended. */
+  private deadline: number | undefined;
+  /** Start of the selection running now, and start and end of the last one (performance.now()). */
+  private running: number | undefined;
+  private lastStart = 0;
+  private lastEnd = Number.NEGATIVE_INFINITY;
+  /** Durations of the last selections (ms). */
+  private recent: number[] = [];
 
   constructor(
     private readonly model: InteractiveProbabilityModel,
@@ -81,6 +104,28 @@ export class Selector {
     this.cancelled = true;
   }
 
+  /** Past the deadline: refuses what waits and ends the forward running, when the model can (a network in a worker thread). */
+  async abortRunning(): Promise<void> {
+    this.cancelled = true;
+    const model = this.model as InteractiveProbabilityModel & { terminate?: () => Promise<void> };
+    if (this.running !== undefined) await model.terminate?.();
+  }
+
+  /**
+   * Starts stopping: from now on a waiting selection starts only if it is expected to end within
+   * `budgetMs` of the stop signal, else it is refused with 503. A forward on wasm blocks the event
+   * loop for seconds, so the signal may have arrived while the last selection ran: the budget
+   * counts from that selection's start when it ended just now. Gives the deadline
+   * (`performance.now()` time).
+   */
+  stopWithin(budgetMs: number): number {
+    const now = performance.now();
+    const blocked = this.options.blocksEventLoop !== false;
+    const since = !blocked ? now : (this.running ?? (now - this.lastEnd < BLOCKED_SIGNAL_MS ? this.lastStart : now));
+    this.deadline = since + budgetMs;
+    return this.deadline;
+  }
+
   /** Resolves once no selection runs (the queue's tail has settled). */
   async idle(): Promise<void> {
     await this.queue;
@@ -91,8 +136,12 @@ export class Selector {
     return this.inFlight;
   }
 
-  /** The mask for `clicks` on `image` (clicks checked against its size). */
-  async select(image: RgbImage, imageId: string, clicks: readonly Click[], overrides: { threshold?: number } = {}): Promise<Selection> {
+  /**
+   * The mask for `clicks` on `image` (clicks checked against its size): the network's probability,
+   * blended with `previousMask` when given, refined, and then the clicked pixels set to their
+   * clicks' labels (click-consistent whatever the refinement).
+   */
+  async select(image: RgbImage, imageId: string, clicks: readonly Click[], overrides: SelectOverrides = {}): Promise<Selection> {
     if (clicks.length === 0) throw new HttpError(400, 'give at least one click');
     clicks.forEach((c, i) => {
       if (c.x < 0 || c.y < 0 || c.x >= image.width || c.y >= image.height)
@@ -100,11 +149,11 @@ export class Selector {
     });
     this.inFlight++;
     const run = this.queue.then(async () => {
-      if (this.cancelled) throw new HttpError(503, 'the server is stopping: send the request again to another replica');
-      const { createInteractivePredictor } = await import('@objsel/deeplab-resnet/interactive');
-      const started = performance.now();
-      const prediction = await createInteractivePredictor(image, this.model, { ...this.options, ...overrides })(clicks);
-      return { image, imageId, mask: prediction.mask, ms: performance.now() - started };
+      // A turn of the event loop first: a stop signal that came during the last forward is seen now.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.cancelled) throw stopping();
+      if (this.deadline !== undefined && performance.now() + this.expectedMs() > this.deadline) throw stopping();
+      return this.run(image, imageId, clicks, overrides);
     });
     this.queue = run.catch(() => undefined);
     try {
@@ -113,4 +162,40 @@ export class Selector {
       this.inFlight--;
     }
   }
+
+  private async run(image: RgbImage, imageId: string, clicks: readonly Click[], overrides: SelectOverrides): Promise<Selection> {
+    const { buildInteractiveInput, blendMaskPrior, enforceClicks } = await import('@objsel/clicks');
+    const { networkProbability, refineSelection } = await import('@objsel/deeplab-resnet/interactive');
+    const { width, height } = image;
+    const options = { ...this.options, ...(overrides.threshold === undefined ? {} : { threshold: overrides.threshold }) };
+    const started = performance.now();
+    this.running = started;
+    try {
+      const input = buildInteractiveInput(image, clicks, { scale: options.clickScale ?? 1, truncate: options.clickTruncate });
+      const { probability } = await networkProbability(this.model, { input, width, height, clicks }, options);
+      const prior = overrides.previousMask
+        ? blendMaskPrior(probability, overrides.previousMask, width, height, overrides.previousMaskWeight)
+        : probability;
+      const refined = await refineSelection(prior, image, clicks, options);
+      const mask = enforceClicks(refined, width, height, clicks);
+      return { image, imageId, mask, ms: performance.now() - started };
+    } finally {
+      this.lastStart = started;
+      this.lastEnd = performance.now();
+      this.recent = [...this.recent.slice(-2), this.lastEnd - started];
+      this.running = undefined;
+    }
+  }
+
+  /** What the next selection is expected to take: the longest of the last three (0 before the first). */
+  private expectedMs(): number {
+    return Math.max(0, ...this.recent);
+  }
+}
+
+/** How soon after a selection ended a stop is taken to have been signalled during it (ms). */
+const BLOCKED_SIGNAL_MS = 100;
+
+function stopping(): HttpError {
+  return new HttpError(503, 'the server is stopping: send the request again to another replica');
 }

@@ -10,6 +10,7 @@ import { HttpError, readJsonObject, sendJson } from './http-json';
 import { cvatInteractor } from './routes/cvat';
 import { LABEL_STUDIO_MODEL_VERSION, labelStudioPredict } from './routes/label-studio';
 import { v1Select } from './routes/v1';
+import { v1Objects } from './routes/v1-objects';
 import type { Selector } from './selector';
 
 /** Settings of {@link startSelectionServer}. */
@@ -32,13 +33,17 @@ export interface SelectionServer {
   readonly server: Server;
   readonly url: string;
   /**
-   * Graceful close: stops accepting, answers requests in flight and closes sockets; past
-   * `deadlineMs` selections not yet started are dropped and every socket is closed.
+   * Graceful close: stops accepting, answers requests in flight and closes sockets; a waiting
+   * selection starts only if it is expected to end within `deadlineMs` (else 503), and past the
+   * deadline every socket is closed.
    */
   close(deadlineMs?: number): Promise<void>;
 }
 
 type Handler = (request: IncomingMessage) => Promise<unknown>;
+
+/** How long the 503 of an ended forward has to be written before the sockets close (ms). */
+const ANSWER_GRACE_MS = 50;
 
 /** How long a closing server still takes in connections and requests already on their way (ms). */
 const ACCEPT_GRACE_MS = 200;
@@ -51,6 +56,7 @@ function routes(options: SelectionServerOptions): Map<string, Handler> {
     ['GET /health', health],
     ['GET /v1/model', async () => ({ ...options.model, cache: selector.cache.stats(), maxBodyBytes })],
     ['POST /v1/select', async (r) => v1Select(await json(r), selector)],
+    ['POST /v1/objects', async (r) => v1Objects(await json(r), selector.options.maxPixels)],
     ['POST /cvat/interactor', async (r) => cvatInteractor(await json(r), selector)],
     ['POST /predict', async (r) => labelStudioPredict(await json(r), selector, maxBodyBytes)],
     // Label Studio checks the backend when it is connected; nothing here depends on the project.
@@ -136,10 +142,21 @@ export async function startSelectionServer(options: SelectionServerOptions): Pro
     url: `http://${host}:${address.port}`,
     async close(deadlineMs = 4000) {
       closing = true;
-      const timer = setTimeout(() => {
-        options.selector.cancelPending(); // what has not started yet is not waited for
-        for (const socket of sockets.keys()) socket.destroy();
-      }, deadlineMs);
+      // The deadline counts from the signal, which may have come during a selection that blocked the event loop.
+      const deadline = options.selector.stopWithin(deadlineMs);
+      const timer = setTimeout(
+        () => {
+          // What has not started is not waited for; a forward in a worker thread is ended, and
+          // its request answered 503, before the sockets still open are closed.
+          void options.selector
+            .abortRunning()
+            .then(() => new Promise((resolve) => setTimeout(resolve, ANSWER_GRACE_MS)))
+            .finally(() => {
+              for (const socket of sockets.keys()) socket.destroy();
+            });
+        },
+        Math.max(0, deadline - performance.now()),
+      );
       timer.unref();
       // A grace before the listener closes: connections the kernel already accepted, and requests
       // already in their buffers, are taken in and parsed (closing drops request-less connections).

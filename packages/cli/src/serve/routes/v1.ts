@@ -2,13 +2,15 @@
  * `POST /v1/select`: objsel's own contract (an image or the id of one sent before, clicks, a mask
  * format). `method` picks the network (default) or a classic method of `@objsel/clicks`
  * (`grabcut`, `graphcut-colour`, `random-walker`, `geodesic`; `box: [x0, y0, x1, y1]` optional),
- * answered as `objsel select --method` would.
+ * answered as `objsel select --method` would. `previousMask` (COCO RLE, the image's size) is a
+ * prior on the network's probability (`blendMaskPrior`); `objectId` is echoed.
  */
 import type { Box, Click } from '@objsel/clicks';
 import type { RgbImage } from '@objsel/voc-data';
 import { SELECT_METHODS } from '../../method-selection';
 import { HttpError } from '../http-json';
 import { maskFields, maskFormat } from '../mask-output';
+import { previousMaskField } from '../previous-mask';
 import { clicksField, optionalNumber } from '../request-fields';
 import type { Selector } from '../selector';
 
@@ -21,16 +23,39 @@ export async function v1Select(body: Record<string, unknown>, selector: Selector
   if (typeof body.image === 'string') source = await selector.imageFromBase64(body.image, 'image');
   else if (typeof body.imageId === 'string') source = { image: selector.imageById(body.imageId), imageId: body.imageId };
   else throw new HttpError(400, 'give image (base64 PNG or JPEG) or imageId (from an earlier answer)');
+  const objectId = objectIdField(body);
+  const previousMask = previousMaskField(body, source.image.width, source.image.height);
+  const previousMaskWeight = optionalNumber(body, 'previousMaskWeight', 0, 1);
+  if (previousMask && method !== 'network')
+    throw new HttpError(400, `previousMask is a prior on the network's probability: method ${method} does not take it`);
   const selection =
     method === 'network'
-      ? await selector.select(source.image, source.imageId, clicks, threshold === undefined ? {} : { threshold })
+      ? await selector.select(source.image, source.imageId, clicks, {
+          ...(threshold === undefined ? {} : { threshold }),
+          ...(previousMask ? { previousMask } : {}),
+          ...(previousMaskWeight === undefined ? {} : { previousMaskWeight }),
+        })
       : await classicSelection(method, source.image, boxField(body, source.image), clicks);
   return {
     imageId: source.imageId,
+    ...(objectId === undefined ? {} : { objectId }),
     method,
     ...maskFields(selection.mask, source.image.width, source.image.height, format),
     ms: Math.round(selection.ms * 10) / 10,
   };
+}
+
+/**
+ * `objectId`: which of the client's objects this selection is for (1-255, the index it gets in a
+ * palette PNG). The server keeps no objects: it echoes the id, and the client holds each object's
+ * clicks and mask (and sends the mask back as `previousMask`).
+ */
+function objectIdField(body: Record<string, unknown>): number | undefined {
+  const value = body.objectId;
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 255)
+    throw new HttpError(400, 'objectId must be an integer from 1 to 255');
+  return value as number;
 }
 
 function methodField(body: Record<string, unknown>): (typeof SELECT_METHODS)[number] {
