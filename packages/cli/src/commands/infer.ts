@@ -9,13 +9,15 @@ import { withExamples } from '../examples';
 import { listFlag } from '../flags';
 import { bnEpsilonFlag } from '../train-flags';
 import { openSemanticSegmenter } from '../models';
-import { assertFilesExist } from '../node-fs';
+import { assertFilesExist, writeFileMakingDirs } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
+import { perImageFile } from '../per-image-file';
 
 interface InferFlags {
   weights?: string;
   saveDir: string;
   saveLogits?: string;
+  saveProbs?: string;
   bnEpsilon?: string;
   scales: string;
   crf?: string | boolean;
@@ -29,16 +31,10 @@ interface InferredImage {
   mask: string;
   overlay: string;
   logits: string | null;
+  probs: string | null;
   /** Pixels per class index present in the mask. */
   classes: Record<string, number>;
   seconds: number;
-}
-
-/** `--save-logits` file of one image: the path itself for one image, `<stem>_<name>.npy` for several. */
-function logitsPath(flag: string, name: string, count: number): string {
-  if (count === 1) return flag;
-  const ext = path.extname(flag) || '.npy';
-  return path.join(path.dirname(flag), `${path.basename(flag, path.extname(flag))}_${name}${ext}`);
 }
 
 /** Pixels per class index, in class order. */
@@ -63,6 +59,10 @@ export function registerInfer(program: Command, context: () => CliContext): void
       '--save-logits <file.npy>',
       'write the raw fc1_voc12 logits of the scale-1 pass (before upsampling) as float32 [h, w, classes]; with several images, <file>_<name>.npy',
     )
+    .option(
+      '--save-probs <file.npy>',
+      'write the softmax of the upsampled logits (before --crf) as float32 [H, W, classes], the input of crf --probs and graphcut --probs; with several images, <file>_<name>.npy',
+    )
     .option('--bn-epsilon <e>', 'override the BatchNorm epsilon of the weights (0.001 = the TF port)')
     .option('--scales <list>', 'input scales, max-fused at logit resolution (1,0.75,0.5 = evaluate_msc.py)', '1')
     .option('--crf [preset]', 'refine with a dense CRF on the soft-max probabilities (@objsel/dense-crf preset, default deeplab-v2)')
@@ -81,7 +81,8 @@ export function registerInfer(program: Command, context: () => CliContext): void
         names.flatMap((name) => [
           ['--save-dir', maskOf(name)] as const,
           ['--save-dir', overlayOf(name)] as const,
-          ['--save-logits', flags.saveLogits === undefined ? undefined : logitsPath(flags.saveLogits, name, images.length)] as const,
+          ['--save-logits', flags.saveLogits === undefined ? undefined : perImageFile(flags.saveLogits, name, images.length)] as const,
+          ['--save-probs', flags.saveProbs === undefined ? undefined : perImageFile(flags.saveProbs, name, images.length)] as const,
         ]),
         [...images, flags.weights],
       );
@@ -112,7 +113,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
           const image = await decodeImage(bytes, file);
           const result = await segmenter.segment(image, {
             scales,
-            probabilities: refine !== undefined,
+            probabilities: refine !== undefined || flags.saveProbs !== undefined,
             logits: flags.saveLogits !== undefined,
           });
           const labels = refine
@@ -125,10 +126,16 @@ export function registerInfer(program: Command, context: () => CliContext): void
           await fs.writeFile(blended, encodePng({ width: mixed.width, height: mixed.height, channels: 3, data: mixed.data }));
           let logits: string | null = null;
           if (flags.saveLogits !== undefined && result.logits) {
-            logits = logitsPath(flags.saveLogits, name, images.length);
+            logits = perImageFile(flags.saveLogits, name, images.length);
             await fs.mkdir(path.dirname(path.resolve(logits)), { recursive: true });
             await fs.writeFile(logits, writeNpy({ shape: result.logits.shape, data: result.logits.data }));
           }
+          const probs = flags.saveProbs === undefined ? null : perImageFile(flags.saveProbs, name, images.length);
+          if (probs !== null)
+            await writeFileMakingDirs(
+              probs,
+              writeNpy({ shape: [image.height, image.width, result.numClasses], data: result.probabilities! }),
+            );
           results.push({
             image: file,
             width: image.width,
@@ -136,6 +143,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
             mask,
             overlay: blended,
             logits,
+            probs,
             classes: classPixels(labels),
             seconds: (performance.now() - started) / 1000,
           });
@@ -150,7 +158,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
             const classes = Object.entries(r.classes)
               .map(([k, v]) => `${k}:${((100 * v) / (r.width * r.height)).toFixed(1)}%`)
               .join(' ');
-            return `${r.image} (${r.width}x${r.height}, ${r.seconds.toFixed(2)} s): ${r.mask}, ${r.overlay}${r.logits ? `, ${r.logits}` : ''}  classes ${classes}`;
+            return `${r.image} (${r.width}x${r.height}, ${r.seconds.toFixed(2)} s): ${r.mask}, ${r.overlay}${r.logits ? `, ${r.logits}` : ''}${r.probs ? `, ${r.probs}` : ''}  classes ${classes}`;
           })
           .join('\n'),
       );
@@ -159,6 +167,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
     'objsel infer misc/2007_000129.jpg --weights deeplab_resnet --save-dir output',
     'objsel infer photos/*.jpg --weights deeplab_resnet --scales 1,0.75,0.5 --crf',
     'objsel infer cat.jpg --weights deeplab_resnet --save-logits cat_logits.npy --bn-epsilon 0.001 --backend cpu --json',
+    'objsel infer cat.jpg --weights deeplab_resnet --save-probs cat_probs.npy && objsel crf --image cat.jpg --probs cat_probs.npy --out cat_crf.png',
     'objsel infer cat.jpg --weights deeplab_resnet --backend onnx   # ONNX Runtime (npm install onnxruntime-node)',
   ]);
 }
