@@ -186,3 +186,31 @@ describe('infer --save-probs → crf / graphcut', () => {
     }
   });
 });
+
+describe("infer: the originals' flags", () => {
+  it('IMAGE WEIGHTS as inference.py takes them and --restore-from give the same mask as --weights', async () => {
+    const masks: Buffer[] = [];
+    for (const [i, form] of [['--weights', weights], ['--restore-from', weights], [weights]].entries()) {
+      const out = path.join(dir, `form${i}`);
+      const r = await run('--backend', 'wasm', '--quiet', 'infer', image, ...form, '--num-classes', String(CLASSES), '--save-dir', out);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      masks.push(fs.readFileSync(path.join(out, 'crop_mask.png')));
+    }
+    expect(masks[1]).toEqual(masks[0]);
+    expect(masks[2]).toEqual(masks[0]);
+  });
+
+  it('--num-classes other than the weights, and several images without --weights, fail in one line before writing', async () => {
+    const out = path.join(dir, 'never');
+    const wrong = await run('--backend', 'wasm', 'infer', image, weights, '--num-classes', '21', '--save-dir', out);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err.trim().split('\n')).toEqual([
+      `objsel: --num-classes 21 does not match the weights: ${weights} has ${CLASSES} classes`,
+    ]);
+    const ambiguous = await run('infer', image, image, weights, '--save-dir', out);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.err).toMatch(/3 images and no --weights: give the network with --weights DIR/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});

@@ -9,12 +9,15 @@ import { withExamples } from '../examples';
 import { listFlag } from '../flags';
 import { bnEpsilonFlag } from '../train-flags';
 import { openSemanticSegmenter } from '../models';
+import { assertNumClasses, imagesAndWeights, numClassesFlag } from '../network-flags';
 import { assertFilesExist, writeFileMakingDirs } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
 import { perImageFile } from '../per-image-file';
 
 interface InferFlags {
   weights?: string;
+  restoreFrom?: string;
+  numClasses?: string;
   saveDir: string;
   saveLogits?: string;
   saveProbs?: string;
@@ -49,11 +52,13 @@ export function registerInfer(program: Command, context: () => CliContext): void
     .description(
       'segment images: BGR minus the mean, fc1_voc12 logits, bilinear upsampling, argmax; writes <name>_mask.png (VOC palette) and <name>_overlay.png (inference.py)',
     )
-    .argument('<images...>', 'JPEG or PNG images')
+    .argument('<images...>', 'JPEG or PNG images; or IMAGE WEIGHTS as inference.py takes them')
     .option(
       '--weights <dir>',
       'weights directory (objsel convert output), checkpoint, snapshot directory (its latest checkpoint) or TensorFlow checkpoint',
     )
+    .option('--restore-from <dir>', "the same as --weights (the TF port's name)")
+    .option('--num-classes <n>', "classes of the network, checked against the weights (inference.py's flag)")
     .option('--save-dir <dir>', 'where to write the masks and overlays', './output/')
     .option(
       '--save-logits <file.npy>',
@@ -66,9 +71,10 @@ export function registerInfer(program: Command, context: () => CliContext): void
     .option('--bn-epsilon <e>', 'override the BatchNorm epsilon of the weights (0.001 = the TF port)')
     .option('--scales <list>', 'input scales, max-fused at logit resolution (1,0.75,0.5 = evaluate_msc.py)', '1')
     .option('--crf [preset]', 'refine with a dense CRF on the soft-max probabilities (@objsel/dense-crf preset, default deeplab-v2)')
-    .action(async (images: string[], flags: InferFlags) => {
+    .action(async (positionals: string[], flags: InferFlags) => {
       const ctx = context();
-      if (!flags.weights) throw new CliError('usage', 'give the network with --weights DIR (see objsel convert)');
+      const { images, weights } = imagesAndWeights(positionals, flags);
+      const numClasses = numClassesFlag(flags.numClasses);
       const scales = listFlag('--scales', flags.scales);
       const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
       const refine = await crfRefinerFromFlag(flags.crf);
@@ -84,18 +90,15 @@ export function registerInfer(program: Command, context: () => CliContext): void
           ['--save-logits', flags.saveLogits === undefined ? undefined : perImageFile(flags.saveLogits, name, images.length)] as const,
           ['--save-probs', flags.saveProbs === undefined ? undefined : perImageFile(flags.saveProbs, name, images.length)] as const,
         ]),
-        [...images, flags.weights],
+        [...images, weights],
       );
       assertFilesExist(images);
 
       const { decodeImage, encodeIndexPng, encodePng, overlay, writeNpy } = await import('@objsel/voc-data');
-      const { segmenter, weightsDir, backend } = await openSemanticSegmenter(
-        ctx,
-        flags.weights,
-        bnEpsilon === undefined ? {} : { bnEpsilon },
-      );
+      const { segmenter, weightsDir, backend } = await openSemanticSegmenter(ctx, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
       const results: InferredImage[] = [];
       try {
+        assertNumClasses(numClasses, segmenter.numClasses, weights);
         await fs.mkdir(flags.saveDir, { recursive: true });
         for (const [i, file] of images.entries()) {
           const name = names[i]!;
@@ -165,6 +168,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
     });
   withExamples(cmd, [
     'objsel infer misc/2007_000129.jpg --weights deeplab_resnet --save-dir output',
+    'objsel infer misc/2007_000129.jpg deeplab_resnet --num-classes 21   # inference.py IMAGE MODEL_WEIGHTS',
     'objsel infer photos/*.jpg --weights deeplab_resnet --scales 1,0.75,0.5 --crf',
     'objsel infer cat.jpg --weights deeplab_resnet --save-logits cat_logits.npy --bn-epsilon 0.001 --backend cpu --json',
     'objsel infer cat.jpg --weights deeplab_resnet --save-probs cat_probs.npy && objsel crf --image cat.jpg --probs cat_probs.npy --out cat_crf.png',
