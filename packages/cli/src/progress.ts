@@ -26,9 +26,14 @@ export function formatDuration(seconds: number): string {
   return `${s}s`;
 }
 
-/** Seconds left at the rate so far, NaN before the first unit is done. */
-function etaSeconds(elapsedSeconds: number, done: number, total: number): number {
-  return done > 0 ? (elapsedSeconds * (total - done)) / done : Number.NaN;
+/**
+ * Seconds left at the rate seen since a task's first event (NaN, shown as `?`, until there is a
+ * rate). The first event's `done` is the baseline: a task first seen at 1/5 has spent unknown
+ * time on that unit, so its ETA is unknown, not 0 s.
+ */
+function etaSeconds(elapsedSeconds: number, baseline: number, done: number, total: number): number {
+  const progressed = done - baseline;
+  return progressed > 0 && elapsedSeconds > 0 ? (elapsedSeconds * (total - done)) / progressed : Number.NaN;
 }
 
 function formatMetric(value: number): string {
@@ -39,7 +44,7 @@ function formatMetric(value: number): string {
 
 /** A one-line bar with percentage, ETA and metrics, redrawn in place on a TTY. */
 export class BarRenderer implements ProgressRenderer {
-  private started = new Map<string, number>();
+  private started = new Map<string, { time: number; done: number }>();
   private active = false;
 
   constructor(
@@ -48,15 +53,15 @@ export class BarRenderer implements ProgressRenderer {
   ) {}
 
   update(event: ProgressEvent): void {
-    const start = this.started.get(event.task) ?? this.now();
+    const start = this.started.get(event.task) ?? { time: this.now(), done: event.done };
     if (!this.started.has(event.task)) this.started.set(event.task, start);
-    const elapsed = (this.now() - start) / 1000;
+    const elapsed = (this.now() - start.time) / 1000;
     const width = 24;
     let line = event.task;
     if (event.total && event.total > 0) {
       const frac = Math.min(1, Math.max(0, event.done / event.total));
       const filled = Math.round(frac * width);
-      const eta = etaSeconds(elapsed, event.done, event.total);
+      const eta = etaSeconds(elapsed, start.done, event.done, event.total);
       line += ` [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${event.done}/${event.total} ${(frac * 100).toFixed(0)}% eta ${formatDuration(eta)}`;
     } else {
       line += ` ${event.done}`;
@@ -82,7 +87,7 @@ export class BarRenderer implements ProgressRenderer {
  * per `intervalMs`, and its last state (at `done === total` or when the command ends).
  */
 export class TextLinesRenderer implements ProgressRenderer {
-  private readonly tasks = new Map<string, { start: number; printed: number; pending: ProgressEvent | undefined }>();
+  private readonly tasks = new Map<string, { start: number; baseline: number; printed: number; pending: ProgressEvent | undefined }>();
 
   constructor(
     private readonly stream: { write(text: string): unknown },
@@ -94,7 +99,7 @@ export class TextLinesRenderer implements ProgressRenderer {
     const t = this.now();
     let task = this.tasks.get(event.task);
     if (!task) {
-      task = { start: t, printed: Number.NEGATIVE_INFINITY, pending: undefined };
+      task = { start: t, baseline: event.done, printed: Number.NEGATIVE_INFINITY, pending: undefined };
       this.tasks.set(event.task, task);
     }
     const last = event.total !== undefined && event.done >= event.total;
@@ -102,7 +107,7 @@ export class TextLinesRenderer implements ProgressRenderer {
     // item then prints its error as the only line.
     if (event.done === 0 && !last) return;
     if (last || t - task.printed >= this.intervalMs) {
-      this.print(event, task.start, t);
+      this.print(event, task, t);
       task.printed = t;
       task.pending = undefined;
     } else {
@@ -114,14 +119,14 @@ export class TextLinesRenderer implements ProgressRenderer {
   finish(): void {
     const t = this.now();
     for (const task of this.tasks.values()) {
-      if (task.pending) this.print(task.pending, task.start, t);
+      if (task.pending) this.print(task.pending, task, t);
       task.pending = undefined;
       task.printed = t;
     }
   }
 
-  private print(event: ProgressEvent, start: number, t: number): void {
-    const elapsed = (t - start) / 1000;
+  private print(event: ProgressEvent, task: { start: number; baseline: number }, t: number): void {
+    const elapsed = (t - task.start) / 1000;
     const parts: string[] = [];
     if (event.total && event.total > 0) {
       const percent = (100 * Math.min(1, Math.max(0, event.done / event.total))).toFixed(1).replace(/\.0$/, '');
@@ -132,7 +137,7 @@ export class TextLinesRenderer implements ProgressRenderer {
     for (const [k, v] of Object.entries(event.metrics ?? {})) parts.push(`${k} ${formatMetric(v)}`);
     if (event.message) parts.push(event.message);
     if (event.total && event.total > 0 && event.done < event.total)
-      parts.push(`ETA ${formatDuration(etaSeconds(elapsed, event.done, event.total))}`);
+      parts.push(`ETA ${formatDuration(etaSeconds(elapsed, task.baseline, event.done, event.total))}`);
     else parts.push(`${formatDuration(elapsed)}`);
     this.stream.write(`${parts.join(', ')}\n`);
   }

@@ -51,6 +51,18 @@ describe('TextLinesRenderer', () => {
     for (const l of written) expect(l.startsWith('{') || l.includes('\r') || l.includes(String.fromCharCode(27))).toBe(false);
   });
 
+  it('says "ETA ?" until there is a rate: a task first seen with work done, or no time elapsed', () => {
+    let t = 0;
+    const written: string[] = [];
+    const r = new TextLinesRenderer({ write: (s: string) => written.push(s) }, () => t, 1000);
+    r.update({ task: 'crf', done: 1, total: 5 }); // the time spent on the first unit is unknown
+    t = 2000;
+    r.update({ task: 'crf', done: 3, total: 5 }); // 2 units in 2 s since then: 2 left, 2 s
+    r.update({ task: 'infer', done: 0, total: 4 });
+    r.update({ task: 'infer', done: 2, total: 4 }); // no time has passed: no rate
+    expect(written).toEqual(['crf: 1/5 (20%), ETA ?\n', 'crf: 3/5 (60%), ETA 2s\n', 'infer: 2/4 (50%), ETA ?\n']);
+  });
+
   it('prints a pending last state when the command ends before done = total', () => {
     let t = 0;
     const written: string[] = [];

@@ -39,6 +39,18 @@ export {
 } from './tags';
 export { extractInstances, type InstanceMask } from './instances';
 export { labelCounts } from './label-counts';
+export {
+  DOMAIN_FAR_Z,
+  DOMAIN_MIN_SPREAD,
+  IMAGE_STATISTICS,
+  domainDistance,
+  imageDomain,
+  imageStatistics,
+  isImageDomain,
+  type DomainDistance,
+  type ImageDomain,
+  type ImageStatistics,
+} from './image-domain';
 export { encodeMaskPng } from './mask-png';
 export { decodeFloatMap, decodeSaliency, encodeSaliencyPng, type FloatMap } from './saliency';
 export { stackBatch, type Batch, type BatchSample } from './batch';

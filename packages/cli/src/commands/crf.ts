@@ -9,6 +9,7 @@ import { listParser, MAX_CRF_ITERATIONS, numberParser } from '../flags';
 import { idleCoreThreads } from '../idle-cores';
 import { readBytes } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
+import { classProbabilities } from '../probability-file';
 
 /** Options of `objsel crf`. */
 export interface CrfCommandOptions {
@@ -69,18 +70,12 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
   const threads = options.threads ?? idleCoreThreads();
 
   if (options.probs) {
-    const array = readNpy(await readBytes(options.probs), options.probs);
-    if (array.shape.length !== 3 || array.shape[0] !== height || array.shape[1] !== width) {
-      throw new CliError(
-        'usage',
-        `probabilities must be [H, W, C] = [${height}, ${width}, C] like the image, got [${array.shape.join(', ')}]`,
-        { file: options.probs },
-      );
-    }
-    if (array.dtype !== 'float32' && array.dtype !== 'float64')
-      throw new CliError('usage', `probabilities must be float32 (or float64), got ${array.dtype}`, { file: options.probs });
-    const numLabels = array.shape[2]!;
-    const probs = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as Float64Array);
+    const { data: probs, numLabels } = classProbabilities(
+      readNpy(await readBytes(options.probs), options.probs),
+      options.probs,
+      width,
+      height,
+    );
     const params = resolveParams(options, 'deeplab-v2');
     const result = crfRefine({ probs, image: image.data, width, height, numLabels, params, threads, onProgress });
     const changed = countChangedLabels(argmaxLabels(probs, n, numLabels, 'hwc'), result.labels);
@@ -137,7 +132,7 @@ export function registerCrf(program: Command, context: () => CliContext): void {
     .command('crf')
     .description('refine a segmentation with a fully connected CRF (Krähenbühl & Koltun; pydensecrf-compatible)')
     .requiredOption('--image <file>', 'the RGB image (PNG or JPEG)')
-    .option('--probs <file>', 'softmax probabilities, float32 .npy [H, W, C]')
+    .option('--probs <file>', 'softmax probabilities, float32 .npy [H, W, C] (infer --save-probs)')
     .option('--labels <file>', "sparse colour annotation PNG: each colour a label, black unknown (pydensecrf's example)")
     .addOption(
       new Option('--gt-prob <p>', 'with --labels: probability that an annotated label is right')

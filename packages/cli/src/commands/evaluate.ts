@@ -10,6 +10,7 @@ import { formatEvaluation } from '../format-evaluation';
 import { readBytes, readText } from '../node-fs';
 import { bnEpsilonFlag } from '../train-flags';
 import { openSemanticSegmenter } from '../models';
+import { assertNumClasses, numClassesFlag, weightsFlag } from '../network-flags';
 
 interface EvaluateFlags {
   dataDir: string;
@@ -43,7 +44,7 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
     .option('--save-dir <dir>', 'also write <id>_mask.png (VOC palette) per image')
     .action(async (flags: EvaluateFlags) => {
       const ctx = context();
-      const weights = flags.weights ?? flags.restoreFrom;
+      const weights = weightsFlag(flags);
       if (!weights) throw new CliError('usage', 'give the network with --weights DIR');
       const scales = listFlag('--scales', flags.scales);
       const numSteps = flags.numSteps === undefined ? undefined : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 });
@@ -53,11 +54,7 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
       const { encodeIndexPng, parseList } = await import('@objsel/voc-data');
       const { segmenter, weightsDir, backend } = await openSemanticSegmenter(ctx, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
       try {
-        if (flags.numClasses !== undefined) {
-          const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 1 });
-          if (n !== segmenter.numClasses)
-            throw new CliError('usage', `--num-classes ${n} does not match the weights (${segmenter.numClasses} classes)`);
-        }
+        assertNumClasses(numClassesFlag(flags.numClasses), segmenter.numClasses, weights);
         const entries = parseList(await readText(flags.dataList), { file: flags.dataList, dataDir: flags.dataDir });
         if (flags.saveDir) await fs.mkdir(flags.saveDir, { recursive: true });
         const saveDir = flags.saveDir;

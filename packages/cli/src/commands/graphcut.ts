@@ -8,11 +8,14 @@ import { withExamples } from '../examples';
 import { numberChoiceFlag, numberParser } from '../flags';
 import { readBytes, readText } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
+import { foregroundProbability } from '../probability-file';
 
 /** Options of `objsel graphcut`. */
 export interface GraphcutCommandOptions {
   image: string;
   probs: string;
+  /** With per-class probabilities [H, W, C > 2]: the foreground class. */
+  class?: number;
   clicks?: string;
   lambda?: number;
   sigma?: number;
@@ -44,18 +47,7 @@ export async function runGraphcut(options: GraphcutCommandOptions): Promise<Grap
   const start = performance.now();
   const image = await decodeImage(await readBytes(options.image), options.image);
   const { width, height } = image;
-  const array = readNpy(await readBytes(options.probs), options.probs);
-  const shapeOk =
-    (array.shape.length === 2 || (array.shape.length === 3 && array.shape[2] === 1)) &&
-    array.shape[0] === height &&
-    array.shape[1] === width;
-  if (!shapeOk)
-    throw new CliError('usage', `probabilities must be [H, W] = [${height}, ${width}] like the image, got [${array.shape.join(', ')}]`, {
-      file: options.probs,
-    });
-  if (array.dtype !== 'float32' && array.dtype !== 'float64')
-    throw new CliError('usage', `probabilities must be float32 (or float64), got ${array.dtype}`, { file: options.probs });
-  const probs = array.data as Float32Array | Float64Array;
+  const probs = foregroundProbability(readNpy(await readBytes(options.probs), options.probs), options.probs, width, height, options.class);
   let clicks: Click[] = [];
   if (options.clicks) {
     clicks = parseClicksJson(await readText(options.clicks), options.clicks);
@@ -100,7 +92,11 @@ export function registerGraphcut(program: Command, context: () => CliContext): v
     .command('graphcut')
     .description('refine a foreground probability map by an exact minimum cut (Boykov-Kolmogorov max-flow) into a 0/255 mask')
     .requiredOption('--image <file>', 'the RGB image (PNG or JPEG)')
-    .requiredOption('--probs <file>', 'foreground probability, float32 .npy [H, W]')
+    .requiredOption(
+      '--probs <file>',
+      'foreground probability, float32 .npy [H, W]; or softmax [H, W, C] (infer --save-probs): channel 1 of 2, or --class',
+    )
+    .option('--class <k>', 'with --probs [H, W, C]: the foreground class', numberParser('--class', { integer: true, min: 0, max: 255 }))
     .option(
       '--clicks <file>',
       'clicks JSON fixed as hard constraints ({"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}])',
@@ -128,6 +124,7 @@ export function registerGraphcut(program: Command, context: () => CliContext): v
     });
   withExamples(cmd, [
     'objsel graphcut --image 2007_000129.jpg --probs prob.npy --out mask.png',
+    'objsel graphcut --image img.jpg --probs softmax.npy --class 15 --out person.png   # infer --save-probs softmax.npy',
     'objsel graphcut --image img.jpg --probs prob.npy --clicks clicks.json --lambda 10 --connectivity 8 --out mask.png --json',
   ]);
 }

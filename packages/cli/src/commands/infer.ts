@@ -9,13 +9,18 @@ import { withExamples } from '../examples';
 import { listFlag } from '../flags';
 import { bnEpsilonFlag } from '../train-flags';
 import { openSemanticSegmenter } from '../models';
-import { assertFilesExist } from '../node-fs';
+import { assertNumClasses, imagesAndWeights, numClassesFlag } from '../network-flags';
+import { assertFilesExist, writeFileMakingDirs } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
+import { perImageFile } from '../per-image-file';
 
 interface InferFlags {
   weights?: string;
+  restoreFrom?: string;
+  numClasses?: string;
   saveDir: string;
   saveLogits?: string;
+  saveProbs?: string;
   bnEpsilon?: string;
   scales: string;
   crf?: string | boolean;
@@ -29,16 +34,10 @@ interface InferredImage {
   mask: string;
   overlay: string;
   logits: string | null;
+  probs: string | null;
   /** Pixels per class index present in the mask. */
   classes: Record<string, number>;
   seconds: number;
-}
-
-/** `--save-logits` file of one image: the path itself for one image, `<stem>_<name>.npy` for several. */
-function logitsPath(flag: string, name: string, count: number): string {
-  if (count === 1) return flag;
-  const ext = path.extname(flag) || '.npy';
-  return path.join(path.dirname(flag), `${path.basename(flag, path.extname(flag))}_${name}${ext}`);
 }
 
 /** Pixels per class index, in class order. */
@@ -53,22 +52,29 @@ export function registerInfer(program: Command, context: () => CliContext): void
     .description(
       'segment images: BGR minus the mean, fc1_voc12 logits, bilinear upsampling, argmax; writes <name>_mask.png (VOC palette) and <name>_overlay.png (inference.py)',
     )
-    .argument('<images...>', 'JPEG or PNG images')
+    .argument('<images...>', 'JPEG or PNG images; or IMAGE WEIGHTS as inference.py takes them')
     .option(
       '--weights <dir>',
       'weights directory (objsel convert output), checkpoint, snapshot directory (its latest checkpoint) or TensorFlow checkpoint',
     )
+    .option('--restore-from <dir>', "the same as --weights (the TF port's name)")
+    .option('--num-classes <n>', "classes of the network, checked against the weights (inference.py's flag)")
     .option('--save-dir <dir>', 'where to write the masks and overlays', './output/')
     .option(
       '--save-logits <file.npy>',
       'write the raw fc1_voc12 logits of the scale-1 pass (before upsampling) as float32 [h, w, classes]; with several images, <file>_<name>.npy',
     )
+    .option(
+      '--save-probs <file.npy>',
+      'write the softmax of the upsampled logits (before --crf) as float32 [H, W, classes], the input of crf --probs and graphcut --probs; with several images, <file>_<name>.npy',
+    )
     .option('--bn-epsilon <e>', 'override the BatchNorm epsilon of the weights (0.001 = the TF port)')
     .option('--scales <list>', 'input scales, max-fused at logit resolution (1,0.75,0.5 = evaluate_msc.py)', '1')
     .option('--crf [preset]', 'refine with a dense CRF on the soft-max probabilities (@objsel/dense-crf preset, default deeplab-v2)')
-    .action(async (images: string[], flags: InferFlags) => {
+    .action(async (positionals: string[], flags: InferFlags) => {
       const ctx = context();
-      if (!flags.weights) throw new CliError('usage', 'give the network with --weights DIR (see objsel convert)');
+      const { images, weights } = imagesAndWeights(positionals, flags);
+      const numClasses = numClassesFlag(flags.numClasses);
       const scales = listFlag('--scales', flags.scales);
       const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
       const refine = await crfRefinerFromFlag(flags.crf);
@@ -81,20 +87,18 @@ export function registerInfer(program: Command, context: () => CliContext): void
         names.flatMap((name) => [
           ['--save-dir', maskOf(name)] as const,
           ['--save-dir', overlayOf(name)] as const,
-          ['--save-logits', flags.saveLogits === undefined ? undefined : logitsPath(flags.saveLogits, name, images.length)] as const,
+          ['--save-logits', flags.saveLogits === undefined ? undefined : perImageFile(flags.saveLogits, name, images.length)] as const,
+          ['--save-probs', flags.saveProbs === undefined ? undefined : perImageFile(flags.saveProbs, name, images.length)] as const,
         ]),
-        [...images, flags.weights],
+        [...images, weights],
       );
       assertFilesExist(images);
 
       const { decodeImage, encodeIndexPng, encodePng, overlay, writeNpy } = await import('@objsel/voc-data');
-      const { segmenter, weightsDir, backend } = await openSemanticSegmenter(
-        ctx,
-        flags.weights,
-        bnEpsilon === undefined ? {} : { bnEpsilon },
-      );
+      const { segmenter, weightsDir, backend } = await openSemanticSegmenter(ctx, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
       const results: InferredImage[] = [];
       try {
+        assertNumClasses(numClasses, segmenter.numClasses, weights);
         await fs.mkdir(flags.saveDir, { recursive: true });
         for (const [i, file] of images.entries()) {
           const name = names[i]!;
@@ -112,7 +116,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
           const image = await decodeImage(bytes, file);
           const result = await segmenter.segment(image, {
             scales,
-            probabilities: refine !== undefined,
+            probabilities: refine !== undefined || flags.saveProbs !== undefined,
             logits: flags.saveLogits !== undefined,
           });
           const labels = refine
@@ -125,10 +129,16 @@ export function registerInfer(program: Command, context: () => CliContext): void
           await fs.writeFile(blended, encodePng({ width: mixed.width, height: mixed.height, channels: 3, data: mixed.data }));
           let logits: string | null = null;
           if (flags.saveLogits !== undefined && result.logits) {
-            logits = logitsPath(flags.saveLogits, name, images.length);
+            logits = perImageFile(flags.saveLogits, name, images.length);
             await fs.mkdir(path.dirname(path.resolve(logits)), { recursive: true });
             await fs.writeFile(logits, writeNpy({ shape: result.logits.shape, data: result.logits.data }));
           }
+          const probs = flags.saveProbs === undefined ? null : perImageFile(flags.saveProbs, name, images.length);
+          if (probs !== null)
+            await writeFileMakingDirs(
+              probs,
+              writeNpy({ shape: [image.height, image.width, result.numClasses], data: result.probabilities! }),
+            );
           results.push({
             image: file,
             width: image.width,
@@ -136,6 +146,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
             mask,
             overlay: blended,
             logits,
+            probs,
             classes: classPixels(labels),
             seconds: (performance.now() - started) / 1000,
           });
@@ -150,15 +161,17 @@ export function registerInfer(program: Command, context: () => CliContext): void
             const classes = Object.entries(r.classes)
               .map(([k, v]) => `${k}:${((100 * v) / (r.width * r.height)).toFixed(1)}%`)
               .join(' ');
-            return `${r.image} (${r.width}x${r.height}, ${r.seconds.toFixed(2)} s): ${r.mask}, ${r.overlay}${r.logits ? `, ${r.logits}` : ''}  classes ${classes}`;
+            return `${r.image} (${r.width}x${r.height}, ${r.seconds.toFixed(2)} s): ${r.mask}, ${r.overlay}${r.logits ? `, ${r.logits}` : ''}${r.probs ? `, ${r.probs}` : ''}  classes ${classes}`;
           })
           .join('\n'),
       );
     });
   withExamples(cmd, [
     'objsel infer misc/2007_000129.jpg --weights deeplab_resnet --save-dir output',
+    'objsel infer misc/2007_000129.jpg deeplab_resnet --num-classes 21   # inference.py IMAGE MODEL_WEIGHTS',
     'objsel infer photos/*.jpg --weights deeplab_resnet --scales 1,0.75,0.5 --crf',
     'objsel infer cat.jpg --weights deeplab_resnet --save-logits cat_logits.npy --bn-epsilon 0.001 --backend cpu --json',
+    'objsel infer cat.jpg --weights deeplab_resnet --save-probs cat_probs.npy && objsel crf --image cat.jpg --probs cat_probs.npy --out cat_crf.png',
     'objsel infer cat.jpg --weights deeplab_resnet --backend onnx   # ONNX Runtime (npm install onnxruntime-node)',
   ]);
 }

@@ -11,6 +11,7 @@ import { formatMethodSelect, runMethodSelect, SELECT_METHODS } from '../method-s
 import { readBytes, readText, writeFileMakingDirs } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 import { openInteractiveModel } from '../models';
+import { selectionWarnings } from '../selection-warnings';
 
 /** Options of {@link runSelect}. */
 export interface SelectOptions extends PredictorOptions {
@@ -166,6 +167,7 @@ export function registerSelect(program: Command, context: () => CliContext): voi
         ...(flags.overlay !== undefined ? { overlay: flags.overlay } : {}),
         ...(flags.probs ? { probs: flags.probs } : {}),
       });
+      for (const warning of await selectionWarnings({ file: image, ...result })) ctx.warn(warning);
       ctx.result(result, () => formatMethodSelect(result));
       return;
     }
@@ -186,6 +188,7 @@ export function registerSelect(program: Command, context: () => CliContext): voi
       ...(flags.overlay !== undefined ? { overlay: flags.overlay } : {}),
       ...(flags.probs ? { probs: flags.probs } : {}),
     });
+    for (const warning of await selectionWarnings({ file: image, weights: flags.weights, ...result })) ctx.warn(warning);
     ctx.result(
       { ...result, backend },
       () =>

@@ -7,6 +7,7 @@ import type { WritableFiles } from '@objsel/caffe-import';
 import type { DeepLabConfig } from '../model/config';
 import { DeepLabResNet } from '../model/deeplab';
 import { runTrainingLoop, type LoopSettings } from '../train/loop';
+import { trainingDomain } from '../train/domain';
 import { predictionStrip } from '../train/pictures';
 import type { OnProgress } from '../progress';
 import type { InteractiveFeedBatch } from './data';
@@ -161,7 +162,11 @@ export async function trainInteractive(options: InteractiveTrainOptions): Promis
         }
         const feed = await interactiveTrainingData(fs, s.data, samples, options.onWarn);
         const trainer = new InteractiveTrainer(network, s.trainer);
-        return { network, trainer, feed };
+        // The checkpoints' metadata says what the network was trained on (objsel.domain).
+        const domain = await trainingDomain(fs, s.data);
+        const net = network;
+        const savable = { toWeightEntries: () => net.toWeightEntries(), meta: () => ({ ...net.meta(), ...(domain ? { domain } : {}) }) };
+        return { network: savable, trainer, feed };
       },
       picture: (batch, result) => (result.logits ? interactiveStrip(batch, result.logits, active.saveNumImages) : undefined),
       extraMetrics: (result) => ({ crossEntropy: result.crossEntropy }),
