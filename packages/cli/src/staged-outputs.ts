@@ -272,3 +272,18 @@ function isDirectory(p: string): boolean {
     return false;
   }
 }
+
+/**
+ * Writes a run's few output files all or none: each is staged, then all take their names
+ * together (entries without a path are skipped). A failure writing any of them (a missing or
+ * read-only directory) leaves none behind.
+ */
+export async function writeOutputs(files: ReadonlyArray<readonly [file: string | undefined, bytes: Uint8Array | string]>): Promise<void> {
+  const given = files.filter((f): f is readonly [string, Uint8Array | string] => f[0] !== undefined && f[0] !== '');
+  await withStagedOutputs(
+    given.map(([file]) => file),
+    async (out) => {
+      for (const [file, bytes] of given) await out.write(file, bytes);
+    },
+  );
+}

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
@@ -10,6 +9,7 @@ import { formatEvaluation } from '../format-evaluation';
 import { readBytes, readText } from '../node-fs';
 import { bnEpsilonFlag } from '../train-flags';
 import { openSemanticSegmenter } from '../models';
+import { stageOutputs } from '../staged-outputs';
 
 interface EvaluateFlags {
   dataDir: string;
@@ -52,6 +52,7 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
       const { evaluate } = await import('@objsel/deeplab-resnet');
       const { encodeIndexPng, parseList } = await import('@objsel/voc-data');
       const { segmenter, weightsDir, backend } = await openSemanticSegmenter(ctx, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
+      const out = stageOutputs([flags.saveDir]);
       try {
         if (flags.numClasses !== undefined) {
           const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 1 });
@@ -59,7 +60,7 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
             throw new CliError('usage', `--num-classes ${n} does not match the weights (${segmenter.numClasses} classes)`);
         }
         const entries = parseList(await readText(flags.dataList), { file: flags.dataList, dataDir: flags.dataDir });
-        if (flags.saveDir) await fs.mkdir(flags.saveDir, { recursive: true });
+        if (flags.saveDir) await out.mkdir(flags.saveDir);
         const saveDir = flags.saveDir;
         const result = await evaluate({
           segmenter,
@@ -72,12 +73,14 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
           ...(saveDir
             ? {
                 onImage: async ({ entry, image, prediction }) =>
-                  fs.writeFile(path.join(saveDir, `${entry.id}_mask.png`), encodeIndexPng(prediction, image.width, image.height)),
+                  out.write(path.join(saveDir, `${entry.id}_mask.png`), encodeIndexPng(prediction, image.width, image.height)),
               }
             : {}),
         });
+        await out.commit();
         ctx.result({ ...result, weights: weightsDir, dataList: flags.dataList, backend }, () => formatEvaluation(result));
       } finally {
+        out.discard();
         await segmenter.dispose();
       }
     });

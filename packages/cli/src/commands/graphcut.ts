@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { DEFAULT_LAMBDA, graphCut, parseClicksJson, type Click } from '@objsel/clicks';
 import { decodeImage, encodeMaskPng, readNpy } from '@objsel/voc-data';
 import { Option, type Command } from 'commander';
@@ -8,6 +7,7 @@ import { withExamples } from '../examples';
 import { numberChoiceFlag, numberParser } from '../flags';
 import { readBytes, readText } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
+import { writeOutputs } from '../staged-outputs';
 
 /** Options of `objsel graphcut`. */
 export interface GraphcutCommandOptions {
@@ -78,7 +78,7 @@ export async function runGraphcut(options: GraphcutCommandOptions): Promise<Grap
     connectivity: options.connectivity,
   });
   const { png, area: foreground } = encodeMaskPng(result.mask, width, height);
-  await fs.writeFile(options.out, png);
+  await writeOutputs([[options.out, png]]);
   return {
     out: options.out,
     width,
