@@ -139,3 +139,39 @@ export function assertItemOutputsSafe(
     seen.add(place);
   }
 }
+
+/**
+ * A directory output that objsel fills with many files (`data make-synthetic --out`) may be
+ * missing, empty, or an earlier output of the same kind (it holds `marker`, whose JSON has
+ * `field` starting with `prefix`); anything else, unrelated files in particular, is refused
+ * unless `force`. Call before anything is written.
+ *
+ * @throws CliError `usage` naming the flag and what is there.
+ */
+export function assertOwnOutputDir(
+  flag: string,
+  dir: string,
+  force: boolean,
+  kind: { marker: string; field: string; prefix: string; what: string },
+): void {
+  if (force) return;
+  let stats: Stats;
+  try {
+    stats = statSync(dir);
+  } catch {
+    return;
+  }
+  if (!stats.isDirectory()) throw new CliError('usage', `${flag} ${dir} is an existing file, not a directory`);
+  if (readdirSync(dir).length === 0) return;
+  try {
+    const json = JSON.parse(readFileSync(path.join(dir, kind.marker), 'utf8')) as Record<string, unknown>;
+    const value = json[kind.field];
+    if (typeof value === 'string' && value.startsWith(kind.prefix)) return;
+  } catch {
+    // no marker: not ours
+  }
+  throw new CliError(
+    'usage',
+    `${flag} ${dir} is a directory with other files (not ${kind.what}: no ${kind.marker}); choose an empty or new directory, or add --force to write into it`,
+  );
+}

@@ -9,6 +9,7 @@ import { choiceFlag, numberFlag } from '../../flags';
 import { nodeFileSystem, readText } from '../../node-fs';
 import { assertOutputSeparate } from '../../output-guard';
 import { inputSizeFlag } from '../../train-flags';
+import { stageOutputs } from '../../staged-outputs';
 
 interface TrainFlags extends DcspNetworkFlags {
   dataDir: string;
@@ -77,7 +78,11 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
       );
   }
   const { network, source } = await dcspNetworkFromFlags(ctx, flags);
+  const out = stageOutputs([flags.attnSnapshotDir, flags.snapshotDir, cueDir]);
   try {
+    // A run failing before its first checkpoint leaves no directory it created.
+    for (const dir of [flags.attnSnapshotDir, flags.snapshotDir]) await out.mkdir(dir, { discardUnless: 'checkpoint.json' });
+    await out.mkdir(cueDir);
     const files = nodeFileSource();
     const numClasses = network.numClasses;
     const result = await trainDcsp({
@@ -111,6 +116,7 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
       onProgress: ctx.onProgress,
       onInfo: (m) => ctx.info(m),
     });
+    await out.commit();
     const { cueStore: _store, ...summary } = result;
     const latest = path.join(flags.snapshotDir, `ckpt-${(adaptRounds + 1) * adaptAfter}`);
     ctx.result(
@@ -127,6 +133,7 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
         `${formatTrainResult(result, { attnSnapshotDir: flags.attnSnapshotDir, snapshotDir: flags.snapshotDir, cueDir })}\nfinal network: ${latest}`,
     );
   } finally {
+    out.discard();
     network.dispose();
   }
 }
