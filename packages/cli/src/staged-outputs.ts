@@ -137,8 +137,8 @@ export class StagedOutputs {
    * in it by then.
    */
   async mkdir(dir: string, options: { discardUnless?: string } = {}): Promise<void> {
-    const first = await fs.mkdir(dir, { recursive: true });
-    if (first !== undefined) this.created.push({ dir: path.resolve(first), ...options });
+    const first = await makeDirs(dir);
+    if (first !== undefined) this.created.push({ dir: first, ...options });
     this.watch(dir);
   }
 
@@ -210,6 +210,32 @@ export class StagedOutputs {
     }
     this.created.length = 0;
   }
+}
+
+/**
+ * `mkdir -p` one level at a time. Node's recursive mkdir never settles for a path under `/proc`
+ * (it retries ENOENT forever); this fails with the first level that cannot be made.
+ *
+ * @returns the outermost directory created, or undefined when `dir` existed.
+ */
+async function makeDirs(dir: string): Promise<string | undefined> {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  while (!existsSync(d)) {
+    missing.push(d);
+    const parent = path.dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  const outermostFirst = [...missing].reverse();
+  for (const m of outermostFirst) {
+    try {
+      await fs.mkdir(m);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return outermostFirst[0];
 }
 
 /** Removes `dir` if it holds nothing but empty directories. */
