@@ -105,11 +105,11 @@ export function registerGraphcut(program: Command, context: () => CliContext): v
       '--clicks <file>',
       'clicks JSON fixed as hard constraints ({"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}])',
     )
-    .option('--lambda <l>', `smoothness weight (default ${DEFAULT_LAMBDA})`, numberParser('--lambda', { min: 0 }))
+    .option('--lambda <l>', `smoothness weight (default ${DEFAULT_LAMBDA})`, numberParser('--lambda', { min: 0, max: 1e6 }))
     .option(
       '--sigma <s>',
       'colour scale of the contrast term (default: RMS neighbour colour difference, as GrabCut)',
-      numberParser('--sigma', { min: 0, minExclusive: true }),
+      numberParser('--sigma', { min: 0, minExclusive: true, max: 1e6 }),
     )
     .addOption(
       new Option('--connectivity <n>', 'neighbourhood: 4, or 8 with diagonals weighted 1/sqrt(2)')

@@ -64,7 +64,8 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     const maxClicks = numberFlag('--max-clicks', flags.maxClicks, { integer: true, min: 1, max: 1000 });
     const iou = listFlag('--iou', flags.iou, { min: 0, minExclusive: true, max: 1 });
     const method = choiceFlag('--method', flags.method, SELECT_METHODS);
-    const maxImages = flags.maxImages === undefined ? undefined : numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
+    const maxImages =
+      flags.maxImages === undefined ? undefined : numberFlag('--max-images', flags.maxImages, { integer: true, min: 1, max: 10_000_000 });
     if (method !== 'network') {
       if (!flags.dataList || (flags.dataset ?? 'voc-list') !== 'voc-list')
         throw new CliError('usage', `--method ${method} runs on a --data-list (--dataset voc-list)`);

@@ -161,10 +161,13 @@ export function registerSelect(program: Command, context: () => CliContext): voi
     if (!flags.weights)
       throw new CliError('usage', '--method network needs --weights DIR (the classic methods, e.g. --method grabcut, need none)');
     const threshold = numberFlag('--threshold', flags.threshold, { min: 0, max: 1 });
+    // Every number is checked before the network is opened.
+    const refine = refineFromFlags(flags);
+    const brs = brsFromFlags(flags);
     const { model, backend } = await openInteractiveModel(ctx, flags.weights);
     const result = await runSelect({
-      ...refineFromFlags(flags),
-      brs: brsFromFlags(flags),
+      ...refine,
+      brs,
       threshold,
       image,
       model,

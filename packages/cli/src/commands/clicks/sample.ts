@@ -158,15 +158,19 @@ export function registerClicksSample(group: Command, context: () => CliContext):
     .option(
       '--d-margin <px>',
       'positives at least this far inside the object, strategy-1 negatives this far outside (default 10)',
-      numberParser('--d-margin', { min: 0 }),
+      numberParser('--d-margin', { min: 0, max: 65536 }),
     )
     .option(
       '--d-step <px>',
       'minimum distance between clicks of a kind (default: the d_step rule on the candidate bounding box)',
-      numberParser('--d-step', { min: 0 }),
+      numberParser('--d-step', { min: 0, max: 65536 }),
     )
-    .option('--d <px>', 'strategies 1 and 3 click within this distance of the object (default 20)', numberParser('--d', { min: 0 }))
-    .option('--seed <n>', 'random seed', numberParser('--seed', { integer: true }), 0)
+    .option(
+      '--d <px>',
+      'strategies 1 and 3 click within this distance of the object (default 20)',
+      numberParser('--d', { min: 0, max: 65536 }),
+    )
+    .option('--seed <n>', 'random seed', numberParser('--seed', { integer: true, min: -(2 ** 31), max: 2 ** 32 - 1 }), 0)
     .option('--object-dir <dir>', 'instance labels under --data-dir', 'SegmentationObject')
     .option('--class-dir <dir>', 'class labels under --data-dir (for the "class" of each object)', 'SegmentationClass')
     .action(async (opts: ClicksSampleOptions) => {
