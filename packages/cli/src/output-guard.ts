@@ -57,6 +57,7 @@ export function assertOutputsSafe(outputs: readonly OutputSpec[], inputs: Readon
   const given = outputs.filter((o): o is readonly [string, string] => o[1] !== undefined && o[1] !== '');
   for (const [flag, out] of given) {
     assertOutputSeparate(flag, out, inputs);
+    assertDirectoryCanHold(flag, out);
     if (isDirectory(out)) throw new CliError('usage', `${flag} ${out} is a directory; name a file to write`);
   }
   const seen = new Map<string, string>();
@@ -65,6 +66,31 @@ export function assertOutputsSafe(outputs: readonly OutputSpec[], inputs: Readon
     const earlier = seen.get(place);
     if (earlier !== undefined) throw new CliError('usage', `${earlier} and ${flag} both name ${out}; each output needs its own file`);
     seen.set(place, flag);
+  }
+}
+
+/**
+ * Refuses an output whose directory can never exist because a regular file stands where one of
+ * its parent directories would be, so the run fails before any work rather than at its first write.
+ *
+ * @throws CliError `usage` naming the flag and the file in the way.
+ */
+export function assertDirectoryCanHold(flag: string, out: string): void {
+  let d = path.dirname(path.resolve(out));
+  for (;;) {
+    let stats: Stats | undefined;
+    try {
+      stats = statSync(d);
+    } catch {
+      // missing: it will be made
+    }
+    if (stats) {
+      if (!stats.isDirectory()) throw new CliError('usage', `${flag} ${out}: ${d} is a file, so no directory can be made there`);
+      return;
+    }
+    const parent = path.dirname(d);
+    if (parent === d) return;
+    d = parent;
   }
 }
 
@@ -85,6 +111,7 @@ function isDirectory(p: string): boolean {
  * @throws CliError `usage` naming the flag and what is there.
  */
 export function assertReplaceableWeightsDir(flag: string, out: string, force: boolean): void {
+  assertDirectoryCanHold(flag, out);
   if (force) return;
   let stats: Stats;
   try {

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { encodeIndexPng, encodePng, writeNpy } from '@objsel/voc-data';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +32,34 @@ function randomBytes(n: number, seed: number): Uint8Array {
     out[i] = s & 0xff;
   }
   return out;
+}
+
+/** A PNG whose header declares 100000 x 100000 RGB pixels, with a few bytes of data: must be refused before allocating. */
+function hugePng(): Uint8Array {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(zlib.crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(100_000, 0);
+  ihdr.writeUInt32BE(100_000, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(64))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** An .npy whose header declares float32 [100000, 100000, 20] with 64 bytes of data. */
+function hugeNpy(): Uint8Array {
+  let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 20), }";
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const prefix = Buffer.alloc(10);
+  prefix.set([0x93, ...Buffer.from('NUMPY', 'latin1'), 1, 0]);
+  prefix.writeUInt16LE(header.length, 8);
+  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.alloc(64)]);
 }
 
 /** The valid files every command starts from, written into `dir`; returns their paths by name. */
@@ -237,6 +266,25 @@ function cases(spec: CommandSpec): Case[] {
       ['empty', (_f, dir) => path.join(dir, 'empty.bin')],
       ['random bytes', (_f, dir) => path.join(dir, 'random.bin')],
     ];
+    // The flag's own valid file cut in half, and (for images and arrays) one declaring a huge size.
+    bad.push([
+      'truncated',
+      (f, dir) => {
+        const valid = fs.readFileSync(inputValue(base(f, dir), flag));
+        const file = path.join(dir, `truncated${path.extname(inputValue(base(f, dir), flag))}`);
+        fs.writeFileSync(file, valid.subarray(0, valid.length >> 1));
+        return file;
+      },
+    ]);
+    bad.push([
+      'declaring a huge size',
+      (f, dir) => {
+        const ext = path.extname(inputValue(base(f, dir), flag));
+        const file = path.join(dir, `huge${ext}`);
+        fs.writeFileSync(file, ext === '.npy' ? hugeNpy() : ext === '.png' ? hugePng() : randomBytes(64, 3));
+        return file;
+      },
+    ]);
     for (const [kind, value] of bad) {
       out.push({
         title: `${flag} ${kind}`,
@@ -253,6 +301,11 @@ function cases(spec: CommandSpec): Case[] {
         mentions: () => flag,
       });
     }
+    out.push({
+      title: `${flag} in a directory that cannot be made (under a file)`,
+      argv: (f, dir) => withValue(base(f, dir), flag, path.join(f['list.txt']!, 'sub', 'o.bin')),
+      mentions: (f) => f['list.txt']!,
+    });
     if (spec.name !== 'convert') {
       out.push({
         title: `${flag} names an existing directory`,
