@@ -146,10 +146,20 @@ export async function readTextIfExists(files: Pick<ReadableFiles, 'readFile'>, f
 
 let tempCounter = 0;
 
-/** A name part unique to this writer, for files and directories written aside before a rename. */
+/** The writing process's id where there is one (Node), 0 elsewhere (a browser: nobody cleans up after it). */
+function writerPid(): number {
+  const pid = (globalThis as { process?: { pid?: unknown } }).process?.pid;
+  return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : 0;
+}
+
+/**
+ * A name part unique to this writer, for files and directories written aside before a rename:
+ * `<pid>-<time>-<random>-<n>`. The writer's process id comes first, so a later run can tell the
+ * leftovers of a killed process (pid no longer running) from those of a live one.
+ */
 export function tempSuffix(): string {
   tempCounter += 1;
-  return `${Date.now().toString(36)}-${Math.floor(Math.random() * 2 ** 31).toString(36)}-${tempCounter}`;
+  return `${writerPid()}-${Date.now().toString(36)}-${Math.floor(Math.random() * 2 ** 31).toString(36)}-${tempCounter}`;
 }
 
 /**

@@ -8,6 +8,7 @@ import { writeWeightsDir } from '@objsel/caffe-import/node';
 import type { CliContext } from './context';
 import { readBytes, readText } from './node-fs';
 import { assertOutputSeparate, assertReplaceableWeightsDir } from './output-guard';
+import { withStagedOutputs } from './staged-outputs';
 
 /** Inputs of {@link runConvert}. */
 export interface ConvertRequest {
@@ -55,11 +56,14 @@ export async function runConvert(request: ConvertRequest, onProgress?: CliContex
     ...(onProgress ? { onProgress } : {}),
   });
   const t1 = performance.now();
-  const modelJson = await writeWeightsDir(request.out, result.entries, result.meta, {
-    ...(request.shardBytes ? { shardBytes: request.shardBytes } : {}),
-    generatedBy: request.generatedBy ?? '@objsel/cli',
-    convertedBy: '@objsel/caffe-import',
-    ...(onProgress ? { onProgress } : {}),
+  const modelJson = await withStagedOutputs([request.out], async (out) => {
+    await out.mkdir(path.dirname(path.resolve(request.out)));
+    return writeWeightsDir(request.out, result.entries, result.meta, {
+      ...(request.shardBytes ? { shardBytes: request.shardBytes } : {}),
+      generatedBy: request.generatedBy ?? '@objsel/cli',
+      convertedBy: '@objsel/caffe-import',
+      ...(onProgress ? { onProgress } : {}),
+    });
   });
   const { architecture, inputChannels, numClasses, blocks, widthMultiplier, bnEpsilon } = result.meta;
   return {

@@ -99,18 +99,18 @@ export function interactiveOptionsFromFlags(
   const schedule = choiceFlag('--schedule', flags.schedule, ['constant', 'poly'] as const);
   const trainer: Partial<InteractiveTrainerConfig> = {
     numSteps: numberFlag('--num-steps', pick('numSteps', flags.numSteps), { integer: true, min: 1, max: MAX_STEPS }),
-    learningRate: numberFlag('--learning-rate', pick('learningRate', flags.learningRate), { min: 0 }),
+    learningRate: numberFlag('--learning-rate', pick('learningRate', flags.learningRate), { min: 0, max: 10 }),
     schedule,
-    power: numberFlag('--power', flags.power ?? '0.9'),
-    momentum: numberFlag('--momentum', flags.momentum ?? '0.9', { min: 0 }),
-    weightDecay: numberFlag('--weight-decay', pick('weightDecay', flags.weightDecay ?? '0.0005'), { min: 0 }),
-    posWeight: numberFlag('--pos-weight', flags.posWeight, { min: 0, minExclusive: true }),
-    lossScale: numberFlag('--loss-scale', flags.lossScale, { min: 0, minExclusive: true }),
+    power: numberFlag('--power', flags.power ?? '0.9', { min: 0, max: 100 }),
+    momentum: numberFlag('--momentum', flags.momentum ?? '0.9', { min: 0, max: 1, maxExclusive: true }),
+    weightDecay: numberFlag('--weight-decay', pick('weightDecay', flags.weightDecay ?? '0.0005'), { min: 0, max: 1 }),
+    posWeight: numberFlag('--pos-weight', flags.posWeight, { min: 0, minExclusive: true, max: 1e6 }),
+    lossScale: numberFlag('--loss-scale', flags.lossScale, { min: 0, minExclusive: true, max: 1e6 }),
     trainBatchNorm: flags.isTraining === true,
-    bnDecay: numberFlag('--bn-decay', flags.bnDecay, { min: 0 }),
+    bnDecay: numberFlag('--bn-decay', flags.bnDecay, { min: 0, max: 1 }),
     ignoreLabel: numberFlag('--ignore-label', flags.ignoreLabel, { integer: true, min: 0, max: 255 }),
   };
-  const seed = numberFlag('--random-seed', flags.randomSeed, { integer: true });
+  const seed = numberFlag('--random-seed', flags.randomSeed, { integer: true, min: -(2 ** 31), max: 2 ** 32 - 1 });
   const data: InteractiveDataSettings = {
     dataDir: flags.dataDir,
     dataList: flags.dataList,
@@ -125,9 +125,9 @@ export function interactiveOptionsFromFlags(
     ignoreLabel: trainer.ignoreLabel!,
     strategies: strategiesFlag(flags.strategies),
     sampling: {
-      ...(flags.dMargin !== undefined ? { dMargin: numberFlag('--d-margin', flags.dMargin, { min: 0 }) } : {}),
-      ...(flags.dStep !== undefined ? { dStep: numberFlag('--d-step', flags.dStep, { min: 0 }) } : {}),
-      ...(flags.d !== undefined ? { d: numberFlag('--d', flags.d, { min: 0 }) } : {}),
+      ...(flags.dMargin !== undefined ? { dMargin: numberFlag('--d-margin', flags.dMargin, { min: 0, max: 65536 }) } : {}),
+      ...(flags.dStep !== undefined ? { dStep: numberFlag('--d-step', flags.dStep, { min: 0, max: 65536 }) } : {}),
+      ...(flags.d !== undefined ? { d: numberFlag('--d', flags.d, { min: 0, max: 65536 }) } : {}),
       ...(flags.nPositive !== undefined
         ? { nPositive: numberFlag('--n-positive', flags.nPositive, { integer: true, min: 1, max: 1000 }) }
         : {}),
@@ -135,7 +135,7 @@ export function interactiveOptionsFromFlags(
         ? { nNegative: numberFlag('--n-negative', flags.nNegative, { integer: true, min: 0, max: 1000 }) }
         : {}),
     },
-    clickScale: numberFlag('--click-scale', flags.clickScale, { min: 0, minExclusive: true }),
+    clickScale: numberFlag('--click-scale', flags.clickScale, { min: 0, minExclusive: true, max: 1000 }),
     clickSubsets: flags.clickSubsets === true,
   };
   const options: Omit<InteractiveTrainOptions, 'fs'> = {

@@ -1,14 +1,9 @@
-/**
- * `objsel select --method grabcut|graphcut-colour|random-walker|geodesic`: the classic interactive
- * methods of `@objsel/clicks`, which need no weights. This module imports only the leaf packages
- * (clicks, voc-data), so a classic selection never loads TF.js or the network.
- */
-import { promises as fs } from 'node:fs';
 import type { Box, Click, SelectionMethod, SelectionMethodName, SelectionState } from '@objsel/clicks';
 import type { RgbImage } from '@objsel/voc-data';
 import { CliError } from './errors';
 import { boxFlag } from './flags';
-import { readBytes, writeFileMakingDirs } from './node-fs';
+import { readBytes } from './node-fs';
+import { writeOutputs } from './staged-outputs';
 
 /** `--method`: the network or one of the classic methods. */
 export const SELECT_METHODS = ['network', 'grabcut', 'graphcut-colour', 'random-walker', 'geodesic'] as const;
@@ -66,7 +61,7 @@ export async function runMethodSelect(options: MethodSelectOptions): Promise<Met
   const { mask, state, steps } = replayMethod(selectionMethod(options.method), image, box, options.clicks);
   const seconds = (performance.now() - started) / 1000;
   const encoded = encodeMaskPng(mask, width, height);
-  await writeFileMakingDirs(options.out, encoded.png);
+  const files: Array<[string, Uint8Array]> = [[options.out, encoded.png]];
   const report: MethodSelectResult = {
     method: options.method,
     out: options.out,
@@ -80,13 +75,14 @@ export async function runMethodSelect(options: MethodSelectOptions): Promise<Met
   };
   const overlayFile = options.overlay ?? options.out.replace(/(\.png)?$/i, '_overlay.png');
   if (overlayFile) {
-    await fs.writeFile(overlayFile, encodePng({ width, height, channels: 3, data: selectionOverlay(image, mask, options.clicks) }));
+    files.push([overlayFile, encodePng({ width, height, channels: 3, data: selectionOverlay(image, mask, options.clicks) })]);
     report.overlay = overlayFile;
   }
   if (options.probs && state.method === 'random-walker') {
-    await fs.writeFile(options.probs, writeNpy({ shape: [height, width], data: Float32Array.from(state.probability) }));
+    files.push([options.probs, writeNpy({ shape: [height, width], data: Float32Array.from(state.probability) })]);
     report.probs = options.probs;
   }
+  await writeOutputs(files);
   return report;
 }
 

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { iouCurveCsv, iouCurveSvg, meanIouAt, nocMetrics, type NocMetrics } from '@objsel/clicks';
 import type { NocObject, NocOptions, NocRun } from '@objsel/deeplab-resnet/interactive';
@@ -7,6 +6,7 @@ import type { Command } from 'commander';
 import { CliError } from './errors';
 import { choiceFlag } from './flags';
 import { assertOutputSeparate } from './output-guard';
+import { writeOutputs } from './staged-outputs';
 
 /** `--dataset` values: a VOC-format list (today's `noc`) or a benchmark layout. */
 export const NOC_DATASETS = ['voc-list', ...BENCHMARK_NAMES] as const;
@@ -112,6 +112,7 @@ export function formatBenchmarkFigures(f: BenchmarkFigures): string {
 export async function writeCurveFiles(flags: RawBenchmarkFlags, f: BenchmarkFigures, run: NocRun): Promise<void> {
   const label = `${f.dataset} · ${path.basename(path.resolve(flags.weights ?? '.'))} · ${run.refine}${run.brs ? ' + f-BRS' : ''}${run.zoomedClicks > 0 ? ' + zoom-in' : ''}`;
   const series = [{ label, curve: f.iouCurve }];
+  const files: Array<[string, string]> = [];
   if (flags.saveCurve !== undefined) {
     const body =
       curveFormat(flags.saveCurve) === 'csv'
@@ -130,8 +131,8 @@ export async function writeCurveFiles(flags: RawBenchmarkFlags, f: BenchmarkFigu
             null,
             2,
           )}\n`;
-    await fs.writeFile(flags.saveCurve, body);
+    files.push([flags.saveCurve, body]);
   }
-  if (flags.curveSvg !== undefined)
-    await fs.writeFile(flags.curveSvg, iouCurveSvg(series, { title: `mIoU after every click — ${f.dataset}` }));
+  if (flags.curveSvg !== undefined) files.push([flags.curveSvg, iouCurveSvg(series, { title: `mIoU after every click — ${f.dataset}` })]);
+  await writeOutputs(files);
 }

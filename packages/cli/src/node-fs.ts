@@ -46,12 +46,6 @@ export async function readIfExists(file: string): Promise<Uint8Array | undefined
   }
 }
 
-/** Writes a file, creating its directory first. */
-export async function writeFileMakingDirs(file: string, bytes: Uint8Array | string): Promise<void> {
-  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await fs.writeFile(file, bytes);
-}
-
 /** A `(relativePath, bytes)` writer under `root` (what voc-data's dataset maker writes through); each directory is made once. */
 export function directoryWriter(root: string): (rel: string, bytes: Uint8Array) => Promise<void> {
   const made = new Set<string>();

@@ -57,6 +57,7 @@ export function assertOutputsSafe(outputs: readonly OutputSpec[], inputs: Readon
   const given = outputs.filter((o): o is readonly [string, string] => o[1] !== undefined && o[1] !== '');
   for (const [flag, out] of given) {
     assertOutputSeparate(flag, out, inputs);
+    assertDirectoryCanHold(flag, out);
     if (isDirectory(out)) throw new CliError('usage', `${flag} ${out} is a directory; name a file to write`);
   }
   const seen = new Map<string, string>();
@@ -65,6 +66,31 @@ export function assertOutputsSafe(outputs: readonly OutputSpec[], inputs: Readon
     const earlier = seen.get(place);
     if (earlier !== undefined) throw new CliError('usage', `${earlier} and ${flag} both name ${out}; each output needs its own file`);
     seen.set(place, flag);
+  }
+}
+
+/**
+ * Refuses an output whose directory can never exist because a regular file stands where one of
+ * its parent directories would be, so the run fails before any work rather than at its first write.
+ *
+ * @throws CliError `usage` naming the flag and the file in the way.
+ */
+export function assertDirectoryCanHold(flag: string, out: string): void {
+  let d = path.dirname(path.resolve(out));
+  for (;;) {
+    let stats: Stats | undefined;
+    try {
+      stats = statSync(d);
+    } catch {
+      // missing: it will be made
+    }
+    if (stats) {
+      if (!stats.isDirectory()) throw new CliError('usage', `${flag} ${out}: ${d} is a file, so no directory can be made there`);
+      return;
+    }
+    const parent = path.dirname(d);
+    if (parent === d) return;
+    d = parent;
   }
 }
 
@@ -85,6 +111,7 @@ function isDirectory(p: string): boolean {
  * @throws CliError `usage` naming the flag and what is there.
  */
 export function assertReplaceableWeightsDir(flag: string, out: string, force: boolean): void {
+  assertDirectoryCanHold(flag, out);
   if (force) return;
   let stats: Stats;
   try {
@@ -138,4 +165,40 @@ export function assertItemOutputsSafe(
     if (isDirectory(out)) throw new CliError('usage', `${flag}: ${out} is a directory; it cannot be written as a file`);
     seen.add(place);
   }
+}
+
+/**
+ * A directory output that objsel fills with many files (`data make-synthetic --out`) may be
+ * missing, empty, or an earlier output of the same kind (it holds `marker`, whose JSON has
+ * `field` starting with `prefix`); anything else, unrelated files in particular, is refused
+ * unless `force`. Call before anything is written.
+ *
+ * @throws CliError `usage` naming the flag and what is there.
+ */
+export function assertOwnOutputDir(
+  flag: string,
+  dir: string,
+  force: boolean,
+  kind: { marker: string; field: string; prefix: string; what: string },
+): void {
+  if (force) return;
+  let stats: Stats;
+  try {
+    stats = statSync(dir);
+  } catch {
+    return;
+  }
+  if (!stats.isDirectory()) throw new CliError('usage', `${flag} ${dir} is an existing file, not a directory`);
+  if (readdirSync(dir).length === 0) return;
+  try {
+    const json = JSON.parse(readFileSync(path.join(dir, kind.marker), 'utf8')) as Record<string, unknown>;
+    const value = json[kind.field];
+    if (typeof value === 'string' && value.startsWith(kind.prefix)) return;
+  } catch {
+    // no marker: not ours
+  }
+  throw new CliError(
+    'usage',
+    `${flag} ${dir} is a directory with other files (not ${kind.what}: no ${kind.marker}); choose an empty or new directory, or add --force to write into it`,
+  );
 }

@@ -8,6 +8,7 @@ import type { CliContext } from './context';
 import { interactiveOptionsFromFlags, type RawInteractiveFlags } from './interactive-train-flags';
 import { nodeFileSystem } from './node-fs';
 import { trainOptionsFromFlags, type RawTrainFlags } from './train-flags';
+import { withStagedOutputs } from './staged-outputs';
 
 /** Human summary of a run; `unit` is what the throughput counts (`images`, or `samples` for interactive training). */
 export function formatTrainSummary(
@@ -30,7 +31,11 @@ export async function runTrainCommand(ctx: CliContext, flags: RawTrainFlags, mod
   const options = trainOptionsFromFlags(flags, mode);
   const backend = await ctx.useBackend();
   const { train } = await import('@objsel/deeplab-resnet/train');
-  const summary = await train({ ...options, fs: nodeFileSystem, onProgress: ctx.onProgress, onInfo: (m) => ctx.info(m) });
+  const summary = await withStagedOutputs([options.snapshotDir], async (out) => {
+    // A run failing before its first checkpoint leaves no snapshot directory it created.
+    await out.mkdir(options.snapshotDir, { discardUnless: 'checkpoint.json' });
+    return train({ ...options, fs: nodeFileSystem, onProgress: ctx.onProgress, onInfo: (m) => ctx.info(m) });
+  });
   summary.network.dispose();
   const { network: _network, ...rest } = summary;
   ctx.result({ ...rest, backend, snapshotDir: options.snapshotDir }, () => formatTrainSummary(rest, options.snapshotDir));
@@ -41,12 +46,15 @@ export async function runInteractiveTrain(ctx: CliContext, flags: RawInteractive
   const { options } = interactiveOptionsFromFlags(flags, cmd);
   const backend = await ctx.useBackend();
   const { trainInteractive } = await import('@objsel/deeplab-resnet/interactive');
-  const summary = await trainInteractive({
-    ...options,
-    fs: nodeFileSystem,
-    onProgress: ctx.onProgress,
-    onInfo: (m) => ctx.info(m),
-    onWarn: (m) => ctx.warn(m),
+  const summary = await withStagedOutputs([options.snapshotDir], async (out) => {
+    await out.mkdir(options.snapshotDir, { discardUnless: 'checkpoint.json' });
+    return trainInteractive({
+      ...options,
+      fs: nodeFileSystem,
+      onProgress: ctx.onProgress,
+      onInfo: (m) => ctx.info(m),
+      onWarn: (m) => ctx.warn(m),
+    });
   });
   summary.network.dispose();
   const { network: _network, ...rest } = summary;

@@ -11,7 +11,8 @@ import type { CliContext } from './context';
 import { CliError } from './errors';
 import { numberFlag } from './flags';
 import { openInteractiveModel } from './models';
-import { readBytes, readText, writeFileMakingDirs } from './node-fs';
+import { readBytes, readText } from './node-fs';
+import { writeOutputs } from './staged-outputs';
 import { assertOutputsSafe } from './output-guard';
 import { brsFromFlags, refineFromFlags, type RawSelectionFlags } from './selection-flags';
 
@@ -97,7 +98,6 @@ export async function runSelectObjects(options: SelectObjectsOptions): Promise<S
       masks.push({ id: o.id, mask: enforceClicks(mask, width, height, o.clicks), ...(o.label ? { label: o.label } : {}) });
     }
     const seconds = (performance.now() - started) / 1000;
-    await writeFileMakingDirs(options.out, encodeIndexPng(objectIndexMap(masks, width, height), width, height));
     const result: SelectObjectsResult = {
       out: options.out,
       width,
@@ -111,11 +111,13 @@ export async function runSelectObjects(options: SelectObjectsOptions): Promise<S
       refine: options.refine ?? 'none',
       seconds,
     };
-    if (options.coco) {
-      const coco = cocoAnnotations(masks, width, height, { fileName: path.basename(options.image) });
-      await writeFileMakingDirs(options.coco, `${JSON.stringify(coco)}\n`);
-      result.coco = options.coco;
-    }
+    const coco = options.coco ? cocoAnnotations(masks, width, height, { fileName: path.basename(options.image) }) : undefined;
+    // Both files or neither: a failing second write leaves no palette PNG behind.
+    await writeOutputs([
+      [options.out, encodeIndexPng(objectIndexMap(masks, width, height), width, height)],
+      [options.coco, coco ? `${JSON.stringify(coco)}\n` : ''],
+    ]);
+    if (options.coco) result.coco = options.coco;
     return result;
   } finally {
     await options.model.dispose();

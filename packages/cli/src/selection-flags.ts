@@ -25,8 +25,8 @@ export function brsFromFlags(flags: RawSelectionFlags): BrsOptions | undefined {
   if (!flags.brs) return undefined;
   const o: BrsOptions = {};
   if (flags.brsSteps !== undefined) o.steps = numberFlag('--brs-steps', flags.brsSteps, { integer: true, min: 0, max: 1000 });
-  if (flags.brsLr !== undefined) o.learningRate = numberFlag('--brs-lr', flags.brsLr, { min: 0, minExclusive: true });
-  if (flags.brsRadius !== undefined) o.radius = numberFlag('--brs-radius', flags.brsRadius, { min: 0 });
+  if (flags.brsLr !== undefined) o.learningRate = numberFlag('--brs-lr', flags.brsLr, { min: 0, minExclusive: true, max: 1000 });
+  if (flags.brsRadius !== undefined) o.radius = numberFlag('--brs-radius', flags.brsRadius, { min: 0, max: 65536 });
   return o;
 }
 
@@ -34,15 +34,15 @@ export function brsFromFlags(flags: RawSelectionFlags): BrsOptions | undefined {
 export function refineFromFlags(flags: RawSelectionFlags): Omit<PredictorOptions, 'brs'> {
   const refine = choiceFlag<RefineMode>('--refine', flags.refine, ['none', 'graphcut', 'crf']);
   const graphCut: NonNullable<PredictorOptions['graphCut']> = {};
-  if (flags.lambda !== undefined) graphCut.lambda = numberFlag('--lambda', flags.lambda, { min: 0 });
-  if (flags.sigma !== undefined) graphCut.sigma = numberFlag('--sigma', flags.sigma, { min: 0, minExclusive: true });
+  if (flags.lambda !== undefined) graphCut.lambda = numberFlag('--lambda', flags.lambda, { min: 0, max: 1e6 });
+  if (flags.sigma !== undefined) graphCut.sigma = numberFlag('--sigma', flags.sigma, { min: 0, minExclusive: true, max: 1e6 });
   if (flags.connectivity !== undefined) graphCut.connectivity = numberChoiceFlag('--connectivity', flags.connectivity, [4, 8] as const);
   return {
     refine,
     graphCut,
     ...(flags.crfPreset ? { crfPreset: flags.crfPreset } : {}),
     ...(flags.clickScale !== undefined
-      ? { clickScale: numberFlag('--click-scale', flags.clickScale, { min: 0, minExclusive: true }) }
+      ? { clickScale: numberFlag('--click-scale', flags.clickScale, { min: 0, minExclusive: true, max: 1000 }) }
       : {}),
   };
 }

@@ -106,7 +106,7 @@ export function scratchModel(
     inputChannels: shape.inputChannels,
     numClasses: shape.numClasses,
     blocks: architecture.blocks,
-    widthMultiplier: numberFlag('--width-multiplier', flags.widthMultiplier, { min: 0, minExclusive: true }),
+    widthMultiplier: numberFlag('--width-multiplier', flags.widthMultiplier, { min: 0, minExclusive: true, max: 4 }),
     bnEpsilon: shape.bnEpsilon,
     asppRates: architecture.asppRates,
   };
@@ -114,7 +114,7 @@ export function scratchModel(
 
 /** `--bn-epsilon` if given. */
 export function bnEpsilonFlag(value: string | undefined): number | undefined {
-  return value === undefined ? undefined : numberFlag('--bn-epsilon', value, { min: 0, minExclusive: true });
+  return value === undefined ? undefined : numberFlag('--bn-epsilon', value, { min: 0, minExclusive: true, max: 1 });
 }
 
 /** `--input-size h,w`. */
@@ -132,16 +132,16 @@ export function trainOptionsFromFlags(flags: RawTrainFlags, mode: 'train' | 'fin
   const trainer: TrainOptions['trainer'] = {
     numClasses,
     numSteps: numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1, max: MAX_STEPS }),
-    learningRate: numberFlag('--learning-rate', flags.learningRate, { min: 0 }),
+    learningRate: numberFlag('--learning-rate', flags.learningRate, { min: 0, max: 10 }),
     trainBatchNorm: flags.isTraining === true,
-    bnDecay: numberFlag('--bn-decay', flags.bnDecay, { min: 0 }),
+    bnDecay: numberFlag('--bn-decay', flags.bnDecay, { min: 0, max: 1 }),
     gradUpdateEvery: numberFlag('--grad-update-every', flags.gradUpdateEvery, { integer: true, min: 1, max: 1024 }),
     scales: listFlag('--scales', flags.scales, { min: 0, minExclusive: true, max: 4 }),
   };
   if (mode === 'train') {
-    trainer.power = numberFlag('--power', flags.power ?? '0.9');
-    trainer.momentum = numberFlag('--momentum', flags.momentum ?? '0.9', { min: 0 });
-    trainer.weightDecay = numberFlag('--weight-decay', flags.weightDecay ?? '0.0005', { min: 0 });
+    trainer.power = numberFlag('--power', flags.power ?? '0.9', { min: 0, max: 100 });
+    trainer.momentum = numberFlag('--momentum', flags.momentum ?? '0.9', { min: 0, max: 1, maxExclusive: true });
+    trainer.weightDecay = numberFlag('--weight-decay', flags.weightDecay ?? '0.0005', { min: 0, max: 1 });
   }
   const options: Omit<TrainOptions, 'fs'> = {
     mode,
@@ -155,7 +155,7 @@ export function trainOptionsFromFlags(flags: RawTrainFlags, mode: 'train' | 'fin
     inputSize: [h, w],
     randomScale: flags.randomScale === true,
     randomMirror: flags.randomMirror === true,
-    randomSeed: numberFlag('--random-seed', flags.randomSeed, { integer: true }),
+    randomSeed: numberFlag('--random-seed', flags.randomSeed, { integer: true, min: -(2 ** 31), max: 2 ** 32 - 1 }),
     ignoreLabel: numberFlag('--ignore-label', flags.ignoreLabel, { integer: true, min: 0, max: 255 }),
     savePredEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1, max: MAX_STEPS }),
     saveNumImages: numberFlag('--save-num-images', flags.saveNumImages, { integer: true, min: 0, max: 64 }),

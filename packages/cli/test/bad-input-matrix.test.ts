@@ -9,9 +9,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { encodeIndexPng, encodePng, writeNpy } from '@objsel/voc-data';
+import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/index';
+import { createProgram } from '../src/program';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const FIXTURES = process.env.OBJSEL_FIXTURES ?? path.resolve(ROOT, '../shared/fixtures');
@@ -29,6 +32,34 @@ function randomBytes(n: number, seed: number): Uint8Array {
     out[i] = s & 0xff;
   }
   return out;
+}
+
+/** A PNG whose header declares 100000 x 100000 RGB pixels, with a few bytes of data: must be refused before allocating. */
+function hugePng(): Uint8Array {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(zlib.crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(100_000, 0);
+  ihdr.writeUInt32BE(100_000, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(64))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** An .npy whose header declares float32 [100000, 100000, 20] with 64 bytes of data. */
+function hugeNpy(): Uint8Array {
+  let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 20), }";
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const prefix = Buffer.alloc(10);
+  prefix.set([0x93, ...Buffer.from('NUMPY', 'latin1'), 1, 0]);
+  prefix.writeUInt16LE(header.length, 8);
+  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.alloc(64)]);
 }
 
 /** The valid files every command starts from, written into `dir`; returns their paths by name. */
@@ -235,6 +266,25 @@ function cases(spec: CommandSpec): Case[] {
       ['empty', (_f, dir) => path.join(dir, 'empty.bin')],
       ['random bytes', (_f, dir) => path.join(dir, 'random.bin')],
     ];
+    // The flag's own valid file cut in half, and (for images and arrays) one declaring a huge size.
+    bad.push([
+      'truncated',
+      (f, dir) => {
+        const valid = fs.readFileSync(inputValue(base(f, dir), flag));
+        const file = path.join(dir, `truncated${path.extname(inputValue(base(f, dir), flag))}`);
+        fs.writeFileSync(file, valid.subarray(0, valid.length >> 1));
+        return file;
+      },
+    ]);
+    bad.push([
+      'declaring a huge size',
+      (f, dir) => {
+        const ext = path.extname(inputValue(base(f, dir), flag));
+        const file = path.join(dir, `huge${ext}`);
+        fs.writeFileSync(file, ext === '.npy' ? hugeNpy() : ext === '.png' ? hugePng() : randomBytes(64, 3));
+        return file;
+      },
+    ]);
     for (const [kind, value] of bad) {
       out.push({
         title: `${flag} ${kind}`,
@@ -251,6 +301,11 @@ function cases(spec: CommandSpec): Case[] {
         mentions: () => flag,
       });
     }
+    out.push({
+      title: `${flag} in a directory that cannot be made (under a file)`,
+      argv: (f, dir) => withValue(base(f, dir), flag, path.join(f['list.txt']!, 'sub', 'o.bin')),
+      mentions: (f) => f['list.txt']!,
+    });
     if (spec.name !== 'convert') {
       out.push({
         title: `${flag} names an existing directory`,
@@ -473,12 +528,131 @@ async function check(c: Case): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** Value placeholders of numeric flags (`--iterations <n>`, `--width <px>`, `--learning-rate <lr>` ...). */
+const NUMERIC_PLACEHOLDER = /<(n|px|k|e|lr|s|l|x|t|p|d|wd|m|f|q|port)>/;
+
+/** Commands whose numeric flags are not generated: they start a server or the whole demo when given nothing else. */
+const LONG_RUNNING = new Set(['serve', 'demo']);
+
+/** Every numeric flag of every command, found in the program itself: [command words, flag]. */
+async function numericFlags(): Promise<Array<[string, string]>> {
+  const program = await createProgram({ stdout: { write: () => true }, stderr: { write: () => true } });
+  const out: Array<[string, string]> = [];
+  const walk = (c: Command, prefix: string) => {
+    for (const sub of c.commands) {
+      const name = `${prefix}${sub.name()}`;
+      if (LONG_RUNNING.has(name)) continue;
+      for (const o of sub.options) if (o.long && NUMERIC_PLACEHOLDER.test(o.flags)) out.push([name, o.long]);
+      walk(sub, `${name} `);
+    }
+  };
+  walk(program, '');
+  return out;
+}
+
+/** Out-of-range values every numeric flag must refuse. */
+const OUT_OF_RANGE = ['1e300', '-1e300', 'NaN'];
+
+type Args = (f: Record<string, string>, out: (name: string) => string, dir: string) => string[];
+
+/** Arguments for the commands the file matrix does not list, enough to reach their number checks. */
+const NUMBER_BASES: Record<string, Args> = {
+  noc: (f) => ['noc', '--data-dir', f.data!, '--data-list', f['list.txt']!, '--weights', f.weights!],
+  evaluate: (f) => ['evaluate', '--weights', f.weights!, '--data-dir', f.data!, '--data-list', f['list.txt']!],
+  'fine-tune': (f, out) => [
+    'fine-tune',
+    '--data-dir',
+    f.data!,
+    '--data-list',
+    f['list.txt']!,
+    '--restore-from',
+    f.weights!,
+    '--snapshot-dir',
+    out('snap'),
+  ],
+  'dcsp evaluate': (f, _out, dir) => [
+    'dcsp',
+    'evaluate',
+    '--data-dir',
+    dir,
+    '--data-list',
+    f['image-list.txt']!,
+    '--restore-from',
+    f.weights!,
+  ],
+  'dcsp test-voc': (f, out, dir) => [
+    'dcsp',
+    'test-voc',
+    '--data-dir',
+    dir,
+    '--data-list',
+    f['image-list.txt']!,
+    '--restore-from',
+    f.weights!,
+    '--save-dir',
+    out('masks'),
+  ],
+  'dcsp train': (_f, out) => ['dcsp', 'train', '--attn-snapshot-dir', out('attn'), '--snapshot-dir', out('seg')],
+};
+
+/** `train` flags that only `train --interactive` reads. */
+const INTERACTIVE_ONLY = new Set([
+  '--click-scale',
+  '--d',
+  '--d-margin',
+  '--d-step',
+  '--loss-scale',
+  '--n-negative',
+  '--n-positive',
+  '--pos-weight',
+  '--schedule',
+]);
+
+/**
+ * Numbers checked only after the weights or data are read, which the matrix's stand-ins never
+ * pass: bounded, but not reachable here (named so the list shrinks as checks move forward).
+ */
+const CHECKED_AFTER_INPUTS = new Set([
+  'dcsp evaluate --bn-epsilon',
+  'dcsp test-voc --bn-epsilon',
+  'dcsp train --bn-epsilon',
+  'dcsp train --depth',
+  'dcsp train --num-classes',
+  'dcsp train --width-multiplier',
+  'evaluate --num-classes',
+  'fine-tune --width-multiplier',
+]);
+
+/** For each numeric flag: its command's base arguments (COMMANDS or NUMBER_BASES) or just the command, with the value added. */
+function numberCases(flags: Array<[string, string]>): Array<{ command: string } & Case> {
+  return flags
+    .filter(([command, flag]) => !CHECKED_AFTER_INPUTS.has(`${command} ${flag}`))
+    .flatMap(([command, flag]) => {
+      const spec = COMMANDS.find((c) => c.name === command);
+      const base: Args = spec ? (f, out) => spec.args(f, out) : (NUMBER_BASES[command] ?? (() => command.split(' ')));
+      // Flags read only in a mode get the switch that turns it on.
+      const extra = command === 'train' && INTERACTIVE_ONLY.has(flag) ? ['--interactive'] : flag.startsWith('--brs-') ? ['--brs'] : [];
+      return OUT_OF_RANGE.map((value) => ({
+        command,
+        title: `${flag} ${value}`,
+        argv: (f: Record<string, string>, dir: string) =>
+          withValue([...base(f, (name) => path.join(dir, 'out', name), dir), ...extra], flag, value),
+        mentions: () => flag,
+      }));
+    });
+}
+
+const NUMERIC = await numericFlags();
+
 describe('bad input: exit 2, one line, nothing written', () => {
   for (const spec of COMMANDS) {
     describe(spec.name, () => {
       for (const c of cases(spec)) it(c.title, () => check(c));
     });
   }
+  describe('every numeric flag out of range', () => {
+    for (const c of numberCases(NUMERIC)) it(`${c.command}: ${c.title}`, () => check(c));
+  });
   describe('issue 15 cases', () => {
     for (const c of EXTRA) it(`${c.command}: ${c.title}`, () => check(c));
   });

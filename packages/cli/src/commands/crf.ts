@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { argmaxLabels, countChangedLabels, CRF_PRESET_NAMES, crfAnnotation, crfPreset, crfRefine, type CrfParams } from '@objsel/dense-crf';
 import { decodeImage, decodePngToRgb, encodeIndexPng, encodePng, readNpy, writeNpy } from '@objsel/voc-data';
 import { Option, type Command } from 'commander';
@@ -10,6 +9,7 @@ import { idleCoreThreads } from '../idle-cores';
 import { readBytes } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
 import { classProbabilities } from '../probability-file';
+import { writeOutputs } from '../staged-outputs';
 
 /** Options of `objsel crf`. */
 export interface CrfCommandOptions {
@@ -79,8 +79,10 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
     const params = resolveParams(options, 'deeplab-v2');
     const result = crfRefine({ probs, image: image.data, width, height, numLabels, params, threads, onProgress });
     const changed = countChangedLabels(argmaxLabels(probs, n, numLabels, 'hwc'), result.labels);
-    await fs.writeFile(options.out, encodeIndexPng(result.labels, width, height));
-    if (options.saveProbs) await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, numLabels], data: result.probs }));
+    await writeOutputs([
+      [options.out, encodeIndexPng(result.labels, width, height)],
+      [options.saveProbs, options.saveProbs ? writeNpy({ shape: [height, width, numLabels], data: result.probs }) : ''],
+    ]);
     return {
       out: options.out,
       mode: 'probs',
@@ -110,9 +112,10 @@ export async function runCrf(options: CrfCommandOptions, onProgress?: CliContext
     ...(onProgress ? { onProgress } : {}),
     ...(options.labels ? { file: options.labels } : {}),
   });
-  await fs.writeFile(options.out, encodePng({ width, height, channels: 3, data: refined.rgb }));
-  if (options.saveProbs)
-    await fs.writeFile(options.saveProbs, writeNpy({ shape: [height, width, refined.numLabels], data: refined.probs }));
+  await writeOutputs([
+    [options.out, encodePng({ width, height, channels: 3, data: refined.rgb })],
+    [options.saveProbs, options.saveProbs ? writeNpy({ shape: [height, width, refined.numLabels], data: refined.probs }) : ''],
+  ]);
   return {
     out: options.out,
     mode: 'labels',

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
@@ -11,6 +10,7 @@ import { readBytes, readText } from '../node-fs';
 import { bnEpsilonFlag } from '../train-flags';
 import { openSemanticSegmenter } from '../models';
 import { assertNumClasses, numClassesFlag, weightsFlag } from '../network-flags';
+import { stageOutputs } from '../staged-outputs';
 
 interface EvaluateFlags {
   dataDir: string;
@@ -53,10 +53,11 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
       const { evaluate } = await import('@objsel/deeplab-resnet');
       const { encodeIndexPng, parseList } = await import('@objsel/voc-data');
       const { segmenter, weightsDir, backend } = await openSemanticSegmenter(ctx, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
+      const out = stageOutputs([flags.saveDir]);
       try {
         assertNumClasses(numClassesFlag(flags.numClasses), segmenter.numClasses, weights);
         const entries = parseList(await readText(flags.dataList), { file: flags.dataList, dataDir: flags.dataDir });
-        if (flags.saveDir) await fs.mkdir(flags.saveDir, { recursive: true });
+        if (flags.saveDir) await out.mkdir(flags.saveDir);
         const saveDir = flags.saveDir;
         const result = await evaluate({
           segmenter,
@@ -69,12 +70,14 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
           ...(saveDir
             ? {
                 onImage: async ({ entry, image, prediction }) =>
-                  fs.writeFile(path.join(saveDir, `${entry.id}_mask.png`), encodeIndexPng(prediction, image.width, image.height)),
+                  out.write(path.join(saveDir, `${entry.id}_mask.png`), encodeIndexPng(prediction, image.width, image.height)),
               }
             : {}),
         });
+        await out.commit();
         ctx.result({ ...result, weights: weightsDir, dataList: flags.dataList, backend }, () => formatEvaluation(result));
       } finally {
+        out.discard();
         await segmenter.dispose();
       }
     });

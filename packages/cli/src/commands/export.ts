@@ -3,6 +3,7 @@ import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { EXPORT_TARGETS, type ExportRequest } from '../export/targets';
+import { withStagedOutputs } from '../staged-outputs';
 
 /** The command's one-line description (also in the lazy command table). */
 export const EXPORT_SUMMARY =
@@ -27,7 +28,7 @@ export function registerExport(program: Command, context: () => CliContext): voi
       const target = Object.hasOwn(EXPORT_TARGETS, opts.to) ? EXPORT_TARGETS[opts.to] : undefined;
       if (!target) throw new CliError('usage', `--to must be one of ${names.join(', ')}, got '${opts.to}'`);
       const { to: _to, ...request } = opts;
-      const { result, human } = await target.run(request, ctx);
+      const { result, human } = await withStagedOutputs([request.out], () => target.run(request, ctx));
       ctx.result(result, () => human);
     });
   withExamples(cmd, [

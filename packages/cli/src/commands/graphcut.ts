@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { DEFAULT_LAMBDA, graphCut, parseClicksJson, type Click } from '@objsel/clicks';
 import { decodeImage, encodeMaskPng, readNpy } from '@objsel/voc-data';
 import { Option, type Command } from 'commander';
@@ -9,6 +8,7 @@ import { numberChoiceFlag, numberParser } from '../flags';
 import { readBytes, readText } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
 import { foregroundProbability } from '../probability-file';
+import { writeOutputs } from '../staged-outputs';
 
 /** Options of `objsel graphcut`. */
 export interface GraphcutCommandOptions {
@@ -70,7 +70,7 @@ export async function runGraphcut(options: GraphcutCommandOptions): Promise<Grap
     connectivity: options.connectivity,
   });
   const { png, area: foreground } = encodeMaskPng(result.mask, width, height);
-  await fs.writeFile(options.out, png);
+  await writeOutputs([[options.out, png]]);
   return {
     out: options.out,
     width,
@@ -101,11 +101,11 @@ export function registerGraphcut(program: Command, context: () => CliContext): v
       '--clicks <file>',
       'clicks JSON fixed as hard constraints ({"positive": [[x, y]], "negative": [[x, y]]} or [{"x", "y", "positive"}])',
     )
-    .option('--lambda <l>', `smoothness weight (default ${DEFAULT_LAMBDA})`, numberParser('--lambda', { min: 0 }))
+    .option('--lambda <l>', `smoothness weight (default ${DEFAULT_LAMBDA})`, numberParser('--lambda', { min: 0, max: 1e6 }))
     .option(
       '--sigma <s>',
       'colour scale of the contrast term (default: RMS neighbour colour difference, as GrabCut)',
-      numberParser('--sigma', { min: 0, minExclusive: true }),
+      numberParser('--sigma', { min: 0, minExclusive: true, max: 1e6 }),
     )
     .addOption(
       new Option('--connectivity <n>', 'neighbourhood: 4, or 8 with diagonals weighted 1/sqrt(2)')

@@ -10,9 +10,10 @@ import { listFlag } from '../flags';
 import { bnEpsilonFlag } from '../train-flags';
 import { openSemanticSegmenter } from '../models';
 import { assertNumClasses, imagesAndWeights, numClassesFlag } from '../network-flags';
-import { assertFilesExist, writeFileMakingDirs } from '../node-fs';
+import { assertFilesExist } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
 import { perImageFile } from '../per-image-file';
+import { stageOutputs } from '../staged-outputs';
 
 interface InferFlags {
   weights?: string;
@@ -97,9 +98,11 @@ export function registerInfer(program: Command, context: () => CliContext): void
       const { decodeImage, encodeIndexPng, encodePng, overlay, writeNpy } = await import('@objsel/voc-data');
       const { segmenter, weightsDir, backend } = await openSemanticSegmenter(ctx, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
       const results: InferredImage[] = [];
+      // Staged: a corrupt image in the middle leaves none of the earlier images' outputs.
+      const out = stageOutputs([flags.saveDir, flags.saveLogits, flags.saveProbs]);
       try {
         assertNumClasses(numClasses, segmenter.numClasses, weights);
-        await fs.mkdir(flags.saveDir, { recursive: true });
+        await out.mkdir(flags.saveDir);
         for (const [i, file] of images.entries()) {
           const name = names[i]!;
           ctx.onProgress({ task: 'infer', done: i, total: images.length, message: file });
@@ -124,18 +127,17 @@ export function registerInfer(program: Command, context: () => CliContext): void
             : result.labels;
           const mask = maskOf(name);
           const blended = overlayOf(name);
-          await fs.writeFile(mask, encodeIndexPng(labels, image.width, image.height));
+          await out.write(mask, encodeIndexPng(labels, image.width, image.height));
           const mixed = overlay(image, labels);
-          await fs.writeFile(blended, encodePng({ width: mixed.width, height: mixed.height, channels: 3, data: mixed.data }));
+          await out.write(blended, encodePng({ width: mixed.width, height: mixed.height, channels: 3, data: mixed.data }));
           let logits: string | null = null;
           if (flags.saveLogits !== undefined && result.logits) {
             logits = perImageFile(flags.saveLogits, name, images.length);
-            await fs.mkdir(path.dirname(path.resolve(logits)), { recursive: true });
-            await fs.writeFile(logits, writeNpy({ shape: result.logits.shape, data: result.logits.data }));
+            await out.write(logits, writeNpy({ shape: result.logits.shape, data: result.logits.data }));
           }
           const probs = flags.saveProbs === undefined ? null : perImageFile(flags.saveProbs, name, images.length);
           if (probs !== null)
-            await writeFileMakingDirs(
+            await out.write(
               probs,
               writeNpy({ shape: [image.height, image.width, result.numClasses], data: result.probabilities! }),
             );
@@ -151,8 +153,10 @@ export function registerInfer(program: Command, context: () => CliContext): void
             seconds: (performance.now() - started) / 1000,
           });
         }
+        await out.commit();
         ctx.onProgress({ task: 'infer', done: images.length, total: images.length });
       } finally {
+        out.discard();
         await segmenter.dispose();
       }
       ctx.result({ backend, weights: weightsDir, scales, crf: refine !== undefined, images: results }, () =>

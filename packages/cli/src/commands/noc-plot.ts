@@ -6,6 +6,7 @@ import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { assertOutputSeparate } from '../output-guard';
+import { writeOutputs } from '../staged-outputs';
 
 function isCurve(value: unknown): value is number[] {
   return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number' && v >= 0 && v <= 1);
@@ -63,7 +64,7 @@ export function registerNocPlot(program: Command, context: () => CliContext): vo
         }
         series.push(readCurveFile(text, file));
       }
-      await fs.writeFile(flags.out, iouCurveSvg(series, { title: flags.title }));
+      await writeOutputs([[flags.out, iouCurveSvg(series, { title: flags.title })]]);
       if (flags.csv !== undefined) await fs.writeFile(flags.csv, iouCurveCsv(series));
       ctx.result({ out: flags.out, csv: flags.csv, series: series.map((s) => ({ label: s.label, clicks: s.curve.length })) }, () =>
         series

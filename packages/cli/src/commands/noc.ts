@@ -66,7 +66,8 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     const maxClicks = numberFlag('--max-clicks', flags.maxClicks, { integer: true, min: 1, max: 1000 });
     const iou = iouThresholdsFromFlags(flags, cmd.getOptionValueSource('iou') === 'cli');
     const method = choiceFlag('--method', flags.method, SELECT_METHODS);
-    const maxImages = flags.maxImages === undefined ? undefined : numberFlag('--max-images', flags.maxImages, { integer: true, min: 1 });
+    const maxImages =
+      flags.maxImages === undefined ? undefined : numberFlag('--max-images', flags.maxImages, { integer: true, min: 1, max: 10_000_000 });
     const protocol = nocProtocolFromFlags(flags, method);
     if (method !== 'network') {
       if (!flags.dataList || (flags.dataset ?? 'voc-list') !== 'voc-list')

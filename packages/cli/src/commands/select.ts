@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import type { Click } from '@objsel/clicks';
 import type { InteractiveProbabilityModel, PredictorOptions } from '@objsel/deeplab-resnet/interactive';
 import type { Command } from 'commander';
@@ -8,10 +7,11 @@ import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { choiceFlag, clickFlag, numberFlag } from '../flags';
 import { formatMethodSelect, runMethodSelect, SELECT_METHODS } from '../method-selection';
-import { readBytes, readText, writeFileMakingDirs } from '../node-fs';
+import { readBytes, readText } from '../node-fs';
 import { addRefineFlags, brsFromFlags, refineFromFlags, type RawSelectionFlags } from '../selection-flags';
 import { openInteractiveModel } from '../models';
 import { selectionWarnings } from '../selection-warnings';
+import { writeOutputs } from '../staged-outputs';
 
 /** Options of {@link runSelect}. */
 export interface SelectOptions extends PredictorOptions {
@@ -63,7 +63,7 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
     const seconds = (performance.now() - started) / 1000;
     const { width, height } = image;
     const mask = encodeMaskPng(prediction.mask, width, height);
-    await writeFileMakingDirs(options.out, mask.png);
+    const files: Array<[string, Uint8Array]> = [[options.out, mask.png]];
     const result: SelectResult = {
       out: options.out,
       width,
@@ -76,16 +76,14 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
     };
     const overlay = options.overlay ?? defaultOverlay(options.out);
     if (overlay) {
-      await fs.writeFile(
-        overlay,
-        encodePng({ width, height, channels: 3, data: selectionOverlay(image, prediction.mask, options.clicks) }),
-      );
+      files.push([overlay, encodePng({ width, height, channels: 3, data: selectionOverlay(image, prediction.mask, options.clicks) })]);
       result.overlay = overlay;
     }
     if (options.probs) {
-      await fs.writeFile(options.probs, writeNpy({ shape: [height, width], data: prediction.probability }));
+      files.push([options.probs, writeNpy({ shape: [height, width], data: prediction.probability })]);
       result.probs = options.probs;
     }
+    await writeOutputs(files);
     return result;
   } finally {
     await segmenter.dispose();
@@ -176,10 +174,13 @@ export function registerSelect(program: Command, context: () => CliContext): voi
     if (!flags.weights)
       throw new CliError('usage', '--method network needs --weights DIR (the classic methods, e.g. --method grabcut, need none)');
     const threshold = numberFlag('--threshold', flags.threshold, { min: 0, max: 1 });
+    // Every number is checked before the network is opened.
+    const refine = refineFromFlags(flags);
+    const brs = brsFromFlags(flags);
     const { model, backend } = await openInteractiveModel(ctx, flags.weights);
     const result = await runSelect({
-      ...refineFromFlags(flags),
-      brs: brsFromFlags(flags),
+      ...refine,
+      brs,
       threshold,
       image,
       model,

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { distanceMaps, parseClicksJson, splitClicks } from '@objsel/clicks';
 import { writeNpy } from '@objsel/voc-data';
 import type { Command } from 'commander';
@@ -7,6 +6,7 @@ import { withExamples } from '../../examples';
 import { assertPixelCap, MAX_SIDE, numberParser } from '../../flags';
 import { readText } from '../../node-fs';
 import { assertOutputsSafe } from '../../output-guard';
+import { writeOutputs } from '../../staged-outputs';
 
 /** Options of `objsel clicks maps`. */
 export interface ClicksMapsOptions {
@@ -26,7 +26,7 @@ export async function runClicksMaps(
   const clicks = parseClicksJson(await readText(options.clicks), options.clicks);
   const { positive, negative } = splitClicks(clicks);
   const maps = distanceMaps(options.width, options.height, positive, negative, { scale: options.scale });
-  await fs.writeFile(options.out, writeNpy({ shape: [options.height, options.width, 2], data: maps }));
+  await writeOutputs([[options.out, writeNpy({ shape: [options.height, options.width, 2], data: maps })]]);
   return {
     out: options.out,
     width: options.width,

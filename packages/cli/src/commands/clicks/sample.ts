@@ -1,4 +1,4 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   clickSampleToJson,
@@ -17,6 +17,7 @@ import { withExamples } from '../../examples';
 import { numberParser, strategiesFlag } from '../../flags';
 import { assertDirectory, readIfExists, readText } from '../../node-fs';
 import { assertOutputSeparate } from '../../output-guard';
+import { stageOutputs } from '../../staged-outputs';
 
 /** Options of `objsel clicks sample`. */
 export interface ClicksSampleOptions {
@@ -66,63 +67,69 @@ export async function runClicksSample(options: ClicksSampleOptions, onProgress?:
       'usage',
       `none of the ${entries.length} images of ${options.dataList} has a label under ${joinDataPath(options.dataDir, options.objectDir)}`,
     );
-  await fs.mkdir(options.outDir, { recursive: true });
+  const staged = stageOutputs([options.outDir]);
+  const list = path.join(options.outDir, 'clicks.txt');
+  await staged.mkdir(options.outDir);
   const files: string[] = [];
   const missing: string[] = [];
   let objects = 0;
-  for (let k = 0; k < entries.length; k++) {
-    const entry = entries[k]!;
-    const objectFile = joinDataPath(options.dataDir, `${options.objectDir}/${entry.id}.png`);
-    const bytes = await readIfExists(objectFile);
-    if (!bytes) {
-      missing.push(entry.id);
-      continue;
-    }
-    const instances = decodeLabel(bytes, objectFile);
-    const classFile = joinDataPath(options.dataDir, `${options.classDir}/${entry.id}.png`);
-    const classBytes = await readIfExists(classFile);
-    const classLabel = classBytes ? decodeLabel(classBytes, classFile) : undefined;
-    if (classLabel && (classLabel.width !== instances.width || classLabel.height !== instances.height)) {
-      throw new CliError(
-        'usage',
-        `class label is ${classLabel.width}x${classLabel.height}, instance label ${instances.width}x${instances.height}`,
-        { file: classFile },
+  try {
+    for (let k = 0; k < entries.length; k++) {
+      const entry = entries[k]!;
+      const objectFile = joinDataPath(options.dataDir, `${options.objectDir}/${entry.id}.png`);
+      const bytes = await readIfExists(objectFile);
+      if (!bytes) {
+        missing.push(entry.id);
+        continue;
+      }
+      const instances = decodeLabel(bytes, objectFile);
+      const classFile = joinDataPath(options.dataDir, `${options.classDir}/${entry.id}.png`);
+      const classBytes = await readIfExists(classFile);
+      const classLabel = classBytes ? decodeLabel(classBytes, classFile) : undefined;
+      if (classLabel && (classLabel.width !== instances.width || classLabel.height !== instances.height)) {
+        throw new CliError(
+          'usage',
+          `class label is ${classLabel.width}x${classLabel.height}, instance label ${instances.width}x${instances.height}`,
+          { file: classFile },
+        );
+      }
+      const classes = new Map(
+        extractInstances(instances.data, instances.width, instances.height, { classLabel: classLabel?.data, file: objectFile }).map((o) => [
+          o.instanceId,
+          o.classId,
+        ]),
       );
-    }
-    const classes = new Map(
-      extractInstances(instances.data, instances.width, instances.height, { classLabel: classLabel?.data, file: objectFile }).map((o) => [
-        o.instanceId,
-        o.classId,
-      ]),
-    );
-    const samples = sampleTrainingClicks(instances.data, instances.width, instances.height, {
-      ...params,
-      strategies: options.strategies,
-      pairsPerObject: options.pairsPerObject,
-      rng: createClickRng(imageSeed(options.seed, entry.id)),
-    });
-    objects += classes.size;
-    const pairIndex = new Map<string, number>();
-    for (const sample of samples) {
-      const key = `${sample.object}_s${sample.strategy}`;
-      const pair = pairIndex.get(key) ?? 0;
-      pairIndex.set(key, pair + 1);
-      const name = `${entry.id}_${key}_${pair}.json`;
-      const json = clickSampleToJson(sample, entry.id, {
+      const samples = sampleTrainingClicks(instances.data, instances.width, instances.height, {
         ...params,
-        seed: options.seed,
-        pair,
-        class: classes.get(sample.object) ?? 0,
-        positiveStep: sample.groups[0]!.step,
-        positiveMargin: sample.groups[0]!.minDistance,
+        strategies: options.strategies,
+        pairsPerObject: options.pairsPerObject,
+        rng: createClickRng(imageSeed(options.seed, entry.id)),
       });
-      await fs.writeFile(path.join(options.outDir, name), `${JSON.stringify(json)}\n`);
-      files.push(name);
+      objects += classes.size;
+      const pairIndex = new Map<string, number>();
+      for (const sample of samples) {
+        const key = `${sample.object}_s${sample.strategy}`;
+        const pair = pairIndex.get(key) ?? 0;
+        pairIndex.set(key, pair + 1);
+        const name = `${entry.id}_${key}_${pair}.json`;
+        const json = clickSampleToJson(sample, entry.id, {
+          ...params,
+          seed: options.seed,
+          pair,
+          class: classes.get(sample.object) ?? 0,
+          positiveStep: sample.groups[0]!.step,
+          positiveMargin: sample.groups[0]!.minDistance,
+        });
+        await staged.write(path.join(options.outDir, name), `${JSON.stringify(json)}\n`);
+        files.push(name);
+      }
+      onProgress?.({ task: 'clicks-sample', done: k + 1, total: entries.length, message: entry.id });
     }
-    onProgress?.({ task: 'clicks-sample', done: k + 1, total: entries.length, message: entry.id });
+    await staged.write(list, files.length ? `${files.join('\n')}\n` : '');
+    await staged.commit();
+  } finally {
+    staged.discard();
   }
-  const list = path.join(options.outDir, 'clicks.txt');
-  await fs.writeFile(list, files.length ? `${files.join('\n')}\n` : '');
   return { outDir: options.outDir, list, images: entries.length - missing.length, objects, samples: files.length, missing, params };
 }
 
@@ -151,15 +158,19 @@ export function registerClicksSample(group: Command, context: () => CliContext):
     .option(
       '--d-margin <px>',
       'positives at least this far inside the object, strategy-1 negatives this far outside (default 10)',
-      numberParser('--d-margin', { min: 0 }),
+      numberParser('--d-margin', { min: 0, max: 65536 }),
     )
     .option(
       '--d-step <px>',
       'minimum distance between clicks of a kind (default: the d_step rule on the candidate bounding box)',
-      numberParser('--d-step', { min: 0 }),
+      numberParser('--d-step', { min: 0, max: 65536 }),
     )
-    .option('--d <px>', 'strategies 1 and 3 click within this distance of the object (default 20)', numberParser('--d', { min: 0 }))
-    .option('--seed <n>', 'random seed', numberParser('--seed', { integer: true }), 0)
+    .option(
+      '--d <px>',
+      'strategies 1 and 3 click within this distance of the object (default 20)',
+      numberParser('--d', { min: 0, max: 65536 }),
+    )
+    .option('--seed <n>', 'random seed', numberParser('--seed', { integer: true, min: -(2 ** 31), max: 2 ** 32 - 1 }), 0)
     .option('--object-dir <dir>', 'instance labels under --data-dir', 'SegmentationObject')
     .option('--class-dir <dir>', 'class labels under --data-dir (for the "class" of each object)', 'SegmentationClass')
     .action(async (opts: ClicksSampleOptions) => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { convertTfCheckpoint, resolveTfCheckpoint, type ObjselNetworkMeta, type TfConversionReport } from '@objsel/caffe-import';
 import { nodeFileSystem, writeWeightsDir } from '@objsel/caffe-import/node';
 import { assertOutputSeparate, assertReplaceableWeightsDir } from '../../output-guard';
+import { withStagedOutputs } from '../../staged-outputs';
 
 /** Inputs of {@link runConvertCheckpoint}. */
 export interface ConvertCheckpointRequest {
@@ -43,10 +44,13 @@ export async function runConvertCheckpoint(request: ConvertCheckpointRequest): P
   const result = await convertTfCheckpoint(nodeFileSystem, request.checkpoint, { consumeInput: true });
   const convert = since(t0);
   const t1 = performance.now();
-  const modelJson = await writeWeightsDir(request.out, result.entries, result.meta, {
-    ...(request.shardBytes ? { shardBytes: request.shardBytes } : {}),
-    generatedBy: request.generatedBy ?? '@objsel/cli',
-    convertedBy: '@objsel/caffe-import',
+  const modelJson = await withStagedOutputs([request.out], async (out) => {
+    await out.mkdir(path.dirname(path.resolve(request.out)));
+    return writeWeightsDir(request.out, result.entries, result.meta, {
+      ...(request.shardBytes ? { shardBytes: request.shardBytes } : {}),
+      generatedBy: request.generatedBy ?? '@objsel/cli',
+      convertedBy: '@objsel/caffe-import',
+    });
   });
   const { architecture, inputChannels, numClasses, blocks, widthMultiplier, bnEpsilon } = result.meta;
   return {

@@ -37,7 +37,7 @@ export function registerConvert(program: Command, context: () => CliContext): vo
       }) => {
         const ctx = context();
         const phase = choiceFlag('--phase', opts.phase.toUpperCase(), ['TEST', 'TRAIN'] as const);
-        const shardMb = numberFlag('--shard-mb', opts.shardMb, { min: 0, minExclusive: true });
+        const shardMb = numberFlag('--shard-mb', opts.shardMb, { min: 0, minExclusive: true, max: 4096 });
         const shardBytes = Math.round(shardMb * 1024 * 1024);
         if (opts.checkpoint !== undefined) {
           if (opts.prototxt !== undefined || opts.caffemodel !== undefined)

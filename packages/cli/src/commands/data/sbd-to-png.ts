@@ -7,6 +7,7 @@ import { withExamples } from '../../examples';
 import { CliError } from '../../errors';
 import { assertDirectory, readText } from '../../node-fs';
 import { assertOutputSeparate } from '../../output-guard';
+import { stageOutputs } from '../../staged-outputs';
 
 /** Options of `objsel data sbd-to-png`. */
 export interface SbdToPngOptions {
@@ -46,24 +47,30 @@ export async function runSbdToPng(options: SbdToPngOptions, onProgress?: CliCont
   }
   if (ids.length === 0)
     throw new CliError('usage', `no .mat file to convert in ${inDir}${options.dataList ? ` for the ids of ${options.dataList}` : ''}`);
-  await fs.mkdir(out, { recursive: true });
+  const staged = stageOutputs([out]);
+  await staged.mkdir(out);
   const failures: SbdToPngResult['failures'] = [];
   let converted = 0;
-  for (const [i, id] of ids.entries()) {
-    const file = path.join(inDir, `${id}.mat`);
-    try {
-      const label = readSbdLabel(new Uint8Array(await fs.readFile(file)), file);
-      const png =
-        options.format === 'palette'
-          ? encodeIndexPng(label.data, label.width, label.height)
-          : encodePng({ width: label.width, height: label.height, channels: 1, data: label.data });
-      await fs.writeFile(path.join(out, `${id}.png`), png);
-      converted++;
-    } catch (error) {
-      const e = error as NodeJS.ErrnoException & { file?: string };
-      failures.push({ file, message: e.code === 'ENOENT' ? `${file}: no such file` : e.message });
+  try {
+    for (const [i, id] of ids.entries()) {
+      const file = path.join(inDir, `${id}.mat`);
+      try {
+        const label = readSbdLabel(new Uint8Array(await fs.readFile(file)), file);
+        const png =
+          options.format === 'palette'
+            ? encodeIndexPng(label.data, label.width, label.height)
+            : encodePng({ width: label.width, height: label.height, channels: 1, data: label.data });
+        await staged.write(path.join(out, `${id}.png`), png);
+        converted++;
+      } catch (error) {
+        const e = error as NodeJS.ErrnoException & { file?: string };
+        failures.push({ file, message: e.code === 'ENOENT' ? `${file}: no such file` : e.message });
+      }
+      onProgress?.({ task: 'sbd-to-png', done: i + 1, total: ids.length });
     }
-    onProgress?.({ task: 'sbd-to-png', done: i + 1, total: ids.length });
+    await staged.commit();
+  } finally {
+    staged.discard();
   }
   return { converted, out, failures };
 }

@@ -6,7 +6,8 @@ import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
 import { numberParser, vocTagsFlag } from '../../flags';
 import { assertOutputsSafe } from '../../output-guard';
-import { readBytes, writeFileMakingDirs } from '../../node-fs';
+import { readBytes } from '../../node-fs';
+import { writeOutputs } from '../../staged-outputs';
 
 interface CuesOptions {
   image: string;
@@ -38,7 +39,7 @@ async function runCues(ctx: CliContext, o: CuesOptions): Promise<void> {
     });
   }
   const labels = fuseCues({ attention: attention.data, saliency: saliency.data, tags, width, height, threshold: o.threshold });
-  await writeFileMakingDirs(o.out, encodeIndexPng(labels, width, height, VOC_PALETTE));
+  await writeOutputs([[o.out, encodeIndexPng(labels, width, height, VOC_PALETTE)]]);
   const counts: Record<string, number> = {};
   for (const [l, n] of labelCounts(labels)) counts[VOC_CLASSES[l] ?? String(l)] = (counts[VOC_CLASSES[l] ?? String(l)] ?? 0) + n;
   const pixels = width * height;

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { VOC_PALETTE, encodeIndexPng } from '@objsel/voc-data';
 import type { Command } from 'commander';
@@ -10,6 +9,7 @@ import { listFlag, numberFlag } from '../../flags';
 import { formatEvaluation } from '../../format-evaluation';
 import { readBytes, readText } from '../../node-fs';
 import { assertItemOutputsSafe } from '../../output-guard';
+import { stageOutputs } from '../../staged-outputs';
 
 /** The flags of `dcsp evaluate` (and `test-voc`) as commander gives them. */
 export interface DcspEvalFlags {
@@ -39,10 +39,11 @@ async function runEvaluate(ctx: CliContext, flags: DcspEvalFlags): Promise<void>
     );
   }
   const { network, weightsDir, backend } = await loadDcspForEvaluation(ctx, flags);
+  const out = stageOutputs([flags.saveDir]);
   try {
     const { evaluateDcsp } = await import('@objsel/dcsp');
     const saveDir = flags.saveDir;
-    if (saveDir) await fs.mkdir(saveDir, { recursive: true });
+    if (saveDir) await out.mkdir(saveDir);
     const result = await evaluateDcsp({
       network,
       entries,
@@ -54,12 +55,14 @@ async function runEvaluate(ctx: CliContext, flags: DcspEvalFlags): Promise<void>
       ...(saveDir
         ? {
             onImage: async ({ entry, image, prediction }) =>
-              fs.writeFile(path.join(saveDir, `${entry.id}.png`), encodeIndexPng(prediction, image.width, image.height, VOC_PALETTE)),
+              out.write(path.join(saveDir, `${entry.id}.png`), encodeIndexPng(prediction, image.width, image.height, VOC_PALETTE)),
           }
         : {}),
     });
+    await out.commit();
     ctx.result({ ...result, restoreFrom: weightsDir, dataList: flags.dataList, backend }, () => formatEvaluation(result));
   } finally {
+    out.discard();
     network.dispose();
   }
 }

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { VOC_PALETTE, decodeImage, encodeIndexPng } from '@objsel/voc-data';
 import type { Command } from 'commander';
@@ -9,6 +8,7 @@ import { withExamples } from '../../examples';
 import { listFlag, numberFlag } from '../../flags';
 import { readBytes, readText } from '../../node-fs';
 import { assertItemOutputsSafe } from '../../output-guard';
+import { stageOutputs } from '../../staged-outputs';
 
 /** The flags of `dcsp test-voc` as commander gives them. */
 interface TestVocFlags {
@@ -39,9 +39,10 @@ async function runTestVoc(ctx: CliContext, flags: TestVocFlags): Promise<void> {
     [flags.restoreFrom],
   );
   const { network, weightsDir, backend } = await loadDcspForEvaluation(ctx, flags);
+  const out = stageOutputs([flags.saveDir]);
   try {
     const { DcspPredictor } = await import('@objsel/dcsp');
-    await fs.mkdir(flags.saveDir, { recursive: true });
+    await out.mkdir(flags.saveDir);
     const crf = flags.crf !== false;
     const predictor = DcspPredictor.fromNetwork(network);
     try {
@@ -49,17 +50,19 @@ async function runTestVoc(ctx: CliContext, flags: TestVocFlags): Promise<void> {
         const entry = entries[i]!;
         const image = await decodeImage(await readBytes(entry.image), entry.image);
         const labels = await predictor.predict(image, { scales, crf });
-        await fs.writeFile(path.join(flags.saveDir, `${entry.id}.png`), encodeIndexPng(labels, image.width, image.height, VOC_PALETTE));
+        await out.write(path.join(flags.saveDir, `${entry.id}.png`), encodeIndexPng(labels, image.width, image.height, VOC_PALETTE));
         ctx.onProgress({ task: 'dcsp test-voc', done: i + 1, total: count });
       }
     } finally {
       predictor.dispose();
     }
+    await out.commit();
     ctx.result(
       { images: count, saveDir: flags.saveDir, crf, scales, restoreFrom: weightsDir, backend },
       () => `The segmentation masks have been saved to ${flags.saveDir} (${count} palettised PNGs <name>.png${crf ? ', dense CRF' : ''})`,
     );
   } finally {
+    out.discard();
     network.dispose();
   }
 }

@@ -9,6 +9,7 @@ import { choiceFlag, numberFlag } from '../../flags';
 import { nodeFileSystem, readText } from '../../node-fs';
 import { assertOutputSeparate } from '../../output-guard';
 import { inputSizeFlag } from '../../train-flags';
+import { stageOutputs } from '../../staged-outputs';
 
 interface TrainFlags extends DcspNetworkFlags {
   dataDir: string;
@@ -52,6 +53,18 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
   const classfcSteps = numberFlag('--classfc-steps', flags.classfcSteps, { integer: true, min: 0, max: 10_000_000 });
   const adaptAfter = numberFlag('--adapt-after', flags.adaptAfter, { integer: true, min: 0, max: 10_000_000 });
   const adaptRounds = numberFlag('--adapt-rounds', flags.adaptRounds, { integer: true, min: 0, max: 100 });
+  // Every number is checked before any list or network is read.
+  const { keep, ...numbers } = {
+    learningRate: numberFlag('--learning-rate', flags.learningRate, { min: 0, max: 10 }),
+    batchSize: numberFlag('--batch-size', flags.batchSize, { integer: true, min: 1, max: 1024 }),
+    momentum: numberFlag('--momentum', flags.momentum, { min: 0, max: 1, maxExclusive: true }),
+    power: numberFlag('--power', flags.power, { min: 0, max: 100 }),
+    weightDecay: numberFlag('--weight-decay', flags.weightDecay, { min: 0, max: 1 }),
+    randomSeed: numberFlag('--random-seed', flags.randomSeed, { integer: true, min: -(2 ** 31), max: 2 ** 32 - 1 }),
+    bnDecay: numberFlag('--bn-decay', flags.bnDecay, { min: 0, max: 1 }),
+    saveEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1, max: 10_000_000 }),
+    keep: numberFlag('--keep', flags.keep, { integer: true, min: 1, max: 10000 }),
+  };
   // The two networks' checkpoints are pruned separately (--keep): one directory must not hold the other's.
   assertOutputSeparate('--snapshot-dir', flags.snapshotDir, [flags.attnSnapshotDir]);
   const [h, w] = inputSizeFlag(flags.inputSize);
@@ -77,7 +90,11 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
       );
   }
   const { network, source } = await dcspNetworkFromFlags(ctx, flags);
+  const out = stageOutputs([flags.attnSnapshotDir, flags.snapshotDir, cueDir]);
   try {
+    // A run failing before its first checkpoint leaves no directory it created.
+    for (const dir of [flags.attnSnapshotDir, flags.snapshotDir]) await out.mkdir(dir, { discardUnless: 'checkpoint.json' });
+    await out.mkdir(cueDir);
     const files = nodeFileSource();
     const numClasses = network.numClasses;
     const result = await trainDcsp({
@@ -88,29 +105,23 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
       classfcSteps,
       adaptAfter,
       adaptRounds,
-      learningRate: numberFlag('--learning-rate', flags.learningRate, { min: 0 }),
-      batchSize: numberFlag('--batch-size', flags.batchSize, { integer: true, min: 1, max: 1024 }),
+      ...numbers,
       inputSize: [h, w],
-      momentum: numberFlag('--momentum', flags.momentum, { min: 0 }),
-      power: numberFlag('--power', flags.power),
-      weightDecay: numberFlag('--weight-decay', flags.weightDecay, { min: 0 }),
       randomScale: flags.randomScale,
       randomMirror: flags.randomMirror,
-      randomSeed: numberFlag('--random-seed', flags.randomSeed, { integer: true }),
       attentionTrainable,
       trainBatchNorm: flags.isTraining === true,
-      bnDecay: numberFlag('--bn-decay', flags.bnDecay, { min: 0 }),
-      saveEvery: numberFlag('--save-pred-every', flags.savePredEvery, { integer: true, min: 1 }),
       checkpoints: {
         fs: nodeFileSystem,
         attnSnapshotDir: flags.attnSnapshotDir,
         snapshotDir: flags.snapshotDir,
-        keep: numberFlag('--keep', flags.keep, { integer: true, min: 1, max: 10000 }),
+        keep,
       },
       resume: flags.resume === true,
       onProgress: ctx.onProgress,
       onInfo: (m) => ctx.info(m),
     });
+    await out.commit();
     const { cueStore: _store, ...summary } = result;
     const latest = path.join(flags.snapshotDir, `ckpt-${(adaptRounds + 1) * adaptAfter}`);
     ctx.result(
@@ -127,6 +138,7 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
         `${formatTrainResult(result, { attnSnapshotDir: flags.attnSnapshotDir, snapshotDir: flags.snapshotDir, cueDir })}\nfinal network: ${latest}`,
     );
   } finally {
+    out.discard();
     network.dispose();
   }
 }
