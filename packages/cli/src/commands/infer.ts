@@ -137,10 +137,7 @@ export function registerInfer(program: Command, context: () => CliContext): void
           }
           const probs = flags.saveProbs === undefined ? null : perImageFile(flags.saveProbs, name, images.length);
           if (probs !== null)
-            await out.write(
-              probs,
-              writeNpy({ shape: [image.height, image.width, result.numClasses], data: result.probabilities! }),
-            );
+            await out.write(probs, writeNpy({ shape: [image.height, image.width, result.numClasses], data: result.probabilities! }));
           results.push({
             image: file,
             width: image.width,
