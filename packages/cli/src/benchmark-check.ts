@@ -20,8 +20,10 @@ export async function runBenchmarkCheck(flags: RawBenchmarkCheckFlags): Promise<
     throw new CliError('usage', `--data-list is for VOC-format lists; --dataset ${dataset} finds its files under --data-dir`);
   assertDirectory('--data-dir', flags.dataDir);
   const expected: { images?: number; objects?: number } = {};
-  if (flags.expectImages !== undefined) expected.images = numberFlag('--expect-images', flags.expectImages, { integer: true, min: 0 });
-  if (flags.expectObjects !== undefined) expected.objects = numberFlag('--expect-objects', flags.expectObjects, { integer: true, min: 0 });
+  if (flags.expectImages !== undefined)
+    expected.images = numberFlag('--expect-images', flags.expectImages, { integer: true, min: 0, max: 10_000_000 });
+  if (flags.expectObjects !== undefined)
+    expected.objects = numberFlag('--expect-objects', flags.expectObjects, { integer: true, min: 0, max: 10_000_000 });
   return checkBenchmark(dataset, nodeDatasetDirectory(), flags.dataDir, { expected });
 }
 

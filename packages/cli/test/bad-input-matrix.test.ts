@@ -592,6 +592,7 @@ const NUMBER_BASES: Record<string, Args> = {
     '--save-dir',
     out('masks'),
   ],
+  'data check': (_f, _out, dir) => ['data', 'check', '--dataset', 'grabcut', '--data-dir', dir],
   'dcsp train': (_f, out) => ['dcsp', 'train', '--attn-snapshot-dir', out('attn'), '--snapshot-dir', out('seg')],
 };
 

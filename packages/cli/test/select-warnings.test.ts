@@ -108,7 +108,7 @@ describe('select: honest output', () => {
 
   it('warns when the selection is empty, stating the tiny threshold otherwise', async () => {
     const image = path.join(data, 'JPEGImages', 'synth_000005.jpg');
-    // Probabilities never exceed 1: nothing is selected.
+    // Probabilities never exceed 1: only the clicked pixel, kept by click consistency, is selected.
     const r = await run(
       '--backend',
       'wasm',
@@ -131,10 +131,13 @@ describe('select: honest output', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { type: string; message?: string; area?: number });
-    expect(lines.find((l) => l.type === 'result')?.area).toBe(0);
+    expect(lines.find((l) => l.type === 'result')?.area).toBe(1);
     expect(lines.filter((l) => l.type === 'warning').map((l) => l.message)).toEqual([
-      'the selection is empty (0 of 1920 pixels): nothing under the clicks was taken for the object',
+      'the selection is tiny: 1 of 1920 pixels (under 0.1% of the image); check the clicks and the weights',
     ]);
+    expect(tinySelectionWarning(0, 48, 40)).toBe(
+      'the selection is empty (0 of 1920 pixels): nothing under the clicks was taken for the object',
+    );
     expect(tinySelectionWarning(1, 500, 334)).toBe(
       'the selection is tiny: 1 of 167000 pixels (under 0.1% of the image); check the clicks and the weights',
     );
