@@ -36,3 +36,16 @@ export function lastJson(text: string): Record<string, unknown> {
     .filter((l) => l.startsWith('{'));
   return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
 }
+
+/** The smallest real DeepLab-ResNet the CLI trains in tests (one block per stage, 1/16 of the widths). */
+export const TINY_NETWORK = [
+  '--from-scratch',
+  '--depth',
+  '50',
+  '--blocks',
+  '1,1,1,1',
+  '--width-multiplier',
+  '0.0625',
+  '--aspp-rates',
+  '1,2',
+];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { decodeLabel, makeSyntheticDataset, readNpy } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/index';
-import { capture } from './capture';
+import { capture, TINY_NETWORK } from './capture';
 
 let root: string;
 let data: string;
@@ -25,21 +25,7 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const SMALL = [
-  '--from-scratch',
-  '--depth',
-  '50',
-  '--blocks',
-  '1,1,1,1',
-  '--width-multiplier',
-  '0.0625',
-  '--aspp-rates',
-  '1,2',
-  '--input-size',
-  '32,32',
-  '--batch-size',
-  '2',
-];
+const SMALL = [...TINY_NETWORK, '--input-size', '32,32', '--batch-size', '2'];
 
 describe('objsel train --interactive, select, noc', () => {
   it('trains on fresh clicks and on clicks sample files, then selects and counts clicks', async () => {

@@ -5,27 +5,13 @@ import { decodeLabel, encodeBmp, encodePng, makeSyntheticDataset, parseList } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchmarkFigures } from '../src/noc-benchmark';
 import { main } from '../src/index';
-import { capture } from './capture';
+import { capture, TINY_NETWORK } from './capture';
 
 let root: string;
 let data: string;
 let snap: string;
 
-const SMALL = [
-  '--from-scratch',
-  '--depth',
-  '50',
-  '--blocks',
-  '1,1,1,1',
-  '--width-multiplier',
-  '0.0625',
-  '--aspp-rates',
-  '1,2',
-  '--input-size',
-  '32,32',
-  '--batch-size',
-  '2',
-];
+const SMALL = [...TINY_NETWORK, '--input-size', '32,32', '--batch-size', '2'];
 
 /** DAVIS (`img/`, `gt/` 0/255 PNG) and GrabCut (`data_GT/`, `boundary_GT/` BMP, void as the 128 band) fixtures from the synthetic VOC set's first instance per image. */
 async function writeFixtures(): Promise<void> {

@@ -11,12 +11,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeLabel, parseList } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capture, run } from './capture';
+import { capture, run, TINY_NETWORK } from './capture';
 
 const TOOL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../tools/make-benchmark-fixtures.mjs');
 const LAYOUTS = ['grabcut', 'berkeley', 'davis', 'davis-2017', 'coco-mval', 'coco', 'sbd', 'pascal-voc'] as const;
 const SINGLE = new Set(['grabcut', 'berkeley', 'davis', 'coco-mval']);
-const SMALL = ['--from-scratch', '--depth', '50', '--blocks', '1,1,1,1', '--width-multiplier', '0.0625', '--aspp-rates', '1,2'];
+const SMALL = TINY_NETWORK;
 
 let root: string;
 let fx: string;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { makeSyntheticDataset } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/index';
-import { capture } from './capture';
+import { capture, TINY_NETWORK } from './capture';
 
 let root: string;
 let data: string;
@@ -25,23 +25,7 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const SMALL = [
-  '--from-scratch',
-  '--depth',
-  '50',
-  '--blocks',
-  '1,1,1,1',
-  '--width-multiplier',
-  '0.0625',
-  '--aspp-rates',
-  '1,2',
-  '--num-classes',
-  '3',
-  '--input-size',
-  '33,33',
-  '--batch-size',
-  '2',
-];
+const SMALL = [...TINY_NETWORK, '--num-classes', '3', '--input-size', '33,33', '--batch-size', '2'];
 
 function trainArgs(snapshots: string, ...extra: string[]): string[] {
   return [
