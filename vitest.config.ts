@@ -23,7 +23,10 @@ const USES_TFJS = new Set(['deeplab-resnet', 'dcsp', 'cli']);
  * registrations, so they resolve to it. packages/cli/test/tfjs-core-only.test.ts runs the built CLI.
  */
 const TFJS_REGISTRATIONS = [
-  { find: /^@tensorflow\/tfjs-core\/dist\/(register_all_gradients|public\/chained_ops\/register_all_chained_ops)$/, replacement: '@tensorflow/tfjs' },
+  {
+    find: /^@tensorflow\/tfjs-core\/dist\/(register_all_gradients|public\/chained_ops\/register_all_chained_ops)$/,
+    replacement: '@tensorflow/tfjs',
+  },
 ];
 
 function project(name: string, dir: string, options: { tfjs?: boolean } = {}): TestProjectInlineConfiguration {

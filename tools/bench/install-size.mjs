@@ -16,7 +16,11 @@ import { workspacePackages } from '../packages.mjs';
 
 const TOP = 8;
 const npm = (args, cwd) =>
-  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 
 /** Bytes of every regular file under `dir` (symlinks not followed). */
 function bytesUnder(dir) {
