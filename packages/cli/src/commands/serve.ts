@@ -50,6 +50,8 @@ export function registerServe(program: Command, context: () => CliContext): void
     const { model, backend } = workerFile
       ? await WorkerModel.open(workerFile, flags.weights, ctx.options)
       : await openInteractiveModel(ctx, flags.weights);
+    const { weightsModelLongSide } = await import('../weights-metadata');
+    const modelLongSide = await weightsModelLongSide(flags.weights);
     const { Selector } = await import('../serve/selector');
     const { startSelectionServer } = await import('../serve/server');
     const selector = new Selector(model, {
@@ -59,6 +61,7 @@ export function registerServe(program: Command, context: () => CliContext): void
       cacheBytes,
       maxPixels,
       blocksEventLoop: !workerFile,
+      ...(modelLongSide ? { modelLongSide } : {}),
     });
     const server = await startSelectionServer({
       selector,
@@ -69,6 +72,7 @@ export function registerServe(program: Command, context: () => CliContext): void
         threshold,
         brs: brs !== undefined,
         networkThread: Boolean(workerFile),
+        ...(modelLongSide ? { modelLongSide } : {}),
       },
       host: flags.host,
       port,

@@ -20,6 +20,11 @@ export interface SelectorOptions extends PredictorOptions {
    * network in a worker thread, where a stop signal is seen when it comes.
    */
   blocksEventLoop?: boolean;
+  /**
+   * The long side the network was trained at (`objsel.training.modelLongSide` of the weights): it
+   * then runs on a copy of that size with the clicks' distances in its pixels, as it was trained.
+   */
+  modelLongSide?: number;
 }
 
 /** Per-request settings of {@link Selector.select}. */
@@ -165,13 +170,15 @@ export class Selector {
 
   private async run(image: RgbImage, imageId: string, clicks: readonly Click[], overrides: SelectOverrides): Promise<Selection> {
     const { buildInteractiveInput, blendMaskPrior, enforceClicks } = await import('@objsel/clicks');
-    const { networkProbability, refineSelection } = await import('@objsel/deeplab-resnet/interactive');
+    const { clickMapScale, networkProbability, refineSelection } = await import('@objsel/deeplab-resnet/interactive');
     const { width, height } = image;
     const options = { ...this.options, ...(overrides.threshold === undefined ? {} : { threshold: overrides.threshold }) };
     const started = performance.now();
     this.running = started;
     try {
-      const input = buildInteractiveInput(image, clicks, { scale: options.clickScale ?? 1, truncate: options.clickTruncate });
+      const modelPixels = options.modelLongSide ? clickMapScale(image, options.modelLongSide) : 1;
+      const scale = (options.clickScale ?? 1) * modelPixels;
+      const input = buildInteractiveInput(image, clicks, { scale, truncate: options.clickTruncate });
       const { probability } = await networkProbability(this.model, { input, width, height, clicks }, options);
       const prior = overrides.previousMask
         ? blendMaskPrior(probability, overrides.previousMask, width, height, overrides.previousMaskWeight)

@@ -96,6 +96,6 @@ async function classicSelection(
   const { selectionMethod } = await import('@objsel/clicks');
   const { replayMethod } = await import('../../method-selection');
   const started = performance.now();
-  const { mask } = replayMethod(selectionMethod(method), image, box, clicks);
+  const { mask } = await replayMethod(selectionMethod(method), image, box, clicks);
   return { mask, ms: performance.now() - started };
 }
