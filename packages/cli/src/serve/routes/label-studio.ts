@@ -87,10 +87,13 @@ export async function labelStudioPredict(
   if (!context) return { results: [] }; // a batch pre-annotation request: nothing to select without clicks
   const { fromName, toName } = brushTag(body.label_config);
   const results = [];
+  const warnings: string[] = [];
   for (const task of tasks) {
     const { image, imageId } = await taskImage((task ?? {}) as Record<string, unknown>, selector, maxBytes);
     const { clicks, label } = contextClicks(context, image.width, image.height);
-    const { mask } = await selector.select(image, imageId, clicks);
+    const selection = await selector.select(image, imageId, clicks);
+    const { mask } = selection;
+    warnings.push(...selection.warnings);
     results.push({
       model_version: LABEL_STUDIO_MODEL_VERSION,
       score: 1,
@@ -108,5 +111,6 @@ export async function labelStudioPredict(
       ],
     });
   }
-  return { results };
+  // Label Studio reads `results`; the warnings are for people and logs watching the backend.
+  return { results, warnings };
 }
