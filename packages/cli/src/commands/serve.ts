@@ -54,7 +54,10 @@ export function registerServe(program: Command, context: () => CliContext): void
     const modelLongSide = await weightsModelLongSide(flags.weights);
     // The probability at the model size is resized back on this thread: TF.js's CPU backend does it
     // when the network (and its backend) lives in the worker thread.
-    if (modelLongSide && workerFile) await (await import('@objsel/deeplab-resnet')).loadBackend('cpu');
+    if (modelLongSide && workerFile) {
+      (await import('@tensorflow/tfjs')).enableProdMode(); // as the CLI's own backends (no tfjs-node banner)
+      await (await import('@objsel/deeplab-resnet')).loadBackend('cpu');
+    }
     const domain = await (await import('../selection-warnings')).weightsDomain(flags.weights);
     // One line per request: JSON lines on stdout with --json, text on stderr otherwise.
     const log = (line: string) =>
