@@ -118,7 +118,11 @@ describe('objsel serve: every mask holds its clicks, on every route, refinement 
                   original_width: width,
                   original_height: height,
                   is_positive: c.positive,
-                  value: { x: ((c.x + ((k * 0.37) % 1)) / width) * 100, y: ((c.y + ((k * 0.61) % 1)) / height) * 100, keypointlabels: ['Obj'] },
+                  value: {
+                    x: ((c.x + ((k * 0.37) % 1)) / width) * 100,
+                    y: ((c.y + ((k * 0.61) % 1)) / height) * 100,
+                    keypointlabels: ['Obj'],
+                  },
                 })),
               },
             },

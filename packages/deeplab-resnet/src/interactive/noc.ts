@@ -119,9 +119,7 @@ export async function runNoc(segmenter: InteractiveProbabilityModel, options: No
       spent.network += prediction.seconds.network;
       spent.refinement += prediction.seconds.refinement;
       if (prediction.zoomRoi) zoomedClicks++;
-      return options.clickConsistent
-        ? enforceClicks(prediction.mask, object.image.width, object.image.height, clickList)
-        : prediction.mask;
+      return options.clickConsistent ? enforceClicks(prediction.mask, object.image.width, object.image.height, clickList) : prediction.mask;
     },
     {
       maxClicks: options.maxClicks ?? 20,
