@@ -52,11 +52,11 @@ export async function runMethodNoc(options: MethodNocOptions): Promise<MethodNoc
   let current: { id: string; predict: ReturnType<typeof createMethodPredictor> } | undefined;
   const report = await evaluateNoc(
     source.objects(),
-    (instance, clickList, previous) => {
+    async (instance, clickList, previous) => {
       const object = instance as BenchmarkObject;
       if (current?.id !== object.id) current = { id: object.id, predict: createMethodPredictor(object.image, options.method) };
       clicks++;
-      const mask = current.predict(clickList, previous);
+      const mask = await current.predict(clickList, previous);
       const { width, height } = object.image;
       return options.clickConsistent ? enforceClicks(mask, width, height, clickList) : mask;
     },

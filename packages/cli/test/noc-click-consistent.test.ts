@@ -79,13 +79,13 @@ describe('objsel noc --click-consistent', () => {
       const { image, gt, ignore } = objects.get(instance.id)!;
       const predict = createMethodPredictor(image, 'random-walker');
       let previous: Uint8Array | null = null;
-      instance.ious.forEach((iou, k) => {
+      for (const [k, iou] of instance.ious.entries()) {
         const clicks = instance.clicks.slice(0, k + 1);
-        const mask = enforceClicks(predict(clicks, previous), image.width, image.height, clicks);
+        const mask = enforceClicks(await predict(clicks, previous), image.width, image.height, clicks);
         previous = mask;
         expect(isClickConsistent(mask, image.width, clicks)).toBe(true);
         expect(iou).toBeCloseTo(maskIou(mask, gt, ignore), 10);
-      });
+      }
     }
     for (const [k, instance] of consistent.instances.entries())
       expect(instance.ious[0]).toBeGreaterThanOrEqual(plain.instances[k]!.ious[0]!);

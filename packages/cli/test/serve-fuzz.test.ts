@@ -34,7 +34,7 @@ async function send(route: string, body: string | Uint8Array, method = 'POST') {
   const response = await fetch(`${server.url}${route}`, {
     method,
     headers: { 'content-type': 'application/json' },
-    ...(method === 'POST' ? { body } : {}),
+    ...(method === 'POST' ? { body: typeof body === 'string' ? body : Buffer.from(body) } : {}),
   });
   return { status: response.status, text: await response.text() };
 }
