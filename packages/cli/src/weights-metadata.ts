@@ -32,3 +32,17 @@ export async function weightsModelLongSide(weights: string): Promise<number | un
   const side = training?.modelLongSide;
   return typeof side === 'number' && Number.isInteger(side) && side >= 8 && side <= 8192 ? side : undefined;
 }
+
+/**
+ * Predictor options for `image` with a network trained at a model size (`modelLongSide`): the
+ * click maps' distances in model pixels (scale × model pixels per image pixel), as in training.
+ * Options without `modelLongSide` come back as they are.
+ */
+export async function atTrainedSize<T extends { clickScale?: number; modelLongSide?: number }>(
+  options: T,
+  image: { width: number; height: number },
+): Promise<T> {
+  if (!options.modelLongSide) return options;
+  const { clickMapScale } = await import('@objsel/deeplab-resnet/interactive');
+  return { ...options, clickScale: (options.clickScale ?? 1) * clickMapScale(image, options.modelLongSide) };
+}

@@ -47,7 +47,7 @@ const defaultOverlay = (out: string): string => out.replace(/(\.png)?$/i, '_over
 /** Runs `objsel select`: one selection from clicks, written as a 0/255 PNG (+ overlay). */
 export async function runSelect(options: SelectOptions): Promise<SelectResult> {
   const { decodeImage, encodeMaskPng, encodePng, writeNpy } = await import('@objsel/voc-data');
-  const { clickMapScale, createInteractivePredictor, selectionOverlay } = await import('@objsel/deeplab-resnet/interactive');
+  const { createInteractivePredictor, selectionOverlay } = await import('@objsel/deeplab-resnet/interactive');
   const { enforceClicks } = await import('@objsel/clicks'); // click-consistent whatever the refinement
   const segmenter = options.model;
   try {
@@ -58,11 +58,8 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
         throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${image.width}x${image.height} image`);
     }
     const started = performance.now();
-    // A network trained at a model size runs at it, with the clicks' distances in its pixels.
-    const predictor = options.modelLongSide
-      ? { ...options, clickScale: (options.clickScale ?? 1) * clickMapScale(image, options.modelLongSide) }
-      : options;
-    const predicted = await createInteractivePredictor(image, segmenter, predictor)(options.clicks);
+    const { atTrainedSize } = await import('../weights-metadata'); // a network trained at a model size runs at it
+    const predicted = await createInteractivePredictor(image, segmenter, await atTrainedSize(options, image))(options.clicks);
     const prediction = { ...predicted, mask: enforceClicks(predicted.mask, image.width, image.height, options.clicks) };
     const seconds = (performance.now() - started) / 1000;
     const { width, height } = image;

@@ -185,15 +185,15 @@ export class Selector {
     overrides: SelectOverrides,
   ): Promise<Omit<Selection, 'warnings'>> {
     const { buildInteractiveInput, blendMaskPrior, enforceClicks } = await import('@objsel/clicks');
-    const { clickMapScale, networkProbability, refineSelection } = await import('@objsel/deeplab-resnet/interactive');
+    const { networkProbability, refineSelection } = await import('@objsel/deeplab-resnet/interactive');
     const { width, height } = image;
     const options = { ...this.options, ...(overrides.threshold === undefined ? {} : { threshold: overrides.threshold }) };
     const started = performance.now();
     this.running = started;
     try {
-      const modelPixels = options.modelLongSide ? clickMapScale(image, options.modelLongSide) : 1;
-      const scale = (options.clickScale ?? 1) * modelPixels;
-      const input = buildInteractiveInput(image, clicks, { scale, truncate: options.clickTruncate });
+      const { atTrainedSize } = await import('../weights-metadata');
+      const { clickScale } = await atTrainedSize(options, image);
+      const input = buildInteractiveInput(image, clicks, { scale: clickScale ?? 1, truncate: options.clickTruncate });
       const { probability } = await networkProbability(this.model, { input, width, height, clicks }, options);
       const prior = overrides.previousMask
         ? blendMaskPrior(probability, overrides.previousMask, width, height, overrides.previousMaskWeight)
