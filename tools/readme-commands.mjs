@@ -15,7 +15,7 @@
 //
 //   node tools/readme-commands.mjs [--list] [README.md ...]
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractBlocks } from './readme-blocks.mjs';
@@ -27,7 +27,17 @@ const SHELLS = new Set(['sh', 'bash', 'shell']);
 /** Seconds one block may run. */
 const BLOCK_TIMEOUT = 240;
 /** Flags whose value is a file or directory the command writes. */
-const OUTPUT_FLAGS = new Set(['--out', '--out-dir', '--save-dir', '--save-probs', '--save-logits', '--save-curve', '--curve-svg', '--csv', '--coco']);
+const OUTPUT_FLAGS = new Set([
+  '--out',
+  '--out-dir',
+  '--save-dir',
+  '--save-probs',
+  '--save-logits',
+  '--save-curve',
+  '--curve-svg',
+  '--csv',
+  '--coco',
+]);
 
 function readmes() {
   const list = [path.join(ROOT, 'README.md')];
@@ -56,9 +66,8 @@ export function splitCommands(code) {
 
 /** The outputs a command names: values of OUTPUT_FLAGS and redirections (plain words only). */
 function namedOutputs(command) {
-  const firstLine = command.split('\n').filter((l) => !/<<|^\w+$/.test(l.trim()) || l === command.split('\n')[0]);
-  const words = firstLine
-    .join(' ')
+  // A here-document's body is data, not words of the command.
+  const words = (/<</.test(command) ? command.split('\n')[0] : command)
     .replace(/\s#.*$/gm, '')
     .replace(/\\\n/g, ' ')
     .split(/\s+/);
@@ -106,14 +115,18 @@ function blockScript(block, rel, markers, skipped) {
     if (exit) {
       lines.push(`set +e; trap - ERR`, command.text, `__rc=$?; set -e`);
       lines.push(`trap 'echo "readme-commands: ${rel}:$__line failed (exit $?)" >&2' ERR`);
-      lines.push(`if [ "$__rc" != ${exit.code} ]; then echo "readme-commands: ${rel}:${line} exited $__rc, the README says ${exit.code}" >&2; exit 1; fi`);
+      lines.push(
+        `if [ "$__rc" != ${exit.code} ]; then echo "readme-commands: ${rel}:${line} exited $__rc, the README says ${exit.code}" >&2; exit 1; fi`,
+      );
       continue;
     }
     lines.push(command.text);
     for (const out of namedOutputs(command.text)) {
       const target = out.startsWith('~/') ? `"$HOME"/${quote(out.slice(2))}` : quote(out);
       // A TensorFlow checkpoint is a prefix: X.index and X.data-*.
-      lines.push(`[ -e ${target} ] || [ -e ${target}.index ] || { echo "readme-commands: ${rel}:${line} did not write ${out}" >&2; exit 1; }`);
+      lines.push(
+        `[ -e ${target} ] || [ -e ${target}.index ] || { echo "readme-commands: ${rel}:${line} did not write ${out}" >&2; exit 1; }`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -185,7 +198,9 @@ for (const r of runs) {
   else {
     failed++;
     const why = result.error ? result.error.message : `exit ${result.status ?? result.signal}`;
-    console.error(`  FAIL ${r.where} (${why}, ${seconds} s)\n${`${result.stdout}${result.stderr}`.trim().slice(-3000).replace(/^/gm, '       ')}`);
+    console.error(
+      `  FAIL ${r.where} (${why}, ${seconds} s)\n${`${result.stdout}${result.stderr}`.trim().slice(-3000).replace(/^/gm, '       ')}`,
+    );
   }
 }
 console.log(`readme-commands: not run (${skipped.length}):`);

@@ -27,7 +27,7 @@ export const STAND_INS = {
   '~/datasets/{GrabCut,DAVIS,SBD}': 'node tools/make-benchmark-fixtures.mjs layouts',
   'deploy.prototxt, train_iter_20000.caffemodel': 'fixtures deeplab/deploy.prototxt with 1/16 of the channels, seeded random blobs',
   'VOC2012, benchmark_RELEASE/dataset': 'links to ~/VOCdevkit/VOC2012 and synth (which has SBD cls/ and inst/)',
-  'I.jpg, S.png, A.npy': "a synth image, its saliency and seeded random 20-class attention",
+  'I.jpg, S.png, A.npy': 'a synth image, its saliency and seeded random 20-class attention',
   tools: "the repository's tools/ (commands run as from a clone's root)",
 };
 
@@ -65,7 +65,8 @@ export async function prepareStandIns(out, { root, fixtures }) {
   await synthetic(voc, { count: 12, seed: 5, width: 96, height: 72, minSize: 24, maxSize: 60, sbd: false });
   symlinkSync('.', path.join(voc, 'VOC2012'));
   mkdirSync(path.join(work, 'dataset'), { recursive: true });
-  for (const list of ['train.txt', 'val.txt', 'test.txt', 'train_labels_only.txt', 'train_attn_sal_labels.txt']) copyFileSync(path.join(voc, list), path.join(work, 'dataset', list));
+  for (const list of ['train.txt', 'val.txt', 'test.txt', 'train_labels_only.txt', 'train_attn_sal_labels.txt'])
+    copyFileSync(path.join(voc, list), path.join(work, 'dataset', list));
 
   // The real DeepLab deploy.prototxt, every num_output but the 21 classes' divided by 16.
   const deploy = readFileSync(path.join(fixtures, 'deeplab/deploy.prototxt'), 'utf8').replace(/num_output:\s*(\d+)/g, (m, n) =>
@@ -90,9 +91,13 @@ export async function prepareStandIns(out, { root, fixtures }) {
     { cwd: work, encoding: 'utf8' },
   );
   if (exported.status !== 0) throw new Error(`stand-in snapshots/model.ckpt-20000: ${exported.stderr}`);
-  const benchmarks = spawnSync(process.execPath, [path.join(root, 'tools/make-benchmark-fixtures.mjs'), path.join(home, 'benchmarks'), '--count', '3'], {
-    encoding: 'utf8',
-  });
+  const benchmarks = spawnSync(
+    process.execPath,
+    [path.join(root, 'tools/make-benchmark-fixtures.mjs'), path.join(home, 'benchmarks'), '--count', '3'],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (benchmarks.status !== 0) throw new Error(`stand-in benchmarks: ${benchmarks.stderr}`);
   mkdirSync(path.join(home, 'datasets'), { recursive: true });
   for (const [name, layout] of [
