@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extractBlocks } from './readme-blocks.mjs';
+import { extractBlocks, namedOutputs, readMarkers, splitCommands } from './readme-blocks.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCRATCH = path.join(ROOT, '.objsel-tmp', 'readme-commands');
@@ -26,76 +26,10 @@ const FIXTURES = process.env.OBJSEL_FIXTURES ?? path.resolve(ROOT, '../shared/fi
 const SHELLS = new Set(['sh', 'bash', 'shell']);
 /** Seconds one block may run. */
 const BLOCK_TIMEOUT = 240;
-/** Flags whose value is a file or directory the command writes. */
-const OUTPUT_FLAGS = new Set([
-  '--out',
-  '--out-dir',
-  '--save-dir',
-  '--save-probs',
-  '--save-logits',
-  '--save-curve',
-  '--curve-svg',
-  '--csv',
-  '--coco',
-]);
-
 function readmes() {
   const list = [path.join(ROOT, 'README.md')];
   for (const dir of readdirSync(path.join(ROOT, 'packages')).sort()) list.push(path.join(ROOT, 'packages', dir, 'README.md'));
   return list.filter((f) => existsSync(f));
-}
-
-/**
- * The commands of a shell block: comment lines dropped, `\` continuations and here-documents kept
- * with their command; each with its line in the block.
- */
-export function splitCommands(code) {
-  const lines = code.split('\n');
-  const commands = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() === '' || lines[i].trimStart().startsWith('#')) continue;
-    const start = i;
-    const text = [lines[i]];
-    while (/\\$/.test(lines[i]) && i + 1 < lines.length) text.push(lines[++i]);
-    const heredoc = /<<-?\s*['"]?(\w+)['"]?/.exec(text.join('\n'));
-    if (heredoc) while (i + 1 < lines.length && lines[i].trim() !== heredoc[1]) text.push(lines[++i]);
-    commands.push({ text: text.join('\n'), offset: start });
-  }
-  return commands;
-}
-
-/** The outputs a command names: values of OUTPUT_FLAGS and redirections (plain words only). */
-function namedOutputs(command) {
-  // A here-document's body is data, not words of the command.
-  const words = (/<</.test(command) ? command.split('\n')[0] : command)
-    .replace(/\s#.*$/gm, '')
-    .replace(/\\\n/g, ' ')
-    .split(/\s+/);
-  const outs = [];
-  for (let i = 0; i < words.length; i++) {
-    const redirect = /^[12]?>([^>&].*)?$/.exec(words[i]);
-    const value = OUTPUT_FLAGS.has(words[i]) || (redirect && !redirect[1]) ? words[i + 1] : redirect?.[1];
-    if (value && /^[\w./~-]+$/.test(value) && value !== '/dev/null') outs.push(value);
-  }
-  // `select --probs FILE` writes the random walker's probabilities; elsewhere --probs is an input.
-  if (/\bselect\b/.test(words.join(' '))) {
-    const at = words.indexOf('--probs');
-    if (at >= 0 && words[at + 1]) outs.push(words[at + 1]);
-  }
-  return outs;
-}
-
-/** The markers of a block: whole-block skip, per-command skips, expected exit codes. */
-function readMarkers(markers, where) {
-  const parsed = { skip: undefined, skipCommands: [], exits: [] };
-  for (const m of markers) {
-    let match;
-    if ((match = /^not-run:\s*(.+)$/.exec(m))) parsed.skip = match[1];
-    else if ((match = /^not-run\s+"([^"]+)":\s*(.+)$/.exec(m))) parsed.skipCommands.push({ text: match[1], reason: match[2] });
-    else if ((match = /^exit\s+(\d+):\s*"([^"]+)"$/.exec(m))) parsed.exits.push({ code: Number(match[1]), text: match[2] });
-    else if (/^(not-run|exit)\b/.test(m)) throw new Error(`${where}: unreadable marker <!-- ${m} -->`);
-  }
-  return parsed;
 }
 
 const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
