@@ -115,10 +115,10 @@ for (const r of runs) {
   }
   const { work, home } = workOf.get(r.file);
   const t0 = performance.now();
-  const result = spawnSync('bash', ['-c', r.script], {
+  // GNU timeout stops the whole process group: a command left running (a server) goes with bash.
+  const result = spawnSync('timeout', ['--kill-after=10', String(BLOCK_TIMEOUT), 'bash', '-c', r.script], {
     cwd: work,
     encoding: 'utf8',
-    timeout: BLOCK_TIMEOUT * 1000,
     env: {
       ...process.env,
       HOME: home,
@@ -131,7 +131,11 @@ for (const r of runs) {
   if (result.status === 0) console.log(`  ok   ${r.where} (${seconds} s)`);
   else {
     failed++;
-    const why = result.error ? result.error.message : `exit ${result.status ?? result.signal}`;
+    const why = result.error
+      ? result.error.message
+      : result.status === 124
+        ? `timed out after ${BLOCK_TIMEOUT} s`
+        : `exit ${result.status ?? result.signal}`;
     console.error(
       `  FAIL ${r.where} (${why}, ${seconds} s)\n${`${result.stdout}${result.stderr}`.trim().slice(-3000).replace(/^/gm, '       ')}`,
     );
