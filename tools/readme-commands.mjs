@@ -26,6 +26,8 @@ const FIXTURES = process.env.OBJSEL_FIXTURES ?? path.resolve(ROOT, '../shared/fi
 const SHELLS = new Set(['sh', 'bash', 'shell']);
 /** Seconds one block may run. */
 const BLOCK_TIMEOUT = 240;
+
+/** The READMEs to run: the root one and every package's. */
 function readmes() {
   const list = [path.join(ROOT, 'README.md')];
   for (const dir of readdirSync(path.join(ROOT, 'packages')).sort()) list.push(path.join(ROOT, 'packages', dir, 'README.md'));
