@@ -120,7 +120,7 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     }
   });
   withExamples(cmd, [
-    'objsel noc --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/val.txt --weights snapshots-interactive',
+    'objsel noc --data-dir ~/VOCdevkit/VOC2012 --data-list ~/VOCdevkit/VOC2012/ImageSets/Segmentation/val.txt --weights snapshots-interactive',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --refine graphcut --brs --json',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --iou 0.85 --max-clicks 10',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --backend onnx',
