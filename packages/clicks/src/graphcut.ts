@@ -1,6 +1,6 @@
 import { ClicksError } from './errors';
 import { allocatePaddedGrid, paddedIndex, type PaddedGridGraph } from './grid-maxflow';
-import { graphCutKernel, gridLayout, runMaxflow, CACHE_ENTRIES, type GraphCutKernel } from './grid-maxflow-wasm';
+import { CACHE_ENTRIES, graphCutKernel, gridLayout, markWritten, runMaxflow, zeroKernelMemory, type GraphCutKernel } from './grid-maxflow-wasm';
 import { gridMaxflow } from './grid-maxflow';
 import { setTerminal, type FlowGraph } from './maxflow';
 import type { Click } from './types';
@@ -516,6 +516,7 @@ function graphCutWasm(k: GraphCutKernel, options: GraphCutOptions): GraphCutResu
   const at = gridLayout(k, width, height, connectivity === 8 ? 8 : 4);
   const buffer = k.memory.buffer;
   new Uint8Array(buffer, at.image, 3 * width * height).set(image as Uint8Array);
+  markWritten(at.image + 3 * width * height);
   const { lambda, sigma } = resolve(options, (c) => {
     let sum = 0;
     let count = 0;
@@ -527,12 +528,11 @@ function graphCutWasm(k: GraphCutKernel, options: GraphCutOptions): GraphCutResu
   });
   const stride = connectivity;
   const np = (width + 2) * (height + 2);
-  new Float64Array(buffer, at.cap, np * stride).fill(0);
+  zeroKernelMemory(k, at.cap, (np * stride + np) * 8); // capacities and terminals
   const terminal = new Float64Array(buffer, at.tr, np);
-  terminal.fill(0);
   const beta = 1 / (2 * sigma * sigma);
   if (beta !== kernelCacheBeta) {
-    new Float64Array(buffer, at.cache, CACHE_ENTRIES).fill(0);
+    zeroKernelMemory(k, at.cache, CACHE_ENTRIES * 8);
     kernelCacheBeta = beta;
   }
   const shift = stride === 4 ? 2 : 3;
@@ -541,6 +541,7 @@ function graphCutWasm(k: GraphCutKernel, options: GraphCutOptions): GraphCutResu
     k.pairWeights(width, height, at.image, dx, dy, x0, x1, d, shift, at.cap, at.cache, scale, beta);
   }
   new Float64Array(buffer, at.probs, width * height).set(probs);
+  markWritten(at.probs + 8 * width * height);
   let constantFlow = k.terminals(width, height, at.probs, at.tr);
   if (Number.isNaN(constantFlow)) {
     const i = Array.prototype.findIndex.call(probs, (p: number) => Number.isNaN(p));

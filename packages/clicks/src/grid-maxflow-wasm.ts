@@ -47,7 +47,7 @@ export function gridMaxflowWasmAvailable(): boolean {
 export const CACHE_ENTRIES = 3 * 255 * 255 + 1;
 const PAGE = 65536;
 
-/** Byte addresses of a grid's arrays in the kernel memory (the cache first, at a fixed place). */
+/** Byte addresses of a grid's arrays in the kernel memory (the cache first, at a fixed place; `end` past the last). */
 export interface GridLayout {
   off: number;
   cache: number;
@@ -63,6 +63,7 @@ export interface GridLayout {
   out: number;
   image: number;
   probs: number;
+  end: number;
 }
 
 /** Lays the arrays of a width x height grid with `stride` arcs per node out, growing the memory. */
@@ -71,10 +72,11 @@ export function gridLayout(k: GraphCutKernel, width: number, height: number, str
   const n = width * height;
   const off = 0;
   const cache = 64;
-  const cap = cache + CACHE_ENTRIES * 8;
+  const image = cache + CACHE_ENTRIES * 8;
+  const probs = image + ((3 * n + 7) & ~7);
+  const cap = probs + n * 8;
   const tr = cap + np * stride * 8;
-  const probs = tr + np * 8;
-  const parent = probs + n * 8;
+  const parent = tr + np * 8;
   const stamp = parent + np * 4;
   const dist = stamp + np * 4;
   const queue = dist + np * 4;
@@ -82,11 +84,28 @@ export function gridLayout(k: GraphCutKernel, width: number, height: number, str
   const sink = orphans + np * 4;
   const inQueue = sink + np;
   const out = inQueue + np;
-  const image = out + n;
-  const end = image + 3 * n;
+  const end = out + n;
   const missing = end - k.memory.buffer.byteLength;
   if (missing > 0) k.memory.grow(Math.ceil(missing / PAGE));
-  return { off, cache, cap, tr, parent, stamp, dist, queue, orphans, sink, inQueue, out, image, probs };
+  return { off, cache, cap, tr, parent, stamp, dist, queue, orphans, sink, inQueue, out, image, probs, end };
+}
+
+/**
+ * Bytes of the kernel memory below this have been written; above it the memory is still as
+ * WebAssembly gave it, all zeros. Zeroing only what was written matters for a one-shot command:
+ * the first touch of fresh pages is what a cut of a new image mostly costs outside the kernels.
+ */
+let written = 0;
+
+/** Zeroes `bytes` bytes at `from` where the memory may hold old data; notes them as written. */
+export function zeroKernelMemory(k: GraphCutKernel, from: number, bytes: number): void {
+  if (from < written) new Uint8Array(k.memory.buffer, from, Math.min(bytes, written - from)).fill(0);
+  markWritten(from + bytes);
+}
+
+/** Notes that the kernel memory below `end` may hold data now. */
+export function markWritten(end: number): void {
+  if (end > written) written = end;
 }
 
 /**
@@ -99,8 +118,9 @@ export function runMaxflow(k: GraphCutKernel, at: GridLayout, width: number, hei
   const buffer = k.memory.buffer;
   new Int32Array(buffer, at.off, 8).set([-1, 1, -Wp, Wp, -Wp - 1, Wp + 1, -Wp + 1, Wp - 1]);
   new Int32Array(buffer, at.parent, np).fill(-1); // every node free
-  new Int32Array(buffer, at.stamp, np).fill(0);
-  new Uint8Array(buffer, at.sink, 2 * np).fill(0); // sink and inQueue
+  zeroKernelMemory(k, at.stamp, np * 4);
+  zeroKernelMemory(k, at.sink, 2 * np); // sink and inQueue
+
   const flow = k.maxflow(
     width,
     height,
@@ -118,6 +138,7 @@ export function runMaxflow(k: GraphCutKernel, at: GridLayout, width: number, hei
     constantFlow,
   );
   k.sourceSide(width, height, at.parent, at.sink, at.out);
+  markWritten(at.end);
   return flow;
 }
 
