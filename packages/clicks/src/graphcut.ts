@@ -1,6 +1,14 @@
 import { ClicksError } from './errors';
 import { allocatePaddedGrid, paddedIndex, type PaddedGridGraph } from './grid-maxflow';
-import { CACHE_ENTRIES, graphCutKernel, gridLayout, markWritten, runMaxflow, zeroKernelMemory, type GraphCutKernel } from './grid-maxflow-wasm';
+import {
+  CACHE_ENTRIES,
+  graphCutKernel,
+  gridLayout,
+  markWritten,
+  runMaxflow,
+  zeroKernelMemory,
+  type GraphCutKernel,
+} from './grid-maxflow-wasm';
 import { gridMaxflow } from './grid-maxflow';
 import { setTerminal, type FlowGraph } from './maxflow';
 import type { Click } from './types';

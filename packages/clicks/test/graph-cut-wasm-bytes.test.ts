@@ -15,7 +15,10 @@ describe('shipped graph-cut module bytes', () => {
   it('equal what the kernel source assembles to (OBJSEL_UPDATE_WASM=1 regenerates them)', () => {
     const assembled = Buffer.from(assembleGraphCutModule()).toString('base64');
     if (process.env.OBJSEL_UPDATE_WASM === '1' && assembled !== GRAPH_CUT_MODULE_BASE64) {
-      const source = readFileSync(FILE, 'utf8').replace(/GRAPH_CUT_MODULE_BASE64 =\n? *'[^']*'/, `GRAPH_CUT_MODULE_BASE64 =\n  '${assembled}'`);
+      const source = readFileSync(FILE, 'utf8').replace(
+        /GRAPH_CUT_MODULE_BASE64 =\n? *'[^']*'/,
+        `GRAPH_CUT_MODULE_BASE64 =\n  '${assembled}'`,
+      );
       writeFileSync(FILE, source);
       return;
     }

@@ -334,7 +334,7 @@ describe('gridMaxflow (padded grid, arithmetic adjacency)', () => {
     );
   });
 
-  it('WebAssembly solver: the same flow, cut and residuals as the JavaScript one, and Dinic\'s flow', () => {
+  it("WebAssembly solver: the same flow, cut and residuals as the JavaScript one, and Dinic's flow", () => {
     expect(gridMaxflowWasmAvailable()).toBe(true);
     fc.assert(
       fc.property(gridArb, ({ plain, ...graph }) => {

@@ -309,7 +309,7 @@ export function assembleModule(functions: FunctionBody[], imported: ImportedFunc
   section(2, imports, out);
   const funcs: number[] = [];
   uleb(functions.length, funcs);
-  functions.forEach((_, i) => uleb(imported.length + i, funcs));
+  for (let i = 0; i < functions.length; i++) uleb(imported.length + i, funcs);
   section(3, funcs, out);
   const exports: number[] = [];
   uleb(functions.length, exports);

@@ -27,7 +27,13 @@ function colourDistance2(f: FunctionBody, a: number, b: number, diff: number): v
  * `for (y = 0; y + dy < height; y++) { row(); for (x = x0; x < x1; x++) pixel() }`, with `row`
  * setting the pointers the pixel loop advances (`step` bumps them after each pixel).
  */
-function rows(f: FunctionBody, locals: { y: number; x: number; height: number; dy: number; x0: number; x1: number }, row: () => void, pixel: () => void, step: () => void): void {
+function rows(
+  f: FunctionBody,
+  locals: { y: number; x: number; height: number; dy: number; x0: number; x1: number },
+  row: () => void,
+  pixel: () => void,
+  step: () => void,
+): void {
   const { y, x, height, dy, x0, x1 } = locals;
   f.i32(0).set(y);
   f.block((done) => {

@@ -21,17 +21,58 @@ export function maxflowFunction(): FunctionBody {
   // maxflow(width, height, shift, ...pointers, constantFlow) -> the flow
   const f = new FunctionBody('maxflow', [I32, I32, I32, ...MAXFLOW_POINTERS.map(() => I32), F64], [F64]);
   const [W, H, SH, OFF, CAP, TR, PAR, STAMP, DIST, SINK, Q, INQ, ORPH, CONSTANT_FLOW] = f.params.map((_, i) => i) as number[] as [
-    number, number, number, number, number, number, number, number, number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   const [Wp, np, S, last, p, d, a, q, boundary, qHead, qTail, qSize, oHead, oTail, oSize, time, current, i, k, middle] = Array.from(
     { length: 20 },
     () => f.local(I32),
-  ) as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+  ) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const [tsI, distI, base, j, pj, s0, dm, t0, u, v, o, sinkTree, ob, bestDir, bestDist, len] = Array.from({ length: 16 }, () =>
     f.local(I32),
   ) as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
   const [c, tp, need, push, t, bn, left, flow] = Array.from({ length: 8 }, () => f.local(F64)) as [
-    number, number, number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
 
   // Addresses: element `index()` of the array at pointer local `ptr`, elements of 2^scale bytes.
@@ -69,7 +110,10 @@ export function maxflowFunction(): FunctionBody {
   const enqueue = (ring: number, tail: number, size: number, node: number) => {
     storeI32(ring, of(tail), of(node));
     bump(tail, 1);
-    f.get(tail).get(np).eq().if(() => f.i32(0).set(tail));
+    f.get(tail)
+      .get(np)
+      .eq()
+      .if(() => f.i32(0).set(tail));
     bump(size, 1);
   };
   const activate = (node: number) => {
@@ -178,10 +222,13 @@ export function maxflowFunction(): FunctionBody {
       // The next active node still in a tree, unless `current` is still growing.
       f.get(current).set(i);
       f.block((haveI) => {
-        f.get(i).i32(0).geS().if(() => {
-          loadI32(PAR, of(i));
-          f.i32(NONE).ne().brIf(haveI);
-        });
+        f.get(i)
+          .i32(0)
+          .geS()
+          .if(() => {
+            loadI32(PAR, of(i));
+            f.i32(NONE).ne().brIf(haveI);
+          });
         f.i32(-1).set(i);
         f.block((found) => {
           f.loop((pop) => {
@@ -189,14 +236,19 @@ export function maxflowFunction(): FunctionBody {
             loadI32(Q, of(qHead));
             f.set(k);
             bump(qHead, 1);
-            f.get(qHead).get(np).eq().if(() => f.i32(0).set(qHead));
+            f.get(qHead)
+              .get(np)
+              .eq()
+              .if(() => f.i32(0).set(qHead));
             bump(qSize, -1);
             storeU8(INQ, of(k), konst(0));
             loadI32(PAR, of(k));
-            f.i32(NONE).ne().if(() => {
-              f.get(k).set(i);
-              f.br(found);
-            });
+            f.i32(NONE)
+              .ne()
+              .if(() => {
+                f.get(k).set(i);
+                f.br(found);
+              });
             f.br(pop);
           });
         });
@@ -258,10 +310,13 @@ export function maxflowFunction(): FunctionBody {
         () => grow(false),
       );
       bump(time, 1);
-      f.get(middle).i32(0).ltS().if(() => {
-        f.i32(-1).set(current);
-        f.br(main);
-      });
+      f.get(middle)
+        .i32(0)
+        .ltS()
+        .if(() => {
+          f.i32(-1).set(current);
+          f.br(main);
+        });
       f.get(i).set(current);
 
       // Augmentation along source -> ... -> s0 -middle-> t0 -> ... -> sink.
@@ -321,7 +376,10 @@ export function maxflowFunction(): FunctionBody {
         loadF64(CAP, of(a));
         f.get(bn).f64Sub().set(left);
         storeF64(CAP, of(a), of(left));
-        f.get(left).f64(0).f64Eq().if(() => orphan(node));
+        f.get(left)
+          .f64(0)
+          .f64Eq()
+          .if(() => orphan(node));
       };
       walk(u, s0, () => {
         offset(of(d));
@@ -334,7 +392,9 @@ export function maxflowFunction(): FunctionBody {
         f.get(bn).f64Sub();
       });
       loadF64(TR, of(u));
-      f.f64(0).f64Eq().if(() => orphan(u));
+      f.f64(0)
+        .f64Eq()
+        .if(() => orphan(u));
       walk(v, t0, () => {
         offset(of(d));
         f.get(v).add().set(q);
@@ -346,7 +406,9 @@ export function maxflowFunction(): FunctionBody {
         f.get(bn).f64Add();
       });
       loadF64(TR, of(v));
-      f.f64(0).f64Eq().if(() => orphan(v));
+      f.f64(0)
+        .f64Eq()
+        .if(() => orphan(v));
       f.get(flow).get(bn).f64Add().set(flow);
 
       // Adoption: each orphan gets the closest valid parent of its own tree, or is freed.
@@ -363,7 +425,10 @@ export function maxflowFunction(): FunctionBody {
           loadI32(ORPH, of(oHead));
           f.set(o);
           bump(oHead, 1);
-          f.get(oHead).get(np).eq().if(() => f.i32(0).set(oHead));
+          f.get(oHead)
+            .get(np)
+            .eq()
+            .if(() => f.i32(0).set(oHead));
           bump(oSize, -1);
           loadU8(SINK, of(o));
           f.set(sinkTree);
@@ -386,57 +451,74 @@ export function maxflowFunction(): FunctionBody {
             f.block((walked) => {
               f.loop((up) => {
                 loadI32(STAMP, of(k));
-                f.get(time).eq().if(() => {
-                  loadI32(DIST, of(k));
-                  f.get(len).add().set(len);
-                  f.br(walked);
-                });
+                f.get(time)
+                  .eq()
+                  .if(() => {
+                    loadI32(DIST, of(k));
+                    f.get(len).add().set(len);
+                    f.br(walked);
+                  });
                 loadI32(PAR, of(k));
                 f.set(pj);
                 bump(len, 1);
-                f.get(pj).i32(TERMINAL).eq().if(() => {
-                  storeI32(STAMP, of(k), of(time));
-                  storeI32(DIST, of(k), konst(1));
-                  f.br(walked);
-                });
-                f.get(pj).i32(ORPHAN).eq().if(() => {
-                  f.i32(INFINITE_DISTANCE).set(len);
-                  f.br(walked);
-                });
+                f.get(pj)
+                  .i32(TERMINAL)
+                  .eq()
+                  .if(() => {
+                    storeI32(STAMP, of(k), of(time));
+                    storeI32(DIST, of(k), konst(1));
+                    f.br(walked);
+                  });
+                f.get(pj)
+                  .i32(ORPHAN)
+                  .eq()
+                  .if(() => {
+                    f.i32(INFINITE_DISTANCE).set(len);
+                    f.br(walked);
+                  });
                 offset(of(pj));
                 f.get(k).add().set(k);
                 f.br(up);
               });
             });
-            f.get(len).i32(INFINITE_DISTANCE).ltS().if(() => {
-              f.get(len).get(bestDist).ltS().if(() => {
-                f.get(d).set(bestDir);
-                f.get(len).set(bestDist);
-              });
-              // Mark the verified path so later walks stop early.
-              f.get(j).set(k);
-              f.block((marked) => {
-                f.loop((mark) => {
-                  loadI32(STAMP, of(k));
-                  f.get(time).eq().brIf(marked);
-                  storeI32(STAMP, of(k), of(time));
-                  storeI32(DIST, of(k), of(len));
-                  bump(len, -1);
-                  loadI32(PAR, of(k));
-                  f.set(pj);
-                  offset(of(pj));
-                  f.get(k).add().set(k);
-                  f.br(mark);
+            f.get(len)
+              .i32(INFINITE_DISTANCE)
+              .ltS()
+              .if(() => {
+                f.get(len)
+                  .get(bestDist)
+                  .ltS()
+                  .if(() => {
+                    f.get(d).set(bestDir);
+                    f.get(len).set(bestDist);
+                  });
+                // Mark the verified path so later walks stop early.
+                f.get(j).set(k);
+                f.block((marked) => {
+                  f.loop((mark) => {
+                    loadI32(STAMP, of(k));
+                    f.get(time).eq().brIf(marked);
+                    storeI32(STAMP, of(k), of(time));
+                    storeI32(DIST, of(k), of(len));
+                    bump(len, -1);
+                    loadI32(PAR, of(k));
+                    f.set(pj);
+                    offset(of(pj));
+                    f.get(k).add().set(k);
+                    f.br(mark);
+                  });
                 });
               });
+          });
+          f.get(bestDir)
+            .i32(0)
+            .geS()
+            .if(() => {
+              storeI32(PAR, of(o), of(bestDir));
+              storeI32(STAMP, of(o), of(time));
+              storeI32(DIST, of(o), () => f.get(bestDist).i32(1).add());
+              f.br(adopt);
             });
-          });
-          f.get(bestDir).i32(0).geS().if(() => {
-            storeI32(PAR, of(o), of(bestDir));
-            storeI32(STAMP, of(o), of(time));
-            storeI32(DIST, of(o), () => f.get(bestDist).i32(1).add());
-            f.br(adopt);
-          });
           // No valid parent: o becomes free; neighbours that could regrow into it become active
           // and its children become orphans.
           forDirections((nextD) => {
@@ -450,11 +532,20 @@ export function maxflowFunction(): FunctionBody {
             loadF64(CAP, of(a));
             f.f64(0).f64Gt();
             loadU8(INQ, of(j));
-            f.eqz().and().if(() => activate(j));
-            f.get(pj).i32(0).geS().if(() => {
-              offset(of(pj));
-              f.get(j).add().get(o).eq().if(() => orphan(j));
-            });
+            f.eqz()
+              .and()
+              .if(() => activate(j));
+            f.get(pj)
+              .i32(0)
+              .geS()
+              .if(() => {
+                offset(of(pj));
+                f.get(j)
+                  .add()
+                  .get(o)
+                  .eq()
+                  .if(() => orphan(j));
+              });
           });
           storeI32(PAR, of(o), konst(NONE));
           f.br(adopt);

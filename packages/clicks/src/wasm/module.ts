@@ -9,7 +9,15 @@ import { maxflowFunction, sourceSideFunction } from './grid-maxflow-kernel';
  */
 export function assembleGraphCutModule(): Uint8Array {
   return assembleModule(
-    [maxflowFunction(), sourceSideFunction(), contrastSumFunction(), pairWeightsFunction(), terminalsFunction(), unaryEnergyFunction(), pairEnergyFunction()],
+    [
+      maxflowFunction(),
+      sourceSideFunction(),
+      contrastSumFunction(),
+      pairWeightsFunction(),
+      terminalsFunction(),
+      unaryEnergyFunction(),
+      pairEnergyFunction(),
+    ],
     [
       { name: 'exp', params: [F64], results: [F64] },
       { name: 'log', params: [F64], results: [F64] },
