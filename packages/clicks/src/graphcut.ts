@@ -548,9 +548,11 @@ function graphCutWasm(k: GraphCutKernel, options: GraphCutOptions): GraphCutResu
     const scale = dx !== 0 && dy !== 0 ? lambda * Math.SQRT1_2 : lambda;
     k.pairWeights(width, height, at.image, dx, dy, x0, x1, d, shift, at.cap, at.cache, scale, beta);
   }
-  new Float64Array(buffer, at.probs, width * height).set(probs);
-  markWritten(at.probs + 8 * width * height);
-  let constantFlow = k.terminals(width, height, at.probs, at.tr);
+  // Float32 probabilities (a .npy) are read as they are: half the memory to copy and touch.
+  const f32 = probs instanceof Float32Array ? 1 : 0;
+  new (f32 ? Float32Array : Float64Array)(buffer, at.probs, width * height).set(probs);
+  markWritten(at.probs + (f32 ? 4 : 8) * width * height);
+  let constantFlow = k.terminals(width, height, at.probs, f32, at.tr);
   if (Number.isNaN(constantFlow)) {
     const i = Array.prototype.findIndex.call(probs, (p: number) => Number.isNaN(p));
     throw new ClicksError('bad-parameter', `probability at pixel ${i} is NaN`, { where: `probs[${i}]` });
@@ -560,7 +562,7 @@ function graphCutWasm(k: GraphCutKernel, options: GraphCutOptions): GraphCutResu
   const mask = new Uint8Array(buffer, at.out, width * height).slice();
   let energy = Infinity;
   if (!breaksClicks(mask, options)) {
-    energy = k.unaryEnergy(width * height, at.probs, at.out);
+    energy = k.unaryEnergy(width * height, at.probs, f32, at.out);
     for (const { dx, dy, x0, x1 } of forwardDirections(width, connectivity)) {
       const scale = dx !== 0 && dy !== 0 ? lambda * Math.SQRT1_2 : lambda;
       energy = k.pairEnergy(width, height, at.image, at.out, dx, dy, x0, x1, scale, beta, energy);

@@ -16,8 +16,8 @@ export interface GraphCutKernel {
   sourceSide: (width: number, height: number, parent: number, sink: number, out: number) => void;
   contrastSum: (width: number, height: number, image: number, dx: number, dy: number, x0: number, x1: number) => number;
   pairWeights: (...args: number[]) => void;
-  terminals: (width: number, height: number, probs: number, terminal: number) => number;
-  unaryEnergy: (count: number, probs: number, mask: number) => number;
+  terminals: (width: number, height: number, probs: number, f32: number, terminal: number) => number;
+  unaryEnergy: (count: number, probs: number, f32: number, mask: number) => number;
   pairEnergy: (...args: number[]) => number;
 }
 
@@ -62,6 +62,7 @@ export interface GridLayout {
   inQueue: number;
   out: number;
   image: number;
+  /** Room for f64 probabilities (or f32 ones). */
   probs: number;
   end: number;
 }

@@ -191,6 +191,9 @@ describe('graphCut', () => {
         expect(wasm.flow).toBe(js.flow);
         expect(wasm.energy).toBe(js.energy);
         expect(wasm.mask).toEqual(js.mask);
+        // Float64 probabilities take the kernels' other load path.
+        const wide = { ...options, probs: Float64Array.from(probs) };
+        expect(graphCut(wide)).toEqual(graphCutJs(wide));
       }),
       { numRuns: 60 },
     );

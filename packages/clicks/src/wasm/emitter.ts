@@ -105,6 +105,13 @@ export class FunctionBody {
   f64Load(): this {
     return this.memory(0x2b, 3);
   }
+  f32Load(): this {
+    return this.memory(0x2a, 2);
+  }
+  /** f64.promote_f32: the f32 on the stack as an f64 (exact). */
+  f64PromoteF32(): this {
+    return this.op(0xbb);
+  }
   f64Store(): this {
     return this.memory(0x39, 3);
   }

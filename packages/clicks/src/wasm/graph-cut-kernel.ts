@@ -5,7 +5,7 @@ import { F64, FunctionBody, I32 } from './emitter';
  * terminal capacities, the energy of the result) as WebAssembly functions, each the same
  * arithmetic in the same order as its JavaScript original, with `exp` and `log` imported from
  * JavaScript's Math: the results are identical. Images are RGB bytes, probabilities and
- * capacities f64; every neighbour direction (dx, dy) is one call, with the pixel range
+ * capacities f64 (probabilities f32 or f64); every neighbour direction (dx, dy) is one call, with the pixel range
  * x0 <= x < x1, 0 <= y < height - dy computed by the caller.
  */
 
@@ -127,6 +127,14 @@ export function pairWeightsFunction(): FunctionBody {
   return f;
 }
 
+/** pr = probs[i] from f32 (`f32` != 0) or f64 elements. */
+function loadProbability(f: FunctionBody, probs: number, f32: number, i: number, pr: number): void {
+  f.get(f32).if(
+    () => f.get(i).i32(2).shl().get(probs).add().f32Load().f64PromoteF32().set(pr),
+    () => f.get(i).i32(3).shl().get(probs).add().f64Load().set(pr),
+  );
+}
+
 const FLOOR = 1e-6;
 const UNDERFLOW_GUARD = 1e-280;
 
@@ -143,13 +151,13 @@ function multiplyLogged(f: FunctionBody, product: number, sum: number): void {
 }
 
 /**
- * terminals(width, height, probs, terminal) -> the constant flow: terminal[p] = log(fg / bg) for
+ * terminals(width, height, probs, f32, terminal) -> the constant flow: terminal[p] = log(fg / bg) for
  * every pixel (fg = max(p, 1e-6), bg = max(1 - p, 1e-6)), and the sum of -log(max(fg, bg)); NaN
  * if some probability is NaN (the caller finds which).
  */
 export function terminalsFunction(): FunctionBody {
-  const f = new FunctionBody('terminals', [I32, I32, I32, I32], [F64]);
-  const [width, height, probs, terminal] = [0, 1, 2, 3];
+  const f = new FunctionBody('terminals', [I32, I32, I32, I32, I32], [F64]);
+  const [width, height, probs, f32, terminal] = [0, 1, 2, 3, 4];
   const [y, x, i, p, zero] = [f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
   const [pr, fg, bg, product, constant] = [f.local(F64), f.local(F64), f.local(F64), f.local(F64), f.local(F64)];
   f.f64(0).set(constant);
@@ -160,7 +168,8 @@ export function terminalsFunction(): FunctionBody {
     { y, x, height, dy: zero, x0: zero, x1: width },
     () => f.get(y).i32(1).add().get(width).i32(2).add().mul().i32(1).add().set(p),
     () => {
-      f.get(i).i32(3).shl().get(probs).add().f64Load().tee(pr).get(pr).f64Ne();
+      loadProbability(f, probs, f32, i, pr);
+      f.get(pr).get(pr).f64Ne();
       f.if(() => {
         f.f64(Number.NaN).return();
       });
@@ -180,10 +189,10 @@ export function terminalsFunction(): FunctionBody {
   return f;
 }
 
-/** unaryEnergy(count, probs, mask) -> sum of -log(chosen probability, at least 1e-6). */
+/** unaryEnergy(count, probs, f32, mask) -> sum of -log(chosen probability, at least 1e-6). */
 export function unaryEnergyFunction(): FunctionBody {
-  const f = new FunctionBody('unaryEnergy', [I32, I32, I32], [F64]);
-  const [count, probs, mask] = [0, 1, 2];
+  const f = new FunctionBody('unaryEnergy', [I32, I32, I32, I32], [F64]);
+  const [count, probs, f32, mask] = [0, 1, 2, 3];
   const i = f.local(I32);
   const [pr, product, energy] = [f.local(F64), f.local(F64), f.local(F64)];
   f.f64(0).set(energy);
@@ -192,7 +201,7 @@ export function unaryEnergyFunction(): FunctionBody {
   f.block((done) => {
     f.loop((next) => {
       f.get(i).get(count).geS().brIf(done);
-      f.get(i).i32(3).shl().get(probs).add().f64Load().set(pr);
+      loadProbability(f, probs, f32, i, pr);
       f.get(pr).f64(FLOOR).f64Max();
       f.f64(1).get(pr).f64Sub().f64(FLOOR).f64Max();
       f.get(mask).get(i).add().u8Load().select();
