@@ -142,8 +142,11 @@ export class StagedOutputs {
     this.watch(dir);
   }
 
-  /** Writes `file` under a temporary name beside it; it takes its own name at {@link commit}. */
-  async write(file: string, bytes: Uint8Array | string): Promise<void> {
+  /**
+   * Writes `file` under a temporary name beside it; it takes its own name at {@link commit}.
+   * Chunks (`Uint8Array[]`) are written one after another, never joined into one copy.
+   */
+  async write(file: string, bytes: Uint8Array | string | readonly Uint8Array[]): Promise<void> {
     const dir = path.dirname(path.resolve(file));
     await this.mkdir(dir);
     const temp = path.join(dir, `.${path.basename(file)}.tmp-${tempSuffix()}`);
