@@ -46,20 +46,6 @@ export async function readIfExists(file: string): Promise<Uint8Array | undefined
   }
 }
 
-/** A `(relativePath, bytes)` writer under `root` (what voc-data's dataset maker writes through); each directory is made once. */
-export function directoryWriter(root: string): (rel: string, bytes: Uint8Array) => Promise<void> {
-  const made = new Set<string>();
-  return async (rel, bytes) => {
-    const file = path.join(root, rel);
-    const dir = path.dirname(file);
-    if (!made.has(dir)) {
-      await fs.mkdir(dir, { recursive: true });
-      made.add(dir);
-    }
-    await fs.writeFile(file, bytes);
-  };
-}
-
 /**
  * Refuses a directory flag (`--data-dir`) naming nothing or a file, before any work: a missing
  * data directory would otherwise select no work and "succeed" with nothing done.
