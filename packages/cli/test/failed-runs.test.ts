@@ -12,7 +12,7 @@ import { encodePng, makeSyntheticDataset } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
 import { main } from '../src/index';
-import { capture } from './capture';
+import { capture, TINY_NETWORK } from './capture';
 
 async function run(...args: string[]) {
   const io = capture();
@@ -183,6 +183,52 @@ describe('a failed run leaves the tree as it was', () => {
     } finally {
       fs.rmSync(corrupt);
       fs.rmSync(list);
+    }
+  });
+
+  it('train: failing after its first checkpoint keeps its last complete one and says how to resume', async () => {
+    const list = path.join(root, 'late-bad-list.txt');
+    const images = fs.readdirSync(path.join(data, 'JPEGImages')).sort();
+    const corrupt = path.join(data, 'JPEGImages', 'corrupt.jpg');
+    fs.writeFileSync(corrupt, fs.readFileSync(path.join(data, 'JPEGImages', images[0]!)).subarray(0, 100));
+    const label = (jpg: string) => `/SegmentationClassAug/${jpg.replace(/\.jpg$/, '.png')}`;
+    // Four good images and the corrupt one (with a good label): with batch size 1 and this seed, the
+    // corrupt one comes after at least one update (the first epoch's order is a seeded permutation).
+    const lines = images.slice(0, 4).map((jpg) => `/JPEGImages/${jpg} ${label(jpg)}`);
+    fs.writeFileSync(list, `${[...lines, `/JPEGImages/corrupt.jpg ${label(images[0]!)}`].join('\n')}\n`);
+    const snap = path.join(root, 'late-snap');
+    try {
+      const r = await run(
+        'train',
+        '--data-dir',
+        data,
+        '--data-list',
+        list,
+        '--snapshot-dir',
+        snap,
+        ...TINY_NETWORK,
+        '--input-size',
+        '32,32',
+        '--batch-size',
+        '1',
+        '--save-pred-every',
+        '1',
+        '--random-seed',
+        '7',
+        '--num-steps',
+        '6',
+      );
+      expect(r.code, r.err).toBe(2);
+      expect(r.err.trim().split('\n'), r.err).toHaveLength(1);
+      expect(r.err).toContain('corrupt.jpg');
+      const latest = JSON.parse(fs.readFileSync(path.join(snap, 'checkpoint.json'), 'utf8')).latest as string;
+      expect(latest).toMatch(/^ckpt-[1-4]$/);
+      expect(r.err).toContain(`stopped after checkpoint ${latest}, kept in ${snap} (continue with --resume --snapshot-dir ${snap}): `);
+      expect(fs.readdirSync(snap).filter((n) => n.startsWith('.'))).toEqual([]);
+    } finally {
+      fs.rmSync(corrupt);
+      fs.rmSync(list);
+      fs.rmSync(snap, { recursive: true, force: true });
     }
   });
 
