@@ -73,12 +73,13 @@ const active = new Set<StagedOutputs>();
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
-function onSignal(signal: keyof typeof EXIT_CODES): void {
+/** Ends the process with `exitCode` after removing what every unfinished staging wrote (signals, a closed stdout). */
+export function abandonStagedOutputs(exitCode: number): never {
   for (const staging of active) staging.discardNow();
-  process.exit(EXIT_CODES[signal]);
+  process.exit(exitCode);
 }
-const onSigint = () => onSignal('SIGINT');
-const onSigterm = () => onSignal('SIGTERM');
+const onSigint = () => abandonStagedOutputs(EXIT_CODES.SIGINT);
+const onSigterm = () => abandonStagedOutputs(EXIT_CODES.SIGTERM);
 
 function track(staging: StagedOutputs): void {
   if (active.size === 0) {
