@@ -3,7 +3,6 @@
  * `@objsel/caffe-import/node` for checkpoints and weights, and small helpers for whole files.
  */
 import { promises as fs, statSync } from 'node:fs';
-import path from 'node:path';
 import { CliError } from './errors';
 
 export { nodeFileSystem } from '@objsel/caffe-import/node';
