@@ -54,7 +54,10 @@ describe('objsel demo (data, train, evaluate, masks)', () => {
 
   it('a step failing part-way leaves none of its files: no masks, no summary.json, no temporaries', async () => {
     const out = path.join(dir, 'failing');
-    const ctx = new CliContext({ backend: 'wasm', json: true, quiet: true }, { stdout: { write: () => true }, stderr: { write: () => true } });
+    const ctx = new CliContext(
+      { backend: 'wasm', json: true, quiet: true },
+      { stdout: { write: () => true }, stderr: { write: () => true } },
+    );
     // The masks step writes the validation image's mask and overlay, then fails on the photo.
     const photo = path.join(dir, 'not-a-photo.jpg');
     await fs.writeFile(photo, 'not an image');

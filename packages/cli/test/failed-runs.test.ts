@@ -3,7 +3,6 @@
  * items before the bad one, not the directory it created, not a temporary. Each case snapshots
  * the directory tree, runs a command that fails after real work, and compares.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
 import { main } from '../src/index';
 import { capture, TINY_NETWORK } from './capture';
+import { treeSnapshot } from './tree-snapshot';
 
 async function run(...args: string[]) {
   const io = capture();
@@ -22,32 +22,15 @@ async function run(...args: string[]) {
   return { code, out: io.out(), err: io.err() };
 }
 
-/** Every file and directory under `dir` with a hash of its bytes. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      const rel = path.relative(dir, p);
-      if (entry.isDirectory()) {
-        out[`${rel}/`] = 'dir';
-        walk(p);
-      } else out[rel] = createHash('sha1').update(fs.readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 /** Runs `args` in `root`'s tree and expects exit 2 with one stderr line containing `mentions`, and the tree unchanged. */
 async function expectNothingLeft(args: string[], mentions: string): Promise<string> {
-  const before = snapshot(root);
+  const before = treeSnapshot(root);
   const r = await run(...args);
   const context = `objsel ${args.join(' ')}\n${r.err}`;
   expect(r.code, context).toBe(2);
   expect(r.err.trim().split('\n'), context).toHaveLength(1);
   expect(r.err, context).toContain(mentions);
-  expect(snapshot(root), context).toEqual(before);
+  expect(treeSnapshot(root), context).toEqual(before);
   return r.err;
 }
 
@@ -162,15 +145,7 @@ describe('a failed run leaves the tree as it was', () => {
           list,
           '--snapshot-dir',
           path.join(root, 'snap'),
-          '--from-scratch',
-          '--depth',
-          '50',
-          '--blocks',
-          '1,1,1,1',
-          '--width-multiplier',
-          '0.0625',
-          '--aspp-rates',
-          '1,2',
+          ...TINY_NETWORK,
           '--input-size',
           '32,32',
           '--batch-size',

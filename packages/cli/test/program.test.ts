@@ -57,7 +57,10 @@ describe('objsel CLI', () => {
   ])('a usage error (%s) is one line on stderr, exit 2', async (_what, args, says) => {
     const io = capture();
     expect(await main(['node', 'objsel', ...args], io.streams)).toBe(2);
-    const lines = io.err().split('\n').filter((l) => l !== '');
+    const lines = io
+      .err()
+      .split('\n')
+      .filter((l) => l !== '');
     expect(lines, io.err()).toHaveLength(1);
     expect(lines[0]).toMatch(/^objsel: .*\(add --help for usage\)$/);
     expect(lines[0]).toContain(says);
