@@ -161,6 +161,39 @@ describe('a failed run leaves the tree as it was', () => {
     }
   });
 
+  it('train: a listed file that does not exist stops the run before the first update, naming it and its line', async () => {
+    const list = path.join(root, 'missing-list.txt');
+    const jpg = fs.readdirSync(path.join(data, 'JPEGImages')).sort()[0]!;
+    fs.writeFileSync(
+      list,
+      `/JPEGImages/${jpg} /SegmentationClassAug/${jpg.replace(/\.jpg$/, '.png')}\n/JPEGImages/${jpg} /SegmentationClassAug/gone.png\n`,
+    );
+    try {
+      const err = await expectNothingLeft(
+        [
+          'train',
+          '--data-dir',
+          data,
+          '--data-list',
+          list,
+          '--snapshot-dir',
+          path.join(root, 'snap'),
+          ...TINY_NETWORK,
+          '--input-size',
+          '32,32',
+          '--batch-size',
+          '1',
+          '--num-steps',
+          '2',
+        ],
+        'gone.png',
+      );
+      expect(err).toContain(`line 2 of ${list}`);
+    } finally {
+      fs.rmSync(list);
+    }
+  });
+
   it('train: failing after its first checkpoint keeps its last complete one and says how to resume', async () => {
     const list = path.join(root, 'late-bad-list.txt');
     const images = fs.readdirSync(path.join(data, 'JPEGImages')).sort();
