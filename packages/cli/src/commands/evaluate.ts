@@ -46,6 +46,7 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
       const ctx = context();
       const weights = weightsFlag(flags);
       if (!weights) throw new CliError('usage', 'give the network with --weights DIR');
+      const numClasses = numClassesFlag(flags.numClasses);
       const scales = listFlag('--scales', flags.scales);
       const numSteps = flags.numSteps === undefined ? undefined : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 });
       const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
@@ -55,7 +56,7 @@ export function registerEvaluate(program: Command, context: () => CliContext): v
       const { segmenter, weightsDir, backend } = await openSemanticSegmenter(ctx, weights, bnEpsilon === undefined ? {} : { bnEpsilon });
       const out = stageOutputs([flags.saveDir]);
       try {
-        assertNumClasses(numClassesFlag(flags.numClasses), segmenter.numClasses, weights);
+        assertNumClasses(numClasses, segmenter.numClasses, weights);
         const entries = parseList(await readText(flags.dataList), { file: flags.dataList, dataDir: flags.dataDir });
         if (flags.saveDir) await out.mkdir(flags.saveDir);
         const saveDir = flags.saveDir;
