@@ -5,8 +5,8 @@
 import type { TrainSummary } from '@objsel/deeplab-resnet/train';
 import type { Command } from 'commander';
 import type { CliContext } from './context';
-import { CliError, exitCodeOf, formatError } from './errors';
 import { interactiveOptionsFromFlags, type RawInteractiveFlags } from './interactive-train-flags';
+import { withKeptCheckpointHint } from './kept-checkpoints';
 import { nodeFileSystem } from './node-fs';
 import { trainOptionsFromFlags, type RawTrainFlags } from './train-flags';
 import { type StagedOutputs, withStagedOutputs } from './staged-outputs';
@@ -63,33 +63,14 @@ export async function runInteractiveTrain(ctx: CliContext, flags: RawInteractive
 
 /**
  * Runs a training into `snapshotDir` through staged outputs. A run failing before its first
- * checkpoint leaves nothing it created; one failing later keeps its last complete checkpoint (a
- * resumable state is worth more than a clean tree, as train.py's snapshots are), and its error
- * line says where that is and how to resume.
+ * checkpoint leaves nothing it created; one failing later keeps its complete checkpoints and
+ * says so (kept-checkpoints.ts).
  */
 async function trainKeepingCheckpoints<T>(snapshotDir: string, work: (out: StagedOutputs) => Promise<T>): Promise<T> {
-  const before = await latestCheckpointName(snapshotDir);
-  try {
-    return await withStagedOutputs([snapshotDir], async (out) => {
+  return withKeptCheckpointHint([snapshotDir], `--resume --snapshot-dir ${snapshotDir}`, () =>
+    withStagedOutputs([snapshotDir], async (out) => {
       await out.mkdir(snapshotDir, { discardUnless: 'checkpoint.json' });
       return work(out);
-    });
-  } catch (error) {
-    const after = await latestCheckpointName(snapshotDir);
-    const message = formatError(error);
-    // Nothing new to keep, or the error names the checkpoint already (a non-finite loss does).
-    if (after === undefined || after === before || message.includes(after)) throw error;
-    throw new CliError(
-      'failed',
-      // The checkpoint first: a long error message is cut at the end of the line.
-      `stopped after checkpoint ${after}, kept in ${snapshotDir} (continue with --resume --snapshot-dir ${snapshotDir}): ${message}`,
-      { exitCode: exitCodeOf(error), cause: error },
-    );
-  }
-}
-
-/** The name of the latest complete checkpoint in `snapshotDir` (`ckpt-<step>`), if any. */
-async function latestCheckpointName(snapshotDir: string): Promise<string | undefined> {
-  const { findLatestCheckpoint } = await import('@objsel/deeplab-resnet');
-  return (await findLatestCheckpoint(nodeFileSystem, snapshotDir).catch(() => undefined))?.name;
+    }),
+  );
 }

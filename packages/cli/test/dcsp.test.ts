@@ -374,6 +374,74 @@ describe('objsel dcsp train / evaluate / test-voc on a tiny synthetic dataset', 
     expect(mask.width).toBe(40);
   });
 
+  it('failing after the attention checkpoint keeps it and says how to resume both stages', async () => {
+    const data = path.join(dir, 'synth-late-failure');
+    await makeSyntheticDataset(
+      { count: 4, seed: 8, width: 40, height: 32, classes: 2, minSize: 12, maxSize: 24, sbd: false },
+      (p, bytes) => {
+        fs.mkdirSync(path.dirname(path.join(data, p)), { recursive: true });
+        fs.writeFileSync(path.join(data, p), bytes);
+      },
+    );
+    // The saliency maps are first read for the initial cues, after the attention stage's checkpoint.
+    const secondEntry = fs.readFileSync(path.join(data, 'train_attn_sal_labels.txt'), 'utf8').split('\n')[1]!.split(' ');
+    const saliency = path.join(data, secondEntry[2]!);
+    fs.writeFileSync(saliency, fs.readFileSync(saliency).subarray(0, 20));
+    const attn = path.join(dir, 'late-attn');
+    const snaps = path.join(dir, 'late-snaps');
+    const io = capture();
+    const code = await main(
+      [
+        'node',
+        'objsel',
+        '--quiet',
+        '--backend',
+        'wasm',
+        'dcsp',
+        'train',
+        '--data-dir',
+        data,
+        '--classfc-data-list',
+        path.join(data, 'train_labels_only.txt'),
+        '--segment-data-list',
+        path.join(data, 'train_attn_sal_labels.txt'),
+        '--classfc-steps',
+        '1',
+        '--adapt-after',
+        '1',
+        '--attn-snapshot-dir',
+        attn,
+        '--snapshot-dir',
+        snaps,
+        '--from-scratch',
+        '--depth',
+        '50',
+        '--width-multiplier',
+        '0.0625',
+        '--blocks',
+        '1,1,1,1',
+        '--aspp-rates',
+        '1,2',
+        '--num-classes',
+        '3',
+        '--batch-size',
+        '1',
+        '--input-size',
+        '32,32',
+      ],
+      io.streams,
+    );
+    expect(code, io.err()).toBe(2);
+    expect(io.err().trim().split('\n'), io.err()).toHaveLength(1);
+    expect(io.err()).toContain(path.basename(saliency));
+    expect(io.err()).toContain(
+      `stopped after checkpoint ckpt-1, kept in ${attn} (continue with --resume --attn-snapshot-dir ${attn} --snapshot-dir ${snaps}): `,
+    );
+    expect(fs.existsSync(path.join(attn, 'ckpt-1', 'model.json'))).toBe(true);
+    // The segmentation stage took no checkpoint: its directory is not left behind.
+    expect(fs.existsSync(snaps)).toBe(false);
+  });
+
   it('rejects a list without class-category files on one line', async () => {
     const list = path.join(dir, 'bad.txt');
     fs.writeFileSync(list, '/JPEGImages/a.jpg /SegmentationClassAug/a.png\n');

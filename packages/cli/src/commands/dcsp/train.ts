@@ -9,6 +9,7 @@ import { choiceFlag, numberFlag } from '../../flags';
 import { nodeFileSystem, readText } from '../../node-fs';
 import { assertOutputSeparate } from '../../output-guard';
 import { inputSizeFlag } from '../../train-flags';
+import { withKeptCheckpointHint } from '../../kept-checkpoints';
 import { stageOutputs } from '../../staged-outputs';
 
 interface TrainFlags extends DcspNetworkFlags {
@@ -98,30 +99,33 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
     await out.mkdir(cueDir);
     const files = nodeFileSource();
     const numClasses = network.numClasses;
-    const result = await trainDcsp({
-      network,
-      classfcData: listDataSource(classfcEntries, files, { numClasses }),
-      segmentData: listDataSource(segmentEntries, files, { numClasses }),
-      cueStore: new FileCueStore(nodeFileSystem, cueDir),
-      classfcSteps,
-      adaptAfter,
-      adaptRounds,
-      ...numbers,
-      inputSize: [h, w],
-      randomScale: flags.randomScale,
-      randomMirror: flags.randomMirror,
-      attentionTrainable,
-      trainBatchNorm: flags.isTraining === true,
-      checkpoints: {
-        fs: nodeFileSystem,
-        attnSnapshotDir: flags.attnSnapshotDir,
-        snapshotDir: flags.snapshotDir,
-        keep,
-      },
-      resume: flags.resume === true,
-      onProgress: ctx.onProgress,
-      onInfo: (m) => ctx.info(m),
-    });
+    const resume = `--resume --attn-snapshot-dir ${flags.attnSnapshotDir} --snapshot-dir ${flags.snapshotDir}`;
+    const result = await withKeptCheckpointHint([flags.attnSnapshotDir, flags.snapshotDir], resume, () =>
+      trainDcsp({
+        network,
+        classfcData: listDataSource(classfcEntries, files, { numClasses }),
+        segmentData: listDataSource(segmentEntries, files, { numClasses }),
+        cueStore: new FileCueStore(nodeFileSystem, cueDir),
+        classfcSteps,
+        adaptAfter,
+        adaptRounds,
+        ...numbers,
+        inputSize: [h, w],
+        randomScale: flags.randomScale,
+        randomMirror: flags.randomMirror,
+        attentionTrainable,
+        trainBatchNorm: flags.isTraining === true,
+        checkpoints: {
+          fs: nodeFileSystem,
+          attnSnapshotDir: flags.attnSnapshotDir,
+          snapshotDir: flags.snapshotDir,
+          keep,
+        },
+        resume: flags.resume === true,
+        onProgress: ctx.onProgress,
+        onInfo: (m) => ctx.info(m),
+      }),
+    );
     await out.commit();
     const { cueStore: _store, ...summary } = result;
     const latest = path.join(flags.snapshotDir, `ckpt-${(adaptRounds + 1) * adaptAfter}`);
