@@ -80,8 +80,25 @@ function onSignal(signal: keyof typeof EXIT_CODES): void {
 const onSigint = () => onSignal('SIGINT');
 const onSigterm = () => onSignal('SIGTERM');
 
+/** False once a long-running process took SIGINT/SIGTERM over ({@link takeOverSignals}). */
+let exitOnSignals = true;
+
+/**
+ * For a process that finishes its current work on SIGINT/SIGTERM instead of exiting (the queue
+ * worker): staging no longer exits on them; the process calls the returned function to remove
+ * every unfinished staging when it must stop at once.
+ */
+export function takeOverSignals(): () => void {
+  exitOnSignals = false;
+  process.off('SIGINT', onSigint);
+  process.off('SIGTERM', onSigterm);
+  return () => {
+    for (const staging of active) staging.discardNow();
+  };
+}
+
 function track(staging: StagedOutputs): void {
-  if (active.size === 0) {
+  if (active.size === 0 && exitOnSignals) {
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
   }
