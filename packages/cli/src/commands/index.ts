@@ -134,7 +134,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'submit',
-    usage: '[options] [command]',
+    usage: '[options]',
     summary:
       'run infer or evaluate as jobs on a Redis queue for objsel worker processes on any number of machines; prints the same result as the command',
     load: async () => (await import('./submit')).registerSubmit,

@@ -40,7 +40,7 @@ export function readPlan(runDir: string): RunPlan {
   try {
     text = readFileSync(planFile(runDir), 'utf8');
   } catch {
-    throw new CliError('usage', `not a run directory (no plan.json): ${runDir}`, { file: runDir });
+    throw new CliError('usage', 'not a run directory (no plan.json)', { file: runDir });
   }
   try {
     return JSON.parse(text) as RunPlan;

@@ -2,13 +2,12 @@
 import type { CliContext } from '../context';
 import { jobId, missingRanges } from './queue-jobs';
 import { readPlan, readRunState } from './run-dir';
-import { redisConnection } from './redis-connection';
+import { openQueue } from './open-queue';
 
 export async function runStatus(ctx: CliContext, runDir: string, flags: { redis: string; queue: string }): Promise<void> {
   const plan = readPlan(runDir);
   const state = readRunState(runDir, plan);
-  const { Queue } = await import('bullmq');
-  const queue = new Queue(flags.queue, { connection: redisConnection(flags.redis) });
+  const queue = await openQueue(flags.redis, flags.queue);
   const jobs: Record<string, number> = {};
   try {
     for (const range of missingRanges(plan, state)) {

@@ -13,7 +13,7 @@ import { collectRun } from './collect';
 import type { RunPlan } from './plan';
 import { addJobs, jobId, missingRanges, type QueueJobData } from './queue-jobs';
 import { newRunStateCache, readPlan, readRunState, writeFailed, writePlan } from './run-dir';
-import { redisConnection } from './redis-connection';
+import { openQueue } from './open-queue';
 
 /** Flags every `objsel submit <command>` takes. */
 export interface QueueFlags {
@@ -42,8 +42,7 @@ export async function retryFailed(ctx: CliContext, runDir: string, flags: QueueF
   const plan = readPlan(runDir);
   const state = readRunState(runDir, plan);
   if (state.failures.length === 0) ctx.info(`${runDir}: no failed item`);
-  const { Queue } = await import('bullmq');
-  const queue = new Queue(flags.queue, { connection: redisConnection(flags.redis) });
+  const queue = await openQueue(flags.redis, flags.queue);
   try {
     for (const f of state.failures) {
       await queue.remove(jobId(plan, f.range)).catch(() => 0);
@@ -67,8 +66,7 @@ async function followRun(ctx: CliContext, runDir: string, flags: QueueFlags): Pr
     await collectRun(ctx, runDir);
     return;
   }
-  const { Queue } = await import('bullmq');
-  const queue = new Queue(flags.queue, { connection: redisConnection(flags.redis) });
+  const queue = await openQueue(flags.redis, flags.queue);
   try {
     const client = await queue.client;
     let reconnected = false;
