@@ -35,7 +35,9 @@ export function registerSubmit(program: Command, context: () => CliContext): voi
     const { settings, items } = inferPlan(positionals, flags);
     await crfRefinerFromFlag(settings.crf);
     const { submitRun } = await import('../jobs/submit');
-    await submitRun(context(), makePlan('infer', settings, items, flags), flags);
+    const { inferJob } = await import('../jobs/infer-job');
+    const abs = inferJob.absolutePaths(settings, items, process.cwd());
+    await submitRun(context(), makePlan('infer', abs.settings, abs.items, flags), flags);
   });
   withExamples(infer, [
     'objsel submit infer photos/*.jpg --weights deeplab_resnet --save-dir /shared/masks --redis redis://queue:6379 --chunk 16',
@@ -54,7 +56,9 @@ export function registerSubmit(program: Command, context: () => CliContext): voi
     await crfRefinerFromFlag(settings.crf);
     const items = await evaluateItems(flags, numSteps);
     const { submitRun } = await import('../jobs/submit');
-    await submitRun(context(), makePlan('evaluate', settings, items, flags), flags);
+    const { evaluateJob } = await import('../jobs/evaluate-job');
+    const abs = evaluateJob.absolutePaths(settings, items, process.cwd());
+    await submitRun(context(), makePlan('evaluate', abs.settings, abs.items, flags), flags);
   });
   withExamples(evaluate, [
     'objsel submit evaluate --data-dir /shared/VOC2012 --data-list /shared/val.txt --weights /shared/deeplab_resnet --redis redis://queue:6379 --json',

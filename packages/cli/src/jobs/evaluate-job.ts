@@ -60,6 +60,18 @@ export async function evaluationSummary(parts: readonly EvaluationPart[]): Promi
 
 export const evaluateJob: JobKind<EvaluateJobSettings, ListEntry, EvaluatedImage> = {
   command: 'evaluate',
+  absolutePaths(s, entries, cwd) {
+    const abs = (p: string) => path.resolve(cwd, p);
+    return {
+      settings: {
+        ...s,
+        weights: abs(s.weights),
+        dataList: abs(s.dataList),
+        ...(s.saveDir === undefined ? {} : { saveDir: abs(s.saveDir) }),
+      },
+      items: entries.map((e) => ({ ...e, image: abs(e.image), ...(e.label === undefined ? {} : { label: abs(e.label) }) })),
+    };
+  },
   async runItems(s, entries, env) {
     const refine = await crfRefinerFromFlag(s.crf);
     const { evaluate } = await import('@objsel/deeplab-resnet');

@@ -106,6 +106,19 @@ export async function inferImage(
 
 export const inferJob: JobKind<InferSettings, string, InferredImage> = {
   command: 'infer',
+  absolutePaths(s, images, cwd) {
+    const abs = (p: string) => path.resolve(cwd, p);
+    return {
+      settings: {
+        ...s,
+        weights: abs(s.weights),
+        saveDir: abs(s.saveDir),
+        ...(s.saveLogits === undefined ? {} : { saveLogits: abs(s.saveLogits) }),
+        ...(s.saveProbs === undefined ? {} : { saveProbs: abs(s.saveProbs) }),
+      },
+      items: images.map(abs),
+    };
+  },
   async runItems(s, images, env) {
     const refine = await crfRefinerFromFlag(s.crf);
     const { segmenter, weightsDir, backend } = await env.networks.semantic(

@@ -27,6 +27,11 @@ export interface ItemsOutcome<R> {
 /** One command as a job: settings `S` and items `I` (both JSON), per-item results `R`. */
 export interface JobKind<S, I, R> {
   command: string;
+  /**
+   * The settings and items with every path absolute (resolved against `cwd`): a queued run is
+   * read by workers on other machines and in other directories.
+   */
+  absolutePaths(settings: S, items: readonly I[], cwd: string): { settings: S; items: I[] };
   /** Runs `items` with `settings`, writing each output through staged outputs. */
   runItems(settings: S, items: readonly I[], env: JobEnv): Promise<ItemsOutcome<R>>;
   /** The command's result from every item's result (in item order) and the run's meta. */
