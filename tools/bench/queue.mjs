@@ -34,13 +34,36 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const children = [];
 try {
-  cli('data', 'make-synthetic', '--out', 'synth', '--count', String(IMAGES), '--width', '160', '--height', '120', '--min-size', '32', '--max-size', '64', '--no-sbd', '-q');
-  const images = fs.readdirSync(path.join(dir, 'synth/JPEGImages')).sort().map((f) => path.join(dir, 'synth/JPEGImages', f));
+  cli(
+    'data',
+    'make-synthetic',
+    '--out',
+    'synth',
+    '--count',
+    String(IMAGES),
+    '--width',
+    '160',
+    '--height',
+    '120',
+    '--min-size',
+    '32',
+    '--max-size',
+    '64',
+    '--no-sbd',
+    '-q',
+  );
+  const images = fs
+    .readdirSync(path.join(dir, 'synth/JPEGImages'))
+    .sort()
+    .map((f) => path.join(dir, 'synth/JPEGImages', f));
   const prototxt = fs
     .readFileSync(path.join(root, '../shared/fixtures/deeplab/deploy.prototxt'), 'utf8')
     .replace(/num_output:\s*(\d+)/g, (m, n) => (n === '21' ? m : `num_output: ${Number(n) / 16}`));
   fs.writeFileSync(path.join(dir, 'deploy.prototxt'), prototxt);
-  fs.writeFileSync(path.join(dir, 'model.caffemodel'), encodeCaffemodel(syntheticLayers(parsePrototxt(prototxt), { seed: 5 }), { name: 'small' }));
+  fs.writeFileSync(
+    path.join(dir, 'model.caffemodel'),
+    encodeCaffemodel(syntheticLayers(parsePrototxt(prototxt), { seed: 5 }), { name: 'small' }),
+  );
   cli('convert', '--prototxt', 'deploy.prototxt', '--caffemodel', 'model.caffemodel', '--out', 'weights', '-q');
 
   // One process, for reference: the images' own inference seconds.
@@ -59,7 +82,9 @@ try {
     const jobs = [];
     const ws = [];
     for (let i = 0; i < n; i++) {
-      const w = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--queue', queue, '--backend', BACKEND, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const w = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--queue', queue, '--backend', BACKEND, '--json'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let ready = false;
       w.stdout.on('data', (b) => {
         for (const line of b.toString().split('\n').filter(Boolean)) {
@@ -79,7 +104,10 @@ try {
     new Promise((resolve, reject) => {
       const t0 = performance.now();
       const args = ['submit', '--redis', url, '--queue', queue, 'infer', ...list, '--weights', 'weights', '--save-dir', out];
-      const p = spawn(process.execPath, [CLI, ...args, '--backend', BACKEND, '--runs', runs, '--chunk', String(chunk), '-q'], { cwd: dir, stdio: 'inherit' });
+      const p = spawn(process.execPath, [CLI, ...args, '--backend', BACKEND, '--runs', runs, '--chunk', String(chunk), '-q'], {
+        cwd: dir,
+        stdio: 'inherit',
+      });
       p.once('exit', (code) => (code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`submit exit ${code}`))));
     });
 
