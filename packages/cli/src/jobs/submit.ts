@@ -27,6 +27,8 @@ export interface QueueFlags {
 const POLL_MS = 100;
 /** How often the jobs are checked against Redis (lost by a restart, failed by stalling). */
 const CHECK_MS = 2000;
+/** Jobs checked against Redis per check. */
+const CHECK_JOBS = 256;
 
 /** Queues a new run (or the missing part of one submitted before) and follows it unless detached. */
 export async function submitRun(ctx: CliContext, plan: RunPlan, flags: QueueFlags): Promise<void> {
@@ -123,7 +125,8 @@ async function followRun(ctx: CliContext, runDir: string, flags: QueueFlags): Pr
  * vanished (Redis restarted) gets them again.
  */
 async function recordStalledOut(queue: Queue, plan: RunPlan, runDir: string, state: ReturnType<typeof readRunState>): Promise<void> {
-  const ranges = missingRanges(plan, state);
+  // The first unfinished jobs only: a safety net beside the reconnect handling, not a scan per poll.
+  const ranges = missingRanges(plan, state).slice(0, CHECK_JOBS);
   const jobs = await Promise.all(ranges.map((r) => queue.getJob(jobId(plan, r))));
   const lost: typeof ranges = [];
   for (const [k, job] of jobs.entries()) {
