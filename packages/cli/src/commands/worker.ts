@@ -24,7 +24,15 @@ export function registerWorker(program: Command, context: () => CliContext): voi
         .default(30_000)
         .argParser(numberParser('--stalled-ms', { integer: true, min: 200, max: 3_600_000 })),
     )
-    .action(async (flags: { redis: string; queue: string; concurrency: number; stalledMs: number }) => {
+    .addOption(
+      new Option(
+        '--job-timeout-ms <n>',
+        'end this worker when a job runs longer (0: never): the job goes to another worker, the supervisor restarts this one',
+      )
+        .default(0)
+        .argParser(numberParser('--job-timeout-ms', { integer: true, min: 0, max: 86_400_000 })),
+    )
+    .action(async (flags: { redis: string; queue: string; concurrency: number; stalledMs: number; jobTimeoutMs: number }) => {
       redisConnection(flags.redis);
       const { runWorker } = await import('../jobs/worker');
       await runWorker(context(), flags);

@@ -24,6 +24,12 @@ export interface WorkerOptions {
   concurrency: number;
   /** BullMQ's lockDuration and stalledInterval: how soon a dead worker's job is taken over. */
   stalledMs: number;
+  /**
+   * A job running longer than this ends the process (0: never), so a job that hangs (a stuck
+   * backend start) goes to another worker through the stalled-job check instead of holding its
+   * lock for ever; the process supervisor (compose, Kubernetes) starts the worker again.
+   */
+  jobTimeoutMs: number;
 }
 
 /** Runs until SIGTERM/SIGINT. */
@@ -46,6 +52,14 @@ export async function runWorker(ctx: CliContext, options: WorkerOptions): Promis
     const kind = await jobKind(plan.command);
     const items = plan.items.slice(range.start, range.end);
     const started = performance.now();
+    const watchdog =
+      options.jobTimeoutMs > 0
+        ? setTimeout(() => {
+            report(ctx, { type: 'timeout', job: job.id, run: plan.runId, seconds: options.jobTimeoutMs / 1000, worker: name });
+            discardAll();
+            process.exit(1);
+          }, options.jobTimeoutMs)
+        : undefined;
     try {
       const { results, meta } = await kind.runItems(plan.settings, items, { ctx, networks, onProgress: () => {} });
       await writeDone(runDir, { range, results, meta });
@@ -76,6 +90,8 @@ export async function runWorker(ctx: CliContext, options: WorkerOptions): Promis
       await writeFailed(runDir, { range, items, error: formatError(error), attempts });
       report(ctx, { type: 'failed', job: job.id, run: plan.runId, items: items.length, error: formatError(error), worker: name });
       throw error;
+    } finally {
+      clearTimeout(watchdog);
     }
   };
 
