@@ -16,9 +16,22 @@ const alias = objselAliases();
 /** Packages whose tests run TensorFlow.js get its gradients and chained ops registered first. */
 const USES_TFJS = new Set(['deeplab-resnet', 'dcsp', 'cli']);
 
+/**
+ * The CLI registers gradients and chained ops from tfjs-core's dist modules, which its build
+ * bundles (packages/cli/src/tfjs-registrations.ts). Under vitest they would be transformed one
+ * by one (seconds per test file); @tensorflow/tfjs, loaded by setup-tfjs.ts, holds the same
+ * registrations, so they resolve to it. packages/cli/test/tfjs-core-only.test.ts runs the built CLI.
+ */
+const TFJS_REGISTRATIONS = [
+  {
+    find: /^@tensorflow\/tfjs-core\/dist\/(register_all_gradients|public\/chained_ops\/register_all_chained_ops)$/,
+    replacement: '@tensorflow/tfjs',
+  },
+];
+
 function project(name: string, dir: string, options: { tfjs?: boolean } = {}): TestProjectInlineConfiguration {
   return {
-    resolve: { alias },
+    resolve: { alias: options.tfjs ? [...alias, ...TFJS_REGISTRATIONS] : alias },
     test: {
       name,
       root: dir,

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { extractBlocks } from './readme-blocks.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, '.objsel-tmp', 'readme-examples');
@@ -25,33 +26,6 @@ function readmes() {
     if (existsSync(file)) list.push(file);
   }
   return list.filter((f) => existsSync(f));
-}
-
-/** The code blocks of one README: language, text, line, and the marker comment before it. */
-export function extractBlocks(markdown) {
-  const lines = markdown.split('\n');
-  const blocks = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)(`{3,})\s*([\w-]*)/.exec(lines[i]);
-    if (!open) continue;
-    const fence = open[2];
-    let end = i + 1;
-    while (end < lines.length && !lines[end].trimStart().startsWith(fence)) end++;
-    const lang = open[3].toLowerCase();
-    if (LANGS.has(lang)) {
-      let before = i - 1;
-      while (before >= 0 && lines[before].trim() === '') before--;
-      const marker = before >= 0 ? /<!--\s*(no-run|no-check)\s*-->/.exec(lines[before])?.[1] : undefined;
-      const indent = open[1].length;
-      const code = lines
-        .slice(i + 1, end)
-        .map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length)))
-        .join('\n');
-      blocks.push({ lang, code, line: i + 1, mode: marker ?? 'run' });
-    }
-    i = end;
-  }
-  return blocks;
 }
 
 function run(command, args, options = {}) {
@@ -74,7 +48,8 @@ for (const file of files) {
     .replace(/^packages\//, '')
     .replace(/[^\w-]+/g, '-')
     .replace(/^README-md$/, 'root');
-  for (const [n, block] of extractBlocks(readFileSync(file, 'utf8')).entries()) {
+  for (const [n, found] of extractBlocks(readFileSync(file, 'utf8'), LANGS).entries()) {
+    const block = { ...found, mode: found.markers.find((m) => m === 'no-run' || m === 'no-check') ?? 'run' };
     if (block.mode === 'no-check') continue;
     const name = `${slug}-${n + 1}`;
     // Every block is a module of its own (top-level await, no names shared between blocks).

@@ -10,4 +10,7 @@ export default {
   platform: 'node',
   shims: true,
   define: { __OBJSEL_VERSION__: JSON.stringify(version) },
+  // tfjs-core's gradients and chained ops (src/tfjs-registrations.ts): Node cannot load those
+  // dist files as published, so they are bundled; tfjs-core's entry itself stays external.
+  noExternal: [/^@tensorflow\/tfjs-core\/dist\//],
 };

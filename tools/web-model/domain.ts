@@ -5,7 +5,7 @@
  * that it runs the model the way it was trained. Change them together or retrain.
  */
 import { resnetConfig, type DeepLabConfig } from '@objsel/deeplab-resnet';
-import type { SyntheticOptions } from '@objsel/voc-data';
+import { imageDomain, imageStatistics, renderSyntheticSample, type ImageDomain, type SyntheticOptions } from '@objsel/voc-data';
 
 /**
  * The interactive network: DeepLab-v2 on a bottleneck ResNet with one unit per stage at 1/8
@@ -43,3 +43,21 @@ export const SYNTHETIC_OPTIONS: SyntheticOptions = {
 
 /** Index of the synthetic image the page opens with (not among the training images). */
 export const SAMPLE_INDEX = 100_010;
+
+/** Training images the domain is measured on: as many as deeplab-resnet's `trainingDomain` reads from a list. */
+const DOMAIN_SAMPLE = 32;
+
+/**
+ * What the model is trained on, for its weights' metadata (`objsel.domain`, read by `objsel
+ * select` and `serve` to warn about images far from it): the statistics of up to
+ * {@link DOMAIN_SAMPLE} of the `images` training renders, evenly spaced, the way deeplab-resnet's
+ * `trainingDomain` measures a training list.
+ */
+export function renderedDomain(images: number): ImageDomain {
+  const count = Math.min(DOMAIN_SAMPLE, images);
+  const statistics = Array.from({ length: count }, (_, i) =>
+    imageStatistics(renderSyntheticSample(Math.floor((i * images) / count), SYNTHETIC_OPTIONS).image),
+  );
+  const { width, height, seed } = SYNTHETIC_OPTIONS;
+  return imageDomain(`voc-data synthetic renders 0..${images - 1}, ${width}x${height}, seed ${seed}`, statistics);
+}

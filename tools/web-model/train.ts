@@ -47,7 +47,7 @@ import {
   type NegativeStrategy,
   type ClickRng,
 } from '@objsel/clicks';
-import { CLICK_MAP_TRUNCATE, MODEL_CONFIG, MODEL_LONG_SIDE, SAMPLE_INDEX, SYNTHETIC_OPTIONS } from './domain';
+import { CLICK_MAP_TRUNCATE, MODEL_CONFIG, MODEL_LONG_SIDE, SAMPLE_INDEX, SYNTHETIC_OPTIONS, renderedDomain } from './domain';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -216,6 +216,7 @@ async function main(): Promise<void> {
   const validation = await robot(model, valImages);
   const meta = {
     ...model.meta(),
+    domain: renderedDomain(images),
     training: {
       by: 'tools/web-model/train.ts (deeplab-resnet InteractiveTrainer)',
       data: `voc-data synthetic renders 0..${images - 1}, ${SYNTHETIC_OPTIONS.width}x${SYNTHETIC_OPTIONS.height}, seed ${SYNTHETIC_OPTIONS.seed}`,

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { stopQuietlyWhenStdoutCloses } from './closed-stdout';
 import { main } from './program';
+
+stopQuietlyWhenStdoutCloses();
 
 main(process.argv).then(
   (code) => {

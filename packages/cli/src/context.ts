@@ -67,7 +67,7 @@ export class CliContext {
   }
 
   /**
-   * Loads TensorFlow.js (all gradients and chained ops) and activates `--backend`; returns the
+   * Loads TensorFlow.js (tfjs-core with all gradients and chained ops) and activates `--backend`; returns the
    * active backend's name. Safe to call more than once.
    *
    * @throws CliError `usage` with `--backend onnx`: only the inference commands run on ONNX Runtime.
@@ -89,7 +89,8 @@ export class CliContext {
 
   private async loadTfjs(name: string): Promise<string> {
     if (this.backendName) return this.backendName;
-    const tf = await import('@tensorflow/tfjs');
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('./tfjs-registrations');
     tf.enableProdMode();
     const { loadBackend } = await import('@objsel/deeplab-resnet');
     const loaded = await loadBackend(name as never);

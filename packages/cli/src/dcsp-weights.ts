@@ -7,7 +7,7 @@ import type { CliContext } from './context';
 import { CliError } from './errors';
 import { depthFlag, listFlag, numberFlag } from './flags';
 import { nodeFileSystem } from './node-fs';
-import { bnEpsilonFlag, type RawScratchFlags } from './train-flags';
+import { bnEpsilonFlag, type RawScratchFlags, widthMultiplierFlag } from './train-flags';
 
 /** The network flags of `dcsp train` as commander gives them. */
 export interface DcspNetworkFlags extends RawScratchFlags {
@@ -19,24 +19,35 @@ export interface DcspNetworkFlags extends RawScratchFlags {
   randomSeed: string;
 }
 
+/**
+ * The numbers among the network flags, checked (all of them, also those only --from-scratch
+ * reads): `dcsp train` calls this before it reads any list or weights.
+ */
+export function dcspNetworkNumbers(flags: DcspNetworkFlags) {
+  return {
+    seed: numberFlag('--random-seed', flags.randomSeed, { integer: true, min: -(2 ** 31), max: 2 ** 32 - 1 }),
+    bnEpsilon: bnEpsilonFlag(flags.bnEpsilon),
+    numClasses: numberFlag('--num-classes', flags.numClasses, { integer: true, min: 2, max: 256 }),
+    depth: depthFlag(flags.depth).depth,
+    widthMultiplier: widthMultiplierFlag(flags.widthMultiplier),
+  };
+}
+
 /** The network to train: restored (`--restore-from`, a fresh attention head if it has none) or from scratch. */
 export async function dcspNetworkFromFlags(ctx: CliContext, flags: DcspNetworkFlags): Promise<{ network: DcspNetwork; source: string }> {
+  const { seed, bnEpsilon, numClasses: n, depth, widthMultiplier } = dcspNetworkNumbers(flags);
   const { DcspNetwork, loadDcspNetwork } = await import('@objsel/dcsp');
   const { resnetConfig } = await import('@objsel/deeplab-resnet');
-  const seed = numberFlag('--random-seed', flags.randomSeed, { integer: true });
-  const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
   if (flags.fromScratch) {
-    const { depth } = depthFlag(flags.depth);
     const config = resnetConfig(depth, {
-      numClasses: numberFlag('--num-classes', flags.numClasses, { integer: true, min: 2 }),
-      widthMultiplier: numberFlag('--width-multiplier', flags.widthMultiplier, { min: 0, minExclusive: true }),
+      numClasses: n,
+      widthMultiplier,
       ...(flags.blocks ? { blocks: listFlag('--blocks', flags.blocks, { integer: true, length: 4 }) } : {}),
       ...(flags.asppRates ? { asppRates: listFlag('--aspp-rates', flags.asppRates, { integer: true }) } : {}),
       ...(bnEpsilon === undefined ? {} : { bnEpsilon }),
     });
     return { network: DcspNetwork.create(config, { seed }), source: 'from scratch' };
   }
-  const n = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 2 });
   const { network, weightsDir } = await loadDcspNetwork(nodeFileSystem, flags.restoreFrom, {
     seed,
     notRestoreLast: flags.notRestoreLast === true,
@@ -54,14 +65,17 @@ export async function dcspNetworkFromFlags(ctx: CliContext, flags: DcspNetworkFl
   return { network, source: weightsDir };
 }
 
-/** The trained network `dcsp evaluate` and `test-voc` read (`--restore-from`, `--bn-epsilon`), after loading the backend. */
+/**
+ * The trained network `dcsp evaluate` and `test-voc` read (`--restore-from`, `bnEpsilon` from
+ * {@link bnEpsilonFlag}, checked before any input is read), after loading the backend.
+ */
 export async function loadDcspForEvaluation(
   ctx: CliContext,
-  flags: { restoreFrom: string; bnEpsilon?: string },
+  restoreFrom: string,
+  bnEpsilon: number | undefined,
 ): Promise<{ network: DcspNetwork; weightsDir: string; backend: string }> {
   const backend = await ctx.useBackend();
   const { loadDcspNetwork } = await import('@objsel/dcsp');
-  const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
-  const loaded = await loadDcspNetwork(nodeFileSystem, flags.restoreFrom, bnEpsilon === undefined ? {} : { bnEpsilon });
+  const loaded = await loadDcspNetwork(nodeFileSystem, restoreFrom, bnEpsilon === undefined ? {} : { bnEpsilon });
   return { ...loaded, backend };
 }

@@ -22,6 +22,8 @@ export interface MethodNocOptions {
   onProgress?: OnProgress;
   /** Called for each listed image without an instance label (it is skipped). */
   onMissing?: (id: string) => void;
+  /** `--click-consistent`: each mask with its clicked pixels set to their labels before its IoU (the papers score it as it is). */
+  clickConsistent?: boolean;
 }
 
 /** A NoC report of a classic method, shaped like the network's (`formatNoc` prints both). */
@@ -29,6 +31,7 @@ export interface MethodNocRun extends NocReport {
   method: SelectionMethodName;
   /** The classic methods have no refinement and no f-BRS; kept for the report's shape. */
   refine: 'none';
+  clickConsistent: boolean;
   brs: false;
   meanBrsSteps: 0;
   seconds: number;
@@ -40,7 +43,7 @@ export interface MethodNocRun extends NocReport {
 /** NoC of a classic method over a VOC-format list: the same robot, objects and report as the network's `noc`. */
 export async function runMethodNoc(options: MethodNocOptions): Promise<MethodNocRun> {
   const { vocListObjects } = await import('@objsel/voc-data');
-  const { createMethodPredictor, evaluateNoc } = await import('@objsel/clicks');
+  const { createMethodPredictor, enforceClicks, evaluateNoc } = await import('@objsel/clicks');
   const source = vocListObjects({ read: readBytes, ...options });
   const total = await source.count();
   const started = performance.now();
@@ -49,11 +52,13 @@ export async function runMethodNoc(options: MethodNocOptions): Promise<MethodNoc
   let current: { id: string; predict: ReturnType<typeof createMethodPredictor> } | undefined;
   const report = await evaluateNoc(
     source.objects(),
-    (instance, clickList, previous) => {
+    async (instance, clickList, previous) => {
       const object = instance as BenchmarkObject;
       if (current?.id !== object.id) current = { id: object.id, predict: createMethodPredictor(object.image, options.method) };
       clicks++;
-      return current.predict(clickList, previous);
+      const mask = await current.predict(clickList, previous);
+      const { width, height } = object.image;
+      return options.clickConsistent ? enforceClicks(mask, width, height, clickList) : mask;
     },
     { maxClicks: options.maxClicks ?? 20, iouThresholds: options.iou ?? [0.85, 0.9], onProgress: options.onProgress, total },
   );
@@ -63,6 +68,7 @@ export async function runMethodNoc(options: MethodNocOptions): Promise<MethodNoc
     ...report,
     method: options.method,
     refine: 'none',
+    clickConsistent: Boolean(options.clickConsistent),
     brs: false,
     meanBrsSteps: 0,
     seconds,

@@ -58,7 +58,7 @@ export async function runMethodSelect(options: MethodSelectOptions): Promise<Met
     if (c.x >= width || c.y >= height) throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${width}x${height} image`);
   }
   const started = performance.now();
-  const { mask, state, steps } = replayMethod(selectionMethod(options.method), image, box, options.clicks);
+  const { mask, state, steps } = await replayMethod(selectionMethod(options.method), image, box, options.clicks);
   const seconds = (performance.now() - started) / 1000;
   const encoded = encodeMaskPng(mask, width, height);
   const files: Array<[string, Uint8Array]> = [[options.out, encoded.png]];
@@ -89,14 +89,18 @@ export async function runMethodSelect(options: MethodSelectOptions): Promise<Met
 /**
  * A selection replayed as a user makes it: the box first (if any), then each click in order,
  * every call refining the previous call's state (GrabCut keeps its colour models). `select
- * --method` and `serve`'s `/v1/select` with a `method` both answer with this.
+ * --method` and `serve`'s `/v1/select` with a `method` both answer with this. The mask is made
+ * click-consistent (each clicked pixel carries its click's label), as the network's is: the
+ * random walker's and geodesic's thresholds can leave a clicked pixel on the wrong side. The
+ * state is the method's own (the NoC robot, which keeps the papers' protocol, does not come here).
  */
-export function replayMethod(
+export async function replayMethod(
   run: SelectionMethod<SelectionState>,
   image: RgbImage,
   box: Box | undefined,
   clicks: readonly Click[],
-): { mask: Uint8Array; state: SelectionState; steps: number } {
+): Promise<{ mask: Uint8Array; state: SelectionState; steps: number }> {
+  const { enforceClicks } = await import('@objsel/clicks');
   let result: { mask: Uint8Array; state: SelectionState } | undefined;
   let steps = 0;
   for (let k = box ? 0 : 1; k <= clicks.length; k++) {
@@ -104,7 +108,7 @@ export function replayMethod(
     steps++;
   }
   if (!result) throw new CliError('usage', 'a classic method needs a box and/or at least one click');
-  return { ...result, steps };
+  return { ...result, mask: enforceClicks(result.mask, image.width, image.height, clicks), steps };
 }
 
 /** The human line of {@link runMethodSelect}'s result. */

@@ -1,6 +1,7 @@
 /**
  * The click-protocol options papers use beside the robot (`objsel noc --zoom-in`,
- * `--previous-mask`): RITM's ZoomIn, and the previous-mask input channel that no objsel model has.
+ * `--previous-mask`): RITM's ZoomIn, and the previous-mask input channel that no objsel model has;
+ * and `--click-consistent`, which scores the masks `select` and `serve` answer instead.
  */
 import type { ZoomInOptions } from '@objsel/clicks';
 import type { Command } from 'commander';
@@ -14,6 +15,7 @@ export interface RawNocProtocolFlags {
   zoomMinCrop: string;
   zoomExpansion: string;
   previousMask?: boolean;
+  clickConsistent?: boolean;
   iou: string;
   iouThresholds?: string;
 }
@@ -26,7 +28,11 @@ export function addNocProtocolFlags(cmd: Command): Command {
     .option('--zoom-min-crop <px>', 'with --zoom-in: minimum crop side before clamping to the image (RITM: 200)', '200')
     .option('--zoom-expansion <ratio>', 'with --zoom-in: box growth around the mask and the positive clicks (RITM: 1.4)', '1.4')
     .option('--iou-thresholds <list>', "the papers' spelling of --iou (e.g. 0.85,0.9)")
-    .option('--previous-mask', "feed the previous mask as an input channel (models trained with it; objsel's 5-channel models are not)");
+    .option('--previous-mask', "feed the previous mask as an input channel (models trained with it; objsel's 5-channel models are not)")
+    .option(
+      '--click-consistent',
+      "score each mask with its clicked pixels set to their clicks' labels, as select and serve answer (default: the papers' protocol, the mask as it is)",
+    );
 }
 
 /** `--iou` or its long spelling `--iou-thresholds` (not both). */
@@ -41,7 +47,7 @@ export function iouThresholdsFromFlags(flags: RawNocProtocolFlags, iouGiven: boo
  * interactive network (Xu et al.'s input: RGB + positive and negative click maps, 5 channels)
  * was trained without a previous-mask channel, and feeding one it never saw would be invented.
  */
-export function nocProtocolFromFlags(flags: RawNocProtocolFlags, method: string): { zoomIn?: ZoomInOptions } {
+export function nocProtocolFromFlags(flags: RawNocProtocolFlags, method: string): { zoomIn?: ZoomInOptions; clickConsistent?: true } {
   if (flags.previousMask)
     throw new CliError(
       'usage',
@@ -52,7 +58,8 @@ export function nocProtocolFromFlags(flags: RawNocProtocolFlags, method: string)
     minCropSize: numberFlag('--zoom-min-crop', flags.zoomMinCrop, { integer: true, min: 0, max: 100000 }),
     expansionRatio: numberFlag('--zoom-expansion', flags.zoomExpansion, { min: 1, max: 10 }),
   };
-  if (!flags.zoomIn) return {};
+  const consistent = flags.clickConsistent ? { clickConsistent: true as const } : {};
+  if (!flags.zoomIn) return consistent;
   if (method !== 'network') throw new CliError('usage', `--zoom-in crops the network's input; --method ${method} segments the whole image`);
-  return { zoomIn };
+  return { zoomIn, ...consistent };
 }

@@ -3,7 +3,6 @@
  * `@objsel/caffe-import/node` for checkpoints and weights, and small helpers for whole files.
  */
 import { promises as fs, statSync } from 'node:fs';
-import path from 'node:path';
 import { CliError } from './errors';
 
 export { nodeFileSystem } from '@objsel/caffe-import/node';
@@ -44,20 +43,6 @@ export async function readIfExists(file: string): Promise<Uint8Array | undefined
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-/** A `(relativePath, bytes)` writer under `root` (what voc-data's dataset maker writes through); each directory is made once. */
-export function directoryWriter(root: string): (rel: string, bytes: Uint8Array) => Promise<void> {
-  const made = new Set<string>();
-  return async (rel, bytes) => {
-    const file = path.join(root, rel);
-    const dir = path.dirname(file);
-    if (!made.has(dir)) {
-      await fs.mkdir(dir, { recursive: true });
-      made.add(dir);
-    }
-    await fs.writeFile(file, bytes);
-  };
 }
 
 /**

@@ -61,11 +61,12 @@ export async function createProgram(
     )
     .option('--json', 'machine-readable output: JSON lines (progress events and the result) on stdout', false)
     .option('-q, --quiet', 'print nothing but errors (with --json: only the result line)', false)
-    .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => streams.stdout.write(s),
       writeErr: (s) => streams.stderr.write(s),
+      // Usage errors are printed by main, on one line like every other error.
+      outputError: () => undefined,
     });
   await registerCommands(program, context, options.load ?? 'all');
   withExamples(program, ['objsel doctor', 'objsel <command> --help']);
@@ -84,11 +85,18 @@ export async function main(argv: string[], streams: CliStreams = { stdout: proce
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are successes; usage errors were already printed by commander.
-      return error.exitCode === 0 ? 0 : 2;
+      // Help and version are successes; help shown for a missing command was printed already.
+      if (error.exitCode === 0) return 0;
+      if (error.code !== 'commander.help') streams.stderr.write(`objsel: ${formatError(usageMessage(error))} (add --help for usage)\n`);
+      return 2;
     }
     streams.stderr.write(`objsel: ${formatError(error)}\n`);
     if (!isUserError(error) && !isFsError(error) && process.env.OBJSEL_DEBUG) streams.stderr.write(`${(error as Error).stack}\n`);
     return exitCodeOf(error);
   }
+}
+
+/** Commander's usage error without its `error: ` prefix (`objsel: ` stands there). */
+function usageMessage(error: CommanderError): string {
+  return error.message.replace(/^error: /, '');
 }

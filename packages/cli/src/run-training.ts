@@ -5,10 +5,11 @@
 import type { TrainSummary } from '@objsel/deeplab-resnet/train';
 import type { Command } from 'commander';
 import type { CliContext } from './context';
+import { CliError, exitCodeOf, formatError } from './errors';
 import { interactiveOptionsFromFlags, type RawInteractiveFlags } from './interactive-train-flags';
 import { nodeFileSystem } from './node-fs';
 import { trainOptionsFromFlags, type RawTrainFlags } from './train-flags';
-import { withStagedOutputs } from './staged-outputs';
+import { type StagedOutputs, withStagedOutputs } from './staged-outputs';
 
 /** Human summary of a run; `unit` is what the throughput counts (`images`, or `samples` for interactive training). */
 export function formatTrainSummary(
@@ -31,11 +32,9 @@ export async function runTrainCommand(ctx: CliContext, flags: RawTrainFlags, mod
   const options = trainOptionsFromFlags(flags, mode);
   const backend = await ctx.useBackend();
   const { train } = await import('@objsel/deeplab-resnet/train');
-  const summary = await withStagedOutputs([options.snapshotDir], async (out) => {
-    // A run failing before its first checkpoint leaves no snapshot directory it created.
-    await out.mkdir(options.snapshotDir, { discardUnless: 'checkpoint.json' });
-    return train({ ...options, fs: nodeFileSystem, onProgress: ctx.onProgress, onInfo: (m) => ctx.info(m) });
-  });
+  const summary = await trainKeepingCheckpoints(options.snapshotDir, () =>
+    train({ ...options, fs: nodeFileSystem, onProgress: ctx.onProgress, onInfo: (m) => ctx.info(m) }),
+  );
   summary.network.dispose();
   const { network: _network, ...rest } = summary;
   ctx.result({ ...rest, backend, snapshotDir: options.snapshotDir }, () => formatTrainSummary(rest, options.snapshotDir));
@@ -46,19 +45,51 @@ export async function runInteractiveTrain(ctx: CliContext, flags: RawInteractive
   const { options } = interactiveOptionsFromFlags(flags, cmd);
   const backend = await ctx.useBackend();
   const { trainInteractive } = await import('@objsel/deeplab-resnet/interactive');
-  const summary = await withStagedOutputs([options.snapshotDir], async (out) => {
-    await out.mkdir(options.snapshotDir, { discardUnless: 'checkpoint.json' });
-    return trainInteractive({
+  const summary = await trainKeepingCheckpoints(options.snapshotDir, () =>
+    trainInteractive({
       ...options,
       fs: nodeFileSystem,
       onProgress: ctx.onProgress,
       onInfo: (m) => ctx.info(m),
       onWarn: (m) => ctx.warn(m),
-    });
-  });
+    }),
+  );
   summary.network.dispose();
   const { network: _network, ...rest } = summary;
   ctx.result({ ...rest, backend, snapshotDir: options.snapshotDir, interactive: true }, () =>
     formatTrainSummary(rest, options.snapshotDir, 'samples'),
   );
+}
+
+/**
+ * Runs a training into `snapshotDir` through staged outputs. A run failing before its first
+ * checkpoint leaves nothing it created; one failing later keeps its last complete checkpoint (a
+ * resumable state is worth more than a clean tree, as train.py's snapshots are), and its error
+ * line says where that is and how to resume.
+ */
+async function trainKeepingCheckpoints<T>(snapshotDir: string, work: (out: StagedOutputs) => Promise<T>): Promise<T> {
+  const before = await latestCheckpointName(snapshotDir);
+  try {
+    return await withStagedOutputs([snapshotDir], async (out) => {
+      await out.mkdir(snapshotDir, { discardUnless: 'checkpoint.json' });
+      return work(out);
+    });
+  } catch (error) {
+    const after = await latestCheckpointName(snapshotDir);
+    const message = formatError(error);
+    // Nothing new to keep, or the error names the checkpoint already (a non-finite loss does).
+    if (after === undefined || after === before || message.includes(after)) throw error;
+    throw new CliError(
+      'failed',
+      // The checkpoint first: a long error message is cut at the end of the line.
+      `stopped after checkpoint ${after}, kept in ${snapshotDir} (continue with --resume --snapshot-dir ${snapshotDir}): ${message}`,
+      { exitCode: exitCodeOf(error), cause: error },
+    );
+  }
+}
+
+/** The name of the latest complete checkpoint in `snapshotDir` (`ckpt-<step>`), if any. */
+async function latestCheckpointName(snapshotDir: string): Promise<string | undefined> {
+  const { findLatestCheckpoint } = await import('@objsel/deeplab-resnet');
+  return (await findLatestCheckpoint(nodeFileSystem, snapshotDir).catch(() => undefined))?.name;
 }

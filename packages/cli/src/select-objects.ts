@@ -91,7 +91,8 @@ export async function runSelectObjects(options: SelectObjectsOptions): Promise<S
         if (c.x >= width || c.y >= height)
           throw new CliError('usage', `object ${o.id}: click (${c.x}, ${c.y}) is outside the ${width}x${height} image`);
     const started = performance.now();
-    const predict = createInteractivePredictor(image, options.model, options);
+    const { atTrainedSize } = await import('./weights-metadata'); // a network trained at a model size runs at it
+    const predict = createInteractivePredictor(image, options.model, await atTrainedSize(options, image));
     const masks = [];
     for (const o of options.objects) {
       const { mask } = await predict(o.clicks);
@@ -169,8 +170,10 @@ export async function selectObjectsCommand(ctx: CliContext, image: string, flags
   const objects = await readObjectsFile(flags.objects);
   const threshold = numberFlag('--threshold', flags.threshold, { min: 0, max: 1 });
   const { model, backend } = await openInteractiveModel(ctx, flags.weights);
+  const modelLongSide = await (await import('./weights-metadata')).weightsModelLongSide(flags.weights);
   const result = await runSelectObjects({
     ...refineFromFlags(flags),
+    ...(modelLongSide ? { modelLongSide } : {}),
     brs: brsFromFlags(flags),
     threshold,
     image,

@@ -4,9 +4,9 @@
  * user does not take a one-pixel mask from a model of rendered shapes on a photo at face value.
  * Warnings, not errors: the mask is still written.
  */
-import path from 'node:path';
 import type { ImageDomain, RgbImage } from '@objsel/voc-data';
-import { nodeFileSystem, readBytes } from './node-fs';
+import { readBytes } from './node-fs';
+import { objselMetadata } from './weights-metadata';
 
 /** A selection under this share of the image (0.1%, 167 of a 500x334 photo's pixels) is "tiny". */
 export const TINY_SELECTION_SHARE = 0.001;
@@ -27,16 +27,8 @@ export function tinySelectionWarning(area: number, width: number, height: number
  */
 export async function weightsDomain(weights: string): Promise<ImageDomain | undefined> {
   const { isImageDomain } = await import('@objsel/voc-data');
-  const { locateWeights } = await import('@objsel/deeplab-resnet');
-  try {
-    const location = await locateWeights(nodeFileSystem, weights);
-    if (location.source === 'tf-checkpoint') return undefined;
-    const modelJson = JSON.parse(new TextDecoder().decode(await nodeFileSystem.readFile(path.join(location.weightsPath, 'model.json'))));
-    const domain = modelJson?.objsel?.domain;
-    return isImageDomain(domain) ? domain : undefined;
-  } catch {
-    return undefined; // the network loaded already; metadata that cannot be read is no reason to fail
-  }
+  const domain = (await objselMetadata(weights))?.domain;
+  return isImageDomain(domain) ? domain : undefined;
 }
 
 /**

@@ -73,12 +73,13 @@ const active = new Set<StagedOutputs>();
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
-function onSignal(signal: keyof typeof EXIT_CODES): void {
+/** Ends the process with `exitCode` after removing what every unfinished staging wrote (signals, a closed stdout). */
+export function abandonStagedOutputs(exitCode: number): never {
   for (const staging of active) staging.discardNow();
-  process.exit(EXIT_CODES[signal]);
+  process.exit(exitCode);
 }
-const onSigint = () => onSignal('SIGINT');
-const onSigterm = () => onSignal('SIGTERM');
+const onSigint = () => abandonStagedOutputs(EXIT_CODES.SIGINT);
+const onSigterm = () => abandonStagedOutputs(EXIT_CODES.SIGTERM);
 
 /** False once a long-running process took SIGINT/SIGTERM over ({@link takeOverSignals}). */
 let exitOnSignals = true;
@@ -159,8 +160,11 @@ export class StagedOutputs {
     this.watch(dir);
   }
 
-  /** Writes `file` under a temporary name beside it; it takes its own name at {@link commit}. */
-  async write(file: string, bytes: Uint8Array | string): Promise<void> {
+  /**
+   * Writes `file` under a temporary name beside it; it takes its own name at {@link commit}.
+   * Chunks (`Uint8Array[]`) are written one after another, never joined into one copy.
+   */
+  async write(file: string, bytes: Uint8Array | string | readonly Uint8Array[]): Promise<void> {
     const dir = path.dirname(path.resolve(file));
     await this.mkdir(dir);
     const temp = path.join(dir, `.${path.basename(file)}.tmp-${tempSuffix()}`);

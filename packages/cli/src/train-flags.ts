@@ -106,10 +106,15 @@ export function scratchModel(
     inputChannels: shape.inputChannels,
     numClasses: shape.numClasses,
     blocks: architecture.blocks,
-    widthMultiplier: numberFlag('--width-multiplier', flags.widthMultiplier, { min: 0, minExclusive: true, max: 4 }),
+    widthMultiplier: widthMultiplierFlag(flags.widthMultiplier),
     bnEpsilon: shape.bnEpsilon,
     asppRates: architecture.asppRates,
   };
+}
+
+/** `--width-multiplier`: the channel multiplier of a network made from scratch. */
+export function widthMultiplierFlag(value: string): number {
+  return numberFlag('--width-multiplier', value, { min: 0, minExclusive: true, max: 4 });
 }
 
 /** `--bn-epsilon` if given. */
@@ -129,6 +134,8 @@ export function trainOptionsFromFlags(flags: RawTrainFlags, mode: 'train' | 'fin
   const numClasses = numberFlag('--num-classes', flags.numClasses, { integer: true, min: 1, max: 255 });
   const [h, w] = inputSizeFlag(flags.inputSize);
   const architecture = scratchArchitecture(flags);
+  // Read only --from-scratch, but checked always: a bad number is a mistake either way.
+  widthMultiplierFlag(flags.widthMultiplier);
   const trainer: TrainOptions['trainer'] = {
     numClasses,
     numSteps: numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1, max: MAX_STEPS }),

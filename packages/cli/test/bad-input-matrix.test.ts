@@ -5,7 +5,6 @@
  * stack trace, naming the flag or file at fault, and the directory tree exactly as before (no
  * input overwritten, nothing written). New commands join by declaring their flags below.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/index';
 import { createProgram } from '../src/program';
+import { treeSnapshot } from './tree-snapshot';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const FIXTURES = process.env.OBJSEL_FIXTURES ?? path.resolve(ROOT, '../shared/fixtures');
@@ -55,7 +55,7 @@ function hugePng(): Uint8Array {
 /** An .npy whose header declares float32 [100000, 100000, 20] with 64 bytes of data. */
 function hugeNpy(): Uint8Array {
   let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 20), }";
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  header += `${' '.repeat(63 - ((10 + header.length) % 64))}\n`;
   const prefix = Buffer.alloc(10);
   prefix.set([0x93, ...Buffer.from('NUMPY', 'latin1'), 1, 0]);
   prefix.writeUInt16LE(header.length, 8);
@@ -483,23 +483,6 @@ const EXTRA: Array<{ command: string } & Case> = [
   },
 ];
 
-/** Every file and directory under `dir` with a hash of its bytes (symbolic links not followed). */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      const rel = path.relative(dir, p);
-      if (entry.isDirectory()) {
-        out[`${rel}/`] = 'dir';
-        walk(p);
-      } else out[rel] = createHash('sha1').update(fs.readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
   const err: string[] = [];
   const streams = { stdout: { write: () => true, isTTY: false }, stderr: { write: (s: string) => err.push(s), isTTY: false } };
@@ -513,7 +496,7 @@ async function check(c: Case): Promise<void> {
   fs.writeFileSync(path.join(dir, 'empty.bin'), '');
   fs.writeFileSync(path.join(dir, 'random.bin'), randomBytes(512, 99));
   const argv = c.argv(f, dir);
-  const before = snapshot(dir);
+  const before = treeSnapshot(dir);
   const { code, stderr } = await run(argv);
   const lines = stderr.split('\n').filter((l) => l !== '');
   const context = `objsel ${argv.join(' ')}\n${stderr}`;
@@ -524,7 +507,7 @@ async function check(c: Case): Promise<void> {
   expect(lines[0], context).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/);
   expect(lines[0]!.length, context).toBeLessThanOrEqual(420);
   expect(lines[0], context).toContain(c.mentions(f, dir));
-  expect(snapshot(dir), context).toEqual(before);
+  expect(treeSnapshot(dir), context).toEqual(before);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
@@ -634,38 +617,21 @@ const INTERACTIVE_ONLY = new Set([
   '--schedule',
 ]);
 
-/**
- * Numbers checked only after the weights or data are read, which the matrix's stand-ins never
- * pass: bounded, but not reachable here (named so the list shrinks as checks move forward).
- */
-const CHECKED_AFTER_INPUTS = new Set([
-  'dcsp evaluate --bn-epsilon',
-  'dcsp test-voc --bn-epsilon',
-  'dcsp train --bn-epsilon',
-  'dcsp train --depth',
-  'dcsp train --num-classes',
-  'dcsp train --width-multiplier',
-  'evaluate --num-classes',
-  'fine-tune --width-multiplier',
-]);
-
 /** For each numeric flag: its command's base arguments (COMMANDS or NUMBER_BASES) or just the command, with the value added. */
 function numberCases(flags: Array<[string, string]>): Array<{ command: string } & Case> {
-  return flags
-    .filter(([command, flag]) => !CHECKED_AFTER_INPUTS.has(`${command} ${flag}`))
-    .flatMap(([command, flag]) => {
-      const spec = COMMANDS.find((c) => c.name === command);
-      const base: Args = spec ? (f, out) => spec.args(f, out) : (NUMBER_BASES[command] ?? (() => command.split(' ')));
-      // Flags read only in a mode get the switch that turns it on.
-      const extra = command === 'train' && INTERACTIVE_ONLY.has(flag) ? ['--interactive'] : flag.startsWith('--brs-') ? ['--brs'] : [];
-      return OUT_OF_RANGE.map((value) => ({
-        command,
-        title: `${flag} ${value}`,
-        argv: (f: Record<string, string>, dir: string) =>
-          withValue([...base(f, (name) => path.join(dir, 'out', name), dir), ...extra], flag, value),
-        mentions: () => flag,
-      }));
-    });
+  return flags.flatMap(([command, flag]) => {
+    const spec = COMMANDS.find((c) => c.name === command);
+    const base: Args = spec ? (f, out) => spec.args(f, out) : (NUMBER_BASES[command] ?? (() => command.split(' ')));
+    // Flags read only in a mode get the switch that turns it on.
+    const extra = command === 'train' && INTERACTIVE_ONLY.has(flag) ? ['--interactive'] : flag.startsWith('--brs-') ? ['--brs'] : [];
+    return OUT_OF_RANGE.map((value) => ({
+      command,
+      title: `${flag} ${value}`,
+      argv: (f: Record<string, string>, dir: string) =>
+        withValue([...base(f, (name) => path.join(dir, 'out', name), dir), ...extra], flag, value),
+      mentions: () => flag,
+    }));
+  });
 }
 
 const NUMERIC = await numericFlags();

@@ -52,6 +52,25 @@ describe('objsel demo (data, train, evaluate, masks)', () => {
     expect(lines.some((l) => l.includes('"task":"train"'))).toBe(true);
   });
 
+  it('a step failing part-way leaves none of its files: no masks, no summary.json, no temporaries', async () => {
+    const out = path.join(dir, 'failing');
+    const ctx = new CliContext(
+      { backend: 'wasm', json: true, quiet: true },
+      { stdout: { write: () => true }, stderr: { write: () => true } },
+    );
+    // The masks step writes the validation image's mask and overlay, then fails on the photo.
+    const photo = path.join(dir, 'not-a-photo.jpg');
+    await fs.writeFile(photo, 'not an image');
+    const steps = DEMO_STEPS.filter((s) => ['data', 'train', 'masks'].includes(s.name));
+    await expect(runDemo({ out, prototxt: '', seed: 5, steps: 1, images: 6, photo }, ctx, steps)).rejects.toThrow(/not-a-photo/);
+    const names = (await fs.readdir(out, { recursive: true })).map(String);
+    expect(names.filter((n) => n === 'masks' || n.startsWith('masks'))).toEqual([]);
+    expect(names).not.toContain('summary.json');
+    expect(names.filter((n) => path.basename(n).startsWith('.'))).toEqual([]);
+    // What the earlier steps finished stays: the dataset and the checkpoint.
+    expect(names).toContain(path.join('snapshots', 'ckpt-1', 'model.json'));
+  });
+
   it('finds ../shared/fixtures from the working directory', () => {
     expect(findFixture('deeplab/2007_000129.jpg')).toBe(fixture('deeplab/2007_000129.jpg'));
     expect(findFixture('deeplab/no-such-file.jpg')).toBeUndefined();

@@ -3,7 +3,6 @@
  * items before the bad one, not the directory it created, not a temporary. Each case snapshots
  * the directory tree, runs a command that fails after real work, and compares.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,8 @@ import { encodePng, makeSyntheticDataset } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
 import { main } from '../src/index';
-import { capture } from './capture';
+import { capture, TINY_NETWORK } from './capture';
+import { treeSnapshot } from './tree-snapshot';
 
 async function run(...args: string[]) {
   const io = capture();
@@ -22,32 +22,15 @@ async function run(...args: string[]) {
   return { code, out: io.out(), err: io.err() };
 }
 
-/** Every file and directory under `dir` with a hash of its bytes. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      const rel = path.relative(dir, p);
-      if (entry.isDirectory()) {
-        out[`${rel}/`] = 'dir';
-        walk(p);
-      } else out[rel] = createHash('sha1').update(fs.readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 /** Runs `args` in `root`'s tree and expects exit 2 with one stderr line containing `mentions`, and the tree unchanged. */
 async function expectNothingLeft(args: string[], mentions: string): Promise<string> {
-  const before = snapshot(root);
+  const before = treeSnapshot(root);
   const r = await run(...args);
   const context = `objsel ${args.join(' ')}\n${r.err}`;
   expect(r.code, context).toBe(2);
   expect(r.err.trim().split('\n'), context).toHaveLength(1);
   expect(r.err, context).toContain(mentions);
-  expect(snapshot(root), context).toEqual(before);
+  expect(treeSnapshot(root), context).toEqual(before);
   return r.err;
 }
 
@@ -162,15 +145,7 @@ describe('a failed run leaves the tree as it was', () => {
           list,
           '--snapshot-dir',
           path.join(root, 'snap'),
-          '--from-scratch',
-          '--depth',
-          '50',
-          '--blocks',
-          '1,1,1,1',
-          '--width-multiplier',
-          '0.0625',
-          '--aspp-rates',
-          '1,2',
+          ...TINY_NETWORK,
           '--input-size',
           '32,32',
           '--batch-size',
@@ -183,6 +158,85 @@ describe('a failed run leaves the tree as it was', () => {
     } finally {
       fs.rmSync(corrupt);
       fs.rmSync(list);
+    }
+  });
+
+  it('train: a listed file that does not exist stops the run before the first update, naming it and its line', async () => {
+    const list = path.join(root, 'missing-list.txt');
+    const jpg = fs.readdirSync(path.join(data, 'JPEGImages')).sort()[0]!;
+    fs.writeFileSync(
+      list,
+      `/JPEGImages/${jpg} /SegmentationClassAug/${jpg.replace(/\.jpg$/, '.png')}\n/JPEGImages/${jpg} /SegmentationClassAug/gone.png\n`,
+    );
+    try {
+      const err = await expectNothingLeft(
+        [
+          'train',
+          '--data-dir',
+          data,
+          '--data-list',
+          list,
+          '--snapshot-dir',
+          path.join(root, 'snap'),
+          ...TINY_NETWORK,
+          '--input-size',
+          '32,32',
+          '--batch-size',
+          '1',
+          '--num-steps',
+          '2',
+        ],
+        'gone.png',
+      );
+      expect(err).toContain(`line 2 of ${list}`);
+    } finally {
+      fs.rmSync(list);
+    }
+  });
+
+  it('train: failing after its first checkpoint keeps its last complete one and says how to resume', async () => {
+    const list = path.join(root, 'late-bad-list.txt');
+    const images = fs.readdirSync(path.join(data, 'JPEGImages')).sort();
+    const corrupt = path.join(data, 'JPEGImages', 'corrupt.jpg');
+    fs.writeFileSync(corrupt, fs.readFileSync(path.join(data, 'JPEGImages', images[0]!)).subarray(0, 100));
+    const label = (jpg: string) => `/SegmentationClassAug/${jpg.replace(/\.jpg$/, '.png')}`;
+    // Four good images and the corrupt one (with a good label): with batch size 1 and this seed, the
+    // corrupt one comes after at least one update (the first epoch's order is a seeded permutation).
+    const lines = images.slice(0, 4).map((jpg) => `/JPEGImages/${jpg} ${label(jpg)}`);
+    fs.writeFileSync(list, `${[...lines, `/JPEGImages/corrupt.jpg ${label(images[0]!)}`].join('\n')}\n`);
+    const snap = path.join(root, 'late-snap');
+    try {
+      const r = await run(
+        'train',
+        '--data-dir',
+        data,
+        '--data-list',
+        list,
+        '--snapshot-dir',
+        snap,
+        ...TINY_NETWORK,
+        '--input-size',
+        '32,32',
+        '--batch-size',
+        '1',
+        '--save-pred-every',
+        '1',
+        '--random-seed',
+        '7',
+        '--num-steps',
+        '6',
+      );
+      expect(r.code, r.err).toBe(2);
+      expect(r.err.trim().split('\n'), r.err).toHaveLength(1);
+      expect(r.err).toContain('corrupt.jpg');
+      const latest = JSON.parse(fs.readFileSync(path.join(snap, 'checkpoint.json'), 'utf8')).latest as string;
+      expect(latest).toMatch(/^ckpt-[1-4]$/);
+      expect(r.err).toContain(`stopped after checkpoint ${latest}, kept in ${snap} (continue with --resume --snapshot-dir ${snap}): `);
+      expect(fs.readdirSync(snap).filter((n) => n.startsWith('.'))).toEqual([]);
+    } finally {
+      fs.rmSync(corrupt);
+      fs.rmSync(list);
+      fs.rmSync(snap, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RESNET_BLOCKS } from '../../deeplab-resnet/src/model/config';
+import { RESNET_BLOCKS } from '@objsel/caffe-import';
 import { CliError, exitCodeOf, formatError } from '../src/errors';
 import {
   choiceFlag,

@@ -14,6 +14,8 @@ import { encodePng, makeSyntheticDataset } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../tools/test/fixtures';
 import { parseTemporaryName } from '../src/staged-outputs';
+import { TINY_NETWORK } from './capture';
+import { treePaths } from './tree-snapshot';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(ROOT, 'packages/cli/dist/cli.js');
@@ -98,20 +100,7 @@ function runToEnd(args: string[]): Promise<{ code: number | null; stderr: string
   });
 }
 
-/** Every path under `dir` (relative), sorted. */
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      out.push(path.relative(dir, path.join(d, e.name)));
-      if (e.isDirectory()) walk(path.join(d, e.name));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
-
-const temporariesIn = (dir: string) => tree(dir).filter((p) => isTemp(path.basename(p)));
+const temporariesIn = (dir: string) => treePaths(dir).filter((p) => isTemp(path.basename(p)));
 
 beforeAll(async () => {
   if (!BUILT) return;
@@ -193,15 +182,7 @@ const CASES: KillCase[] = [
       path.join(data, 'train.txt'),
       '--snapshot-dir',
       path.join(dir, 'snap'),
-      '--from-scratch',
-      '--depth',
-      '50',
-      '--blocks',
-      '1,1,1,1',
-      '--width-multiplier',
-      '0.0625',
-      '--aspp-rates',
-      '1,2',
+      ...TINY_NETWORK,
       '--input-size',
       '32,32',
       '--batch-size',

@@ -5,13 +5,12 @@ import { decodeLabel, encodeBmp, encodePng, makeSyntheticDataset, parseList } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchmarkFigures } from '../src/noc-benchmark';
 import { main } from '../src/index';
-import { capture, TINY_NETWORK } from './capture';
+import { capture } from './capture';
+import { directNoc, trainTinyInteractive } from './noc-fixtures';
 
 let root: string;
 let data: string;
 let snap: string;
-
-const SMALL = [...TINY_NETWORK, '--input-size', '32,32', '--batch-size', '2'];
 
 /** DAVIS (`img/`, `gt/` 0/255 PNG) and GrabCut (`data_GT/`, `boundary_GT/` BMP, void as the 128 band) fixtures from the synthetic VOC set's first instance per image. */
 async function writeFixtures(): Promise<void> {
@@ -49,39 +48,12 @@ beforeAll(async () => {
     },
   );
   await writeFixtures();
-  const t = capture();
-  const args = [
-    'node',
-    'objsel',
-    'train',
-    '--interactive',
-    '--backend',
-    'wasm',
-    '--json',
-    '--data-dir',
-    data,
-    '--data-list',
-    path.join(data, 'train.txt'),
-  ];
-  expect(await main([...args, '--snapshot-dir', snap, ...SMALL, '--num-steps', '1'], t.streams), t.err()).toBe(0);
+  await trainTinyInteractive(data, snap, 1);
 }, 240_000);
 
 afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
-
-/** NoC, NoF and the hold-last curve written out from the per-click IoUs, independently of the library. */
-function direct(ious: number[][], budget: number, t: number) {
-  const nocs = ious.map((row) => {
-    const k = row.slice(0, budget).findIndex((v) => v >= t);
-    return k < 0 ? budget : k + 1;
-  });
-  const curve = Array.from(
-    { length: budget },
-    (_, k) => ious.reduce((s, row) => s + (row.length ? row[Math.min(k, row.length - 1)]! : 0), 0) / ious.length,
-  );
-  return { noc: nocs.reduce((a, b) => a + b, 0) / ious.length, nof: nocs.filter((n) => n === budget).length, curve };
-}
 
 describe('objsel noc --dataset', () => {
   it('evaluates a DAVIS layout, reports NoC/NoF/SPC/mIoU@k equal to a direct computation, writes the curve', async () => {
@@ -115,7 +87,7 @@ describe('objsel noc --dataset', () => {
       ['85', 0.85],
       ['90', 0.9],
     ] as const) {
-      const d = direct(ious, 3, t);
+      const d = directNoc(ious, 3, t);
       expect(r.noc[`NoC@${key}`]).toBeCloseTo(d.noc, 12);
       expect(r.nof[`NoF@${key}`]).toBe(d.nof);
       r.iouCurve.forEach((v: number, k: number) => {

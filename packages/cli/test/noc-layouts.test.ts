@@ -11,12 +11,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeLabel, parseList } from '@objsel/voc-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capture, run, TINY_NETWORK } from './capture';
+import { capture, run } from './capture';
+import { directNoc, trainTinyInteractive } from './noc-fixtures';
 
 const TOOL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../tools/make-benchmark-fixtures.mjs');
 const LAYOUTS = ['grabcut', 'berkeley', 'davis', 'davis-2017', 'coco-mval', 'coco', 'sbd', 'pascal-voc'] as const;
 const SINGLE = new Set(['grabcut', 'berkeley', 'davis', 'coco-mval']);
-const SMALL = TINY_NETWORK;
 
 let root: string;
 let fx: string;
@@ -36,45 +36,12 @@ beforeAll(async () => {
       counts.images++;
       counts.instances += new Set([...label.data].filter((v) => v > 0 && v < 255)).size;
     }
-  const t = await run(
-    'train',
-    '--interactive',
-    '--backend',
-    'wasm',
-    '--json',
-    '--data-dir',
-    voc,
-    '--data-list',
-    path.join(voc, 'train.txt'),
-    '--snapshot-dir',
-    snap,
-    ...SMALL,
-    '--input-size',
-    '32,32',
-    '--batch-size',
-    '2',
-    '--num-steps',
-    '20',
-  );
-  expect(t.code, t.err).toBe(0);
+  await trainTinyInteractive(voc, snap, 20);
 }, 240_000);
 
 afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
-
-/** NoC, NoF and the hold-last mean-IoU curve written out from per-click IoUs, apart from the library. */
-function direct(ious: number[][], budget: number, t: number) {
-  const nocs = ious.map((row) => {
-    const k = row.slice(0, budget).findIndex((v) => v >= t);
-    return k < 0 ? budget : k + 1;
-  });
-  const curve = Array.from(
-    { length: budget },
-    (_, k) => ious.reduce((s, row) => s + (row.length ? row[Math.min(k, row.length - 1)]! : 0), 0) / ious.length,
-  );
-  return { noc: nocs.reduce((a, b) => a + b, 0) / ious.length, nof: nocs.filter((n) => n === budget).length, curve };
-}
 
 describe('objsel data check --dataset', () => {
   it.each(LAYOUTS)('%s: the fixture is complete with its own counts', async (layout) => {
@@ -182,7 +149,7 @@ describe('objsel noc --dataset on every layout', () => {
         ['85', 0.85],
         ['90', 0.9],
       ] as const) {
-        const d = direct(ious, 3, t);
+        const d = directNoc(ious, 3, t);
         expect(r.noc[`NoC@${key}`]).toBeCloseTo(d.noc, 12);
         expect(r.nof[`NoF@${key}`]).toBe(d.nof);
         for (const [k, v] of (r.iouCurve as number[]).entries()) expect(v).toBeCloseTo(d.curve[k]!, 12);
@@ -235,7 +202,7 @@ describe('objsel noc --dataset on every layout', () => {
     expect(r.zoomedClicks).toBeGreaterThan(0);
     expect(r.thresholds).toEqual([0.8, 0.9]);
     const ious = r.instances.map((i: { ious: number[] }) => i.ious) as number[][];
-    const d = direct(ious, 4, 0.8);
+    const d = directNoc(ious, 4, 0.8);
     expect(r.noc['NoC@80']).toBeCloseTo(d.noc, 12);
     expect(JSON.parse(await fs.readFile(path.join(root, 'out', 'zoom.json'), 'utf8')).label).toContain('zoom-in');
     for (const [flags, message] of [

@@ -46,6 +46,27 @@ describe('objsel CLI', () => {
     expect(io2.err()).toContain('Allowed choices are auto, tensorflow, webgpu, wasm, cpu');
   });
 
+  it.each([
+    ['a missing required option', ['crf', '--image', 'x.png'], "required option '--out <file>' not specified"],
+    ['an unknown option', ['doctor', '--nope'], "unknown option '--nope'"],
+    ['a missing option argument', ['crf', '--image'], "option '--image <file>' argument missing"],
+    ['excess arguments', ['doctor', 'extra'], 'too many arguments'],
+    ['an invalid choice', ['crf', '--image', 'x', '--labels', 'y', '--out', 'z', '--preset', 'nope'], 'Allowed choices are'],
+    ['an unknown command', ['no-such-command'], "unknown command 'no-such-command'"],
+    ['an unknown subcommand', ['clicks', 'nope'], "unknown command 'nope'"],
+  ])('a usage error (%s) is one line on stderr, exit 2', async (_what, args, says) => {
+    const io = capture();
+    expect(await main(['node', 'objsel', ...args], io.streams)).toBe(2);
+    const lines = io
+      .err()
+      .split('\n')
+      .filter((l) => l !== '');
+    expect(lines, io.err()).toHaveLength(1);
+    expect(lines[0]).toMatch(/^objsel: .*\(add --help for usage\)$/);
+    expect(lines[0]).toContain(says);
+    expect(io.out()).toBe('');
+  });
+
   it('doctor: the tensorflow backend where tfjs-node is set up, else the package to install and the setup script, on one line', async () => {
     const io = capture();
     const code = await main(['node', 'objsel', 'doctor', '--backend', 'tensorflow', '--json'], io.streams);

@@ -1,5 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeWeightsDir } from '@objsel/caffe-import/node';
+import { DeepLabResNet, loadBackend } from '@objsel/deeplab-resnet';
+import { interactiveConfig } from '@objsel/deeplab-resnet/interactive';
 import { describe, expect, it } from 'vitest';
 import { Selector } from '../src/serve/selector';
+import { weightsModelLongSide } from '../src/weights-metadata';
 
 describe('the selector of objsel serve', () => {
   it('runs one selection at a time and, once cancelled, refuses those not started with 503', async () => {
@@ -73,5 +80,45 @@ describe('the selector of objsel serve', () => {
     await long.select(image, 'a', clicks);
     const answered = [0, 1, 2].map(() => settle(long.select(image, 'a', clicks)));
     expect(await Promise.all(answered)).toEqual([200, 200, 200]);
+  });
+
+  it('runs a network trained at a model size at that size, with the click maps in its pixels', async () => {
+    await loadBackend('wasm'); // the probability is resized back with TF.js
+    const calls: Array<{ width: number; height: number; raw: Float32Array }> = [];
+    const model = {
+      async segment(raw: ArrayLike<number>, width: number, height: number) {
+        calls.push({ width, height, raw: Float32Array.from(raw) });
+        return new Float32Array(width * height).fill(0.9);
+      },
+      dispose() {},
+    };
+    const selector = new Selector(model, { refine: 'none', cacheBytes: 1 << 20, maxPixels: 1e6, modelLongSide: 16 });
+    const image = { width: 40, height: 30, data: new Uint8Array(40 * 30 * 3) };
+    const { mask } = await selector.select(image, 'a', [{ x: 0, y: 0, positive: true }]);
+    expect(mask).toHaveLength(40 * 30);
+    expect(calls.map((c) => [c.width, c.height])).toEqual([[16, 12]]);
+    // The positive map (channel 3) of the model-size input: distances in model pixels. Model pixel
+    // (5, 0) covers image pixels 12.5-15 of row 0-2.5, whose distances to the click at (0, 0)
+    // are 12.5-15 image pixels, 5-6 model pixels (x 16/40).
+    const at = calls[0]!.raw[(0 * 16 + 5) * 5 + 3]!;
+    expect(at).toBeGreaterThan(5);
+    expect(at).toBeLessThan(6.2);
+  });
+
+  it('reads the model size from the weights metadata (objsel.training.modelLongSide)', async () => {
+    await loadBackend('wasm');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objsel-model-size-'));
+    try {
+      const network = DeepLabResNet.create(interactiveConfig(50, { blocks: [1, 1, 1, 1], widthMultiplier: 0.0625 }), { seed: 1 });
+      const entries = await network.toWeightEntries();
+      await writeWeightsDir(path.join(dir, 'sized'), entries, { ...network.meta(), training: { modelLongSide: 128 } });
+      await writeWeightsDir(path.join(dir, 'plain'), entries, network.meta());
+      network.dispose();
+      expect(await weightsModelLongSide(path.join(dir, 'sized'))).toBe(128);
+      expect(await weightsModelLongSide(path.join(dir, 'plain'))).toBeUndefined();
+      expect(await weightsModelLongSide(path.join(dir, 'missing'))).toBeUndefined();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

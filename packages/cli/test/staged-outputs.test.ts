@@ -81,8 +81,8 @@ describe('removeStaleTemporaries', () => {
     ]);
     expect(tree(dir)).toEqual(
       [
-        '.live.tmp-' + suffix(process.ppid),
-        '.own.tmp-' + suffix(process.pid),
+        `.live.tmp-${suffix(process.ppid)}`,
+        `.own.tmp-${suffix(process.pid)}`,
         '.unknown.tmp-0-lz1-abc-1',
         'keep/',
         'keep/model.json',

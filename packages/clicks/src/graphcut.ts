@@ -1,5 +1,15 @@
 import { ClicksError } from './errors';
-import { allocatePaddedGrid, gridMaxflow, paddedIndex, type PaddedGridGraph } from './grid-maxflow';
+import { allocatePaddedGrid, paddedIndex, type PaddedGridGraph } from './grid-maxflow';
+import {
+  CACHE_ENTRIES,
+  graphCutKernel,
+  gridLayout,
+  markWritten,
+  runMaxflow,
+  zeroKernelMemory,
+  type GraphCutKernel,
+} from './grid-maxflow-wasm';
+import { gridMaxflow } from './grid-maxflow';
 import { setTerminal, type FlowGraph } from './maxflow';
 import type { Click } from './types';
 import { checkLength, checkNumber, checkPoints } from './validate';
@@ -111,7 +121,10 @@ export interface GridGraph {
   stride: number;
 }
 
-function resolve(options: GraphCutOptions): { lambda: number; sigma: number; connectivity: 4 | 8 } {
+function resolve(
+  options: GraphCutOptions,
+  estimate: (connectivity: 4 | 8) => number = (connectivity) => estimateSigma(options.image, options.width, options.height, connectivity),
+): { lambda: number; sigma: number; connectivity: 4 | 8 } {
   const { probs, image, width, height } = options;
   checkLength(probs, width, height, 1, 'probs');
   checkLength(image, width, height, 3, 'image');
@@ -121,7 +134,7 @@ function resolve(options: GraphCutOptions): { lambda: number; sigma: number; con
   }
   const lambda = options.lambda ?? DEFAULT_LAMBDA;
   checkNumber(lambda, 'lambda', (v) => v >= 0, 'a number >= 0');
-  const sigma = options.sigma ?? estimateSigma(image, width, height, connectivity);
+  const sigma = options.sigma ?? estimate(connectivity);
   checkNumber(sigma, 'sigma', (v) => v > 0, 'a positive number');
   return { lambda, sigma, connectivity };
 }
@@ -370,7 +383,7 @@ function takeGridBuffers(width: number, height: number, stride: 4 | 8): { capaci
 }
 
 /**
- * The s-t graph of {@link graphCut}'s energy in the padded layout of {@link gridMaxflow}.
+ * The s-t graph of {@link graphCut}'s energy in the padded layout of `gridMaxflow`.
  * Terminal capacities are cancelled at construction: a node keeps only U_i(0) - U_i(1) (one
  * logarithm per pixel), and min(U_i(0), U_i(1)) goes to the constant flow, summed as the
  * logarithm of running products so that it too costs one logarithm per many pixels.
@@ -398,18 +411,37 @@ function buildPaddedGraph(options: GraphCutOptions, lambda: number, sigma: numbe
     }
   }
   constantFlow -= Math.log(product);
-  if (options.clicks) {
-    checkPoints(options.clicks, width, height, 'clicks');
-    const last = new Map<number, boolean>();
-    for (const c of options.clicks) last.set(c.y * width + c.x, c.positive);
-    for (const [i, positive] of last) {
-      const p = paddedIndex(width, i % width, Math.floor(i / width));
-      const { u0, u1 } = unaries(probs[i]!);
-      constantFlow -= Math.min(u0, u1);
-      constantFlow += setTerminal(terminal, p, positive ? Infinity : u0, positive ? u1 : Infinity);
-    }
-  }
+  constantFlow = fixClicks(terminal, constantFlow, options);
   return { width, height, stride: connectivity, capacity, terminal, constantFlow };
+}
+
+/**
+ * Ties clicked pixels to their terminal (a later click at the same pixel wins) in the padded
+ * `terminal` array built from the probabilities alone; returns the corrected constant flow.
+ */
+function fixClicks(terminal: Float64Array, constantFlow: number, options: GraphCutOptions): number {
+  const { probs, width, height } = options;
+  if (!options.clicks) return constantFlow;
+  checkPoints(options.clicks, width, height, 'clicks');
+  const last = new Map<number, boolean>();
+  for (const c of options.clicks) last.set(c.y * width + c.x, c.positive);
+  let flow = constantFlow;
+  for (const [i, positive] of last) {
+    const p = paddedIndex(width, i % width, Math.floor(i / width));
+    const { u0, u1 } = unaries(probs[i]!);
+    flow -= Math.min(u0, u1);
+    flow += setTerminal(terminal, p, positive ? Infinity : u0, positive ? u1 : Infinity);
+  }
+  return flow;
+}
+
+/** Whether `mask` contradicts a click (the last one at each pixel counts). */
+function breaksClicks(mask: Uint8Array, options: GraphCutOptions): boolean {
+  if (!options.clicks) return false;
+  const last = new Map<number, boolean>();
+  for (const c of options.clicks) last.set(c.y * options.width + c.x, c.positive);
+  for (const [i, positive] of last) if ((mask[i] !== 0) !== positive) return true;
+  return false;
 }
 
 function unaries(p: number): { u0: number; u1: number } {
@@ -422,11 +454,7 @@ function unaries(p: number): { u0: number; u1: number } {
  */
 function energyOfMask(mask: Uint8Array, options: GraphCutOptions, lambda: number, sigma: number, connectivity: 4 | 8): number {
   const { probs, image, width, height } = options;
-  if (options.clicks) {
-    const last = new Map<number, boolean>();
-    for (const c of options.clicks) last.set(c.y * width + c.x, c.positive);
-    for (const [i, positive] of last) if ((mask[i] !== 0) !== positive) return Infinity;
-  }
+  if (breaksClicks(mask, options)) return Infinity;
   // Sum of -ln(chosen probability) as the logarithm of running products (each factor >= 1e-6,
   // so a product above 1e-280 cannot underflow at the next factor).
   let energy = 0;
@@ -459,12 +487,86 @@ function energyOfMask(mask: Uint8Array, options: GraphCutOptions, lambda: number
 
 /**
  * Refines a probability map by an exact minimum cut (Boykov–Kolmogorov max-flow on the padded
- * grid, {@link gridMaxflow}); see the module comment for the energy. Browser-safe, typed arrays
- * only.
+ * grid); see the module comment for the energy. Byte images are cut by the WebAssembly kernels
+ * where the runtime has WebAssembly (the same arithmetic, so the same result as
+ * {@link graphCutJs}). Browser-safe, typed arrays only.
  */
 export function graphCut(options: GraphCutOptions): GraphCutResult {
+  const k = byteImage(options.image) ? graphCutKernel() : null;
+  return k === null ? graphCutJs(options) : graphCutWasm(k, options);
+}
+
+/** {@link graphCut} in JavaScript only: the reference the WebAssembly path is tested against. */
+export function graphCutJs(options: GraphCutOptions): GraphCutResult {
   const { lambda, sigma, connectivity } = resolve(options);
   const { flow, sourceSide } = gridMaxflow(buildPaddedGraph(options, lambda, sigma, connectivity));
   const energy = energyOfMask(sourceSide, options, lambda, sigma, connectivity);
   return { mask: sourceSide, energy, flow, lambda, sigma };
+}
+
+/** The forward directions of a connectivity with their pixel ranges: x0 <= x < x1, 0 <= y < height - dy. */
+function forwardDirections(width: number, connectivity: 4 | 8): Array<{ d: number; dx: number; dy: number; x0: number; x1: number }> {
+  return (connectivity === 8 ? [1, 3, 5, 7] : [1, 3]).map((d) => {
+    const dx = DX[d]!;
+    return { d, dx, dy: DY[d]!, x0: Math.max(0, -dx), x1: Math.min(width, width - dx) };
+  });
+}
+
+/** The beta whose exponentials the kernel memory's cache holds (NaN: none yet). */
+let kernelCacheBeta = Number.NaN;
+
+/** {@link graphCutJs}'s steps, each loop in WebAssembly, the graph built in the kernel memory. */
+function graphCutWasm(k: GraphCutKernel, options: GraphCutOptions): GraphCutResult {
+  const { probs, image, width, height } = options;
+  checkLength(probs, width, height, 1, 'probs');
+  checkLength(image, width, height, 3, 'image');
+  const connectivity = options.connectivity ?? 4;
+  const at = gridLayout(k, width, height, connectivity === 8 ? 8 : 4);
+  const buffer = k.memory.buffer;
+  new Uint8Array(buffer, at.image, 3 * width * height).set(image as Uint8Array);
+  markWritten(at.image + 3 * width * height);
+  const { lambda, sigma } = resolve(options, (c) => {
+    let sum = 0;
+    let count = 0;
+    for (const { dx, dy, x0, x1 } of forwardDirections(width, c)) {
+      sum += k.contrastSum(width, height, at.image, dx, dy, x0, x1);
+      count += Math.max(0, x1 - x0) * Math.max(0, height - dy);
+    }
+    return count > 0 && sum > 0 ? Math.sqrt(sum / count) : 1;
+  });
+  const stride = connectivity;
+  const np = (width + 2) * (height + 2);
+  zeroKernelMemory(k, at.cap, (np * stride + np) * 8); // capacities and terminals
+  const terminal = new Float64Array(buffer, at.tr, np);
+  const beta = 1 / (2 * sigma * sigma);
+  if (beta !== kernelCacheBeta) {
+    zeroKernelMemory(k, at.cache, CACHE_ENTRIES * 8);
+    kernelCacheBeta = beta;
+  }
+  const shift = stride === 4 ? 2 : 3;
+  for (const { d, dx, dy, x0, x1 } of forwardDirections(width, connectivity)) {
+    const scale = dx !== 0 && dy !== 0 ? lambda * Math.SQRT1_2 : lambda;
+    k.pairWeights(width, height, at.image, dx, dy, x0, x1, d, shift, at.cap, at.cache, scale, beta);
+  }
+  // Float32 probabilities (a .npy) are read as they are: half the memory to copy and touch.
+  const f32 = probs instanceof Float32Array ? 1 : 0;
+  new (f32 ? Float32Array : Float64Array)(buffer, at.probs, width * height).set(probs);
+  markWritten(at.probs + (f32 ? 4 : 8) * width * height);
+  let constantFlow = k.terminals(width, height, at.probs, f32, at.tr);
+  if (Number.isNaN(constantFlow)) {
+    const i = Array.prototype.findIndex.call(probs, (p: number) => Number.isNaN(p));
+    throw new ClicksError('bad-parameter', `probability at pixel ${i} is NaN`, { where: `probs[${i}]` });
+  }
+  constantFlow = fixClicks(terminal, constantFlow, options);
+  const flow = runMaxflow(k, at, width, height, stride, constantFlow);
+  const mask = new Uint8Array(buffer, at.out, width * height).slice();
+  let energy = Infinity;
+  if (!breaksClicks(mask, options)) {
+    energy = k.unaryEnergy(width * height, at.probs, f32, at.out);
+    for (const { dx, dy, x0, x1 } of forwardDirections(width, connectivity)) {
+      const scale = dx !== 0 && dy !== 0 ? lambda * Math.SQRT1_2 : lambda;
+      energy = k.pairEnergy(width, height, at.image, at.out, dx, dy, x0, x1, scale, beta, energy);
+    }
+  }
+  return { mask, energy, flow, lambda, sigma };
 }

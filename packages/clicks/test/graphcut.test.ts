@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ClicksError, estimateSigma, graphCut, type Click } from '../src/index';
+import { graphCutJs } from '../src/graphcut';
 import { buildFlowGraph, graphCutEnergy, maxflow } from '../src/reference';
 import { lcg } from './brute';
 import { dinicMaxflow, type PlainGraph } from './dinic';
 import { allocatePaddedGrid, gridMaxflow, paddedIndex } from '../src/grid-maxflow';
+import { gridMaxflowWasm, gridMaxflowWasmAvailable } from '../src/grid-maxflow-wasm';
 
 /** E(L) straight from the formula (independent of the graph construction). */
 function energyOf(
@@ -177,6 +179,26 @@ describe('graphCut', () => {
     expect(wrong(cut.mask)).toBe(0);
   });
 
+  it('WebAssembly path: the same mask, flow, energy and sigma as the JavaScript reference', () => {
+    expect(gridMaxflowWasmAvailable()).toBe(true);
+    fc.assert(
+      fc.property(problemArb(40, 30), ({ width, height, probs, image, lambda, sigma, connectivity, clicks }) => {
+        const options = { probs, image, width, height, lambda, sigma, connectivity, clicks };
+        const wasm = graphCut(options);
+        const js = graphCutJs(options);
+        // The same arithmetic in the same order (exp and log are JavaScript's): identical.
+        expect(wasm.sigma).toBe(js.sigma);
+        expect(wasm.flow).toBe(js.flow);
+        expect(wasm.energy).toBe(js.energy);
+        expect(wasm.mask).toEqual(js.mask);
+        // Float64 probabilities take the kernels' other load path.
+        const wide = { ...options, probs: Float64Array.from(probs) };
+        expect(graphCut(wide)).toEqual(graphCutJs(wide));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('rejects bad input', () => {
     const image = new Uint8Array(12);
     const probs = new Float32Array(4);
@@ -310,6 +332,25 @@ describe('gridMaxflow (padded grid, arithmetic adjacency)', () => {
         for (let i = 0; i < plain.nodeCount; i++) cut += sourceSide[i] ? plain.sink[i]! : plain.source[i]!;
         for (const e of plain.edges) if (sourceSide[e.from] && !sourceSide[e.to]) cut += e.cap;
         expect(Math.abs(cut - flow)).toBeLessThanOrEqual(1e-9 * Math.max(1, flow));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("WebAssembly solver: the same flow, cut and residuals as the JavaScript one, and Dinic's flow", () => {
+    expect(gridMaxflowWasmAvailable()).toBe(true);
+    fc.assert(
+      fc.property(gridArb, ({ plain, ...graph }) => {
+        const copy = { ...graph, capacity: graph.capacity.slice(), terminal: graph.terminal.slice() };
+        const js = gridMaxflow(graph);
+        const wasm = gridMaxflowWasm(copy);
+        // A step-for-step translation: identical, not merely close.
+        expect(wasm.flow).toBe(js.flow);
+        expect(wasm.sourceSide).toEqual(js.sourceSide);
+        expect(copy.capacity).toEqual(graph.capacity);
+        expect(copy.terminal).toEqual(graph.terminal);
+        const reference = dinicMaxflow(plain);
+        expect(Math.abs(wasm.flow - reference)).toBeLessThanOrEqual(1e-9 * Math.max(1, reference));
       }),
       { numRuns: 300 },
     );

@@ -156,6 +156,38 @@ describe('checkpoints', () => {
     }
   });
 
+  it('a kill while pruning an old checkpoint leaves no half-deleted ckpt-* behind: resumed runs keep exactly `keep`', async () => {
+    const dir = path.join(root, 'prune-kill');
+    for (let s = 1; s <= 3; s++) await saveCheckpoint(fs, dir, at(s, s), { keep: 3 });
+    // A recursive delete killed part-way: the trainer state is gone, the rest of the directory stays.
+    const killedMidDelete: WritableFiles = {
+      ...fs,
+      rm: async (p) => {
+        await fsp.rm(path.join(p, 'trainer.json'), { force: true });
+        throw Object.assign(new Error('killed'), { code: 'ECRASH' });
+      },
+    };
+    const error = await saveCheckpoint(killedMidDelete, dir, at(4, 4), { keep: 3 }).catch((e: unknown) => e);
+    expect((error as { code?: string })?.code).toBe('ECRASH');
+    // The resumed run: cleanup at start, then its saves.
+    await cleanStaleCheckpointFiles(fs, dir);
+    for (let s = 5; s <= 6; s++) await saveCheckpoint(fs, dir, at(s, s), { keep: 3 });
+    const names = await fsp.readdir(dir);
+    expect(names.filter((n) => n.startsWith('ckpt-')).sort()).toEqual(['ckpt-4', 'ckpt-5', 'ckpt-6']);
+    expect(names.filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('removes the half-deleted checkpoints an interrupted prune of earlier versions left, older than the latest only', async () => {
+    const dir = path.join(root, 'half-deleted');
+    for (const s of [2, 3]) await saveCheckpoint(fs, dir, at(s, s));
+    for (const s of [1, 9]) {
+      await fsp.mkdir(path.join(dir, `ckpt-${s}`));
+      await fsp.writeFile(path.join(dir, `ckpt-${s}`, 'model.json'), '{}');
+    }
+    expect(await cleanStaleCheckpointFiles(fs, dir)).toEqual(['ckpt-1']);
+    expect((await fsp.readdir(dir)).filter((n) => n.startsWith('ckpt-')).sort()).toEqual(['ckpt-2', 'ckpt-3', 'ckpt-9']);
+  });
+
   it('falls back to scanning when checkpoint.json is missing or corrupt, ignoring incomplete directories', async () => {
     const dir = path.join(root, 'scan');
     await saveCheckpoint(fs, dir, at(4, 4));

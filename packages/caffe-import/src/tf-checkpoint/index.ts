@@ -33,7 +33,15 @@ export {
   type TfWeights,
 } from './to-weights';
 export { convertTfCheckpoint, type TfCheckpointConversion } from './convert-checkpoint';
-export { RESNET_BLOCKS, layoutVariables, layoutLayerSpecs, type ResnetLayout } from './resnet-layout';
+export {
+  RESNET_BLOCKS,
+  convLayerSpecs,
+  layoutConvs,
+  layoutLayerSpecs,
+  layoutVariables,
+  type LayoutConv,
+  type ResnetLayout,
+} from './resnet-layout';
 export {
   tfCheckpointV2Parts,
   writeTfCheckpointV2,

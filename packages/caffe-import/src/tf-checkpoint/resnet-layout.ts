@@ -34,23 +34,35 @@ export interface ResnetLayout {
   attention: boolean;
 }
 
-/** One convolution. */
+/** One convolution of the network. */
 export interface LayoutConv {
+  /** Caffe / TF-port layer name, e.g. `res4b3_branch2b`; its variables are `<name>/weights` (+ `<name>/biases`). */
   name: string;
+  /** Square kernel size. */
   kernel: number;
+  /** Input channels. */
   inChannels: number;
+  /** Output channels. */
   outChannels: number;
+  /** Stride (2 only in conv1, res3a_branch1 and res3a_branch2a). */
   stride: number;
+  /** Dilation rate (2 in res4 3x3s, 4 in res5 3x3s, 6/12/18/24 in the ASPP head). */
   dilation: number;
+  /** Whether the layer has biases (the ASPP head and the attention layer). */
   bias: boolean;
-  /** Its BatchNorm layer, if any. */
+  /** The BatchNorm layer that follows (`bn_conv1`, `bn4b3_branch2b`), if any. */
   bn?: string;
 }
 
 /** The name of DCSP's attention layer. */
 export const ATTENTION_LAYER = 'fc1_voc12_d0';
 
-/** Unit names of one stage (`res2a, res2b, res2c`; `res4a, res4b1, ...` when numbered). */
+/**
+ * Unit names of one stage, as Kaiming He's Caffe prototxts name them: letters (`res2a, res2b, …`)
+ * in ResNet-50 and in res2/res5 of the deeper nets; `res3a, res3b1, res3b2, …` in res3 and res4
+ * of ResNet-101/152 (any network with more than the 16 units of ResNet-50), and wherever a stage
+ * has more than 26 units.
+ */
 export function unitNames(stage: number, count: number, blocks: readonly number[]): string[] {
   const total = blocks.reduce((a, b) => a + b, 0);
   const numbered = count > 26 || ((stage === 3 || stage === 4) && total > 16);
@@ -69,7 +81,10 @@ const STAGES = [
   { stage: 5, mid: 512, stride: 1 },
 ] as const;
 
-const scaled = (c: number, w: number) => Math.max(1, Math.round(c * w));
+/** Channel count at a width multiplier: rounded, at least 1. */
+function scaledChannels(channels: number, widthMultiplier: number): number {
+  return Math.max(1, Math.round(channels * widthMultiplier));
+}
 
 /** Every convolution in graph order: conv1, each unit's branch1 and branch2a..c, the ASPP, the attention layer. */
 export function layoutConvs(layout: ResnetLayout): LayoutConv[] {
@@ -84,12 +99,12 @@ export function layoutConvs(layout: ResnetLayout): LayoutConv[] {
     bias: false,
     bn: bnNameFor(name),
   });
-  const convs: LayoutConv[] = [conv('conv1', 7, layout.inputChannels, scaled(64, w), 2)];
+  const convs: LayoutConv[] = [conv('conv1', 7, layout.inputChannels, scaledChannels(64, w), 2)];
   let channels = convs[0]!.outChannels;
   STAGES.forEach(({ stage, mid, stride }, s) => {
     const dilation = stage === 4 ? layout.dilations[0] : stage === 5 ? layout.dilations[1] : 1;
-    const m = scaled(mid, w);
-    const out = scaled(mid * 4, w);
+    const m = scaledChannels(mid, w);
+    const out = scaledChannels(mid * 4, w);
     unitNames(stage, layout.blocks[s] ?? 0, layout.blocks).forEach((unit, i) => {
       const unitStride = i === 0 ? stride : 1;
       if (i === 0) convs.push(conv(`${unit}_branch1`, 1, channels, out, unitStride));
@@ -138,10 +153,15 @@ export function layoutVariables(layout: ResnetLayout): Array<{ name: string; sha
 
 /**
  * The `layers` of the objsel network description: every convolution with Caffe's symmetric
- * padding (`dilation * (kernel - 1) / 2`) and pool1 (3x3/2 max), as deeplab-resnet describes
- * its own networks.
+ * padding (`dilation * (kernel - 1) / 2`) and pool1 (3x3/2 max) after conv1, as deeplab-resnet
+ * describes its own networks.
  */
 export function layoutLayerSpecs(layout: ResnetLayout): ObjselLayerSpec[] {
+  return convLayerSpecs(layoutConvs(layout));
+}
+
+/** The `layers` of a network description for its convolutions in graph order (conv1 first). */
+export function convLayerSpecs(convs: readonly LayoutConv[]): ObjselLayerSpec[] {
   const spec = (c: LayoutConv): ObjselLayerSpec => {
     const pad = (c.dilation * (c.kernel - 1)) / 2;
     return {
@@ -157,7 +177,8 @@ export function layoutLayerSpecs(layout: ResnetLayout): ObjselLayerSpec[] {
       group: 1,
     };
   };
-  const [conv1, ...rest] = layoutConvs(layout);
+  const [conv1, ...rest] = convs;
+  if (!conv1) return [];
   const pool1: ObjselLayerSpec = {
     name: 'pool1',
     type: 'Pooling',
@@ -169,5 +190,5 @@ export function layoutLayerSpecs(layout: ResnetLayout): ObjselLayerSpec[] {
     pool: 'MAX',
     roundMode: 'CEIL',
   };
-  return [spec(conv1!), pool1, ...rest.map(spec)];
+  return [spec(conv1), pool1, ...rest.map(spec)];
 }

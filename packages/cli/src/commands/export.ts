@@ -28,7 +28,7 @@ export function registerExport(program: Command, context: () => CliContext): voi
       const target = Object.hasOwn(EXPORT_TARGETS, opts.to) ? EXPORT_TARGETS[opts.to] : undefined;
       if (!target) throw new CliError('usage', `--to must be one of ${names.join(', ')}, got '${opts.to}'`);
       const { to: _to, ...request } = opts;
-      const { result, human } = await withStagedOutputs([request.out], () => target.run(request, ctx));
+      const { result, human } = await withStagedOutputs([request.out], (out) => target.run(request, ctx, out));
       ctx.result(result, () => human);
     });
   withExamples(cmd, [

@@ -81,6 +81,7 @@ export function registerNoc(program: Command, context: () => CliContext): void {
         maxClicks,
         iou,
         ...(maxImages !== undefined ? { maxImages } : {}),
+        ...(protocol.clickConsistent ? { clickConsistent: true } : {}),
         onProgress: ctx.onProgress,
         onMissing: (id) => ctx.warn(`${id}: no ${flags.objectDir}/${id}.png, skipped`),
       });
@@ -119,10 +120,11 @@ export function registerNoc(program: Command, context: () => CliContext): void {
     }
   });
   withExamples(cmd, [
-    'objsel noc --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/val.txt --weights snapshots-interactive',
+    'objsel noc --data-dir ~/VOCdevkit/VOC2012 --data-list ~/VOCdevkit/VOC2012/ImageSets/Segmentation/val.txt --weights snapshots-interactive',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --refine graphcut --brs --json',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --iou 0.85 --max-clicks 10',
     'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --backend onnx',
+    'objsel noc --data-dir synth --data-list synth/val.txt --weights snap --click-consistent   # the masks select and serve answer',
     'objsel noc --data-dir synth --data-list synth/val.txt --method grabcut   # a baseline row, no weights',
     'objsel noc --dataset grabcut --data-dir ~/datasets/GrabCut --weights snap --save-curve grabcut.csv --curve-svg grabcut.svg',
     'objsel noc --dataset sbd --data-dir ~/datasets/SBD --weights snap --max-images 100 --json',

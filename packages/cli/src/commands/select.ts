@@ -58,7 +58,8 @@ export async function runSelect(options: SelectOptions): Promise<SelectResult> {
         throw new CliError('usage', `click (${c.x}, ${c.y}) is outside the ${image.width}x${image.height} image`);
     }
     const started = performance.now();
-    const predicted = await createInteractivePredictor(image, segmenter, options)(options.clicks);
+    const { atTrainedSize } = await import('../weights-metadata'); // a network trained at a model size runs at it
+    const predicted = await createInteractivePredictor(image, segmenter, await atTrainedSize(options, image))(options.clicks);
     const prediction = { ...predicted, mask: enforceClicks(predicted.mask, image.width, image.height, options.clicks) };
     const seconds = (performance.now() - started) / 1000;
     const { width, height } = image;
@@ -178,8 +179,10 @@ export function registerSelect(program: Command, context: () => CliContext): voi
     const refine = refineFromFlags(flags);
     const brs = brsFromFlags(flags);
     const { model, backend } = await openInteractiveModel(ctx, flags.weights);
+    const modelLongSide = await (await import('../weights-metadata')).weightsModelLongSide(flags.weights);
     const result = await runSelect({
       ...refine,
+      ...(modelLongSide ? { modelLongSide } : {}),
       brs,
       threshold,
       image,

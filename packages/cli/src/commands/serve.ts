@@ -50,6 +50,18 @@ export function registerServe(program: Command, context: () => CliContext): void
     const { model, backend } = workerFile
       ? await WorkerModel.open(workerFile, flags.weights, ctx.options)
       : await openInteractiveModel(ctx, flags.weights);
+    const { weightsModelLongSide } = await import('../weights-metadata');
+    const modelLongSide = await weightsModelLongSide(flags.weights);
+    // The probability at the model size is resized back on this thread: TF.js's CPU backend does it
+    // when the network (and its backend) lives in the worker thread.
+    if (modelLongSide && workerFile) {
+      (await import('@tensorflow/tfjs')).enableProdMode(); // as the CLI's own backends (no tfjs-node banner)
+      await (await import('@objsel/deeplab-resnet')).loadBackend('cpu');
+    }
+    const domain = await (await import('../selection-warnings')).weightsDomain(flags.weights);
+    // One line per request: JSON lines on stdout with --json, text on stderr otherwise.
+    const log = (line: string) =>
+      ctx.options.json ? ctx.streams.stdout.write(`${JSON.stringify({ type: 'request', message: line })}\n`) : ctx.info(line);
     const { Selector } = await import('../serve/selector');
     const { startSelectionServer } = await import('../serve/server');
     const selector = new Selector(model, {
@@ -59,6 +71,9 @@ export function registerServe(program: Command, context: () => CliContext): void
       cacheBytes,
       maxPixels,
       blocksEventLoop: !workerFile,
+      ...(modelLongSide ? { modelLongSide } : {}),
+      ...(domain ? { domain } : {}),
+      onWarning: (line) => ctx.warn(line),
     });
     const server = await startSelectionServer({
       selector,
@@ -69,14 +84,13 @@ export function registerServe(program: Command, context: () => CliContext): void
         threshold,
         brs: brs !== undefined,
         networkThread: Boolean(workerFile),
+        ...(modelLongSide ? { modelLongSide } : {}),
       },
       host: flags.host,
       port,
       maxBodyBytes,
       ...(flags.cors ? { cors: flags.cors } : {}),
-      // One line per request: JSON lines on stdout with --json, text on stderr otherwise.
-      log: (line) =>
-        ctx.options.json ? ctx.streams.stdout.write(`${JSON.stringify({ type: 'request', message: line })}\n`) : ctx.info(line),
+      log,
     });
     if (ctx.options.json) ctx.streams.stdout.write(`${JSON.stringify({ type: 'listening', url: server.url, backend })}\n`);
     else ctx.info(`objsel serve: ${server.url} (${backend}, refine ${refine.refine}); SIGTERM or Ctrl-C stops it`);

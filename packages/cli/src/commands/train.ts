@@ -30,7 +30,7 @@ export function registerTrain(program: Command, context: () => CliContext): void
     'objsel train --scales 1,0.75,0.5 --grad-update-every 10 --batch-size 1   # train_msc.py',
     'objsel train --from-scratch --depth 50 --width-multiplier 0.125 --blocks 1,1,1,1 --num-classes 4 --is-training --data-dir data --data-list data/train.txt',
     'objsel train --snapshot-dir snapshots --resume   # continue after an interruption',
-    'objsel train --interactive --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/train.txt --restore-from deeplab_resnet   # Xu et al. 2016, fresh clicks every epoch',
+    'objsel train --interactive --data-dir ~/VOCdevkit/VOC2012 --data-list ~/VOCdevkit/VOC2012/ImageSets/Segmentation/train.txt --restore-from deeplab_resnet   # Xu et al. 2016, fresh clicks every epoch',
     'objsel train --interactive --clicks-list clicks/clicks.txt --data-dir synth --data-list synth/train.txt --from-scratch --depth 50 --blocks 1,1,1,1 --width-multiplier 0.125',
   ]);
 }

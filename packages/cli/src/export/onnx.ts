@@ -12,7 +12,7 @@ import type { ExportTarget } from './target';
 
 export const onnxTarget: ExportTarget = {
   description: 'ONNX (opset 17, BatchNorm folded, input data N x C x H x W, output fc1_voc12 logits)',
-  async run(flags, ctx) {
+  async run(flags, ctx, out) {
     const { describeNetwork, locateWeights, weightsDigest, exportOnnx, readOnnxInfo } = await import('@objsel/deeplab-resnet');
     const { weightsPath } = await locateWeights(nodeFileSystem, flags.weights);
     assertOutputSeparate('--out', flags.out, [flags.weights, weightsPath]);
@@ -54,9 +54,7 @@ export const onnxTarget: ExportTarget = {
       }
       network = 'interactive';
     }
-    const { writeFileAtomic } = await import('@objsel/caffe-import');
-    await fs.mkdir(path.dirname(path.resolve(flags.out)), { recursive: true });
-    await writeFileAtomic(nodeFileSystem, flags.out, bytes);
+    await out.write(flags.out, bytes);
     const info = readOnnxInfo(bytes);
     const outputs = Object.keys(info.outputs);
     const result = {

@@ -1,4 +1,5 @@
 import type { CliContext } from '../context';
+import type { StagedOutputs } from '../staged-outputs';
 
 /** What `objsel export` hands a target. */
 export interface ExportRequest {
@@ -22,6 +23,9 @@ export interface ExportOutcome {
 export interface ExportTarget {
   /** One line for `--help`. */
   description: string;
-  /** Writes the export; never overwrites an input (see output-guard). */
-  run(request: ExportRequest, ctx: CliContext): Promise<ExportOutcome>;
+  /**
+   * Writes the export through `out` (its files take their names together when the run succeeds);
+   * never overwrites an input (see output-guard).
+   */
+  run(request: ExportRequest, ctx: CliContext, out: StagedOutputs): Promise<ExportOutcome>;
 }

@@ -5,9 +5,10 @@
  */
 import type { Click } from '@objsel/clicks';
 import type { InteractiveProbabilityModel, PredictorOptions } from '@objsel/deeplab-resnet/interactive';
-import type { RgbImage } from '@objsel/voc-data';
+import type { ImageDomain, RgbImage } from '@objsel/voc-data';
 import { HttpError } from './http-json';
 import { ImageCache } from './image-cache';
+import { ImageWarnings } from './image-warnings';
 
 /** Settings of a {@link Selector}. */
 export interface SelectorOptions extends PredictorOptions {
@@ -20,6 +21,15 @@ export interface SelectorOptions extends PredictorOptions {
    * network in a worker thread, where a stop signal is seen when it comes.
    */
   blocksEventLoop?: boolean;
+  /**
+   * The long side the network was trained at (`objsel.training.modelLongSide` of the weights): it
+   * then runs on a copy of that size with the clicks' distances in its pixels, as it was trained.
+   */
+  modelLongSide?: number;
+  /** What the network was trained on (weights' `objsel.domain`): images far from it get a warning. */
+  domain?: ImageDomain;
+  /** The server log, for a warning's first time on an image. */
+  onWarning?: (line: string) => void;
 }
 
 /** Per-request settings of {@link Selector.select}. */
@@ -40,10 +50,13 @@ export interface Selection {
   mask: Uint8Array;
   /** Milliseconds in the network and refinement (not queueing or decoding). */
   ms: number;
+  /** `select`'s warnings: an empty or tiny selection, an image far from the training domain. */
+  warnings: string[];
 }
 
 export class Selector {
   readonly cache: ImageCache;
+  readonly warnings: ImageWarnings;
   private queue: Promise<unknown> = Promise.resolve();
   private inFlight = 0;
   private cancelled = false;
@@ -61,6 +74,7 @@ export class Selector {
     readonly options: SelectorOptions,
   ) {
     this.cache = new ImageCache(options.cacheBytes);
+    this.warnings = new ImageWarnings(options.domain, options.onWarning);
   }
 
   /** Decodes base64 PNG/JPEG bytes (or takes them from the cache) and gives the image and its id. */
@@ -157,13 +171,19 @@ export class Selector {
     });
     this.queue = run.catch(() => undefined);
     try {
-      return await run;
+      const selection = await run;
+      return { ...selection, warnings: await this.warnings.of(image, imageId, selection.mask, true) };
     } finally {
       this.inFlight--;
     }
   }
 
-  private async run(image: RgbImage, imageId: string, clicks: readonly Click[], overrides: SelectOverrides): Promise<Selection> {
+  private async run(
+    image: RgbImage,
+    imageId: string,
+    clicks: readonly Click[],
+    overrides: SelectOverrides,
+  ): Promise<Omit<Selection, 'warnings'>> {
     const { buildInteractiveInput, blendMaskPrior, enforceClicks } = await import('@objsel/clicks');
     const { networkProbability, refineSelection } = await import('@objsel/deeplab-resnet/interactive');
     const { width, height } = image;
@@ -171,7 +191,9 @@ export class Selector {
     const started = performance.now();
     this.running = started;
     try {
-      const input = buildInteractiveInput(image, clicks, { scale: options.clickScale ?? 1, truncate: options.clickTruncate });
+      const { atTrainedSize } = await import('../weights-metadata');
+      const { clickScale } = await atTrainedSize(options, image);
+      const input = buildInteractiveInput(image, clicks, { scale: clickScale ?? 1, truncate: options.clickTruncate });
       const { probability } = await networkProbability(this.model, { input, width, height, clicks }, options);
       const prior = overrides.previousMask
         ? blendMaskPrior(probability, overrides.previousMask, width, height, overrides.previousMaskWeight)

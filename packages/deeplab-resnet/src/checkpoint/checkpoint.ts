@@ -3,6 +3,7 @@ import {
   joinPath,
   listDir,
   readTextIfExists,
+  tempSuffix,
   writeFileAtomic,
   writeWeightsDirWith,
   type ObjselNetworkMeta,
@@ -139,13 +140,39 @@ export async function findLatestCheckpoint(fs: ReadableFiles, snapshotDir: strin
  */
 export async function cleanStaleCheckpointFiles(fs: WritableFiles, snapshotDir: string): Promise<string[]> {
   const removed: string[] = [];
-  for (const name of await listDir(fs, snapshotDir)) {
+  const names = await listDir(fs, snapshotDir);
+  for (const name of names) {
     if (/^\.ckpt-\d+\.(partial|old)-/.test(name) || /^\..+\.tmp-/.test(name)) {
       await fs.rm(joinPath(snapshotDir, name));
       removed.push(name);
     }
   }
+  // A `ckpt-*` without its trainer state, older than the latest complete checkpoint, is what an
+  // earlier version's prune left when killed mid-delete: no save ever makes one (a checkpoint
+  // takes its name complete), and listCheckpoints does not see it, so no later prune would.
+  const latest = (await listCheckpoints(fs, snapshotDir)).at(-1);
+  for (const name of names) {
+    const step = stepOf(name);
+    if (latest === undefined || step === undefined || step >= latest.step) continue;
+    const dir = joinPath(snapshotDir, name);
+    if ((await readTextIfExists(fs, joinPath(dir, TRAINER_STATE))) === undefined) {
+      await discardCheckpoint(fs, snapshotDir, name);
+      removed.push(name);
+    }
+  }
   return removed;
+}
+
+/**
+ * Deletes checkpoint `name` in one step as far as any reader can tell: it is renamed to a hidden
+ * temporary (`.<name>.tmp-*`) first, so a kill mid-delete leaves a leftover every later run
+ * removes, never a half-deleted `ckpt-*` that looks like a checkpoint. (Not `.old-*`: that name
+ * means "the only copy, moved aside", which cleanups put back.)
+ */
+async function discardCheckpoint(fs: WritableFiles, snapshotDir: string, name: string): Promise<void> {
+  const doomed = joinPath(snapshotDir, `.${name}.tmp-${tempSuffix()}`);
+  await fs.rename(joinPath(snapshotDir, name), doomed);
+  await fs.rm(doomed);
 }
 
 /**
@@ -195,7 +222,7 @@ export async function saveCheckpoint(
   const index: CheckpointIndex = { format: 'objsel-checkpoints', latest: name, step, checkpoints: kept.map((c) => c.name) };
   await writeFileAtomic(fs, joinPath(snapshotDir, CHECKPOINT_INDEX), `${JSON.stringify(index, null, 2)}\n`);
   for (const c of all) {
-    if (c.step < step && !kept.some((k) => k.name === c.name)) await fs.rm(c.path);
+    if (c.step < step && !kept.some((k) => k.name === c.name)) await discardCheckpoint(fs, snapshotDir, c.name);
   }
   return target;
 }

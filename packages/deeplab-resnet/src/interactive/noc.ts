@@ -4,7 +4,7 @@
  * robot clicks on it until the IoU thresholds or the click budget, each click segmented by the
  * predictor (network, optionally f-BRS, then the refinement).
  */
-import { evaluateNoc, type NocInstance, type NocReport } from '@objsel/clicks';
+import { enforceClicks, evaluateNoc, type NocInstance, type NocReport } from '@objsel/clicks';
 import { vocListObjects, type RgbImage } from '@objsel/voc-data';
 import type { ReadBytes } from '../train/data-feed';
 import type { OnProgress } from '../progress';
@@ -56,12 +56,20 @@ export interface NocOptions extends PredictorOptions, NocDataOptions {
   objects?: { count(): Promise<number>; objects(): AsyncIterable<NocObject> };
   /** Click every object to the budget, for IoU-vs-clicks curves (RITM's `--iou-analysis`); NoC is unchanged. */
   fullCurve?: boolean;
+  /**
+   * `--click-consistent`: each mask gets its clicked pixels set to their clicks' labels
+   * (`enforceClicks`, as `select` and `serve` answer) before its IoU and the robot's next click.
+   * Off by default: the papers' protocol scores the network's mask as it is.
+   */
+  clickConsistent?: boolean;
   onProgress?: OnProgress;
 }
 
 /** A NoC report plus how it was made. */
 export interface NocRun extends NocReport {
   refine: RefineMode;
+  /** Whether the masks were scored click-consistent (`--click-consistent`) rather than as the network gave them. */
+  clickConsistent: boolean;
   brs: boolean;
   /** Mean f-BRS steps per click (0 without f-BRS). */
   meanBrsSteps: number;
@@ -111,7 +119,7 @@ export async function runNoc(segmenter: InteractiveProbabilityModel, options: No
       spent.network += prediction.seconds.network;
       spent.refinement += prediction.seconds.refinement;
       if (prediction.zoomRoi) zoomedClicks++;
-      return prediction.mask;
+      return options.clickConsistent ? enforceClicks(prediction.mask, object.image.width, object.image.height, clickList) : prediction.mask;
     },
     {
       maxClicks: options.maxClicks ?? 20,
@@ -126,6 +134,7 @@ export async function runNoc(segmenter: InteractiveProbabilityModel, options: No
   return {
     ...report,
     refine: options.refine ?? 'none',
+    clickConsistent: Boolean(options.clickConsistent),
     brs: Boolean(options.brs),
     meanBrsSteps: clicks ? brsSteps / clicks : 0,
     seconds,

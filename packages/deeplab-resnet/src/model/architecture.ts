@@ -3,27 +3,11 @@
  * runs it: names, channel counts, strides and dilations. Pure data, shared by the variable
  * factory, the forward pass, the weight-name check and `model.json` metadata.
  */
+import { layoutConvs, type LayoutConv } from '@objsel/caffe-import';
 import type { DeepLabConfig } from './config';
 
-/** One convolution of the network. */
-export interface ConvSpec {
-  /** Caffe / TF-port layer name, e.g. `res4b3_branch2b`; its variables are `<name>/weights` (+ `<name>/biases`). */
-  name: string;
-  /** Square kernel size. */
-  kernel: number;
-  /** Input channels. */
-  inChannels: number;
-  /** Output channels. */
-  outChannels: number;
-  /** Stride (2 only in conv1, res3a_branch1 and res3a_branch2a). */
-  stride: number;
-  /** Dilation rate (2 in res4 3x3s, 4 in res5 3x3s, 6/12/18/24 in the ASPP head). */
-  dilation: number;
-  /** Whether the layer has biases (only the ASPP head). */
-  bias: boolean;
-  /** The BatchNorm layer that follows (`bn_conv1`, `bn4b3_branch2b`), if any. */
-  bn?: string;
-}
+/** One convolution of the network: caffe-import's layout owns ResNet's names and shapes. */
+export type ConvSpec = LayoutConv;
 
 /** One bottleneck residual unit `resXY`: optional projection shortcut and three convolutions. */
 export interface UnitSpec {
@@ -62,88 +46,40 @@ export interface VariableSpec {
   conv?: ConvSpec;
 }
 
-/** Stage res2..res5: bottleneck width at width multiplier 1, stride of the first unit, dilation of the 3x3s. */
-const STAGES = [
-  { stage: 2, mid: 64, stride: 1, dilation: 1 },
-  { stage: 3, mid: 128, stride: 2, dilation: 1 },
-  { stage: 4, mid: 256, stride: 1, dilation: 2 },
-  { stage: 5, mid: 512, stride: 1, dilation: 4 },
-] as const;
+/** DeepLab-v2's dilations of the 3x3 convolutions in res4 and res5 (output stride 8). */
+const RES4_RES5_DILATIONS: [number, number] = [2, 4];
 
-/** Channel count at a width multiplier: rounded, at least 1. */
-export function scaledChannels(channels: number, widthMultiplier: number): number {
-  return Math.max(1, Math.round(channels * widthMultiplier));
-}
-
-/** The BatchNorm layer name Caffe gives the BN after a convolution: `conv1` → `bn_conv1`, `res3b1_branch2a` → `bn3b1_branch2a`. */
-export function bnNameFor(convName: string): string {
-  return convName === 'conv1' ? 'bn_conv1' : convName.replace(/^res/, 'bn');
-}
-
-/**
- * Unit names of one stage, as Kaiming He's Caffe prototxts name them: letters (`res2a, res2b, …`)
- * in ResNet-50 and in res2/res5 of the deeper nets; `res3a, res3b1, res3b2, …` in res3 and res4
- * of ResNet-101/152 (any network with more than the 16 units of ResNet-50), and wherever a stage
- * has more than 26 units.
- */
-export function unitNames(stage: number, count: number, blocks: readonly number[]): string[] {
-  const total = blocks.reduce((a, b) => a + b, 0);
-  const numbered = count > 26 || ((stage === 3 || stage === 4) && total > 16);
-  const names: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const suffix = i === 0 ? 'a' : numbered ? `b${i}` : String.fromCharCode(97 + i);
-    names.push(`res${stage}${suffix}`);
-  }
-  return names;
-}
-
-/** Builds the layer plan of a configuration. */
+/** Builds the layer plan of a configuration: caffe-import's convolution list, grouped into units. */
 export function networkSpec(config: DeepLabConfig): NetworkSpec {
-  const w = config.widthMultiplier;
-  const conv = (name: string, kernel: number, inChannels: number, outChannels: number, stride = 1, dilation = 1): ConvSpec => ({
-    name,
-    kernel,
-    inChannels,
-    outChannels,
-    stride,
-    dilation,
-    bias: false,
-    bn: bnNameFor(name),
+  const [conv1, ...rest] = layoutConvs({
+    inputChannels: config.inputChannels,
+    widthMultiplier: config.widthMultiplier,
+    blocks: config.blocks,
+    numClasses: config.numClasses,
+    asppRates: config.asppRates,
+    dilations: RES4_RES5_DILATIONS,
+    attention: false,
   });
-  const conv1 = conv('conv1', 7, config.inputChannels, scaledChannels(64, w), 2);
   const units: UnitSpec[] = [];
-  let channels = conv1.outChannels;
-  STAGES.forEach(({ stage, mid, stride, dilation }, s) => {
-    const midChannels = scaledChannels(mid, w);
-    const outChannels = scaledChannels(mid * 4, w);
-    unitNames(stage, config.blocks[s] ?? 0, config.blocks).forEach((name, i) => {
-      const first = i === 0;
-      const unitStride = first ? stride : 1;
-      const unit: UnitSpec = {
-        name,
-        branch2: [
-          conv(`${name}_branch2a`, 1, channels, midChannels, unitStride),
-          conv(`${name}_branch2b`, 3, midChannels, midChannels, 1, dilation),
-          conv(`${name}_branch2c`, 1, midChannels, outChannels),
-        ],
-      };
-      if (first) unit.branch1 = conv(`${name}_branch1`, 1, channels, outChannels, unitStride);
-      units.push(unit);
-      channels = outChannels;
-    });
-  });
-  const aspp = config.asppRates.map(
-    (rate, i): ConvSpec => ({
-      name: `fc1_voc12_c${i}`,
-      kernel: 3,
-      inChannels: channels,
-      outChannels: config.numClasses,
-      stride: 1,
-      dilation: rate,
-      bias: true,
-    }),
-  );
-  return { conv1, units, aspp };
+  const aspp: ConvSpec[] = [];
+  let branch2: ConvSpec[] = [];
+  let branch1: ConvSpec | undefined;
+  for (const conv of rest) {
+    if (!conv.bn) {
+      aspp.push(conv);
+      continue;
+    }
+    // `res4b3_branch2a` → unit `res4b3`; a unit ends with its branch2c.
+    const [unit, branch] = conv.name.split('_');
+    if (branch === 'branch1') branch1 = conv;
+    else branch2.push(conv);
+    if (branch === 'branch2c') {
+      units.push({ name: unit!, ...(branch1 ? { branch1 } : {}), branch2: branch2 as UnitSpec['branch2'] });
+      branch2 = [];
+      branch1 = undefined;
+    }
+  }
+  return { conv1: conv1!, units, aspp };
 }
 
 /** Every convolution in graph order (conv1, then per unit branch1, branch2a..c, then the ASPP). */

@@ -1,4 +1,5 @@
 import { DeeplabError } from '../errors';
+import { RESNET_BLOCKS } from '@objsel/caffe-import';
 
 /** The shape of a DeepLab-v2 ResNet: everything needed to build its variables and graph. */
 export interface DeepLabConfig {
@@ -15,13 +16,6 @@ export interface DeepLabConfig {
   /** Dilation rates of the four ASPP branches `fc1_voc12_c0..c3` (DeepLab-v2 ASPP-L: 6, 12, 18, 24). */
   asppRates: number[];
 }
-
-/** Residual units per stage (res2..res5) of the three Caffe ResNets. */
-export const RESNET_BLOCKS: Readonly<Record<50 | 101 | 152, readonly number[]>> = {
-  50: [3, 4, 6, 3],
-  101: [3, 4, 23, 3],
-  152: [3, 8, 36, 3],
-};
 
 /** Caffe's BatchNorm epsilon default (no `eps` in deploy.prototxt). */
 export const CAFFE_BN_EPSILON = 1e-5;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ObjselLayerSpec, ObjselNetworkMeta, WeightEntry } from '@objsel/caffe-import';
+import { convLayerSpecs, type ObjselLayerSpec, type ObjselNetworkMeta, type WeightEntry } from '@objsel/caffe-import';
 import { DeeplabError } from '../errors';
 import { atrousConv2d } from '../ops/atrous';
 import { checkpointedLogits } from './checkpointed';
@@ -59,38 +59,9 @@ function isTrainable(spec: VariableSpec): boolean {
   return spec.kind !== 'moving_mean' && spec.kind !== 'moving_variance';
 }
 
-/** Caffe's symmetric padding for a layer, for the model.json description. */
-function caffePad(conv: ConvSpec): number {
-  return (conv.dilation * (conv.kernel - 1)) / 2;
-}
-
 /** The ObjselNetworkMeta layer list (every convolution, and pool1) of a plan. */
 function layerSpecs(spec: NetworkSpec): ObjselLayerSpec[] {
-  const convSpec = (conv: ConvSpec): ObjselLayerSpec => ({
-    name: conv.name,
-    type: 'Convolution',
-    kernel: [conv.kernel, conv.kernel],
-    stride: [conv.stride, conv.stride],
-    dilation: [conv.dilation, conv.dilation],
-    pad: [caffePad(conv), caffePad(conv)],
-    inChannels: conv.inChannels,
-    outChannels: conv.outChannels,
-    bias: conv.bias,
-    group: 1,
-  });
-  const [conv1, ...rest] = allConvs(spec);
-  const pool1: ObjselLayerSpec = {
-    name: 'pool1',
-    type: 'Pooling',
-    kernel: [3, 3],
-    stride: [2, 2],
-    dilation: [1, 1],
-    pad: [1, 1],
-    bias: false,
-    pool: 'MAX',
-    roundMode: 'CEIL',
-  };
-  return [convSpec(conv1!), pool1, ...rest.map(convSpec)];
+  return convLayerSpecs(allConvs(spec));
 }
 
 /**

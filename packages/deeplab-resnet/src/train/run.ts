@@ -110,7 +110,13 @@ export function initializeLastLayers(network: { variables: Map<string, tf.Variab
 async function readList(fs: WritableFiles, dataDir: string, dataList: string): Promise<ListEntry[]> {
   const text = await readTextIfExists(fs, dataList);
   if (text === undefined) throw new DeeplabError('io', 'data list not found', { file: dataList });
-  return parseList(text, { file: dataList, dataDir });
+  const entries = parseList(text, { file: dataList, dataDir });
+  // Every listed file before the first update: a missing one stops the run now, not hours in.
+  for (const entry of entries)
+    for (const file of [entry.image, entry.label])
+      if (file !== undefined && !(await fs.exists(file)))
+        throw new DeeplabError('io', `no such file (line ${entry.line} of ${dataList})`, { file });
+  return entries;
 }
 
 function networkFromRestore(

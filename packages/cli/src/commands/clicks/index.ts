@@ -11,7 +11,7 @@ export function registerClicks(program: Command, context: () => CliContext): voi
     .command('clicks')
     .description('interactive selection clicks: sample training clicks, encode distance maps, place the robot click');
   withExamples(group, [
-    'objsel clicks sample --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/train.txt --out-dir clicks',
+    'objsel clicks sample --data-dir ~/VOCdevkit/VOC2012 --data-list ~/VOCdevkit/VOC2012/ImageSets/Segmentation/train.txt --out-dir clicks',
     'objsel clicks maps --clicks clicks/2007_000032_1_s1_0.json --width 500 --height 281 --out maps.npy',
     'objsel clicks next --gt gt.png --pred pred.png',
   ]);

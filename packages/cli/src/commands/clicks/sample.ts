@@ -184,7 +184,7 @@ export function registerClicksSample(group: Command, context: () => CliContext):
       );
     });
   withExamples(sample, [
-    'objsel clicks sample --data-dir ~/VOCdevkit/VOC2012 --data-list ImageSets/Segmentation/train.txt --out-dir clicks',
+    'objsel clicks sample --data-dir ~/VOCdevkit/VOC2012 --data-list ~/VOCdevkit/VOC2012/ImageSets/Segmentation/train.txt --out-dir clicks',
     'objsel clicks sample --data-dir synth --data-list synth/train.txt --out-dir synth/clicks --strategies 1 --pairs-per-object 5 --seed 7',
   ]);
 }

@@ -10,6 +10,7 @@ import { formatEvaluation } from '../../format-evaluation';
 import { readBytes, readText } from '../../node-fs';
 import { assertItemOutputsSafe } from '../../output-guard';
 import { stageOutputs } from '../../staged-outputs';
+import { bnEpsilonFlag } from '../../train-flags';
 
 /** The flags of `dcsp evaluate` (and `test-voc`) as commander gives them. */
 export interface DcspEvalFlags {
@@ -24,6 +25,7 @@ export interface DcspEvalFlags {
 }
 
 async function runEvaluate(ctx: CliContext, flags: DcspEvalFlags): Promise<void> {
+  const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
   const scales = listFlag('--scales', flags.scales);
   const numSteps = flags.numSteps === undefined ? undefined : numberFlag('--num-steps', flags.numSteps, { integer: true, min: 1 });
   const { parseList } = await import('@objsel/voc-data');
@@ -38,7 +40,7 @@ async function runEvaluate(ctx: CliContext, flags: DcspEvalFlags): Promise<void>
       [flags.restoreFrom],
     );
   }
-  const { network, weightsDir, backend } = await loadDcspForEvaluation(ctx, flags);
+  const { network, weightsDir, backend } = await loadDcspForEvaluation(ctx, flags.restoreFrom, bnEpsilon);
   const out = stageOutputs([flags.saveDir]);
   try {
     const { evaluateDcsp } = await import('@objsel/dcsp');

@@ -9,6 +9,7 @@ import { listFlag, numberFlag } from '../../flags';
 import { readBytes, readText } from '../../node-fs';
 import { assertItemOutputsSafe } from '../../output-guard';
 import { stageOutputs } from '../../staged-outputs';
+import { bnEpsilonFlag } from '../../train-flags';
 
 /** The flags of `dcsp test-voc` as commander gives them. */
 interface TestVocFlags {
@@ -23,6 +24,7 @@ interface TestVocFlags {
 }
 
 async function runTestVoc(ctx: CliContext, flags: TestVocFlags): Promise<void> {
+  const bnEpsilon = bnEpsilonFlag(flags.bnEpsilon);
   const scales = listFlag('--scales', flags.scales);
   const { parseList } = await import('@objsel/voc-data');
   const entries = parseList(await readText(flags.dataList), { file: flags.dataList, dataDir: flags.dataDir });
@@ -38,7 +40,7 @@ async function runTestVoc(ctx: CliContext, flags: TestVocFlags): Promise<void> {
     [flags.dataList, ...items.map((e) => e.image)],
     [flags.restoreFrom],
   );
-  const { network, weightsDir, backend } = await loadDcspForEvaluation(ctx, flags);
+  const { network, weightsDir, backend } = await loadDcspForEvaluation(ctx, flags.restoreFrom, bnEpsilon);
   const out = stageOutputs([flags.saveDir]);
   try {
     const { DcspPredictor } = await import('@objsel/dcsp');

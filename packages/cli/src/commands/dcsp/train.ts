@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { DcspTrainResult } from '@objsel/dcsp/train';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context';
-import { dcspNetworkFromFlags, type DcspNetworkFlags } from '../../dcsp-weights';
+import { dcspNetworkFromFlags, dcspNetworkNumbers, type DcspNetworkFlags } from '../../dcsp-weights';
 import { CliError } from '../../errors';
 import { withExamples } from '../../examples';
 import { choiceFlag, numberFlag } from '../../flags';
@@ -54,6 +54,7 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
   const adaptAfter = numberFlag('--adapt-after', flags.adaptAfter, { integer: true, min: 0, max: 10_000_000 });
   const adaptRounds = numberFlag('--adapt-rounds', flags.adaptRounds, { integer: true, min: 0, max: 100 });
   // Every number is checked before any list or network is read.
+  dcspNetworkNumbers(flags);
   const { keep, ...numbers } = {
     learningRate: numberFlag('--learning-rate', flags.learningRate, { min: 0, max: 10 }),
     batchSize: numberFlag('--batch-size', flags.batchSize, { integer: true, min: 1, max: 1024 }),

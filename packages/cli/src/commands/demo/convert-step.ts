@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { encodeCaffemodel, parsePrototxt, syntheticLayers } from '@objsel/caffe-import';
 import { formatConvert, runConvert } from '../../convert-weights';
+import { writeOutputs } from '../../staged-outputs';
 import type { DemoStep } from './state';
 
 /**
@@ -14,13 +15,12 @@ export const convertStep: DemoStep = {
   async run(state) {
     const { options, ctx } = state;
     const caffeDir = path.join(options.out, 'caffe');
-    await fs.mkdir(caffeDir, { recursive: true });
     const caffemodel = path.join(caffeDir, `deeplab_resnet101_random_seed${options.seed}.caffemodel`);
     const text = await fs.readFile(options.prototxt, 'utf8');
     ctx.onProgress({ task: 'demo', done: 0, total: 1, message: 'writing a random ResNet-101 caffemodel' });
     const net = parsePrototxt(text, { file: options.prototxt });
     const bytes = encodeCaffemodel(syntheticLayers(net, { seed: options.seed }), { name: 'DeepLab-ResNet-101 (seeded random weights)' });
-    await fs.writeFile(caffemodel, bytes);
+    await writeOutputs([[caffemodel, bytes]]);
     const weightsDir = path.join(options.out, 'deeplab_resnet');
     const conversion = await runConvert(
       { prototxt: options.prototxt, caffemodel, out: weightsDir, generatedBy: '@objsel/cli demo' },

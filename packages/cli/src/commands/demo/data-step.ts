@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { directoryWriter } from '../../node-fs';
+import { withStagedOutputs } from '../../staged-outputs';
 import { DEMO_DATASET } from './settings';
 import type { DemoStep } from './state';
 
@@ -13,20 +13,23 @@ export const dataStep: DemoStep = {
     const dataDir = path.join(options.out, 'data');
     await fs.rm(dataDir, { recursive: true, force: true });
     const d = DEMO_DATASET;
-    const summary = await makeSyntheticDataset(
-      {
-        count: options.images ?? d.count,
-        seed: options.seed,
-        width: d.size,
-        height: d.size,
-        classes: d.classes,
-        minSize: d.minSize,
-        maxSize: d.maxSize,
-        valFraction: d.valFraction,
-        sbd: false,
-      },
-      directoryWriter(dataDir),
-      ctx.onProgress,
+    // The dataset appears whole when complete (a killed run leaves none; the next one starts over).
+    const summary = await withStagedOutputs([dataDir], (out) =>
+      makeSyntheticDataset(
+        {
+          count: options.images ?? d.count,
+          seed: options.seed,
+          width: d.size,
+          height: d.size,
+          classes: d.classes,
+          minSize: d.minSize,
+          maxSize: d.maxSize,
+          valFraction: d.valFraction,
+          sbd: false,
+        },
+        out.writer(dataDir),
+        ctx.onProgress,
+      ),
     );
     state.dataDir = dataDir;
     state.numClasses = summary.numClasses;

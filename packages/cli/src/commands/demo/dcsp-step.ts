@@ -1,6 +1,6 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DcspDemoOptions } from '@objsel/dcsp';
+import { withStagedOutputs } from '../../staged-outputs';
 import type { DemoStep } from './state';
 
 /**
@@ -21,14 +21,16 @@ export function makeDcspDemoStep(overrides: Partial<DcspDemoOptions> = {}): Demo
       const { encodePng } = await import('@objsel/voc-data');
       const summary = await runDcspDemo({ seed: options.seed, previews: 3, onProgress: ctx.onProgress, ...overrides });
       const dir = path.join(options.out, 'dcsp');
-      await fs.mkdir(dir, { recursive: true });
-      const strips: string[] = [];
-      for (const p of summary.previews ?? []) {
-        const strip = previewStrip(p);
-        const file = path.join(dir, `${p.name}.png`);
-        await fs.writeFile(file, encodePng({ ...strip, channels: 3 }));
-        strips.push(file);
-      }
+      const strips = await withStagedOutputs([dir], async (out) => {
+        const files: string[] = [];
+        for (const p of summary.previews ?? []) {
+          const strip = previewStrip(p);
+          const file = path.join(dir, `${p.name}.png`);
+          await out.write(file, encodePng({ ...strip, channels: 3 }));
+          files.push(file);
+        }
+        return files;
+      });
       const { previews: _previews, ...result } = summary;
       const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
       return {

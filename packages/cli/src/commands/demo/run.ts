@@ -1,10 +1,14 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CliContext } from '../../context';
+import { writeOutputs } from '../../staged-outputs';
 import type { DemoOptions, DemoState, DemoStep } from './state';
 import { DEMO_STEPS } from './steps';
 
-/** Runs every demo step, printing each one's summary; writes `summary.json`; returns all results by step name. */
+/**
+ * Runs every demo step, printing each one's summary; writes `summary.json`; returns all results by
+ * step name. Each step's files go through staged outputs, so a killed demo leaves no half-written
+ * file, and a new run replaces what an earlier one left.
+ */
 export async function runDemo(options: DemoOptions, ctx: CliContext, steps: DemoStep[] = DEMO_STEPS): Promise<Record<string, unknown>> {
   const started = performance.now();
   const state: DemoState = { options, ctx };
@@ -40,8 +44,7 @@ export async function runDemo(options: DemoOptions, ctx: CliContext, steps: Demo
     node: process.version,
     cpus: (await import('node:os')).cpus().length,
   };
-  await fs.mkdir(options.out, { recursive: true });
-  await fs.writeFile(path.join(options.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeOutputs([[path.join(options.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`]]);
   results.summary = summary;
   return results;
 }

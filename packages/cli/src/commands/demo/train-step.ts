@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DeepLabConfig } from '@objsel/deeplab-resnet';
 import { nodeFileSystem } from '../../node-fs';
 import { formatTrainSummary } from '../../run-training';
+import { withStagedOutputs } from '../../staged-outputs';
 import { DEMO_TRAINING } from './settings';
 import type { DemoStep } from './state';
 
@@ -18,31 +19,35 @@ export const trainStep: DemoStep = {
     const snapshotDir = path.join(options.out, 'snapshots');
     await fs.rm(snapshotDir, { recursive: true, force: true });
     const model: DeepLabConfig = { ...t.model, blocks: [...t.model.blocks], asppRates: [...t.model.asppRates], numClasses };
-    const summary = await train({
-      fs: nodeFileSystem,
-      mode: 'train',
-      dataDir: state.dataDir!,
-      dataList: path.join(state.dataDir!, 'train.txt'),
-      model,
-      snapshotDir,
-      batchSize: t.batchSize,
-      inputSize: [t.crop, t.crop],
-      randomMirror: true,
-      randomScale: false,
-      randomSeed: options.seed,
-      savePredEvery: 50,
-      saveNumImages: 2,
-      trainer: {
-        numClasses,
-        numSteps: options.steps ?? t.steps,
-        learningRate: t.learningRate,
-        momentum: t.momentum,
-        weightDecay: t.weightDecay,
-        trainBatchNorm: true,
-        bnDecay: t.bnDecay,
-      },
-      onProgress: ctx.onProgress,
-      onInfo: (m) => ctx.info(m),
+    // As `objsel train`: a killed or failed run leaves no temporaries in the snapshot directory.
+    const summary = await withStagedOutputs([snapshotDir], async (out) => {
+      await out.mkdir(snapshotDir, { discardUnless: 'checkpoint.json' });
+      return train({
+        fs: nodeFileSystem,
+        mode: 'train',
+        dataDir: state.dataDir!,
+        dataList: path.join(state.dataDir!, 'train.txt'),
+        model,
+        snapshotDir,
+        batchSize: t.batchSize,
+        inputSize: [t.crop, t.crop],
+        randomMirror: true,
+        randomScale: false,
+        randomSeed: options.seed,
+        savePredEvery: 50,
+        saveNumImages: 2,
+        trainer: {
+          numClasses,
+          numSteps: options.steps ?? t.steps,
+          learningRate: t.learningRate,
+          momentum: t.momentum,
+          weightDecay: t.weightDecay,
+          trainBatchNorm: true,
+          bnDecay: t.bnDecay,
+        },
+        onProgress: ctx.onProgress,
+        onInfo: (m) => ctx.info(m),
+      });
     });
     const { network, ...rest } = summary;
     state.network = network;

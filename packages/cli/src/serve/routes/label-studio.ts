@@ -39,6 +39,15 @@ async function taskImage(task: Record<string, unknown>, selector: Selector, maxB
   return selector.imageFromBytes(bytes, absolute);
 }
 
+/**
+ * The pixel holding a coordinate in percent of the image. A millionth of a pixel of slack: a
+ * keypoint on a pixel's left or top edge (k / width * 100) comes back as k, not k - 1, after the
+ * round trip through floating point.
+ */
+function percentToPixel(percent: number, size: number): number {
+  return Math.min(size - 1, Math.floor((percent / 100) * size + 1e-6));
+}
+
 /** The keypoints of the context, in pixels of an image of `width` x `height`, and their label. */
 function contextClicks(context: unknown, width: number, height: number): { clicks: Click[]; label: string | undefined } {
   const results = (context as { result?: unknown } | undefined)?.result;
@@ -51,9 +60,11 @@ function contextClicks(context: unknown, width: number, height: number): { click
     const value = (item.value ?? {}) as Record<string, unknown>;
     if (typeof value.x !== 'number' || typeof value.y !== 'number' || !Number.isFinite(value.x) || !Number.isFinite(value.y))
       throw new HttpError(400, `context.result[${i}].value needs x and y (percent)`);
+    if (value.x < 0 || value.x > 100 || value.y < 0 || value.y > 100)
+      throw new HttpError(400, `context.result[${i}] (${value.x}%, ${value.y}%) is outside the image (0-100%)`);
     clicks.push({
-      x: Math.min(width - 1, Math.floor((value.x / 100) * width)),
-      y: Math.min(height - 1, Math.floor((value.y / 100) * height)),
+      x: percentToPixel(value.x, width),
+      y: percentToPixel(value.y, height),
       positive: item.is_positive === undefined ? true : Boolean(item.is_positive),
     });
     const labels = value.keypointlabels;
@@ -76,10 +87,13 @@ export async function labelStudioPredict(
   if (!context) return { results: [] }; // a batch pre-annotation request: nothing to select without clicks
   const { fromName, toName } = brushTag(body.label_config);
   const results = [];
+  const warnings: string[] = [];
   for (const task of tasks) {
     const { image, imageId } = await taskImage((task ?? {}) as Record<string, unknown>, selector, maxBytes);
     const { clicks, label } = contextClicks(context, image.width, image.height);
-    const { mask } = await selector.select(image, imageId, clicks);
+    const selection = await selector.select(image, imageId, clicks);
+    const { mask } = selection;
+    warnings.push(...selection.warnings);
     results.push({
       model_version: LABEL_STUDIO_MODEL_VERSION,
       score: 1,
@@ -97,5 +111,6 @@ export async function labelStudioPredict(
       ],
     });
   }
-  return { results };
+  // Label Studio reads `results`; the warnings are for people and logs watching the backend.
+  return { results, warnings };
 }

@@ -35,13 +35,17 @@ export async function v1Select(body: Record<string, unknown>, selector: Selector
           ...(previousMask ? { previousMask } : {}),
           ...(previousMaskWeight === undefined ? {} : { previousMaskWeight }),
         })
-      : await classicSelection(method, source.image, boxField(body, source.image), clicks);
+      : await classicSelection(method, source.image, boxField(body, source.image), clicks).then(async (selection) => ({
+          ...selection,
+          warnings: await selector.warnings.of(source.image, source.imageId, selection.mask, false),
+        }));
   return {
     imageId: source.imageId,
     ...(objectId === undefined ? {} : { objectId }),
     method,
     ...maskFields(selection.mask, source.image.width, source.image.height, format),
     ms: Math.round(selection.ms * 10) / 10,
+    warnings: selection.warnings,
   };
 }
 
@@ -96,6 +100,6 @@ async function classicSelection(
   const { selectionMethod } = await import('@objsel/clicks');
   const { replayMethod } = await import('../../method-selection');
   const started = performance.now();
-  const { mask } = replayMethod(selectionMethod(method), image, box, clicks);
+  const { mask } = await replayMethod(selectionMethod(method), image, box, clicks);
   return { mask, ms: performance.now() - started };
 }
