@@ -84,9 +84,13 @@ try {
     const jobs = [];
     const ws = [];
     for (let i = 0; i < n; i++) {
-      const w = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--queue', queue, '--backend', BACKEND, '--json'], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const w = spawn(
+        process.execPath,
+        [CLI, 'worker', '--redis', url, '--queue', queue, '--backend', BACKEND, '--job-timeout-ms', '120000', '--json'],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       let ready = false;
       w.stdout.on('data', (b) => {
         for (const line of b.toString().split('\n').filter(Boolean)) {
