@@ -81,8 +81,25 @@ export function abandonStagedOutputs(exitCode: number): never {
 const onSigint = () => abandonStagedOutputs(EXIT_CODES.SIGINT);
 const onSigterm = () => abandonStagedOutputs(EXIT_CODES.SIGTERM);
 
+/** False once a long-running process took SIGINT/SIGTERM over ({@link takeOverSignals}). */
+let exitOnSignals = true;
+
+/**
+ * For a process that finishes its current work on SIGINT/SIGTERM instead of exiting (the queue
+ * worker): staging no longer exits on them; the process calls the returned function to remove
+ * every unfinished staging when it must stop at once.
+ */
+export function takeOverSignals(): () => void {
+  exitOnSignals = false;
+  process.off('SIGINT', onSigint);
+  process.off('SIGTERM', onSigterm);
+  return () => {
+    for (const staging of active) staging.discardNow();
+  };
+}
+
 function track(staging: StagedOutputs): void {
-  if (active.size === 0) {
+  if (active.size === 0 && exitOnSignals) {
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
   }

@@ -576,6 +576,31 @@ const NUMBER_BASES: Record<string, Args> = {
     out('masks'),
   ],
   'data check': (_f, _out, dir) => ['data', 'check', '--dataset', 'grabcut', '--data-dir', dir],
+  // The queue commands: numbers are refused before Redis is reached (nothing listens on port 1).
+  'submit infer': (f, out) => [
+    'submit',
+    '--redis',
+    'redis://127.0.0.1:1',
+    'infer',
+    f['image.png']!,
+    '--weights',
+    f.weights!,
+    '--save-dir',
+    out('masks'),
+  ],
+  'submit evaluate': (f) => [
+    'submit',
+    '--redis',
+    'redis://127.0.0.1:1',
+    'evaluate',
+    '--weights',
+    f.weights!,
+    '--data-dir',
+    f.data!,
+    '--data-list',
+    f['list.txt']!,
+  ],
+  worker: () => ['worker', '--redis', 'redis://127.0.0.1:1'],
   'dcsp train': (_f, out) => ['dcsp', 'train', '--attn-snapshot-dir', out('attn'), '--snapshot-dir', out('seg')],
 };
 

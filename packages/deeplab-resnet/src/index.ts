@@ -18,6 +18,7 @@ export { ConfusionMatrix } from './eval/confusion';
 export {
   classNamesFor,
   evaluate,
+  evaluationResult,
   type EvaluateOptions,
   type EvaluateSettings,
   type EvaluationResult,

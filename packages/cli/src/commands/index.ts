@@ -133,6 +133,38 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./noc-plot')).registerNocPlot,
   },
   {
+    name: 'submit',
+    usage: '[options]',
+    summary:
+      'run infer or evaluate as jobs on a Redis queue for objsel worker processes on any number of machines; prints the same result as the command',
+    load: async () => (await import('./submit')).registerSubmit,
+  },
+  {
+    name: 'worker',
+    usage: '[options]',
+    summary:
+      'take infer and evaluate jobs from a Redis queue (objsel submit) and run them, networks kept loaded, outputs written atomically; SIGTERM finishes the current jobs and exits',
+    load: async () => (await import('./worker')).registerWorker,
+  },
+  {
+    name: 'status',
+    usage: '[options] <run>',
+    summary: 'how far a queued run is: items done, failed and pending, and its jobs in Redis',
+    load: async () => (await import('./status')).registerStatus,
+  },
+  {
+    name: 'collect',
+    usage: '<run>',
+    summary: "the result of a finished queued run, read from its directory alone: the command's own result, failures in RUN/failed.jsonl",
+    load: async () => (await import('./collect')).registerCollect,
+  },
+  {
+    name: 'merge',
+    usage: '<command> <results...>',
+    summary: "merge the --json results of the shards of an evaluate run (--shard I/N) into the run's result: confusion matrices summed",
+    load: async () => (await import('./merge')).registerMerge,
+  },
+  {
     name: 'demo',
     usage: '[options]',
     summary:

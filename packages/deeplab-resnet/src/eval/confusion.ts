@@ -15,6 +15,25 @@ export class ConfusionMatrix {
     this.counts = new Float64Array(numClasses * numClasses);
   }
 
+  /**
+   * A matrix from rows of counts (ground truth × prediction), as {@link toRows} gives them: how
+   * evaluations run apart (shards, queue jobs) are summed back into one.
+   */
+  static fromRows(rows: ReadonlyArray<ArrayLike<number>>): ConfusionMatrix {
+    const matrix = new ConfusionMatrix(rows.length);
+    const c = rows.length;
+    rows.forEach((row, t) => {
+      if (row.length !== c) throw new DeeplabError('bad-input', `confusion matrix row ${t} has ${row.length} counts, expected ${c}`);
+      for (let p = 0; p < c; p++) {
+        const n = row[p]!;
+        if (!Number.isSafeInteger(n) || n < 0)
+          throw new DeeplabError('bad-input', `confusion matrix count [${t}][${p}] is ${n}, not a count`);
+        matrix.counts[t * c + p] = n;
+      }
+    });
+    return matrix;
+  }
+
   /** Adds one image's prediction against its ground truth (same length). */
   add(predictions: ArrayLike<number>, labels: ArrayLike<number>): void {
     if (predictions.length !== labels.length)

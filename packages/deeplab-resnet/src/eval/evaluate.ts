@@ -124,14 +124,26 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   } finally {
     owned?.dispose();
   }
+  return evaluationResult(confusion, { images: count, scales, crf: options.refine !== undefined, classNames: names });
+}
+
+/**
+ * The figures of an evaluation from its confusion matrix: one function for a single run and for
+ * matrices summed over shards or queue jobs, so both report the same mean IoU to the last digit.
+ */
+export function evaluationResult(
+  confusion: ConfusionMatrix,
+  run: { images: number; scales: readonly number[]; crf: boolean; classNames?: readonly string[] },
+): EvaluationResult {
+  const names = run.classNames ? [...run.classNames] : classNamesFor(confusion.numClasses);
   return {
     miou: confusion.meanIoU(),
     perClassIoU: confusion.iou().map((v, id) => ({ id, name: names[id] ?? `class ${id}`, iou: Number.isNaN(v) ? null : v })),
     pixelAccuracy: confusion.pixelAccuracy(),
     confusionMatrix: confusion.toRows(),
-    images: count,
-    numClasses,
-    scales,
-    crf: options.refine !== undefined,
+    images: run.images,
+    numClasses: confusion.numClasses,
+    scales: [...run.scales],
+    crf: run.crf,
   };
 }

@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { withExamples } from '../examples';
+import { crfRefinerFromFlag } from '../crf-refiner';
+import { addEvaluateOptions, type EvaluateFlags, evaluateItems, evaluateSettings } from '../jobs/evaluate-plan';
+import { addInferOptions, type InferFlags, inferPlan } from '../jobs/infer-plan';
+import { makePlan } from '../jobs/plan';
+import { addSubmitFlags, type SubmitFlags, submitRedis } from '../jobs/queue-flags';
+
+/** `objsel submit <command>`: a run of infer or evaluate on a BullMQ/Redis queue, followed to its result. */
+export function registerSubmit(program: Command, context: () => CliContext): void {
+  const submit = program
+    .command('submit')
+    .description(
+      'run infer or evaluate as jobs on a Redis queue for objsel worker processes on any number of machines; prints the same result as the command',
+    )
+    .option('--redis <url>', 'the Redis every worker and submitter shares, redis://HOST:PORT[/DB] (required)')
+    .option('--queue <name>', 'the BullMQ queue name', 'objsel')
+    .option('--retry-failed <run>', 'queue the failed items of a finished run directory again')
+    .action(async (flags: { retryFailed?: string; redis?: string; queue: string }) => {
+      if (!flags.retryFailed)
+        throw new CliError('usage', 'name the command to submit (objsel submit infer ...) or give --retry-failed RUN');
+      const redis = submitRedis(flags);
+      const { retryFailed } = await import('../jobs/submit');
+      await retryFailed(context(), flags.retryFailed, { redis, queue: flags.queue, runs: '.' });
+    });
+
+  const infer = addSubmitFlags(
+    addInferOptions(submit.command('infer').description('objsel infer as queue jobs: the same flags, outputs and result')),
+  );
+  infer.action(async (positionals: string[], _flags: unknown, self: Command) => {
+    const flags = self.optsWithGlobals<InferFlags & SubmitFlags>();
+    flags.redis = submitRedis(flags);
+    const { settings, items } = inferPlan(positionals, flags);
+    await crfRefinerFromFlag(settings.crf);
+    const { submitRun } = await import('../jobs/submit');
+    const { inferJob } = await import('../jobs/infer-job');
+    const abs = inferJob.absolutePaths(settings, items, process.cwd());
+    await submitRun(context(), makePlan('infer', abs.settings, abs.items, flags), flags);
+  });
+  withExamples(infer, [
+    'objsel submit infer photos/*.jpg --weights deeplab_resnet --save-dir /shared/masks --redis redis://queue:6379 --chunk 16',
+    'objsel submit infer photos/*.jpg --weights deeplab_resnet --redis redis://127.0.0.1:6379 --detach',
+  ]);
+
+  const evaluate = addSubmitFlags(
+    addEvaluateOptions(
+      submit.command('evaluate').description('objsel evaluate as queue jobs: confusion matrices summed, the same mean IoU'),
+    ),
+  );
+  evaluate.action(async (_flags: unknown, self: Command) => {
+    const flags = self.optsWithGlobals<EvaluateFlags & SubmitFlags>();
+    flags.redis = submitRedis(flags);
+    const { settings, numSteps } = evaluateSettings(flags);
+    await crfRefinerFromFlag(settings.crf);
+    const items = await evaluateItems(flags, numSteps);
+    const { submitRun } = await import('../jobs/submit');
+    const { evaluateJob } = await import('../jobs/evaluate-job');
+    const abs = evaluateJob.absolutePaths(settings, items, process.cwd());
+    await submitRun(context(), makePlan('evaluate', abs.settings, abs.items, flags), flags);
+  });
+  withExamples(evaluate, [
+    'objsel submit evaluate --data-dir /shared/VOC2012 --data-list /shared/val.txt --weights /shared/deeplab_resnet --redis redis://queue:6379 --json',
+  ]);
+  withExamples(submit, [
+    'objsel submit infer photos/*.jpg --weights deeplab_resnet --redis redis://127.0.0.1:6379',
+    'objsel submit evaluate --data-dir VOC2012 --data-list val.txt --weights deeplab_resnet --redis redis://127.0.0.1:6379 --chunk 32',
+    'objsel submit --retry-failed objsel-runs/infer-3f2a9c1b7d20 --redis redis://127.0.0.1:6379',
+  ]);
+}
