@@ -3,6 +3,7 @@ import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { crfRefinerFromFlag } from '../crf-refiner';
+import { addCrfOptions, type CrfFlags, crfPlan } from '../jobs/crf-plan';
 import { addEvaluateOptions, type EvaluateFlags, evaluateItems, evaluateSettings } from '../jobs/evaluate-plan';
 import { addInferOptions, type InferFlags, inferPlan } from '../jobs/infer-plan';
 import { makePlan } from '../jobs/plan';
@@ -63,6 +64,22 @@ export function registerSubmit(program: Command, context: () => CliContext): voi
   withExamples(evaluate, [
     'objsel submit evaluate --data-dir /shared/VOC2012 --data-list /shared/val.txt --weights /shared/deeplab_resnet --redis redis://queue:6379 --json',
   ]);
+  const crf = addSubmitFlags(
+    addCrfOptions(submit.command('crf').description('objsel crf as queue jobs: the same flags, outputs and result')),
+  );
+  crf.action(async (positionals: string[], _flags: unknown, self: Command) => {
+    const flags = self.optsWithGlobals<CrfFlags & SubmitFlags>();
+    flags.redis = submitRedis(flags);
+    const { settings, items } = crfPlan(positionals, flags);
+    const { submitRun } = await import('../jobs/submit');
+    const { crfJob } = await import('../jobs/crf-job');
+    const abs = crfJob.absolutePaths(settings, items, process.cwd());
+    await submitRun(context(), makePlan('crf', abs.settings, abs.items, flags), flags);
+  });
+  withExamples(crf, [
+    'objsel submit crf photos/*.jpg --probs /shared/probs/p.npy --out /shared/crf/mask.png --redis redis://queue:6379 --chunk 8',
+  ]);
+
   withExamples(submit, [
     'objsel submit infer photos/*.jpg --weights deeplab_resnet --redis redis://127.0.0.1:6379',
     'objsel submit evaluate --data-dir VOC2012 --data-list val.txt --weights deeplab_resnet --redis redis://127.0.0.1:6379 --chunk 32',
