@@ -4,6 +4,7 @@ import { CliError } from '../errors';
 import { withExamples } from '../examples';
 import { crfRefinerFromFlag } from '../crf-refiner';
 import { addCrfOptions, type CrfFlags, crfPlan } from '../jobs/crf-plan';
+import { addCuesOptions, type CuesFlags, cuesSettings } from '../jobs/cues-plan';
 import { addEvaluateOptions, type EvaluateFlags, evaluateItems, evaluateSettings } from '../jobs/evaluate-plan';
 import { addInferOptions, type InferFlags, inferPlan } from '../jobs/infer-plan';
 import { makePlan } from '../jobs/plan';
@@ -78,6 +79,23 @@ export function registerSubmit(program: Command, context: () => CliContext): voi
   });
   withExamples(crf, [
     'objsel submit crf photos/*.jpg --probs /shared/probs/p.npy --out /shared/crf/mask.png --redis redis://queue:6379 --chunk 8',
+  ]);
+
+  const cues = addSubmitFlags(
+    addCuesOptions(submit.command('dcsp-cues').description('objsel dcsp cues --data-list as queue jobs: the same flags, cues and result')),
+  );
+  cues.action(async (_flags: unknown, self: Command) => {
+    const flags = self.optsWithGlobals<CuesFlags & SubmitFlags>();
+    flags.redis = submitRedis(flags);
+    const { settings, listItems } = cuesSettings(flags);
+    const items = await listItems();
+    const { submitRun } = await import('../jobs/submit');
+    const { cuesJob } = await import('../jobs/cues-job');
+    const abs = cuesJob.absolutePaths(settings, items, process.cwd());
+    await submitRun(context(), makePlan('dcsp-cues', abs.settings, abs.items, flags), flags);
+  });
+  withExamples(cues, [
+    'objsel submit dcsp-cues --data-dir /shared/VOCdevkit --data-list /shared/train_attn_sal_labels.txt --save-dir /shared/cues --redis redis://queue:6379',
   ]);
 
   withExamples(submit, [

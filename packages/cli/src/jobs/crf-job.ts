@@ -175,12 +175,12 @@ export const crfJob: JobKind<CrfSettings, string, CrfImageResult> = {
     const results: CrfImageResult[] = [];
     try {
       for (const [i, file] of images.entries()) {
-        env.onProgress({ task: 'crf', done: i, total: images.length, message: file });
+        if (images.length > 1) env.onProgress({ task: 'crf', done: i, total: images.length, message: file });
         // One image: the solver's own iteration progress, as the command always showed it.
         results.push(await crfImage(s, file, out, images.length === 1 ? env.onProgress : undefined));
       }
       await out.commit();
-      env.onProgress({ task: 'crf', done: images.length, total: images.length });
+      if (images.length > 1) env.onProgress({ task: 'crf', done: images.length, total: images.length });
     } finally {
       out.discard();
     }

@@ -3,7 +3,7 @@ import { CliError } from '../errors';
 import type { AnyJobKind } from './job-kind';
 
 /** Commands `objsel submit` and `objsel worker` run. */
-export const JOB_COMMANDS = ['infer', 'evaluate', 'crf'] as const;
+export const JOB_COMMANDS = ['infer', 'evaluate', 'crf', 'dcsp-cues'] as const;
 export type JobCommand = (typeof JOB_COMMANDS)[number];
 
 /** The job kind of a command. */
@@ -15,6 +15,8 @@ export async function jobKind(command: string): Promise<AnyJobKind> {
       return (await import('./evaluate-job')).evaluateJob;
     case 'crf':
       return (await import('./crf-job')).crfJob;
+    case 'dcsp-cues':
+      return (await import('./cues-job')).cuesJob;
     default:
       throw new CliError('usage', `no job kind '${command}' (known: ${JOB_COMMANDS.join(', ')})`);
   }
