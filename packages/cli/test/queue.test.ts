@@ -179,6 +179,33 @@ describe.skipIf(!enabled)('objsel submit / worker on a real Redis', () => {
     expect(lastJson(collected.out)).toEqual(lastJson(again.out));
   });
 
+  it('crf as queue jobs: the files of the single-process crf byte for byte, the same per-image results', async () => {
+    const probs = path.join(dir, 'crf-probs', 'p.npy');
+    expect((await run(...infer(path.join(dir, 'crf-infer'), '--save-probs', probs), '-q')).code).toBe(0);
+    const crf = (out: string) => [
+      'crf',
+      ...images,
+      '--probs',
+      probs,
+      '--out',
+      path.join(out, 'm.png'),
+      '--iterations',
+      '2',
+      '--threads',
+      '1',
+      '--json',
+    ];
+    const single = await run(...crf(path.join(dir, 'crf-single')));
+    expect(single.code).toBe(0);
+    const r = await run(...submit('main', path.join(dir, 'runs-crf'), ...crf(path.join(dir, 'crf-queued')), '--chunk', '3'));
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expectSameOutputs(path.join(dir, 'crf-single'), path.join(dir, 'crf-queued'));
+    const strip = (x: Record<string, unknown>) =>
+      (x.images as Array<Record<string, unknown>>).map(({ seconds: _s, out, ...rest }) => ({ ...rest, out: path.basename(out as string) }));
+    expect(strip(lastJson(r.out))).toEqual(strip(lastJson(single.out)));
+  });
+
   it('a corrupt image fails alone after its retries: the other images are written, failed.jsonl names it, exit 1', async () => {
     const bad = path.join(dir, 'poison', 'bad.jpg');
     fs.mkdirSync(path.dirname(bad), { recursive: true });
