@@ -59,9 +59,15 @@ function blockScript(block, rel, markers, skipped) {
     lines.push(command.text);
     for (const out of namedOutputs(command.text)) {
       const target = out.startsWith('~/') ? `"$HOME"/${quote(out.slice(2))}` : quote(out);
-      // A TensorFlow checkpoint is a prefix: X.index and X.data-*.
+      // A TensorFlow checkpoint is a prefix: X.index and X.data-*. With several images, a per-image
+      // flag writes <stem>_<name><ext> (packages/cli/src/per-image-file.ts).
+      const dot = out.lastIndexOf('.');
+      const perImage =
+        dot > out.lastIndexOf('/') && !out.startsWith('~/')
+          ? ` || compgen -G ${quote(out.slice(0, dot))}_*${quote(out.slice(dot))} >/dev/null`
+          : '';
       lines.push(
-        `[ -e ${target} ] || [ -e ${target}.index ] || { echo "readme-commands: ${rel}:${line} did not write ${out}" >&2; exit 1; }`,
+        `[ -e ${target} ] || [ -e ${target}.index ]${perImage} || { echo "readme-commands: ${rel}:${line} did not write ${out}" >&2; exit 1; }`,
       );
     }
   }
