@@ -12,7 +12,7 @@ import { DeepLabResNet } from '@objsel/deeplab-resnet';
 import { interactiveConfig } from '@objsel/deeplab-resnet/interactive';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastJson, run } from './capture';
-import { directNoc } from './noc-fixtures';
+import { directNoc, withoutTimings } from './noc-fixtures';
 
 let dir: string;
 let data: string;
@@ -49,18 +49,6 @@ beforeAll(async () => {
   network.dispose();
 }, 120_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** The timings of a result (measured: they differ run to run) and the rest. */
-const TIMING = ['seconds', 'cpuSeconds', 'secondsPerClick', 'spc'] as const;
-function withoutTimings(result: Record<string, unknown>): Record<string, unknown> {
-  const rest: Record<string, unknown> = { ...result };
-  for (const key of [...TIMING, 'merged', 'shard']) delete rest[key];
-  rest.instances = (result.instances as { cost: Record<string, number> }[]).map(({ cost, ...r }) => ({
-    ...r,
-    cost: { clicks: cost.clicks, brsSteps: cost.brsSteps, zoomedClicks: cost.zoomedClicks },
-  }));
-  return rest;
-}
 
 async function noc(...args: string[]): Promise<Record<string, unknown>> {
   const r = await run('noc', '--data-dir', data, '--data-list', list, '--max-clicks', '4', '--json', ...args);
