@@ -6,13 +6,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type NocInstanceResult, type NocObjectCost, nocReport, nocRunCost } from '../src/index';
 
-const entry = fc
+const entry: fc.Arbitrary<NocInstanceResult> = fc
   .record({
+    id: fc.nat().map((n) => `o${n}`),
     ious: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 0, maxLength: 6 }),
     noc: fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 })),
     reached: fc.tuple(fc.boolean(), fc.boolean()),
   })
-  .map((r, k): NocInstanceResult => ({ id: `o${k}`, ious: r.ious, noc: [...r.noc], reached: [...r.reached], clicks: [] }));
+  .map((r) => ({ id: r.id, ious: r.ious, noc: [...r.noc], reached: [...r.reached], clicks: [] }));
 
 const cost = fc.record({
   seconds: fc.double({ min: 0, max: 10, noNaN: true }),
@@ -27,7 +28,7 @@ const cost = fc.record({
 describe('nocReport / nocRunCost', () => {
   it('mean NoC, failures and the hold-last mean-IoU curve equal sums written out', () => {
     fc.assert(
-      fc.property(fc.array(entry, { minLength: 0, maxLength: 12 }), (all) => {
+      fc.property(fc.array(entry, { minLength: 0, maxLength: 12 }), (all: NocInstanceResult[]) => {
         const r = nocReport(all, [0.85, 0.9], 6);
         const n = all.length;
         expect(r.count).toBe(n);
