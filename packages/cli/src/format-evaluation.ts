@@ -7,8 +7,10 @@ export function formatEvaluation(result: EvaluationResult): string {
   const lines = [`${'class'.padEnd(width)}  IoU (%)`];
   for (const c of result.perClassIoU) lines.push(`${c.name.padEnd(width)}  ${pct(c.iou)}`);
   lines.push('');
+  // n/a: no labelled pixel (an empty shard).
+  const total = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(2)}%` : 'n/a');
   lines.push(
-    `Mean IoU: ${(100 * result.miou).toFixed(2)}% over ${result.images} image(s) (pixel accuracy ${(100 * result.pixelAccuracy).toFixed(2)}%${result.scales.length > 1 ? `, scales ${result.scales.join(',')}` : ''}${result.crf ? ', dense CRF' : ''})`,
+    `Mean IoU: ${total(result.miou)} over ${result.images} image(s) (pixel accuracy ${total(result.pixelAccuracy)}${result.scales.length > 1 ? `, scales ${result.scales.join(',')}` : ''}${result.crf ? ', dense CRF' : ''})`,
   );
   return lines.join('\n');
 }

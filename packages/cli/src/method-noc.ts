@@ -4,7 +4,14 @@
  * list and the classic method predicts after each click (`createMethodPredictor`: each click
  * refines the previous result). Only the leaf packages are loaded: no TF.js, no network.
  */
-import type { NocReport, SelectionMethodName } from '@objsel/clicks';
+import {
+  nocRunCost,
+  type NocObjectCost,
+  type NocObjectEntry,
+  type NocReport,
+  type NocRunCost,
+  type SelectionMethodName,
+} from '@objsel/clicks';
 import type { BenchmarkObject } from '@objsel/voc-data';
 import type { OnProgress } from '@objsel/clicks';
 import { readBytes } from './node-fs';
@@ -24,55 +31,69 @@ export interface MethodNocOptions {
   onMissing?: (id: string) => void;
   /** `--click-consistent`: each mask with its clicked pixels set to their labels before its IoU (the papers score it as it is). */
   clickConsistent?: boolean;
+  /** Only these objects of the list (a shard's or a queue job's share). */
+  only?: readonly string[];
 }
 
 /** A NoC report of a classic method, shaped like the network's (`formatNoc` prints both). */
-export interface MethodNocRun extends NocReport {
+export interface MethodNocRun extends NocReport, NocRunCost {
   method: SelectionMethodName;
   /** The classic methods have no refinement and no f-BRS; kept for the report's shape. */
   refine: 'none';
   clickConsistent: boolean;
   brs: false;
-  meanBrsSteps: 0;
-  seconds: number;
-  /** CPU seconds of this process (all threads): steadier than wall time on a shared machine. */
-  cpuSeconds: number;
-  secondsPerClick: number;
+  instances: NocObjectEntry[];
 }
 
 /** NoC of a classic method over a VOC-format list: the same robot, objects and report as the network's `noc`. */
 export async function runMethodNoc(options: MethodNocOptions): Promise<MethodNocRun> {
   const { vocListObjects } = await import('@objsel/voc-data');
-  const { createMethodPredictor, enforceClicks, evaluateNoc } = await import('@objsel/clicks');
+  const { createMethodPredictor, enforceClicks, evaluateNoc, nocCostMeter } = await import('@objsel/clicks');
   const source = vocListObjects({ read: readBytes, ...options });
   const total = await source.count();
-  const started = performance.now();
-  const cpu0 = process.cpuUsage();
-  let clicks = 0;
+  const meter = nocCostMeter(() => {
+    const cpu = process.cpuUsage();
+    return (cpu.user + cpu.system) / 1e6;
+  });
+  const costs: NocObjectCost[] = [];
   let current: { id: string; predict: ReturnType<typeof createMethodPredictor> } | undefined;
   const report = await evaluateNoc(
     source.objects(),
     async (instance, clickList, previous) => {
       const object = instance as BenchmarkObject;
       if (current?.id !== object.id) current = { id: object.id, predict: createMethodPredictor(object.image, options.method) };
-      clicks++;
+      meter.click();
       const mask = await current.predict(clickList, previous);
       const { width, height } = object.image;
       return options.clickConsistent ? enforceClicks(mask, width, height, clickList) : mask;
     },
-    { maxClicks: options.maxClicks ?? 20, iouThresholds: options.iou ?? [0.85, 0.9], onProgress: options.onProgress, total },
+    {
+      maxClicks: options.maxClicks ?? 20,
+      iouThresholds: options.iou ?? [0.85, 0.9],
+      onProgress: (event) => {
+        costs.push(meter.objectDone());
+        options.onProgress?.(event);
+      },
+      total,
+    },
   );
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpu0);
+  return methodNocRunOf(report, costs, options.method, Boolean(options.clickConsistent));
+}
+
+/** The classic method's run from its report and its objects' costs (a run in one piece and merged shards alike). */
+export function methodNocRunOf(
+  report: NocReport,
+  costs: readonly NocObjectCost[],
+  method: SelectionMethodName,
+  clickConsistent: boolean,
+): MethodNocRun {
   return {
     ...report,
-    method: options.method,
+    instances: report.instances.map((r, k) => ({ ...r, cost: costs[k]! })),
+    method,
     refine: 'none',
-    clickConsistent: Boolean(options.clickConsistent),
+    clickConsistent,
     brs: false,
-    meanBrsSteps: 0,
-    seconds,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    secondsPerClick: clicks ? seconds / clicks : 0,
+    ...nocRunCost(costs),
   };
 }

@@ -600,6 +600,18 @@ const NUMBER_BASES: Record<string, Args> = {
     '--data-list',
     f['list.txt']!,
   ],
+  'submit noc': (f) => [
+    'submit',
+    '--redis',
+    'redis://127.0.0.1:1',
+    'noc',
+    '--data-dir',
+    f.data!,
+    '--data-list',
+    f['list.txt']!,
+    '--weights',
+    f.weights!,
+  ],
   worker: () => ['worker', '--redis', 'redis://127.0.0.1:1'],
   'dcsp train': (_f, out) => ['dcsp', 'train', '--attn-snapshot-dir', out('attn'), '--snapshot-dir', out('seg')],
 };

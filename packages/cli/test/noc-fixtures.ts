@@ -40,3 +40,17 @@ export function directNoc(ious: number[][], budget: number, t: number): { noc: n
   );
   return { noc: nocs.reduce((a, b) => a + b, 0) / ious.length, nof: nocs.filter((n) => n === budget).length, curve };
 }
+
+/**
+ * A noc result without what is measured (wall and CPU seconds, SPC: they differ run to run) and
+ * without the merge's bookkeeping; per object, the counted part of its cost is kept.
+ */
+export function withoutTimings(result: Record<string, unknown>): Record<string, unknown> {
+  const rest: Record<string, unknown> = { ...result };
+  for (const key of ['seconds', 'cpuSeconds', 'secondsPerClick', 'spc', 'merged', 'shard', 'type']) delete rest[key];
+  rest.instances = (result.instances as { cost: Record<string, number> }[]).map(({ cost, ...r }) => ({
+    ...r,
+    cost: { clicks: cost.clicks, brsSteps: cost.brsSteps, zoomedClicks: cost.zoomedClicks },
+  }));
+  return rest;
+}

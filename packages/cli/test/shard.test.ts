@@ -99,6 +99,27 @@ describe('shards', () => {
     expect(twice.err).toContain('given twice');
   });
 
+  it('more shards than images: the empty shards report zero counts and the merge is still the single run', async () => {
+    const two = path.join(dir, 'two.txt');
+    fs.writeFileSync(two, `${fs.readFileSync(list, 'utf8').trim().split('\n').slice(0, 2).join('\n')}\n`);
+    const args = ['evaluate', '--data-dir', data, '--data-list', two, '--weights', weights, '--backend', 'cpu', '--json'];
+    const single = lastJson((await run(...args)).out);
+    const files = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await run(...args, '--shard', `${i}/4`);
+      expect(r.code, r.err).toBe(0);
+      const file = path.join(dir, `four-${i}.json`);
+      fs.writeFileSync(file, r.out);
+      files.push(file);
+    }
+    const images = files.map((f) => (lastJson(fs.readFileSync(f, 'utf8')) as { images: number }).images);
+    expect(images.sort()).toEqual([0, 0, 1, 1]);
+    const m = lastJson((await run('merge', 'evaluate', ...files, '--json')).out);
+    expect(m.miou).toBe(single.miou);
+    expect(m.confusionMatrix).toEqual(single.confusionMatrix);
+    expect(m.images).toBe(2);
+  });
+
   it('infer --shard writes only its share of the images', async () => {
     const images = fs
       .readdirSync(path.join(data, 'JPEGImages'))

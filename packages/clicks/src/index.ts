@@ -41,6 +41,15 @@ export {
   type RobotOptions,
   type RobotRun,
 } from './noc';
+export {
+  nocCostMeter,
+  nocReport,
+  nocRunCost,
+  type NocClickCost,
+  type NocObjectCost,
+  type NocObjectEntry,
+  type NocRunCost,
+} from './noc-report';
 export { clicksToReach, iouCurve, meanIouAt, nocMetrics, nofKey, type NocMetrics, type NocMetricsOptions } from './noc-metrics';
 export { iouCurveCsv, iouCurveSvg, type IouCurveSeries } from './iou-curve-plot';
 export {

@@ -1,4 +1,5 @@
 import { ClicksError } from './errors';
+import { nocReport } from './noc-report';
 import { maskIou, nextClick, type NextClickOptions } from './robot';
 import type { OnProgress } from './progress';
 import type { Click } from './types';
@@ -163,20 +164,5 @@ export async function evaluateNoc(
       metrics: Object.fromEntries(keys.map((key, k) => [key, sums[k]! / results.length])),
     });
   }
-  const count = results.length;
-  const curveLength = Math.max(0, ...results.map((r) => r.ious.length));
-  const meanIouPerClick = Array.from({ length: curveLength }, (_, k) => {
-    let sum = 0;
-    for (const r of results) sum += r.ious.length === 0 ? 0 : r.ious[Math.min(k, r.ious.length - 1)]!;
-    return count ? sum / count : 0;
-  });
-  return {
-    thresholds,
-    maxClicks,
-    count,
-    meanNoc: Object.fromEntries(keys.map((key, k) => [key, count ? sums[k]! / count : 0])),
-    failures: Object.fromEntries(keys.map((key, k) => [key, results.filter((r) => !r.reached[k]).length])),
-    meanIouPerClick,
-    instances: results,
-  };
+  return nocReport(results, thresholds, maxClicks);
 }

@@ -136,7 +136,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'submit',
     usage: '[options]',
     summary:
-      'run infer or evaluate as jobs on a Redis queue for objsel worker processes on any number of machines; prints the same result as the command',
+      'run infer, evaluate or noc as jobs on a Redis queue for objsel worker processes on any number of machines; prints the same result as the command',
     load: async () => (await import('./submit')).registerSubmit,
   },
   {
@@ -161,7 +161,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'merge',
     usage: '<command> <results...>',
-    summary: "merge the --json results of the shards of an evaluate run (--shard I/N) into the run's result: confusion matrices summed",
+    summary:
+      "merge the --json results of the shards of an evaluate or noc run (--shard I/N) into the run's result: confusion matrices summed, NoC objects joined",
     load: async () => (await import('./merge')).registerMerge,
   },
   {

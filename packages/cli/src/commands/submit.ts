@@ -7,6 +7,7 @@ import { addCrfOptions, type CrfFlags, crfPlan } from '../jobs/crf-plan';
 import { addCuesOptions, type CuesFlags, cuesSettings } from '../jobs/cues-plan';
 import { addEvaluateOptions, type EvaluateFlags, evaluateItems, evaluateSettings } from '../jobs/evaluate-plan';
 import { addInferOptions, type InferFlags, inferPlan } from '../jobs/infer-plan';
+import { addNocOptions, nocItems, nocSettings, type RawNocFlags } from '../jobs/noc-plan';
 import { makePlan } from '../jobs/plan';
 import { addSubmitFlags, type SubmitFlags, submitRedis } from '../jobs/queue-flags';
 
@@ -15,7 +16,7 @@ export function registerSubmit(program: Command, context: () => CliContext): voi
   const submit = program
     .command('submit')
     .description(
-      'run infer or evaluate as jobs on a Redis queue for objsel worker processes on any number of machines; prints the same result as the command',
+      'run infer, evaluate or noc as jobs on a Redis queue for objsel worker processes on any number of machines; prints the same result as the command',
     )
     .option('--redis <url>', 'the Redis every worker and submitter shares, redis://HOST:PORT[/DB] (required)')
     .option('--queue <name>', 'the BullMQ queue name', 'objsel')
@@ -64,6 +65,28 @@ export function registerSubmit(program: Command, context: () => CliContext): voi
   });
   withExamples(evaluate, [
     'objsel submit evaluate --data-dir /shared/VOC2012 --data-list /shared/val.txt --weights /shared/deeplab_resnet --redis redis://queue:6379 --json',
+  ]);
+  const noc = addSubmitFlags(
+    addNocOptions(submit.command('noc').description('objsel noc as queue jobs, one object per item: the same NoC report')),
+  );
+  noc.action(async (_flags: unknown, self: Command) => {
+    const flags = self.optsWithGlobals<RawNocFlags & SubmitFlags>();
+    flags.redis = submitRedis(flags);
+    if (flags.saveCurve !== undefined || flags.curveSvg !== undefined)
+      throw new CliError(
+        'usage',
+        '--save-curve and --curve-svg are written by objsel noc in one process; a queued run prints the curve in its result',
+      );
+    const settings = nocSettings(flags, noc.getOptionValueSource('iou') === 'cli');
+    const ctx = context();
+    const items = await nocItems(settings, (id) => ctx.warn(`${id}: no ${settings.objectDir}/${id}.png, skipped`));
+    const { submitRun } = await import('../jobs/submit');
+    const { nocJob } = await import('../jobs/noc-job');
+    const abs = nocJob.absolutePaths(settings, items, process.cwd());
+    await submitRun(ctx, makePlan('noc', abs.settings, abs.items, flags), flags);
+  });
+  withExamples(noc, [
+    'objsel submit noc --data-dir /shared/VOC2012 --data-list /shared/val.txt --weights /shared/snap --redis redis://queue:6379 --chunk 8 --json',
   ]);
   const crf = addSubmitFlags(
     addCrfOptions(submit.command('crf').description('objsel crf as queue jobs: the same flags, outputs and result')),

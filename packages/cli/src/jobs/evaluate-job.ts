@@ -58,6 +58,10 @@ export async function evaluationSummary(parts: readonly EvaluationPart[]): Promi
   return evaluationResult(total, { images: parts.reduce((n, p) => n + p.images, 0), scales: first.scales, crf: first.crf });
 }
 
+function zeroMatrix(numClasses: number): number[][] {
+  return Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+}
+
 export const evaluateJob: JobKind<EvaluateJobSettings, ListEntry, EvaluatedImage> = {
   command: 'evaluate',
   absolutePaths(s, entries, cwd) {
@@ -108,11 +112,17 @@ export const evaluateJob: JobKind<EvaluateJobSettings, ListEntry, EvaluatedImage
     } finally {
       out.discard();
     }
-    return { results, meta: { backend, weights: weightsDir } };
+    return { results, meta: { backend, weights: weightsDir, numClasses: segmenter.numClasses } };
   },
   async summarise(s, results, meta) {
     const crf = s.crf !== undefined && s.crf !== false;
-    const result = await evaluationSummary(results.map((r) => ({ confusionMatrix: r.confusionMatrix, images: 1, scales: s.scales, crf })));
+    // A shard whose share is empty (more shards than images) contributes zero counts, so that
+    // `objsel merge` of every shard still works.
+    const parts =
+      results.length > 0
+        ? results.map((r) => ({ confusionMatrix: r.confusionMatrix, images: 1, scales: s.scales, crf }))
+        : [{ confusionMatrix: zeroMatrix(meta.numClasses as number), images: 0, scales: s.scales, crf }];
+    const result = await evaluationSummary(parts);
     return { ...result, weights: meta.weights, dataList: s.dataList, backend: meta.backend };
   },
   format(summary) {

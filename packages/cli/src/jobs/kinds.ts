@@ -3,7 +3,7 @@ import { CliError } from '../errors';
 import type { AnyJobKind } from './job-kind';
 
 /** Commands `objsel submit` and `objsel worker` run. */
-export const JOB_COMMANDS = ['infer', 'evaluate', 'crf', 'dcsp-cues'] as const;
+export const JOB_COMMANDS = ['infer', 'evaluate', 'noc', 'crf', 'dcsp-cues'] as const;
 export type JobCommand = (typeof JOB_COMMANDS)[number];
 
 /** The job kind of a command. */
@@ -13,6 +13,8 @@ export async function jobKind(command: string): Promise<AnyJobKind> {
       return (await import('./infer-job')).inferJob;
     case 'evaluate':
       return (await import('./evaluate-job')).evaluateJob;
+    case 'noc':
+      return (await import('./noc-job')).nocJob;
     case 'crf':
       return (await import('./crf-job')).crfJob;
     case 'dcsp-cues':

@@ -33,7 +33,7 @@ export function readResultFile(file: string): Record<string, unknown> {
 }
 
 /** A shard's result, or a run directory's summary. */
-async function readPart(file: string): Promise<Record<string, unknown>> {
+export async function readPart(file: string): Promise<Record<string, unknown>> {
   let dir = false;
   try {
     dir = statSync(file).isDirectory();
@@ -68,4 +68,13 @@ export async function mergeEvaluate(files: readonly string[]): Promise<Record<st
   const merged = await evaluationSummary(parts as unknown as EvaluationPart[]);
   const first = parts[0]!;
   return { ...merged, weights: first.weights, dataList: first.dataList, backend: first.backend, merged: files.length };
+}
+
+/** The shard a part says it is, refused when an earlier part was the same shard (its items would count twice). */
+export function shardSeen(seen: Set<string>, part: Record<string, unknown>, file: string | undefined, what: string): void {
+  const shard = part.shard as { index: number; count: number } | undefined;
+  if (!shard) return;
+  const key = `${shard.index}/${shard.count}`;
+  if (seen.has(key)) throw new CliError('usage', `shard ${key} is given twice: its ${what} would count twice`, { file });
+  seen.add(key);
 }

@@ -82,6 +82,7 @@ export { interactiveStrip, trainInteractive, type InteractiveTrainOptions, type 
 export {
   countNocObjects,
   nocObjects,
+  nocRunOf,
   runNoc,
   type NocDataOptions,
   type NocObject,

@@ -4,7 +4,15 @@
  * robot clicks on it until the IoU thresholds or the click budget, each click segmented by the
  * predictor (network, optionally f-BRS, then the refinement).
  */
-import { enforceClicks, evaluateNoc, type NocInstance, type NocReport } from '@objsel/clicks';
+import {
+  enforceClicks,
+  evaluateNoc,
+  nocCostMeter,
+  nocRunCost,
+  type NocInstance,
+  type NocObjectEntry,
+  type NocReport,
+} from '@objsel/clicks';
 import { vocListObjects, type RgbImage } from '@objsel/voc-data';
 import type { ReadBytes } from '../train/data-feed';
 import type { OnProgress } from '../progress';
@@ -31,6 +39,8 @@ export interface NocDataOptions {
   maxImages?: number;
   /** Called for each listed image without an instance label (it is skipped). */
   onMissing?: (id: string) => void;
+  /** Only these objects of the list (a shard's or a queue job's share; voc-data's `vocListObjects`). */
+  only?: readonly string[];
 }
 
 /**
@@ -67,6 +77,8 @@ export interface NocOptions extends PredictorOptions, NocDataOptions {
 
 /** A NoC report plus how it was made. */
 export interface NocRun extends NocReport {
+  /** Per object: its clicks, IoUs and NoC, and what it cost. */
+  instances: NocObjectEntry[];
   refine: RefineMode;
   /** Whether the masks were scored click-consistent (`--click-consistent`) rather than as the network gave them. */
   clickConsistent: boolean;
@@ -101,12 +113,8 @@ export interface SecondsPerClick {
 export async function runNoc(segmenter: InteractiveProbabilityModel, options: NocOptions): Promise<NocRun> {
   const source = options.objects ?? vocListObjects(options);
   const total = await source.count();
-  const started = performance.now();
-  const cpu0 = processCpuSeconds();
-  let clicks = 0;
-  let brsSteps = 0;
-  let zoomedClicks = 0;
-  const spent = { network: 0, refinement: 0 };
+  const meter = nocCostMeter(processCpuSeconds);
+  const costs: NocObjectEntry['cost'][] = [];
   let current: { id: string; predict: InteractivePredictor } | undefined;
   const report = await evaluateNoc(
     source.objects(),
@@ -114,38 +122,43 @@ export async function runNoc(segmenter: InteractiveProbabilityModel, options: No
       const object = instance as NocObject;
       if (current?.id !== object.id) current = { id: object.id, predict: createInteractivePredictor(object.image, segmenter, options) };
       const prediction = await current.predict(clickList);
-      clicks++;
-      brsSteps += prediction.brsSteps;
-      spent.network += prediction.seconds.network;
-      spent.refinement += prediction.seconds.refinement;
-      if (prediction.zoomRoi) zoomedClicks++;
+      meter.click({
+        networkSeconds: prediction.seconds.network,
+        refinementSeconds: prediction.seconds.refinement,
+        brsSteps: prediction.brsSteps,
+        zoomed: Boolean(prediction.zoomRoi),
+      });
       return options.clickConsistent ? enforceClicks(prediction.mask, object.image.width, object.image.height, clickList) : prediction.mask;
     },
     {
       maxClicks: options.maxClicks ?? 20,
       iouThresholds: options.iou ?? [0.85, 0.9],
-      onProgress: options.onProgress,
+      onProgress: (event) => {
+        costs.push(meter.objectDone());
+        options.onProgress?.(event);
+      },
       total,
       fullCurve: options.fullCurve,
     },
   );
-  const seconds = (performance.now() - started) / 1000;
-  const per = (v: number) => (clicks ? v / clicks : 0);
+  return nocRunOf(report, costs, options);
+}
+
+/**
+ * The run from its report and its objects' costs: the figures a run in one piece and shards
+ * merged (`objsel merge noc`) both compute from the per-object entries.
+ */
+export function nocRunOf(
+  report: NocReport,
+  costs: readonly NocObjectEntry['cost'][],
+  how: Pick<NocOptions, 'refine' | 'clickConsistent' | 'brs'>,
+): NocRun {
   return {
     ...report,
-    refine: options.refine ?? 'none',
-    clickConsistent: Boolean(options.clickConsistent),
-    brs: Boolean(options.brs),
-    meanBrsSteps: clicks ? brsSteps / clicks : 0,
-    seconds,
-    cpuSeconds: processCpuSeconds() - cpu0,
-    secondsPerClick: per(seconds),
-    spc: {
-      total: per(seconds),
-      network: per(spent.network),
-      refinement: per(spent.refinement),
-      other: per(Math.max(0, seconds - spent.network - spent.refinement)),
-    },
-    zoomedClicks,
+    instances: report.instances.map((r, k) => ({ ...r, cost: costs[k]! })),
+    refine: how.refine ?? 'none',
+    clickConsistent: Boolean(how.clickConsistent),
+    brs: Boolean(how.brs),
+    ...nocRunCost(costs),
   };
 }

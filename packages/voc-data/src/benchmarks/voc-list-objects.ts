@@ -24,11 +24,15 @@ export interface VocListObjectsOptions {
   maxImages?: number;
   /** Called for each listed image without an instance label (it is skipped). */
   onMissing?: (id: string) => void;
+  /** Only these objects (ids as `ids()` lists them), in list order: a shard or a queue job's share of a run. */
+  only?: readonly string[];
 }
 
 /** The objects of a list and how many there are (reading only the labels). */
 export interface VocListObjects {
   count(): Promise<number>;
+  /** The objects' ids (`<image id>#<instance>`), in the order `objects()` yields them; reports images without a label. */
+  ids(): Promise<string[]>;
   objects(): AsyncGenerator<BenchmarkObject>;
 }
 
@@ -66,23 +70,31 @@ export function vocListObjects(options: VocListObjectsOptions): VocListObjects {
     }
     return { file, ...decodeLabel(bytes, file) };
   };
+  const only = options.only === undefined ? undefined : new Set(options.only);
+  const wanted = (id: string) => only === undefined || only.has(id);
+  const ids = async (report: boolean) => {
+    const all: string[] = [];
+    for (const entry of await entries()) {
+      const l = await label(entry, report);
+      if (l) for (const id of instanceIds(l.data)) if (wanted(`${entry.id}#${id}`)) all.push(`${entry.id}#${id}`);
+    }
+    return all;
+  };
   return {
     async count() {
-      let n = 0;
-      for (const entry of await entries()) {
-        const l = await label(entry, false);
-        if (l) n += instanceIds(l.data).length;
-      }
-      return n;
+      return (await ids(false)).length;
     },
+    ids: () => ids(true),
     async *objects() {
       for (const entry of await entries()) {
-        const l = await label(entry, true);
+        const l = await label(entry, only === undefined);
         if (!l) continue;
+        const instances = instanceIds(l.data).filter((id) => wanted(`${entry.id}#${id}`));
+        if (instances.length === 0) continue;
         const image = await decodeImage(await options.read(entry.image), entry.image);
         checkSameSize(image, l, l.file);
         const ignore = Uint8Array.from(l.data, (v) => (v === 255 ? 1 : 0));
-        for (const id of instanceIds(l.data)) {
+        for (const id of instances) {
           yield {
             id: `${entry.id}#${id}`,
             imageFile: entry.image,
