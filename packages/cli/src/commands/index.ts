@@ -136,7 +136,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'submit',
     usage: '[options]',
     summary:
-      'run infer, evaluate or noc as jobs on a Redis queue for objsel worker processes on any number of machines; prints the same result as the command',
+      'run infer, evaluate, noc, crf or dcsp cues as jobs on a Redis queue for objsel worker processes on any number of machines; prints the same result as the command',
     load: async () => (await import('./submit')).registerSubmit,
   },
   {

@@ -16,7 +16,7 @@ export function registerSubmit(program: Command, context: () => CliContext): voi
   const submit = program
     .command('submit')
     .description(
-      'run infer, evaluate or noc as jobs on a Redis queue for objsel worker processes on any number of machines; prints the same result as the command',
+      'run infer, evaluate, noc, crf or dcsp cues as jobs on a Redis queue for objsel worker processes on any number of machines; prints the same result as the command',
     )
     .option('--redis <url>', 'the Redis every worker and submitter shares, redis://HOST:PORT[/DB] (required)')
     .option('--queue <name>', 'the BullMQ queue name', 'objsel')
