@@ -31,23 +31,23 @@ export { objectTruth } from './object-truth';
 export { imageSeed } from './image-seed';
 export {
   evaluateNoc,
-  nocKey,
   runRobot,
   type MaybePromise,
   type NocInstance,
-  type NocInstanceResult,
-  type NocReport,
   type PredictMask,
   type RobotOptions,
   type RobotRun,
 } from './noc';
 export {
   nocCostMeter,
+  nocKey,
   nocReport,
   nocRunCost,
   type NocClickCost,
+  type NocInstanceResult,
   type NocObjectCost,
   type NocObjectEntry,
+  type NocReport,
   type NocRunCost,
 } from './noc-report';
 export { clicksToReach, iouCurve, meanIouAt, nocMetrics, nofKey, type NocMetrics, type NocMetricsOptions } from './noc-metrics';

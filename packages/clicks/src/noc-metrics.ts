@@ -1,5 +1,5 @@
 import { ClicksError } from './errors';
-import { nocKey } from './noc';
+import { nocKey } from './noc-report';
 import { checkNumber } from './validate';
 
 /**

@@ -3,7 +3,37 @@
  * in `--shard`s or as queue jobs reports the same figures: the objects' results are all it needs
  * (their order included), and the time an object cost travels with it.
  */
-import { nocKey, type NocInstanceResult, type NocReport } from './noc';
+import type { Click } from './types';
+
+/** Per-object result of {@link evaluateNoc}. */
+export interface NocInstanceResult {
+  id: string;
+  /** Per threshold: clicks needed (the budget if failed). */
+  noc: number[];
+  reached: boolean[];
+  ious: number[];
+  clicks: Click[];
+}
+
+/** The result of {@link evaluateNoc}. */
+export interface NocReport {
+  thresholds: number[];
+  maxClicks: number;
+  /** Objects evaluated. */
+  count: number;
+  /** Mean NoC per threshold, keyed `NoC@85`, `NoC@90`, ... */
+  meanNoc: Record<string, number>;
+  /** Objects that never reached the threshold, keyed like `meanNoc`. */
+  failures: Record<string, number>;
+  /** Mean IoU after k + 1 clicks over all objects (an object that stopped keeps its last IoU). */
+  meanIouPerClick: number[];
+  instances: NocInstanceResult[];
+}
+
+/** The report key of a threshold: 0.85 gives `NoC@85`, 0.875 gives `NoC@87.5`. */
+export function nocKey(threshold: number): string {
+  return `NoC@${Number((threshold * 100).toFixed(2))}`;
+}
 
 /** Mean NoC, failures and the mean-IoU-per-click curve of per-object results, in their order. */
 export function nocReport(instances: readonly NocInstanceResult[], thresholds: readonly number[], maxClicks: number): NocReport {

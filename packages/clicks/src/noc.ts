@@ -1,5 +1,5 @@
 import { ClicksError } from './errors';
-import { nocReport } from './noc-report';
+import { nocKey, nocReport, type NocInstanceResult, type NocReport } from './noc-report';
 import { maskIou, nextClick, type NextClickOptions } from './robot';
 import type { OnProgress } from './progress';
 import type { Click } from './types';
@@ -101,36 +101,6 @@ export interface NocInstance {
   height: number;
   /** Pixels excluded from errors and IoU (e.g. VOC void). */
   ignore?: Uint8Array;
-}
-
-/** Per-object result of {@link evaluateNoc}. */
-export interface NocInstanceResult {
-  id: string;
-  /** Per threshold: clicks needed (the budget if failed). */
-  noc: number[];
-  reached: boolean[];
-  ious: number[];
-  clicks: Click[];
-}
-
-/** The result of {@link evaluateNoc}. */
-export interface NocReport {
-  thresholds: number[];
-  maxClicks: number;
-  /** Objects evaluated. */
-  count: number;
-  /** Mean NoC per threshold, keyed `NoC@85`, `NoC@90`, ... */
-  meanNoc: Record<string, number>;
-  /** Objects that never reached the threshold, keyed like `meanNoc`. */
-  failures: Record<string, number>;
-  /** Mean IoU after k + 1 clicks over all objects (an object that stopped keeps its last IoU). */
-  meanIouPerClick: number[];
-  instances: NocInstanceResult[];
-}
-
-/** The report key of a threshold: 0.85 gives `NoC@85`, 0.875 gives `NoC@87.5`. */
-export function nocKey(threshold: number): string {
-  return `NoC@${Number((threshold * 100).toFixed(2))}`;
 }
 
 /**

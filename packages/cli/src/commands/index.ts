@@ -89,7 +89,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'crf',
-    usage: '[options]',
+    usage: '[options] [images...]',
     summary: 'refine a segmentation with a fully connected CRF (Krähenbühl & Koltun; pydensecrf-compatible)',
     load: async () => (await import('./crf')).registerCrf,
   },
