@@ -10,20 +10,8 @@ import { assertFilesExist } from '../node-fs';
 import { assertOutputsSafe } from '../output-guard';
 import { crfFiles, crfImageName, type CrfSettings } from './crf-job';
 
-/** The flags of `objsel crf` (and `objsel submit crf`), parsed by their argument parsers. */
-export interface CrfFlags {
-  image?: string;
-  probs?: string;
-  labels?: string;
-  gtProb: number;
-  iterations?: number;
-  gaussian?: [number, number];
-  bilateral?: [number, number, number];
-  preset?: string;
-  out: string;
-  saveProbs?: string;
-  threads?: number;
-}
+/** The flags of `objsel crf` (and `objsel submit crf`), parsed by their argument parsers: the settings, with `--image` for the image count. */
+export type CrfFlags = Omit<CrfSettings, 'imageCount'> & { image?: string };
 
 /** Declares crf's arguments and flags on `cmd`. */
 export function addCrfOptions(cmd: Command): Command {
