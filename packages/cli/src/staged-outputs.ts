@@ -6,7 +6,18 @@
  * a run killed outright (SIGKILL, power loss) leaves temporaries that carry its pid, which the
  * next writing run in the same directory removes once that pid is no longer running.
  */
-import { promises as fs, existsSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import {
+  promises as fs,
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFile as writeFileAt,
+} from 'node:fs';
 import path from 'node:path';
 import { tempSuffix } from '@objsel/caffe-import';
 import { CliError } from './errors';
@@ -66,6 +77,11 @@ function sweep(dir: string, shouldGo: (pid: number) => boolean): string[] {
 /** Removes the temporaries of processes that are no longer running from `dir` (not below it). */
 export function removeStaleTemporaries(dir: string): string[] {
   return sweep(dir, (pid) => !isProcessRunning(pid));
+}
+
+/** Writes `data` at the current position of `fd` (the whole of it). */
+function writeToFd(fd: number, data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => writeFileAt(fd, data, (error) => (error ? reject(error) : resolve())));
 }
 
 /** Every staging of this process that has not finished, for the signal handlers. */
@@ -169,7 +185,14 @@ export class StagedOutputs {
     await this.mkdir(dir);
     const temp = path.join(dir, `.${path.basename(file)}.tmp-${tempSuffix()}`);
     this.staged.push({ temp, file });
-    await fs.writeFile(temp, bytes);
+    // Created on this thread, not in libuv's pool: a signal's cleanup (on this thread too) then
+    // either precedes the file or removes it; a pooled open could finish after it and stay.
+    const fd = openSync(temp, 'w');
+    try {
+      for (const chunk of typeof bytes === 'string' || bytes instanceof Uint8Array ? [bytes] : bytes) await writeToFd(fd, chunk);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** A writer of `(relative path, bytes)` under `root`, staged like {@link write}. */
